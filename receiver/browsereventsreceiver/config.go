@@ -1,0 +1,204 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package browsereventsreceiver // import "github.com/footfall-analytics/footfall/receiver/browsereventsreceiver"
+
+import (
+	"errors"
+	"fmt"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/confighttp"
+	"go.opentelemetry.io/collector/config/configopaque"
+
+	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/clientip"
+	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/sites"
+)
+
+// VisitorIDMode chooses how a site's visitor ids are made.
+type VisitorIDMode string
+
+const (
+	// VisitorIDHashed is the cookieless default: a keyed hash of the day's
+	// salt, the site, the client address and the user agent.
+	VisitorIDHashed VisitorIDMode = "hashed"
+	// VisitorIDClient uses the anonymous id the page sends in
+	// footfall.anonymous_id, falling back to the hash when it sends none.
+	VisitorIDClient VisitorIDMode = "client"
+)
+
+// BotPolicy says what happens to events from crawlers and automated browsers.
+type BotPolicy string
+
+const (
+	// BotsDrop answers the request with success and forwards nothing.
+	BotsDrop BotPolicy = "drop"
+	// BotsFlag forwards the events with user_agent.synthetic.type = "bot".
+	BotsFlag BotPolicy = "flag"
+)
+
+// Config defines configuration for the browser events receiver.
+type Config struct {
+	// ServerConfig is the HTTP server: endpoint (default localhost:4319), TLS,
+	// CORS, auth, and max_request_body_size (default 1 MiB; larger bodies get 413).
+	confighttp.ServerConfig `mapstructure:",squash"`
+
+	// Sites lists the web sites that may send events. At least one is required.
+	Sites []SiteConfig `mapstructure:"sites"`
+
+	// TrustedProxies are the addresses or CIDR ranges of reverse proxies and load
+	// balancers whose X-Forwarded-For / Forwarded headers are believed. From any
+	// other peer those headers are ignored and the peer address is the client.
+	TrustedProxies []string `mapstructure:"trusted_proxies"`
+
+	// Visitor configures the cookieless visitor id.
+	Visitor VisitorConfig `mapstructure:"visitor"`
+
+	// RateLimit bounds the events each client address may send.
+	RateLimit RateLimitConfig `mapstructure:"rate_limit"`
+
+	// Bots is "drop" (default) or "flag".
+	Bots BotPolicy `mapstructure:"bots"`
+
+	// GeoIP adds country, region and city from a MaxMind-format database.
+	GeoIP GeoIPConfig `mapstructure:"geoip"`
+
+	// Limits bound the size of requests and events.
+	Limits LimitsConfig `mapstructure:"limits"`
+
+	// UserAgentCacheSize is how many parsed user agents are kept. Default 10000.
+	UserAgentCacheSize int `mapstructure:"user_agent_cache_size"`
+
+	// prevent unkeyed literal initialization
+	_ struct{}
+}
+
+// SiteConfig is one web site.
+type SiteConfig struct {
+	// ID names the site; events carry it in the footfall.site.id resource
+	// attribute (or the "site" query parameter of the request URL).
+	ID string `mapstructure:"id"`
+	// Origins the site's pages are served from: "https://www.example.com"
+	// (that scheme and host), "example.com" (any scheme) or "*.example.com"
+	// (the domain and every subdomain).
+	Origins []string `mapstructure:"origins"`
+	// VisitorID is "hashed" (default) or "client".
+	VisitorID VisitorIDMode `mapstructure:"visitor_id"`
+	// AllowMissingOrigin accepts requests with neither Origin nor Referer
+	// header (server-side senders). Browsers always send Origin on a POST.
+	AllowMissingOrigin bool `mapstructure:"allow_missing_origin"`
+}
+
+// VisitorConfig says where the daily salt of the visitor hash lives.
+type VisitorConfig struct {
+	// Storage is a storage extension (e.g. file_storage) keeping the salt
+	// through restarts.
+	Storage *component.ID `mapstructure:"storage"`
+	// SaltFile keeps the salt in a file instead (created with mode 0600).
+	SaltFile string `mapstructure:"salt_file"`
+	// SaltSecret derives each day's salt from a shared secret instead of a
+	// random one, so that several gateways behind a load balancer give one
+	// visitor the same id. At least 32 bytes. Anyone holding the secret can
+	// recompute past salts: keep it as secret as a signing key.
+	SaltSecret configopaque.String `mapstructure:"salt_secret"`
+}
+
+// RateLimitConfig is a token bucket per client address.
+type RateLimitConfig struct {
+	// Enabled turns the limiter on. Default true.
+	Enabled bool `mapstructure:"enabled"`
+	// EventsPerSecond is the sustained rate per client address. Default 300.
+	EventsPerSecond float64 `mapstructure:"events_per_second"`
+	// Burst is the bucket size. Default 600; at least limits.max_events_per_request.
+	Burst int `mapstructure:"burst"`
+	// MaxClients bounds the table of buckets; the least recently seen client
+	// is dropped first. Default 100000.
+	MaxClients int `mapstructure:"max_clients"`
+}
+
+// GeoIPConfig points at a MaxMind-format database.
+type GeoIPConfig struct {
+	// Database is the path of a .mmdb file (GeoLite2-City, GeoIP2-City,
+	// DB-IP City Lite, ...). Empty disables geo lookups.
+	Database string `mapstructure:"database"`
+}
+
+// LimitsConfig bounds what one request and one event may carry.
+type LimitsConfig struct {
+	// MaxEventsPerRequest refuses larger requests with 413. Default 100.
+	MaxEventsPerRequest int `mapstructure:"max_events_per_request"`
+	// MaxAttributesPerEvent counts attributes, nested values included. Default 64.
+	MaxAttributesPerEvent int `mapstructure:"max_attributes_per_event"`
+	// MaxAttributeValueBytes bounds one string or bytes value. Default 2048.
+	MaxAttributeValueBytes int `mapstructure:"max_attribute_value_bytes"`
+}
+
+var _ component.Config = (*Config)(nil)
+
+// Validate checks the rules that span fields.
+func (cfg *Config) Validate() error {
+	var errs []error
+	if len(cfg.Sites) == 0 {
+		errs = append(errs, errors.New("sites: at least one site is required"))
+	}
+	seen := map[string]bool{}
+	for i, s := range cfg.Sites {
+		if s.ID == "" {
+			errs = append(errs, fmt.Errorf("sites[%d]: id is required", i))
+		} else if seen[s.ID] {
+			errs = append(errs, fmt.Errorf("sites[%d]: id %q is used twice", i, s.ID))
+		}
+		seen[s.ID] = true
+		if len(s.Origins) == 0 && !s.AllowMissingOrigin {
+			errs = append(errs, fmt.Errorf("sites[%d] (%s): origins is empty, so no browser could send events", i, s.ID))
+		}
+		for _, o := range s.Origins {
+			if _, err := sites.ParsePattern(o); err != nil {
+				errs = append(errs, fmt.Errorf("sites[%d] (%s): %w", i, s.ID, err))
+			}
+		}
+		switch s.VisitorID {
+		case "", VisitorIDHashed, VisitorIDClient:
+		default:
+			errs = append(errs, fmt.Errorf("sites[%d] (%s): visitor_id must be %q or %q, not %q", i, s.ID, VisitorIDHashed, VisitorIDClient, s.VisitorID))
+		}
+	}
+	if _, err := clientip.ParsePrefixes(cfg.TrustedProxies); err != nil {
+		errs = append(errs, fmt.Errorf("trusted_proxies: %w", err))
+	}
+	if cfg.Visitor.Storage != nil && cfg.Visitor.SaltFile != "" {
+		errs = append(errs, errors.New("visitor: set storage or salt_file, not both"))
+	}
+	if cfg.Visitor.SaltSecret != "" && (cfg.Visitor.Storage != nil || cfg.Visitor.SaltFile != "") {
+		errs = append(errs, errors.New("visitor: salt_secret derives the salt, so storage and salt_file must not be set with it"))
+	}
+	if n := len(cfg.Visitor.SaltSecret); n > 0 && n < 32 {
+		errs = append(errs, fmt.Errorf("visitor: salt_secret must be at least 32 bytes, got %d", n))
+	}
+	if cfg.RateLimit.Enabled {
+		if cfg.RateLimit.EventsPerSecond <= 0 {
+			errs = append(errs, errors.New("rate_limit: events_per_second must be positive"))
+		}
+		if cfg.RateLimit.MaxClients <= 0 {
+			errs = append(errs, errors.New("rate_limit: max_clients must be positive"))
+		}
+		if cfg.RateLimit.Burst < cfg.Limits.MaxEventsPerRequest {
+			errs = append(errs, fmt.Errorf("rate_limit: burst (%d) must be at least limits.max_events_per_request (%d), or a full request could never pass", cfg.RateLimit.Burst, cfg.Limits.MaxEventsPerRequest))
+		}
+	}
+	switch cfg.Bots {
+	case BotsDrop, BotsFlag:
+	default:
+		errs = append(errs, fmt.Errorf("bots must be %q or %q, not %q", BotsDrop, BotsFlag, cfg.Bots))
+	}
+	if cfg.Limits.MaxEventsPerRequest <= 0 || cfg.Limits.MaxAttributesPerEvent <= 0 || cfg.Limits.MaxAttributeValueBytes <= 0 {
+		errs = append(errs, errors.New("limits: every limit must be positive"))
+	}
+	if cfg.UserAgentCacheSize <= 0 {
+		errs = append(errs, errors.New("user_agent_cache_size must be positive"))
+	}
+	if cfg.MaxRequestBodySize <= 0 {
+		errs = append(errs, errors.New("max_request_body_size must be positive"))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,389 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package intake // import "github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/intake"
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/footfall-analytics/footfall/internal/schema"
+	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/geoip"
+	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/referrer"
+	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/sites"
+	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/useragent"
+	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/visitor"
+)
+
+// Limits bound what one event may carry.
+type Limits struct {
+	MaxAttributes     int
+	MaxValueLength    int
+	MaxEventNameBytes int
+	MaxEventIDBytes   int
+}
+
+// Request is what the HTTP layer knows of the request that carried the events.
+type Request struct {
+	// Origin is the Origin header, or the origin of the Referer header when
+	// Origin is absent; empty when the request had neither.
+	Origin    string
+	UserAgent string
+	ClientIP  netip.Addr
+	// SiteHint is the "site" query parameter, for clients that cannot set attributes.
+	SiteHint string
+	Received time.Time
+}
+
+// Enricher is safe for concurrent use.
+type Enricher struct {
+	Sites     *sites.Registry
+	UserAgent *useragent.Parser
+	Geo       *geoip.DB
+	Visitors  *visitor.Hasher
+	Limits    Limits
+	KeepBots  bool
+	NewID     func() string
+}
+
+// Result is the outcome for one request.
+type Result struct {
+	Logs     plog.Logs
+	Accepted int
+	Rejected map[Reason]int
+	// Messages says what was wrong with the first few rejected records.
+	Messages []string
+}
+
+const maxMessages = 5
+
+// RejectedCount is the number of records refused for any reason.
+func (r *Result) RejectedCount() int {
+	n := 0
+	for _, c := range r.Rejected {
+		n += c
+	}
+	return n
+}
+
+func (r *Result) reject(reason Reason, n int, format string, args ...any) {
+	if n == 0 {
+		return
+	}
+	if r.Rejected == nil {
+		r.Rejected = map[Reason]int{}
+	}
+	r.Rejected[reason] += n
+	if len(r.Messages) < maxMessages && format != "" {
+		r.Messages = append(r.Messages, fmt.Sprintf(format, args...))
+	}
+}
+
+// requestFacts are computed once per request, not once per event.
+type requestFacts struct {
+	req      Request
+	ua       useragent.Info
+	geo      geoip.Location
+	visitors map[string]string // site id -> visitor id
+}
+
+// Enrich checks every record of in and returns the accepted ones, enriched and
+// grouped into one resource per (site, visitor). Records are moved out of in.
+func (e *Enricher) Enrich(ctx context.Context, req Request, in plog.Logs) Result {
+	res := Result{Logs: plog.NewLogs()}
+	facts := requestFacts{req: req, ua: e.UserAgent.Parse(req.UserAgent), visitors: map[string]string{}}
+	if facts.ua.Bot && !e.KeepBots {
+		res.reject(ReasonBot, in.LogRecordCount(), "")
+		return res
+	}
+	facts.geo = e.Geo.Lookup(req.ClientIP)
+
+	out := newGrouper(res.Logs)
+	index := 0
+	for _, rl := range in.ResourceLogs().All() {
+		resourceSite, _ := stringAttr(rl.Resource().Attributes(), schema.AttrSiteID)
+		for _, sl := range rl.ScopeLogs().All() {
+			for _, lr := range sl.LogRecords().All() {
+				if reason, msg := e.enrichRecord(ctx, &facts, resourceSite, rl.Resource(), sl.Scope(), lr, out); reason != "" {
+					res.reject(reason, 1, "log record %d: %s", index, msg)
+				} else {
+					res.Accepted++
+				}
+				index++
+			}
+		}
+	}
+	return res
+}
+
+func (e *Enricher) enrichRecord(ctx context.Context, facts *requestFacts, resourceSite string, resource pcommon.Resource, scope pcommon.InstrumentationScope, lr plog.LogRecord, out *grouper) (Reason, string) {
+	attrs := lr.Attributes()
+	name := lr.EventName()
+	if name == "" {
+		name, _ = stringAttr(attrs, schema.AttrEventNameLegacy)
+	}
+	if msg := e.checkEventName(name); msg != "" {
+		return ReasonInvalidEvent, msg
+	}
+	if msg := e.checkValues(lr); msg != "" {
+		return ReasonInvalidEvent, msg
+	}
+
+	site, reason, msg := e.resolveSite(facts.req, resourceSite, attrs)
+	if reason != "" {
+		return reason, msg
+	}
+
+	page, msg := pageURL(attrs, name)
+	if msg != "" {
+		return ReasonInvalidEvent, msg
+	}
+	eventID, generated, msg := e.eventID(attrs)
+	if msg != "" {
+		return ReasonInvalidEvent, msg
+	}
+
+	visitorID, idSource := e.visitorID(ctx, facts, site, attrs)
+	dest := out.record(site.ID, visitorID, idSource, resource, scope)
+	lr.MoveTo(dest)
+	dest.SetEventName(name)
+	e.addDerived(facts, site, dest, name, page, eventID, generated)
+	return "", ""
+}
+
+func (e *Enricher) checkEventName(name string) string {
+	switch {
+	case name == "":
+		return "event name is missing (set LogRecord.event_name, e.g. browser.page_view)"
+	case len(name) > e.Limits.MaxEventNameBytes:
+		return fmt.Sprintf("event name is longer than %d bytes", e.Limits.MaxEventNameBytes)
+	case !utf8.ValidString(name):
+		return "event name is not valid UTF-8"
+	case strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+		return "event name contains control characters"
+	}
+	return ""
+}
+
+// checkValues bounds the number and size of attribute values and insists on
+// valid UTF-8, which the protobuf decoder does not check.
+func (e *Enricher) checkValues(lr plog.LogRecord) string {
+	if n := lr.Attributes().Len(); n > e.Limits.MaxAttributes {
+		return fmt.Sprintf("has %d attributes, more than the limit of %d", n, e.Limits.MaxAttributes)
+	}
+	// Nested values spend the same budget as top-level attributes.
+	budget := e.Limits.MaxAttributes - lr.Attributes().Len()
+	for k, v := range lr.Attributes().All() {
+		if !utf8.ValidString(k) {
+			return "attribute key is not valid UTF-8"
+		}
+		if msg := e.checkValue(k, v, &budget, 0); msg != "" {
+			return msg
+		}
+	}
+	return e.checkValue("body", lr.Body(), &budget, 0)
+}
+
+const maxNesting = 4
+
+func (e *Enricher) checkValue(key string, v pcommon.Value, budget *int, depth int) string {
+	if depth > maxNesting {
+		return fmt.Sprintf("attribute %q nests deeper than %d levels", key, maxNesting)
+	}
+	switch v.Type() {
+	case pcommon.ValueTypeStr:
+		s := v.Str()
+		if len(s) > e.Limits.MaxValueLength {
+			return fmt.Sprintf("attribute %q is longer than %d bytes", key, e.Limits.MaxValueLength)
+		}
+		if !utf8.ValidString(s) {
+			return fmt.Sprintf("attribute %q is not valid UTF-8", key)
+		}
+	case pcommon.ValueTypeBytes:
+		if v.Bytes().Len() > e.Limits.MaxValueLength {
+			return fmt.Sprintf("attribute %q is longer than %d bytes", key, e.Limits.MaxValueLength)
+		}
+	case pcommon.ValueTypeMap:
+		*budget -= v.Map().Len()
+		if *budget < 0 {
+			return fmt.Sprintf("attribute %q holds more values than the limit of %d", key, e.Limits.MaxAttributes)
+		}
+		for k, nested := range v.Map().All() {
+			if !utf8.ValidString(k) {
+				return fmt.Sprintf("attribute %q has a key that is not valid UTF-8", key)
+			}
+			if msg := e.checkValue(key+"."+k, nested, budget, depth+1); msg != "" {
+				return msg
+			}
+		}
+	case pcommon.ValueTypeSlice:
+		*budget -= v.Slice().Len()
+		if *budget < 0 {
+			return fmt.Sprintf("attribute %q holds more values than the limit of %d", key, e.Limits.MaxAttributes)
+		}
+		for _, nested := range v.Slice().All() {
+			if msg := e.checkValue(key, nested, budget, depth+1); msg != "" {
+				return msg
+			}
+		}
+	}
+	return ""
+}
+
+func (e *Enricher) resolveSite(req Request, resourceSite string, attrs pcommon.Map) (*sites.Site, Reason, string) {
+	id := resourceSite
+	if v, ok := stringAttr(attrs, schema.AttrSiteID); ok && id == "" {
+		id = v
+	}
+	if id == "" {
+		id = req.SiteHint
+	}
+	var (
+		site *sites.Site
+		ok   bool
+	)
+	if id != "" {
+		if site, ok = e.Sites.Lookup(id); !ok {
+			return nil, ReasonUnknownSite, fmt.Sprintf("site %q is not configured", id)
+		}
+	} else if site, ok = e.Sites.ByOrigin(req.Origin); !ok {
+		return nil, ReasonUnknownSite, fmt.Sprintf("no site named (set resource attribute %s) and none configured for origin %q", schema.AttrSiteID, req.Origin)
+	}
+	switch {
+	case req.Origin == "" && !site.AllowMissingOrigin:
+		return nil, ReasonOriginNotAllowed, fmt.Sprintf("request has no Origin header and site %q requires one", site.ID)
+	case req.Origin != "" && !site.AllowsOrigin(req.Origin):
+		return nil, ReasonOriginNotAllowed, fmt.Sprintf("origin %q may not send events for site %q", req.Origin, site.ID)
+	}
+	return site, "", ""
+}
+
+func pageURL(attrs pcommon.Map, name string) (*url.URL, string) {
+	raw, ok := stringAttr(attrs, schema.AttrURLFull)
+	if !ok {
+		if name == schema.EventPageView {
+			return nil, fmt.Sprintf("%s needs attribute %s", schema.EventPageView, schema.AttrURLFull)
+		}
+		return nil, ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Sprintf("attribute %s is not an absolute http(s) URL", schema.AttrURLFull)
+	}
+	return u, ""
+}
+
+func (e *Enricher) eventID(attrs pcommon.Map) (string, bool, string) {
+	v, ok := attrs.Get(schema.AttrEventID)
+	if !ok {
+		return e.NewID(), true, ""
+	}
+	id := v.AsString()
+	if id == "" || len(id) > e.Limits.MaxEventIDBytes || strings.ContainsFunc(id, func(r rune) bool { return r <= 0x20 || r >= 0x7f }) {
+		return "", false, fmt.Sprintf("attribute %s must be 1 to %d printable ASCII characters", schema.AttrEventID, e.Limits.MaxEventIDBytes)
+	}
+	return id, false, ""
+}
+
+func (e *Enricher) visitorID(ctx context.Context, facts *requestFacts, site *sites.Site, attrs pcommon.Map) (string, string) {
+	if site.ClientVisitorID {
+		if anon, ok := stringAttr(attrs, schema.AttrAnonymousID); ok && anon != "" {
+			return visitor.ClientID(site.ID, anon), "client"
+		}
+	}
+	if id, ok := facts.visitors[site.ID]; ok {
+		return id, "hashed"
+	}
+	id := e.Visitors.ID(ctx, site.ID, facts.req.ClientIP, facts.req.UserAgent)
+	facts.visitors[site.ID] = id
+	return id, "hashed"
+}
+
+func (e *Enricher) addDerived(facts *requestFacts, site *sites.Site, lr plog.LogRecord, name string, page *url.URL, eventID string, generated bool) {
+	attrs := lr.Attributes()
+	for _, key := range schema.ReceiverOwned {
+		attrs.Remove(key)
+	}
+	attrs.Remove(schema.AttrAnonymousID)
+	attrs.Remove(schema.AttrEventNameLegacy)
+
+	received := pcommon.NewTimestampFromTime(facts.req.Received)
+	lr.SetObservedTimestamp(received)
+	if lr.Timestamp() == 0 {
+		lr.SetTimestamp(received)
+	}
+
+	attrs.PutStr(schema.AttrEventID, eventID)
+	if generated {
+		attrs.PutBool(schema.AttrEventIDGenerated, true)
+	}
+
+	putNonEmpty(attrs, schema.AttrUserAgentOriginal, facts.req.UserAgent)
+	putNonEmpty(attrs, schema.AttrUserAgentName, facts.ua.BrowserName)
+	putNonEmpty(attrs, schema.AttrUserAgentVersion, facts.ua.BrowserVersion)
+	putNonEmpty(attrs, schema.AttrUserAgentOSName, facts.ua.OSName)
+	putNonEmpty(attrs, schema.AttrUserAgentOSVersion, facts.ua.OSVersion)
+	putNonEmpty(attrs, schema.AttrDeviceType, facts.ua.DeviceType)
+	if facts.ua.Bot {
+		attrs.PutStr(schema.AttrUserAgentSynthetic, "bot")
+	}
+
+	putNonEmpty(attrs, schema.AttrGeoCountry, facts.geo.CountryISO)
+	putNonEmpty(attrs, schema.AttrGeoRegion, facts.geo.RegionISO)
+	putNonEmpty(attrs, schema.AttrGeoCity, facts.geo.City)
+
+	if page == nil {
+		return
+	}
+	attrs.PutStr(schema.AttrURLPath, pathOf(page))
+	attrs.PutStr(schema.AttrURLDomain, page.Hostname())
+	if name != schema.EventPageView {
+		// Where a visit came from is a property of the page view that
+		// landed it; on a click it would only ever read "direct".
+		return
+	}
+
+	ref, _ := stringAttr(attrs, schema.AttrReferrer)
+	src := referrer.Classify(ref, page.Hostname(), site.OwnsHost)
+	attrs.PutStr(schema.AttrReferrerClass, src.Class)
+	putNonEmpty(attrs, schema.AttrReferrerSource, src.Name)
+	putNonEmpty(attrs, schema.AttrReferrerHost, src.Host)
+
+	c := referrer.ParseCampaign(page.Query())
+	putNonEmpty(attrs, schema.AttrUTMSource, c.Source)
+	putNonEmpty(attrs, schema.AttrUTMMedium, c.Medium)
+	putNonEmpty(attrs, schema.AttrUTMCampaign, c.Name)
+	putNonEmpty(attrs, schema.AttrUTMTerm, c.Term)
+	putNonEmpty(attrs, schema.AttrUTMContent, c.Content)
+	putNonEmpty(attrs, schema.AttrClickIDType, c.ClickIDType)
+	putNonEmpty(attrs, schema.AttrClickID, c.ClickID)
+}
+
+func pathOf(u *url.URL) string {
+	if u.Path == "" {
+		return "/"
+	}
+	return u.Path
+}
+
+func stringAttr(m pcommon.Map, key string) (string, bool) {
+	v, ok := m.Get(key)
+	if !ok || v.Type() != pcommon.ValueTypeStr {
+		return "", false
+	}
+	return v.Str(), true
+}
+
+func putNonEmpty(m pcommon.Map, key, value string) {
+	if value != "" {
+		m.PutStr(key, value)
+	}
+}

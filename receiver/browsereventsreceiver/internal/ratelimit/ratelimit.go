@@ -1,0 +1,76 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+// Package ratelimit keeps one token bucket per client address in a table of
+// bounded size, so that one noisy client cannot starve the others and a flood
+// of distinct addresses cannot exhaust memory.
+package ratelimit // import "github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/ratelimit"
+
+import (
+	"math"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/golang-lru/v2/simplelru"
+)
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+// Limiter is safe for concurrent use.
+type Limiter struct {
+	rate  float64
+	burst float64
+
+	mu      sync.Mutex
+	buckets *simplelru.LRU[netip.Addr, *bucket]
+}
+
+// New returns a limiter refilling rate tokens per second up to burst, for at
+// most maxClients addresses; onEvict is called (under the limiter's lock, so it
+// must not call back into the limiter) for each address dropped from a full table.
+func New(rate float64, burst, maxClients int, onEvict func()) *Limiter {
+	buckets, err := simplelru.NewLRU[netip.Addr, *bucket](maxClients, func(netip.Addr, *bucket) {
+		if onEvict != nil {
+			onEvict()
+		}
+	})
+	if err != nil {
+		// Only a non-positive size fails, and Config.Validate refuses those.
+		panic(err)
+	}
+	return &Limiter{rate: rate, burst: float64(burst), buckets: buckets}
+}
+
+// Allow takes n tokens from the client's bucket at time now when it holds that
+// many. Otherwise it takes nothing and says how long until it will.
+func (l *Limiter) Allow(client netip.Addr, n int, now time.Time) (bool, time.Duration) {
+	need := float64(n)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.buckets.Get(client)
+	if !ok {
+		b = &bucket{tokens: l.burst, last: now}
+		l.buckets.Add(client, b)
+	}
+	if elapsed := now.Sub(b.last); elapsed > 0 {
+		b.tokens = math.Min(l.burst, b.tokens+elapsed.Seconds()*l.rate)
+		b.last = now
+	}
+	if b.tokens >= need {
+		b.tokens -= need
+		return true, 0
+	}
+	wait := time.Duration((need - b.tokens) / l.rate * float64(time.Second))
+	return false, wait
+}
+
+// Len is the number of clients tracked.
+func (l *Limiter) Len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buckets.Len()
+}

@@ -1,0 +1,132 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+// Package sites decides which configured site an event belongs to and
+// whether the page that sent it may speak for that site.
+package sites // import "github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/sites"
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// Pattern is one allowed origin: "https://www.example.com" (that scheme and
+// host), "example.com" (any scheme) or "*.example.com" (any subdomain, and the
+// domain itself).
+type Pattern struct {
+	scheme   string
+	host     string
+	wildcard bool
+}
+
+// ParsePattern reads an allowed-origin entry.
+func ParsePattern(entry string) (Pattern, error) {
+	entry = strings.ToLower(strings.TrimSpace(entry))
+	if entry == "" {
+		return Pattern{}, errors.New("empty origin")
+	}
+	var p Pattern
+	if scheme, rest, ok := strings.Cut(entry, "://"); ok {
+		if scheme != "http" && scheme != "https" {
+			return Pattern{}, fmt.Errorf("origin %q: scheme must be http or https", entry)
+		}
+		p.scheme, entry = scheme, rest
+	}
+	if strings.ContainsAny(entry, "/?#@ ") {
+		return Pattern{}, fmt.Errorf("origin %q: only a scheme, host and port are allowed", entry)
+	}
+	if rest, ok := strings.CutPrefix(entry, "*."); ok {
+		p.wildcard, entry = true, rest
+	}
+	if entry == "" || strings.Contains(entry, "*") {
+		return Pattern{}, fmt.Errorf("origin %q: a wildcard may only stand first, as in *.example.com", entry)
+	}
+	p.host = entry
+	return p, nil
+}
+
+func (p Pattern) matches(scheme, host string) bool {
+	if p.scheme != "" && p.scheme != scheme {
+		return false
+	}
+	if host == p.host {
+		return true
+	}
+	return p.wildcard && strings.HasSuffix(host, "."+p.host)
+}
+
+// Site is one configured web site.
+type Site struct {
+	ID                 string
+	Patterns           []Pattern
+	ClientVisitorID    bool
+	AllowMissingOrigin bool
+}
+
+// AllowsOrigin reports whether a browser Origin ("https://www.example.com:8443")
+// may send events for this site. The opaque origin "null" never may.
+func (s *Site) AllowsOrigin(origin string) bool {
+	u, err := url.Parse(strings.ToLower(origin))
+	if err != nil || u.Host == "" {
+		return false
+	}
+	for _, p := range s.Patterns {
+		if p.matches(u.Scheme, u.Host) || p.matches(u.Scheme, u.Hostname()) {
+			return true
+		}
+	}
+	return false
+}
+
+// OwnsHost reports whether host belongs to the site, for telling internal
+// referrals from external ones.
+func (s *Site) OwnsHost(host string) bool {
+	host = strings.ToLower(host)
+	for _, p := range s.Patterns {
+		if p.matches("", host) || (p.scheme != "" && p.matches(p.scheme, host)) || strings.TrimPrefix(p.host, "www.") == host {
+			return true
+		}
+	}
+	return false
+}
+
+// Registry finds sites by id.
+type Registry struct {
+	byID map[string]*Site
+}
+
+// NewRegistry indexes sites by id; ids must be unique.
+func NewRegistry(list []*Site) (*Registry, error) {
+	r := &Registry{byID: make(map[string]*Site, len(list))}
+	for _, s := range list {
+		if _, dup := r.byID[s.ID]; dup {
+			return nil, fmt.Errorf("site %q is configured twice", s.ID)
+		}
+		r.byID[s.ID] = s
+	}
+	return r, nil
+}
+
+// Lookup returns the site with this id.
+func (r *Registry) Lookup(id string) (*Site, bool) {
+	s, ok := r.byID[id]
+	return s, ok
+}
+
+// ByOrigin returns the one site that allows this origin, for clients (such as
+// a stock OpenTelemetry SDK) that do not name their site. An origin allowed by
+// several sites names none of them.
+func (r *Registry) ByOrigin(origin string) (*Site, bool) {
+	var found *Site
+	for _, s := range r.byID {
+		if s.AllowsOrigin(origin) {
+			if found != nil {
+				return nil, false
+			}
+			found = s
+		}
+	}
+	return found, found != nil
+}

@@ -1,0 +1,83 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package sites
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func mustSite(t *testing.T, id string, origins ...string) *Site {
+	t.Helper()
+	s := &Site{ID: id}
+	for _, o := range origins {
+		p, err := ParsePattern(o)
+		require.NoError(t, err)
+		s.Patterns = append(s.Patterns, p)
+	}
+	return s
+}
+
+func TestAllowsOrigin(t *testing.T) {
+	s := mustSite(t, "shop", "https://www.example.com", "example.org", "*.example.net", "http://localhost:8080")
+	tests := map[string]bool{
+		"https://www.example.com":         true,
+		"http://www.example.com":          false,
+		"https://example.com":             false,
+		"https://example.org":             true,
+		"http://example.org":              true,
+		"https://example.net":             true,
+		"https://a.b.example.net":         true,
+		"https://badexample.net":          false,
+		"http://localhost:8080":           true,
+		"http://localhost:9090":           false,
+		"https://WWW.EXAMPLE.COM":         true,
+		"null":                            false,
+		"":                                false,
+		"https://www.example.com.evil.io": false,
+	}
+	for origin, want := range tests {
+		assert.Equal(t, want, s.AllowsOrigin(origin), origin)
+	}
+}
+
+func TestParsePatternErrors(t *testing.T) {
+	for _, bad := range []string{"", "ftp://example.com", "https://example.com/path", "exa*mple.com", "*.", "user@example.com"} {
+		_, err := ParsePattern(bad)
+		assert.Error(t, err, bad)
+	}
+}
+
+func TestRegistry(t *testing.T) {
+	a := mustSite(t, "a", "a.example")
+	b := mustSite(t, "b", "b.example", "shared.example")
+	c := mustSite(t, "c", "shared.example")
+	r, err := NewRegistry([]*Site{a, b, c})
+	require.NoError(t, err)
+
+	got, ok := r.Lookup("b")
+	require.True(t, ok)
+	assert.Same(t, b, got)
+	_, ok = r.Lookup("z")
+	assert.False(t, ok)
+
+	got, ok = r.ByOrigin("https://a.example")
+	require.True(t, ok)
+	assert.Same(t, a, got)
+	_, ok = r.ByOrigin("https://shared.example")
+	assert.False(t, ok, "an origin two sites share names neither")
+
+	_, err = NewRegistry([]*Site{a, mustSite(t, "a")})
+	require.ErrorContains(t, err, `site "a" is configured twice`)
+}
+
+func TestOwnsHost(t *testing.T) {
+	s := mustSite(t, "shop", "https://www.example.com", "*.example.net")
+	assert.True(t, s.OwnsHost("www.example.com"))
+	assert.True(t, s.OwnsHost("example.com"))
+	assert.True(t, s.OwnsHost("cdn.example.net"))
+	assert.False(t, s.OwnsHost("other.org"))
+}

@@ -1,0 +1,130 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package visitor // import "github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/visitor"
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"go.opentelemetry.io/collector/extension/xextension/storage"
+)
+
+// Salt is the secret of one UTC day.
+type Salt struct {
+	Day string `json:"day"` // YYYY-MM-DD, UTC
+	Key []byte `json:"key"`
+}
+
+// SaltStore keeps the current salt through restarts. Only the current salt is
+// ever stored: once a day is over its salt is gone, and with it any way to
+// link that day's visitor ids to addresses.
+type SaltStore interface {
+	Load(ctx context.Context) (Salt, bool, error)
+	Save(ctx context.Context, salt Salt) error
+}
+
+// FileStore keeps the salt in a file readable by its owner only.
+type FileStore struct{ Path string }
+
+// Load reads the salt file; a missing file is no salt, not an error.
+func (f FileStore) Load(context.Context) (Salt, bool, error) {
+	data, err := os.ReadFile(f.Path)
+	if errors.Is(err, os.ErrNotExist) {
+		return Salt{}, false, nil
+	}
+	if err != nil {
+		return Salt{}, false, fmt.Errorf("reading visitor salt: %w", err)
+	}
+	return decodeSalt(data)
+}
+
+// Save replaces the file atomically, so a crash never leaves half a salt.
+func (f FileStore) Save(_ context.Context, salt Salt) error {
+	data, err := json.Marshal(salt)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(f.Path), 0o700); err != nil {
+		return fmt.Errorf("writing visitor salt: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(f.Path), ".salt-*")
+	if err != nil {
+		return fmt.Errorf("writing visitor salt: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		_ = tmp.Close()
+		return fmt.Errorf("writing visitor salt: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		_ = tmp.Close()
+		return fmt.Errorf("writing visitor salt: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing visitor salt: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), f.Path); err != nil {
+		return fmt.Errorf("writing visitor salt: %w", err)
+	}
+	return nil
+}
+
+// StorageStore keeps the salt in a collector storage extension.
+type StorageStore struct{ Client storage.Client }
+
+const storageKey = "visitor_salt"
+
+// Load reads the salt from the storage extension.
+func (s StorageStore) Load(ctx context.Context) (Salt, bool, error) {
+	data, err := s.Client.Get(ctx, storageKey)
+	if err != nil {
+		return Salt{}, false, fmt.Errorf("reading visitor salt: %w", err)
+	}
+	if data == nil {
+		return Salt{}, false, nil
+	}
+	return decodeSalt(data)
+}
+
+// Save writes the salt to the storage extension.
+func (s StorageStore) Save(ctx context.Context, salt Salt) error {
+	data, err := json.Marshal(salt)
+	if err != nil {
+		return err
+	}
+	if err := s.Client.Set(ctx, storageKey, data); err != nil {
+		return fmt.Errorf("writing visitor salt: %w", err)
+	}
+	return nil
+}
+
+// MemoryStore forgets the salt on restart; for tests and for users who accept that.
+type MemoryStore struct {
+	salt Salt
+	ok   bool
+}
+
+// Load returns what was saved in this process.
+func (m *MemoryStore) Load(context.Context) (Salt, bool, error) { return m.salt, m.ok, nil }
+
+// Save keeps the salt in memory.
+func (m *MemoryStore) Save(_ context.Context, s Salt) error {
+	m.salt, m.ok = s, true
+	return nil
+}
+
+func decodeSalt(data []byte) (Salt, bool, error) {
+	var s Salt
+	if err := json.Unmarshal(data, &s); err != nil {
+		return Salt{}, false, fmt.Errorf("visitor salt is corrupt: %w", err)
+	}
+	if s.Day == "" || len(s.Key) < 16 {
+		return Salt{}, false, errors.New("visitor salt is corrupt: missing day or key")
+	}
+	return s, true, nil
+}

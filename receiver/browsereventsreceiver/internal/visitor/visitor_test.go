@@ -1,0 +1,91 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package visitor
+
+import (
+	"context"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
+)
+
+type fakeClock struct{ t time.Time }
+
+func (c *fakeClock) Now() time.Time { return c.t }
+
+var (
+	ip = netip.MustParseAddr("198.51.100.7")
+	ua = "Mozilla/5.0 Firefox/133.0"
+)
+
+func TestIDIsStableWithinADayAndRotatesAtMidnightUTC(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 11, 27, 0, 0, 1, 0, time.UTC)}
+	h, err := NewHasher(context.Background(), &MemoryStore{}, nil, clock.Now, zap.NewNop())
+	require.NoError(t, err)
+
+	morning := h.ID(context.Background(), "site-a", ip, ua)
+	assert.Len(t, morning, 16)
+	clock.t = time.Date(2026, 11, 27, 23, 59, 59, 0, time.UTC)
+	assert.Equal(t, morning, h.ID(context.Background(), "site-a", ip, ua))
+
+	assert.NotEqual(t, morning, h.ID(context.Background(), "site-b", ip, ua), "sites do not share ids")
+	assert.NotEqual(t, morning, h.ID(context.Background(), "site-a", netip.MustParseAddr("198.51.100.8"), ua))
+	assert.NotEqual(t, morning, h.ID(context.Background(), "site-a", ip, ua+" "))
+
+	clock.t = time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
+	assert.NotEqual(t, morning, h.ID(context.Background(), "site-a", ip, ua), "new day, new salt")
+}
+
+func TestSaltSurvivesRestartThroughFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state", "salt.json")
+	clock := &fakeClock{t: time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)}
+	first, err := NewHasher(context.Background(), FileStore{Path: path}, nil, clock.Now, zap.NewNop())
+	require.NoError(t, err)
+	before := first.ID(context.Background(), "s", ip, ua)
+
+	info, err := os.Stat(path)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm(), "salt readable by its owner only")
+
+	second, err := NewHasher(context.Background(), FileStore{Path: path}, nil, clock.Now, zap.NewNop())
+	require.NoError(t, err)
+	assert.Equal(t, before, second.ID(context.Background(), "s", ip, ua))
+
+	clock.t = clock.t.Add(24 * time.Hour)
+	third, err := NewHasher(context.Background(), FileStore{Path: path}, nil, clock.Now, zap.NewNop())
+	require.NoError(t, err)
+	assert.NotEqual(t, before, third.ID(context.Background(), "s", ip, ua), "yesterday's stored salt is not reused")
+}
+
+func TestCorruptSaltFileIsAnError(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "salt.json")
+	require.NoError(t, os.WriteFile(path, []byte("{not json"), 0o600))
+	_, err := NewHasher(context.Background(), FileStore{Path: path}, nil, time.Now, zap.NewNop())
+	require.ErrorContains(t, err, "visitor salt is corrupt")
+}
+
+func TestSharedSecretGivesSameIDsOnEveryGateway(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)}
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	a, err := NewHasher(context.Background(), &MemoryStore{}, secret, clock.Now, zap.NewNop())
+	require.NoError(t, err)
+	b, err := NewHasher(context.Background(), &MemoryStore{}, secret, clock.Now, zap.NewNop())
+	require.NoError(t, err)
+	today := a.ID(context.Background(), "s", ip, ua)
+	assert.Equal(t, today, b.ID(context.Background(), "s", ip, ua))
+	clock.t = clock.t.Add(24 * time.Hour)
+	assert.NotEqual(t, today, a.ID(context.Background(), "s", ip, ua))
+}
+
+func TestClientID(t *testing.T) {
+	assert.Equal(t, ClientID("s", "anon-1"), ClientID("s", "anon-1"))
+	assert.NotEqual(t, ClientID("s", "anon-1"), ClientID("t", "anon-1"))
+	assert.Len(t, ClientID("s", "anon-1"), 16)
+}
