@@ -89,7 +89,7 @@ func (r *browserEventsReceiver) handleLogs(w http.ResponseWriter, req *http.Requ
 	}
 
 	if res.Accepted == 0 {
-		if res.Rejected[intake.ReasonBot] > 0 {
+		if res.RejectedCount() == res.Rejected[intake.ReasonBot] {
 			// Crawlers are told nothing: a refusal would only make them retry.
 			r.writeExportResponse(w, enc, nil)
 			return
@@ -123,11 +123,15 @@ func (*browserEventsReceiver) handleTracker(w http.ResponseWriter, _ *http.Reque
 }
 
 // refusalStatus answers 403 when every record was refused for who sent it,
-// else 400; the reason reported is the most frequent one.
+// else 400; the reason reported is the most frequent one. Bot drops are
+// silent and do not decide the status.
 func refusalStatus(rejected map[intake.Reason]int) (int, intake.Reason) {
 	status := http.StatusForbidden
 	var top intake.Reason
 	for reason, n := range rejected {
+		if reason == intake.ReasonBot {
+			continue
+		}
 		if !reason.Forbidden() {
 			status = http.StatusBadRequest
 		}
@@ -155,7 +159,7 @@ func requestOrigin(req *http.Request) string {
 func (r *browserEventsReceiver) writeExportResponse(w http.ResponseWriter, enc intake.Encoding, res *intake.Result) {
 	rejected, message := 0, ""
 	if res != nil {
-		rejected, message = res.RejectedCount(), strings.Join(res.Messages, "; ")
+		rejected, message = res.RejectedCount()-res.Rejected[intake.ReasonBot], strings.Join(res.Messages, "; ")
 	}
 	body, err := intake.MarshalResponse(enc, rejected, message)
 	if err != nil {

@@ -507,3 +507,10 @@ func TestStartFailsOnMissingStorageExtension(t *testing.T) {
 	require.NoError(t, err)
 	require.ErrorContains(t, rcv.Start(context.Background(), componenttest.NewNopHost()), `extension "file_storage" not found`)
 }
+
+func TestBotWithWrongSiteStillGetsTheError(t *testing.T) {
+	h := startReceiver(t, testConfig(t), nil)
+	resp, body := h.do(t, request{contentType: "application/json", origin: siteOrigin, userAgent: "curl/8.5.0", body: pageView("nosuchsite", "e1")})
+	require.Equal(t, http.StatusForbidden, resp.StatusCode)
+	assert.Contains(t, decodeStatus(t, resp, body).GetMessage(), `site "nosuchsite" is not configured`)
+}

@@ -93,6 +93,9 @@ type requestFacts struct {
 	ua       useragent.Info
 	geo      geoip.Location
 	visitors map[string]string // site id -> visitor id
+	// dropAsBot is decided per request; records are still checked first, so
+	// that a wrong site or a bad event is reported even to an automated sender.
+	dropAsBot bool
 }
 
 // Enrich checks every record of in and returns the accepted ones, enriched and
@@ -100,11 +103,10 @@ type requestFacts struct {
 func (e *Enricher) Enrich(ctx context.Context, req Request, in plog.Logs) Result {
 	res := Result{Logs: plog.NewLogs()}
 	facts := requestFacts{req: req, ua: e.UserAgent.Parse(req.UserAgent), visitors: map[string]string{}}
-	if facts.ua.Bot && !e.KeepBots {
-		res.reject(ReasonBot, in.LogRecordCount(), "")
-		return res
+	facts.dropAsBot = facts.ua.Bot && !e.KeepBots
+	if !facts.dropAsBot {
+		facts.geo = e.Geo.Lookup(req.ClientIP)
 	}
-	facts.geo = e.Geo.Lookup(req.ClientIP)
 
 	out := newGrouper(res.Logs)
 	index := 0
@@ -112,9 +114,13 @@ func (e *Enricher) Enrich(ctx context.Context, req Request, in plog.Logs) Result
 		resourceSite, _ := stringAttr(rl.Resource().Attributes(), schema.AttrSiteID)
 		for _, sl := range rl.ScopeLogs().All() {
 			for _, lr := range sl.LogRecords().All() {
-				if reason, msg := e.enrichRecord(ctx, &facts, resourceSite, rl.Resource(), sl.Scope(), lr, out); reason != "" {
+				reason, msg := e.enrichRecord(ctx, &facts, resourceSite, rl.Resource(), sl.Scope(), lr, out)
+				switch {
+				case reason == ReasonBot:
+					res.reject(reason, 1, "")
+				case reason != "":
 					res.reject(reason, 1, "log record %d: %s", index, msg)
-				} else {
+				default:
 					res.Accepted++
 				}
 				index++
@@ -151,6 +157,9 @@ func (e *Enricher) enrichRecord(ctx context.Context, facts *requestFacts, resour
 		return ReasonInvalidEvent, msg
 	}
 
+	if facts.dropAsBot {
+		return ReasonBot, ""
+	}
 	visitorID, idSource := e.visitorID(ctx, facts, site, attrs)
 	dest := out.record(site.ID, visitorID, idSource, resource, scope)
 	lr.MoveTo(dest)

@@ -1,0 +1,71 @@
+# Footfall: `make run` starts the collector on config/default.yaml,
+# `make test` runs every test. Both install what they need.
+
+SHELL       := /bin/bash
+GO          ?= go
+TOOLS_BIN   := $(CURDIR)/.tools/bin
+OCB_VERSION := v0.165.0
+OCB         := $(TOOLS_BIN)/builder
+MDATAGEN    := $(TOOLS_BIN)/mdatagen
+GOLANGCI_LINT_VERSION := v2.15.0
+GOLANGCI_LINT := $(TOOLS_BIN)/golangci-lint
+BIN         := $(CURDIR)/bin/footfall
+FUZZTIME    ?= 20s
+
+.PHONY: all build run test unit-test fuzz e2e generate check-generated bench lint tools clean
+
+all: build
+
+$(OCB):
+	GOBIN=$(TOOLS_BIN) $(GO) install go.opentelemetry.io/collector/cmd/builder@$(OCB_VERSION)
+
+$(MDATAGEN): internal/tools/go.mod internal/tools/go.sum
+	cd internal/tools && $(GO) build -o $(MDATAGEN) go.opentelemetry.io/collector/cmd/mdatagen
+
+$(GOLANGCI_LINT):
+	GOBIN=$(TOOLS_BIN) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+
+tools: $(OCB) $(MDATAGEN)
+
+## generate: regenerate component metadata with mdatagen
+generate: $(MDATAGEN)
+	PATH="$(TOOLS_BIN):$$PATH" $(GO) generate ./...
+
+## check-generated: fail when committed generated code is stale
+check-generated: generate
+	@git diff --exit-code -- '*generated*' '*/documentation.md' || { echo "generated files are stale: run make generate and commit"; exit 1; }
+
+## build: compile the distribution with ocb into bin/footfall
+build: $(OCB)
+	$(OCB) --config builder-config.yaml
+	@mkdir -p bin && cp _build/footfall $(BIN)
+	@echo "built $(BIN)"
+
+## run: build and start the collector on config/default.yaml
+run: build
+	$(BIN) --config config/default.yaml
+
+## test: every test: vet, generated code check, unit tests, fuzzing, end to end
+test: check-generated unit-test fuzz e2e
+
+unit-test:
+	$(GO) vet ./...
+	$(GO) test -race -count=1 ./...
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeAndEnrich$$' -fuzztime $(FUZZTIME) ./receiver/browsereventsreceiver/internal/intake
+
+e2e: build
+	FOOTFALL_BIN=$(BIN) $(GO) test -count=1 -v -run '^TestE2E' ./tests/e2e/
+
+## bench: Go benchmarks of every component
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## lint: golangci-lint (with gofumpt) and go vet
+lint: $(GOLANGCI_LINT)
+	$(GO) vet ./...
+	$(GOLANGCI_LINT) run ./...
+
+clean:
+	rm -rf _build bin

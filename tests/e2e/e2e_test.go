@@ -1,0 +1,361 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+// Package e2e runs the built footfall binary on config/default.yaml and talks
+// to it over real HTTP, as a browser and as an operator would.
+package e2e
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+	spb "google.golang.org/genproto/googleapis/rpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/footfall-analytics/footfall/internal/schema"
+)
+
+const firefoxUA = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+
+// sink is the OTLP/HTTP endpoint the collector exports to.
+type sink struct {
+	mu   sync.Mutex
+	logs []plog.Logs
+}
+
+func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	req := plogotlp.NewExportRequest()
+	if err := req.UnmarshalProto(body); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	s.logs = append(s.logs, req.Logs())
+	s.mu.Unlock()
+	resp, _ := plogotlp.NewExportResponse().MarshalProto()
+	w.Header().Set("Content-Type", "application/x-protobuf")
+	_, _ = w.Write(resp)
+}
+
+// records returns every captured record with its resource attributes, by event id.
+func (s *sink) records() map[string]capturedRecord {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]capturedRecord{}
+	for _, ld := range s.logs {
+		for _, rl := range ld.ResourceLogs().All() {
+			for _, sl := range rl.ScopeLogs().All() {
+				for _, lr := range sl.LogRecords().All() {
+					id, _ := lr.Attributes().Get(schema.AttrEventID)
+					out[id.Str()] = capturedRecord{resource: rl.Resource().Attributes().AsRaw(), attrs: lr.Attributes().AsRaw(), name: lr.EventName()}
+				}
+			}
+		}
+	}
+	return out
+}
+
+type capturedRecord struct {
+	name     string
+	resource map[string]any
+	attrs    map[string]any
+}
+
+type collector struct {
+	intake    string
+	telemetry string
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return fmt.Sprint(l.Addr().(*net.TCPAddr).Port)
+}
+
+func footfallBinary(t *testing.T) string {
+	t.Helper()
+	bin := os.Getenv("FOOTFALL_BIN")
+	if bin == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("FOOTFALL_BIN is not set: run the end-to-end tests through `make test`")
+		}
+		t.Skip("FOOTFALL_BIN is not set: `make e2e` builds the distribution and runs these tests")
+	}
+	_, err := os.Stat(bin)
+	require.NoError(t, err, "FOOTFALL_BIN must point at the built collector")
+	return bin
+}
+
+// startCollector runs footfall on config/default.yaml with testdata/capture.yaml
+// merged over it, on free loopback ports, and waits until it reports healthy.
+func startCollector(t *testing.T, capture *httptest.Server) collector {
+	t.Helper()
+	bin := footfallBinary(t)
+	c := collector{
+		intake:    "127.0.0.1:" + freePort(t),
+		telemetry: freePort(t),
+	}
+	health := "127.0.0.1:" + freePort(t)
+	logPath := filepath.Join(t.TempDir(), "footfall.log")
+	logFile, err := os.Create(logPath)
+	require.NoError(t, err)
+
+	cmd := exec.Command(bin,
+		"--config", filepath.Join("..", "..", "config", "default.yaml"),
+		"--config", filepath.Join("testdata", "capture.yaml"))
+	cmd.Env = append(os.Environ(),
+		"FOOTFALL_INTAKE_ENDPOINT="+c.intake,
+		"FOOTFALL_TELEMETRY_PORT="+c.telemetry,
+		"FOOTFALL_HEALTH_ENDPOINT="+health,
+		"FOOTFALL_DATA_DIR="+t.TempDir(),
+		"FOOTFALL_E2E_CAPTURE_URL="+capture.URL+"/v1/logs",
+	)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	require.NoError(t, cmd.Start())
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-exited:
+			assert.NoError(t, err, "footfall exits cleanly on SIGTERM")
+		case <-time.After(20 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Error("footfall did not stop within 20s of SIGTERM")
+		}
+		_ = logFile.Close()
+		if t.Failed() {
+			out, _ := os.ReadFile(logPath)
+			t.Logf("footfall output:\n%s", out)
+		}
+	})
+
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		select {
+		case err := <-exited:
+			out, _ := os.ReadFile(logPath)
+			t.Fatalf("footfall exited before it was ready: %v\n%s", err, out)
+		default:
+		}
+		resp, err := http.Get("http://" + health + "/")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return c
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("footfall did not become healthy within 60s")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func (c collector) post(t *testing.T, contentType string, body []byte, headers map[string]string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, "http://"+c.intake+"/v1/logs", bytes.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("User-Agent", firefoxUA)
+	req.Header.Set("Origin", "http://localhost:8080")
+	for k, v := range headers {
+		if v == "" {
+			req.Header.Del(k)
+		} else {
+			req.Header.Set(k, v)
+		}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	respBody, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp, respBody
+}
+
+func events(site string, ids ...string) plog.Logs {
+	ld := plog.NewLogs()
+	rl := ld.ResourceLogs().AppendEmpty()
+	rl.Resource().Attributes().PutStr(schema.AttrSiteID, site)
+	sl := rl.ScopeLogs().AppendEmpty()
+	sl.Scope().SetName("e2e")
+	for i, id := range ids {
+		lr := sl.LogRecords().AppendEmpty()
+		lr.SetEventName(schema.EventPageView)
+		lr.SetTimestamp(pcommon.Timestamp(1795000000000000000 + uint64(i)*1e9))
+		lr.Attributes().PutStr(schema.AttrEventID, id)
+		lr.Attributes().PutStr(schema.AttrURLFull, fmt.Sprintf("http://localhost:8080/page/%d?utm_source=e2e", i))
+		lr.Attributes().PutStr(schema.AttrReferrer, "https://duckduckgo.com/")
+	}
+	return ld
+}
+
+func jsonBody(t *testing.T, ld plog.Logs) []byte {
+	b, err := plogotlp.NewExportRequestFromLogs(ld).MarshalJSON()
+	require.NoError(t, err)
+	return b
+}
+
+func protoBody(t *testing.T, ld plog.Logs) []byte {
+	b, err := plogotlp.NewExportRequestFromLogs(ld).MarshalProto()
+	require.NoError(t, err)
+	return b
+}
+
+func gzipped(t *testing.T, b []byte) []byte {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	_, err := zw.Write(b)
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+	return buf.Bytes()
+}
+
+func statusMessage(t *testing.T, body []byte) string {
+	st := &spb.Status{}
+	require.NoError(t, protojson.Unmarshal(body, st), string(body))
+	return st.GetMessage()
+}
+
+func TestE2EDefaultConfig(t *testing.T) {
+	capture := &sink{}
+	server := httptest.NewServer(capture)
+	t.Cleanup(server.Close)
+	c := startCollector(t, server)
+
+	t.Run("accepted in every encoding", func(t *testing.T) {
+		tests := []struct {
+			name        string
+			contentType string
+			body        []byte
+			headers     map[string]string
+			wantCT      string
+		}{
+			{"otlp json", "application/json", jsonBody(t, events("demo", "json-1", "json-2")), nil, "application/json"},
+			{"otlp protobuf", "application/x-protobuf", protoBody(t, events("demo", "proto-1")), nil, "application/x-protobuf"},
+			{"sendBeacon text/plain", "text/plain;charset=UTF-8", jsonBody(t, events("demo", "beacon-1")), nil, "application/json"},
+			{"gzip json", "application/json", gzipped(t, jsonBody(t, events("demo", "gzip-1"))), map[string]string{"Content-Encoding": "gzip"}, "application/json"},
+			{"server-side, no origin", "application/json", jsonBody(t, events("demo", "server-1")), map[string]string{"Origin": ""}, "application/json"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				resp, body := c.post(t, tt.contentType, tt.body, tt.headers)
+				require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+				assert.Equal(t, tt.wantCT, resp.Header.Get("Content-Type"))
+			})
+		}
+
+		got := capture.records()
+		for _, id := range []string{"json-1", "json-2", "proto-1", "beacon-1", "gzip-1", "server-1"} {
+			rec, ok := got[id]
+			require.True(t, ok, "event %s reached the exporter before the 2xx", id)
+			assert.Equal(t, schema.EventPageView, rec.name)
+			assert.Equal(t, "demo", rec.resource[schema.AttrSiteID])
+			assert.Len(t, rec.resource[schema.AttrVisitorID], 16)
+			assert.Equal(t, "Firefox", rec.attrs[schema.AttrUserAgentName])
+			assert.Equal(t, "search", rec.attrs[schema.AttrReferrerClass])
+			assert.Equal(t, "DuckDuckGo", rec.attrs[schema.AttrReferrerSource])
+			assert.Equal(t, "e2e", rec.attrs[schema.AttrUTMSource])
+			assert.Equal(t, "localhost", rec.attrs[schema.AttrURLDomain])
+			for k, v := range rec.attrs {
+				assert.NotContains(t, fmt.Sprint(v), "127.0.0.1", "attribute %s leaks the client address", k)
+			}
+		}
+		assert.Equal(t, got["json-1"].resource[schema.AttrVisitorID], got["proto-1"].resource[schema.AttrVisitorID],
+			"same browser, same day: same visitor")
+	})
+
+	t.Run("refusals say what is wrong", func(t *testing.T) {
+		tests := []struct {
+			name        string
+			contentType string
+			body        []byte
+			headers     map[string]string
+			wantStatus  int
+			wantMessage string
+		}{
+			{"unknown site", "application/json", jsonBody(t, events("nosuchsite", "x-1")), nil, http.StatusForbidden, `site "nosuchsite" is not configured`},
+			{"foreign origin", "application/json", jsonBody(t, events("demo", "x-2")), map[string]string{"Origin": "https://evil.example"}, http.StatusForbidden, `origin "https://evil.example" may not send events for site "demo"`},
+			{"malformed", "application/json", []byte(`{"resourceLogs":`), nil, http.StatusBadRequest, "malformed JSON"},
+			{"wrong content type", "application/xml", []byte(`<a/>`), nil, http.StatusUnsupportedMediaType, "unsupported media type"},
+			{"too large", "application/json", bytes.Repeat([]byte(" "), 2<<20), nil, http.StatusRequestEntityTooLarge, "exceeds max_request_body_size"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				resp, body := c.post(t, tt.contentType, tt.body, tt.headers)
+				require.Equal(t, tt.wantStatus, resp.StatusCode, string(body))
+				assert.Contains(t, statusMessage(t, body), tt.wantMessage)
+			})
+		}
+		_, refusedEventLeaked := capture.records()["x-1"]
+		assert.False(t, refusedEventLeaked)
+
+		resp, err := http.Get("http://" + c.intake + "/footfall.js")
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+	})
+
+	t.Run("rate limit answers 429 with Retry-After", func(t *testing.T) {
+		var last *http.Response
+		for i := range 7 {
+			ids := make([]string, 100)
+			for j := range ids {
+				ids[j] = fmt.Sprintf("burst-%d-%d", i, j)
+			}
+			last, _ = c.post(t, "application/json", jsonBody(t, events("demo", ids...)), nil)
+			if last.StatusCode != http.StatusOK {
+				break
+			}
+		}
+		require.Equal(t, http.StatusTooManyRequests, last.StatusCode, "the default burst of 600 events per client is spent")
+		assert.NotEmpty(t, last.Header.Get("Retry-After"))
+	})
+
+	t.Run("self-telemetry counts refusals by reason", func(t *testing.T) {
+		resp, err := http.Get("http://127.0.0.1:" + c.telemetry + "/metrics")
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		metrics := string(body)
+		for _, want := range []string{
+			`otelcol_receiver_browserevents_refused_requests{reason="unknown_site"`,
+			`otelcol_receiver_browserevents_refused_requests{reason="origin_not_allowed"`,
+			`otelcol_receiver_browserevents_refused_requests{reason="malformed"`,
+			`otelcol_receiver_browserevents_refused_requests{reason="unsupported_media_type"`,
+			`otelcol_receiver_browserevents_refused_requests{reason="too_large"`,
+			`otelcol_receiver_browserevents_refused_events{reason="rate_limited"`,
+			`otelcol_receiver_accepted_log_records{receiver="browserevents",transport="http"}`,
+		} {
+			assert.True(t, strings.Contains(metrics, want), "metrics endpoint lacks %s", want)
+		}
+	})
+}
