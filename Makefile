@@ -46,7 +46,7 @@ run: build
 	$(BIN) --config config/default.yaml
 
 ## test: every test: vet, generated code check, unit tests, fuzzing, end to end
-test: check-generated unit-test fuzz e2e
+test: check-generated lint unit-test fuzz e2e
 
 unit-test:
 	$(GO) vet ./...

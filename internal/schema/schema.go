@@ -73,6 +73,20 @@ const (
 	AttrEventIDGenerated = "footfall.event_id.generated"
 )
 
+// IsReceiverOwned reports whether only the receiver may write key.
+func IsReceiverOwned(key string) bool {
+	_, owned := receiverOwned[key]
+	return owned
+}
+
+var receiverOwned = func() map[string]struct{} {
+	set := make(map[string]struct{}, len(ReceiverOwned))
+	for _, k := range ReceiverOwned {
+		set[k] = struct{}{}
+	}
+	return set
+}()
+
 // ReceiverOwned lists the keys only the receiver may write, on records and resources.
 var ReceiverOwned = []string{
 	AttrSiteID, AttrVisitorID, AttrVisitorIDSource,

@@ -168,7 +168,7 @@ func (r *browserEventsReceiver) writeExportResponse(w http.ResponseWriter, enc i
 	}
 	w.Header().Set("Content-Type", enc.ContentType())
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
+	_, _ = w.Write(body) // #nosec G705 -- an OTLP payload under an explicit, non-HTML Content-Type
 }
 
 func (r *browserEventsReceiver) refuseRequest(w http.ResponseWriter, req *http.Request, enc intake.Encoding, status int, reason intake.Reason, events int, message string) {
@@ -205,26 +205,26 @@ func (r *browserEventsReceiver) errorHandler(w http.ResponseWriter, req *http.Re
 func writeStatus(w http.ResponseWriter, enc intake.Encoding, status int, message string) {
 	w.Header().Set("Content-Type", enc.ContentType())
 	w.WriteHeader(status)
-	_, _ = w.Write(intake.MarshalStatus(enc, int32(grpcCode(status)), message))
+	_, _ = w.Write(intake.MarshalStatus(enc, grpcCode(status), message)) // #nosec G705 -- an OTLP status under an explicit, non-HTML Content-Type
 }
 
 // grpcCode is the google.rpc.Code an OTLP client expects for an HTTP status.
-func grpcCode(status int) codes.Code {
+func grpcCode(status int) int32 {
 	switch status {
 	case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType:
-		return codes.InvalidArgument
+		return int32(codes.InvalidArgument)
 	case http.StatusForbidden:
-		return codes.PermissionDenied
+		return int32(codes.PermissionDenied)
 	case http.StatusNotFound:
-		return codes.NotFound
+		return int32(codes.NotFound)
 	case http.StatusMethodNotAllowed:
-		return codes.Unimplemented
+		return int32(codes.Unimplemented)
 	case http.StatusTooManyRequests:
-		return codes.ResourceExhausted
+		return int32(codes.ResourceExhausted)
 	case http.StatusServiceUnavailable:
-		return codes.Unavailable
+		return int32(codes.Unavailable)
 	default:
-		return codes.Internal
+		return int32(codes.Internal)
 	}
 }
 

@@ -62,7 +62,7 @@ type harness struct {
 	now  time.Time
 }
 
-func testConfig(t *testing.T) *Config {
+func testConfig(t testing.TB) *Config {
 	t.Helper()
 	geoDB := filepath.Join(t.TempDir(), "city.mmdb")
 	require.NoError(t, geoip.WriteTestDatabase(geoDB, []geoip.TestNetwork{
@@ -115,7 +115,13 @@ type request struct {
 	headers     map[string]string
 }
 
-func (h *harness) do(t *testing.T, r request) (*http.Response, []byte) {
+// response is what a request got back; the body is read and closed.
+type response struct {
+	StatusCode int
+	Header     http.Header
+}
+
+func (h *harness) do(t *testing.T, r request) (response, []byte) {
 	t.Helper()
 	if r.method == "" {
 		r.method = http.MethodPost
@@ -153,7 +159,7 @@ func (h *harness) do(t *testing.T, r request) (*http.Response, []byte) {
 	defer resp.Body.Close()
 	respBody, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
-	return resp, respBody
+	return response{StatusCode: resp.StatusCode, Header: resp.Header}, respBody
 }
 
 func readRequest(t *testing.T, name string) []byte {
@@ -191,7 +197,7 @@ func TestGoldenOutput(t *testing.T) {
 			got := h.sink.AllLogs()[0]
 			expectedPath := filepath.Join("testdata", "golden", tt.name, "expected.yaml")
 			if *updateGolden {
-				golden.WriteLogs(t, expectedPath, got)
+				require.NoError(t, golden.WriteLogs(t, expectedPath, got))
 			}
 			want, err := golden.ReadLogs(expectedPath)
 			require.NoError(t, err)
@@ -307,7 +313,7 @@ func TestRefusals(t *testing.T) {
 
 // decodeStatus reads the google.rpc.Status an error response must carry, in
 // the encoding of the request.
-func decodeStatus(t *testing.T, resp *http.Response, body []byte) *spb.Status {
+func decodeStatus(t *testing.T, resp response, body []byte) *spb.Status {
 	t.Helper()
 	st := &spb.Status{}
 	switch resp.Header.Get("Content-Type") {
@@ -341,7 +347,7 @@ func TestRateLimitPerClient(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.RateLimit = RateLimitConfig{Enabled: true, EventsPerSecond: 2, Burst: 100, MaxClients: 10}
 	h := startReceiver(t, cfg, nil)
-	send := func(xff string, n int) *http.Response {
+	send := func(xff string, n int) response {
 		resp, _ := h.do(t, request{contentType: "application/json", origin: siteOrigin, userAgent: chromeUA, body: pageViews(n), headers: map[string]string{"X-Forwarded-For": xff}})
 		return resp
 	}
@@ -365,8 +371,10 @@ func TestRateLimiterTableEvictionsAreCounted(t *testing.T) {
 	cfg.RateLimit.MaxClients = 2
 	h := startReceiver(t, cfg, nil)
 	for i := range 5 {
-		resp, _ := h.do(t, request{contentType: "application/json", origin: siteOrigin, userAgent: chromeUA, body: pageView("example", fmt.Sprintf("e%d", i)),
-			headers: map[string]string{"X-Forwarded-For": fmt.Sprintf("198.51.100.%d", i+1)}})
+		resp, _ := h.do(t, request{
+			contentType: "application/json", origin: siteOrigin, userAgent: chromeUA, body: pageView("example", fmt.Sprintf("e%d", i)),
+			headers: map[string]string{"X-Forwarded-For": fmt.Sprintf("198.51.100.%d", i+1)},
+		})
 		require.Equal(t, http.StatusOK, resp.StatusCode)
 	}
 	metadatatest.AssertEqualReceiverBrowsereventsRateLimiterEvictions(t, h.tel, []metricdata.DataPoint[int64]{{Value: 3}}, metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
@@ -435,7 +443,7 @@ func TestEmptyRequestIsSuccess(t *testing.T) {
 
 func TestCORS(t *testing.T) {
 	h := startReceiver(t, testConfig(t), nil)
-	preflight := func(origin string) *http.Response {
+	preflight := func(origin string) response {
 		resp, _ := h.do(t, request{method: http.MethodOptions, origin: origin, headers: map[string]string{
 			"Access-Control-Request-Method":  "POST",
 			"Access-Control-Request-Headers": "content-type",

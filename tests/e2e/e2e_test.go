@@ -107,7 +107,7 @@ func footfallBinary(t *testing.T) string {
 		}
 		t.Skip("FOOTFALL_BIN is not set: `make e2e` builds the distribution and runs these tests")
 	}
-	_, err := os.Stat(bin)
+	_, err := os.Stat(bin) // #nosec G703 -- the test is told which binary to run
 	require.NoError(t, err, "FOOTFALL_BIN must point at the built collector")
 	return bin
 }
@@ -166,7 +166,7 @@ func startCollector(t *testing.T, capture *httptest.Server) collector {
 		}
 		resp, err := http.Get("http://" + health + "/")
 		if err == nil {
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return c
 			}
@@ -178,7 +178,13 @@ func startCollector(t *testing.T, capture *httptest.Server) collector {
 	}
 }
 
-func (c collector) post(t *testing.T, contentType string, body []byte, headers map[string]string) (*http.Response, []byte) {
+// response is what a request got back; the body is read and closed.
+type response struct {
+	StatusCode int
+	Header     http.Header
+}
+
+func (c collector) post(t *testing.T, contentType string, body []byte, headers map[string]string) (response, []byte) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, "http://"+c.intake+"/v1/logs", bytes.NewReader(body))
 	require.NoError(t, err)
@@ -197,7 +203,7 @@ func (c collector) post(t *testing.T, contentType string, body []byte, headers m
 	defer resp.Body.Close()
 	respBody, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
-	return resp, respBody
+	return response{StatusCode: resp.StatusCode, Header: resp.Header}, respBody
 }
 
 func events(site string, ids ...string) plog.Logs {
@@ -319,12 +325,12 @@ func TestE2EDefaultConfig(t *testing.T) {
 
 		resp, err := http.Get("http://" + c.intake + "/footfall.js")
 		require.NoError(t, err)
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		assert.Equal(t, http.StatusNotFound, resp.StatusCode)
 	})
 
 	t.Run("rate limit answers 429 with Retry-After", func(t *testing.T) {
-		var last *http.Response
+		var last response
 		for i := range 7 {
 			ids := make([]string, 100)
 			for j := range ids {

@@ -318,11 +318,10 @@ func (e *Enricher) visitorID(ctx context.Context, facts *requestFacts, site *sit
 
 func (e *Enricher) addDerived(facts *requestFacts, site *sites.Site, lr plog.LogRecord, name string, page *url.URL, eventID string, generated bool) {
 	attrs := lr.Attributes()
-	for _, key := range schema.ReceiverOwned {
-		attrs.Remove(key)
-	}
-	attrs.Remove(schema.AttrAnonymousID)
-	attrs.Remove(schema.AttrEventNameLegacy)
+	attrs.RemoveIf(func(key string, _ pcommon.Value) bool {
+		return schema.IsReceiverOwned(key) || key == schema.AttrAnonymousID || key == schema.AttrEventNameLegacy
+	})
+	attrs.EnsureCapacity(attrs.Len() + derivedAttributes)
 
 	received := pcommon.NewTimestampFromTime(facts.req.Received)
 	lr.SetObservedTimestamp(received)
@@ -375,6 +374,9 @@ func (e *Enricher) addDerived(facts *requestFacts, site *sites.Site, lr plog.Log
 	putNonEmpty(attrs, schema.AttrClickIDType, c.ClickIDType)
 	putNonEmpty(attrs, schema.AttrClickID, c.ClickID)
 }
+
+// derivedAttributes is about how many attributes addDerived adds at most.
+const derivedAttributes = 24
 
 func pathOf(u *url.URL) string {
 	if u.Path == "" {

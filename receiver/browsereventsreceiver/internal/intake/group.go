@@ -37,9 +37,7 @@ func (g *grouper) record(site, visitorID, idSource string, resource pcommon.Reso
 		rl := g.out.ResourceLogs().AppendEmpty()
 		resource.CopyTo(rl.Resource())
 		attrs := rl.Resource().Attributes()
-		for _, k := range schema.ReceiverOwned {
-			attrs.Remove(k)
-		}
+		attrs.RemoveIf(func(k string, _ pcommon.Value) bool { return schema.IsReceiverOwned(k) })
 		attrs.PutStr(schema.AttrSiteID, site)
 		attrs.PutStr(schema.AttrVisitorID, visitorID)
 		attrs.PutStr(schema.AttrVisitorIDSource, idSource)
