@@ -88,6 +88,8 @@ type capturedRecord struct {
 type collector struct {
 	intake    string
 	telemetry string
+	// stop sends SIGTERM and waits for a clean exit; safe to call twice.
+	stop func()
 }
 
 func freePort(t *testing.T) string {
@@ -113,8 +115,9 @@ func footfallBinary(t *testing.T) string {
 }
 
 // startCollector runs footfall on config/default.yaml with testdata/capture.yaml
-// merged over it, on free loopback ports, and waits until it reports healthy.
-func startCollector(t *testing.T, capture *httptest.Server) collector {
+// merged over it, on free loopback ports and the given data directory, and
+// waits until it reports healthy.
+func startCollector(t *testing.T, capture *httptest.Server, dataDir string) collector {
 	t.Helper()
 	bin := footfallBinary(t)
 	c := collector{
@@ -133,28 +136,32 @@ func startCollector(t *testing.T, capture *httptest.Server) collector {
 		"FOOTFALL_INTAKE_ENDPOINT="+c.intake,
 		"FOOTFALL_TELEMETRY_PORT="+c.telemetry,
 		"FOOTFALL_HEALTH_ENDPOINT="+health,
-		"FOOTFALL_DATA_DIR="+t.TempDir(),
+		"FOOTFALL_DATA_DIR="+dataDir,
 		"FOOTFALL_E2E_CAPTURE_URL="+capture.URL+"/v1/logs",
 	)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	require.NoError(t, cmd.Start())
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case err := <-exited:
-			assert.NoError(t, err, "footfall exits cleanly on SIGTERM")
-		case <-time.After(20 * time.Second):
-			_ = cmd.Process.Kill()
-			t.Error("footfall did not stop within 20s of SIGTERM")
-		}
-		_ = logFile.Close()
-		if t.Failed() {
-			out, _ := os.ReadFile(logPath)
-			t.Logf("footfall output:\n%s", out)
-		}
-	})
+	var once sync.Once
+	c.stop = func() {
+		once.Do(func() {
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case err := <-exited:
+				assert.NoError(t, err, "footfall exits cleanly on SIGTERM")
+			case <-time.After(20 * time.Second):
+				_ = cmd.Process.Kill()
+				t.Error("footfall did not stop within 20s of SIGTERM")
+			}
+			_ = logFile.Close()
+			if t.Failed() {
+				out, _ := os.ReadFile(logPath)
+				t.Logf("footfall output:\n%s", out)
+			}
+		})
+	}
+	t.Cleanup(c.stop)
 
 	deadline := time.Now().Add(60 * time.Second)
 	for {
@@ -254,7 +261,7 @@ func TestE2EDefaultConfig(t *testing.T) {
 	capture := &sink{}
 	server := httptest.NewServer(capture)
 	t.Cleanup(server.Close)
-	c := startCollector(t, server)
+	c := startCollector(t, server, t.TempDir())
 
 	t.Run("accepted in every encoding", func(t *testing.T) {
 		tests := []struct {
@@ -364,4 +371,30 @@ func TestE2EDefaultConfig(t *testing.T) {
 			assert.True(t, strings.Contains(metrics, want), "metrics endpoint lacks %s", want)
 		}
 	})
+}
+
+func TestE2EVisitorIDsSurviveRestart(t *testing.T) {
+	capture := &sink{}
+	server := httptest.NewServer(capture)
+	t.Cleanup(server.Close)
+	dataDir := t.TempDir()
+
+	first := startCollector(t, server, dataDir)
+	resp, body := first.post(t, "application/json", jsonBody(t, events("demo", "before-restart")), nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+	first.stop()
+
+	info, err := os.Stat(filepath.Join(dataDir, "visitor-salt.json"))
+	require.NoError(t, err, "the salt is kept in FOOTFALL_DATA_DIR")
+	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm())
+
+	second := startCollector(t, server, dataDir)
+	resp, body = second.post(t, "application/json", jsonBody(t, events("demo", "after-restart")), nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+
+	got := capture.records()
+	require.Contains(t, got, "before-restart")
+	require.Contains(t, got, "after-restart")
+	assert.Equal(t, got["before-restart"].resource[schema.AttrVisitorID], got["after-restart"].resource[schema.AttrVisitorID],
+		"the same browser keeps its visitor id across a collector restart on the same day")
 }
