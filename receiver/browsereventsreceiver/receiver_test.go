@@ -9,7 +9,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -37,6 +36,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/footfall-analytics/footfall/internal/schema"
+	"github.com/footfall-analytics/footfall/internal/testhttp"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/geoip"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/metadatatest"
 )
@@ -115,13 +115,7 @@ type request struct {
 	headers     map[string]string
 }
 
-// response is what a request got back; the body is read and closed.
-type response struct {
-	StatusCode int
-	Header     http.Header
-}
-
-func (h *harness) do(t *testing.T, r request) (response, []byte) {
+func (h *harness) do(t *testing.T, r request) (testhttp.Response, []byte) {
 	t.Helper()
 	if r.method == "" {
 		r.method = http.MethodPost
@@ -154,12 +148,8 @@ func (h *harness) do(t *testing.T, r request) (response, []byte) {
 	for k, v := range r.headers {
 		req.Header.Set(k, v)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	respBody, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return response{StatusCode: resp.StatusCode, Header: resp.Header}, respBody
+	resp := testhttp.Do(t, req)
+	return resp, resp.Body
 }
 
 func readRequest(t *testing.T, name string) []byte {
@@ -313,7 +303,7 @@ func TestRefusals(t *testing.T) {
 
 // decodeStatus reads the google.rpc.Status an error response must carry, in
 // the encoding of the request.
-func decodeStatus(t *testing.T, resp response, body []byte) *spb.Status {
+func decodeStatus(t *testing.T, resp testhttp.Response, body []byte) *spb.Status {
 	t.Helper()
 	st := &spb.Status{}
 	switch resp.Header.Get("Content-Type") {
@@ -347,7 +337,7 @@ func TestRateLimitPerClient(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.RateLimit = RateLimitConfig{Enabled: true, EventsPerSecond: 2, Burst: 100, MaxClients: 10}
 	h := startReceiver(t, cfg, nil)
-	send := func(xff string, n int) response {
+	send := func(xff string, n int) testhttp.Response {
 		resp, _ := h.do(t, request{contentType: "application/json", origin: siteOrigin, userAgent: chromeUA, body: pageViews(n), headers: map[string]string{"X-Forwarded-For": xff}})
 		return resp
 	}
@@ -443,7 +433,7 @@ func TestEmptyRequestIsSuccess(t *testing.T) {
 
 func TestCORS(t *testing.T) {
 	h := startReceiver(t, testConfig(t), nil)
-	preflight := func(origin string) response {
+	preflight := func(origin string) testhttp.Response {
 		resp, _ := h.do(t, request{method: http.MethodOptions, origin: origin, headers: map[string]string{
 			"Access-Control-Request-Method":  "POST",
 			"Access-Control-Request-Headers": "content-type",

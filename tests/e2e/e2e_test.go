@@ -32,6 +32,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/footfall-analytics/footfall/internal/schema"
+	"github.com/footfall-analytics/footfall/internal/testhttp"
 )
 
 const firefoxUA = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
@@ -185,13 +186,7 @@ func startCollector(t *testing.T, capture *httptest.Server, dataDir string) coll
 	}
 }
 
-// response is what a request got back; the body is read and closed.
-type response struct {
-	StatusCode int
-	Header     http.Header
-}
-
-func (c collector) post(t *testing.T, contentType string, body []byte, headers map[string]string) (response, []byte) {
+func (c collector) post(t *testing.T, contentType string, body []byte, headers map[string]string) (testhttp.Response, []byte) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, "http://"+c.intake+"/v1/logs", bytes.NewReader(body))
 	require.NoError(t, err)
@@ -205,12 +200,8 @@ func (c collector) post(t *testing.T, contentType string, body []byte, headers m
 			req.Header.Set(k, v)
 		}
 	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	respBody, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return response{StatusCode: resp.StatusCode, Header: resp.Header}, respBody
+	resp := testhttp.Do(t, req)
+	return resp, resp.Body
 }
 
 func events(site string, ids ...string) plog.Logs {
@@ -337,7 +328,7 @@ func TestE2EDefaultConfig(t *testing.T) {
 	})
 
 	t.Run("rate limit answers 429 with Retry-After", func(t *testing.T) {
-		var last response
+		var last testhttp.Response
 		for i := range 7 {
 			ids := make([]string, 100)
 			for j := range ids {
