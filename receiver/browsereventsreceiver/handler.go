@@ -26,7 +26,7 @@ import (
 func (r *browserEventsReceiver) handleLogs(w http.ResponseWriter, req *http.Request) {
 	if req.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		writeStatus(w, intake.JSON, http.StatusMethodNotAllowed, fmt.Sprintf("method %s not allowed, use POST", req.Method))
+		r.refuseRequest(w, req, intake.JSON, http.StatusMethodNotAllowed, intake.ReasonMethodNotAllowed, 0, fmt.Sprintf("method %s not allowed, use POST", req.Method))
 		return
 	}
 	enc, err := intake.EncodingOf(req.Header.Get("Content-Type"))
@@ -194,9 +194,12 @@ func reasonAttr(reason intake.Reason) metric.AddOption {
 // errorHandler answers failures inside confighttp (decompression, auth) in OTLP form.
 func (r *browserEventsReceiver) errorHandler(w http.ResponseWriter, req *http.Request, message string, status int) {
 	enc, _ := intake.EncodingOf(req.Header.Get("Content-Type"))
-	reason := intake.ReasonMalformed
-	if status == http.StatusRequestEntityTooLarge {
+	reason := intake.ReasonMalformed // a body that does not decompress
+	switch status {
+	case http.StatusRequestEntityTooLarge:
 		reason = intake.ReasonTooLarge
+	case http.StatusUnauthorized:
+		reason = intake.ReasonUnauthorized
 	}
 	r.countRefusedRequest(req, reason)
 	writeStatus(w, enc, status, message)
@@ -213,6 +216,8 @@ func grpcCode(status int) int32 {
 	switch status {
 	case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType:
 		return int32(codes.InvalidArgument)
+	case http.StatusUnauthorized:
+		return int32(codes.Unauthenticated)
 	case http.StatusForbidden:
 		return int32(codes.PermissionDenied)
 	case http.StatusNotFound:

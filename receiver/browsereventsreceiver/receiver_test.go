@@ -268,7 +268,8 @@ func TestRefusals(t *testing.T) {
 		wantMessage string
 		wantReason  string
 	}{
-		{name: "GET on logs path", req: request{method: http.MethodGet}, wantStatus: http.StatusMethodNotAllowed, wantMessage: "method GET not allowed"},
+		{name: "GET on logs path", req: request{method: http.MethodGet}, wantStatus: http.StatusMethodNotAllowed, wantMessage: "method GET not allowed", wantReason: "method_not_allowed"},
+		{name: "corrupt gzip", req: request{contentType: "application/json", body: []byte("not gzip at all"), headers: map[string]string{"Content-Encoding": "gzip"}}, wantStatus: http.StatusBadRequest, wantMessage: "gzip", wantReason: "malformed"},
 		{name: "unsupported content type", req: request{contentType: "application/xml", body: []byte("<x/>")}, wantStatus: http.StatusUnsupportedMediaType, wantMessage: "unsupported media type", wantReason: "unsupported_media_type"},
 		{name: "no content type", req: request{body: pageView("example", "e1")}, wantStatus: http.StatusUnsupportedMediaType, wantMessage: "unsupported media type", wantReason: "unsupported_media_type"},
 		{name: "malformed JSON", req: request{contentType: "application/json", body: []byte(`{"resourceLogs": [`)}, wantStatus: http.StatusBadRequest, wantMessage: "malformed JSON", wantReason: "malformed"},

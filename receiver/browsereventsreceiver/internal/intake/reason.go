@@ -18,6 +18,8 @@ const (
 	ReasonBot                  Reason = "bot"
 	ReasonDownstreamPermanent  Reason = "downstream_permanent"
 	ReasonDownstreamRetryable  Reason = "downstream_retryable"
+	ReasonMethodNotAllowed     Reason = "method_not_allowed"
+	ReasonUnauthorized         Reason = "unauthorized"
 )
 
 // Forbidden reports whether the reason is about who sent the events (403)
