@@ -1,0 +1,123 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+// Package dedup remembers which event ids were seen within a window of event
+// time, in bounded memory, so that at-least-once delivery (browser retries,
+// Kafka redelivery, replays) still counts every event once.
+package dedup // import "github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/dedup"
+
+import (
+	"hash/fnv"
+	"time"
+)
+
+// key is a 128-bit hash of (site, event id): fixed size whatever the id's
+// length, and stable across processes so that it can be checkpointed. At a
+// million entries the chance of any collision is about 1e-27.
+type key [2]uint64
+
+type entry struct {
+	key  key
+	seen int64 // event time of the first sighting, Unix nanoseconds
+}
+
+// Cache is not safe for concurrent use: it belongs to the processor's state owner.
+type Cache struct {
+	window     time.Duration
+	maxEntries int
+	onEvict    func()
+
+	seen map[key]int64
+	// order holds entries by first sighting, oldest first, as a ring whose
+	// length is its capacity: size of its slots are in use from head on.
+	order []entry
+	head  int
+	size  int
+}
+
+// New returns a cache remembering ids for window of event time, holding at
+// most maxEntries; onEvict is called for each entry dropped early because the
+// cache was full (a duplicate of such an id would pass).
+func New(window time.Duration, maxEntries int, onEvict func()) *Cache {
+	return &Cache{
+		window:     window,
+		maxEntries: maxEntries,
+		onEvict:    onEvict,
+		seen:       make(map[key]int64),
+		order:      make([]entry, min(maxEntries, 1024)),
+	}
+}
+
+func hashKey(site, eventID string) key {
+	h := fnv.New128a()
+	_, _ = h.Write([]byte(site))
+	_, _ = h.Write([]byte{0})
+	_, _ = h.Write([]byte(eventID))
+	var sum [16]byte
+	h.Sum(sum[:0])
+	var k key
+	for i := range 8 {
+		k[0] = k[0]<<8 | uint64(sum[i])
+		k[1] = k[1]<<8 | uint64(sum[8+i])
+	}
+	return k
+}
+
+// Seen reports whether (site, eventID) was already seen, and remembers it if not.
+func (c *Cache) Seen(site, eventID string, eventTime time.Time) bool {
+	k := hashKey(site, eventID)
+	if _, ok := c.seen[k]; ok {
+		return true
+	}
+	if c.size == c.maxEntries {
+		c.popOldest()
+		if c.onEvict != nil {
+			c.onEvict()
+		}
+	}
+	at := eventTime.UnixNano()
+	c.seen[k] = at
+	c.push(entry{key: k, seen: at})
+	return false
+}
+
+// Expire forgets ids first seen more than the window before watermark. Entries
+// are kept in arrival order, so an id seen out of order may outlive its window
+// by the lateness of its neighbours; memory stays bounded by maxEntries.
+func (c *Cache) Expire(watermark time.Time) int {
+	horizon := watermark.Add(-c.window).UnixNano()
+	n := 0
+	for c.size > 0 && c.order[c.head].seen < horizon {
+		c.popOldest()
+		n++
+	}
+	return n
+}
+
+// Len is the number of remembered ids.
+func (c *Cache) Len() int { return c.size }
+
+func (c *Cache) push(e entry) {
+	if c.size == len(c.order) {
+		c.grow()
+	}
+	c.order[(c.head+c.size)%len(c.order)] = e
+	c.size++
+}
+
+// grow doubles the ring, up to maxEntries, unrolling it so that head is at 0.
+func (c *Cache) grow() {
+	grown := make([]entry, min(2*len(c.order), c.maxEntries))
+	for i := range c.size {
+		grown[i] = c.order[(c.head+i)%len(c.order)]
+	}
+	c.order = grown
+	c.head = 0
+}
+
+func (c *Cache) popOldest() {
+	e := c.order[c.head]
+	delete(c.seen, e.key)
+	c.head = (c.head + 1) % len(c.order)
+	c.size--
+}

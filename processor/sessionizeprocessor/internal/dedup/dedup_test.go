@@ -1,0 +1,113 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package dedup
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var t0 = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+
+func TestDuplicatesWithinTheWindow(t *testing.T) {
+	c := New(10*time.Minute, 100, nil)
+	assert.False(t, c.Seen("shop", "e1", t0))
+	assert.True(t, c.Seen("shop", "e1", t0.Add(time.Minute)), "a retry is a duplicate")
+	assert.False(t, c.Seen("blog", "e1", t0), "ids are per site")
+	assert.False(t, c.Seen("shop", "e2", t0))
+
+	assert.Equal(t, 0, c.Expire(t0.Add(10*time.Minute)), "exactly at the window edge it is still remembered")
+	assert.True(t, c.Seen("shop", "e1", t0.Add(10*time.Minute)))
+	assert.Equal(t, 3, c.Expire(t0.Add(10*time.Minute+time.Nanosecond)))
+	assert.False(t, c.Seen("shop", "e1", t0.Add(11*time.Minute)), "forgotten after the window")
+}
+
+func TestBoundedWithEvictionsCounted(t *testing.T) {
+	evicted := 0
+	c := New(time.Hour, 3, func() { evicted++ })
+	for i := range 5 {
+		c.Seen("s", fmt.Sprint(i), t0)
+	}
+	assert.Equal(t, 3, c.Len())
+	assert.Equal(t, 2, evicted)
+	assert.False(t, c.Seen("s", "0", t0), "the oldest were dropped")
+	assert.True(t, c.Seen("s", "4", t0), "the newest are kept")
+}
+
+func TestRingWrapsAroundUnderSteadyTraffic(t *testing.T) {
+	c := New(time.Minute, 2500, nil)
+	now := t0
+	for i := range 20_000 {
+		now = now.Add(100 * time.Millisecond)
+		require.False(t, c.Seen("s", fmt.Sprint(i), now))
+		c.Expire(now)
+		if i > 0 && i%97 == 0 {
+			require.True(t, c.Seen("s", fmt.Sprint(i-1), now), "id %d", i-1)
+		}
+	}
+	assert.Equal(t, 601, c.Len(), "one minute of ids at 10/s, edges included")
+}
+
+func TestCheckpointRoundTrip(t *testing.T) {
+	c := New(time.Hour, 1000, nil)
+	for i := range 50 {
+		c.Seen("s", fmt.Sprint(i), t0.Add(time.Duration(i)*time.Second))
+	}
+	data, err := c.MarshalBinary()
+	require.NoError(t, err)
+
+	restored := New(time.Hour, 1000, nil)
+	require.NoError(t, restored.UnmarshalBinary(data))
+	assert.Equal(t, 50, restored.Len())
+	for i := range 50 {
+		assert.True(t, restored.Seen("s", fmt.Sprint(i), t0), "id %d survives", i)
+	}
+	assert.Equal(t, 10, restored.Expire(t0.Add(time.Hour+10*time.Second)), "times survive too")
+
+	smaller := New(time.Hour, 20, nil)
+	require.NoError(t, smaller.UnmarshalBinary(data))
+	assert.Equal(t, 20, smaller.Len())
+	assert.True(t, smaller.Seen("s", "49", t0), "a smaller cache keeps the newest")
+	assert.False(t, smaller.Seen("s", "0", t0))
+}
+
+func TestCheckpointRefusesWhatItCannotRead(t *testing.T) {
+	c := New(time.Hour, 10, nil)
+	require.ErrorContains(t, c.UnmarshalBinary(nil), "empty")
+	require.ErrorContains(t, c.UnmarshalBinary([]byte{9, 0}), "version 9; this build reads version 1")
+	require.ErrorContains(t, c.UnmarshalBinary([]byte{1, 2, 0, 0}), "corrupt")
+}
+
+// BenchmarkSeen inserts new ids into a full cache of a million, the steady
+// state of a busy processor (every insert evicts the oldest).
+func BenchmarkSeen(b *testing.B) {
+	const full = 1_000_000
+	c := New(10*time.Minute, full, nil)
+	ids := make([]string, 2*full)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("0b8f7c1e-4f0e-4c43-9a51-%012d", i)
+	}
+	for _, id := range ids[:full] {
+		c.Seen("shop", id, t0)
+	}
+	for i := 0; b.Loop(); i++ {
+		c.Seen("shop", ids[full+i%full], t0)
+	}
+}
+
+func TestRingGrowsGeometrically(t *testing.T) {
+	c := New(time.Hour, 1<<20, nil)
+	for i := range 5000 {
+		c.Seen("s", fmt.Sprint(i), t0)
+	}
+	assert.Equal(t, 8192, len(c.order), "1024 doubled three times holds 5000")
+	assert.Equal(t, 5000, c.Len())
+	for i := range 5000 {
+		require.True(t, c.Seen("s", fmt.Sprint(i), t0))
+	}
+}
