@@ -27,6 +27,8 @@ const (
 	EndCampaign    EndReason = "campaign"
 	EndShutdown    EndReason = "shutdown"
 	EndEvicted     EndReason = "evicted"
+	// EndClientSession: the client sent a new session.id of its own.
+	EndClientSession EndReason = "client_session"
 )
 
 // Rules are the session boundaries of one site.
@@ -90,8 +92,9 @@ type Session struct {
 	Country     string
 	Device      string
 
-	entry, exit pageRef
-	first       originRef
+	// Unix nanoseconds of the events EntryPage, ExitPage and Country came from.
+	entryAt, exitAt, firstAt int64
+
 	// Goals are the distinct goals reached, sorted; past MaxGoals further
 	// goals are not remembered (so which ones are kept then depends on order).
 	Goals []string
@@ -104,7 +107,8 @@ func New(id, previousID string, first Event) *Session {
 	return s
 }
 
-// Add folds an event into the summary.
+// Add folds an event into the summary. Where two events share an instant,
+// ties are broken on content, so that arrival order never shows.
 func (s *Session) Add(e Event) {
 	s.Events++
 	if e.Time.Before(s.Start) {
@@ -113,8 +117,9 @@ func (s *Session) Add(e Event) {
 	if e.Time.After(s.End) {
 		s.End = e.Time
 	}
-	if origin := (originRef{at: e.Time, country: e.Country, device: e.Device}); s.Events == 1 || origin.before(s.first) {
-		s.first, s.Country, s.Device = origin, e.Country, e.Device
+	at := e.Time.UnixNano()
+	if s.Events == 1 || cmp.Or(cmp.Compare(at, s.firstAt), strings.Compare(e.Country, s.Country), strings.Compare(e.Device, s.Device)) < 0 {
+		s.firstAt, s.Country, s.Device = at, e.Country, e.Device
 	}
 	if e.Engagement {
 		s.Engaged = true
@@ -126,45 +131,22 @@ func (s *Session) Add(e Event) {
 		return
 	}
 	s.PageViews++
-	page := pageRef{at: e.Time, path: e.Path, attribution: e.Attribution}
-	if s.PageViews == 1 || page.before(s.entry) {
-		s.entry, s.EntryPage, s.Attribution = page, e.Path, e.Attribution
+	if s.PageViews == 1 || cmp.Or(cmp.Compare(at, s.entryAt), strings.Compare(e.Path, s.EntryPage), e.Attribution.compare(s.Attribution)) < 0 {
+		s.entryAt, s.EntryPage, s.Attribution = at, e.Path, e.Attribution
 	}
-	if s.PageViews == 1 || s.exit.before(page) {
-		s.exit, s.ExitPage = page, e.Path
+	if s.PageViews == 1 || cmp.Or(cmp.Compare(at, s.exitAt), strings.Compare(e.Path, s.ExitPage)) > 0 {
+		s.exitAt, s.ExitPage = at, e.Path
 	}
 }
 
-// pageRef and originRef order events totally (time first, then content), so
-// that events at the same instant give the same entry, exit and origin
-// whichever arrived first.
-type pageRef struct {
-	at          time.Time
-	path        string
-	attribution Attribution
-}
-
-func (p pageRef) before(q pageRef) bool {
-	if c := p.at.Compare(q.at); c != 0 {
-		return c < 0
-	}
+func (a Attribution) compare(b Attribution) int {
 	return cmp.Or(
-		strings.Compare(p.path, q.path),
-		strings.Compare(p.attribution.ReferrerClass, q.attribution.ReferrerClass),
-		strings.Compare(p.attribution.ReferrerSource, q.attribution.ReferrerSource),
-		strings.Compare(p.attribution.UTMSource, q.attribution.UTMSource),
-		strings.Compare(p.attribution.UTMMedium, q.attribution.UTMMedium),
-		strings.Compare(p.attribution.UTMCampaign, q.attribution.UTMCampaign),
-	) < 0
-}
-
-type originRef struct {
-	at              time.Time
-	country, device string
-}
-
-func (o originRef) before(q originRef) bool {
-	return cmp.Or(o.at.Compare(q.at), strings.Compare(o.country, q.country), strings.Compare(o.device, q.device)) < 0
+		strings.Compare(a.ReferrerClass, b.ReferrerClass),
+		strings.Compare(a.ReferrerSource, b.ReferrerSource),
+		strings.Compare(a.UTMSource, b.UTMSource),
+		strings.Compare(a.UTMMedium, b.UTMMedium),
+		strings.Compare(a.UTMCampaign, b.UTMCampaign),
+	)
 }
 
 func (s *Session) addGoal(goal string) {
@@ -196,7 +178,7 @@ func (r Rules) Breaks(s *Session, e Event) (EndReason, bool) {
 		return EndMaxDuration, true
 	case r.SplitAtMidnight && !sameDay(s.Start, e.Time, r.Location):
 		return EndMidnight, true
-	case r.SplitOnCampaignChange && e.PageView && s.PageViews > 0 && e.Time.After(s.entry.at) &&
+	case r.SplitOnCampaignChange && e.PageView && s.PageViews > 0 && e.Time.UnixNano() > s.entryAt &&
 		e.Attribution.opensCampaign() && e.Attribution != s.Attribution:
 		return EndCampaign, true
 	}

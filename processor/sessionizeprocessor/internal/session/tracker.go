@@ -1,0 +1,306 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package session // import "github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/session"
+
+import (
+	"cmp"
+	"container/heap"
+	"errors"
+	"time"
+)
+
+// Key names one visitor of one site.
+type Key struct {
+	Site    string
+	Visitor string
+}
+
+// Input is one event handed to the Tracker. Ref is the caller's handle for
+// the record it came from; the Tracker only hands it back.
+type Input struct {
+	Key Key
+	// EventID breaks ties between events of one visitor at the same instant.
+	EventID         string
+	Event           Event
+	ClientSessionID string
+	Ref             int
+}
+
+func (a Input) compare(b Input) int {
+	return cmp.Or(a.Event.Time.Compare(b.Event.Time), cmp.Compare(a.Key.Site, b.Key.Site),
+		cmp.Compare(a.Key.Visitor, b.Key.Visitor), cmp.Compare(a.EventID, b.EventID))
+}
+
+// Assignment places one input in a session. Started is set on the input
+// that opened the session (the caller emits session.start before it).
+type Assignment struct {
+	Ref       int
+	Key       Key
+	SessionID string
+	Seq       uint32
+	// Late is set when the input arrived after the watermark had passed its
+	// time: it was placed in whatever session was open, not by event time.
+	Late    bool
+	Started *Session
+}
+
+// Ending closes a session; Session is no longer changed by the Tracker.
+type Ending struct {
+	Key     Key
+	Session *Session
+	Reason  EndReason
+}
+
+// Output is one step of the Tracker's output, in order: exactly one field is set.
+type Output struct {
+	Assignment *Assignment
+	Ending     *Ending
+}
+
+// ErrPendingFull is returned by Add when the reorder buffer is full; the
+// caller should refuse the data with a retryable error.
+var ErrPendingFull = errors.New("sessionize reorder buffer is full")
+
+// Tracker assigns events to sessions in event-time order. Events newer than
+// the watermark wait in a reorder buffer until the watermark passes them, so
+// that arrival order within the allowed lateness does not change sessions;
+// events older than the watermark are placed at once and marked late.
+//
+// It is not safe for concurrent use: the processor's state owner drives it.
+type Tracker struct {
+	rules      func(site string) Rules
+	newID      func() string
+	maxLive    int
+	maxPending int
+
+	live      map[Key]*liveSession
+	deadlines deadlineHeap
+	pending   pendingHeap
+	watermark time.Time
+	// ended remembers each visitor's last ended session for one inactivity
+	// timeout after its end was decided, so that the next session can name
+	// it as previous and does not reuse its id.
+	ended      map[Key]tombstone
+	endedOrder []tombstoneRef
+}
+
+type tombstone struct {
+	id    string
+	until time.Time
+}
+
+type tombstoneRef struct {
+	key   Key
+	until time.Time
+}
+
+type liveSession struct {
+	*Session
+	key      Key
+	clientID string
+	seq      uint32
+	deadline time.Time
+	index    int // in the deadline heap
+}
+
+// NewTracker returns a Tracker holding at most maxLive sessions and
+// maxPending buffered events.
+func NewTracker(rules func(site string) Rules, newID func() string, maxLive, maxPending int) *Tracker {
+	return &Tracker{
+		rules: rules, newID: newID, maxLive: maxLive, maxPending: maxPending,
+		live: map[Key]*liveSession{}, ended: map[Key]tombstone{},
+	}
+}
+
+// Watermark is the event time up to which input has been placed.
+func (t *Tracker) Watermark() time.Time { return t.watermark }
+
+// Live is the number of open sessions; Pending the number of buffered events.
+func (t *Tracker) Live() int    { return len(t.live) }
+func (t *Tracker) Pending() int { return len(t.pending) }
+
+// Add takes one event. A late event is placed at once and its output returned;
+// any other is buffered until Advance passes its time.
+func (t *Tracker) Add(in Input) ([]Output, error) {
+	if !in.Event.Time.After(t.watermark) && !t.watermark.IsZero() {
+		return t.place(nil, in, true), nil
+	}
+	if len(t.pending) >= t.maxPending {
+		return nil, ErrPendingFull
+	}
+	heap.Push(&t.pending, &in)
+	return nil, nil
+}
+
+// Advance moves the watermark forward (never back) and returns, in order, the
+// placement of every buffered event up to it and the end of every session whose
+// idle deadline it passed. Buffered events are placed in (time, site, visitor,
+// event id) order, so any arrival order of the same events gives the same output.
+func (t *Tracker) Advance(watermark time.Time) []Output {
+	if !watermark.After(t.watermark) {
+		return nil
+	}
+	t.watermark = watermark
+	var out []Output
+	for t.pending.Len() > 0 && !t.pending[0].Event.Time.After(watermark) {
+		in := *heap.Pop(&t.pending).(*Input)
+		// Sessions idle before this event's time end first, so that the
+		// output reads in event-time order.
+		out = t.endIdle(out, in.Event.Time)
+		out = t.place(out, in, false)
+	}
+	out = t.endIdle(out, watermark)
+	t.expireTombstones()
+	return out
+}
+
+// Flush places every buffered event and then ends every open session with
+// reason, for a shutdown configured to flush.
+func (t *Tracker) Flush(reason EndReason) []Output {
+	var out []Output
+	for t.pending.Len() > 0 {
+		in := *heap.Pop(&t.pending).(*Input)
+		out = t.endIdle(out, in.Event.Time)
+		out = t.place(out, in, false)
+	}
+	for t.deadlines.Len() > 0 {
+		out = t.end(out, t.deadlines[0], reason)
+	}
+	return out
+}
+
+func (t *Tracker) place(out []Output, in Input, late bool) []Output {
+	rules := t.rules(in.Key.Site)
+	s, open := t.live[in.Key]
+	previousID := ""
+	if last, ok := t.ended[in.Key]; ok && !open {
+		previousID = last.id
+	}
+	if open {
+		reason, breaks := rules.Breaks(s.Session, in.Event)
+		if !breaks && in.ClientSessionID != "" && s.clientID != "" && in.ClientSessionID != s.clientID {
+			// The client's own session manager started a new session.
+			reason, breaks = EndClientSession, true
+		}
+		if breaks {
+			previousID = s.ID
+			out = t.end(out, s, reason)
+			open = false
+		}
+	}
+	if open {
+		s.Add(in.Event)
+		s.seq++
+		t.setDeadline(s, rules)
+		return append(out, Output{Assignment: &Assignment{Ref: in.Ref, Key: in.Key, SessionID: s.ID, Seq: s.seq, Late: late}})
+	}
+	if len(t.live) >= t.maxLive {
+		out = t.end(out, t.deadlines[0], EndEvicted)
+	}
+	id := in.ClientSessionID
+	if id == "" || id == previousID {
+		// A client that keeps its session id past one of our boundaries
+		// (its idle timeout is not ours) would give two sessions one id.
+		id = t.newID()
+	}
+	s = &liveSession{Session: New(id, previousID, in.Event), key: in.Key, clientID: in.ClientSessionID, seq: 1}
+	s.deadline = rules.IdleDeadline(s.Session)
+	t.live[in.Key] = s
+	heap.Push(&t.deadlines, s)
+	return append(out, Output{Assignment: &Assignment{Ref: in.Ref, Key: in.Key, SessionID: id, Seq: 1, Late: late, Started: s.Session}})
+}
+
+func (t *Tracker) setDeadline(s *liveSession, rules Rules) {
+	s.deadline = rules.IdleDeadline(s.Session)
+	heap.Fix(&t.deadlines, s.index)
+}
+
+// endIdle ends the sessions whose idle deadline is before at.
+func (t *Tracker) endIdle(out []Output, at time.Time) []Output {
+	for t.deadlines.Len() > 0 && t.deadlines[0].deadline.Before(at) {
+		out = t.end(out, t.deadlines[0], EndIdle)
+	}
+	return out
+}
+
+func (t *Tracker) end(out []Output, s *liveSession, reason EndReason) []Output {
+	heap.Remove(&t.deadlines, s.index)
+	delete(t.live, s.key)
+	// An idle end is only known once the watermark passes End + timeout;
+	// the memory runs one timeout from when the end was decided.
+	timeout := t.rules(s.key.Site).InactivityTimeout
+	until := s.End.Add(timeout)
+	if t.watermark.After(until) {
+		until = t.watermark
+	}
+	until = until.Add(timeout)
+	t.ended[s.key] = tombstone{id: s.ID, until: until}
+	t.endedOrder = append(t.endedOrder, tombstoneRef{key: s.key, until: until})
+	if len(t.endedOrder) > t.maxLive {
+		t.forgetOldestTombstone()
+	}
+	return append(out, Output{Ending: &Ending{Key: s.key, Session: s.Session, Reason: reason}})
+}
+
+// expireTombstones forgets ended sessions whose memory ran out by watermark.
+// Tombstones are queued in the order sessions ended, which follows the
+// watermark closely; a few may outlive their time, never the bound.
+func (t *Tracker) expireTombstones() {
+	for len(t.endedOrder) > 0 && t.endedOrder[0].until.Before(t.watermark) {
+		t.forgetOldestTombstone()
+	}
+}
+
+func (t *Tracker) forgetOldestTombstone() {
+	ref := t.endedOrder[0]
+	t.endedOrder = t.endedOrder[1:]
+	// A later end of the same visitor replaced the entry: keep that one.
+	if ts, ok := t.ended[ref.key]; ok && ts.until.Equal(ref.until) {
+		delete(t.ended, ref.key)
+	}
+}
+
+// pendingHeap is the reorder buffer, earliest event first. It holds
+// pointers: an Input is a few hundred bytes, and a heap moves its elements.
+type pendingHeap []*Input
+
+func (h pendingHeap) Len() int           { return len(h) }
+func (h pendingHeap) Less(i, j int) bool { return h[i].compare(*h[j]) < 0 }
+func (h pendingHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *pendingHeap) Push(x any)        { *h = append(*h, x.(*Input)) }
+func (h *pendingHeap) Pop() any {
+	old := *h
+	in := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return in
+}
+
+// deadlineHeap orders open sessions by idle deadline, earliest first: the
+// next to end for inactivity, and the oldest-idle one to evict when full.
+type deadlineHeap []*liveSession
+
+func (h deadlineHeap) Len() int { return len(h) }
+func (h deadlineHeap) Less(i, j int) bool {
+	return cmp.Or(h[i].deadline.Compare(h[j].deadline), cmp.Compare(h[i].key.Site, h[j].key.Site), cmp.Compare(h[i].key.Visitor, h[j].key.Visitor)) < 0
+}
+
+func (h deadlineHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index, h[j].index = i, j
+}
+
+func (h *deadlineHeap) Push(x any) {
+	s := x.(*liveSession)
+	s.index = len(*h)
+	*h = append(*h, s)
+}
+
+func (h *deadlineHeap) Pop() any {
+	old := *h
+	s := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return s
+}
