@@ -152,6 +152,10 @@ func (t *Tracker) Advance(watermark time.Time) []Output {
 	}
 	out = t.endIdle(out, watermark)
 	t.expireTombstones()
+	if len(t.pending) == 0 {
+		// Let a burst's backing array go once it has drained.
+		t.pending = nil
+	}
 	return out
 }
 
