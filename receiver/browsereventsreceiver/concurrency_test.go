@@ -32,8 +32,10 @@ func TestConcurrentClients(t *testing.T) {
 	for c := range clients {
 		wg.Go(func() {
 			for r := range requests {
-				req := request{contentType: "application/json", origin: siteOrigin, userAgent: benchUserAgents[c%len(benchUserAgents)],
-					body: pageView("example", fmt.Sprintf("c%d-r%d", c, r)), headers: map[string]string{"X-Forwarded-For": fmt.Sprintf("198.51.100.%d", c)}}
+				req := request{
+					contentType: "application/json", origin: siteOrigin, userAgent: benchUserAgents[c%len(benchUserAgents)],
+					body: pageView("example", fmt.Sprintf("c%d-r%d", c, r)), headers: map[string]string{"X-Forwarded-For": fmt.Sprintf("198.51.100.%d", c)},
+				}
 				if r%5 == 4 {
 					req.body = pageView("nosuchsite", fmt.Sprintf("c%d-r%d", c, r))
 				}
