@@ -1,0 +1,144 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+// Package uniques counts distinct visitors of one site over event-time
+// windows — the last 5 minutes, the last hour and today in the site's time
+// zone — with HyperLogLog sketches of precision 16: a relative standard error
+// of 1.04/√65536 ≈ 0.41%, so an estimate of a million visitors is within 1%
+// about 98% of the time. A sketch of a small site stays sparse (a few bytes
+// per visitor); a large one takes 64 KiB.
+package uniques // import "github.com/footfall-analytics/footfall/connector/webanalyticsconnector/internal/uniques"
+
+import (
+	"time"
+
+	"github.com/axiomhq/hyperloglog"
+)
+
+const ringMinutes = 60
+
+// Counts are the distinct visitors of each window ending at the time asked.
+type Counts struct {
+	Last5Minutes uint64
+	LastHour     uint64
+	Today        uint64
+}
+
+type minuteSketch struct {
+	minute int64 // Unix minute the sketch holds; a slot with another minute is stale
+	sketch *hyperloglog.Sketch
+}
+
+// Windows is not safe for concurrent use: it belongs to the connector's state owner.
+type Windows struct {
+	loc     *time.Location
+	minutes [ringMinutes]minuteSketch
+	// newest is the newest minute added; the ring holds the hour up to it.
+	newest int64
+	// completed caches the merge of the 59 minutes before completedUpTo, so
+	// that an hour estimate merges two sketches, not sixty.
+	completed     *hyperloglog.Sketch
+	completedUpTo int64
+	todayKey      int64 // local date as yyyymmdd
+	today         *hyperloglog.Sketch
+}
+
+// New counts in the given time zone (for "today").
+func New(loc *time.Location) *Windows {
+	if loc == nil {
+		loc = time.UTC
+	}
+	return &Windows{loc: loc, completedUpTo: -1}
+}
+
+// newSketch makes a sketch to insert into: sparse, so a small site's minute
+// costs bytes, not 64 KiB.
+func newSketch() *hyperloglog.Sketch { return mustSketch(true) }
+
+// newAccumulator makes a sketch to merge into: dense, because merging many
+// sketches into a sparse one re-encodes its list at every step.
+func newAccumulator() *hyperloglog.Sketch { return mustSketch(false) }
+
+func mustSketch(sparse bool) *hyperloglog.Sketch {
+	sk, err := hyperloglog.NewSketch(16, sparse)
+	if err != nil {
+		panic(err) // precision 16 is valid; only a programming error gets here
+	}
+	return sk
+}
+
+func unixMinute(t time.Time) int64 { return t.Unix() / 60 }
+
+func (w *Windows) dayKey(t time.Time) int64 {
+	y, m, d := t.In(w.loc).Date()
+	return int64(y)*10000 + int64(m)*100 + int64(d)
+}
+
+// Add counts a visitor at event time at. It reports false when at is too old
+// for every window it is still tracking (older than the ring and not today).
+func (w *Windows) Add(visitor string, at time.Time) bool {
+	counted := false
+	minute := unixMinute(at)
+	w.newest = max(w.newest, minute)
+	slot := &w.minutes[minute%ringMinutes]
+	switch {
+	case minute <= w.newest-ringMinutes:
+		// Older than the hour the ring holds.
+	case slot.sketch == nil || slot.minute < minute:
+		slot.minute, slot.sketch = minute, newSketch()
+		fallthrough
+	case slot.minute == minute:
+		slot.sketch.Insert([]byte(visitor))
+		if minute < w.completedUpTo {
+			w.completedUpTo = -1 // a late visitor changes a completed minute
+		}
+		counted = true
+	}
+	switch day := w.dayKey(at); {
+	case w.today == nil || day > w.todayKey:
+		w.todayKey, w.today = day, newSketch()
+		fallthrough
+	case day == w.todayKey:
+		w.today.Insert([]byte(visitor))
+		counted = true
+	}
+	return counted
+}
+
+// Estimate returns the windows ending at now (the connector's watermark).
+// "Last hour" is the minute of now and the 59 before it; "last 5 minutes"
+// the minute of now and the 4 before it; "today" every visitor seen so far
+// on now's local date.
+func (w *Windows) Estimate(now time.Time) Counts {
+	current := unixMinute(now)
+	var c Counts
+
+	last5 := newAccumulator()
+	for m := current - 4; m <= current; m++ {
+		w.mergeMinute(last5, m)
+	}
+	c.Last5Minutes = last5.Estimate()
+
+	if w.completedUpTo != current {
+		w.completed = newAccumulator()
+		for m := current - ringMinutes + 1; m < current; m++ {
+			w.mergeMinute(w.completed, m)
+		}
+		w.completedUpTo = current
+	}
+	hour := w.completed.Clone()
+	w.mergeMinute(hour, current)
+	c.LastHour = hour.Estimate()
+
+	if w.today != nil && w.todayKey == w.dayKey(now) {
+		c.Today = w.today.Estimate()
+	}
+	return c
+}
+
+func (w *Windows) mergeMinute(into *hyperloglog.Sketch, minute int64) {
+	slot := w.minutes[minute%ringMinutes]
+	if slot.sketch != nil && slot.minute == minute {
+		_ = into.Merge(slot.sketch) // sketches of one precision always merge
+	}
+}

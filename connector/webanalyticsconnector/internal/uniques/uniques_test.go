@@ -1,0 +1,100 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package uniques
+
+import (
+	"fmt"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var t0 = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+
+func visitor(i int) string { return fmt.Sprintf("%016x", uint64(i)*0x9e3779b97f4a7c15) }
+
+// TestMillionVisitorsWithinOnePercent is the documented accuracy at the
+// documented scale, on a fixed set of ids (so the test is deterministic).
+func TestMillionVisitorsWithinOnePercent(t *testing.T) {
+	w := New(time.UTC)
+	const n = 1_000_000
+	for i := range n {
+		w.Add(visitor(i), t0.Add(time.Duration(i%240)*time.Second))
+		if i%3 == 0 {
+			w.Add(visitor(i), t0.Add(time.Minute)) // repeat visits count once
+		}
+	}
+	c := w.Estimate(t0.Add(4 * time.Minute))
+	for name, got := range map[string]uint64{"last 5 minutes": c.Last5Minutes, "last hour": c.LastHour, "today": c.Today} {
+		errRel := math.Abs(float64(got)-n) / n
+		assert.Less(t, errRel, 0.01, "%s: estimate %d of %d", name, got, n)
+	}
+}
+
+func TestSmallCountsAreExact(t *testing.T) {
+	w := New(time.UTC)
+	for i := range 100 {
+		w.Add(visitor(i%40), t0.Add(time.Duration(i)*time.Second))
+	}
+	assert.Equal(t, Counts{Last5Minutes: 40, LastHour: 40, Today: 40}, w.Estimate(t0.Add(2*time.Minute)))
+}
+
+func TestWindowsSlide(t *testing.T) {
+	w := New(time.UTC)
+	w.Add("early", t0)
+	w.Add("later", t0.Add(10*time.Minute))
+
+	assert.Equal(t, Counts{Last5Minutes: 1, LastHour: 1, Today: 2}, w.Estimate(t0.Add(4*time.Minute)), "today counts the whole local day seen so far")
+	assert.Equal(t, Counts{Last5Minutes: 1, LastHour: 2, Today: 2}, w.Estimate(t0.Add(10*time.Minute)))
+	assert.Equal(t, Counts{Last5Minutes: 0, LastHour: 2, Today: 2}, w.Estimate(t0.Add(59*time.Minute+59*time.Second)), "minute 59 still holds minute 0")
+	assert.Equal(t, Counts{Last5Minutes: 0, LastHour: 1, Today: 2}, w.Estimate(t0.Add(60*time.Minute)), "early has left the hour at minute 60")
+	assert.Equal(t, Counts{Last5Minutes: 0, LastHour: 0, Today: 2}, w.Estimate(t0.Add(70*time.Minute)))
+}
+
+func TestLateVisitorUpdatesTheCachedHour(t *testing.T) {
+	w := New(time.UTC)
+	w.Add("a", t0)
+	now := t0.Add(30 * time.Minute)
+	require.Equal(t, uint64(1), w.Estimate(now).LastHour)
+	assert.True(t, w.Add("b", t0.Add(time.Minute)), "a late visitor within the hour")
+	assert.Equal(t, uint64(2), w.Estimate(now).LastHour)
+}
+
+func TestTodayFollowsTheSiteTimeZone(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	require.NoError(t, err)
+	w := New(berlin)
+	w.Add("night-owl", time.Date(2026, 11, 27, 22, 45, 0, 0, time.UTC))  // 23:45 in Berlin
+	w.Add("early-bird", time.Date(2026, 11, 27, 23, 30, 0, 0, time.UTC)) // 00:30 next day in Berlin
+	c := w.Estimate(time.Date(2026, 11, 27, 23, 31, 0, 0, time.UTC))
+	assert.Equal(t, uint64(1), c.Today, "a new day began at midnight Berlin time")
+	assert.Equal(t, uint64(2), c.LastHour)
+
+	assert.False(t, w.Add("too-late", time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)), "yesterday, and older than the ring")
+	assert.Equal(t, uint64(1), w.Estimate(time.Date(2026, 11, 27, 23, 31, 0, 0, time.UTC)).Today)
+}
+
+func BenchmarkAdd(b *testing.B) {
+	w := New(time.UTC)
+	for i := 0; b.Loop(); i++ {
+		w.Add(visitor(i), t0.Add(time.Duration(i%3600)*time.Millisecond))
+	}
+}
+
+// BenchmarkEstimate is the per-second cost for a large site: dense sketches in
+// every minute of the hour.
+func BenchmarkEstimate(b *testing.B) {
+	w := New(time.UTC)
+	for i := range 600_000 {
+		w.Add(visitor(i), t0.Add(time.Duration(i%3600)*time.Second))
+	}
+	now := t0.Add(59 * time.Minute)
+	w.Estimate(now)
+	for b.Loop() {
+		w.Estimate(now)
+	}
+}
