@@ -63,6 +63,13 @@ func hashKey(site, eventID string) key {
 	return k
 }
 
+// Has reports whether (site, eventID) is remembered, without remembering it:
+// the processor checks a batch first and remembers it once the batch is durable.
+func (c *Cache) Has(site, eventID string) bool {
+	_, ok := c.seen[hashKey(site, eventID)]
+	return ok
+}
+
 // Seen reports whether (site, eventID) was already seen, and remembers it if not.
 func (c *Cache) Seen(site, eventID string, eventTime time.Time) bool {
 	k := hashKey(site, eventID)

@@ -111,3 +111,13 @@ func TestRingGrowsGeometrically(t *testing.T) {
 		require.True(t, c.Seen("s", fmt.Sprint(i), t0))
 	}
 }
+
+func TestHasDoesNotRemember(t *testing.T) {
+	c := New(time.Hour, 10, nil)
+	assert.False(t, c.Has("shop", "e1"))
+	assert.False(t, c.Has("shop", "e1"), "asking twice is still not a sighting")
+	assert.Equal(t, 0, c.Len())
+	c.Seen("shop", "e1", t0)
+	assert.True(t, c.Has("shop", "e1"))
+	assert.False(t, c.Has("blog", "e1"))
+}

@@ -44,7 +44,7 @@ func TestRestartGivesTheSameOutputAsOneRun(t *testing.T) {
 		ids := idsOf(inputs...)
 
 		counter := 0
-		newID := func() string { counter++; return fmt.Sprintf("s%d", counter) }
+		newID := func(Input) string { counter++; return fmt.Sprintf("s%d", counter) }
 		oneRun := NewTracker(func(string) Rules { return rules }, newID, 100, 100)
 		want := describe(append(feed(t, oneRun, inputs...), oneRun.Flush(EndShutdown)...), ids)
 
@@ -113,7 +113,7 @@ func TestRestoreRefusesWhatItCannotRead(t *testing.T) {
 func BenchmarkCheckpoint(b *testing.B) {
 	const live = 1_000_000
 	n := 0
-	tr := NewTracker(func(string) Rules { return rules }, func() string { n++; return strconv.Itoa(n) }, live, live)
+	tr := NewTracker(func(string) Rules { return rules }, func(Input) string { n++; return strconv.Itoa(n) }, live, live)
 	for i := range live {
 		v := fmt.Sprintf("%016x", i)
 		if _, err := tr.Add(Input{Key: Key{Site: "shop", Visitor: v}, EventID: v, Event: pageView(t0.Add(time.Duration(i)), "/pricing", google)}); err != nil {

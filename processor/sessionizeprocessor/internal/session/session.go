@@ -119,7 +119,7 @@ func (s *Session) Add(e Event) {
 	}
 	at := e.Time.UnixNano()
 	if s.Events == 1 || cmp.Or(cmp.Compare(at, s.firstAt), strings.Compare(e.Country, s.Country), strings.Compare(e.Device, s.Device)) < 0 {
-		s.firstAt, s.Country, s.Device = at, e.Country, e.Device
+		s.firstAt, s.Country, s.Device = at, strings.Clone(e.Country), strings.Clone(e.Device)
 	}
 	if e.Engagement {
 		s.Engaged = true
@@ -132,10 +132,19 @@ func (s *Session) Add(e Event) {
 	}
 	s.PageViews++
 	if s.PageViews == 1 || cmp.Or(cmp.Compare(at, s.entryAt), strings.Compare(e.Path, s.EntryPage), e.Attribution.compare(s.Attribution)) < 0 {
-		s.entryAt, s.EntryPage, s.Attribution = at, e.Path, e.Attribution
+		s.entryAt, s.EntryPage, s.Attribution = at, strings.Clone(e.Path), e.Attribution.clone()
 	}
 	if s.PageViews == 1 || cmp.Or(cmp.Compare(at, s.exitAt), strings.Compare(e.Path, s.ExitPage)) > 0 {
-		s.exitAt, s.ExitPage = at, e.Path
+		s.exitAt, s.ExitPage = at, strings.Clone(e.Path)
+	}
+}
+
+// clone copies the strings, which may point into a request's buffer, so that
+// a long-lived session does not keep the whole buffer alive.
+func (a Attribution) clone() Attribution {
+	return Attribution{
+		ReferrerClass: strings.Clone(a.ReferrerClass), ReferrerSource: strings.Clone(a.ReferrerSource),
+		UTMSource: strings.Clone(a.UTMSource), UTMMedium: strings.Clone(a.UTMMedium), UTMCampaign: strings.Clone(a.UTMCampaign),
 	}
 }
 
@@ -154,7 +163,7 @@ func (s *Session) addGoal(goal string) {
 	if found || len(s.Goals) >= MaxGoals {
 		return
 	}
-	s.Goals = slices.Insert(s.Goals, i, goal)
+	s.Goals = slices.Insert(s.Goals, i, strings.Clone(goal))
 }
 
 // Bounce is true for a session of exactly one page view and no engagement.

@@ -7,6 +7,7 @@ import (
 	"cmp"
 	"container/heap"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -69,8 +70,9 @@ var ErrPendingFull = errors.New("sessionize reorder buffer is full")
 //
 // It is not safe for concurrent use: the processor's state owner drives it.
 type Tracker struct {
-	rules      func(site string) Rules
-	newID      func() string
+	rules func(site string) Rules
+	// newID names a session from the input that opens it.
+	newID      func(opening Input) string
 	maxLive    int
 	maxPending int
 
@@ -106,7 +108,7 @@ type liveSession struct {
 
 // NewTracker returns a Tracker holding at most maxLive sessions and
 // maxPending buffered events.
-func NewTracker(rules func(site string) Rules, newID func() string, maxLive, maxPending int) *Tracker {
+func NewTracker(rules func(site string) Rules, newID func(opening Input) string, maxLive, maxPending int) *Tracker {
 	return &Tracker{
 		rules: rules, newID: newID, maxLive: maxLive, maxPending: maxPending,
 		live: map[Key]*liveSession{}, ended: map[Key]tombstone{},
@@ -159,15 +161,22 @@ func (t *Tracker) Advance(watermark time.Time) []Output {
 	return out
 }
 
-// Flush places every buffered event and then ends every open session with
-// reason, for a shutdown configured to flush.
-func (t *Tracker) Flush(reason EndReason) []Output {
+// PlacePending places every buffered event without waiting for the
+// watermark, for a shutdown with nowhere to keep them.
+func (t *Tracker) PlacePending() []Output {
 	var out []Output
 	for t.pending.Len() > 0 {
 		in := *heap.Pop(&t.pending).(*Input)
 		out = t.endIdle(out, in.Event.Time)
 		out = t.place(out, in, false)
 	}
+	return out
+}
+
+// Flush places every buffered event and then ends every open session with
+// reason, for a shutdown configured to flush.
+func (t *Tracker) Flush(reason EndReason) []Output {
+	out := t.PlacePending()
 	for t.deadlines.Len() > 0 {
 		out = t.end(out, t.deadlines[0], reason)
 	}
@@ -206,11 +215,13 @@ func (t *Tracker) place(out []Output, in Input, late bool) []Output {
 	if id == "" || id == previousID {
 		// A client that keeps its session id past one of our boundaries
 		// (its idle timeout is not ours) would give two sessions one id.
-		id = t.newID()
+		id = t.newID(in)
 	}
-	s = &liveSession{Session: New(id, previousID, in.Event), key: in.Key, clientID: in.ClientSessionID, seq: 1}
+	// The key and ids outlive the request whose buffer they may point into.
+	key := Key{Site: strings.Clone(in.Key.Site), Visitor: strings.Clone(in.Key.Visitor)}
+	s = &liveSession{Session: New(strings.Clone(id), previousID, in.Event), key: key, clientID: strings.Clone(in.ClientSessionID), seq: 1}
 	s.deadline = rules.IdleDeadline(s.Session)
-	t.live[in.Key] = s
+	t.live[key] = s
 	heap.Push(&t.deadlines, s)
 	return append(out, Output{Assignment: &Assignment{Ref: in.Ref, Key: in.Key, SessionID: id, Seq: 1, Late: late, Started: s.Session}})
 }

@@ -26,7 +26,7 @@ func BenchmarkLiveSessions(b *testing.B) {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
 		n := 0
-		tr := NewTracker(func(string) Rules { return rules }, func() string { n++; return strconv.Itoa(n) }, live, live)
+		tr := NewTracker(func(string) Rules { return rules }, func(Input) string { n++; return strconv.Itoa(n) }, live, live)
 		for i, v := range visitors {
 			at := t0.Add(time.Duration(i) * time.Microsecond)
 			if _, err := tr.Add(Input{Key: Key{Site: "shop", Visitor: v}, EventID: v, Event: pageView(at, paths[i%len(paths)], google)}); err != nil {
@@ -54,7 +54,7 @@ func BenchmarkPlace(b *testing.B) {
 	}
 	n := 0
 	// Ten seconds of lateness at 10,000 events/s keeps 100,000 events buffered.
-	tr := NewTracker(func(string) Rules { return rules }, func() string { n++; return strconv.Itoa(n) }, visitors, 2*visitors)
+	tr := NewTracker(func(string) Rules { return rules }, func(Input) string { n++; return strconv.Itoa(n) }, visitors, 2*visitors)
 	at := t0
 	for i := 0; b.Loop(); i++ {
 		at = at.Add(100 * time.Microsecond)

@@ -25,7 +25,7 @@ var (
 
 func newTestTracker(maxLive, maxPending int) *Tracker {
 	n := 0
-	return NewTracker(func(string) Rules { return rules }, func() string { n++; return fmt.Sprintf("s%d", n) }, maxLive, maxPending)
+	return NewTracker(func(string) Rules { return rules }, func(Input) string { n++; return fmt.Sprintf("s%d", n) }, maxLive, maxPending)
 }
 
 // feed adds inputs in the given order, advancing the watermark to the newest

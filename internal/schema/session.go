@@ -1,0 +1,47 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package schema // import "github.com/footfall-analytics/footfall/internal/schema"
+
+// Events the sessionize processor emits into the stream.
+const (
+	EventSessionStart = "session.start"
+	EventSessionEnd   = "session.end"
+)
+
+// Automatic events the tracker sends that are not an interaction: they do not
+// keep a one-page session from being a bounce.
+const (
+	EventEngagement = "browser.engagement"
+	EventWebVital   = "browser.web_vital"
+)
+
+// Attributes the sessionize processor sets on every event it forwards.
+const (
+	// AttrSessionSeq numbers a session's events from 1 in event-time order.
+	AttrSessionSeq = "footfall.session.seq"
+	// AttrEventLate is true on an event that arrived after the watermark had
+	// passed its time, so it was placed where it fit on arrival.
+	AttrEventLate = "footfall.event.late"
+	// AttrEventClockSkewed is true when the client timestamp was too far from
+	// the receive time; the record's Timestamp then holds the receive time and
+	// AttrEventClientTime the client's (Unix nanoseconds).
+	AttrEventClockSkewed = "footfall.event.clock_skewed"
+	AttrEventClientTime  = "footfall.event.client_time_unix_nano"
+)
+
+// Attributes of session.end (session.start carries session.id and
+// session.previous_id only). Referrer, UTM, country and device use the event
+// attribute names.
+const (
+	AttrSessionStartTime  = "footfall.session.start_time_unix_nano"
+	AttrSessionEndTime    = "footfall.session.end_time_unix_nano"
+	AttrSessionDurationMs = "footfall.session.duration_ms"
+	AttrSessionPageViews  = "footfall.session.page_views"
+	AttrSessionEvents     = "footfall.session.events"
+	AttrSessionEntryPage  = "footfall.session.entry_page"
+	AttrSessionExitPage   = "footfall.session.exit_page"
+	AttrSessionBounce     = "footfall.session.bounce"
+	AttrSessionGoals      = "footfall.session.goals"
+	AttrSessionEndReason  = "footfall.session.end_reason"
+)

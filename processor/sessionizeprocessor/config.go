@@ -1,0 +1,158 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package sessionizeprocessor // import "github.com/footfall-analytics/footfall/processor/sessionizeprocessor"
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+
+	"github.com/footfall-analytics/footfall/internal/schema"
+)
+
+// Config defines configuration for the sessionize processor. docs/sessions.md
+// defines every boundary and summary field.
+type Config struct {
+	// InactivityTimeout ends a session whose visitor sent nothing for longer,
+	// in event time. Default 30m.
+	InactivityTimeout time.Duration `mapstructure:"inactivity_timeout"`
+	// MaxDuration ends a session this long after its first event. Default 24h;
+	// 0 means no limit.
+	MaxDuration time.Duration `mapstructure:"max_duration"`
+	// SplitAtMidnight ends sessions at midnight in the site's time zone. Default true.
+	SplitAtMidnight bool `mapstructure:"split_at_midnight"`
+	// SplitOnCampaignChange ends a session when a page view arrives from a new
+	// campaign (new UTM source/medium/campaign or a new external referrer). Default true.
+	SplitOnCampaignChange bool `mapstructure:"split_on_campaign_change"`
+	// TimeZone is the IANA time zone of midnight for sites without their own. Default UTC.
+	TimeZone string `mapstructure:"time_zone"`
+	// Sites holds per-site settings, keyed by footfall.site.id.
+	Sites map[string]SiteConfig `mapstructure:"sites"`
+
+	// AllowedLateness is how long, in event time, events are held so that
+	// out-of-order arrivals are placed in order. Events later than this are
+	// still counted, flagged late. Default 10s.
+	AllowedLateness time.Duration `mapstructure:"allowed_lateness"`
+	// MaxClockSkew is how far a client timestamp may be from the receive time
+	// before the receive time is used instead. Default 5m.
+	MaxClockSkew time.Duration `mapstructure:"max_clock_skew"`
+	// WatermarkIdleTimeout: when no newer event has arrived for this long (wall
+	// clock), event time is assumed to move with the wall clock, so that
+	// sessions still end when traffic stops. 0 disables it: the watermark then
+	// moves only with events. Default 5s.
+	WatermarkIdleTimeout time.Duration `mapstructure:"watermark_idle_timeout"`
+
+	// DedupWindow is how long, in event time, an event id is remembered. Default 10m.
+	DedupWindow time.Duration `mapstructure:"dedup_window"`
+	// DedupMaxEntries bounds the remembered ids; past it the oldest are forgotten
+	// early and counted. Default 1000000.
+	DedupMaxEntries int `mapstructure:"dedup_max_entries"`
+
+	// MaxSessions bounds open sessions; when full, the session idle longest
+	// ends with reason evicted. Default 1000000.
+	MaxSessions int `mapstructure:"max_sessions"`
+	// MaxPendingEvents bounds the reorder buffer; a batch that does not fit is
+	// refused with a retryable error. Default 200000.
+	MaxPendingEvents int `mapstructure:"max_pending_events"`
+	// MaxUndeliveredRecords bounds records placed but not yet accepted by the
+	// next consumer; past it new batches are refused with a retryable error. Default 200000.
+	MaxUndeliveredRecords int `mapstructure:"max_undelivered_records"`
+
+	// Goals are event names counted as goals (conversions) in session.end.
+	Goals []string `mapstructure:"goals"`
+	// NonEngagementEvents are event names, besides page views, that do not
+	// count as engagement for the bounce definition (automatic events such as
+	// page-hide summaries and web vitals).
+	NonEngagementEvents []string `mapstructure:"non_engagement_events"`
+
+	// Storage is the ID of a storage extension (e.g. file_storage) holding the
+	// write-ahead log and checkpoints. Without it, state lives in memory only:
+	// events held for allowed_lateness are lost on a crash and open sessions
+	// are lost on shutdown.
+	Storage *component.ID `mapstructure:"storage"`
+	// CheckpointInterval is how often session and dedup state is written to
+	// storage (also on shutdown). Default 30s.
+	CheckpointInterval time.Duration `mapstructure:"checkpoint_interval"`
+	// FlushOnShutdown ends every open session with reason shutdown when the
+	// collector stops, instead of checkpointing it. Default false.
+	FlushOnShutdown bool `mapstructure:"flush_on_shutdown"`
+
+	// prevent unkeyed literal initialization
+	_ struct{}
+}
+
+// SiteConfig holds one site's settings.
+type SiteConfig struct {
+	// TimeZone is the IANA time zone of the site's midnight, e.g. Europe/Berlin.
+	TimeZone string `mapstructure:"time_zone"`
+
+	// prevent unkeyed literal initialization
+	_ struct{}
+}
+
+var _ component.Config = (*Config)(nil)
+
+// Validate checks the configuration.
+func (cfg *Config) Validate() error {
+	var errs []error
+	positive := map[string]time.Duration{
+		"inactivity_timeout": cfg.InactivityTimeout,
+		"dedup_window":       cfg.DedupWindow,
+	}
+	for name, d := range positive {
+		if d <= 0 {
+			errs = append(errs, fmt.Errorf("%s must be positive, got %s", name, d))
+		}
+	}
+	notNegative := map[string]time.Duration{
+		"max_duration":           cfg.MaxDuration,
+		"allowed_lateness":       cfg.AllowedLateness,
+		"max_clock_skew":         cfg.MaxClockSkew,
+		"watermark_idle_timeout": cfg.WatermarkIdleTimeout,
+	}
+	for name, d := range notNegative {
+		if d < 0 {
+			errs = append(errs, fmt.Errorf("%s must not be negative, got %s", name, d))
+		}
+	}
+	if cfg.MaxDuration > 0 && cfg.MaxDuration < cfg.InactivityTimeout {
+		errs = append(errs, fmt.Errorf("max_duration (%s) must not be shorter than inactivity_timeout (%s)", cfg.MaxDuration, cfg.InactivityTimeout))
+	}
+	if cfg.AllowedLateness >= cfg.InactivityTimeout {
+		errs = append(errs, fmt.Errorf("allowed_lateness (%s) must be shorter than inactivity_timeout (%s)", cfg.AllowedLateness, cfg.InactivityTimeout))
+	}
+	counts := map[string]int{
+		"dedup_max_entries":       cfg.DedupMaxEntries,
+		"max_sessions":            cfg.MaxSessions,
+		"max_pending_events":      cfg.MaxPendingEvents,
+		"max_undelivered_records": cfg.MaxUndeliveredRecords,
+	}
+	for name, n := range counts {
+		if n <= 0 {
+			errs = append(errs, fmt.Errorf("%s must be positive, got %d", name, n))
+		}
+	}
+	if cfg.Storage != nil && cfg.CheckpointInterval <= 0 {
+		errs = append(errs, fmt.Errorf("checkpoint_interval must be positive when storage is set, got %s", cfg.CheckpointInterval))
+	}
+	if _, err := time.LoadLocation(cfg.TimeZone); err != nil {
+		errs = append(errs, fmt.Errorf("time_zone: %w", err))
+	}
+	for site, sc := range cfg.Sites {
+		if sc.TimeZone == "" {
+			continue
+		}
+		if _, err := time.LoadLocation(sc.TimeZone); err != nil {
+			errs = append(errs, fmt.Errorf("sites::%s::time_zone: %w", site, err))
+		}
+	}
+	for _, name := range cfg.Goals {
+		if name == "" || name == schema.EventPageView {
+			errs = append(errs, fmt.Errorf("goals: %q cannot be a goal", name))
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,303 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package sessionizeprocessor // import "github.com/footfall-analytics/footfall/processor/sessionizeprocessor"
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.opentelemetry.io/collector/pdata/plog"
+)
+
+// How state survives a restart:
+//
+//   - Write-ahead log: before ConsumeLogs answers success, the batch's records
+//     are written under wal/<seq> (one storage Batch for all requests the owner
+//     took together), with a mark for each record that was a duplicate.
+//   - Checkpoint: every checkpoint_interval and on shutdown, the tracker's open
+//     sessions, the dedup cache, the records placed but not yet accepted by the
+//     next consumer, and the write-ahead bookkeeping are written under
+//     "checkpoint", in the same storage Batch that deletes the write-ahead
+//     entries whose records are all placed.
+//   - Restore: the checkpoint, then the records of its retained write-ahead
+//     entries that were still buffered (event time after the checkpoint's
+//     watermark), then every later write-ahead entry applied as it was the first
+//     time.
+//
+// After a crash, output emitted since the last checkpoint is emitted again
+// (at least once); after a clean shutdown, nothing is repeated or lost.
+const (
+	checkpointKey = "checkpoint"
+	walVersion    = 1
+	// checkpointVersion is bumped whenever the envelope changes; Restore reads
+	// the versions it knows and refuses others with a clear error.
+	checkpointVersion = 1
+)
+
+func walKey(seq uint64) string { return fmt.Sprintf("wal/%016x", seq) }
+
+var protoMarshaler = &plog.ProtoMarshaler{}
+
+// encodeWAL is version, record count, accepted bitmap, then the records as OTLP protobuf.
+func encodeWAL(b *batch, records []byte) []byte {
+	out := make([]byte, 0, 1+binary.MaxVarintLen64+len(b.accepted)/8+1+len(records))
+	out = append(out, walVersion)
+	out = binary.AppendUvarint(out, uint64(len(b.accepted)))
+	bitmap := make([]byte, (len(b.accepted)+7)/8)
+	for i, ok := range b.accepted {
+		if ok {
+			bitmap[i/8] |= 1 << (i % 8)
+		}
+	}
+	out = append(out, bitmap...)
+	return append(out, records...)
+}
+
+func (p *sessionizeProcessor) decodeWAL(seq uint64, data []byte) (*batch, error) {
+	if len(data) == 0 || data[0] != walVersion {
+		return nil, fmt.Errorf("write-ahead entry %d: unknown version", seq)
+	}
+	count, n := binary.Uvarint(data[1:])
+	if n <= 0 || count > maxBatchRecords {
+		return nil, fmt.Errorf("write-ahead entry %d is corrupt: bad record count", seq)
+	}
+	rest := data[1+n:]
+	bitmapLen := int((count + 7) / 8)
+	if len(rest) < bitmapLen {
+		return nil, fmt.Errorf("write-ahead entry %d is corrupt: short bitmap", seq)
+	}
+	ld, err := (&plog.ProtoUnmarshaler{}).UnmarshalLogs(rest[bitmapLen:])
+	if err != nil {
+		return nil, fmt.Errorf("write-ahead entry %d: %w", seq, err)
+	}
+	// The records were corrected and validated before they were written:
+	// reading them again gives the same inputs.
+	b, _, _ := p.reader.read(ld)
+	if uint64(len(b.inputs)) != count {
+		return nil, fmt.Errorf("write-ahead entry %d is corrupt: %d records for %d marks", seq, len(b.inputs), count)
+	}
+	b.seq = seq
+	b.accepted = make([]bool, count)
+	for i := range b.accepted {
+		b.accepted[i] = rest[i/8]&(1<<(i%8)) != 0
+	}
+	b.wal = data
+	return b, nil
+}
+
+// checkpoint writes the state and deletes finished write-ahead entries.
+// outbox holds the encoded records not yet accepted downstream.
+func (s *state) checkpoint(ctx context.Context, client storage.Client, outbox [][]byte) error {
+	dedupBytes, err := s.dedup.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	trackerBytes := s.tracker.Checkpoint()
+	buf := make([]byte, 0, 64+len(trackerBytes)+len(dedupBytes))
+	buf = append(buf, checkpointVersion)
+	buf = binary.AppendUvarint(buf, s.nextSeq)
+	buf = binary.AppendVarint(buf, s.newest.UnixNano())
+	buf = binary.AppendUvarint(buf, uint64(len(s.batches)))
+	for seq := range s.batches {
+		buf = binary.AppendUvarint(buf, seq)
+	}
+	buf = appendBytes(buf, trackerBytes)
+	buf = appendBytes(buf, dedupBytes)
+	buf = binary.AppendUvarint(buf, uint64(len(outbox)))
+	for _, item := range outbox {
+		buf = appendBytes(buf, item)
+	}
+	ops := []*storage.Operation{storage.SetOperation(checkpointKey, buf)}
+	for _, seq := range s.walDone {
+		ops = append(ops, storage.DeleteOperation(walKey(seq)))
+	}
+	if err := client.Batch(ctx, ops...); err != nil {
+		return fmt.Errorf("write sessionize checkpoint: %w", err)
+	}
+	s.walDone = s.walDone[:0]
+	return nil
+}
+
+func appendBytes(buf, b []byte) []byte {
+	buf = binary.AppendUvarint(buf, uint64(len(b)))
+	return append(buf, b...)
+}
+
+// restored is what Restore hands back to the processor: output to deliver first.
+type restored struct {
+	outbox []plog.Logs
+	steps  []*emitted
+}
+
+// restore loads the checkpoint and replays the write-ahead log. It returns the
+// output to deliver, oldest first.
+func (p *sessionizeProcessor) restore(ctx context.Context, client storage.Client) (*restored, error) {
+	s := p.state
+	data, err := client.Get(ctx, checkpointKey)
+	if err != nil {
+		return nil, fmt.Errorf("read sessionize checkpoint: %w", err)
+	}
+	out := &restored{}
+	var retained []uint64
+	if data != nil {
+		r := &reader{buf: data}
+		version := r.byte()
+		if r.err == nil && version != checkpointVersion {
+			return nil, fmt.Errorf("sessionize checkpoint has version %d; this build reads version %d: remove the storage directory's sessionize data to start afresh", version, checkpointVersion)
+		}
+		s.nextSeq = r.uvarint()
+		s.newest = time.Unix(0, r.varint()).UTC()
+		for range r.count() {
+			retained = append(retained, r.uvarint())
+		}
+		trackerBytes, dedupBytes := r.bytes(), r.bytes()
+		var outboxBytes [][]byte
+		for range r.count() {
+			outboxBytes = append(outboxBytes, r.bytes())
+		}
+		if r.err != nil {
+			return nil, fmt.Errorf("sessionize checkpoint is corrupt: %w", r.err)
+		}
+		if err := s.tracker.Restore(trackerBytes); err != nil {
+			return nil, err
+		}
+		if err := s.dedup.UnmarshalBinary(dedupBytes); err != nil {
+			return nil, err
+		}
+		for _, item := range outboxBytes {
+			ld, err := (&plog.ProtoUnmarshaler{}).UnmarshalLogs(item)
+			if err != nil {
+				return nil, fmt.Errorf("sessionize checkpoint: undelivered records: %w", err)
+			}
+			out.outbox = append(out.outbox, ld)
+		}
+	}
+	now := p.now()
+	s.newestAt = now
+	watermark := s.tracker.Watermark()
+	for _, seq := range retained {
+		b, err := p.readWAL(ctx, client, seq)
+		if err != nil {
+			return nil, err
+		}
+		if b == nil {
+			return nil, fmt.Errorf("sessionize checkpoint names write-ahead entry %d, which is missing", seq)
+		}
+		// Records up to the watermark were placed before the checkpoint; the
+		// others were waiting in the reorder buffer and wait again.
+		for i := range b.inputs {
+			in := &b.inputs[i]
+			if !b.accepted[i] || !in.Event.Time.After(watermark) {
+				continue
+			}
+			in.Ref = ref(seq, i)
+			b.unplaced++
+			if _, err := s.tracker.Add(*in); err != nil {
+				return nil, fmt.Errorf("restore write-ahead entry %d: %w", seq, err)
+			}
+		}
+		if b.unplaced > 0 {
+			s.batches[seq] = b
+		} else {
+			s.walDone = append(s.walDone, seq)
+		}
+	}
+	for {
+		b, err := p.readWAL(ctx, client, s.nextSeq)
+		if err != nil {
+			return nil, err
+		}
+		if b == nil {
+			break
+		}
+		s.nextSeq++
+		out.steps = append(out.steps, s.apply(b, now))
+	}
+	return out, nil
+}
+
+func (p *sessionizeProcessor) readWAL(ctx context.Context, client storage.Client, seq uint64) (*batch, error) {
+	data, err := client.Get(ctx, walKey(seq))
+	if err != nil {
+		return nil, fmt.Errorf("read write-ahead entry %d: %w", seq, err)
+	}
+	if data == nil {
+		return nil, nil
+	}
+	return p.decodeWAL(seq, data)
+}
+
+// reader decodes the checkpoint envelope; the first error sticks.
+type reader struct {
+	buf []byte
+	err error
+}
+
+var errShort = errors.New("unexpected end of data")
+
+func (r *reader) byte() byte {
+	if r.err != nil || len(r.buf) == 0 {
+		r.fail(errShort)
+		return 0
+	}
+	b := r.buf[0]
+	r.buf = r.buf[1:]
+	return b
+}
+
+func (r *reader) uvarint() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(r.buf)
+	if n <= 0 {
+		r.fail(errShort)
+		return 0
+	}
+	r.buf = r.buf[n:]
+	return v
+}
+
+func (r *reader) varint() int64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(r.buf)
+	if n <= 0 {
+		r.fail(errShort)
+		return 0
+	}
+	r.buf = r.buf[n:]
+	return v
+}
+
+// count reads a length and refuses one longer than the remaining bytes could hold.
+func (r *reader) count() uint64 {
+	n := r.uvarint()
+	if n > uint64(len(r.buf)) {
+		r.fail(fmt.Errorf("count %d exceeds the %d bytes left", n, len(r.buf)))
+		return 0
+	}
+	return n
+}
+
+func (r *reader) bytes() []byte {
+	n := r.count()
+	if r.err != nil {
+		return nil
+	}
+	b := r.buf[:n]
+	r.buf = r.buf[n:]
+	return b
+}
+
+func (r *reader) fail(err error) {
+	if r.err == nil {
+		r.err = err
+	}
+}

@@ -1,0 +1,160 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package sessionizeprocessor // import "github.com/footfall-analytics/footfall/processor/sessionizeprocessor"
+
+import (
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/footfall-analytics/footfall/internal/schema"
+	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/metadata"
+	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/session"
+)
+
+// emitted is the output of one step: records in the order the tracker placed
+// them, with session.start before a session's first event and session.end
+// where the session ended.
+type emitted struct {
+	logs    plog.Logs
+	records int
+	late    int
+	started int
+	ended   map[session.EndReason]int
+}
+
+// runKey says which resource and scope an output record belongs to, so that
+// consecutive records from one source share one ResourceLogs.
+type runKey struct {
+	seq       uint64
+	rl, sl    int
+	synthetic session.Key
+}
+
+type emitter struct {
+	logs    plog.Logs
+	current plog.LogRecordSlice
+	last    runKey
+	started bool
+}
+
+// render moves the placed records out of their batches into one output.
+func (s *state) render(outs []session.Output) *emitted {
+	e := &emitter{logs: plog.NewLogs()}
+	result := &emitted{ended: map[session.EndReason]int{}}
+	for _, out := range outs {
+		switch {
+		case out.Assignment != nil:
+			a := out.Assignment
+			b, at := s.locate(a.Ref)
+			rl := b.logs.ResourceLogs().At(at.rl)
+			sl := rl.ScopeLogs().At(at.sl)
+			lr := sl.LogRecords().At(at.lr)
+			if a.Started != nil {
+				e.synthetic(a.Key).sessionStart(a, lr.Timestamp())
+				result.records++
+				result.started++
+			}
+			attrs := lr.Attributes()
+			attrs.PutStr(schema.AttrSessionID, a.SessionID)
+			attrs.PutInt(schema.AttrSessionSeq, int64(a.Seq))
+			if a.Late {
+				attrs.PutBool(schema.AttrEventLate, true)
+				result.late++
+			}
+			lr.MoveTo(e.from(runKey{seq: b.seq, rl: at.rl, sl: at.sl}, rl, sl).AppendEmpty())
+			result.records++
+			s.placed(b)
+		case out.Ending != nil:
+			e.synthetic(out.Ending.Key).sessionEnd(out.Ending)
+			result.records++
+			result.ended[out.Ending.Reason]++
+		}
+	}
+	result.logs = e.logs
+	return result
+}
+
+func (e *emitter) from(key runKey, rl plog.ResourceLogs, sl plog.ScopeLogs) plog.LogRecordSlice {
+	if e.started && key == e.last {
+		return e.current
+	}
+	out := e.logs.ResourceLogs().AppendEmpty()
+	rl.Resource().CopyTo(out.Resource())
+	out.SetSchemaUrl(rl.SchemaUrl())
+	scope := out.ScopeLogs().AppendEmpty()
+	sl.Scope().CopyTo(scope.Scope())
+	scope.SetSchemaUrl(sl.SchemaUrl())
+	e.started, e.last, e.current = true, key, scope.LogRecords()
+	return e.current
+}
+
+// synthetic returns a record for the processor's own events of one visitor.
+func (e *emitter) synthetic(key session.Key) syntheticRecord {
+	run := runKey{synthetic: key}
+	if !e.started || run != e.last {
+		out := e.logs.ResourceLogs().AppendEmpty()
+		out.Resource().Attributes().PutStr(schema.AttrSiteID, key.Site)
+		out.Resource().Attributes().PutStr(schema.AttrVisitorID, key.Visitor)
+		scope := out.ScopeLogs().AppendEmpty()
+		scope.Scope().SetName(metadata.ScopeName)
+		e.started, e.last, e.current = true, run, scope.LogRecords()
+	}
+	return syntheticRecord(e.current.AppendEmpty())
+}
+
+// syntheticRecord is a session.start or session.end record being filled.
+type syntheticRecord plog.LogRecord
+
+func (r syntheticRecord) sessionStart(a *session.Assignment, at pcommon.Timestamp) {
+	lr := plog.LogRecord(r)
+	lr.SetEventName(schema.EventSessionStart)
+	lr.SetTimestamp(at)
+	attrs := lr.Attributes()
+	attrs.PutStr(schema.AttrEventID, a.SessionID+".start")
+	attrs.PutStr(schema.AttrSessionID, a.SessionID)
+	if a.Started.PreviousID != "" {
+		attrs.PutStr(schema.AttrSessionPrevID, a.Started.PreviousID)
+	}
+}
+
+func (r syntheticRecord) sessionEnd(end *session.Ending) {
+	lr := plog.LogRecord(r)
+	s := end.Session
+	lr.SetEventName(schema.EventSessionEnd)
+	lr.SetTimestamp(pcommon.NewTimestampFromTime(s.End))
+	attrs := lr.Attributes()
+	attrs.PutStr(schema.AttrEventID, s.ID+".end")
+	attrs.PutStr(schema.AttrSessionID, s.ID)
+	if s.PreviousID != "" {
+		attrs.PutStr(schema.AttrSessionPrevID, s.PreviousID)
+	}
+	attrs.PutInt(schema.AttrSessionStartTime, s.Start.UnixNano())
+	attrs.PutInt(schema.AttrSessionEndTime, s.End.UnixNano())
+	attrs.PutInt(schema.AttrSessionDurationMs, s.Duration().Milliseconds())
+	attrs.PutInt(schema.AttrSessionPageViews, int64(s.PageViews))
+	attrs.PutInt(schema.AttrSessionEvents, int64(s.Events))
+	attrs.PutBool(schema.AttrSessionBounce, s.Bounce())
+	attrs.PutStr(schema.AttrSessionEndReason, string(end.Reason))
+	putNonEmpty(attrs, schema.AttrSessionEntryPage, s.EntryPage)
+	putNonEmpty(attrs, schema.AttrSessionExitPage, s.ExitPage)
+	putNonEmpty(attrs, schema.AttrReferrerClass, s.Attribution.ReferrerClass)
+	putNonEmpty(attrs, schema.AttrReferrerSource, s.Attribution.ReferrerSource)
+	putNonEmpty(attrs, schema.AttrUTMSource, s.Attribution.UTMSource)
+	putNonEmpty(attrs, schema.AttrUTMMedium, s.Attribution.UTMMedium)
+	putNonEmpty(attrs, schema.AttrUTMCampaign, s.Attribution.UTMCampaign)
+	putNonEmpty(attrs, schema.AttrGeoCountry, s.Country)
+	putNonEmpty(attrs, schema.AttrDeviceType, s.Device)
+	if len(s.Goals) > 0 {
+		goals := attrs.PutEmptySlice(schema.AttrSessionGoals)
+		for _, g := range s.Goals {
+			goals.AppendEmpty().SetStr(g)
+		}
+	}
+}
+
+func putNonEmpty(attrs pcommon.Map, key, value string) {
+	if value != "" {
+		attrs.PutStr(key, value)
+	}
+}

@@ -1,0 +1,226 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package sessionizeprocessor // import "github.com/footfall-analytics/footfall/processor/sessionizeprocessor"
+
+import (
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/footfall-analytics/footfall/internal/schema"
+	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/session"
+)
+
+// Reasons a record cannot be sessionized. It is dropped and counted.
+const (
+	reasonMissingSite     = "missing_site"
+	reasonMissingVisitor  = "missing_visitor"
+	reasonMissingEventID  = "missing_event_id"
+	reasonMissingTime     = "missing_time"
+	reasonSessionizeOuput = "sessionize_output"
+	reasonDuplicate       = "duplicate"
+)
+
+// maxBatchRecords bounds one batch so that a record's index fits in the low
+// bits of a session.Input's Ref.
+const maxBatchRecords = 1 << refIndexBits
+
+const refIndexBits = 24
+
+// recordAt locates a record in its batch.
+type recordAt struct{ rl, sl, lr int }
+
+// batch is the valid part of one ConsumeLogs call: the records, and what the
+// session rules need of each.
+type batch struct {
+	seq    uint64
+	logs   plog.Logs
+	inputs []session.Input
+	where  []recordAt
+	// unplaced counts inputs the tracker still holds; at 0 the batch is
+	// dropped from memory and its write-ahead entry may go.
+	unplaced int
+	// wal is the batch's write-ahead encoding (only with storage).
+	wal []byte
+	// accepted marks the inputs that were not duplicates.
+	accepted []bool
+}
+
+// eventReader turns records into session inputs.
+type eventReader struct {
+	maxClockSkew  time.Duration
+	goals         map[string]bool
+	nonEngagement map[string]bool
+	countInvalid  func(reason string, n int)
+	countSkewed   func(n int)
+}
+
+// read splits ld: records that are not browser events (no site or visitor,
+// or the processor's own output) move to foreign, to be forwarded unchanged;
+// broken browser events are removed and counted by reason; skewed client
+// clocks are corrected. What stays in ld is the batch.
+func (r *eventReader) read(ld plog.Logs) (b *batch, foreign plog.Logs, invalid map[string]int) {
+	invalid = map[string]int{}
+	foreign = plog.NewLogs()
+	skewed := 0
+	ld.ResourceLogs().RemoveIf(func(rl plog.ResourceLogs) bool {
+		res := rl.Resource().Attributes()
+		var foreignRL plog.ResourceLogs
+		hasForeignRL := false
+		rl.ScopeLogs().RemoveIf(func(sl plog.ScopeLogs) bool {
+			var foreignSL plog.LogRecordSlice
+			hasForeignSL := false
+			sl.LogRecords().RemoveIf(func(lr plog.LogRecord) bool {
+				reason := classify(res, lr)
+				switch {
+				case reason == "":
+					if r.correctClock(lr) {
+						skewed++
+					}
+					return false
+				case isForeign(reason):
+					if !hasForeignRL {
+						foreignRL = foreign.ResourceLogs().AppendEmpty()
+						rl.Resource().CopyTo(foreignRL.Resource())
+						foreignRL.SetSchemaUrl(rl.SchemaUrl())
+						hasForeignRL = true
+					}
+					if !hasForeignSL {
+						fsl := foreignRL.ScopeLogs().AppendEmpty()
+						sl.Scope().CopyTo(fsl.Scope())
+						fsl.SetSchemaUrl(sl.SchemaUrl())
+						foreignSL, hasForeignSL = fsl.LogRecords(), true
+					}
+					lr.MoveTo(foreignSL.AppendEmpty())
+				}
+				invalid[reason]++
+				return true
+			})
+			return sl.LogRecords().Len() == 0
+		})
+		return rl.ScopeLogs().Len() == 0
+	})
+	for reason, n := range invalid {
+		r.countInvalid(reason, n)
+	}
+	if skewed > 0 {
+		r.countSkewed(skewed)
+	}
+	b = &batch{logs: ld}
+	for i := range ld.ResourceLogs().Len() {
+		rl := ld.ResourceLogs().At(i)
+		res := rl.Resource().Attributes()
+		for j := range rl.ScopeLogs().Len() {
+			records := rl.ScopeLogs().At(j).LogRecords()
+			for k := range records.Len() {
+				lr := records.At(k)
+				b.where = append(b.where, recordAt{rl: i, sl: j, lr: k})
+				b.inputs = append(b.inputs, r.input(res, lr, len(b.inputs)))
+			}
+		}
+	}
+	return b, foreign, invalid
+}
+
+// isForeign reports whether a record that cannot be sessionized is none of
+// this processor's business, rather than a broken browser event.
+func isForeign(reason string) bool {
+	return reason == reasonMissingSite || reason == reasonMissingVisitor || reason == reasonSessionizeOuput
+}
+
+// classify returns why a record cannot be sessionized, or "".
+func classify(res pcommon.Map, lr plog.LogRecord) string {
+	name := eventName(lr)
+	switch {
+	case name == schema.EventSessionStart || name == schema.EventSessionEnd:
+		return reasonSessionizeOuput
+	case lookup(res, lr, schema.AttrSiteID) == "":
+		return reasonMissingSite
+	case lookup(res, lr, schema.AttrVisitorID) == "":
+		return reasonMissingVisitor
+	case str(lr.Attributes(), schema.AttrEventID) == "":
+		return reasonMissingEventID
+	case lr.Timestamp() == 0 && lr.ObservedTimestamp() == 0:
+		return reasonMissingTime
+	}
+	return ""
+}
+
+// correctClock replaces a client timestamp that is too far from the receive
+// time, keeping the client's in an attribute. It reports whether it did.
+func (r *eventReader) correctClock(lr plog.LogRecord) bool {
+	client, received := lr.Timestamp(), lr.ObservedTimestamp()
+	if client == 0 {
+		lr.SetTimestamp(received)
+		return false
+	}
+	if received == 0 {
+		return false
+	}
+	skew := time.Duration(int64(client) - int64(received))
+	if skew.Abs() <= r.maxClockSkew {
+		return false
+	}
+	lr.SetTimestamp(received)
+	lr.Attributes().PutBool(schema.AttrEventClockSkewed, true)
+	lr.Attributes().PutInt(schema.AttrEventClientTime, int64(client))
+	return true
+}
+
+func (r *eventReader) input(res pcommon.Map, lr plog.LogRecord, index int) session.Input {
+	attrs := lr.Attributes()
+	name := eventName(lr)
+	pageView := name == schema.EventPageView
+	in := session.Input{
+		Key:             session.Key{Site: lookup(res, lr, schema.AttrSiteID), Visitor: lookup(res, lr, schema.AttrVisitorID)},
+		EventID:         str(attrs, schema.AttrEventID),
+		ClientSessionID: str(attrs, schema.AttrSessionID),
+		Ref:             index,
+		Event: session.Event{
+			Time:       lr.Timestamp().AsTime(),
+			PageView:   pageView,
+			Engagement: !pageView && !r.nonEngagement[name],
+			Path:       str(attrs, schema.AttrURLPath),
+			Country:    str(attrs, schema.AttrGeoCountry),
+			Device:     str(attrs, schema.AttrDeviceType),
+		},
+	}
+	if r.goals[name] {
+		in.Event.Goal = name
+	}
+	if pageView {
+		in.Event.Attribution = session.Attribution{
+			ReferrerClass:  str(attrs, schema.AttrReferrerClass),
+			ReferrerSource: str(attrs, schema.AttrReferrerSource),
+			UTMSource:      str(attrs, schema.AttrUTMSource),
+			UTMMedium:      str(attrs, schema.AttrUTMMedium),
+			UTMCampaign:    str(attrs, schema.AttrUTMCampaign),
+		}
+	}
+	return in
+}
+
+func eventName(lr plog.LogRecord) string {
+	if name := lr.EventName(); name != "" {
+		return name
+	}
+	return str(lr.Attributes(), schema.AttrEventNameLegacy)
+}
+
+// lookup reads a key from the resource, falling back to the record: the
+// receiver puts site and visitor on the resource, other pipelines may not.
+func lookup(res pcommon.Map, lr plog.LogRecord, key string) string {
+	if v := str(res, key); v != "" {
+		return v
+	}
+	return str(lr.Attributes(), key)
+}
+
+func str(m pcommon.Map, key string) string {
+	if v, ok := m.Get(key); ok && v.Type() == pcommon.ValueTypeStr {
+		return v.Str()
+	}
+	return ""
+}

@@ -1,0 +1,49 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package sessionizeprocessor // import "github.com/footfall-analytics/footfall/processor/sessionizeprocessor"
+
+import (
+	"context"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/processor"
+
+	"github.com/footfall-analytics/footfall/internal/schema"
+	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/metadata"
+)
+
+// NewFactory creates a factory for the sessionize processor.
+func NewFactory() processor.Factory {
+	return processor.NewFactory(
+		metadata.Type,
+		createDefaultConfig,
+		processor.WithLogs(createLogs, metadata.LogsStability),
+	)
+}
+
+func createDefaultConfig() component.Config {
+	return &Config{
+		InactivityTimeout:     30 * time.Minute,
+		MaxDuration:           24 * time.Hour,
+		SplitAtMidnight:       true,
+		SplitOnCampaignChange: true,
+		TimeZone:              "UTC",
+		AllowedLateness:       10 * time.Second,
+		MaxClockSkew:          5 * time.Minute,
+		WatermarkIdleTimeout:  5 * time.Second,
+		DedupWindow:           10 * time.Minute,
+		DedupMaxEntries:       1_000_000,
+		MaxSessions:           1_000_000,
+		MaxPendingEvents:      200_000,
+		MaxUndeliveredRecords: 200_000,
+		NonEngagementEvents:   []string{schema.EventEngagement, schema.EventWebVital},
+		CheckpointInterval:    30 * time.Second,
+	}
+}
+
+func createLogs(_ context.Context, set processor.Settings, cfg component.Config, next consumer.Logs) (processor.Logs, error) {
+	return newProcessor(cfg.(*Config), set, next)
+}

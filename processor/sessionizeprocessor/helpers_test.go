@@ -1,0 +1,276 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package sessionizeprocessor
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/footfall-analytics/footfall/internal/schema"
+	"github.com/footfall-analytics/footfall/internal/storagetest"
+	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/metadatatest"
+)
+
+// t0 is a Friday morning, far from midnight in Europe.
+var t0 = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+
+var storageID = component.MustNewID("file_storage")
+
+// fakeClock is the wall clock the processor sees in tests.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Set(now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = now
+}
+
+type harness struct {
+	t         *testing.T
+	p         *sessionizeProcessor
+	sink      *consumertest.LogsSink
+	clock     *fakeClock
+	telemetry *componenttest.Telemetry
+}
+
+func testConfig() *Config {
+	cfg := createDefaultConfig().(*Config)
+	cfg.Goals = []string{"signup"}
+	return cfg
+}
+
+// start runs a processor on cfg, with the given storage extension when
+// cfg.Storage is set and next as its consumer (a sink when nil).
+func start(t *testing.T, cfg *Config, ext *storagetest.Extension, next consumer.Logs) *harness {
+	t.Helper()
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	h := &harness{t: t, clock: &fakeClock{now: t0}, telemetry: tel, sink: &consumertest.LogsSink{}}
+	if next == nil {
+		next = h.sink
+	}
+	p, err := newProcessor(cfg, metadatatest.NewSettings(tel), next)
+	require.NoError(t, err)
+	p.now = h.clock.Now
+	p.sleep = func(ctx context.Context, _ time.Duration) bool { return ctx.Err() == nil }
+	host := storagetest.Host{Extensions: map[component.ID]component.Component{}}
+	if ext != nil {
+		host.Extensions[storageID] = ext
+	}
+	require.NoError(t, p.Start(context.Background(), host))
+	h.p = p
+	return h
+}
+
+func (h *harness) consume(ld plog.Logs) error {
+	return h.p.ConsumeLogs(context.Background(), ld)
+}
+
+func (h *harness) mustConsume(ld plog.Logs) {
+	h.t.Helper()
+	require.NoError(h.t, h.consume(ld))
+}
+
+// tick sets the wall clock and lets the owner act on it, as its ticker does.
+func (h *harness) tick(now time.Time) {
+	h.clock.Set(now)
+	req := &request{tickAt: now, reply: make(chan error, 1)}
+	h.p.requests <- req
+	require.NoError(h.t, <-req.reply)
+}
+
+func (h *harness) shutdown() {
+	h.t.Helper()
+	require.NoError(h.t, h.p.Shutdown(context.Background()))
+}
+
+// output joins everything delivered so far into one Logs, in order.
+func (h *harness) output() plog.Logs {
+	return joinLogs(h.sink.AllLogs())
+}
+
+func joinLogs(all []plog.Logs) plog.Logs {
+	out := plog.NewLogs()
+	for _, ld := range all {
+		for i := range ld.ResourceLogs().Len() {
+			ld.ResourceLogs().At(i).CopyTo(out.ResourceLogs().AppendEmpty())
+		}
+	}
+	return out
+}
+
+// event describes one browser event as the receiver forwards it.
+type event struct {
+	visitor string
+	id      string
+	name    string
+	at      time.Duration // client time, from t0
+	// received is the receive time from t0; the client time when unset.
+	received *time.Duration
+	path     string
+	attrs    map[string]string
+}
+
+func pv(visitor, id string, at time.Duration, path string) event {
+	return event{visitor: visitor, id: id, name: schema.EventPageView, at: at, path: path}
+}
+
+func click(visitor, id string, at time.Duration) event {
+	return event{visitor: visitor, id: id, name: schema.EventClick, at: at}
+}
+
+func (e event) with(key, value string) event {
+	attrs := map[string]string{}
+	for k, v := range e.attrs {
+		attrs[k] = v
+	}
+	attrs[key] = value
+	e.attrs = attrs
+	return e
+}
+
+func (e event) receivedAt(d time.Duration) event {
+	e.received = &d
+	return e
+}
+
+// logsOf builds the receiver's shape: one resource per run of one visitor's events.
+func logsOf(events ...event) plog.Logs {
+	ld := plog.NewLogs()
+	var records plog.LogRecordSlice
+	last := ""
+	for _, e := range events {
+		if records == (plog.LogRecordSlice{}) || e.visitor != last {
+			rl := ld.ResourceLogs().AppendEmpty()
+			rl.Resource().Attributes().PutStr(schema.AttrSiteID, "shop")
+			rl.Resource().Attributes().PutStr(schema.AttrVisitorID, e.visitor)
+			sl := rl.ScopeLogs().AppendEmpty()
+			sl.Scope().SetName("footfall.js")
+			records, last = sl.LogRecords(), e.visitor
+		}
+		lr := records.AppendEmpty()
+		lr.SetEventName(e.name)
+		lr.SetTimestamp(pcommon.NewTimestampFromTime(t0.Add(e.at)))
+		received := e.at
+		if e.received != nil {
+			received = *e.received
+		}
+		lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(t0.Add(received)))
+		lr.Attributes().PutStr(schema.AttrEventID, e.id)
+		if e.path != "" {
+			lr.Attributes().PutStr(schema.AttrURLPath, e.path)
+		}
+		for k, v := range e.attrs {
+			lr.Attributes().PutStr(k, v)
+		}
+	}
+	return ld
+}
+
+// summary renders the output as one line per record, for assertions that
+// read like the session rules. Generated session ids (32 hex characters) are
+// named S1, S2, ... in order of appearance; client-chosen ids are kept.
+func summary(ld plog.Logs) []string {
+	labels := map[string]string{}
+	label := func(id string) string {
+		if len(id) != 32 {
+			return id
+		}
+		if _, ok := labels[id]; !ok {
+			labels[id] = fmt.Sprintf("S%d", len(labels)+1)
+		}
+		return labels[id]
+	}
+	var lines []string
+	for i := range ld.ResourceLogs().Len() {
+		rl := ld.ResourceLogs().At(i)
+		visitor := str(rl.Resource().Attributes(), schema.AttrVisitorID)
+		for j := range rl.ScopeLogs().Len() {
+			records := rl.ScopeLogs().At(j).LogRecords()
+			for k := range records.Len() {
+				lines = append(lines, describeRecord(visitor, records.At(k), label))
+			}
+		}
+	}
+	return lines
+}
+
+func describeRecord(visitor string, lr plog.LogRecord, label func(string) string) string {
+	a := lr.Attributes()
+	sid := label(str(a, schema.AttrSessionID))
+	switch lr.EventName() {
+	case schema.EventSessionStart:
+		return fmt.Sprintf("%s start %s prev=%s", visitor, sid, label(str(a, schema.AttrSessionPrevID)))
+	case schema.EventSessionEnd:
+		line := fmt.Sprintf("%s end %s %s pv=%d events=%d bounce=%t entry=%s exit=%s",
+			visitor, sid, str(a, schema.AttrSessionEndReason), intAttr(a, schema.AttrSessionPageViews),
+			intAttr(a, schema.AttrSessionEvents), boolAttr(a, schema.AttrSessionBounce),
+			str(a, schema.AttrSessionEntryPage), str(a, schema.AttrSessionExitPage))
+		if goals, ok := a.Get(schema.AttrSessionGoals); ok {
+			line += " goals=" + goals.AsString()
+		}
+		return line
+	}
+	line := fmt.Sprintf("%s %s %s #%d", visitor, str(a, schema.AttrEventID), sid, intAttr(a, schema.AttrSessionSeq))
+	var flags []string
+	if boolAttr(a, schema.AttrEventLate) {
+		flags = append(flags, "late")
+	}
+	if boolAttr(a, schema.AttrEventClockSkewed) {
+		flags = append(flags, "skewed")
+	}
+	if len(flags) > 0 {
+		line += " " + strings.Join(flags, ",")
+	}
+	return line
+}
+
+func intAttr(m pcommon.Map, key string) int64 {
+	if v, ok := m.Get(key); ok {
+		return v.Int()
+	}
+	return -1
+}
+
+func boolAttr(m pcommon.Map, key string) bool {
+	v, ok := m.Get(key)
+	return ok && v.Bool()
+}
+
+// waitDelivered waits until the delivery loop has handed every placed record
+// to the next consumer.
+func (h *harness) waitDelivered() {
+	h.t.Helper()
+	require.Eventually(h.t, func() bool { return h.p.outbox.pendingRecords() == 0 }, 10*time.Second, time.Millisecond)
+}
+
+// crash stops the processor the way a killed process stops: no final
+// checkpoint, storage left as it was.
+func (h *harness) crash() {
+	h.p.stopOnce.Do(func() { close(h.p.stopping) })
+	<-h.p.ownerDone
+	h.p.cancel()
+	<-h.p.deliverDone
+}

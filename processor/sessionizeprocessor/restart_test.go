@@ -1,0 +1,173 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package sessionizeprocessor
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/footfall-analytics/footfall/internal/storagetest"
+)
+
+// stream makes a day of traffic: visitors who come back after long and short
+// gaps, in batches whose events arrive up to lateness out of order.
+func stream(seed uint64, visitors int, lateness time.Duration) [][]event {
+	rng := rand.New(rand.NewPCG(seed, seed))
+	var all []event
+	n := 0
+	for v := range visitors {
+		at := time.Duration(rng.IntN(3600)) * time.Second
+		for range 3 + rng.IntN(12) {
+			n++
+			name := fmt.Sprintf("v%d", v)
+			switch rng.IntN(4) {
+			case 0:
+				all = append(all, click(name, fmt.Sprintf("e%d", n), at))
+			default:
+				all = append(all, pv(name, fmt.Sprintf("e%d", n), at, fmt.Sprintf("/p%d", rng.IntN(5))))
+			}
+			gaps := []time.Duration{5 * time.Second, time.Minute, 10 * time.Minute, 29 * time.Minute, 31 * time.Minute, 2 * time.Hour}
+			at += gaps[rng.IntN(len(gaps))] + time.Duration(rng.IntN(1000))*time.Millisecond
+		}
+	}
+	// Arrival order: each event may overtake those less than lateness older,
+	// which keeps every arrival within the allowed lateness.
+	keys := make(map[string]time.Duration, len(all))
+	for _, e := range all {
+		keys[e.id] = e.at + time.Duration(rng.Int64N(int64(lateness-time.Millisecond)))
+	}
+	sort.SliceStable(all, func(i, j int) bool { return keys[all[i].id] < keys[all[j].id] })
+	var batches [][]event
+	for len(all) > 0 {
+		size := min(len(all), 1+rng.IntN(8))
+		batches = append(batches, all[:size])
+		all = all[size:]
+	}
+	return batches
+}
+
+func storageConfig() *Config {
+	cfg := testConfig()
+	cfg.Storage = &storageID
+	cfg.CheckpointInterval = time.Minute
+	return cfg
+}
+
+// runAll feeds every batch to one processor, which flushes at the end.
+func runAll(t *testing.T, batches [][]event) []string {
+	cfg := storageConfig()
+	cfg.FlushOnShutdown = true
+	h := start(t, cfg, storagetest.NewExtension(), nil)
+	for _, b := range batches {
+		h.mustConsume(logsOf(b...))
+	}
+	h.shutdown()
+	return summary(h.output())
+}
+
+func TestRestartContinuesSessions(t *testing.T) {
+	batches := stream(1, 40, 10*time.Second)
+	want := runAll(t, batches)
+	require.Greater(t, len(want), 400)
+
+	for _, cut := range []int{1, len(batches) / 3, len(batches) / 2, len(batches) - 1} {
+		t.Run(fmt.Sprintf("cut at batch %d", cut), func(t *testing.T) {
+			ext := storagetest.NewExtension()
+			first := start(t, storageConfig(), ext, nil)
+			for _, b := range batches[:cut] {
+				first.mustConsume(logsOf(b...))
+			}
+			first.shutdown()
+
+			cfg := storageConfig()
+			cfg.FlushOnShutdown = true
+			second := start(t, cfg, ext, nil)
+			for _, b := range batches[cut:] {
+				second.mustConsume(logsOf(b...))
+			}
+			second.shutdown()
+
+			got := summary(joinLogs([]plog.Logs{first.output(), second.output()}))
+			assert.Equal(t, want, got, "a restart must neither repeat nor lose output")
+			assert.Equal(t, []string{checkpointKey}, storedKeys(ext), "every write-ahead entry is deleted once its events are placed")
+		})
+	}
+}
+
+var processorID = component.NewID(component.MustNewType("sessionize"))
+
+func storedKeys(ext *storagetest.Extension) []string {
+	var keys []string
+	for k := range ext.Snapshot(component.KindProcessor, processorID, "") {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// A crash loses no accepted event: the restarted processor replays the
+// write-ahead log written since the last checkpoint, and emits again what was
+// emitted after that checkpoint (at least once; the Elasticsearch exporter
+// and dedup downstream make that idempotent).
+func TestCrashReplaysSinceLastCheckpoint(t *testing.T) {
+	batches := stream(2, 30, 10*time.Second)
+	want := runAll(t, batches)
+
+	ext := storagetest.NewExtension()
+	cfg := storageConfig()
+	// The tick below stands for the checkpoint timer only: an idle advance of
+	// the watermark would change the sessions.
+	cfg.WatermarkIdleTimeout = 0
+	first := start(t, cfg, ext, nil)
+	third := len(batches) / 3
+	for _, b := range batches[:third] {
+		first.mustConsume(logsOf(b...))
+	}
+	first.waitDelivered()
+	first.tick(t0.Add(time.Hour)) // a checkpoint is due
+	beforeCheckpoint := len(summary(first.output()))
+	for _, b := range batches[third : 2*third] {
+		first.mustConsume(logsOf(b...))
+	}
+	first.waitDelivered()
+	first.crash()
+	require.Greater(t, len(summary(first.output())), beforeCheckpoint, "output emitted after the checkpoint is what a crash repeats")
+
+	cfg = storageConfig()
+	cfg.FlushOnShutdown = true
+	second := start(t, cfg, ext, nil)
+	for _, b := range batches[2*third:] {
+		second.mustConsume(logsOf(b...))
+	}
+	second.shutdown()
+
+	// Up to the checkpoint from the first run, everything after it from the second.
+	firstLines := summary(first.output())
+	got := summary(joinLogs([]plog.Logs{first.output(), second.output()}))
+	assert.Equal(t, want[:beforeCheckpoint], got[:beforeCheckpoint])
+	assert.Equal(t, want[beforeCheckpoint:], got[len(firstLines):])
+}
+
+// Arrival order within the allowed lateness does not change any session.
+func TestInterleavingsWithinLatenessGiveTheSameSessions(t *testing.T) {
+	for seed := range uint64(20) {
+		inOrder := stream(seed, 25, time.Millisecond+1)
+		shuffled := stream(seed, 25, 10*time.Second)
+		want := runAll(t, inOrder)
+		got := runAll(t, shuffled)
+		require.Len(t, got, len(want))
+		slices.Sort(want)
+		slices.Sort(got)
+		require.Equal(t, want, got, "seed %d", seed)
+	}
+}

@@ -1,0 +1,58 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package sessionizeprocessor // import "github.com/footfall-analytics/footfall/processor/sessionizeprocessor"
+
+import (
+	"encoding/hex"
+	"hash/fnv"
+	"time"
+
+	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/session"
+)
+
+// rules returns each site's session boundaries. Config.Validate has checked
+// the time zones.
+func (cfg *Config) rules() func(site string) session.Rules {
+	base := session.Rules{
+		InactivityTimeout:     cfg.InactivityTimeout,
+		MaxDuration:           cfg.MaxDuration,
+		SplitAtMidnight:       cfg.SplitAtMidnight,
+		Location:              mustLocation(cfg.TimeZone),
+		SplitOnCampaignChange: cfg.SplitOnCampaignChange,
+	}
+	perSite := make(map[string]session.Rules, len(cfg.Sites))
+	for site, sc := range cfg.Sites {
+		r := base
+		if sc.TimeZone != "" {
+			r.Location = mustLocation(sc.TimeZone)
+		}
+		perSite[site] = r
+	}
+	return func(site string) session.Rules {
+		if r, ok := perSite[site]; ok {
+			return r
+		}
+		return base
+	}
+}
+
+func mustLocation(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// sessionID names a session after the event that opened it, so that
+// replaying the same events gives the same ids (and the Elasticsearch
+// exporter, which stores sessions by id, stays idempotent across replays).
+func sessionID(opening session.Input) string {
+	h := fnv.New128a()
+	for _, part := range []string{opening.Key.Site, opening.Key.Visitor, opening.EventID} {
+		_, _ = h.Write([]byte(part))
+		_, _ = h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
