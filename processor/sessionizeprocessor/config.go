@@ -98,24 +98,23 @@ var _ component.Config = (*Config)(nil)
 // Validate checks the configuration.
 func (cfg *Config) Validate() error {
 	var errs []error
-	positive := map[string]time.Duration{
-		"inactivity_timeout": cfg.InactivityTimeout,
-		"dedup_window":       cfg.DedupWindow,
+	type duration struct {
+		name string
+		d    time.Duration
 	}
-	for name, d := range positive {
-		if d <= 0 {
-			errs = append(errs, fmt.Errorf("%s must be positive, got %s", name, d))
+	for _, f := range []duration{{"inactivity_timeout", cfg.InactivityTimeout}, {"dedup_window", cfg.DedupWindow}} {
+		if f.d <= 0 {
+			errs = append(errs, fmt.Errorf("%s must be positive, got %s", f.name, f.d))
 		}
 	}
-	notNegative := map[string]time.Duration{
-		"max_duration":           cfg.MaxDuration,
-		"allowed_lateness":       cfg.AllowedLateness,
-		"max_clock_skew":         cfg.MaxClockSkew,
-		"watermark_idle_timeout": cfg.WatermarkIdleTimeout,
-	}
-	for name, d := range notNegative {
-		if d < 0 {
-			errs = append(errs, fmt.Errorf("%s must not be negative, got %s", name, d))
+	for _, f := range []duration{
+		{"max_duration", cfg.MaxDuration},
+		{"allowed_lateness", cfg.AllowedLateness},
+		{"max_clock_skew", cfg.MaxClockSkew},
+		{"watermark_idle_timeout", cfg.WatermarkIdleTimeout},
+	} {
+		if f.d < 0 {
+			errs = append(errs, fmt.Errorf("%s must not be negative, got %s", f.name, f.d))
 		}
 	}
 	if cfg.MaxDuration > 0 && cfg.MaxDuration < cfg.InactivityTimeout {
@@ -124,15 +123,18 @@ func (cfg *Config) Validate() error {
 	if cfg.AllowedLateness >= cfg.InactivityTimeout {
 		errs = append(errs, fmt.Errorf("allowed_lateness (%s) must be shorter than inactivity_timeout (%s)", cfg.AllowedLateness, cfg.InactivityTimeout))
 	}
-	counts := map[string]int{
-		"dedup_max_entries":       cfg.DedupMaxEntries,
-		"max_sessions":            cfg.MaxSessions,
-		"max_pending_events":      cfg.MaxPendingEvents,
-		"max_undelivered_records": cfg.MaxUndeliveredRecords,
+	type count struct {
+		name string
+		n    int
 	}
-	for name, n := range counts {
-		if n <= 0 {
-			errs = append(errs, fmt.Errorf("%s must be positive, got %d", name, n))
+	for _, f := range []count{
+		{"dedup_max_entries", cfg.DedupMaxEntries},
+		{"max_sessions", cfg.MaxSessions},
+		{"max_pending_events", cfg.MaxPendingEvents},
+		{"max_undelivered_records", cfg.MaxUndeliveredRecords},
+	} {
+		if f.n <= 0 {
+			errs = append(errs, fmt.Errorf("%s must be positive, got %d", f.name, f.n))
 		}
 	}
 	if cfg.Storage != nil && cfg.CheckpointInterval <= 0 {

@@ -65,8 +65,7 @@ func testConfig() *Config {
 // cfg.Storage is set and next as its consumer (a sink when nil).
 func start(t *testing.T, cfg *Config, ext *storagetest.Extension, next consumer.Logs) *harness {
 	t.Helper()
-	tel := componenttest.NewTelemetry()
-	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	tel := newTelemetry(t)
 	h := &harness{t: t, clock: &fakeClock{now: t0}, telemetry: tel, sink: &consumertest.LogsSink{}}
 	if next == nil {
 		next = h.sink
@@ -82,6 +81,12 @@ func start(t *testing.T, cfg *Config, ext *storagetest.Extension, next consumer.
 	require.NoError(t, p.Start(context.Background(), host))
 	h.p = p
 	return h
+}
+
+func newTelemetry(t *testing.T) *componenttest.Telemetry {
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	return tel
 }
 
 func (h *harness) consume(ld plog.Logs) error {

@@ -1,0 +1,79 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package sessionizeprocessor
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
+
+	"github.com/footfall-analytics/footfall/internal/schema"
+	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/metadata"
+)
+
+func TestLoadConfig(t *testing.T) {
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	require.NoError(t, err)
+	storage := component.MustNewID("file_storage")
+	tests := []struct {
+		id      component.ID
+		want    *Config
+		wantErr []string
+	}{
+		{id: component.NewID(metadata.Type), want: createDefaultConfig().(*Config)},
+		{
+			id: component.NewIDWithName(metadata.Type, "custom"),
+			want: &Config{
+				InactivityTimeout:     20 * time.Minute,
+				MaxDuration:           12 * time.Hour,
+				TimeZone:              "America/New_York",
+				Sites:                 map[string]SiteConfig{"shop": {TimeZone: "Europe/Berlin"}},
+				AllowedLateness:       2 * time.Second,
+				MaxClockSkew:          time.Minute,
+				DedupWindow:           time.Hour,
+				DedupMaxEntries:       5000,
+				MaxSessions:           100_000,
+				MaxPendingEvents:      10_000,
+				MaxUndeliveredRecords: 20_000,
+				Goals:                 []string{"signup", "purchase"},
+				NonEngagementEvents:   []string{schema.EventEngagement},
+				Storage:               &storage,
+				CheckpointInterval:    10 * time.Second,
+				FlushOnShutdown:       true,
+			},
+		},
+		{id: component.NewIDWithName(metadata.Type, "lateness_too_long"), wantErr: []string{"allowed_lateness (2m0s) must be shorter than inactivity_timeout (1m0s)"}},
+		{id: component.NewIDWithName(metadata.Type, "bad_time_zone"), wantErr: []string{"sites::shop::time_zone: unknown time zone Mars/Olympus_Mons"}},
+		{id: component.NewIDWithName(metadata.Type, "zero_bounds"), wantErr: []string{"max_sessions must be positive, got 0", "dedup_window must be positive, got 0s"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.id.String(), func(t *testing.T) {
+			cfg := createDefaultConfig()
+			sub, err := cm.Sub(tt.id.String())
+			require.NoError(t, err)
+			require.NoError(t, sub.Unmarshal(cfg))
+			err = confmap.Validate(cfg)
+			if len(tt.wantErr) > 0 {
+				for _, want := range tt.wantErr {
+					assert.ErrorContains(t, err, want)
+				}
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, cfg)
+		})
+	}
+}
+
+func TestValidateRejectsAPageViewGoal(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	cfg.Goals = []string{schema.EventPageView}
+	assert.ErrorContains(t, cfg.Validate(), `goals: "browser.page_view" cannot be a goal`)
+}
