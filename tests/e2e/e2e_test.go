@@ -91,6 +91,24 @@ type collector struct {
 	telemetry string
 	// stop sends SIGTERM and waits for a clean exit; safe to call twice.
 	stop func()
+	// kill sends SIGKILL, as a crash or an OOM kill would; stop is then a no-op.
+	kill func()
+}
+
+// waitFor waits until the sink holds every given event id, and returns the records.
+func (s *sink) waitFor(t *testing.T, ids ...string) map[string]capturedRecord {
+	t.Helper()
+	var got map[string]capturedRecord
+	require.Eventually(t, func() bool {
+		got = s.records()
+		for _, id := range ids {
+			if _, ok := got[id]; !ok {
+				return false
+			}
+		}
+		return true
+	}, 30*time.Second, 50*time.Millisecond, "events %v did not reach the exporter", ids)
+	return got
 }
 
 func freePort(t *testing.T) string {
@@ -118,7 +136,7 @@ func footfallBinary(t *testing.T) string {
 // startCollector runs footfall on config/default.yaml with testdata/capture.yaml
 // merged over it, on free loopback ports and the given data directory, and
 // waits until it reports healthy.
-func startCollector(t *testing.T, capture *httptest.Server, dataDir string) collector {
+func startCollector(t *testing.T, capture *httptest.Server, dataDir string, env ...string) collector {
 	t.Helper()
 	bin := footfallBinary(t)
 	c := collector{
@@ -140,6 +158,7 @@ func startCollector(t *testing.T, capture *httptest.Server, dataDir string) coll
 		"FOOTFALL_DATA_DIR="+dataDir,
 		"FOOTFALL_E2E_CAPTURE_URL="+capture.URL+"/v1/logs",
 	)
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	require.NoError(t, cmd.Start())
 	exited := make(chan error, 1)
@@ -160,6 +179,13 @@ func startCollector(t *testing.T, capture *httptest.Server, dataDir string) coll
 				out, _ := os.ReadFile(logPath)
 				t.Logf("footfall output:\n%s", out)
 			}
+		})
+	}
+	c.kill = func() {
+		once.Do(func() {
+			_ = cmd.Process.Kill()
+			<-exited
+			_ = logFile.Close()
 		})
 	}
 	t.Cleanup(c.stop)
@@ -276,11 +302,13 @@ func TestE2EDefaultConfig(t *testing.T) {
 			})
 		}
 
-		got := capture.records()
-		for _, id := range []string{"json-1", "json-2", "proto-1", "beacon-1", "gzip-1", "server-1"} {
-			rec, ok := got[id]
-			require.True(t, ok, "event %s reached the exporter before the 2xx", id)
+		ids := []string{"json-1", "json-2", "proto-1", "beacon-1", "gzip-1", "server-1"}
+		got := capture.waitFor(t, ids...)
+		for _, id := range ids {
+			rec := got[id]
 			assert.Equal(t, schema.EventPageView, rec.name)
+			assert.Len(t, rec.attrs[schema.AttrSessionID], 32, "every event leaves the sessionizer with a session id")
+			assert.Contains(t, rec.attrs, schema.AttrSessionSeq)
 			assert.Equal(t, "demo", rec.resource[schema.AttrSiteID])
 			assert.Len(t, rec.resource[schema.AttrVisitorID], 16)
 			assert.Equal(t, "Firefox", rec.attrs[schema.AttrUserAgentName])
@@ -358,6 +386,8 @@ func TestE2EDefaultConfig(t *testing.T) {
 			`otelcol_receiver_browserevents_refused_requests{reason="too_large"`,
 			`otelcol_receiver_browserevents_refused_events{reason="rate_limited"`,
 			`otelcol_receiver_accepted_log_records{receiver="browserevents",transport="http"}`,
+			`otelcol_processor_sessionize_sessions_started`,
+			`otelcol_processor_sessionize_sessions_live`,
 		} {
 			assert.True(t, strings.Contains(metrics, want), "metrics endpoint lacks %s", want)
 		}
@@ -383,9 +413,35 @@ func TestE2EVisitorIDsSurviveRestart(t *testing.T) {
 	resp, body = second.post(t, "application/json", jsonBody(t, events("demo", "after-restart")), nil)
 	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
 
-	got := capture.records()
-	require.Contains(t, got, "before-restart")
-	require.Contains(t, got, "after-restart")
+	got := capture.waitFor(t, "before-restart", "after-restart")
 	assert.Equal(t, got["before-restart"].resource[schema.AttrVisitorID], got["after-restart"].resource[schema.AttrVisitorID],
 		"the same browser keeps its visitor id across a collector restart on the same day")
+}
+
+// A 2xx means the event is on disk: a collector killed while the event waits
+// in the sessionizer's reorder buffer delivers it after the restart.
+func TestE2EAcceptedEventsSurviveAKill(t *testing.T) {
+	capture := &sink{}
+	server := httptest.NewServer(capture)
+	t.Cleanup(server.Close)
+	dataDir := t.TempDir()
+
+	// A long lateness keeps the event held in the first collector.
+	first := startCollector(t, server, dataDir, "FOOTFALL_E2E_LATENESS=10m")
+	resp, body := first.post(t, "application/json", jsonBody(t, events("demo", "held-1", "held-2")), nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+	first.kill()
+	assert.NotContains(t, capture.records(), "held-1", "the event was still held when the collector died")
+
+	second := startCollector(t, server, dataDir)
+	got := capture.waitFor(t, "held-1", "held-2")
+	assert.Equal(t, got["held-1"].attrs[schema.AttrSessionID], got["held-2"].attrs[schema.AttrSessionID], "one visit, one session")
+	var starts int
+	for _, rec := range got {
+		if rec.name == schema.EventSessionStart {
+			starts++
+		}
+	}
+	assert.Equal(t, 1, starts, "exactly one session.start")
+	second.stop()
 }
