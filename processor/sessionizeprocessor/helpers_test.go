@@ -63,7 +63,7 @@ func testConfig() *Config {
 
 // start runs a processor on cfg, with the given storage extension when
 // cfg.Storage is set and next as its consumer (a sink when nil).
-func start(t *testing.T, cfg *Config, ext *storagetest.Extension, next consumer.Logs) *harness {
+func start(t *testing.T, cfg *Config, ext component.Component, next consumer.Logs) *harness {
 	t.Helper()
 	tel := newTelemetry(t)
 	h := &harness{t: t, clock: &fakeClock{now: t0}, telemetry: tel, sink: &consumertest.LogsSink{}}

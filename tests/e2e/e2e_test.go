@@ -184,7 +184,8 @@ func startCollector(t *testing.T, capture *httptest.Server, dataDir string, env 
 	c.kill = func() {
 		once.Do(func() {
 			_ = cmd.Process.Kill()
-			<-exited
+			err := <-exited
+			assert.Error(t, err, "a killed process exits with a signal status")
 			_ = logFile.Close()
 		})
 	}

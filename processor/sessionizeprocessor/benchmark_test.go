@@ -1,0 +1,147 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package sessionizeprocessor
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/footfall-analytics/footfall/internal/storagetest"
+	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/metadata"
+	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/metadatatest"
+	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/session"
+)
+
+// benchmarkTraffic makes batches of 20 events from 50,000 visitors, one event
+// per millisecond of event time (1,000 events/s), starting at event n.
+func benchmarkTraffic(n, batches int) []plog.Logs {
+	const visitors = 50_000
+	out := make([]plog.Logs, batches)
+	for i := range out {
+		events := make([]event, 20)
+		for j := range events {
+			k := n + i*20 + j
+			v := fmt.Sprintf("%016x", uint64(k%visitors)*0x9e3779b97f4a7c15)
+			events[j] = pv(v, fmt.Sprintf("ev-%d", k), time.Duration(k)*time.Millisecond, "/p")
+			events[j] = withAttrs(events[j], google)
+		}
+		out[i] = logsOf(events...)
+	}
+	return out
+}
+
+// BenchmarkConsumeLogs is the processor's intake: batches of 20 events through
+// dedup, the write-ahead log and the tracker, with delivery to a no-op consumer
+// running beside it. Building the batches is not timed.
+func BenchmarkConsumeLogs(b *testing.B) {
+	for _, storage := range []string{"memory", "storagetest", "file_storage_fsync"} {
+		b.Run(storage, func(b *testing.B) {
+			cfg := testConfig()
+			var host storagetest.Host
+			switch storage {
+			case "storagetest":
+				cfg.Storage = &storageID
+				host.Extensions = map[component.ID]component.Component{storageID: storagetest.NewExtension()}
+			case "file_storage_fsync":
+				cfg.Storage = &storageID
+				ext := startFileStorage(b, b.TempDir())
+				b.Cleanup(func() { _ = ext.Shutdown(context.Background()) })
+				host.Extensions = map[component.ID]component.Component{storageID: ext}
+			}
+			tel := componenttest.NewTelemetry()
+			p, err := newProcessor(cfg, metadatatest.NewSettings(tel), consumertest.NewNop())
+			require.NoError(b, err)
+			require.NoError(b, p.Start(context.Background(), host))
+			const chunk = 500
+			b.ResetTimer()
+			for done := 0; done < b.N; done += chunk {
+				b.StopTimer()
+				batches := benchmarkTraffic(done*20, min(chunk, b.N-done))
+				b.StartTimer()
+				for _, ld := range batches {
+					if err := p.ConsumeLogs(context.Background(), ld); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.StopTimer()
+			require.NoError(b, p.Shutdown(context.Background()))
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*20), "ns/event")
+			b.ReportMetric(float64(b.N*20)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}
+
+// BenchmarkConsumeLogsConcurrentSenders is the write-ahead log under 16
+// concurrent senders (HTTP requests in flight), on file_storage with fsync:
+// the owner writes every request it has taken together in one transaction.
+func BenchmarkConsumeLogsConcurrentSenders(b *testing.B) {
+	cfg := testConfig()
+	cfg.Storage = &storageID
+	ext := startFileStorage(b, b.TempDir())
+	b.Cleanup(func() { _ = ext.Shutdown(context.Background()) })
+	p, err := newProcessor(cfg, metadatatest.NewSettings(componenttest.NewTelemetry()), consumertest.NewNop())
+	require.NoError(b, err)
+	require.NoError(b, p.Start(context.Background(), storagetest.Host{Extensions: map[component.ID]component.Component{storageID: ext}}))
+	batches := benchmarkTraffic(0, b.N)
+	var next atomic.Int64
+	b.SetParallelism(8) // 8 per core: 16 senders on 2 cores
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			ld := batches[next.Add(1)-1]
+			if err := p.ConsumeLogs(context.Background(), ld); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	require.NoError(b, p.Shutdown(context.Background()))
+	b.ReportMetric(float64(b.N*20)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkCheckpointMillionSessions writes the state of a million open
+// sessions (and a million remembered event ids) to storage, as the periodic
+// and the shutdown checkpoints do.
+func BenchmarkCheckpointMillionSessions(b *testing.B) {
+	const live = 1_000_000
+	cfg := testConfig()
+	cfg.MaxPendingEvents = live
+	s := newState(cfg, mustTelemetry(b))
+	for i := range live {
+		v := fmt.Sprintf("%016x", uint64(i)*0x9e3779b97f4a7c15)
+		at := t0.Add(time.Duration(i) * time.Microsecond)
+		s.dedup.Seen("shop", v, at)
+		_, err := s.tracker.Add(session.Input{Key: session.Key{Site: "shop", Visitor: v}, EventID: v, Event: session.Event{Time: at, PageView: true, Path: "/"}})
+		require.NoError(b, err)
+	}
+	s.tracker.Advance(t0.Add(2 * time.Second))
+	require.Equal(b, live, s.tracker.Live())
+	ext := storagetest.NewExtension()
+	client, err := ext.GetClient(context.Background(), component.KindProcessor, processorID, "")
+	require.NoError(b, err)
+	for b.Loop() {
+		require.NoError(b, s.checkpoint(context.Background(), client, nil))
+	}
+	data, err := client.Get(context.Background(), checkpointKey)
+	require.NoError(b, err)
+	b.ReportMetric(float64(len(data))/live, "checkpoint-bytes/session")
+}
+
+func mustTelemetry(tb testing.TB) *metadata.TelemetryBuilder {
+	tb.Helper()
+	tel, err := metadata.NewTelemetryBuilder(componenttest.NewNopTelemetrySettings())
+	require.NoError(tb, err)
+	return tel
+}
