@@ -399,6 +399,11 @@ func (p *sessionizeProcessor) deliver() {
 			case <-p.outbox.ready:
 				continue
 			case <-p.drain:
+				// Shutdown may have queued a last step just before asking
+				// to drain: select picks at random among ready cases.
+				if _, more := p.outbox.front(); more {
+					continue
+				}
 				return
 			case <-p.deliverCtx.Done():
 				return
