@@ -50,7 +50,7 @@ func (s *state) render(outs []session.Output) *emitted {
 			rl := b.logs.ResourceLogs().At(at.rl)
 			sl := rl.ScopeLogs().At(at.sl)
 			lr := sl.LogRecords().At(at.lr)
-			if a.Started != nil {
+			if a.Started {
 				e.synthetic(a.Key).sessionStart(a, lr.Timestamp())
 				result.records++
 				result.started++
@@ -113,8 +113,8 @@ func (r syntheticRecord) sessionStart(a *session.Assignment, at pcommon.Timestam
 	attrs := lr.Attributes()
 	attrs.PutStr(schema.AttrEventID, a.SessionID+".start")
 	attrs.PutStr(schema.AttrSessionID, a.SessionID)
-	if a.Started.PreviousID != "" {
-		attrs.PutStr(schema.AttrSessionPrevID, a.Started.PreviousID)
+	if a.PreviousID != "" {
+		attrs.PutStr(schema.AttrSessionPrevID, a.PreviousID)
 	}
 }
 
@@ -126,9 +126,6 @@ func (r syntheticRecord) sessionEnd(end *session.Ending) {
 	attrs := lr.Attributes()
 	attrs.PutStr(schema.AttrEventID, s.ID+".end")
 	attrs.PutStr(schema.AttrSessionID, s.ID)
-	if s.PreviousID != "" {
-		attrs.PutStr(schema.AttrSessionPrevID, s.PreviousID)
-	}
 	attrs.PutInt(schema.AttrSessionStartTime, s.Start.UnixNano())
 	attrs.PutInt(schema.AttrSessionEndTime, s.End.UnixNano())
 	attrs.PutInt(schema.AttrSessionDurationMs, s.Duration().Milliseconds())

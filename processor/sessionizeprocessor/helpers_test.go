@@ -6,6 +6,8 @@ package sessionizeprocessor
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -187,8 +189,8 @@ func logsOf(events ...event) plog.Logs {
 		if e.path != "" {
 			lr.Attributes().PutStr(schema.AttrURLPath, e.path)
 		}
-		for k, v := range e.attrs {
-			lr.Attributes().PutStr(k, v)
+		for _, k := range slices.Sorted(maps.Keys(e.attrs)) {
+			lr.Attributes().PutStr(k, e.attrs[k])
 		}
 	}
 	return ld

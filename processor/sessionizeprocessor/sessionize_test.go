@@ -6,8 +6,10 @@ package sessionizeprocessor
 import (
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -37,8 +39,8 @@ var (
 )
 
 func withAttrs(e event, attrs map[string]string) event {
-	for k, v := range attrs {
-		e = e.with(k, v)
+	for _, k := range slices.Sorted(maps.Keys(attrs)) {
+		e = e.with(k, attrs[k])
 	}
 	return e
 }

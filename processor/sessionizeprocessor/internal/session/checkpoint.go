@@ -27,12 +27,13 @@ func (t *Tracker) Checkpoint() []byte {
 	e.uint(uint64(len(t.live)))
 	// Sessions go out in deadline-heap order: deterministic for a given state.
 	for _, s := range t.deadlines {
-		encodeSession(e, s)
+		t.encodeSession(e, s)
 	}
 	e.uint(uint64(len(t.endedOrder)))
 	for _, ref := range t.endedOrder {
-		e.str(ref.key.Site)
-		e.str(ref.key.Visitor)
+		key := t.key(ref.key)
+		e.str(key.Site)
+		e.str(key.Visitor)
 		e.time(ref.until)
 		ts := t.ended[ref.key]
 		// A queue entry whose tombstone was replaced restores as a stale
@@ -43,31 +44,35 @@ func (t *Tracker) Checkpoint() []byte {
 	return e.buf
 }
 
-func encodeSession(e *encoder, s *liveSession) {
-	e.str(s.key.Site)
-	e.str(s.key.Visitor)
-	e.str(s.ID)
-	e.str(s.PreviousID)
-	e.str(s.clientID)
-	e.uint(uint64(s.seq))
-	e.time(s.Start)
-	e.time(s.End)
-	e.uint(uint64(s.PageViews))
-	e.uint(uint64(s.Events))
-	e.bool(s.Engaged)
-	e.str(s.EntryPage)
-	e.str(s.ExitPage)
+func (t *Tracker) encodeSession(e *encoder, s *Session) {
+	key := t.key(s.key)
+	e.str(key.Site)
+	e.str(key.Visitor)
+	e.str(s.ID())
+	// Version 1 had the previous session id here; it lives on session.start only.
+	e.str("")
+	e.str(s.clientID())
+	e.uint(uint64(s.events)) // the sequence number of the last event
+	e.int(s.start)
+	e.int(s.end)
+	e.uint(uint64(s.pageViews))
+	e.uint(uint64(s.events))
+	e.bool(s.flags&flagEngaged != 0)
+	e.str(deref(s.entry))
+	e.str(deref(s.exit))
 	e.int(s.entryAt)
 	e.int(s.exitAt)
 	e.int(s.firstAt)
-	a := s.Attribution
+	a := deref(s.attribution)
 	for _, f := range []string{a.ReferrerClass, a.ReferrerSource, a.UTMSource, a.UTMMedium, a.UTMCampaign} {
 		e.str(f)
 	}
-	e.str(s.Country)
-	e.str(s.Device)
-	e.uint(uint64(len(s.Goals)))
-	for _, g := range s.Goals {
+	o := deref(s.origin)
+	e.str(o.country)
+	e.str(o.device)
+	goals := deref(s.goals)
+	e.uint(uint64(len(goals)))
+	for _, g := range goals {
 		e.str(g)
 	}
 }
@@ -89,22 +94,22 @@ func (t *Tracker) Restore(data []byte) error {
 	if count > uint64(t.maxLive) {
 		return fmt.Errorf("session checkpoint holds %d sessions, more than max_sessions %d", count, t.maxLive)
 	}
-	restored.live = make(map[Key]*liveSession, count)
+	restored.live = make(map[liveKey]*Session, count)
 	restored.deadlines = make(deadlineHeap, 0, count)
 	for i := uint64(0); i < count && d.err == nil; i++ {
-		s := decodeSession(d)
+		s := restored.decodeSession(d)
 		if d.err != nil {
 			break
 		}
-		s.deadline = t.rules(s.key.Site).IdleDeadline(s.Session)
-		s.index = len(restored.deadlines)
+		s.index = int32(len(restored.deadlines))
 		restored.live[s.key] = s
 		restored.deadlines = append(restored.deadlines, s)
 	}
 	heap.Init(&restored.deadlines)
 	tombstones := d.uint()
 	for i := uint64(0); i < tombstones && d.err == nil; i++ {
-		ref := tombstoneRef{key: Key{Site: d.str(), Visitor: d.str()}, until: d.time()}
+		key := restored.keepName(Key{Site: d.str(), Visitor: d.str()})
+		ref := tombstoneRef{key: key, until: d.time()}
 		current, id := d.bool(), d.str()
 		restored.endedOrder = append(restored.endedOrder, ref)
 		if current {
@@ -122,33 +127,60 @@ func (t *Tracker) Restore(data []byte) error {
 	return nil
 }
 
-func decodeSession(d *decoder) *liveSession {
-	s := &liveSession{Session: &Session{}}
-	s.key = Key{Site: d.str(), Visitor: d.str()}
-	s.ID = d.str()
-	s.PreviousID = d.str()
-	s.clientID = d.str()
-	s.seq = uint32(d.uint())
-	s.Start = d.time()
-	s.End = d.time()
-	s.PageViews = uint32(d.uint())
-	s.Events = uint32(d.uint())
-	s.Engaged = d.bool()
-	s.EntryPage = d.str()
-	s.ExitPage = d.str()
+// keepName converts a restored key, remembering a non-canonical visitor id.
+func (t *Tracker) keepName(k Key) liveKey {
+	key, canonical := t.liveKey(k)
+	if !canonical {
+		t.names[key] = k.Visitor
+	}
+	return key
+}
+
+func (t *Tracker) decodeSession(d *decoder) *Session {
+	key := t.keepName(Key{Site: d.str(), Visitor: d.str()})
+	id := d.str()
+	_ = d.str() // previous id (version 1)
+	clientID := d.str()
+	_ = d.uint() // sequence number: equal to the events count
+	s := newSessionFromCheckpoint(id, clientID, t.intern)
+	s.key = key
+	s.start = d.int()
+	s.end = d.int()
+	s.pageViews = uint32(d.uint())
+	s.events = uint32(d.uint())
+	if d.bool() {
+		s.flags |= flagEngaged
+	}
+	s.entry = t.intern.str(d.str())
+	s.exit = t.intern.str(d.str())
 	s.entryAt = d.int()
 	s.exitAt = d.int()
 	s.firstAt = d.int()
-	s.Attribution = Attribution{ReferrerClass: d.str(), ReferrerSource: d.str(), UTMSource: d.str(), UTMMedium: d.str(), UTMCampaign: d.str()}
-	s.Country = d.str()
-	s.Device = d.str()
+	s.attribution = t.intern.attribution(Attribution{ReferrerClass: d.str(), ReferrerSource: d.str(), UTMSource: d.str(), UTMMedium: d.str(), UTMCampaign: d.str()})
+	s.origin = t.intern.origin(origin{country: d.str(), device: d.str()})
 	goals := d.uint()
 	if goals > maxCheckpointGoals {
 		d.err = fmt.Errorf("checkpoint is corrupt: %d goals in one session", goals)
 		return s
 	}
 	for range goals {
-		s.Goals = append(s.Goals, d.str())
+		s.addGoal(d.str(), t.intern)
+	}
+	return s
+}
+
+func newSessionFromCheckpoint(id, clientID string, in *interner) *Session {
+	s := &Session{}
+	if raw, ok := rawHexID(id); ok {
+		s.id, s.flags = raw, flagRawID
+	} else {
+		s.id = id
+	}
+	switch {
+	case clientID == id && id != "":
+		s.flags |= flagClientNamed
+	case clientID != "":
+		s.clientAlias = in.str(clientID)
 	}
 	return s
 }

@@ -79,12 +79,12 @@ func describe(out []Output, ids map[int]string) []string {
 	var lines []string
 	for _, o := range out {
 		if a := o.Assignment; a != nil {
-			lines = append(lines, fmt.Sprintf("%v %s #%d %s late=%v", a.Key, a.SessionID, a.Seq, ids[a.Ref], a.Late))
+			lines = append(lines, fmt.Sprintf("%v %s #%d %s late=%v prev=%s", a.Key, a.SessionID, a.Seq, ids[a.Ref], a.Late, a.PreviousID))
 		}
 		if e := o.Ending; e != nil {
 			s := e.Session
-			lines = append(lines, fmt.Sprintf("end %s prev=%s %s %v..%v pv=%d ev=%d %s>%s bounce=%v %v %v %s",
-				s.ID, s.PreviousID, e.Reason, s.Start, s.End, s.PageViews, s.Events, s.EntryPage, s.ExitPage, s.Bounce(), s.Attribution, s.Goals, s.Country))
+			lines = append(lines, fmt.Sprintf("end %s %s %v..%v pv=%d ev=%d %s>%s bounce=%v %v %v %s",
+				s.ID, e.Reason, s.Start, s.End, s.PageViews, s.Events, s.EntryPage, s.ExitPage, s.Bounce(), s.Attribution, s.Goals, s.Country))
 		}
 	}
 	return lines

@@ -12,6 +12,7 @@ package session // import "github.com/footfall-analytics/footfall/processor/sess
 
 import (
 	"cmp"
+	"encoding/hex"
 	"slices"
 	"strings"
 	"time"
@@ -31,7 +32,8 @@ const (
 	EndClientSession EndReason = "client_session"
 )
 
-// Rules are the session boundaries of one site.
+// Rules are the session boundaries of one site. InactivityTimeout must be
+// the same for every site of one Tracker: it orders sessions by last event.
 type Rules struct {
 	InactivityTimeout     time.Duration
 	MaxDuration           time.Duration
@@ -59,6 +61,16 @@ func (a Attribution) opensCampaign() bool {
 	return a.ReferrerClass != "" && a.ReferrerClass != "direct" && a.ReferrerClass != "internal"
 }
 
+func (a Attribution) compare(b Attribution) int {
+	return cmp.Or(
+		strings.Compare(a.ReferrerClass, b.ReferrerClass),
+		strings.Compare(a.ReferrerSource, b.ReferrerSource),
+		strings.Compare(a.UTMSource, b.UTMSource),
+		strings.Compare(a.UTMMedium, b.UTMMedium),
+		strings.Compare(a.UTMCampaign, b.UTMCampaign),
+	)
+}
+
 // Event is what the rules need of one event.
 type Event struct {
 	Time     time.Time
@@ -76,10 +88,9 @@ type Event struct {
 // MaxGoals bounds the distinct goals one session remembers.
 const MaxGoals = 16
 
-// Session is the summary of one visit.
-type Session struct {
-	ID         string
-	PreviousID string
+// Summary is what a session.end event reports.
+type Summary struct {
+	ID string
 	// Start and End are the times of the first and last event.
 	Start, End time.Time
 	PageViews  uint32
@@ -87,112 +98,183 @@ type Session struct {
 	Engaged    bool
 	// EntryPage and ExitPage are the paths of the earliest and latest page view.
 	EntryPage, ExitPage string
-	// Attribution, Country and Device come from the earliest event that has them.
-	Attribution Attribution
-	Country     string
-	Device      string
-
-	// Unix nanoseconds of the events EntryPage, ExitPage and Country came from.
-	entryAt, exitAt, firstAt int64
-
+	// Attribution comes from the earliest page view; Country and Device from
+	// the earliest event.
+	Attribution     Attribution
+	Country, Device string
 	// Goals are the distinct goals reached, sorted; past MaxGoals further
 	// goals are not remembered (so which ones are kept then depends on order).
 	Goals []string
 }
 
-// New starts a session with its first event.
-func New(id, previousID string, first Event) *Session {
-	s := &Session{ID: id, PreviousID: previousID, Start: first.Time, End: first.Time}
-	s.Add(first)
+// Bounce is true for a session of exactly one page view and no engagement.
+func (s Summary) Bounce() bool { return s.PageViews == 1 && !s.Engaged }
+
+// Duration is the time from the first to the last event.
+func (s Summary) Duration() time.Duration { return s.End.Sub(s.Start) }
+
+// Session is one open visit. A million of them may be held, so it is laid
+// out for size: times as Unix nanoseconds, strings shared through the
+// Tracker's interner, a generated id as 16 raw bytes, and the visitor as 64
+// bits. Its events count is also the sequence number of its last event.
+type Session struct {
+	key liveKey
+	// id is the session id; with flagRawID, 16 bytes to print as hex.
+	id string
+	// clientAlias is the client's own session id when the session was given
+	// another one (the client reused an ended session's id).
+	clientAlias *string
+	start, end  int64
+	// Unix nanoseconds of the events entry, exit and origin came from.
+	entryAt, exitAt, firstAt int64
+	entry, exit              *string
+	attribution              *Attribution
+	origin                   *origin
+	goals                    *[]string
+	pageViews, events        uint32
+	index                    int32 // in the Tracker's deadline heap
+	flags                    uint8
+}
+
+const (
+	flagEngaged = 1 << iota
+	flagRawID
+	// flagClientNamed: the id is the client's session.id.
+	flagClientNamed
+)
+
+// origin is where the visitor was, from the earliest event.
+type origin struct{ country, device string }
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+// newSession starts a session with its first event.
+func newSession(id string, first Event, in *interner) *Session {
+	s := &Session{}
+	if raw, ok := rawHexID(id); ok {
+		s.id, s.flags = raw, flagRawID
+	} else {
+		s.id = strings.Clone(id)
+	}
+	at := first.Time.UnixNano()
+	s.start, s.end = at, at
+	s.add(first, in)
 	return s
 }
 
-// Add folds an event into the summary. Where two events share an instant,
+// rawHexID turns a 32-character lowercase hex id into its 16 bytes.
+func rawHexID(id string) (string, bool) {
+	if len(id) != 32 || strings.ToLower(id) != id {
+		return "", false
+	}
+	raw, err := hex.DecodeString(id)
+	if err != nil {
+		return "", false
+	}
+	return string(raw), true
+}
+
+// ID is the session id.
+func (s *Session) ID() string {
+	if s.flags&flagRawID != 0 {
+		return hex.EncodeToString([]byte(s.id))
+	}
+	return s.id
+}
+
+func (s *Session) clientID() string {
+	if s.flags&flagClientNamed != 0 {
+		return s.ID()
+	}
+	return deref(s.clientAlias)
+}
+
+// add folds an event into the summary. Where two events share an instant,
 // ties are broken on content, so that arrival order never shows.
-func (s *Session) Add(e Event) {
-	s.Events++
-	if e.Time.Before(s.Start) {
-		s.Start = e.Time
-	}
-	if e.Time.After(s.End) {
-		s.End = e.Time
-	}
+func (s *Session) add(e Event, in *interner) {
+	s.events++
 	at := e.Time.UnixNano()
-	if s.Events == 1 || cmp.Or(cmp.Compare(at, s.firstAt), strings.Compare(e.Country, s.Country), strings.Compare(e.Device, s.Device)) < 0 {
-		s.firstAt, s.Country, s.Device = at, strings.Clone(e.Country), strings.Clone(e.Device)
+	s.start, s.end = min(s.start, at), max(s.end, at)
+	o := deref(s.origin)
+	if s.events == 1 || cmp.Or(cmp.Compare(at, s.firstAt), strings.Compare(e.Country, o.country), strings.Compare(e.Device, o.device)) < 0 {
+		s.firstAt, s.origin = at, in.origin(origin{country: e.Country, device: e.Device})
 	}
 	if e.Engagement {
-		s.Engaged = true
+		s.flags |= flagEngaged
 	}
 	if e.Goal != "" {
-		s.addGoal(e.Goal)
+		s.addGoal(e.Goal, in)
 	}
 	if !e.PageView {
 		return
 	}
-	s.PageViews++
-	if s.PageViews == 1 || cmp.Or(cmp.Compare(at, s.entryAt), strings.Compare(e.Path, s.EntryPage), e.Attribution.compare(s.Attribution)) < 0 {
-		s.entryAt, s.EntryPage, s.Attribution = at, strings.Clone(e.Path), e.Attribution.clone()
+	s.pageViews++
+	if s.pageViews == 1 || cmp.Or(cmp.Compare(at, s.entryAt), strings.Compare(e.Path, deref(s.entry)), e.Attribution.compare(deref(s.attribution))) < 0 {
+		s.entryAt, s.entry, s.attribution = at, in.str(e.Path), in.attribution(e.Attribution)
 	}
-	if s.PageViews == 1 || cmp.Or(cmp.Compare(at, s.exitAt), strings.Compare(e.Path, s.ExitPage)) > 0 {
-		s.exitAt, s.ExitPage = at, strings.Clone(e.Path)
-	}
-}
-
-// clone copies the strings, which may point into a request's buffer, so that
-// a long-lived session does not keep the whole buffer alive.
-func (a Attribution) clone() Attribution {
-	return Attribution{
-		ReferrerClass: strings.Clone(a.ReferrerClass), ReferrerSource: strings.Clone(a.ReferrerSource),
-		UTMSource: strings.Clone(a.UTMSource), UTMMedium: strings.Clone(a.UTMMedium), UTMCampaign: strings.Clone(a.UTMCampaign),
+	if s.pageViews == 1 || cmp.Or(cmp.Compare(at, s.exitAt), strings.Compare(e.Path, deref(s.exit))) > 0 {
+		s.exitAt, s.exit = at, in.str(e.Path)
 	}
 }
 
-func (a Attribution) compare(b Attribution) int {
-	return cmp.Or(
-		strings.Compare(a.ReferrerClass, b.ReferrerClass),
-		strings.Compare(a.ReferrerSource, b.ReferrerSource),
-		strings.Compare(a.UTMSource, b.UTMSource),
-		strings.Compare(a.UTMMedium, b.UTMMedium),
-		strings.Compare(a.UTMCampaign, b.UTMCampaign),
-	)
-}
-
-func (s *Session) addGoal(goal string) {
-	i, found := slices.BinarySearch(s.Goals, goal)
-	if found || len(s.Goals) >= MaxGoals {
+func (s *Session) addGoal(goal string, in *interner) {
+	if s.goals == nil {
+		s.goals = &[]string{}
+	}
+	i, found := slices.BinarySearch(*s.goals, goal)
+	if found || len(*s.goals) >= MaxGoals {
 		return
 	}
-	s.Goals = slices.Insert(s.Goals, i, strings.Clone(goal))
+	*s.goals = slices.Insert(*s.goals, i, deref(in.str(goal)))
 }
 
-// Bounce is true for a session of exactly one page view and no engagement.
-func (s *Session) Bounce() bool { return s.PageViews == 1 && !s.Engaged }
+// Summary copies out what session.end reports.
+func (s *Session) Summary() Summary {
+	o := deref(s.origin)
+	return Summary{
+		ID:          s.ID(),
+		Start:       time.Unix(0, s.start).UTC(),
+		End:         time.Unix(0, s.end).UTC(),
+		PageViews:   s.pageViews,
+		Events:      s.events,
+		Engaged:     s.flags&flagEngaged != 0,
+		EntryPage:   deref(s.entry),
+		ExitPage:    deref(s.exit),
+		Attribution: deref(s.attribution),
+		Country:     o.country,
+		Device:      o.device,
+		Goals:       slices.Clone(deref(s.goals)),
+	}
+}
 
-// Duration is the time from the first to the last event.
-func (s *Session) Duration() time.Duration { return s.End.Sub(s.Start) }
-
-// IdleDeadline is the event time after which, with no further event, the
-// session has ended for inactivity.
-func (r Rules) IdleDeadline(s *Session) time.Time { return s.End.Add(r.InactivityTimeout) }
-
-// Breaks reports whether e cannot belong to s, and the reason s then ends.
+// breaks reports whether e cannot belong to s, and the reason s then ends.
 // Midnight, duration and inactivity are judged against the session's whole
 // span, so that an event arriving late is judged as if it came in order.
-func (r Rules) Breaks(s *Session, e Event) (EndReason, bool) {
+func (r Rules) breaks(s *Session, e Event) (EndReason, bool) {
+	at := e.Time.UnixNano()
 	switch {
-	case e.Time.Sub(s.End) > r.InactivityTimeout || s.Start.Sub(e.Time) > r.InactivityTimeout:
+	case time.Duration(at-s.end) > r.InactivityTimeout || time.Duration(s.start-at) > r.InactivityTimeout:
 		return EndIdle, true
-	case r.MaxDuration > 0 && (e.Time.Sub(s.Start) > r.MaxDuration || s.End.Sub(e.Time) > r.MaxDuration):
+	case r.MaxDuration > 0 && (time.Duration(at-s.start) > r.MaxDuration || time.Duration(s.end-at) > r.MaxDuration):
 		return EndMaxDuration, true
-	case r.SplitAtMidnight && !sameDay(s.Start, e.Time, r.Location):
+	case r.SplitAtMidnight && !sameDay(time.Unix(0, s.start), e.Time, r.Location):
 		return EndMidnight, true
-	case r.SplitOnCampaignChange && e.PageView && s.PageViews > 0 && e.Time.UnixNano() > s.entryAt &&
-		e.Attribution.opensCampaign() && e.Attribution != s.Attribution:
+	case r.SplitOnCampaignChange && e.PageView && s.pageViews > 0 && at > s.entryAt &&
+		e.Attribution.opensCampaign() && e.Attribution != deref(s.attribution):
 		return EndCampaign, true
 	}
 	return "", false
 }
+
+// idleDeadline is the event time (Unix nanoseconds) after which, with no
+// further event, the session has ended for inactivity.
+func (r Rules) idleDeadline(s *Session) int64 { return s.end + int64(r.InactivityTimeout) }
 
 func sameDay(a, b time.Time, loc *time.Location) bool {
 	if loc == nil {

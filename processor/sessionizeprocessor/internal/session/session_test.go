@@ -84,8 +84,8 @@ func TestBreaks(t *testing.T) {
 			if tt.rules != nil {
 				r = tt.rules(r)
 			}
-			s := New("s1", "", landing)
-			reason, breaks := r.Breaks(s, tt.next)
+			s := newSession("s1", landing, nil)
+			reason, breaks := r.breaks(s, tt.next)
 			assert.Equal(t, tt.want != "", breaks)
 			assert.Equal(t, tt.want, reason)
 		})
@@ -93,22 +93,23 @@ func TestBreaks(t *testing.T) {
 }
 
 func TestCampaignOnFirstPageViewAfterClicksContinues(t *testing.T) {
-	s := New("s1", "", Event{Time: t0, Engagement: true})
-	_, breaks := rules.Breaks(s, pageView(t0.Add(time.Second), "/", newsletter))
+	s := newSession("s1", Event{Time: t0, Engagement: true}, nil)
+	_, breaks := rules.breaks(s, pageView(t0.Add(time.Second), "/", newsletter))
 	assert.False(t, breaks, "a session with no page view yet has no campaign to change")
 }
 
 func TestSummary(t *testing.T) {
-	s := New("s1", "s0", Event{Time: t0, PageView: true, Path: "/", Attribution: google, Country: "DE", Device: "mobile"})
-	assert.True(t, s.Bounce())
-	s.Add(Event{Time: t0.Add(time.Minute), Engagement: true, Goal: "signup", Country: "FR"})
-	assert.False(t, s.Bounce(), "one page view with engagement is not a bounce")
-	s.Add(pageView(t0.Add(3*time.Minute), "/pricing", Attribution{ReferrerClass: "internal"}))
-	s.Add(Event{Time: t0.Add(4 * time.Minute), Goal: "signup"})
-	s.Add(Event{Time: t0.Add(5 * time.Minute), Goal: "purchase"})
+	in := newInterner()
+	live := newSession("s1", Event{Time: t0, PageView: true, Path: "/", Attribution: google, Country: "DE", Device: "mobile"}, in)
+	assert.True(t, live.Summary().Bounce())
+	live.add(Event{Time: t0.Add(time.Minute), Engagement: true, Goal: "signup", Country: "FR"}, in)
+	assert.False(t, live.Summary().Bounce(), "one page view with engagement is not a bounce")
+	live.add(pageView(t0.Add(3*time.Minute), "/pricing", Attribution{ReferrerClass: "internal"}), in)
+	live.add(Event{Time: t0.Add(4 * time.Minute), Goal: "signup"}, in)
+	live.add(Event{Time: t0.Add(5 * time.Minute), Goal: "purchase"}, in)
+	s := live.Summary()
 
 	assert.Equal(t, "s1", s.ID)
-	assert.Equal(t, "s0", s.PreviousID)
 	assert.Equal(t, t0, s.Start)
 	assert.Equal(t, 5*time.Minute, s.Duration())
 	assert.Equal(t, uint32(2), s.PageViews)
@@ -123,11 +124,11 @@ func TestSummary(t *testing.T) {
 }
 
 func TestGoalsAreBounded(t *testing.T) {
-	s := New("s1", "", pageView(t0, "/", Attribution{}))
+	s := newSession("s1", pageView(t0, "/", Attribution{}), nil)
 	for i := range MaxGoals + 5 {
-		s.Add(Event{Time: t0, Goal: fmt.Sprintf("goal-%02d", i)})
+		s.add(Event{Time: t0, Goal: fmt.Sprintf("goal-%02d", i)}, nil)
 	}
-	assert.Len(t, s.Goals, MaxGoals)
+	assert.Len(t, s.Summary().Goals, MaxGoals)
 }
 
 // TestSummaryDoesNotDependOnArrivalOrder is the property the processor relies
@@ -165,12 +166,13 @@ func TestSummaryDoesNotDependOnArrivalOrder(t *testing.T) {
 	}
 }
 
-func summarize(events []Event) *Session {
-	s := New("s", "", events[0])
+func summarize(events []Event) Summary {
+	in := newInterner()
+	s := newSession("s", events[0], in)
 	for _, e := range events[1:] {
-		s.Add(e)
+		s.add(e, in)
 	}
-	return s
+	return s.Summary()
 }
 
 // visible is what a session.end event reports.
@@ -184,7 +186,7 @@ type summary struct {
 	Country, Device   string
 }
 
-func visible(s *Session) summary {
+func visible(s Summary) summary {
 	return summary{
 		Start: s.Start, End: s.End, PageViews: s.PageViews, Events: s.Events, Engaged: s.Engaged,
 		Bounce: s.Bounce(), Entry: s.EntryPage, Exit: s.ExitPage, Attribution: s.Attribution, Goals: s.Goals,

@@ -7,6 +7,7 @@ import (
 	"cmp"
 	"container/heap"
 	"errors"
+	"hash/fnv"
 	"strings"
 	"time"
 )
@@ -34,7 +35,8 @@ func (a Input) compare(b Input) int {
 }
 
 // Assignment places one input in a session. Started is set on the input
-// that opened the session (the caller emits session.start before it).
+// that opened the session (the caller emits session.start before it), with
+// PreviousID naming the visitor's previous session when it is remembered.
 type Assignment struct {
 	Ref       int
 	Key       Key
@@ -42,14 +44,15 @@ type Assignment struct {
 	Seq       uint32
 	// Late is set when the input arrived after the watermark had passed its
 	// time: it was placed in whatever session was open, not by event time.
-	Late    bool
-	Started *Session
+	Late       bool
+	Started    bool
+	PreviousID string
 }
 
-// Ending closes a session; Session is no longer changed by the Tracker.
+// Ending closes a session.
 type Ending struct {
 	Key     Key
-	Session *Session
+	Session Summary
 	Reason  EndReason
 }
 
@@ -75,16 +78,29 @@ type Tracker struct {
 	newID      func(opening Input) string
 	maxLive    int
 	maxPending int
+	intern     *interner
 
-	live      map[Key]*liveSession
+	live      map[liveKey]*Session
 	deadlines deadlineHeap
 	pending   pendingHeap
 	watermark time.Time
 	// ended remembers each visitor's last ended session for one inactivity
 	// timeout after its end was decided, so that the next session can name
 	// it as previous and does not reuse its id.
-	ended      map[Key]tombstone
+	ended      map[liveKey]tombstone
 	endedOrder []tombstoneRef
+	// names holds visitor ids that are not 16 hex characters, for the
+	// visitors that have a session or a tombstone.
+	names map[liveKey]string
+}
+
+// liveKey is a Key as the Tracker holds it: the receiver's visitor ids are
+// 16 hex characters, kept as 64 bits. Other ids are kept by a 64-bit hash,
+// with the name aside (two such ids colliding would share sessions: one
+// chance in 2^64 per pair).
+type liveKey struct {
+	site    string
+	visitor uint64
 }
 
 type tombstone struct {
@@ -93,25 +109,16 @@ type tombstone struct {
 }
 
 type tombstoneRef struct {
-	key   Key
+	key   liveKey
 	until time.Time
-}
-
-type liveSession struct {
-	*Session
-	key      Key
-	clientID string
-	seq      uint32
-	deadline time.Time
-	index    int // in the deadline heap
 }
 
 // NewTracker returns a Tracker holding at most maxLive sessions and
 // maxPending buffered events.
 func NewTracker(rules func(site string) Rules, newID func(opening Input) string, maxLive, maxPending int) *Tracker {
 	return &Tracker{
-		rules: rules, newID: newID, maxLive: maxLive, maxPending: maxPending,
-		live: map[Key]*liveSession{}, ended: map[Key]tombstone{},
+		rules: rules, newID: newID, maxLive: maxLive, maxPending: maxPending, intern: newInterner(),
+		live: map[liveKey]*Session{}, ended: map[liveKey]tombstone{}, names: map[liveKey]string{},
 	}
 }
 
@@ -185,28 +192,30 @@ func (t *Tracker) Flush(reason EndReason) []Output {
 
 func (t *Tracker) place(out []Output, in Input, late bool) []Output {
 	rules := t.rules(in.Key.Site)
-	s, open := t.live[in.Key]
+	key, canonical := t.liveKey(in.Key)
+	s, open := t.live[key]
 	previousID := ""
-	if last, ok := t.ended[in.Key]; ok && !open {
+	if last, ok := t.ended[key]; ok && !open {
 		previousID = last.id
 	}
 	if open {
-		reason, breaks := rules.Breaks(s.Session, in.Event)
-		if !breaks && in.ClientSessionID != "" && s.clientID != "" && in.ClientSessionID != s.clientID {
+		reason, breaks := rules.breaks(s, in.Event)
+		if !breaks && in.ClientSessionID != "" {
 			// The client's own session manager started a new session.
-			reason, breaks = EndClientSession, true
+			if client := s.clientID(); client != "" && client != in.ClientSessionID {
+				reason, breaks = EndClientSession, true
+			}
 		}
 		if breaks {
-			previousID = s.ID
+			previousID = s.ID()
 			out = t.end(out, s, reason)
 			open = false
 		}
 	}
 	if open {
-		s.Add(in.Event)
-		s.seq++
-		t.setDeadline(s, rules)
-		return append(out, Output{Assignment: &Assignment{Ref: in.Ref, Key: in.Key, SessionID: s.ID, Seq: s.seq, Late: late}})
+		s.add(in.Event, t.intern)
+		heap.Fix(&t.deadlines, int(s.index))
+		return append(out, Output{Assignment: &Assignment{Ref: in.Ref, Key: in.Key, SessionID: s.ID(), Seq: s.events, Late: late}})
 	}
 	if len(t.live) >= t.maxLive {
 		out = t.end(out, t.deadlines[0], EndEvicted)
@@ -217,45 +226,104 @@ func (t *Tracker) place(out []Output, in Input, late bool) []Output {
 		// (its idle timeout is not ours) would give two sessions one id.
 		id = t.newID(in)
 	}
-	// The key and ids outlive the request whose buffer they may point into.
-	key := Key{Site: strings.Clone(in.Key.Site), Visitor: strings.Clone(in.Key.Visitor)}
-	s = &liveSession{Session: New(strings.Clone(id), previousID, in.Event), key: key, clientID: strings.Clone(in.ClientSessionID), seq: 1}
-	s.deadline = rules.IdleDeadline(s.Session)
+	s = newSession(id, in.Event, t.intern)
+	s.key = key
+	switch {
+	case in.ClientSessionID == id:
+		s.flags |= flagClientNamed
+	case in.ClientSessionID != "":
+		s.clientAlias = t.intern.str(in.ClientSessionID)
+	}
+	if !canonical {
+		t.names[key] = strings.Clone(in.Key.Visitor)
+	}
 	t.live[key] = s
 	heap.Push(&t.deadlines, s)
-	return append(out, Output{Assignment: &Assignment{Ref: in.Ref, Key: in.Key, SessionID: id, Seq: 1, Late: late, Started: s.Session}})
+	return append(out, Output{Assignment: &Assignment{
+		Ref: in.Ref, Key: in.Key, SessionID: id, Seq: 1, Late: late, Started: true, PreviousID: previousID,
+	}})
 }
 
-func (t *Tracker) setDeadline(s *liveSession, rules Rules) {
-	s.deadline = rules.IdleDeadline(s.Session)
-	heap.Fix(&t.deadlines, s.index)
+// liveKey converts a Key, reporting whether its visitor id is canonical.
+func (t *Tracker) liveKey(k Key) (liveKey, bool) {
+	site := deref(t.intern.str(k.Site))
+	if v, ok := parseVisitor(k.Visitor); ok {
+		return liveKey{site: site, visitor: v}, true
+	}
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(k.Visitor))
+	return liveKey{site: site, visitor: h.Sum64()}, false
+}
+
+// key converts back.
+func (t *Tracker) key(k liveKey) Key {
+	if name, ok := t.names[k]; ok {
+		return Key{Site: k.site, Visitor: name}
+	}
+	return Key{Site: k.site, Visitor: formatVisitor(k.visitor)}
+}
+
+// parseVisitor reads a visitor id of exactly 16 lowercase hex characters.
+func parseVisitor(s string) (uint64, bool) {
+	if len(s) != 16 {
+		return 0, false
+	}
+	var v uint64
+	for i := range len(s) {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			v = v<<4 | uint64(c-'0')
+		case c >= 'a' && c <= 'f':
+			v = v<<4 | uint64(c-'a'+10)
+		default:
+			return 0, false
+		}
+	}
+	return v, true
+}
+
+func formatVisitor(v uint64) string {
+	var b [16]byte
+	const digits = "0123456789abcdef"
+	for i := 15; i >= 0; i-- {
+		b[i] = digits[v&0xf]
+		v >>= 4
+	}
+	return string(b[:])
 }
 
 // endIdle ends the sessions whose idle deadline is before at.
 func (t *Tracker) endIdle(out []Output, at time.Time) []Output {
-	for t.deadlines.Len() > 0 && t.deadlines[0].deadline.Before(at) {
-		out = t.end(out, t.deadlines[0], EndIdle)
+	limit := at.UnixNano()
+	for t.deadlines.Len() > 0 {
+		s := t.deadlines[0]
+		if t.rules(s.key.site).idleDeadline(s) >= limit {
+			break
+		}
+		out = t.end(out, s, EndIdle)
 	}
 	return out
 }
 
-func (t *Tracker) end(out []Output, s *liveSession, reason EndReason) []Output {
-	heap.Remove(&t.deadlines, s.index)
+func (t *Tracker) end(out []Output, s *Session, reason EndReason) []Output {
+	heap.Remove(&t.deadlines, int(s.index))
 	delete(t.live, s.key)
 	// An idle end is only known once the watermark passes End + timeout;
 	// the memory runs one timeout from when the end was decided.
-	timeout := t.rules(s.key.Site).InactivityTimeout
-	until := s.End.Add(timeout)
+	timeout := t.rules(s.key.site).InactivityTimeout
+	until := time.Unix(0, s.end).Add(timeout)
 	if t.watermark.After(until) {
 		until = t.watermark
 	}
 	until = until.Add(timeout)
-	t.ended[s.key] = tombstone{id: s.ID, until: until}
+	id := s.ID()
+	t.ended[s.key] = tombstone{id: id, until: until}
 	t.endedOrder = append(t.endedOrder, tombstoneRef{key: s.key, until: until})
 	if len(t.endedOrder) > t.maxLive {
 		t.forgetOldestTombstone()
 	}
-	return append(out, Output{Ending: &Ending{Key: s.key, Session: s.Session, Reason: reason}})
+	return append(out, Output{Ending: &Ending{Key: t.key(s.key), Session: s.Summary(), Reason: reason}})
 }
 
 // expireTombstones forgets ended sessions whose memory ran out by watermark.
@@ -273,6 +341,9 @@ func (t *Tracker) forgetOldestTombstone() {
 	// A later end of the same visitor replaced the entry: keep that one.
 	if ts, ok := t.ended[ref.key]; ok && ts.until.Equal(ref.until) {
 		delete(t.ended, ref.key)
+		if _, live := t.live[ref.key]; !live {
+			delete(t.names, ref.key)
+		}
 	}
 }
 
@@ -292,23 +363,24 @@ func (h *pendingHeap) Pop() any {
 	return in
 }
 
-// deadlineHeap orders open sessions by idle deadline, earliest first: the
-// next to end for inactivity, and the oldest-idle one to evict when full.
-type deadlineHeap []*liveSession
+// deadlineHeap orders open sessions by last event, earliest first: with one
+// inactivity timeout for all sites, that is the next to end for inactivity and
+// the oldest-idle one to evict when full.
+type deadlineHeap []*Session
 
 func (h deadlineHeap) Len() int { return len(h) }
 func (h deadlineHeap) Less(i, j int) bool {
-	return cmp.Or(h[i].deadline.Compare(h[j].deadline), cmp.Compare(h[i].key.Site, h[j].key.Site), cmp.Compare(h[i].key.Visitor, h[j].key.Visitor)) < 0
+	return cmp.Or(cmp.Compare(h[i].end, h[j].end), cmp.Compare(h[i].key.site, h[j].key.site), cmp.Compare(h[i].key.visitor, h[j].key.visitor)) < 0
 }
 
 func (h deadlineHeap) Swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
-	h[i].index, h[j].index = i, j
+	h[i].index, h[j].index = int32(i), int32(j)
 }
 
 func (h *deadlineHeap) Push(x any) {
-	s := x.(*liveSession)
-	s.index = len(*h)
+	s := x.(*Session)
+	s.index = int32(len(*h))
 	*h = append(*h, s)
 }
 

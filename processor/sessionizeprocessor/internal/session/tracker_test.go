@@ -100,8 +100,8 @@ func TestIdleSplitAndPreviousID(t *testing.T) {
 			second = o.Assignment
 		}
 	}
-	require.NotNil(t, second.Started, "the first event of a session carries its start")
-	assert.Equal(t, "s1", second.Started.PreviousID)
+	require.True(t, second.Started, "the first event of a session carries its start")
+	assert.Equal(t, "s1", second.PreviousID)
 	assert.Equal(t, uint32(1), second.Seq)
 	assert.Equal(t, 1, tr.Pending())
 }
@@ -245,4 +245,5 @@ func TestTombstonesAreBoundedAndExpire(t *testing.T) {
 	tr.Advance(t0.Add(3*time.Hour + 31*time.Minute))
 	assert.Empty(t, tr.ended)
 	assert.Empty(t, tr.endedOrder)
+	assert.Empty(t, tr.names, "names of visitors with neither a session nor a tombstone go too")
 }
