@@ -22,8 +22,9 @@ import (
 //   - Checkpoint: every checkpoint_interval and on shutdown, the tracker's open
 //     sessions, the dedup cache, the records placed but not yet accepted by the
 //     next consumer, and the write-ahead bookkeeping are written under
-//     "checkpoint", in the same storage Batch that deletes the write-ahead
-//     entries whose records are all placed.
+//     "checkpoint", "checkpoint/sessions" and "checkpoint/dedup", in the same
+//     storage Batch that deletes the write-ahead entries whose records are all
+//     placed.
 //   - Restore: the checkpoint, then the records of its retained write-ahead
 //     entries that were still buffered (event time after the checkpoint's
 //     watermark), then every later write-ahead entry applied as it was the first
@@ -33,7 +34,12 @@ import (
 // (at least once); after a clean shutdown, nothing is repeated or lost.
 const (
 	checkpointKey = "checkpoint"
-	walVersion    = 1
+	// The open sessions and the dedup memory are large (about 142 bytes per
+	// session at a million): they go under keys of their own, written in the
+	// same transaction, rather than being copied into the envelope.
+	sessionsKey = "checkpoint/sessions"
+	dedupKey    = "checkpoint/dedup"
+	walVersion  = 1
 	// checkpointVersion is bumped whenever the envelope changes; Restore reads
 	// the versions it knows and refuses others with a clear error.
 	checkpointVersion = 1
@@ -98,7 +104,7 @@ func (s *state) checkpoint(ctx context.Context, client storage.Client, outbox []
 		return err
 	}
 	trackerBytes := s.tracker.Checkpoint()
-	buf := make([]byte, 0, 64+len(trackerBytes)+len(dedupBytes))
+	buf := make([]byte, 0, 64+binary.MaxVarintLen64*len(s.batches))
 	buf = append(buf, checkpointVersion)
 	buf = binary.AppendUvarint(buf, s.nextSeq)
 	buf = binary.AppendVarint(buf, s.newest.UnixNano())
@@ -106,13 +112,15 @@ func (s *state) checkpoint(ctx context.Context, client storage.Client, outbox []
 	for seq := range s.batches {
 		buf = binary.AppendUvarint(buf, seq)
 	}
-	buf = appendBytes(buf, trackerBytes)
-	buf = appendBytes(buf, dedupBytes)
 	buf = binary.AppendUvarint(buf, uint64(len(outbox)))
 	for _, item := range outbox {
 		buf = appendBytes(buf, item)
 	}
-	ops := []*storage.Operation{storage.SetOperation(checkpointKey, buf)}
+	ops := []*storage.Operation{
+		storage.SetOperation(checkpointKey, buf),
+		storage.SetOperation(sessionsKey, trackerBytes),
+		storage.SetOperation(dedupKey, dedupBytes),
+	}
 	for _, seq := range s.walDone {
 		ops = append(ops, storage.DeleteOperation(walKey(seq)))
 	}
@@ -155,13 +163,20 @@ func (p *sessionizeProcessor) restore(ctx context.Context, client storage.Client
 		for range r.count() {
 			retained = append(retained, r.uvarint())
 		}
-		trackerBytes, dedupBytes := r.bytes(), r.bytes()
 		var outboxBytes [][]byte
 		for range r.count() {
 			outboxBytes = append(outboxBytes, r.bytes())
 		}
 		if r.err != nil {
 			return nil, fmt.Errorf("sessionize checkpoint is corrupt: %w", r.err)
+		}
+		trackerBytes, err := client.Get(ctx, sessionsKey)
+		if err != nil {
+			return nil, fmt.Errorf("read sessionize checkpoint: %w", err)
+		}
+		dedupBytes, err := client.Get(ctx, dedupKey)
+		if err != nil {
+			return nil, fmt.Errorf("read sessionize checkpoint: %w", err)
 		}
 		if err := s.tracker.Restore(trackerBytes); err != nil {
 			return nil, err

@@ -155,3 +155,20 @@ func TestShutdownHonoursItsContextAndKeepsUndeliveredRecords(t *testing.T) {
 		"a end S1 shutdown pv=1 events=2 bounce=false entry=/ exit=/",
 	}, summary(next.output()))
 }
+
+func TestRefusesACorruptSessionsCheckpoint(t *testing.T) {
+	ext := storagetest.NewExtension()
+	first := start(t, storageConfig(), ext, nil)
+	first.mustConsume(logsOf(pv("a", "e1", 0, "/"), pv("a", "e2", time.Minute, "/")))
+	first.shutdown()
+	client, err := ext.GetClient(context.Background(), component.KindProcessor, processorID, "")
+	require.NoError(t, err)
+	data, err := client.Get(context.Background(), sessionsKey)
+	require.NoError(t, err)
+	require.NoError(t, client.Set(context.Background(), sessionsKey, data[:len(data)-3]))
+
+	p, err := newProcessor(storageConfig(), metadatatest.NewSettings(newTelemetry(t)), nil)
+	require.NoError(t, err)
+	err = p.Start(context.Background(), storagetest.Host{Extensions: map[component.ID]component.Component{storageID: ext}})
+	require.ErrorContains(t, err, "session checkpoint")
+}
