@@ -45,3 +45,21 @@ const (
 	AttrSessionGoals      = "footfall.session.goals"
 	AttrSessionEndReason  = "footfall.session.end_reason"
 )
+
+// Attributes of particular events, as the tracker sends them.
+const (
+	// AttrClickElement names the tracked element of a browser.click (the
+	// data-footfall-event value, or the link's kind: outbound, download).
+	AttrClickElement = "footfall.click.element"
+	// AttrGoalValue and AttrGoalCurrency give a goal event a monetary value
+	// (a number, and an ISO 4217 code).
+	AttrGoalValue    = "footfall.goal.value"
+	AttrGoalCurrency = "footfall.goal.currency"
+	// AttrEngagementTimeMs is the visible, focused time on the page, on
+	// browser.engagement (sent when the page is hidden).
+	AttrEngagementTimeMs = "footfall.engagement.time_ms"
+	// AttrWebVitalName is LCP, INP or CLS; AttrWebVitalValue is milliseconds
+	// for LCP and INP, the score for CLS; on browser.web_vital.
+	AttrWebVitalName  = "footfall.web_vital.name"
+	AttrWebVitalValue = "footfall.web_vital.value"
+)

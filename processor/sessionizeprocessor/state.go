@@ -10,7 +10,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
-	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/dedup"
+	"github.com/footfall-analytics/footfall/internal/dedup"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/metadata"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/session"
 )

@@ -136,6 +136,17 @@ func (w *Windows) Estimate(now time.Time) Counts {
 	return c
 }
 
+// EstimateLast returns the distinct visitors of the last n minutes ending at
+// now (the minute of now and the n-1 before it), for n from 1 to 60.
+func (w *Windows) EstimateLast(now time.Time, n int) uint64 {
+	current := unixMinute(now)
+	acc := newSketch()
+	for m := current - int64(n) + 1; m <= current; m++ {
+		w.mergeMinute(acc, m)
+	}
+	return acc.Estimate()
+}
+
 func (w *Windows) mergeMinute(into *hyperloglog.Sketch, minute int64) {
 	slot := w.minutes[minute%ringMinutes]
 	if slot.sketch != nil && slot.minute == minute {

@@ -1,7 +1,7 @@
 // Copyright The Footfall Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package dedup // import "github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/dedup"
+package dedup // import "github.com/footfall-analytics/footfall/internal/dedup"
 
 import (
 	"encoding/binary"

@@ -4,7 +4,7 @@
 // Package dedup remembers which event ids were seen within a window of event
 // time, in bounded memory, so that at-least-once delivery (browser retries,
 // Kafka redelivery, replays) still counts every event once.
-package dedup // import "github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/dedup"
+package dedup // import "github.com/footfall-analytics/footfall/internal/dedup"
 
 import (
 	"hash/fnv"

@@ -1,0 +1,402 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package webanalyticsconnector // import "github.com/footfall-analytics/footfall/connector/webanalyticsconnector"
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+
+	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector/internal/pathnorm"
+	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector/internal/metadata"
+	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector/internal/topk"
+	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector/internal/uniques"
+	"github.com/footfall-analytics/footfall/internal/dedup"
+	"github.com/footfall-analytics/footfall/internal/schema"
+)
+
+const (
+	otherValue   = "other"
+	unknownValue = "unknown"
+	// maxSites bounds the sites the connector keeps state for.
+	maxSites = 10_000
+)
+
+// Reasons a record is not counted.
+const (
+	skippedMissingSite      = "missing_site"
+	skippedMissingVisitor   = "missing_visitor"
+	skippedDuplicateGoal    = "duplicate_goal"
+	skippedTooManySites     = "too_many_sites"
+)
+
+// counts is what one consume or flush did, for the self-telemetry.
+type counts struct {
+	late, dropped, retired int
+	skipped                map[string]int
+}
+
+// aggregator is the connector's state. It is not safe for concurrent use:
+// the connector's mutex owns it.
+type aggregator struct {
+	cfg     *Config
+	paths   *pathnorm.Normalizer
+	goals   map[string]bool
+	store   *store
+	sites   map[string]*siteState
+	revenue *dedup.Cache
+	// newest is the newest event time seen; newestAt the wall clock then.
+	newest, newestAt time.Time
+}
+
+type siteState struct {
+	uniques    *uniques.Windows
+	breakdowns map[*metricDef]*breakdown
+	// hourly caches the last-hour and today estimates between refreshes.
+	hourly          uniques.Counts
+	hourlyRefreshed time.Time
+}
+
+func newAggregator(cfg *Config) (*aggregator, error) {
+	paths, err := pathnorm.New(cfg.pathRules(), maxPathSegments, maxPathBytes)
+	if err != nil {
+		return nil, err
+	}
+	goals := map[string]bool{}
+	for _, g := range cfg.Goals {
+		goals[g] = true
+	}
+	return &aggregator{
+		cfg: cfg, paths: paths, goals: goals, store: newStore(cfg.MaxSeries), sites: map[string]*siteState{},
+		revenue: dedup.New(cfg.RevenueDedupWindow, cfg.RevenueDedupMaxEntries, nil),
+	}, nil
+}
+
+func (a *aggregator) site(id string) *siteState {
+	if s, ok := a.sites[id]; ok {
+		return s
+	}
+	if len(a.sites) >= maxSites {
+		return nil
+	}
+	s := &siteState{uniques: uniques.New(a.cfg.location(id)), breakdowns: map[*metricDef]*breakdown{}}
+	a.sites[strings.Clone(id)] = s
+	return s
+}
+
+// consume counts the records of ld, as seen at wall-clock time now.
+func (a *aggregator) consume(ld plog.Logs, now time.Time) counts {
+	c := counts{skipped: map[string]int{}}
+	for _, rl := range ld.ResourceLogs().All() {
+		res := rl.Resource().Attributes()
+		for _, sl := range rl.ScopeLogs().All() {
+			for _, lr := range sl.LogRecords().All() {
+				a.record(res, lr, now, &c)
+			}
+		}
+	}
+	return c
+}
+
+func (a *aggregator) record(res pcommon.Map, lr plog.LogRecord, now time.Time, c *counts) {
+	attrs := lr.Attributes()
+	siteID := lookup(res, attrs, schema.AttrSiteID)
+	visitor := lookup(res, attrs, schema.AttrVisitorID)
+	switch {
+	case siteID == "":
+		c.skipped[skippedMissingSite]++
+		return
+	case visitor == "":
+		c.skipped[skippedMissingVisitor]++
+		return
+	}
+	site := a.site(siteID)
+	if site == nil {
+		c.skipped[skippedTooManySites]++
+		return
+	}
+	at := lr.Timestamp().AsTime()
+	if lr.Timestamp() == 0 {
+		at = lr.ObservedTimestamp().AsTime()
+	}
+	if !a.newest.IsZero() && at.Before(a.newest.Add(-a.cfg.AllowedLateness)) {
+		c.late++
+	}
+	if at.After(a.newest) {
+		a.newest, a.newestAt = at, now
+	}
+	name := lr.EventName()
+	if name == "" {
+		name = str(attrs, schema.AttrEventNameLegacy)
+	}
+	switch name {
+	case schema.EventSessionStart:
+		a.add(c, sessions, siteID, 1)
+		return
+	case schema.EventSessionEnd:
+		a.sessionEnd(c, siteID, site, attrs)
+		return
+	}
+	site.uniques.Add(visitor, at)
+	a.addBreakdown(c, eventsByName, siteID, site, 1, name)
+	path := a.paths.Normalize(str(attrs, schema.AttrURLPath))
+	if seq, ok := attrs.Get(schema.AttrSessionSeq); ok && seq.Int() == 1 {
+		a.sessionStartBreakdowns(c, siteID, site, attrs)
+	}
+	switch name {
+	case schema.EventPageView:
+		a.add(c, pageViews, siteID, 1)
+		a.addBreakdown(c, pageViewsByPath, siteID, site, 1, path)
+	case schema.EventClick:
+		element := str(attrs, schema.AttrClickElement)
+		if element == "" {
+			element = unknownValue
+		}
+		a.addBreakdown(c, clicks, siteID, site, 1, path, element)
+	case schema.EventEngagement:
+		if ms, ok := number(attrs, schema.AttrEngagementTimeMs); ok && ms >= 0 {
+			a.observeBreakdown(c, engagedTime, siteID, site, ms/1000, path)
+		}
+	case schema.EventWebVital:
+		a.webVital(c, siteID, site, attrs, path)
+	}
+	if a.goals[name] {
+		a.goal(c, siteID, name, attrs, at)
+	}
+}
+
+func (a *aggregator) sessionStartBreakdowns(c *counts, siteID string, site *siteState, attrs pcommon.Map) {
+	a.addBreakdown(c, sessionsByReferrer, siteID, site, 1, orUnknown(str(attrs, schema.AttrReferrerClass)), orUnknown(str(attrs, schema.AttrReferrerSource)))
+	source, medium, campaign := str(attrs, schema.AttrUTMSource), str(attrs, schema.AttrUTMMedium), str(attrs, schema.AttrUTMCampaign)
+	if source != "" || medium != "" || campaign != "" {
+		a.addBreakdown(c, sessionsByCampaign, siteID, site, 1, orUnknown(source), orUnknown(medium), orUnknown(campaign))
+	}
+	a.addBreakdown(c, sessionsByCountry, siteID, site, 1, orUnknown(str(attrs, schema.AttrGeoCountry)))
+	a.addBreakdown(c, sessionsByDevice, siteID, site, 1, orUnknown(str(attrs, schema.AttrDeviceType)))
+	a.addBreakdown(c, sessionsByBrowser, siteID, site, 1, orUnknown(str(attrs, schema.AttrUserAgentName)))
+}
+
+func (a *aggregator) sessionEnd(c *counts, siteID string, site *siteState, attrs pcommon.Map) {
+	a.add(c, sessionsEnded, siteID, 1, orUnknown(str(attrs, schema.AttrSessionEndReason)))
+	if b, ok := attrs.Get(schema.AttrSessionBounce); ok && b.Bool() {
+		a.add(c, bounces, siteID, 1)
+	}
+	if ms, ok := number(attrs, schema.AttrSessionDurationMs); ok {
+		a.observe(c, sessionDuration, siteID, ms/1000)
+	}
+	if pv, ok := number(attrs, schema.AttrSessionPageViews); ok {
+		a.observe(c, sessionPageViews, siteID, pv)
+	}
+	if entry := str(attrs, schema.AttrSessionEntryPage); entry != "" {
+		a.addBreakdown(c, entries, siteID, site, 1, a.paths.Normalize(entry))
+	}
+	if exit := str(attrs, schema.AttrSessionExitPage); exit != "" {
+		a.addBreakdown(c, exits, siteID, site, 1, a.paths.Normalize(exit))
+	}
+}
+
+func (a *aggregator) webVital(c *counts, siteID string, site *siteState, attrs pcommon.Map, path string) {
+	v, ok := number(attrs, schema.AttrWebVitalValue)
+	if !ok || v < 0 {
+		return
+	}
+	switch strings.ToUpper(str(attrs, schema.AttrWebVitalName)) {
+	case "LCP":
+		a.observeBreakdown(c, webVitalLCP, siteID, site, v/1000, path)
+	case "INP":
+		a.observeBreakdown(c, webVitalINP, siteID, site, v/1000, path)
+	case "CLS":
+		a.observeBreakdown(c, webVitalCLS, siteID, site, v, path)
+	}
+}
+
+// goal counts a conversion and its value once per event id: a goal event
+// replayed after a crash upstream must never double revenue.
+func (a *aggregator) goal(c *counts, siteID, goal string, attrs pcommon.Map, at time.Time) {
+	if id := str(attrs, schema.AttrEventID); id != "" && a.revenue.Seen(siteID, id, at) {
+		c.skipped[skippedDuplicateGoal]++
+		return
+	}
+	a.add(c, goalConversions, siteID, 1, goal)
+	value, ok := number(attrs, schema.AttrGoalValue)
+	if !ok {
+		return
+	}
+	currency := strings.ToUpper(str(attrs, schema.AttrGoalCurrency))
+	if len(currency) != 3 {
+		currency = unknownValue
+	}
+	a.add(c, revenue, siteID, value, goal, currency)
+}
+
+func (a *aggregator) add(c *counts, def *metricDef, site string, v float64, values ...string) {
+	s := a.store.get(def, site, values...)
+	if s == nil {
+		c.dropped++
+		return
+	}
+	s.value += v
+}
+
+func (a *aggregator) observe(c *counts, def *metricDef, site string, v float64, values ...string) {
+	s := a.store.get(def, site, values...)
+	if s == nil {
+		c.dropped++
+		return
+	}
+	s.observe(v)
+}
+
+func (a *aggregator) addBreakdown(c *counts, def *metricDef, siteID string, site *siteState, v float64, values ...string) {
+	a.add(c, def, siteID, v, site.breakdown(def, a.cfg.TopK).label(values)...)
+}
+
+func (a *aggregator) observeBreakdown(c *counts, def *metricDef, siteID string, site *siteState, v float64, values ...string) {
+	a.observe(c, def, siteID, v, site.breakdown(def, a.cfg.TopK).label(values)...)
+}
+
+// windowEnd is "now" in event time: the newest event time, moved on by the
+// wall clock since it was seen, so that windows empty when traffic stops and
+// a replay of old events is measured in its own time.
+func (a *aggregator) windowEnd(now time.Time) time.Time {
+	if a.newest.IsZero() {
+		return now
+	}
+	return a.newest.Add(max(0, now.Sub(a.newestAt)))
+}
+
+// metrics refreshes the breakdowns and the visitor gauges and renders every series.
+func (a *aggregator) metrics(start, now time.Time) (pmetric.Metrics, counts) {
+	c := counts{skipped: map[string]int{}}
+	end := a.windowEnd(now)
+	minutes := int(a.cfg.CurrentVisitorsWindow / time.Minute)
+	for siteID, site := range a.sites {
+		for def, b := range site.breakdowns {
+			for _, retired := range b.refresh() {
+				if a.store.remove(def, siteID, retired) {
+					c.retired++
+				}
+			}
+		}
+		if site.hourlyRefreshed.IsZero() || now.Sub(site.hourlyRefreshed) >= a.cfg.HourlyRefreshInterval {
+			site.hourly = site.uniques.Estimate(end)
+			site.hourlyRefreshed = now
+		}
+		a.set(&c, visitors, siteID, float64(site.uniques.EstimateLast(end, 5)), "5m")
+		a.set(&c, visitors, siteID, float64(site.hourly.LastHour), "1h")
+		a.set(&c, visitors, siteID, float64(site.hourly.Today), "today")
+		a.set(&c, currentVisitors, siteID, float64(site.uniques.EstimateLast(end, minutes)))
+	}
+	if !a.newest.IsZero() {
+		a.revenue.Expire(a.newest)
+	}
+	return a.store.metrics(allMetrics, metadata.ScopeName, pcommon.NewTimestampFromTime(start), pcommon.NewTimestampFromTime(now)), c
+}
+
+func (a *aggregator) set(c *counts, def *metricDef, site string, v float64, values ...string) {
+	s := a.store.get(def, site, values...)
+	if s == nil {
+		c.dropped++
+		return
+	}
+	s.value = v
+}
+
+// breakdown bounds one metric's label values for one site: the values among
+// the top K of a space-saving sketch (capacity 4K) have series of their own,
+// the rest count as other. Until K values are reported, a new value gets a
+// series at once; every flush, refresh makes the reported values the
+// sketch's current top K.
+type breakdown struct {
+	k        int
+	sketch   *topk.SpaceSaving
+	reported map[string]bool
+}
+
+func (s *siteState) breakdown(def *metricDef, k int) *breakdown {
+	b, ok := s.breakdowns[def]
+	if !ok {
+		b = &breakdown{k: k, sketch: topk.New(4 * k), reported: map[string]bool{}}
+		s.breakdowns[def] = b
+	}
+	return b
+}
+
+// label returns the label values to count an observation under.
+func (b *breakdown) label(values []string) []string {
+	key := joinValues(values)
+	b.sketch.Observe(key, 1)
+	if b.reported[key] {
+		return values
+	}
+	if len(b.reported) < b.k {
+		b.reported[strings.Clone(key)] = true
+		return values
+	}
+	other := make([]string, len(values))
+	for i := range other {
+		other[i] = otherValue
+	}
+	return other
+}
+
+// refresh makes the reported values the sketch's top K and returns the
+// values (joined) whose series must stop.
+func (b *breakdown) refresh() []string {
+	next := make(map[string]bool, b.k)
+	for _, e := range b.sketch.Top(b.k) {
+		next[e.Key] = true
+	}
+	var retired []string
+	for key := range b.reported {
+		if !next[key] {
+			retired = append(retired, key)
+		}
+	}
+	b.reported = next
+	return retired
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return unknownValue
+	}
+	return s
+}
+
+func lookup(res, attrs pcommon.Map, key string) string {
+	if v := str(res, key); v != "" {
+		return v
+	}
+	return str(attrs, key)
+}
+
+func str(m pcommon.Map, key string) string {
+	if v, ok := m.Get(key); ok && v.Type() == pcommon.ValueTypeStr {
+		return v.Str()
+	}
+	return ""
+}
+
+// number reads an int, a double, or a numeric string.
+func number(m pcommon.Map, key string) (float64, bool) {
+	v, ok := m.Get(key)
+	if !ok {
+		return 0, false
+	}
+	switch v.Type() {
+	case pcommon.ValueTypeInt:
+		return float64(v.Int()), true
+	case pcommon.ValueTypeDouble:
+		return v.Double(), true
+	case pcommon.ValueTypeStr:
+		f, err := strconv.ParseFloat(v.Str(), 64)
+		return f, err == nil
+	}
+	return 0, false
+}

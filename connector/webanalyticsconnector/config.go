@@ -1,0 +1,151 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package webanalyticsconnector // import "github.com/footfall-analytics/footfall/connector/webanalyticsconnector"
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+
+	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector/internal/pathnorm"
+)
+
+// Config defines configuration for the web analytics connector. Every metric
+// is defined in docs/metrics.md.
+type Config struct {
+	// TimeZone is the IANA time zone of "today" for sites without their own. Default UTC.
+	TimeZone string `mapstructure:"time_zone"`
+	// Sites holds per-site settings, keyed by footfall.site.id.
+	Sites map[string]SiteConfig `mapstructure:"sites"`
+
+	// PathRules turn paths into templates before the built-in id detection
+	// (numbers, UUIDs, long hex and token segments become {id}).
+	PathRules []PathRule `mapstructure:"path_rules"`
+	// TopK is how many values each breakdown keeps per site; the rest count
+	// as "other". Default 50.
+	TopK int `mapstructure:"top_k"`
+	// MaxSeries bounds the series the connector exports. Default 20000.
+	MaxSeries int `mapstructure:"max_series"`
+
+	// CurrentVisitorsWindow is the window of the current-visitors gauge, in
+	// whole minutes from 1m to 60m. Default 5m.
+	CurrentVisitorsWindow time.Duration `mapstructure:"current_visitors_window"`
+	// AllowedLateness: events older than the newest event time minus this
+	// are counted late. Default 10s.
+	AllowedLateness time.Duration `mapstructure:"allowed_lateness"`
+	// FlushInterval is how often metrics go to the next consumer. Default 1s.
+	FlushInterval time.Duration `mapstructure:"flush_interval"`
+	// HourlyRefreshInterval is how often the last-hour and today unique
+	// visitor gauges are recomputed (the 5-minute and current gauges follow
+	// every flush). Default 10s.
+	HourlyRefreshInterval time.Duration `mapstructure:"hourly_refresh_interval"`
+
+	// Goals are event names counted as goal conversions.
+	Goals []string `mapstructure:"goals"`
+	// RevenueDedupMaxEntries bounds the event ids remembered so that revenue
+	// is counted once per event id. Default 100000.
+	RevenueDedupMaxEntries int `mapstructure:"revenue_dedup_max_entries"`
+	// RevenueDedupWindow is how long, in event time, they are remembered. Default 24h.
+	RevenueDedupWindow time.Duration `mapstructure:"revenue_dedup_window"`
+
+	// prevent unkeyed literal initialization
+	_ struct{}
+}
+
+// SiteConfig holds one site's settings.
+type SiteConfig struct {
+	// TimeZone is the IANA time zone of the site's "today".
+	TimeZone string `mapstructure:"time_zone"`
+
+	// prevent unkeyed literal initialization
+	_ struct{}
+}
+
+// PathRule rewrites paths matching Match (a regular expression over the
+// whole path) into Template, which may use $1 or ${name}.
+type PathRule struct {
+	Match    string `mapstructure:"match"`
+	Template string `mapstructure:"template"`
+
+	// prevent unkeyed literal initialization
+	_ struct{}
+}
+
+var _ component.Config = (*Config)(nil)
+
+// Validate checks the configuration.
+func (cfg *Config) Validate() error {
+	var errs []error
+	if cfg.TopK < 1 {
+		errs = append(errs, fmt.Errorf("top_k must be at least 1, got %d", cfg.TopK))
+	}
+	if cfg.MaxSeries < 1 {
+		errs = append(errs, fmt.Errorf("max_series must be at least 1, got %d", cfg.MaxSeries))
+	}
+	w := cfg.CurrentVisitorsWindow
+	if w < time.Minute || w > time.Hour || w%time.Minute != 0 {
+		errs = append(errs, fmt.Errorf("current_visitors_window must be whole minutes from 1m to 60m, got %s", w))
+	}
+	if cfg.AllowedLateness < 0 {
+		errs = append(errs, fmt.Errorf("allowed_lateness must not be negative, got %s", cfg.AllowedLateness))
+	}
+	if cfg.FlushInterval <= 0 || cfg.HourlyRefreshInterval <= 0 {
+		errs = append(errs, errors.New("flush_interval and hourly_refresh_interval must be positive"))
+	}
+	if cfg.RevenueDedupMaxEntries < 1 || cfg.RevenueDedupWindow <= 0 {
+		errs = append(errs, errors.New("revenue_dedup_max_entries and revenue_dedup_window must be positive"))
+	}
+	if _, err := time.LoadLocation(cfg.TimeZone); err != nil {
+		errs = append(errs, fmt.Errorf("time_zone: %w", err))
+	}
+	for _, site := range slices.Sorted(mapKeys(cfg.Sites)) {
+		if tz := cfg.Sites[site].TimeZone; tz != "" {
+			if _, err := time.LoadLocation(tz); err != nil {
+				errs = append(errs, fmt.Errorf("sites::%s::time_zone: %w", site, err))
+			}
+		}
+	}
+	if _, err := pathnorm.New(cfg.pathRules(), maxPathSegments, maxPathBytes); err != nil {
+		errs = append(errs, fmt.Errorf("path_rules: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+const (
+	maxPathSegments = 8
+	maxPathBytes    = 200
+)
+
+func (cfg *Config) pathRules() []pathnorm.Rule {
+	rules := make([]pathnorm.Rule, len(cfg.PathRules))
+	for i, r := range cfg.PathRules {
+		rules[i] = pathnorm.Rule{Match: r.Match, Template: r.Template}
+	}
+	return rules
+}
+
+func (cfg *Config) location(site string) *time.Location {
+	name := cfg.TimeZone
+	if sc, ok := cfg.Sites[site]; ok && sc.TimeZone != "" {
+		name = sc.TimeZone
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return time.UTC // Validate refused it already
+	}
+	return loc
+}
+
+func mapKeys[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}

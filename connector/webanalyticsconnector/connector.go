@@ -1,0 +1,136 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package webanalyticsconnector // import "github.com/footfall-analytics/footfall/connector/webanalyticsconnector"
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/connector"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
+
+	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector/internal/metadata"
+)
+
+type webAnalytics struct {
+	cfg       *Config
+	settings  connector.Settings
+	next      consumer.Metrics
+	telemetry *metadata.TelemetryBuilder
+	// now is the wall clock; tests replace it.
+	now   func() time.Time
+	start time.Time
+
+	// mu owns the aggregator; it is never held while calling next.
+	mu         sync.Mutex
+	aggregator *aggregator
+	series     int
+
+	stop chan struct{}
+	done chan struct{}
+}
+
+func newConnector(cfg *Config, set connector.Settings, next consumer.Metrics) (*webAnalytics, error) {
+	agg, err := newAggregator(cfg)
+	if err != nil {
+		return nil, err
+	}
+	telemetry, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	if err != nil {
+		return nil, err
+	}
+	return &webAnalytics{
+		cfg: cfg, settings: set, next: next, telemetry: telemetry, now: time.Now,
+		aggregator: agg, stop: make(chan struct{}),
+	}, nil
+}
+
+func (*webAnalytics) Capabilities() consumer.Capabilities {
+	return consumer.Capabilities{MutatesData: false}
+}
+
+// Start begins flushing metrics every flush_interval.
+func (c *webAnalytics) Start(context.Context, component.Host) error {
+	c.start = c.now()
+	c.done = make(chan struct{})
+	go c.flushLoop()
+	return nil
+}
+
+func (c *webAnalytics) flushLoop() {
+	defer close(c.done)
+	ticker := time.NewTicker(c.cfg.FlushInterval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ticker.C:
+			if err := c.flush(context.Background()); err != nil {
+				c.settings.Logger.Warn("Next consumer refused web analytics metrics; the next flush sends them again (they are cumulative)", zap.Error(err))
+			}
+		case <-c.stop:
+			return
+		}
+	}
+}
+
+// ConsumeLogs counts the events. It never fails: what cannot be counted is
+// skipped and counted by reason.
+func (c *webAnalytics) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
+	c.mu.Lock()
+	counts := c.aggregator.consume(ld, c.now())
+	c.mu.Unlock()
+	c.record(ctx, counts)
+	return nil
+}
+
+// flush sends every series, as cumulative values, to the next consumer.
+func (c *webAnalytics) flush(ctx context.Context) error {
+	c.mu.Lock()
+	md, counts := c.aggregator.metrics(c.start, c.now())
+	series := len(c.aggregator.store.series)
+	c.mu.Unlock()
+	c.record(ctx, counts)
+	c.telemetry.ConnectorWebanalyticsSeries.Add(ctx, int64(series-c.series))
+	c.series = series
+	if md.DataPointCount() == 0 {
+		return nil
+	}
+	return c.next.ConsumeMetrics(ctx, md)
+}
+
+func (c *webAnalytics) record(ctx context.Context, counts counts) {
+	if counts.late > 0 {
+		c.telemetry.ConnectorWebanalyticsEventsLate.Add(ctx, int64(counts.late))
+	}
+	if counts.dropped > 0 {
+		c.telemetry.ConnectorWebanalyticsSeriesDropped.Add(ctx, int64(counts.dropped))
+	}
+	if counts.retired > 0 {
+		c.telemetry.ConnectorWebanalyticsSeriesRetired.Add(ctx, int64(counts.retired))
+	}
+	for reason, n := range counts.skipped {
+		c.telemetry.ConnectorWebanalyticsRecordsSkipped.Add(ctx, int64(n), metric.WithAttributes(attribute.String("reason", reason)))
+	}
+}
+
+// Shutdown stops the flush loop and sends the last values.
+func (c *webAnalytics) Shutdown(ctx context.Context) error {
+	defer c.telemetry.Shutdown()
+	if c.done == nil {
+		return nil
+	}
+	close(c.stop)
+	select {
+	case <-c.done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return c.flush(ctx)
+}

@@ -1,0 +1,163 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package webanalyticsconnector // import "github.com/footfall-analytics/footfall/connector/webanalyticsconnector"
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+)
+
+type kind int
+
+const (
+	counter kind = iota
+	histogram
+	gauge
+)
+
+// metricDef is one exported metric. Every series has a "site" attribute,
+// then labels in order.
+type metricDef struct {
+	name, description, unit string
+	kind                    kind
+	labels                  []string
+	bounds                  []float64
+	// breakdown: the labels' values are bounded by a per-site top-K.
+	breakdown bool
+}
+
+type series struct {
+	def     *metricDef
+	site    string
+	values  []string
+	value   float64 // counter or gauge value; histogram sum
+	count   uint64
+	buckets []uint64
+}
+
+type seriesKey struct {
+	def    *metricDef
+	site   string
+	values string
+}
+
+// store holds every exported series, at most max of them.
+type store struct {
+	max    int
+	series map[seriesKey]*series
+}
+
+func newStore(maxSeries int) *store {
+	return &store{max: maxSeries, series: map[seriesKey]*series{}}
+}
+
+func joinValues(values []string) string { return strings.Join(values, "\xff") }
+
+// get returns the series, creating it when there is room; nil when there is not.
+func (st *store) get(def *metricDef, site string, values ...string) *series {
+	key := seriesKey{def: def, site: site, values: joinValues(values)}
+	if s, ok := st.series[key]; ok {
+		return s
+	}
+	if len(st.series) >= st.max {
+		return nil
+	}
+	// Label values outlive the request whose buffer they may point into.
+	owned := make([]string, len(values))
+	for i, v := range values {
+		owned[i] = strings.Clone(v)
+	}
+	s := &series{def: def, site: strings.Clone(site), values: owned}
+	if def.kind == histogram {
+		s.buckets = make([]uint64, len(def.bounds)+1)
+	}
+	key.site, key.values = s.site, joinValues(owned)
+	st.series[key] = s
+	return s
+}
+
+func (st *store) remove(def *metricDef, site, values string) bool {
+	key := seriesKey{def: def, site: site, values: values}
+	_, ok := st.series[key]
+	delete(st.series, key)
+	return ok
+}
+
+func (s *series) observe(v float64) {
+	s.value += v
+	s.count++
+	i, _ := slices.BinarySearch(s.def.bounds, v)
+	s.buckets[i]++
+}
+
+// metrics renders every series in a stable order: metrics in defs order,
+// series by site and label values.
+func (st *store) metrics(defs []*metricDef, scope string, start, now pcommon.Timestamp) pmetric.Metrics {
+	bySeries := map[*metricDef][]*series{}
+	for _, s := range st.series {
+		bySeries[s.def] = append(bySeries[s.def], s)
+	}
+	md := pmetric.NewMetrics()
+	sm := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty()
+	sm.Scope().SetName(scope)
+	for _, def := range defs {
+		list := bySeries[def]
+		if len(list) == 0 {
+			continue
+		}
+		slices.SortFunc(list, func(a, b *series) int {
+			return cmp.Or(strings.Compare(a.site, b.site), slices.Compare(a.values, b.values))
+		})
+		m := sm.Metrics().AppendEmpty()
+		m.SetName(def.name)
+		m.SetDescription(def.description)
+		m.SetUnit(def.unit)
+		switch def.kind {
+		case counter:
+			sum := m.SetEmptySum()
+			sum.SetIsMonotonic(true)
+			sum.SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+			for _, s := range list {
+				dp := sum.DataPoints().AppendEmpty()
+				s.attributes(dp.Attributes())
+				dp.SetStartTimestamp(start)
+				dp.SetTimestamp(now)
+				dp.SetDoubleValue(s.value)
+			}
+		case gauge:
+			g := m.SetEmptyGauge()
+			for _, s := range list {
+				dp := g.DataPoints().AppendEmpty()
+				s.attributes(dp.Attributes())
+				dp.SetTimestamp(now)
+				dp.SetIntValue(int64(s.value))
+			}
+		case histogram:
+			h := m.SetEmptyHistogram()
+			h.SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+			for _, s := range list {
+				dp := h.DataPoints().AppendEmpty()
+				s.attributes(dp.Attributes())
+				dp.SetStartTimestamp(start)
+				dp.SetTimestamp(now)
+				dp.SetCount(s.count)
+				dp.SetSum(s.value)
+				dp.ExplicitBounds().FromRaw(def.bounds)
+				dp.BucketCounts().FromRaw(s.buckets)
+			}
+		}
+	}
+	return md
+}
+
+func (s *series) attributes(m pcommon.Map) {
+	m.PutStr("site", s.site)
+	for i, label := range s.def.labels {
+		m.PutStr(label, s.values[i])
+	}
+}
