@@ -4,6 +4,8 @@
 package webanalyticsconnector // import "github.com/footfall-analytics/footfall/connector/webanalyticsconnector"
 
 import (
+	"cmp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,8 +14,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 
-	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector/internal/pathnorm"
 	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector/internal/metadata"
+	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector/internal/pathnorm"
 	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector/internal/topk"
 	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector/internal/uniques"
 	"github.com/footfall-analytics/footfall/internal/dedup"
@@ -29,10 +31,10 @@ const (
 
 // Reasons a record is not counted.
 const (
-	skippedMissingSite      = "missing_site"
-	skippedMissingVisitor   = "missing_visitor"
-	skippedDuplicateGoal    = "duplicate_goal"
-	skippedTooManySites     = "too_many_sites"
+	skippedMissingSite    = "missing_site"
+	skippedMissingVisitor = "missing_visitor"
+	skippedDuplicateGoal  = "duplicate_goal"
+	skippedTooManySites   = "too_many_sites"
 )
 
 // counts is what one consume or flush did, for the self-telemetry.
@@ -143,7 +145,7 @@ func (a *aggregator) record(res pcommon.Map, lr plog.LogRecord, now time.Time, c
 		return
 	}
 	site.uniques.Add(visitor, at)
-	a.addBreakdown(c, eventsByName, siteID, site, 1, name)
+	a.countBreakdown(c, eventsByName, siteID, site, name)
 	path := a.paths.Normalize(str(attrs, schema.AttrURLPath))
 	if seq, ok := attrs.Get(schema.AttrSessionSeq); ok && seq.Int() == 1 {
 		a.sessionStartBreakdowns(c, siteID, site, attrs)
@@ -151,13 +153,13 @@ func (a *aggregator) record(res pcommon.Map, lr plog.LogRecord, now time.Time, c
 	switch name {
 	case schema.EventPageView:
 		a.add(c, pageViews, siteID, 1)
-		a.addBreakdown(c, pageViewsByPath, siteID, site, 1, path)
+		a.countBreakdown(c, pageViewsByPath, siteID, site, path)
 	case schema.EventClick:
 		element := str(attrs, schema.AttrClickElement)
 		if element == "" {
 			element = unknownValue
 		}
-		a.addBreakdown(c, clicks, siteID, site, 1, path, element)
+		a.countBreakdown(c, clicks, siteID, site, path, element)
 	case schema.EventEngagement:
 		if ms, ok := number(attrs, schema.AttrEngagementTimeMs); ok && ms >= 0 {
 			a.observeBreakdown(c, engagedTime, siteID, site, ms/1000, path)
@@ -171,14 +173,14 @@ func (a *aggregator) record(res pcommon.Map, lr plog.LogRecord, now time.Time, c
 }
 
 func (a *aggregator) sessionStartBreakdowns(c *counts, siteID string, site *siteState, attrs pcommon.Map) {
-	a.addBreakdown(c, sessionsByReferrer, siteID, site, 1, orUnknown(str(attrs, schema.AttrReferrerClass)), orUnknown(str(attrs, schema.AttrReferrerSource)))
+	a.countBreakdown(c, sessionsByReferrer, siteID, site, orUnknown(str(attrs, schema.AttrReferrerClass)), orUnknown(str(attrs, schema.AttrReferrerSource)))
 	source, medium, campaign := str(attrs, schema.AttrUTMSource), str(attrs, schema.AttrUTMMedium), str(attrs, schema.AttrUTMCampaign)
 	if source != "" || medium != "" || campaign != "" {
-		a.addBreakdown(c, sessionsByCampaign, siteID, site, 1, orUnknown(source), orUnknown(medium), orUnknown(campaign))
+		a.countBreakdown(c, sessionsByCampaign, siteID, site, orUnknown(source), orUnknown(medium), orUnknown(campaign))
 	}
-	a.addBreakdown(c, sessionsByCountry, siteID, site, 1, orUnknown(str(attrs, schema.AttrGeoCountry)))
-	a.addBreakdown(c, sessionsByDevice, siteID, site, 1, orUnknown(str(attrs, schema.AttrDeviceType)))
-	a.addBreakdown(c, sessionsByBrowser, siteID, site, 1, orUnknown(str(attrs, schema.AttrUserAgentName)))
+	a.countBreakdown(c, sessionsByCountry, siteID, site, orUnknown(str(attrs, schema.AttrGeoCountry)))
+	a.countBreakdown(c, sessionsByDevice, siteID, site, orUnknown(str(attrs, schema.AttrDeviceType)))
+	a.countBreakdown(c, sessionsByBrowser, siteID, site, orUnknown(str(attrs, schema.AttrUserAgentName)))
 }
 
 func (a *aggregator) sessionEnd(c *counts, siteID string, site *siteState, attrs pcommon.Map) {
@@ -193,10 +195,10 @@ func (a *aggregator) sessionEnd(c *counts, siteID string, site *siteState, attrs
 		a.observe(c, sessionPageViews, siteID, pv)
 	}
 	if entry := str(attrs, schema.AttrSessionEntryPage); entry != "" {
-		a.addBreakdown(c, entries, siteID, site, 1, a.paths.Normalize(entry))
+		a.countBreakdown(c, entries, siteID, site, a.paths.Normalize(entry))
 	}
 	if exit := str(attrs, schema.AttrSessionExitPage); exit != "" {
-		a.addBreakdown(c, exits, siteID, site, 1, a.paths.Normalize(exit))
+		a.countBreakdown(c, exits, siteID, site, a.paths.Normalize(exit))
 	}
 }
 
@@ -252,8 +254,9 @@ func (a *aggregator) observe(c *counts, def *metricDef, site string, v float64, 
 	s.observe(v)
 }
 
-func (a *aggregator) addBreakdown(c *counts, def *metricDef, siteID string, site *siteState, v float64, values ...string) {
-	a.add(c, def, siteID, v, site.breakdown(def, a.cfg.TopK).label(values)...)
+// countBreakdown adds one to the series of values, or of other.
+func (a *aggregator) countBreakdown(c *counts, def *metricDef, siteID string, site *siteState, values ...string) {
+	a.add(c, def, siteID, 1, site.breakdown(def, a.cfg.TopK).label(values)...)
 }
 
 func (a *aggregator) observeBreakdown(c *counts, def *metricDef, siteID string, site *siteState, v float64, values ...string) {
@@ -348,8 +351,14 @@ func (b *breakdown) label(values []string) []string {
 // refresh makes the reported values the sketch's top K and returns the
 // values (joined) whose series must stop.
 func (b *breakdown) refresh() []string {
+	// Rank by guaranteed count (count minus its possible overestimate): a
+	// value that just displaced another inherits that one's count.
+	entries := b.sketch.Top(b.sketch.Len())
+	slices.SortFunc(entries, func(x, y topk.Entry) int {
+		return cmp.Or(cmp.Compare(y.Count-y.Error, x.Count-x.Error), strings.Compare(x.Key, y.Key))
+	})
 	next := make(map[string]bool, b.k)
-	for _, e := range b.sketch.Top(b.k) {
+	for _, e := range entries[:min(b.k, len(entries))] {
 		next[e.Key] = true
 	}
 	var retired []string

@@ -60,7 +60,7 @@ func (*webAnalytics) Capabilities() consumer.Capabilities {
 func (c *webAnalytics) Start(context.Context, component.Host) error {
 	c.start = c.now()
 	c.done = make(chan struct{})
-	go c.flushLoop()
+	go c.flushLoop() //nolint:gosec // G118: the flush loop outlives Start's context; Shutdown stops it
 	return nil
 }
 

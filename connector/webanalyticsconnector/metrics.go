@@ -7,60 +7,108 @@ package webanalyticsconnector // import "github.com/footfall-analytics/footfall/
 // exporter adds the unit and _total suffixes (docs/metrics.md lists the
 // Prometheus names and the exact definitions).
 var (
-	pageViews = &metricDef{name: "footfall.page_views", unit: "{page_view}", kind: counter,
-		description: "Page views."}
-	pageViewsByPath = &metricDef{name: "footfall.page_views.by_path", unit: "{page_view}", kind: counter, labels: []string{"path"}, breakdown: true,
-		description: "Page views by page template; values outside the site's top K count as other."}
-	eventsByName = &metricDef{name: "footfall.events", unit: "{event}", kind: counter, labels: []string{"event_name"}, breakdown: true,
-		description: "Browser events by name (page views, clicks, custom events)."}
-	sessions = &metricDef{name: "footfall.sessions", unit: "{session}", kind: counter,
-		description: "Sessions started."}
-	sessionsByReferrer = &metricDef{name: "footfall.sessions.by_referrer", unit: "{session}", kind: counter, labels: []string{"referrer_class", "referrer_source"}, breakdown: true,
-		description: "Sessions started, by the referrer of their first event."}
-	sessionsByCampaign = &metricDef{name: "footfall.sessions.by_campaign", unit: "{session}", kind: counter, labels: []string{"utm_source", "utm_medium", "utm_campaign"}, breakdown: true,
-		description: "Sessions started with UTM parameters, by source, medium and campaign."}
-	sessionsByCountry = &metricDef{name: "footfall.sessions.by_country", unit: "{session}", kind: counter, labels: []string{"country"}, breakdown: true,
-		description: "Sessions started, by country of their first event."}
-	sessionsByDevice = &metricDef{name: "footfall.sessions.by_device", unit: "{session}", kind: counter, labels: []string{"device_type"}, breakdown: true,
-		description: "Sessions started, by device type of their first event."}
-	sessionsByBrowser = &metricDef{name: "footfall.sessions.by_browser", unit: "{session}", kind: counter, labels: []string{"browser"}, breakdown: true,
-		description: "Sessions started, by browser of their first event."}
-	sessionsEnded = &metricDef{name: "footfall.sessions.ended", unit: "{session}", kind: counter, labels: []string{"reason"},
-		description: "Sessions ended, by reason."}
-	bounces = &metricDef{name: "footfall.bounces", unit: "{session}", kind: counter,
-		description: "Sessions ended with exactly one page view and no engagement."}
-	entries = &metricDef{name: "footfall.entries", unit: "{session}", kind: counter, labels: []string{"path"}, breakdown: true,
-		description: "Ended sessions by entry page template."}
-	exits = &metricDef{name: "footfall.exits", unit: "{session}", kind: counter, labels: []string{"path"}, breakdown: true,
-		description: "Ended sessions by exit page template."}
-	goalConversions = &metricDef{name: "footfall.goal.conversions", unit: "{conversion}", kind: counter, labels: []string{"goal"},
-		description: "Goal events (event names listed in goals)."}
-	revenue = &metricDef{name: "footfall.revenue", unit: "{currency_unit}", kind: counter, labels: []string{"goal", "currency"},
-		description: "Sum of goal values, once per event id, by goal and currency."}
-	clicks = &metricDef{name: "footfall.clicks", unit: "{click}", kind: counter, labels: []string{"path", "element"}, breakdown: true,
-		description: "Clicks on tracked elements, by page template and element; divide by page views of the page for click-through rate."}
-	sessionDuration = &metricDef{name: "footfall.session.duration", unit: "s", kind: histogram,
+	pageViews = &metricDef{
+		name: "footfall.page_views", unit: "{page_view}", kind: counter,
+		description: "Page views.",
+	}
+	pageViewsByPath = &metricDef{
+		name: "footfall.page_views.by_path", unit: "{page_view}", kind: counter, labels: []string{"path"}, breakdown: true,
+		description: "Page views by page template; values outside the site's top K count as other.",
+	}
+	eventsByName = &metricDef{
+		name: "footfall.events", unit: "{event}", kind: counter, labels: []string{"event_name"}, breakdown: true,
+		description: "Browser events by name (page views, clicks, custom events).",
+	}
+	sessions = &metricDef{
+		name: "footfall.sessions", unit: "{session}", kind: counter,
+		description: "Sessions started.",
+	}
+	sessionsByReferrer = &metricDef{
+		name: "footfall.sessions.by_referrer", unit: "{session}", kind: counter, labels: []string{"referrer_class", "referrer_source"}, breakdown: true,
+		description: "Sessions started, by the referrer of their first event.",
+	}
+	sessionsByCampaign = &metricDef{
+		name: "footfall.sessions.by_campaign", unit: "{session}", kind: counter, labels: []string{"utm_source", "utm_medium", "utm_campaign"}, breakdown: true,
+		description: "Sessions started with UTM parameters, by source, medium and campaign.",
+	}
+	sessionsByCountry = &metricDef{
+		name: "footfall.sessions.by_country", unit: "{session}", kind: counter, labels: []string{"country"}, breakdown: true,
+		description: "Sessions started, by country of their first event.",
+	}
+	sessionsByDevice = &metricDef{
+		name: "footfall.sessions.by_device", unit: "{session}", kind: counter, labels: []string{"device_type"}, breakdown: true,
+		description: "Sessions started, by device type of their first event.",
+	}
+	sessionsByBrowser = &metricDef{
+		name: "footfall.sessions.by_browser", unit: "{session}", kind: counter, labels: []string{"browser"}, breakdown: true,
+		description: "Sessions started, by browser of their first event.",
+	}
+	sessionsEnded = &metricDef{
+		name: "footfall.sessions.ended", unit: "{session}", kind: counter, labels: []string{"reason"},
+		description: "Sessions ended, by reason.",
+	}
+	bounces = &metricDef{
+		name: "footfall.bounces", unit: "{session}", kind: counter,
+		description: "Sessions ended with exactly one page view and no engagement.",
+	}
+	entries = &metricDef{
+		name: "footfall.entries", unit: "{session}", kind: counter, labels: []string{"path"}, breakdown: true,
+		description: "Ended sessions by entry page template.",
+	}
+	exits = &metricDef{
+		name: "footfall.exits", unit: "{session}", kind: counter, labels: []string{"path"}, breakdown: true,
+		description: "Ended sessions by exit page template.",
+	}
+	goalConversions = &metricDef{
+		name: "footfall.goal.conversions", unit: "{conversion}", kind: counter, labels: []string{"goal"},
+		description: "Goal events (event names listed in goals).",
+	}
+	revenue = &metricDef{
+		name: "footfall.revenue", unit: "{currency_unit}", kind: counter, labels: []string{"goal", "currency"},
+		description: "Sum of goal values, once per event id, by goal and currency.",
+	}
+	clicks = &metricDef{
+		name: "footfall.clicks", unit: "{click}", kind: counter, labels: []string{"path", "element"}, breakdown: true,
+		description: "Clicks on tracked elements, by page template and element; divide by page views of the page for click-through rate.",
+	}
+	sessionDuration = &metricDef{
+		name: "footfall.session.duration", unit: "s", kind: histogram,
 		bounds:      []float64{0, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400},
-		description: "Duration of ended sessions: last event time minus first."}
-	sessionPageViews = &metricDef{name: "footfall.session.page_views", unit: "{page_view}", kind: histogram,
+		description: "Duration of ended sessions: last event time minus first.",
+	}
+	sessionPageViews = &metricDef{
+		name: "footfall.session.page_views", unit: "{page_view}", kind: histogram,
 		bounds:      []float64{1, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 50},
-		description: "Page views per ended session."}
-	engagedTime = &metricDef{name: "footfall.page.engaged_time", unit: "s", kind: histogram, labels: []string{"path"}, breakdown: true,
+		description: "Page views per ended session.",
+	}
+	engagedTime = &metricDef{
+		name: "footfall.page.engaged_time", unit: "s", kind: histogram, labels: []string{"path"}, breakdown: true,
 		bounds:      []float64{1, 5, 10, 20, 30, 60, 120, 300, 600, 1800},
-		description: "Engaged (visible and focused) time per page view, from the tracker's page-hide summary."}
-	webVitalLCP = &metricDef{name: "footfall.web_vitals.lcp", unit: "s", kind: histogram, labels: []string{"path"}, breakdown: true,
+		description: "Engaged (visible and focused) time per page view, from the tracker's page-hide summary.",
+	}
+	webVitalLCP = &metricDef{
+		name: "footfall.web_vitals.lcp", unit: "s", kind: histogram, labels: []string{"path"}, breakdown: true,
 		bounds:      []float64{0.5, 1, 1.5, 2, 2.5, 3, 4, 5, 7, 10},
-		description: "Largest Contentful Paint by page template."}
-	webVitalINP = &metricDef{name: "footfall.web_vitals.inp", unit: "s", kind: histogram, labels: []string{"path"}, breakdown: true,
+		description: "Largest Contentful Paint by page template.",
+	}
+	webVitalINP = &metricDef{
+		name: "footfall.web_vitals.inp", unit: "s", kind: histogram, labels: []string{"path"}, breakdown: true,
 		bounds:      []float64{0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 2},
-		description: "Interaction to Next Paint by page template."}
-	webVitalCLS = &metricDef{name: "footfall.web_vitals.cls", unit: "{score}", kind: histogram, labels: []string{"path"}, breakdown: true,
+		description: "Interaction to Next Paint by page template.",
+	}
+	webVitalCLS = &metricDef{
+		name: "footfall.web_vitals.cls", unit: "{score}", kind: histogram, labels: []string{"path"}, breakdown: true,
 		bounds:      []float64{0.01, 0.05, 0.1, 0.15, 0.25, 0.5, 1},
-		description: "Cumulative Layout Shift by page template."}
-	visitors = &metricDef{name: "footfall.visitors", unit: "{visitor}", kind: gauge, labels: []string{"window"},
-		description: "Distinct visitors (HyperLogLog, about 0.4% standard error) in the last 5 minutes, the last hour, and today in the site's time zone."}
-	currentVisitors = &metricDef{name: "footfall.visitors.current", unit: "{visitor}", kind: gauge,
-		description: "Distinct visitors with an event in the current-visitors window (default 5 minutes)."}
+		description: "Cumulative Layout Shift by page template.",
+	}
+	visitors = &metricDef{
+		name: "footfall.visitors", unit: "{visitor}", kind: gauge, labels: []string{"window"},
+		description: "Distinct visitors (HyperLogLog, about 0.4% standard error) in the last 5 minutes, the last hour, and today in the site's time zone.",
+	}
+	currentVisitors = &metricDef{
+		name: "footfall.visitors.current", unit: "{visitor}", kind: gauge,
+		description: "Distinct visitors with an event in the current-visitors window (default 5 minutes).",
+	}
 )
 
 var allMetrics = []*metricDef{

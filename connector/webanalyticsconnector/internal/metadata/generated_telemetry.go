@@ -70,7 +70,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ConnectorWebanalyticsRecordsSkipped, err = builder.meter.Int64Counter(
 		"otelcol_connector_webanalytics_records_skipped",
-		metric.WithDescription("Records not counted, by reason (missing_site, missing_visitor, duplicate_revenue). [Alpha]"),
+		metric.WithDescription("Records not counted, by reason (missing_site, missing_visitor, too_many_sites, or duplicate_goal for a goal event whose id was already counted). [Alpha]"),
 		metric.WithUnit("{record}"),
 	)
 	errs = errors.Join(errs, err)

@@ -40,7 +40,7 @@ func AssertEqualConnectorWebanalyticsEventsLate(t *testing.T, tt *componenttest.
 func AssertEqualConnectorWebanalyticsRecordsSkipped(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_connector_webanalytics_records_skipped",
-		Description: "Records not counted, by reason (missing_site, missing_visitor, duplicate_revenue). [Alpha]",
+		Description: "Records not counted, by reason (missing_site, missing_visitor, too_many_sites, or duplicate_goal for a goal event whose id was already counted). [Alpha]",
 		Unit:        "{record}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,

@@ -140,7 +140,7 @@ func (w *Windows) Estimate(now time.Time) Counts {
 // now (the minute of now and the n-1 before it), for n from 1 to 60.
 func (w *Windows) EstimateLast(now time.Time, n int) uint64 {
 	current := unixMinute(now)
-	acc := newSketch()
+	acc := newAccumulator()
 	for m := current - int64(n) + 1; m <= current; m++ {
 		w.mergeMinute(acc, m)
 	}
