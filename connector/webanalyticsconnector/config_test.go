@@ -1,0 +1,64 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package webanalyticsconnector
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
+
+	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector/internal/metadata"
+)
+
+func TestLoadConfig(t *testing.T) {
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	require.NoError(t, err)
+	tests := []struct {
+		id      component.ID
+		want    *Config
+		wantErr string
+	}{
+		{id: component.NewID(metadata.Type), want: createDefaultConfig().(*Config)},
+		{
+			id: component.NewIDWithName(metadata.Type, "custom"),
+			want: &Config{
+				TimeZone:               "America/New_York",
+				Sites:                  map[string]SiteConfig{"shop": {TimeZone: "Europe/Berlin"}},
+				PathRules:              []PathRule{{Match: "/product/[^/]+", Template: "/product/{id}"}},
+				TopK:                   20,
+				MaxSeries:              5000,
+				CurrentVisitorsWindow:  10 * time.Minute,
+				AllowedLateness:        5 * time.Second,
+				FlushInterval:          2 * time.Second,
+				HourlyRefreshInterval:  30 * time.Second,
+				Goals:                  []string{"signup", "purchase"},
+				RevenueDedupMaxEntries: 1000,
+				RevenueDedupWindow:     time.Hour,
+			},
+		},
+		{id: component.NewIDWithName(metadata.Type, "bad_window"), wantErr: "current_visitors_window must be whole minutes from 1m to 60m, got 1m30s"},
+		{id: component.NewIDWithName(metadata.Type, "bad_rule"), wantErr: "path_rules: path rule 0: error parsing regexp"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.id.String(), func(t *testing.T) {
+			cfg := createDefaultConfig()
+			sub, err := cm.Sub(tt.id.String())
+			require.NoError(t, err)
+			require.NoError(t, sub.Unmarshal(cfg))
+			err = confmap.Validate(cfg)
+			if tt.wantErr != "" {
+				assert.ErrorContains(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, cfg)
+		})
+	}
+}
