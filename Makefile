@@ -12,7 +12,7 @@ GOLANGCI_LINT := $(TOOLS_BIN)/golangci-lint
 BIN         := $(CURDIR)/bin/footfall
 FUZZTIME    ?= 20s
 
-.PHONY: all build run test unit-test fuzz e2e generate check-generated bench lint tools clean
+.PHONY: all build run test unit-test fuzz alerts e2e generate check-generated bench lint tools clean
 
 all: build
 
@@ -46,7 +46,7 @@ run: build
 	$(BIN) --config config/default.yaml
 
 ## test: every test: vet, generated code check, unit tests, fuzzing, end to end
-test: check-generated lint unit-test fuzz e2e
+test: check-generated lint unit-test fuzz alerts e2e
 
 # The end-to-end package needs the built binary; `make e2e` runs it.
 UNIT_PACKAGES = $(shell $(GO) list ./... | grep -v /tests/e2e)
@@ -58,7 +58,14 @@ unit-test:
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeAndEnrich$$' -fuzztime $(FUZZTIME) ./receiver/browsereventsreceiver/internal/intake
 
+## alerts: check the Prometheus alerting rules and run their promtool unit tests
+alerts:
+	./scripts/ensure-prometheus.sh
+	promtool check rules alerts/*.rules.yml
+	promtool test rules alerts/tests/*.test.yml
+
 e2e: build
+	./scripts/ensure-prometheus.sh
 	FOOTFALL_BIN=$(BIN) $(GO) test -count=1 -v -run '^TestE2E' ./tests/e2e/
 
 ## bench: Go benchmarks of every component
