@@ -89,6 +89,8 @@ type capturedRecord struct {
 type collector struct {
 	intake    string
 	telemetry string
+	// metrics is the web analytics endpoint (the prometheus exporter).
+	metrics string
 	// stop sends SIGTERM and waits for a clean exit; safe to call twice.
 	stop func()
 	// kill sends SIGKILL, as a crash or an OOM kill would; stop is then a no-op.
@@ -144,6 +146,7 @@ func startCollector(t *testing.T, capture *httptest.Server, dataDir string, env 
 		telemetry: freePort(t),
 	}
 	health := "127.0.0.1:" + freePort(t)
+	c.metrics = "127.0.0.1:" + freePort(t)
 	logPath := filepath.Join(t.TempDir(), "footfall.log")
 	logFile, err := os.Create(logPath)
 	require.NoError(t, err)
@@ -155,6 +158,7 @@ func startCollector(t *testing.T, capture *httptest.Server, dataDir string, env 
 		"FOOTFALL_INTAKE_ENDPOINT="+c.intake,
 		"FOOTFALL_TELEMETRY_PORT="+c.telemetry,
 		"FOOTFALL_HEALTH_ENDPOINT="+health,
+		"FOOTFALL_METRICS_ENDPOINT="+c.metrics,
 		"FOOTFALL_DATA_DIR="+dataDir,
 		"FOOTFALL_E2E_CAPTURE_URL="+capture.URL+"/v1/logs",
 	)
