@@ -139,6 +139,13 @@ func (a *aggregator) record(res pcommon.Map, lr plog.LogRecord, now time.Time, c
 	switch name {
 	case schema.EventSessionStart:
 		a.add(c, sessions, siteID, 1)
+		if returning, ok := attrs.Get(schema.AttrSessionReturning); ok && returning.Type() == pcommon.ValueTypeBool {
+			visitorType := "new"
+			if returning.Bool() {
+				visitorType = "returning"
+			}
+			a.add(c, sessionsByVisitorType, siteID, 1, visitorType)
+		}
 		return
 	case schema.EventSessionEnd:
 		a.sessionEnd(c, siteID, site, attrs)

@@ -163,12 +163,12 @@ func journeys() []rec {
 		sessionEnd("b", time.Minute, schema.AttrSessionEndReason, "idle", schema.AttrSessionBounce, true, schema.AttrSessionDurationMs, int64(0),
 			schema.AttrSessionPageViews, int64(1), schema.AttrSessionEntryPage, "/pricing", schema.AttrSessionExitPage, "/pricing"),
 		// c: two sessions, the second still open; product ids become a template.
-		{visitor: "c", name: schema.EventSessionStart, at: 2 * time.Minute},
+		{visitor: "c", name: schema.EventSessionStart, at: 2 * time.Minute, attrs: map[string]any{schema.AttrSessionReturning: false}},
 		pageView("c", 2*time.Minute, "/product/8812", 1, schema.AttrReferrerClass, "direct", schema.AttrDeviceType, "mobile"),
 		pageView("c", 3*time.Minute, "/product/9001", 2),
 		sessionEnd("c", 3*time.Minute, schema.AttrSessionEndReason, "campaign", schema.AttrSessionBounce, false, schema.AttrSessionDurationMs, int64(60_000),
 			schema.AttrSessionPageViews, int64(2), schema.AttrSessionEntryPage, "/product/8812", schema.AttrSessionExitPage, "/product/9001"),
-		{visitor: "c", name: schema.EventSessionStart, at: 4 * time.Minute},
+		{visitor: "c", name: schema.EventSessionStart, at: 4 * time.Minute, attrs: map[string]any{schema.AttrSessionReturning: true}},
 		pageView("c", 4*time.Minute, "/", 1, schema.AttrReferrerClass, "social", schema.AttrReferrerSource, "Reddit"),
 	}
 }
@@ -190,6 +190,8 @@ func TestMetricsOfKnownJourneys(t *testing.T) {
 		{"footfall.page_views.by_path{path=/product/{id},site=shop}", 2},
 		{"footfall.sessions{site=shop}", 4},
 		{"footfall.sessions.ended{reason=idle,site=shop}", 2},
+		{"footfall.sessions.by_visitor_type{site=shop,visitor_type=new}", 1},
+		{"footfall.sessions.by_visitor_type{site=shop,visitor_type=returning}", 1},
 		{"footfall.sessions.ended{reason=campaign,site=shop}", 1},
 		{"footfall.bounces{site=shop}", 1},
 		{"footfall.goal.conversions{goal=signup,site=shop}", 1},

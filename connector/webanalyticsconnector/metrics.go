@@ -43,6 +43,10 @@ var (
 		name: "footfall.sessions.by_browser", unit: "{session}", kind: counter, labels: []string{"browser"}, breakdown: true,
 		description: "Sessions started, by browser of their first event.",
 	}
+	sessionsByVisitorType = &metricDef{
+		name: "footfall.sessions.by_visitor_type", unit: "{session}", kind: counter, labels: []string{"visitor_type"},
+		description: "Sessions started, by visitor type: new, or returning (the visitor had a session within the sessionizer's returning_visitor_window).",
+	}
 	sessionsEnded = &metricDef{
 		name: "footfall.sessions.ended", unit: "{session}", kind: counter, labels: []string{"reason"},
 		description: "Sessions ended, by reason.",
@@ -113,7 +117,7 @@ var (
 
 var allMetrics = []*metricDef{
 	pageViews, pageViewsByPath, eventsByName, sessions, sessionsByReferrer, sessionsByCampaign,
-	sessionsByCountry, sessionsByDevice, sessionsByBrowser, sessionsEnded, bounces, entries, exits,
+	sessionsByCountry, sessionsByDevice, sessionsByBrowser, sessionsByVisitorType, sessionsEnded, bounces, entries, exits,
 	goalConversions, revenue, clicks, sessionDuration, sessionPageViews, engagedTime,
 	webVitalLCP, webVitalINP, webVitalCLS, visitors, currentVisitors,
 }

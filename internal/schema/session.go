@@ -44,6 +44,9 @@ const (
 	AttrSessionBounce     = "footfall.session.bounce"
 	AttrSessionGoals      = "footfall.session.goals"
 	AttrSessionEndReason  = "footfall.session.end_reason"
+	// AttrSessionReturning is true on session.start and session.end when the
+	// visitor had a session within returning_visitor_window before.
+	AttrSessionReturning = "footfall.session.returning"
 )
 
 // Attributes of particular events, as the tracker sends them.

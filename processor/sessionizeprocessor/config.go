@@ -51,6 +51,14 @@ type Config struct {
 	// early and counted. Default 1000000.
 	DedupMaxEntries int `mapstructure:"dedup_max_entries"`
 
+	// ReturningVisitorWindow is how long, in event time, a visitor is
+	// remembered so that their next session is marked returning. Default 24h,
+	// the lifetime of the receiver's daily visitor ids.
+	ReturningVisitorWindow time.Duration `mapstructure:"returning_visitor_window"`
+	// MaxRememberedVisitors bounds that memory; past it the oldest are
+	// forgotten early and counted. Default 1000000.
+	MaxRememberedVisitors int `mapstructure:"max_remembered_visitors"`
+
 	// MaxSessions bounds open sessions; when full, the session idle longest
 	// ends with reason evicted. Default 1000000.
 	MaxSessions int `mapstructure:"max_sessions"`
@@ -102,7 +110,7 @@ func (cfg *Config) Validate() error {
 		name string
 		d    time.Duration
 	}
-	for _, f := range []duration{{"inactivity_timeout", cfg.InactivityTimeout}, {"dedup_window", cfg.DedupWindow}} {
+	for _, f := range []duration{{"inactivity_timeout", cfg.InactivityTimeout}, {"dedup_window", cfg.DedupWindow}, {"returning_visitor_window", cfg.ReturningVisitorWindow}} {
 		if f.d <= 0 {
 			errs = append(errs, fmt.Errorf("%s must be positive, got %s", f.name, f.d))
 		}

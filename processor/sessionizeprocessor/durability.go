@@ -22,7 +22,8 @@ import (
 //   - Checkpoint: every checkpoint_interval and on shutdown, the tracker's open
 //     sessions, the dedup cache, the records placed but not yet accepted by the
 //     next consumer, and the write-ahead bookkeeping are written under
-//     "checkpoint", "checkpoint/sessions" and "checkpoint/dedup", in the same
+//     "checkpoint", "checkpoint/sessions", "checkpoint/dedup" and
+//     "checkpoint/visitors", in the same
 //     storage Batch that deletes the write-ahead entries whose records are all
 //     placed.
 //   - Restore: the checkpoint, then the records of its retained write-ahead
@@ -39,6 +40,7 @@ const (
 	// same transaction, rather than being copied into the envelope.
 	sessionsKey = "checkpoint/sessions"
 	dedupKey    = "checkpoint/dedup"
+	visitorsKey = "checkpoint/visitors"
 	walVersion  = 1
 	// checkpointVersion is bumped whenever the envelope changes; Restore reads
 	// the versions it knows and refuses others with a clear error.
@@ -103,6 +105,10 @@ func (s *state) checkpoint(ctx context.Context, client storage.Client, outbox []
 	if err != nil {
 		return err
 	}
+	visitorBytes, err := s.visitors.MarshalBinary()
+	if err != nil {
+		return err
+	}
 	trackerBytes := s.tracker.Checkpoint()
 	buf := make([]byte, 0, 64+binary.MaxVarintLen64*len(s.batches))
 	buf = append(buf, checkpointVersion)
@@ -120,6 +126,7 @@ func (s *state) checkpoint(ctx context.Context, client storage.Client, outbox []
 		storage.SetOperation(checkpointKey, buf),
 		storage.SetOperation(sessionsKey, trackerBytes),
 		storage.SetOperation(dedupKey, dedupBytes),
+		storage.SetOperation(visitorsKey, visitorBytes),
 	}
 	for _, seq := range s.walDone {
 		ops = append(ops, storage.DeleteOperation(walKey(seq)))
@@ -183,6 +190,15 @@ func (p *sessionizeProcessor) restore(ctx context.Context, client storage.Client
 		}
 		if err := s.dedup.UnmarshalBinary(dedupBytes); err != nil {
 			return nil, err
+		}
+		visitorBytes, err := client.Get(ctx, visitorsKey)
+		if err != nil {
+			return nil, fmt.Errorf("read sessionize checkpoint: %w", err)
+		}
+		if visitorBytes != nil {
+			if err := s.visitors.UnmarshalBinary(visitorBytes); err != nil {
+				return nil, err
+			}
 		}
 		for _, item := range outboxBytes {
 			ld, err := (&plog.ProtoUnmarshaler{}).UnmarshalLogs(item)

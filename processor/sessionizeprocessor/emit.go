@@ -116,6 +116,7 @@ func (r syntheticRecord) sessionStart(a *session.Assignment, at pcommon.Timestam
 	if a.PreviousID != "" {
 		attrs.PutStr(schema.AttrSessionPrevID, a.PreviousID)
 	}
+	attrs.PutBool(schema.AttrSessionReturning, a.Returning)
 }
 
 func (r syntheticRecord) sessionEnd(end *session.Ending) {
@@ -132,6 +133,7 @@ func (r syntheticRecord) sessionEnd(end *session.Ending) {
 	attrs.PutInt(schema.AttrSessionPageViews, int64(s.PageViews))
 	attrs.PutInt(schema.AttrSessionEvents, int64(s.Events))
 	attrs.PutBool(schema.AttrSessionBounce, s.Bounce())
+	attrs.PutBool(schema.AttrSessionReturning, s.Returning)
 	attrs.PutStr(schema.AttrSessionEndReason, string(end.Reason))
 	putNonEmpty(attrs, schema.AttrSessionEntryPage, s.EntryPage)
 	putNonEmpty(attrs, schema.AttrSessionExitPage, s.ExitPage)

@@ -26,21 +26,23 @@ func NewFactory() processor.Factory {
 
 func createDefaultConfig() component.Config {
 	return &Config{
-		InactivityTimeout:     30 * time.Minute,
-		MaxDuration:           24 * time.Hour,
-		SplitAtMidnight:       true,
-		SplitOnCampaignChange: true,
-		TimeZone:              "UTC",
-		AllowedLateness:       10 * time.Second,
-		MaxClockSkew:          5 * time.Minute,
-		WatermarkIdleTimeout:  5 * time.Second,
-		DedupWindow:           10 * time.Minute,
-		DedupMaxEntries:       1_000_000,
-		MaxSessions:           1_000_000,
-		MaxPendingEvents:      200_000,
-		MaxUndeliveredRecords: 200_000,
-		NonEngagementEvents:   []string{schema.EventEngagement, schema.EventWebVital},
-		CheckpointInterval:    30 * time.Second,
+		InactivityTimeout:      30 * time.Minute,
+		MaxDuration:            24 * time.Hour,
+		SplitAtMidnight:        true,
+		SplitOnCampaignChange:  true,
+		TimeZone:               "UTC",
+		AllowedLateness:        10 * time.Second,
+		MaxClockSkew:           5 * time.Minute,
+		WatermarkIdleTimeout:   5 * time.Second,
+		DedupWindow:            10 * time.Minute,
+		DedupMaxEntries:        1_000_000,
+		ReturningVisitorWindow: 24 * time.Hour,
+		MaxRememberedVisitors:  1_000_000,
+		MaxSessions:            1_000_000,
+		MaxPendingEvents:       200_000,
+		MaxUndeliveredRecords:  200_000,
+		NonEngagementEvents:    []string{schema.EventEngagement, schema.EventWebVital},
+		CheckpointInterval:     30 * time.Second,
 	}
 }
 

@@ -229,7 +229,11 @@ func describeRecord(visitor string, lr plog.LogRecord, label func(string) string
 	sid := label(str(a, schema.AttrSessionID))
 	switch lr.EventName() {
 	case schema.EventSessionStart:
-		return fmt.Sprintf("%s start %s prev=%s", visitor, sid, label(str(a, schema.AttrSessionPrevID)))
+		line := fmt.Sprintf("%s start %s prev=%s", visitor, sid, label(str(a, schema.AttrSessionPrevID)))
+		if boolAttr(a, schema.AttrSessionReturning) {
+			line += " returning"
+		}
+		return line
 	case schema.EventSessionEnd:
 		line := fmt.Sprintf("%s end %s %s pv=%d events=%d bounce=%t entry=%s exit=%s",
 			visitor, sid, str(a, schema.AttrSessionEndReason), intAttr(a, schema.AttrSessionPageViews),

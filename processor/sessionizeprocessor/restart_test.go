@@ -99,7 +99,7 @@ func TestRestartContinuesSessions(t *testing.T) {
 
 			got := summary(joinLogs([]plog.Logs{first.output(), second.output()}))
 			assert.Equal(t, want, got, "a restart must neither repeat nor lose output")
-			assert.Equal(t, []string{checkpointKey, dedupKey, sessionsKey}, storedKeys(ext), "every write-ahead entry is deleted once its events are placed")
+			assert.Equal(t, []string{checkpointKey, dedupKey, sessionsKey, visitorsKey}, storedKeys(ext), "every write-ahead entry is deleted once its events are placed")
 		})
 	}
 }

@@ -64,7 +64,7 @@ func TestSessionRules(t *testing.T) {
 				"a e1 S1 #1",
 				"a e2 S1 #2",
 				"a end S1 idle pv=1 events=2 bounce=false entry=/ exit=/",
-				"a start S2 prev=S1",
+				"a start S2 prev=S1 returning",
 				"a e3 S2 #1",
 				"a end S2 shutdown pv=1 events=1 bounce=true entry=/b exit=/b",
 			},
@@ -89,7 +89,7 @@ func TestSessionRules(t *testing.T) {
 			want: []string{
 				"a start S1 prev=", "a e1 S1 #1", "a e2 S1 #2", "a e3 S1 #3", "a e4 S1 #4",
 				"a end S1 max_duration pv=4 events=4 bounce=false entry=/ exit=/4",
-				"a start S2 prev=S1", "a e5 S2 #1",
+				"a start S2 prev=S1 returning", "a e5 S2 #1",
 				"a end S2 shutdown pv=1 events=1 bounce=true entry=/5 exit=/5",
 			},
 		},
@@ -101,7 +101,7 @@ func TestSessionRules(t *testing.T) {
 			want: []string{
 				"a start S1 prev=", "a e1 S1 #1",
 				"a end S1 midnight pv=1 events=1 bounce=true entry=/ exit=/",
-				"a start S2 prev=S1", "a e2 S2 #1",
+				"a start S2 prev=S1 returning", "a e2 S2 #1",
 				"a end S2 shutdown pv=1 events=1 bounce=true entry=/next exit=/next",
 			},
 		},
@@ -115,7 +115,7 @@ func TestSessionRules(t *testing.T) {
 			want: []string{
 				"a start S1 prev=", "a e1 S1 #1", "a e2 S1 #2",
 				"a end S1 campaign pv=2 events=2 bounce=false entry=/ exit=/pricing",
-				"a start S2 prev=S1", "a e3 S2 #1",
+				"a start S2 prev=S1 returning", "a e3 S2 #1",
 				"a end S2 shutdown pv=1 events=1 bounce=true entry=/offer exit=/offer",
 			},
 		},
@@ -138,7 +138,7 @@ func TestSessionRules(t *testing.T) {
 			want: []string{
 				"a start c1 prev=", "a e1 c1 #1", "a e2 c1 #2",
 				"a end c1 client_session pv=1 events=2 bounce=false entry=/ exit=/",
-				"a start c2 prev=c1", "a e3 c2 #1",
+				"a start c2 prev=c1 returning", "a e3 c2 #1",
 				"a end c2 shutdown pv=1 events=1 bounce=true entry=/ exit=/",
 			},
 		},

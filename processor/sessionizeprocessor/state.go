@@ -19,9 +19,11 @@ import (
 // it at a time: the owner loop while the processor runs, Start and Shutdown
 // before and after.
 type state struct {
-	cfg       *Config
-	tracker   *session.Tracker
-	dedup     *dedup.Cache
+	cfg     *Config
+	tracker *session.Tracker
+	dedup   *dedup.Cache
+	// visitors remembers who had a session, for returning_visitor_window.
+	visitors  *dedup.Cache
 	telemetry *metadata.TelemetryBuilder
 
 	// batches hold records the tracker has not placed yet, by sequence number.
@@ -43,6 +45,12 @@ func newState(cfg *Config, telemetry *metadata.TelemetryBuilder) *state {
 	s.dedup = dedup.New(cfg.DedupWindow, cfg.DedupMaxEntries, func() {
 		telemetry.ProcessorSessionizeDedupEvictions.Add(context.Background(), 1)
 	})
+	s.visitors = dedup.New(cfg.ReturningVisitorWindow, cfg.MaxRememberedVisitors, func() {
+		telemetry.ProcessorSessionizeRememberedVisitorEvictions.Add(context.Background(), 1)
+	})
+	s.tracker.Returning = func(opening session.Input) bool {
+		return s.visitors.Seen(opening.Key.Site, opening.Key.Visitor, opening.Event.Time)
+	}
 	return s
 }
 
@@ -112,6 +120,7 @@ func (s *state) idleAdvance(now time.Time) *emitted {
 func (s *state) advance(watermark time.Time) []session.Output {
 	outs := s.tracker.Advance(watermark)
 	s.dedup.Expire(s.tracker.Watermark())
+	s.visitors.Expire(s.tracker.Watermark())
 	return outs
 }
 

@@ -23,23 +23,24 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                                        metric.Meter
-	mu                                           sync.Mutex
-	registrations                                []metric.Registration
-	ProcessorSessionizeCheckpointDuration        metric.Float64Histogram
-	ProcessorSessionizeDedupEvictions            metric.Int64Counter
-	ProcessorSessionizeDeliveryDropped           metric.Int64Counter
-	ProcessorSessionizeDeliveryRetries           metric.Int64Counter
-	ProcessorSessionizeEventsClockSkewed         metric.Int64Counter
-	ProcessorSessionizeEventsDropped             metric.Int64Counter
-	ProcessorSessionizeEventsLate                metric.Int64Counter
-	ProcessorSessionizeEventsPending             metric.Int64UpDownCounter
-	ProcessorSessionizeEventsRefused             metric.Int64Counter
-	ProcessorSessionizeOutboxRecords             metric.Int64UpDownCounter
-	ProcessorSessionizeRecordsForwardedUnchanged metric.Int64Counter
-	ProcessorSessionizeSessionsEnded             metric.Int64Counter
-	ProcessorSessionizeSessionsLive              metric.Int64UpDownCounter
-	ProcessorSessionizeSessionsStarted           metric.Int64Counter
+	meter                                         metric.Meter
+	mu                                            sync.Mutex
+	registrations                                 []metric.Registration
+	ProcessorSessionizeCheckpointDuration         metric.Float64Histogram
+	ProcessorSessionizeDedupEvictions             metric.Int64Counter
+	ProcessorSessionizeDeliveryDropped            metric.Int64Counter
+	ProcessorSessionizeDeliveryRetries            metric.Int64Counter
+	ProcessorSessionizeEventsClockSkewed          metric.Int64Counter
+	ProcessorSessionizeEventsDropped              metric.Int64Counter
+	ProcessorSessionizeEventsLate                 metric.Int64Counter
+	ProcessorSessionizeEventsPending              metric.Int64UpDownCounter
+	ProcessorSessionizeEventsRefused              metric.Int64Counter
+	ProcessorSessionizeOutboxRecords              metric.Int64UpDownCounter
+	ProcessorSessionizeRecordsForwardedUnchanged  metric.Int64Counter
+	ProcessorSessionizeRememberedVisitorEvictions metric.Int64Counter
+	ProcessorSessionizeSessionsEnded              metric.Int64Counter
+	ProcessorSessionizeSessionsLive               metric.Int64UpDownCounter
+	ProcessorSessionizeSessionsStarted            metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -136,6 +137,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_processor_sessionize_records_forwarded_unchanged",
 		metric.WithDescription("Records that are not browser events (missing_site, missing_visitor, or sessionize_output from another sessionize processor), forwarded without sessionizing. [Alpha]"),
 		metric.WithUnit("{record}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorSessionizeRememberedVisitorEvictions, err = builder.meter.Int64Counter(
+		"otelcol_processor_sessionize_remembered_visitor_evictions",
+		metric.WithDescription("Visitors forgotten early because the memory of past visitors was full (max_remembered_visitors); their next session is marked new. [Alpha]"),
+		metric.WithUnit("{visitor}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ProcessorSessionizeSessionsEnded, err = builder.meter.Int64Counter(

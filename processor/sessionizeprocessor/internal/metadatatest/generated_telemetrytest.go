@@ -196,6 +196,22 @@ func AssertEqualProcessorSessionizeRecordsForwardedUnchanged(t *testing.T, tt *c
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
 
+func AssertEqualProcessorSessionizeRememberedVisitorEvictions(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_processor_sessionize_remembered_visitor_evictions",
+		Description: "Visitors forgotten early because the memory of past visitors was full (max_remembered_visitors); their next session is marked new. [Alpha]",
+		Unit:        "{visitor}",
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality,
+			IsMonotonic: true,
+			DataPoints:  dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_processor_sessionize_remembered_visitor_evictions")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
 func AssertEqualProcessorSessionizeSessionsEnded(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_processor_sessionize_sessions_ended",

@@ -30,6 +30,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ProcessorSessionizeEventsRefused.Add(context.Background(), 1)
 	tb.ProcessorSessionizeOutboxRecords.Add(context.Background(), 1)
 	tb.ProcessorSessionizeRecordsForwardedUnchanged.Add(context.Background(), 1)
+	tb.ProcessorSessionizeRememberedVisitorEvictions.Add(context.Background(), 1)
 	tb.ProcessorSessionizeSessionsEnded.Add(context.Background(), 1)
 	tb.ProcessorSessionizeSessionsLive.Add(context.Background(), 1)
 	tb.ProcessorSessionizeSessionsStarted.Add(context.Background(), 1)
@@ -64,6 +65,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorSessionizeRecordsForwardedUnchanged(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorSessionizeRememberedVisitorEvictions(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorSessionizeSessionsEnded(t, testTel,

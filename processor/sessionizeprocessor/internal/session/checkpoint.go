@@ -11,7 +11,9 @@ import (
 
 // checkpointVersion is bumped whenever the encoding changes. A build reads
 // the versions it lists in Restore and refuses others with a clear error.
-const checkpointVersion = 1
+// Version 2 added a session's returning flag after its goals; version 1 is
+// read with the flag unset.
+const checkpointVersion = 2
 
 // maxCheckpointGoals guards against a corrupt goal count allocating a lot.
 const maxCheckpointGoals = 1 << 10
@@ -20,14 +22,18 @@ const maxCheckpointGoals = 1 << 10
 // watermark. It does not hold the reorder buffer: buffered events belong to
 // the caller's records, which the caller keeps durable in its own log and
 // adds again after Restore.
-func (t *Tracker) Checkpoint() []byte {
+func (t *Tracker) Checkpoint() []byte { return t.checkpointAs(checkpointVersion) }
+
+// checkpointAs encodes in an older version too, so that tests can check
+// that this build reads it.
+func (t *Tracker) checkpointAs(version byte) []byte {
 	e := &encoder{buf: make([]byte, 0, 64+len(t.live)*160)}
-	e.buf = append(e.buf, checkpointVersion)
+	e.buf = append(e.buf, version)
 	e.time(t.watermark)
 	e.uint(uint64(len(t.live)))
 	// Sessions go out in deadline-heap order: deterministic for a given state.
 	for _, s := range t.deadlines {
-		t.encodeSession(e, s)
+		t.encodeSession(e, s, version)
 	}
 	e.uint(uint64(len(t.endedOrder)))
 	for _, ref := range t.endedOrder {
@@ -44,12 +50,12 @@ func (t *Tracker) Checkpoint() []byte {
 	return e.buf
 }
 
-func (t *Tracker) encodeSession(e *encoder, s *Session) {
+func (t *Tracker) encodeSession(e *encoder, s *Session, version byte) {
 	key := t.key(s.key)
 	e.str(key.Site)
 	e.str(key.Visitor)
 	e.str(s.ID())
-	// Version 1 had the previous session id here; it lives on session.start only.
+	// The previous session id was kept here; it lives on session.start only.
 	e.str("")
 	e.str(s.clientID())
 	e.uint(uint64(s.events)) // the sequence number of the last event
@@ -75,6 +81,9 @@ func (t *Tracker) encodeSession(e *encoder, s *Session) {
 	for _, g := range goals {
 		e.str(g)
 	}
+	if version >= 2 {
+		e.bool(s.flags&flagReturning != 0)
+	}
 }
 
 // Restore replaces the Tracker's sessions and watermark with a checkpoint's.
@@ -84,11 +93,13 @@ func (t *Tracker) Restore(data []byte) error {
 	if len(data) == 0 {
 		return errors.New("session checkpoint is empty")
 	}
-	if data[0] != checkpointVersion {
-		return fmt.Errorf("session checkpoint has version %d; this build reads version %d", data[0], checkpointVersion)
+	version := data[0]
+	if version < 1 || version > checkpointVersion {
+		return fmt.Errorf("session checkpoint has version %d; this build reads versions 1 to %d", version, checkpointVersion)
 	}
 	d := &decoder{buf: data[1:]}
 	restored := NewTracker(t.rules, t.newID, t.maxLive, t.maxPending)
+	restored.Returning = t.Returning
 	restored.watermark = d.time()
 	count := d.uint()
 	if count > uint64(t.maxLive) {
@@ -97,7 +108,7 @@ func (t *Tracker) Restore(data []byte) error {
 	restored.live = make(map[liveKey]*Session, count)
 	restored.deadlines = make(deadlineHeap, 0, count)
 	for i := uint64(0); i < count && d.err == nil; i++ {
-		s := restored.decodeSession(d)
+		s := restored.decodeSession(d, version)
 		if d.err != nil {
 			break
 		}
@@ -136,10 +147,10 @@ func (t *Tracker) keepName(k Key) liveKey {
 	return key
 }
 
-func (t *Tracker) decodeSession(d *decoder) *Session {
+func (t *Tracker) decodeSession(d *decoder, version byte) *Session {
 	key := t.keepName(Key{Site: d.str(), Visitor: d.str()})
 	id := d.str()
-	_ = d.str() // previous id (version 1)
+	_ = d.str() // the previous session id, no longer kept
 	clientID := d.str()
 	_ = d.uint() // sequence number: equal to the events count
 	s := newSessionFromCheckpoint(id, clientID, t.intern)
@@ -165,6 +176,9 @@ func (t *Tracker) decodeSession(d *decoder) *Session {
 	}
 	for range goals {
 		s.addGoal(d.str(), t.intern)
+	}
+	if version >= 2 && d.bool() {
+		s.flags |= flagReturning
 	}
 	return s
 }

@@ -97,7 +97,7 @@ func TestRestoreRefusesWhatItCannotRead(t *testing.T) {
 	good := tr.Checkpoint()
 
 	require.ErrorContains(t, newTestTracker(10, 10).Restore(nil), "empty")
-	require.ErrorContains(t, newTestTracker(10, 10).Restore([]byte{7}), "version 7; this build reads version 1")
+	require.ErrorContains(t, newTestTracker(10, 10).Restore([]byte{7}), "version 7; this build reads versions 1 to 2")
 	for n := 1; n < len(good); n++ {
 		require.Error(t, newTestTracker(10, 10).Restore(good[:n]), "a checkpoint cut at %d bytes", n)
 	}
@@ -137,4 +137,23 @@ func BenchmarkCheckpoint(b *testing.B) {
 			}
 		}
 	})
+}
+
+func TestRestoreReadsVersion1(t *testing.T) {
+	tr := newTestTracker(10, 10)
+	tr.Returning = func(Input) bool { return true }
+	feed(t, tr, input(alice, "a", t0), input(bob, "b", t0.Add(time.Minute)))
+	tr.Advance(t0.Add(2 * time.Minute))
+	require.Equal(t, 2, tr.Live())
+
+	for version, returning := range map[byte]bool{1: false, 2: true} {
+		restored := newTestTracker(10, 10)
+		require.NoError(t, restored.Restore(tr.checkpointAs(version)), "version %d", version)
+		ends := restored.Flush(EndShutdown)
+		require.Len(t, ends, 2)
+		for _, o := range ends {
+			assert.Equal(t, returning, o.Ending.Session.Returning, "version %d", version)
+			assert.Equal(t, uint32(1), o.Ending.Session.PageViews)
+		}
+	}
 }

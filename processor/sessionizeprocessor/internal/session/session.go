@@ -96,6 +96,8 @@ type Summary struct {
 	PageViews  uint32
 	Events     uint32
 	Engaged    bool
+	// Returning is set when the visitor had a session before this one.
+	Returning bool
 	// EntryPage and ExitPage are the paths of the earliest and latest page view.
 	EntryPage, ExitPage string
 	// Attribution comes from the earliest page view; Country and Device from
@@ -141,6 +143,8 @@ const (
 	flagRawID
 	// flagClientNamed: the id is the client's session.id.
 	flagClientNamed
+	// flagReturning: the visitor had a session before this one.
+	flagReturning
 )
 
 // origin is where the visitor was, from the earliest event.
@@ -244,6 +248,7 @@ func (s *Session) Summary() Summary {
 		PageViews:   s.pageViews,
 		Events:      s.events,
 		Engaged:     s.flags&flagEngaged != 0,
+		Returning:   s.flags&flagReturning != 0,
 		EntryPage:   deref(s.entry),
 		ExitPage:    deref(s.exit),
 		Attribution: deref(s.attribution),

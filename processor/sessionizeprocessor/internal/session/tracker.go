@@ -47,6 +47,9 @@ type Assignment struct {
 	Late       bool
 	Started    bool
 	PreviousID string
+	// Returning is set with Started when the visitor had a session before,
+	// as the Tracker's Returning hook judged.
+	Returning bool
 }
 
 // Ending closes a session.
@@ -92,6 +95,10 @@ type Tracker struct {
 	// names holds visitor ids that are not 16 hex characters, for the
 	// visitors that have a session or a tombstone.
 	names map[liveKey]string
+
+	// Returning, when set, is asked once for every session that starts,
+	// in placement order, whether its visitor had a session before.
+	Returning func(opening Input) bool
 }
 
 // liveKey is a Key as the Tracker holds it: the receiver's visitor ids are
@@ -228,6 +235,10 @@ func (t *Tracker) place(out []Output, in Input, late bool) []Output {
 	}
 	s = newSession(id, in.Event, t.intern)
 	s.key = key
+	returning := t.Returning != nil && t.Returning(in)
+	if returning {
+		s.flags |= flagReturning
+	}
 	switch {
 	case in.ClientSessionID == id:
 		s.flags |= flagClientNamed
@@ -240,7 +251,7 @@ func (t *Tracker) place(out []Output, in Input, late bool) []Output {
 	t.live[key] = s
 	heap.Push(&t.deadlines, s)
 	return append(out, Output{Assignment: &Assignment{
-		Ref: in.Ref, Key: in.Key, SessionID: id, Seq: 1, Late: late, Started: true, PreviousID: previousID,
+		Ref: in.Ref, Key: in.Key, SessionID: id, Seq: 1, Late: late, Started: true, PreviousID: previousID, Returning: returning,
 	}})
 }
 
