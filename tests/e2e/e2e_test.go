@@ -140,35 +140,59 @@ func footfallBinary(t *testing.T) string {
 // waits until it reports healthy.
 func startCollector(t *testing.T, capture *httptest.Server, dataDir string, env ...string) collector {
 	t.Helper()
-	bin := footfallBinary(t)
 	c := collector{
 		intake:    "127.0.0.1:" + freePort(t),
 		telemetry: freePort(t),
+		metrics:   "127.0.0.1:" + freePort(t),
 	}
+	env = append([]string{
+		"FOOTFALL_INTAKE_ENDPOINT=" + c.intake,
+		"FOOTFALL_TELEMETRY_PORT=" + c.telemetry,
+		"FOOTFALL_METRICS_ENDPOINT=" + c.metrics,
+		"FOOTFALL_DATA_DIR=" + dataDir,
+		"FOOTFALL_E2E_CAPTURE_URL=" + capture.URL + "/v1/logs",
+	}, env...)
+	p := launch(t, []string{filepath.Join("..", "..", "config", "default.yaml"), filepath.Join("testdata", "capture.yaml")}, env)
+	c.stop, c.kill = p.stop, p.kill
+	return c
+}
+
+// proc is a running footfall process.
+type proc struct {
+	// stop sends SIGTERM and waits for a clean exit; kill sends SIGKILL.
+	// Either may be called more than once; the first one acts.
+	stop, kill func()
+}
+
+// launch runs footfall on the given configs (merged in order) with env
+// added, on a health endpoint of its own, and waits until it is healthy.
+func launch(t *testing.T, configs, env []string) proc {
+	t.Helper()
+	bin := footfallBinary(t)
 	health := "127.0.0.1:" + freePort(t)
-	c.metrics = "127.0.0.1:" + freePort(t)
 	logPath := filepath.Join(t.TempDir(), "footfall.log")
 	logFile, err := os.Create(logPath)
 	require.NoError(t, err)
-
-	cmd := exec.Command(bin,
-		"--config", filepath.Join("..", "..", "config", "default.yaml"),
-		"--config", filepath.Join("testdata", "capture.yaml"))
-	cmd.Env = append(os.Environ(),
-		"FOOTFALL_INTAKE_ENDPOINT="+c.intake,
-		"FOOTFALL_TELEMETRY_PORT="+c.telemetry,
-		"FOOTFALL_HEALTH_ENDPOINT="+health,
-		"FOOTFALL_METRICS_ENDPOINT="+c.metrics,
-		"FOOTFALL_DATA_DIR="+dataDir,
-		"FOOTFALL_E2E_CAPTURE_URL="+capture.URL+"/v1/logs",
-	)
-	cmd.Env = append(cmd.Env, env...)
+	var args []string
+	for _, c := range configs {
+		args = append(args, "--config", c)
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(append(os.Environ(), "FOOTFALL_HEALTH_ENDPOINT="+health), env...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	require.NoError(t, cmd.Start())
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	var once sync.Once
-	c.stop = func() {
+	showLog := func() {
+		_ = logFile.Close()
+		if t.Failed() {
+			out, _ := os.ReadFile(logPath)
+			t.Logf("footfall (%v) output:\n%s", configs, out)
+		}
+	}
+	p := proc{}
+	p.stop = func() {
 		once.Do(func() {
 			_ = cmd.Process.Signal(syscall.SIGTERM)
 			select {
@@ -178,22 +202,18 @@ func startCollector(t *testing.T, capture *httptest.Server, dataDir string, env 
 				_ = cmd.Process.Kill()
 				t.Error("footfall did not stop within 20s of SIGTERM")
 			}
-			_ = logFile.Close()
-			if t.Failed() {
-				out, _ := os.ReadFile(logPath)
-				t.Logf("footfall output:\n%s", out)
-			}
+			showLog()
 		})
 	}
-	c.kill = func() {
+	p.kill = func() {
 		once.Do(func() {
 			_ = cmd.Process.Kill()
 			err := <-exited
 			assert.Error(t, err, "a killed process exits with a signal status")
-			_ = logFile.Close()
+			showLog()
 		})
 	}
-	t.Cleanup(c.stop)
+	t.Cleanup(p.stop)
 
 	deadline := time.Now().Add(60 * time.Second)
 	for {
@@ -207,7 +227,7 @@ func startCollector(t *testing.T, capture *httptest.Server, dataDir string, env 
 		if err == nil {
 			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return c
+				return p
 			}
 		}
 		if time.Now().After(deadline) {

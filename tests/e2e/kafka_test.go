@@ -1,0 +1,320 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/footfall-analytics/footfall/internal/schema"
+)
+
+const eventsTopic = "footfall.events"
+
+// startKafka runs an in-process broker speaking the Kafka protocol (kfake),
+// with the events topic in 4 partitions, on port (0 for any), keeping its
+// log in dataDir so that a broker restarted on it has the same topics and data.
+func startKafka(t *testing.T, port int, dataDir string) *kfake.Cluster {
+	t.Helper()
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.Ports(port), kfake.SeedTopics(4, eventsTopic),
+		kfake.DataDir(dataDir), kfake.SyncWrites())
+	require.NoError(t, err)
+	t.Cleanup(cluster.Close)
+	return cluster
+}
+
+func startGateway(t *testing.T, brokers, dataDir string) collector {
+	t.Helper()
+	c := collector{intake: "127.0.0.1:" + freePort(t), telemetry: freePort(t)}
+	p := launch(t, []string{filepath.Join("..", "..", "config", "gateway.yaml")}, []string{
+		"FOOTFALL_KAFKA_BROKERS=[" + brokers + "]",
+		"FOOTFALL_SALT_SECRET=e2e-secret-of-at-least-32-bytes-0123456789",
+		"FOOTFALL_DATA_DIR=" + dataDir,
+		"FOOTFALL_INTAKE_ENDPOINT=" + c.intake,
+		"FOOTFALL_TELEMETRY_HOST=127.0.0.1",
+		"FOOTFALL_TELEMETRY_PORT=" + c.telemetry,
+	})
+	c.stop, c.kill = p.stop, p.kill
+	return c
+}
+
+func startProcessing(t *testing.T, brokers, dataDir string) collector {
+	t.Helper()
+	c := collector{telemetry: freePort(t), metrics: "127.0.0.1:" + freePort(t)}
+	p := launch(t, []string{filepath.Join("..", "..", "config", "processing.yaml"), filepath.Join("testdata", "processing-fast.yaml")}, []string{
+		"FOOTFALL_KAFKA_BROKERS=[" + brokers + "]",
+		"FOOTFALL_DATA_DIR=" + dataDir,
+		"FOOTFALL_METRICS_ENDPOINT=" + c.metrics,
+		"FOOTFALL_TELEMETRY_HOST=127.0.0.1",
+		"FOOTFALL_TELEMETRY_PORT=" + c.telemetry,
+	})
+	c.stop, c.kill = p.stop, p.kill
+	return c
+}
+
+// kafkaEvent is one event read back from the topic.
+type kafkaEvent struct {
+	visitor   string
+	partition int32
+}
+
+// readTopic reads the whole events topic: event id -> every copy of it.
+func readTopic(t *testing.T, brokers string) map[string][]kafkaEvent {
+	t.Helper()
+	client, err := kgo.NewClient(kgo.SeedBrokers(brokers), kgo.ConsumeTopics(eventsTopic),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchMaxWait(200*time.Millisecond))
+	require.NoError(t, err)
+	defer client.Close()
+	out := map[string][]kafkaEvent{}
+	unmarshaler := &plog.ProtoUnmarshaler{}
+	for empty := 0; empty < 3; {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		fetches := client.PollFetches(ctx)
+		cancel()
+		if fetches.NumRecords() == 0 {
+			empty++
+			continue
+		}
+		empty = 0
+		fetches.EachRecord(func(r *kgo.Record) {
+			ld, err := unmarshaler.UnmarshalLogs(r.Value)
+			require.NoError(t, err)
+			for _, rl := range ld.ResourceLogs().All() {
+				visitor, _ := rl.Resource().Attributes().Get(schema.AttrVisitorID)
+				for _, sl := range rl.ScopeLogs().All() {
+					for _, lr := range sl.LogRecords().All() {
+						id, _ := lr.Attributes().Get(schema.AttrEventID)
+						out[id.Str()] = append(out[id.Str()], kafkaEvent{visitor: visitor.Str(), partition: r.Partition})
+					}
+				}
+			}
+		})
+	}
+	return out
+}
+
+// waitForTopic reads the topic until it holds every id in want.
+func waitForTopic(t *testing.T, brokers string, want []string) map[string][]kafkaEvent {
+	t.Helper()
+	var got map[string][]kafkaEvent
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		got = readTopic(t, brokers)
+		missing := 0
+		for _, id := range want {
+			if len(got[id]) == 0 {
+				missing++
+			}
+		}
+		if missing == 0 {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d acknowledged events are not in Kafka", missing, len(want))
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// eventsPerRequest is how many page views pageViews puts in one request.
+const eventsPerRequest = 5
+
+// pageViews makes a request's page views with fresh ids for one visitor (its user agent).
+func pageViews(prefix string) (plog.Logs, []string) {
+	const n = eventsPerRequest
+	ld := plog.NewLogs()
+	rl := ld.ResourceLogs().AppendEmpty()
+	rl.Resource().Attributes().PutStr(schema.AttrSiteID, "demo")
+	sl := rl.ScopeLogs().AppendEmpty()
+	ids := make([]string, n)
+	for i := range n {
+		ids[i] = fmt.Sprintf("%s-%d", prefix, i)
+		lr := sl.LogRecords().AppendEmpty()
+		lr.SetEventName(schema.EventPageView)
+		lr.Attributes().PutStr(schema.AttrEventID, ids[i])
+		lr.Attributes().PutStr(schema.AttrURLFull, fmt.Sprintf("http://localhost:8080/page/%d", i%7))
+	}
+	return ld, ids
+}
+
+// scrape reads one series' value from a Prometheus text endpoint; -1 when absent.
+func scrape(t *testing.T, endpoint, metric, site string) float64 {
+	t.Helper()
+	resp, err := http.Get("http://" + endpoint + "/metrics")
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	scanner := bufio.NewScanner(resp.Body)
+	scanner.Buffer(make([]byte, 1<<20), 1<<20)
+	for scanner.Scan() {
+		line := scanner.Text()
+		if strings.HasPrefix(line, metric+"{") && strings.Contains(line, `site="`+site+`"`) {
+			v, err := strconv.ParseFloat(line[strings.LastIndex(line, " ")+1:], 64)
+			require.NoError(t, err)
+			return v
+		}
+	}
+	return -1
+}
+
+// Gateway -> Kafka -> processing: every accepted event is in the topic, each
+// visitor's events in one partition, and the processing tier counts exactly.
+func TestE2EKafkaGatewayToProcessing(t *testing.T) {
+	kafka := startKafka(t, 0, t.TempDir())
+	brokers := kafka.ListenAddrs()[0]
+	gateway := startGateway(t, brokers, t.TempDir())
+	processing := startProcessing(t, brokers, t.TempDir())
+
+	const visitors, perVisitor = 20, 2 * eventsPerRequest
+	var acked []string
+	for v := range visitors {
+		for half := range 2 {
+			ld, ids := pageViews(fmt.Sprintf("v%d-%d", v, half))
+			resp, body := gateway.post(t, "application/json", jsonBody(t, ld), map[string]string{"User-Agent": firefox(100 + v)})
+			require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+			acked = append(acked, ids...)
+		}
+	}
+	got := waitForTopic(t, brokers, acked)
+	partitionsOf := map[string]map[int32]bool{}
+	duplicates := 0
+	for _, copies := range got {
+		duplicates += len(copies) - 1
+		for _, c := range copies {
+			if partitionsOf[c.visitor] == nil {
+				partitionsOf[c.visitor] = map[int32]bool{}
+			}
+			partitionsOf[c.visitor][c.partition] = true
+		}
+	}
+	assert.Len(t, partitionsOf, visitors)
+	used := map[int32]bool{}
+	for visitor, partitions := range partitionsOf {
+		assert.Len(t, partitions, 1, "visitor %s's events are in one partition", visitor)
+		for p := range partitions {
+			used[p] = true
+		}
+	}
+	assert.Greater(t, len(used), 1, "visitors spread over partitions")
+	t.Logf("acked %d, in Kafka %d distinct, %d duplicates on the wire", len(acked), len(got), duplicates)
+
+	require.Eventually(t, func() bool {
+		return scrape(t, processing.metrics, "footfall_page_views_total", "demo") == visitors*perVisitor &&
+			scrape(t, processing.metrics, "footfall_sessions_total", "demo") == visitors
+	}, 60*time.Second, 250*time.Millisecond, "the processing tier counts every event once")
+	assert.InDelta(t, visitors, scrape(t, processing.metrics, "footfall_visitors_current", "demo"), 0)
+}
+
+// SIGKILL the gateway under load: every event acknowledged before the kill
+// is in Kafka once a gateway restarts on the same disk.
+func TestE2EKafkaGatewayKill9LosesNoAcknowledgedEvent(t *testing.T) {
+	kafka := startKafka(t, 0, t.TempDir())
+	brokers := kafka.ListenAddrs()[0]
+	dataDir := t.TempDir()
+	gateway := startGateway(t, brokers, dataDir)
+
+	var mu sync.Mutex
+	var acked []string
+	stop := make(chan struct{})
+	var senders sync.WaitGroup
+	for s := range 4 {
+		senders.Add(1)
+		go func() {
+			defer senders.Done()
+			client := &http.Client{Timeout: 5 * time.Second}
+			for n := 0; ; n++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				ld, ids := pageViews(fmt.Sprintf("s%d-%d", s, n))
+				req, err := http.NewRequest(http.MethodPost, "http://"+gateway.intake+"/v1/logs", strings.NewReader(string(jsonBody(t, ld))))
+				if err != nil {
+					return
+				}
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("User-Agent", firefox(120+s))
+				resp, err := client.Do(req)
+				if err != nil {
+					continue // the gateway is gone; keep trying until told to stop
+				}
+				_ = resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					mu.Lock()
+					acked = append(acked, ids...)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	time.Sleep(time.Duration(300+rand.IntN(700)) * time.Millisecond) // #nosec G404 -- a random moment
+	gateway.kill()
+	close(stop)
+	senders.Wait()
+	require.NotEmpty(t, acked, "the gateway acknowledged events before it was killed")
+	atKill := readTopic(t, brokers)
+	onlyOnDisk := 0
+	for _, id := range acked {
+		if len(atKill[id]) == 0 {
+			onlyOnDisk++
+		}
+	}
+
+	startGateway(t, brokers, dataDir)
+	got := waitForTopic(t, brokers, acked)
+	duplicates := 0
+	for _, id := range acked {
+		duplicates += len(got[id]) - 1
+	}
+	t.Logf("acked %d before SIGKILL, %d of them only in the gateway's queue on disk at the kill; all %d in Kafka after the restart; %d duplicated; %d more written but not acknowledged",
+		len(acked), onlyOnDisk, len(acked), duplicates, len(got)-len(acked))
+}
+
+// The broker goes away and comes back: events acknowledged meanwhile wait in
+// the gateway's queue on disk and are delivered.
+func TestE2EKafkaBrokerOutage(t *testing.T) {
+	port, err := strconv.Atoi(freePort(t))
+	require.NoError(t, err)
+	kafkaDir := t.TempDir()
+	kafka := startKafka(t, port, kafkaDir)
+	brokers := kafka.ListenAddrs()[0]
+	gateway := startGateway(t, brokers, t.TempDir())
+
+	before, beforeIDs := pageViews("before")
+	resp, body := gateway.post(t, "application/json", jsonBody(t, before), nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+	waitForTopic(t, brokers, beforeIDs)
+
+	kafka.Close()
+	var during []string
+	for i := range 10 {
+		ld, ids := pageViews(fmt.Sprintf("during-%d", i))
+		resp, body := gateway.post(t, "application/json", jsonBody(t, ld), nil)
+		require.Equal(t, http.StatusOK, resp.StatusCode, "the queue on disk takes events while the broker is away: %s", body)
+		during = append(during, ids...)
+	}
+	time.Sleep(2 * time.Second) // the exporter is failing and backing off
+
+	// The broker comes back on the same address and log.
+	startKafka(t, port, kafkaDir)
+	got := waitForTopic(t, brokers, append(beforeIDs, during...))
+	t.Logf("%d events acknowledged during the outage, all delivered after it (%d distinct in the topic)", len(during), len(got))
+}
