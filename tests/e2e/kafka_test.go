@@ -54,11 +54,12 @@ func startGateway(t *testing.T, brokers, dataDir string) collector {
 	return c
 }
 
-func startProcessing(t *testing.T, brokers, dataDir string) collector {
+func startProcessing(t *testing.T, brokers, dataDir, group string) collector {
 	t.Helper()
 	c := collector{telemetry: freePort(t), metrics: "127.0.0.1:" + freePort(t)}
 	p := launch(t, []string{filepath.Join("..", "..", "config", "processing.yaml"), filepath.Join("testdata", "processing-fast.yaml")}, []string{
 		"FOOTFALL_KAFKA_BROKERS=[" + brokers + "]",
+		"FOOTFALL_GROUP_ID=" + group,
 		"FOOTFALL_DATA_DIR=" + dataDir,
 		"FOOTFALL_METRICS_ENDPOINT=" + c.metrics,
 		"FOOTFALL_TELEMETRY_HOST=127.0.0.1",
@@ -140,7 +141,7 @@ func pageViews(prefix string) (plog.Logs, []string) {
 	const n = eventsPerRequest
 	ld := plog.NewLogs()
 	rl := ld.ResourceLogs().AppendEmpty()
-	rl.Resource().Attributes().PutStr(schema.AttrSiteID, "demo")
+	rl.Resource().Attributes().PutStr(schema.AttrSiteID)
 	sl := rl.ScopeLogs().AppendEmpty()
 	ids := make([]string, n)
 	for i := range n {
@@ -153,8 +154,10 @@ func pageViews(prefix string) (plog.Logs, []string) {
 	return ld, ids
 }
 
-// scrape reads one series' value from a Prometheus text endpoint; -1 when absent.
-func scrape(t *testing.T, endpoint, metric, site string) float64 {
+// scrape reads the demo site's series of metric from a Prometheus text
+// endpoint; -1 when absent.
+func scrape(t *testing.T, endpoint, metric string) float64 {
+	const site = "demo"
 	t.Helper()
 	resp, err := http.Get("http://" + endpoint + "/metrics")
 	if err != nil {
@@ -180,7 +183,7 @@ func TestE2EKafkaGatewayToProcessing(t *testing.T) {
 	kafka := startKafka(t, 0, t.TempDir())
 	brokers := kafka.ListenAddrs()[0]
 	gateway := startGateway(t, brokers, t.TempDir())
-	processing := startProcessing(t, brokers, t.TempDir())
+	processing := startProcessing(t, brokers, t.TempDir(), "footfall-processing")
 
 	const visitors, perVisitor = 20, 2 * eventsPerRequest
 	var acked []string
@@ -216,10 +219,18 @@ func TestE2EKafkaGatewayToProcessing(t *testing.T) {
 	t.Logf("acked %d, in Kafka %d distinct, %d duplicates on the wire", len(acked), len(got), duplicates)
 
 	require.Eventually(t, func() bool {
-		return scrape(t, processing.metrics, "footfall_page_views_total", "demo") == visitors*perVisitor &&
-			scrape(t, processing.metrics, "footfall_sessions_total", "demo") == visitors
+		return scrape(t, processing.metrics, "footfall_page_views_total") == visitors*perVisitor &&
+			scrape(t, processing.metrics, "footfall_sessions_total") == visitors
 	}, 60*time.Second, 250*time.Millisecond, "the processing tier counts every event once")
-	assert.InDelta(t, visitors, scrape(t, processing.metrics, "footfall_visitors_current", "demo"), 0)
+	assert.InDelta(t, visitors, scrape(t, processing.metrics, "footfall_visitors_current"), 0)
+
+	// Replay: a new consumer group on a fresh data directory reads the topic
+	// from the start, duplicates on the wire included, and counts the same.
+	replay := startProcessing(t, brokers, t.TempDir(), "footfall-replay")
+	require.Eventually(t, func() bool {
+		return scrape(t, replay.metrics, "footfall_page_views_total") == visitors*perVisitor &&
+			scrape(t, replay.metrics, "footfall_sessions_total") == visitors
+	}, 60*time.Second, 250*time.Millisecond, "a replay gives the same sessions and counts")
 }
 
 // SIGKILL the gateway under load: every event acknowledged before the kill
@@ -286,6 +297,14 @@ func TestE2EKafkaGatewayKill9LosesNoAcknowledgedEvent(t *testing.T) {
 	}
 	t.Logf("acked %d before SIGKILL, %d of them only in the gateway's queue on disk at the kill; all %d in Kafka after the restart; %d duplicated; %d more written but not acknowledged",
 		len(acked), onlyOnDisk, len(acked), duplicates, len(got)-len(acked))
+
+	// Duplicates on the wire, none in the counts: every distinct event once,
+	// one session per sender (one user agent each, a few seconds of traffic).
+	processing := startProcessing(t, brokers, t.TempDir(), "footfall-processing")
+	require.Eventually(t, func() bool {
+		return scrape(t, processing.metrics, "footfall_page_views_total") == float64(len(got)) &&
+			scrape(t, processing.metrics, "footfall_sessions_total") == 4
+	}, 60*time.Second, 250*time.Millisecond, "the processing tier counts %d distinct events once", len(got))
 }
 
 // The broker goes away and comes back: events acknowledged meanwhile wait in
