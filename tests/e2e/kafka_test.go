@@ -141,7 +141,7 @@ func pageViews(prefix string) (plog.Logs, []string) {
 	const n = eventsPerRequest
 	ld := plog.NewLogs()
 	rl := ld.ResourceLogs().AppendEmpty()
-	rl.Resource().Attributes().PutStr(schema.AttrSiteID)
+	rl.Resource().Attributes().PutStr(schema.AttrSiteID, "demo")
 	sl := rl.ScopeLogs().AppendEmpty()
 	ids := make([]string, n)
 	for i := range n {
