@@ -69,8 +69,8 @@ e2e: build
 	FOOTFALL_BIN=$(BIN) $(GO) test -count=1 -v -run '^TestE2E' ./tests/e2e/
 
 ## bench: Go benchmarks of every component
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+bench: build
+	FOOTFALL_BIN=$(BIN) $(GO) test -run '^$$' -bench . -benchmem ./...
 
 ## lint: golangci-lint (govet, gofumpt and the linters in .golangci.yml)
 lint: $(GOLANGCI_LINT)

@@ -113,7 +113,7 @@ func (s *sink) waitFor(t *testing.T, ids ...string) map[string]capturedRecord {
 	return got
 }
 
-func freePort(t *testing.T) string {
+func freePort(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -121,7 +121,7 @@ func freePort(t *testing.T) string {
 	return fmt.Sprint(l.Addr().(*net.TCPAddr).Port)
 }
 
-func footfallBinary(t *testing.T) string {
+func footfallBinary(t testing.TB) string {
 	t.Helper()
 	bin := os.Getenv("FOOTFALL_BIN")
 	if bin == "" {
@@ -166,7 +166,7 @@ type proc struct {
 
 // launch runs footfall on the given configs (merged in order) with env
 // added, on a health endpoint of its own, and waits until it is healthy.
-func launch(t *testing.T, configs, env []string) proc {
+func launch(t testing.TB, configs, env []string) proc {
 	t.Helper()
 	bin := footfallBinary(t)
 	health := "127.0.0.1:" + freePort(t)

@@ -30,7 +30,7 @@ const eventsTopic = "footfall.events"
 // startKafka runs an in-process broker speaking the Kafka protocol (kfake),
 // with the events topic in 4 partitions, on port (0 for any), keeping its
 // log in dataDir so that a broker restarted on it has the same topics and data.
-func startKafka(t *testing.T, port int, dataDir string) *kfake.Cluster {
+func startKafka(t testing.TB, port int, dataDir string) *kfake.Cluster {
 	t.Helper()
 	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.Ports(port), kfake.SeedTopics(4, eventsTopic),
 		kfake.DataDir(dataDir), kfake.SyncWrites())
@@ -39,10 +39,10 @@ func startKafka(t *testing.T, port int, dataDir string) *kfake.Cluster {
 	return cluster
 }
 
-func startGateway(t *testing.T, brokers, dataDir string) collector {
+func startGateway(t testing.TB, brokers, dataDir string, extraConfigs ...string) collector {
 	t.Helper()
 	c := collector{intake: "127.0.0.1:" + freePort(t), telemetry: freePort(t)}
-	p := launch(t, []string{filepath.Join("..", "..", "config", "gateway.yaml")}, []string{
+	p := launch(t, append([]string{filepath.Join("..", "..", "config", "gateway.yaml")}, extraConfigs...), []string{
 		"FOOTFALL_KAFKA_BROKERS=[" + brokers + "]",
 		"FOOTFALL_SALT_SECRET=e2e-secret-of-at-least-32-bytes-0123456789",
 		"FOOTFALL_DATA_DIR=" + dataDir,
@@ -137,8 +137,10 @@ func waitForTopic(t *testing.T, brokers string, want []string) map[string][]kafk
 const eventsPerRequest = 5
 
 // pageViews makes a request's page views with fresh ids for one visitor (its user agent).
-func pageViews(prefix string) (plog.Logs, []string) {
-	const n = eventsPerRequest
+func pageViews(prefix string) (plog.Logs, []string) { return pageViewsN(prefix, eventsPerRequest) }
+
+// pageViewsN makes n page views with fresh ids.
+func pageViewsN(prefix string, n int) (plog.Logs, []string) {
 	ld := plog.NewLogs()
 	rl := ld.ResourceLogs().AppendEmpty()
 	rl.Resource().Attributes().PutStr(schema.AttrSiteID, "demo")
