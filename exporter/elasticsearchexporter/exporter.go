@@ -1,0 +1,337 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package elasticsearchexporter // import "github.com/footfall-analytics/footfall/exporter/elasticsearchexporter"
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/elastic/go-elasticsearch/v8"
+	"github.com/elastic/go-elasticsearch/v8/esapi"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
+
+	"github.com/footfall-analytics/footfall/exporter/elasticsearchexporter/internal/metadata"
+)
+
+type esExporter struct {
+	cfg       *Config
+	settings  exporter.Settings
+	telemetry *metadata.TelemetryBuilder
+	client    *elasticsearch.Client
+	// templatesInstalled is set once the templates and policy are in place;
+	// until then every push tries again first.
+	templatesInstalled atomic.Bool
+}
+
+func newExporter(cfg *Config, set exporter.Settings) (*esExporter, error) {
+	telemetry, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	if err != nil {
+		return nil, err
+	}
+	return &esExporter{cfg: cfg, settings: set, telemetry: telemetry}, nil
+}
+
+func (e *esExporter) start(ctx context.Context, _ component.Host) error {
+	tlsConfig, err := e.cfg.TLS.LoadTLSConfig(ctx)
+	if err != nil {
+		return fmt.Errorf("tls: %w", err)
+	}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.TLSClientConfig = tlsConfig
+	a := e.cfg.Authentication
+	client, err := elasticsearch.NewClient(elasticsearch.Config{
+		Addresses:    e.cfg.Endpoints,
+		CloudID:      e.cfg.CloudID,
+		APIKey:       string(a.APIKey),
+		ServiceToken: string(a.BearerToken),
+		Username:     a.User,
+		Password:     string(a.Password),
+		Transport:    transport,
+		// exporterhelper retries with backoff; the client must not retry on its own.
+		DisableRetry: true,
+	})
+	if err != nil {
+		return err
+	}
+	e.client = client
+	if e.cfg.Templates.Install {
+		if err := e.installTemplates(ctx); err != nil {
+			// Elasticsearch may be down at start: the first push tries again.
+			e.settings.Logger.Warn("Could not install index templates and ILM policy yet; retrying before the first bulk request", zap.Error(err))
+		}
+	}
+	return nil
+}
+
+func (e *esExporter) shutdown(context.Context) error {
+	e.telemetry.Shutdown()
+	return nil
+}
+
+// pushLogs stores every event and session.end record. It returns nil only
+// when every document was stored (or was already: a 409) or dead-lettered.
+func (e *esExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
+	if e.cfg.Templates.Install && !e.templatesInstalled.Load() {
+		if err := e.installTemplates(ctx); err != nil {
+			return fmt.Errorf("install index templates: %w", err)
+		}
+	}
+	var items []bulkItem
+	skipped := map[string]int{}
+	for _, rl := range ld.ResourceLogs().All() {
+		res := rl.Resource().Attributes()
+		for _, sl := range rl.ScopeLogs().All() {
+			for _, lr := range sl.LogRecords().All() {
+				doc, reason := toDocument(res, lr)
+				if reason != "" {
+					skipped[reason]++
+					continue
+				}
+				body, err := json.Marshal(doc.body)
+				if err != nil {
+					skipped["unencodable"]++
+					continue
+				}
+				index := e.cfg.EventsIndex
+				if doc.kind == sessionDoc {
+					index = e.cfg.SessionsIndex
+				}
+				items = append(items, bulkItem{index: index, id: doc.id, doc: body})
+			}
+		}
+	}
+	for reason, n := range skipped {
+		e.count(ctx, "skipped", reason, n)
+	}
+	return e.store(ctx, items)
+}
+
+// bulkItem is one document to create.
+type bulkItem struct {
+	index, id string
+	doc       []byte
+}
+
+// store sends items in bulk requests of at most flush::bytes.
+func (e *esExporter) store(ctx context.Context, items []bulkItem) error {
+	var errs []error
+	start := 0
+	size := 0
+	for i, it := range items {
+		n := len(it.index) + len(it.id) + len(it.doc) + 64
+		if i > start && size+n > e.cfg.Flush.Bytes {
+			errs = append(errs, e.bulk(ctx, items[start:i]))
+			start, size = i, 0
+		}
+		size += n
+	}
+	if start < len(items) {
+		errs = append(errs, e.bulk(ctx, items[start:]))
+	}
+	return e.combine(errs...)
+}
+
+// bulkResponse is Elasticsearch's answer to a bulk request.
+type bulkResponse struct {
+	Errors bool                         `json:"errors"`
+	Items  []map[string]bulkItemOutcome `json:"items"`
+}
+
+type bulkItemOutcome struct {
+	Index  string `json:"_index"`
+	ID     string `json:"_id"`
+	Status int    `json:"status"`
+	Error  *struct {
+		Type   string `json:"type"`
+		Reason string `json:"reason"`
+	} `json:"error"`
+}
+
+func (e *esExporter) bulk(ctx context.Context, items []bulkItem) error {
+	var body bytes.Buffer
+	for _, it := range items {
+		action, _ := json.Marshal(map[string]any{"create": map[string]string{"_index": it.index, "_id": it.id}})
+		body.Write(action)
+		body.WriteByte('\n')
+		body.Write(it.doc)
+		body.WriteByte('\n')
+	}
+	args := []func(*esapi.BulkRequest){e.client.Bulk.WithContext(ctx)}
+	if e.cfg.Pipeline != "" {
+		args = append(args, e.client.Bulk.WithPipeline(e.cfg.Pipeline))
+	}
+	resp, err := e.client.Bulk(bytes.NewReader(body.Bytes()), args...)
+	if err != nil {
+		e.requests(ctx, "retryable")
+		return fmt.Errorf("bulk request: %w", err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.requests(ctx, "retryable")
+		return fmt.Errorf("read bulk response: %w", err)
+	}
+	switch {
+	case resp.StatusCode == http.StatusRequestEntityTooLarge:
+		e.requests(ctx, "split")
+		if len(items) == 1 {
+			return e.deadLetter(ctx, []refused{{item: items[0], errType: "request_entity_too_large", detail: "the document alone is larger than the cluster's http.max_content_length"}})
+		}
+		half := len(items) / 2
+		return e.combine(e.bulk(ctx, items[:half]), e.bulk(ctx, items[half:]))
+	case resp.StatusCode == http.StatusBadRequest:
+		e.requests(ctx, "permanent")
+		e.count(ctx, "dropped", "bulk_request_refused", len(items))
+		return consumererror.NewPermanent(fmt.Errorf("bulk request refused (400): %s", truncate(raw)))
+	case resp.StatusCode >= 300:
+		// 429, 5xx, and also 401/403 (credentials may be fixed): retry with backoff.
+		e.requests(ctx, "retryable")
+		return fmt.Errorf("bulk request answered %d: %s", resp.StatusCode, truncate(raw))
+	}
+	var parsed bulkResponse
+	if err := json.Unmarshal(raw, &parsed); err != nil || len(parsed.Items) != len(items) {
+		e.requests(ctx, "retryable")
+		return fmt.Errorf("bulk response unreadable or with %d items for %d documents: %w", len(parsed.Items), len(items), err)
+	}
+	e.requests(ctx, "success")
+	var retry int
+	var dead []refused
+	counts := map[[2]string]int{}
+	for i, outcome := range parsed.Items {
+		o := firstOutcome(outcome)
+		switch {
+		case o.Status == http.StatusOK || o.Status == http.StatusCreated:
+			counts[[2]string{"stored", ""}]++
+		case o.Status == http.StatusConflict:
+			counts[[2]string{"duplicate", errorType(o)}]++
+		case o.Status == http.StatusTooManyRequests || o.Status >= 500:
+			retry++
+			counts[[2]string{"retried", errorType(o)}]++
+		default:
+			dead = append(dead, refused{item: items[i], errType: errorType(o), detail: errorReason(o)})
+		}
+	}
+	for k, n := range counts {
+		e.count(ctx, k[0], k[1], n)
+	}
+	var errs []error
+	if len(dead) > 0 {
+		e.settings.Logger.Warn("Elasticsearch refused documents for good; they go to the dead-letter data stream",
+			zap.Int("documents", len(dead)), zap.String("first_error", dead[0].errType+": "+dead[0].detail))
+		errs = append(errs, e.deadLetter(ctx, dead))
+	}
+	if retry > 0 {
+		// The whole batch comes again; what was stored answers 409 then.
+		errs = append(errs, fmt.Errorf("%d of %d documents to retry (429 or 5xx)", retry, len(items)))
+	}
+	return e.combine(errs...)
+}
+
+// combine joins errors so that a retryable one wins: a permanent error
+// joined to a retryable one would make the whole batch permanent, and the
+// documents to retry would be dropped. The permanent ones are logged (their
+// documents were counted as dropped).
+func (e *esExporter) combine(errs ...error) error {
+	var retryable, permanent []error
+	for _, err := range errs {
+		switch {
+		case err == nil:
+		case consumererror.IsPermanent(err):
+			permanent = append(permanent, err)
+		default:
+			retryable = append(retryable, err)
+		}
+	}
+	if len(retryable) == 0 {
+		return errors.Join(permanent...)
+	}
+	for _, err := range permanent {
+		e.settings.Logger.Error("Documents dropped for good", zap.Error(err))
+	}
+	return errors.Join(retryable...)
+}
+
+// refused is a document Elasticsearch refused for good, and why.
+type refused struct {
+	item            bulkItem
+	errType, detail string
+}
+
+// deadLetter stores refused documents, as text with the error, in the
+// dead-letter data stream. A dead letter that cannot be stored either is a
+// permanent error: it is logged and counted, never retried forever.
+func (e *esExporter) deadLetter(ctx context.Context, dead []refused) error {
+	if dead[0].item.index == e.cfg.DeadLetterIndex {
+		for _, d := range dead {
+			e.count(ctx, "dropped", d.errType, 1)
+		}
+		return consumererror.NewPermanent(fmt.Errorf("%d dead letters refused by Elasticsearch: %s", len(dead), dead[0].detail))
+	}
+	letters := make([]bulkItem, len(dead))
+	for i, d := range dead {
+		doc, _ := json.Marshal(map[string]any{
+			"@timestamp": time.Now().UTC().Format(time.RFC3339Nano),
+			"error":      map[string]string{"type": d.errType, "message": d.detail},
+			"footfall":   map[string]any{"dead_letter": map[string]string{"index": d.item.index, "id": d.item.id, "document": string(d.item.doc)}},
+		})
+		letters[i] = bulkItem{index: e.cfg.DeadLetterIndex, id: d.item.index + ":" + d.item.id, doc: doc}
+	}
+	if err := e.bulk(ctx, letters); err != nil {
+		return err
+	}
+	for _, d := range dead {
+		e.count(ctx, "dead_lettered", d.errType, 1)
+	}
+	return nil
+}
+
+func firstOutcome(m map[string]bulkItemOutcome) bulkItemOutcome {
+	for _, o := range m {
+		return o
+	}
+	return bulkItemOutcome{}
+}
+
+func errorType(o bulkItemOutcome) string {
+	if o.Error == nil {
+		return ""
+	}
+	return o.Error.Type
+}
+
+func errorReason(o bulkItemOutcome) string {
+	if o.Error == nil {
+		return fmt.Sprintf("status %d", o.Status)
+	}
+	return o.Error.Reason
+}
+
+func truncate(b []byte) string {
+	if len(b) > 512 {
+		return string(b[:512]) + "…"
+	}
+	return string(b)
+}
+
+func (e *esExporter) count(ctx context.Context, outcome, reason string, n int) {
+	e.telemetry.ExporterElasticsearchDocuments.Add(ctx, int64(n), metric.WithAttributes(
+		attribute.String("outcome", outcome), attribute.String("reason", reason)))
+}
+
+func (e *esExporter) requests(ctx context.Context, outcome string) {
+	e.telemetry.ExporterElasticsearchBulkRequests.Add(ctx, 1, metric.WithAttributes(attribute.String("outcome", outcome)))
+}

@@ -1,0 +1,264 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package elasticsearchexporter
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/footfall-analytics/footfall/exporter/elasticsearchexporter/internal/estest"
+	"github.com/footfall-analytics/footfall/exporter/elasticsearchexporter/internal/metadatatest"
+	"github.com/footfall-analytics/footfall/internal/schema"
+	"github.com/footfall-analytics/footfall/internal/storagetest"
+)
+
+var t0 = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+
+const (
+	eventsIndex   = "logs-footfall.events-default"
+	sessionsIndex = "logs-footfall.sessions-default"
+	deadIndex     = "logs-footfall.deadletter-default"
+)
+
+type harness struct {
+	server    *estest.Server
+	exporter  exporter.Logs
+	telemetry *componenttest.Telemetry
+}
+
+// start runs the exporter as the collector would, with quick retries; with
+// ext set, its sending queue is persistent in that storage extension.
+func start(t *testing.T, server *estest.Server, ext component.Component, configure ...func(*Config)) *harness {
+	t.Helper()
+	cfg := createDefaultConfig().(*Config)
+	cfg.Endpoints = []string{server.URL}
+	cfg.BackOffConfig.InitialInterval = 5 * time.Millisecond
+	cfg.BackOffConfig.MaxInterval = 20 * time.Millisecond
+	cfg.BackOffConfig.MaxElapsedTime = 0
+	cfg.QueueBatchConfig = configoptional.None[exporterhelper.QueueBatchConfig]()
+	host := storagetest.Host{Extensions: map[component.ID]component.Component{}}
+	if ext != nil {
+		id := component.MustNewID("file_storage")
+		q := exporterhelper.NewDefaultQueueConfig()
+		q.StorageID = &id
+		cfg.QueueBatchConfig = configoptional.Some(q)
+		host.Extensions[id] = ext
+	}
+	for _, c := range configure {
+		c(cfg)
+	}
+	require.NoError(t, cfg.Validate())
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	exp, err := NewFactory().CreateLogs(context.Background(), metadatatest.NewSettings(tel), cfg)
+	require.NoError(t, err)
+	require.NoError(t, exp.Start(context.Background(), host))
+	t.Cleanup(func() { require.NoError(t, exp.Shutdown(context.Background())) })
+	return &harness{server: server, exporter: exp, telemetry: tel}
+}
+
+func newServer(t *testing.T) *estest.Server {
+	s := estest.NewServer()
+	t.Cleanup(func() {
+		s.Close()
+		assert.Empty(t, s.Problems(), "requests the test server found wrong")
+	})
+	return s
+}
+
+// visit is one visitor's sessionized events: page views, a session.start
+// and a session.end.
+func visit(visitor string, pages int) plog.Logs {
+	ld := plog.NewLogs()
+	rl := ld.ResourceLogs().AppendEmpty()
+	rl.Resource().Attributes().PutStr(schema.AttrSiteID, "shop")
+	rl.Resource().Attributes().PutStr(schema.AttrVisitorID, visitor)
+	records := rl.ScopeLogs().AppendEmpty().LogRecords()
+	sid := "s-" + visitor
+	start := records.AppendEmpty()
+	start.SetEventName(schema.EventSessionStart)
+	start.Attributes().PutStr(schema.AttrSessionID, sid)
+	for i := range pages {
+		lr := records.AppendEmpty()
+		lr.SetEventName(schema.EventPageView)
+		lr.SetTimestamp(pcommon.NewTimestampFromTime(t0.Add(time.Duration(i) * time.Minute)))
+		lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(t0.Add(time.Duration(i)*time.Minute + time.Second)))
+		lr.Attributes().PutStr(schema.AttrEventID, fmt.Sprintf("%s-e%d", visitor, i))
+		lr.Attributes().PutStr(schema.AttrURLPath, fmt.Sprintf("/p%d", i))
+		lr.Attributes().PutStr(schema.AttrSessionID, sid)
+		lr.Attributes().PutInt(schema.AttrSessionSeq, int64(i+1))
+	}
+	end := records.AppendEmpty()
+	end.SetEventName(schema.EventSessionEnd)
+	end.SetTimestamp(pcommon.NewTimestampFromTime(t0.Add(time.Duration(pages-1) * time.Minute)))
+	a := end.Attributes()
+	a.PutStr(schema.AttrEventID, sid+".end")
+	a.PutStr(schema.AttrSessionID, sid)
+	a.PutInt(schema.AttrSessionStartTime, t0.UnixNano())
+	a.PutInt(schema.AttrSessionEndTime, t0.Add(time.Duration(pages-1)*time.Minute).UnixNano())
+	a.PutInt(schema.AttrSessionPageViews, int64(pages))
+	a.PutBool(schema.AttrSessionBounce, pages == 1)
+	a.PutStr(schema.AttrSessionEndReason, "idle")
+	return ld
+}
+
+func docs(ld plog.Logs, more ...plog.Logs) plog.Logs {
+	out := plog.NewLogs()
+	for _, l := range append([]plog.Logs{ld}, more...) {
+		for _, rl := range l.ResourceLogs().All() {
+			rl.CopyTo(out.ResourceLogs().AppendEmpty())
+		}
+	}
+	return out
+}
+
+func TestStoresEventsAndSessionsOnceAcrossRetriesAndReplays(t *testing.T) {
+	server := newServer(t)
+	h := start(t, server, nil)
+	batch := docs(visit("a", 3), visit("b", 1))
+	require.NoError(t, h.exporter.ConsumeLogs(context.Background(), batch))
+	require.NoError(t, h.exporter.ConsumeLogs(context.Background(), batch), "a replay answers 409 per document: already stored")
+
+	assert.Len(t, server.Docs(eventsIndex), 4)
+	assert.Len(t, server.Docs(sessionsIndex), 2)
+	assert.Empty(t, server.Docs(deadIndex))
+	session := server.Docs(sessionsIndex)["s-a"]
+	assert.Equal(t, "2026-11-27T10:00:00Z", session["@timestamp"])
+	assert.Equal(t, "idle", session["session"].(map[string]any)["end_reason"])
+	assert.Equal(t, map[string]int64{
+		"duplicate/version_conflict_engine_exception": 6,
+		"skipped/" + skippedSessionStart:              4,
+		"stored/":                                     6,
+	}, documentCounts(t, h.telemetry))
+}
+
+// documentCounts reads exporter_elasticsearch_documents as "outcome/reason" -> count.
+func documentCounts(t *testing.T, tel *componenttest.Telemetry) map[string]int64 {
+	t.Helper()
+	m, err := tel.GetMetric("otelcol_exporter_elasticsearch_documents")
+	require.NoError(t, err)
+	out := map[string]int64{}
+	for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
+		o, _ := dp.Attributes.Value("outcome")
+		r, _ := dp.Attributes.Value("reason")
+		out[o.AsString()+"/"+r.AsString()] = dp.Value
+	}
+	return out
+}
+
+func TestItemsAnswered429Or503AreRetriedUntilStored(t *testing.T) {
+	server := newServer(t)
+	server.ItemFault = func(_, id string, attempt int) estest.Fault {
+		switch {
+		case id == "a-e1" && attempt <= 2:
+			return estest.Fault{Status: http.StatusTooManyRequests, Type: "es_rejected_execution_exception"}
+		case id == "s-a" && attempt == 1:
+			return estest.Fault{Status: http.StatusServiceUnavailable, Type: "unavailable_shards_exception"}
+		}
+		return estest.Fault{}
+	}
+	h := start(t, server, nil)
+	require.NoError(t, h.exporter.ConsumeLogs(context.Background(), visit("a", 3)))
+	assert.Len(t, server.Docs(eventsIndex), 3, "every document exactly once")
+	assert.Len(t, server.Docs(sessionsIndex), 1)
+	assert.Equal(t, 3, server.BulkRequests(), "two retries of the batch")
+}
+
+func TestMappingErrorsGoToTheDeadLetterStream(t *testing.T) {
+	server := newServer(t)
+	server.ItemFault = func(_, id string, _ int) estest.Fault {
+		if id == "a-e0" {
+			return estest.Fault{Status: http.StatusBadRequest, Type: "mapper_parsing_exception"}
+		}
+		return estest.Fault{}
+	}
+	h := start(t, server, nil)
+	require.NoError(t, h.exporter.ConsumeLogs(context.Background(), visit("a", 2)), "dead-lettered counts as handled")
+	assert.Len(t, server.Docs(eventsIndex), 1)
+	dead := server.Docs(deadIndex)
+	require.Len(t, dead, 1)
+	letter := dead[eventsIndex+":a-e0"]
+	require.NotNil(t, letter)
+	assert.Equal(t, "mapper_parsing_exception", letter["error"].(map[string]any)["type"])
+	assert.Contains(t, letter["footfall"].(map[string]any)["dead_letter"].(map[string]any)["document"], `"a-e0"`)
+
+	require.NoError(t, h.exporter.ConsumeLogs(context.Background(), visit("a", 2)), "a replay finds the dead letter stored")
+	assert.Len(t, server.Docs(deadIndex), 1)
+	counts := documentCounts(t, h.telemetry)
+	assert.Equal(t, int64(2), counts["dead_lettered/mapper_parsing_exception"])
+}
+
+func TestWholeRequest429IsRetriedAnd413IsSplit(t *testing.T) {
+	server := newServer(t)
+	rejected := 0
+	server.RequestFault = func(items int) int {
+		switch {
+		case rejected < 2:
+			rejected++
+			return http.StatusTooManyRequests
+		case items > 2:
+			return http.StatusRequestEntityTooLarge
+		}
+		return 0
+	}
+	h := start(t, server, nil)
+	require.NoError(t, h.exporter.ConsumeLogs(context.Background(), docs(visit("a", 4), visit("b", 3))))
+	assert.Len(t, server.Docs(eventsIndex), 7)
+	assert.Len(t, server.Docs(sessionsIndex), 2)
+}
+
+// Elasticsearch down for a while: the persistent queue keeps the batches
+// (ConsumeLogs answers once they are on disk), and everything is stored
+// when it is back.
+func TestEverythingIsStoredAfterAnOutage(t *testing.T) {
+	server := newServer(t)
+	var down atomic.Bool
+	down.Store(true)
+	server.RequestFault = func(int) int {
+		if down.Load() {
+			return http.StatusServiceUnavailable
+		}
+		return 0
+	}
+	h := start(t, server, storagetest.NewExtension(), func(cfg *Config) { cfg.Templates.Install = false })
+	for i := range 5 {
+		require.NoError(t, h.exporter.ConsumeLogs(context.Background(), visit(fmt.Sprintf("v%d", i), 2)))
+	}
+	require.Eventually(t, func() bool { return server.BulkRequests() >= 3 }, 10*time.Second, time.Millisecond, "the queue keeps trying")
+	assert.Empty(t, server.Docs(eventsIndex))
+	down.Store(false)
+	require.Eventually(t, func() bool { return len(server.Docs(eventsIndex)) == 10 && len(server.Docs(sessionsIndex)) == 5 },
+		10*time.Second, 10*time.Millisecond)
+}
+
+func TestTemplatesAndPolicyAreInstalled(t *testing.T) {
+	server := newServer(t)
+	start(t, server, nil, func(cfg *Config) { cfg.Templates.RetentionDays = 90 })
+	policy := server.Policy("footfall")
+	require.NotNil(t, policy)
+	assert.Equal(t, "90d", policy["policy"].(map[string]any)["phases"].(map[string]any)["delete"].(map[string]any)["min_age"])
+	for name, pattern := range map[string]string{
+		"footfall-events": "logs-footfall.events-*", "footfall-sessions": "logs-footfall.sessions-*", "footfall-deadletter": "logs-footfall.deadletter-*",
+	} {
+		tpl := server.Template(name)
+		require.NotNil(t, tpl, name)
+		assert.Equal(t, []any{pattern}, tpl["index_patterns"])
+		assert.Equal(t, "footfall", tpl["template"].(map[string]any)["settings"].(map[string]any)["index.lifecycle.name"])
+	}
+}
