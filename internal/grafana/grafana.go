@@ -28,11 +28,26 @@ type Panel struct {
 	Targets []Target `json:"targets"`
 }
 
-// Target is one PromQL query of a panel.
+// Target is one query of a panel.
 type Target struct {
-	RefID   string `json:"refId"`
+	RefID      string     `json:"refId"`
+	Datasource Datasource `json:"datasource"`
+	// Expr is a PromQL query (Prometheus targets).
 	Expr    string `json:"expr"`
 	Instant bool   `json:"instant"`
+	// Query is a Lucene query (Elasticsearch targets).
+	Query string `json:"query"`
+}
+
+// Datasource names a panel's or target's data source.
+type Datasource struct {
+	Type string `json:"type"`
+	UID  string `json:"uid"`
+}
+
+// Prometheus reports whether the target is a PromQL query.
+func (t Target) Prometheus() bool {
+	return t.Datasource.Type == "" || t.Datasource.Type == "prometheus"
 }
 
 // Load reads every *.json dashboard in dir.

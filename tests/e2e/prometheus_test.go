@@ -244,6 +244,9 @@ func TestE2EPrometheusDashboardsAndAlerts(t *testing.T) {
 		for _, d := range dashboards {
 			for _, p := range d.Panels {
 				for _, target := range p.Targets {
+					if !target.Prometheus() {
+						continue // Elasticsearch panels: no Elasticsearch here
+					}
 					q := grafana.Expand(target.Expr, "demo")
 					samples, err := prom.query(t, q)
 					require.NoError(t, err, "%s / %s", d.Title, p.Title)

@@ -1,0 +1,65 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package elasticsearchexporter
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/exporter/exportertest"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/footfall-analytics/footfall/exporter/elasticsearchexporter/internal/estest"
+	"github.com/footfall-analytics/footfall/exporter/elasticsearchexporter/internal/metadata"
+)
+
+// BenchmarkEncode is the document mapping and JSON encoding of one event.
+func BenchmarkEncode(b *testing.B) {
+	ld := enrichedStream()
+	rl := ld.ResourceLogs().At(0)
+	lr := rl.ScopeLogs().At(0).LogRecords().At(1)
+	size := 0
+	for b.Loop() {
+		doc, _ := toDocument(rl.Resource().Attributes(), lr)
+		body, err := json.Marshal(doc.body)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(body)
+	}
+	b.ReportMetric(float64(size), "bytes/doc")
+}
+
+// BenchmarkPushToTestServer is batches of 100 visits (about 300 documents)
+// encoded and sent as bulk requests to the test server.
+func benchmarkSettings() exporter.Settings {
+	return exportertest.NewNopSettings(metadata.Type)
+}
+
+func BenchmarkPushToTestServer(b *testing.B) {
+	server := estest.NewServer()
+	defer server.Close()
+	cfg := createDefaultConfig().(*Config)
+	cfg.Endpoints = []string{server.URL}
+	cfg.Templates.Install = false
+	e, err := newExporter(cfg, benchmarkSettings())
+	require.NoError(b, err)
+	require.NoError(b, e.start(context.Background(), nil))
+	docs := 0
+	for i := 0; b.Loop(); i++ {
+		batch := plog.NewLogs()
+		for v := range 100 {
+			visit(fmt.Sprintf("b%d-%d", i, v), 2).ResourceLogs().MoveAndAppendTo(batch.ResourceLogs())
+		}
+		docs += batch.LogRecordCount() - 100 // session.start records are not stored
+		if err := e.pushLogs(context.Background(), batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(docs)/b.Elapsed().Seconds(), "docs/s")
+}

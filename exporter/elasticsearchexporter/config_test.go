@@ -1,0 +1,60 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package elasticsearchexporter
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
+
+	"github.com/footfall-analytics/footfall/exporter/elasticsearchexporter/internal/metadata"
+)
+
+func TestLoadConfig(t *testing.T) {
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	require.NoError(t, err)
+	custom := createDefaultConfig().(*Config)
+	custom.Endpoints = []string{"https://es1.example:9200", "https://es2.example:9200"}
+	custom.Authentication.APIKey = "secret-key"
+	custom.EventsIndex = "logs-footfall.events-shop"
+	custom.SessionsIndex = "logs-footfall.sessions-shop"
+	custom.DeadLetterIndex = "logs-footfall.deadletter-shop"
+	custom.Pipeline = "footfall-geo"
+	custom.Templates = TemplatesConfig{Install: false, RetentionDays: 90}
+	custom.Flush.Bytes = 1_000_000
+	defaults := createDefaultConfig().(*Config)
+	defaults.Endpoints = []string{"http://localhost:9200"}
+
+	tests := []struct {
+		id      component.ID
+		want    *Config
+		wantErr string
+	}{
+		{id: component.NewID(metadata.Type), want: defaults},
+		{id: component.NewIDWithName(metadata.Type, "custom"), want: custom},
+		{id: component.NewIDWithName(metadata.Type, "no_endpoint"), wantErr: "one of endpoints or cloudid is required"},
+		{id: component.NewIDWithName(metadata.Type, "two_auths"), wantErr: "auth: use one of api_key, bearer_token, or user and password"},
+		{id: component.NewIDWithName(metadata.Type, "bad_index"), wantErr: `events_index "Logs*Bad" is not a valid data stream name`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.id.String(), func(t *testing.T) {
+			cfg := createDefaultConfig()
+			sub, err := cm.Sub(tt.id.String())
+			require.NoError(t, err)
+			require.NoError(t, sub.Unmarshal(cfg))
+			err = confmap.Validate(cfg)
+			if tt.wantErr != "" {
+				assert.ErrorContains(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, cfg)
+		})
+	}
+}
