@@ -10,7 +10,6 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -31,34 +30,18 @@ import (
 	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector/internal/metadata"
 	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector/internal/metadatatest"
 	"github.com/footfall-analytics/footfall/internal/schema"
+	"github.com/footfall-analytics/footfall/internal/testclock"
 )
 
 var updateGolden = flag.Bool("update-golden", false, "rewrite the expected golden files from the current code")
 
 var t0 = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
 type harness struct {
 	t         *testing.T
 	c         *webAnalytics
 	sink      *consumertest.MetricsSink
-	clock     *clock
+	clock     *testclock.Clock
 	telemetry *componenttest.Telemetry
 }
 
@@ -73,7 +56,7 @@ func newHarness(t *testing.T, cfg *Config) *harness {
 	t.Helper()
 	tel := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
-	h := &harness{t: t, sink: &consumertest.MetricsSink{}, clock: &clock{now: t0}, telemetry: tel}
+	h := &harness{t: t, sink: &consumertest.MetricsSink{}, clock: testclock.New(t0), telemetry: tel}
 	c, err := newConnector(cfg, metadatatest.NewSettings(tel), h.sink)
 	require.NoError(t, err)
 	c.now = h.clock.Now

@@ -9,7 +9,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +22,7 @@ import (
 
 	"github.com/footfall-analytics/footfall/internal/schema"
 	"github.com/footfall-analytics/footfall/internal/storagetest"
+	"github.com/footfall-analytics/footfall/internal/testclock"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/metadatatest"
 )
 
@@ -31,29 +31,11 @@ var t0 = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 
 var storageID = component.MustNewID("file_storage")
 
-// fakeClock is the wall clock the processor sees in tests.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Set(now time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = now
-}
-
 type harness struct {
 	t         *testing.T
 	p         *sessionizeProcessor
 	sink      *consumertest.LogsSink
-	clock     *fakeClock
+	clock     *testclock.Clock
 	telemetry *componenttest.Telemetry
 }
 
@@ -68,7 +50,7 @@ func testConfig() *Config {
 func start(t *testing.T, cfg *Config, ext component.Component, next consumer.Logs) *harness {
 	t.Helper()
 	tel := newTelemetry(t)
-	h := &harness{t: t, clock: &fakeClock{now: t0}, telemetry: tel, sink: &consumertest.LogsSink{}}
+	h := &harness{t: t, clock: testclock.New(t0), telemetry: tel, sink: &consumertest.LogsSink{}}
 	if next == nil {
 		next = h.sink
 	}
