@@ -6,6 +6,7 @@ package webanalyticsconnector // import "github.com/footfall-analytics/footfall/
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -102,7 +103,7 @@ func (cfg *Config) Validate() error {
 	if _, err := time.LoadLocation(cfg.TimeZone); err != nil {
 		errs = append(errs, fmt.Errorf("time_zone: %w", err))
 	}
-	for _, site := range slices.Sorted(mapKeys(cfg.Sites)) {
+	for _, site := range slices.Sorted(maps.Keys(cfg.Sites)) {
 		if tz := cfg.Sites[site].TimeZone; tz != "" {
 			if _, err := time.LoadLocation(tz); err != nil {
 				errs = append(errs, fmt.Errorf("sites::%s::time_zone: %w", site, err))
@@ -138,14 +139,4 @@ func (cfg *Config) location(site string) *time.Location {
 		return time.UTC // Validate refused it already
 	}
 	return loc
-}
-
-func mapKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }

@@ -343,21 +343,24 @@ func (p *sessionizeProcessor) refuse(reason string, b *batch, err error) error {
 func (p *sessionizeProcessor) tick(now time.Time) {
 	p.emit(p.state.idleAdvance(now))
 	if p.client != nil && now.Sub(p.lastCheckpoint) >= p.cfg.CheckpointInterval {
-		p.writeCheckpoint(context.Background())
+		if err := p.writeCheckpoint(context.Background()); err != nil {
+			p.settings.Logger.Error("Sessionize checkpoint failed; the write-ahead log is kept until one succeeds", zap.Error(err))
+		}
 		p.lastCheckpoint = now
 	}
 	p.state.record(nil)
 }
 
-func (p *sessionizeProcessor) writeCheckpoint(ctx context.Context) {
+// writeCheckpoint checkpoints the state and records how long it took.
+func (p *sessionizeProcessor) writeCheckpoint(ctx context.Context) error {
 	start := time.Now()
 	err := p.state.checkpoint(ctx, p.client, p.outbox.snapshot())
 	outcome := "success"
 	if err != nil {
 		outcome = "failure"
-		p.settings.Logger.Error("Sessionize checkpoint failed; the write-ahead log is kept until one succeeds", zap.Error(err))
 	}
 	p.telemetry.ProcessorSessionizeCheckpointDuration.Record(ctx, time.Since(start).Seconds(), metric.WithAttributes(attribute.String("outcome", outcome)))
+	return err
 }
 
 // emit queues a step's output for the next consumer.
@@ -485,15 +488,7 @@ func (p *sessionizeProcessor) Shutdown(ctx context.Context) error {
 		// keeps the state, so it gets its own short deadline.
 		cpCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
-		start := time.Now()
-		err := s.checkpoint(cpCtx, p.client, p.outbox.snapshot())
-		outcome := "success"
-		if err != nil {
-			outcome = "failure"
-			errs = append(errs, err)
-		}
-		p.telemetry.ProcessorSessionizeCheckpointDuration.Record(cpCtx, time.Since(start).Seconds(), metric.WithAttributes(attribute.String("outcome", outcome)))
-		errs = append(errs, p.client.Close(cpCtx))
+		errs = append(errs, p.writeCheckpoint(cpCtx), p.client.Close(cpCtx))
 	}
 	return errors.Join(errs...)
 }
