@@ -12,7 +12,7 @@ GOLANGCI_LINT := $(TOOLS_BIN)/golangci-lint
 BIN         := $(CURDIR)/bin/footfall
 FUZZTIME    ?= 20s
 
-.PHONY: all build run test unit-test fuzz alerts e2e generate check-generated bench lint tools clean
+.PHONY: all build run demo tracker check-tracker test unit-test fuzz alerts e2e e2e-prebuilt generate check-generated bench lint tools clean
 
 all: build
 
@@ -45,14 +45,34 @@ build: $(OCB)
 run: build
 	$(BIN) --config config/default.yaml
 
-## test: every test: vet, generated code check, unit tests, fuzzing, end to end
-test: check-generated lint unit-test fuzz alerts e2e
+## demo: the collector on config/default.yaml and the demo site (web/demo) beside it
+demo: build
+	@echo "footfall on config/default.yaml, and the demo site; Ctrl-C stops both"
+	@$(BIN) --config config/default.yaml & collector=$$!; \
+	trap 'kill $$collector 2>/dev/null' EXIT INT TERM; \
+	$(GO) run ./cmd/footfall-demo -listen localhost:8080 -collector http://localhost:4319 -metrics http://localhost:8889/metrics
+
+## tracker: rebuild web/tracker/dist (footfall.js, footfall.mjs) from web/tracker/src
+tracker:
+	./scripts/ensure-node-modules.sh web/tracker
+	cd web/tracker && npm run --silent build
+
+## check-tracker: fail when the committed tracker build is not what its sources give
+check-tracker: tracker
+	@git diff --exit-code -- web/tracker/dist || { echo "web/tracker/dist is stale: run make tracker and commit"; exit 1; }
+
+## test: every test: generated code check, lint (with govet), unit tests, fuzzing, alert rules, end to end
+# Lint, the race-enabled unit tests and the distribution build compile
+# different things; running them side by side keeps both cores busy on a
+# cold machine, where each alone leaves one core waiting on downloads and links.
+test: check-generated check-tracker
+	$(MAKE) -j2 --output-sync=target lint unit-test build
+	$(MAKE) fuzz alerts e2e-prebuilt
 
 # The end-to-end package needs the built binary; `make e2e` runs it.
 UNIT_PACKAGES = $(shell $(GO) list ./... | grep -v /tests/e2e)
 
 unit-test:
-	$(GO) vet ./...
 	$(GO) test -race -count=1 $(UNIT_PACKAGES)
 
 fuzz:
@@ -65,7 +85,12 @@ alerts:
 	promtool test rules alerts/tests/*.test.yml
 
 e2e: build
+	$(MAKE) e2e-prebuilt
+
+# e2e-prebuilt runs the end-to-end tests on the binary `make build` left in bin/.
+e2e-prebuilt:
 	./scripts/ensure-prometheus.sh
+	./scripts/ensure-browser.sh
 	FOOTFALL_BIN=$(BIN) $(GO) test -count=1 -v -run '^TestE2E' ./tests/e2e/
 
 ## bench: Go benchmarks of every component

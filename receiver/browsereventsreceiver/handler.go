@@ -117,11 +117,6 @@ func (r *browserEventsReceiver) handleLogs(w http.ResponseWriter, req *http.Requ
 	r.writeExportResponse(w, enc, &res)
 }
 
-// handleTracker reserves GET /footfall.js for the browser tracker.
-func (*browserEventsReceiver) handleTracker(w http.ResponseWriter, _ *http.Request) {
-	writeStatus(w, intake.JSON, http.StatusNotFound, "the footfall.js tracker is not built into this collector yet")
-}
-
 // refusalStatus answers 403 when every record was refused for who sent it,
 // else 400; the reason reported is the most frequent one. Bot drops are
 // silent and do not decide the status.

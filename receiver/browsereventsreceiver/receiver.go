@@ -228,7 +228,11 @@ func (r *browserEventsReceiver) startServer(ctx context.Context, host component.
 	return nil
 }
 
-// corsOrigins turns site origin patterns into rs/cors allowed origins.
+// corsOrigins turns site origin patterns into rs/cors allowed origins. A
+// pattern without a port admits every port (as the site's origin check does),
+// so a page on http://localhost:8080 may read the answers to its requests;
+// rs/cors takes one wildcard per origin, so "*.example.com" admits the
+// default ports only.
 func corsOrigins(list []SiteConfig) []string {
 	var out []string
 	for _, s := range list {
@@ -240,10 +244,15 @@ func corsOrigins(list []SiteConfig) []string {
 					schemes, host = []string{sch}, rest
 				}
 			}
+			hasPort := strings.Contains(host, ":")
 			for _, sch := range schemes {
 				out = append(out, sch+host)
-				if rest, ok := cutPrefixFold(host, "*."); ok {
+				rest, wildcard := cutPrefixFold(host, "*.")
+				if wildcard {
 					out = append(out, sch+rest)
+				}
+				if !hasPort {
+					out = append(out, sch+rest+":*")
 				}
 			}
 		}

@@ -283,7 +283,6 @@ func TestRefusals(t *testing.T) {
 		{name: "no origin", req: request{contentType: "application/json", body: pageView("example", "e1")}, wantStatus: http.StatusForbidden, wantMessage: `request has no Origin header and site "example" requires one`, wantReason: "origin_not_allowed"},
 		{name: "opaque origin", req: request{contentType: "application/json", origin: "null", body: pageView("example", "e1")}, wantStatus: http.StatusForbidden, wantMessage: `origin "null" may not send events`, wantReason: "origin_not_allowed"},
 		{name: "bad event id", req: request{contentType: "application/json", origin: siteOrigin, body: pageView("example", "has space")}, wantStatus: http.StatusBadRequest, wantMessage: "log.record.uid must be 1 to 64 printable ASCII characters", wantReason: "invalid_event"},
-		{name: "tracker not built yet", req: request{method: http.MethodGet, path: trackerPath}, wantStatus: http.StatusNotFound, wantMessage: "footfall.js tracker is not built"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -445,14 +444,17 @@ func TestCORS(t *testing.T) {
 	assert.Equal(t, siteOrigin, resp.Header.Get("Access-Control-Allow-Origin"), "site origins are allowed without a cors section")
 	assert.Equal(t, "7200", resp.Header.Get("Access-Control-Max-Age"))
 	assert.Empty(t, preflight("https://evil.example.net").Header.Get("Access-Control-Allow-Origin"))
+	withPort := strings.TrimSuffix(siteOrigin, "/") + ":8443"
+	assert.Equal(t, withPort, preflight(withPort).Header.Get("Access-Control-Allow-Origin"), "a site origin without a port admits every port")
 }
 
 func TestCORSOriginsFromSitePatterns(t *testing.T) {
-	got := corsOrigins([]SiteConfig{{Origins: []string{"https://www.example.com", "example.org", "*.example.net"}}})
+	got := corsOrigins([]SiteConfig{{Origins: []string{"https://www.example.com", "example.org", "*.example.net", "localhost:8080"}}})
 	assert.Equal(t, []string{
-		"https://www.example.com",
-		"https://example.org", "http://example.org",
-		"https://*.example.net", "https://example.net", "http://*.example.net", "http://example.net",
+		"https://www.example.com", "https://www.example.com:*",
+		"https://example.org", "https://example.org:*", "http://example.org", "http://example.org:*",
+		"https://*.example.net", "https://example.net", "https://example.net:*", "http://*.example.net", "http://example.net", "http://example.net:*",
+		"https://localhost:8080", "http://localhost:8080",
 	}, got)
 }
 

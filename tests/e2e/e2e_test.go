@@ -33,6 +33,7 @@ import (
 
 	"github.com/footfall-analytics/footfall/internal/schema"
 	"github.com/footfall-analytics/footfall/internal/testhttp"
+	"github.com/footfall-analytics/footfall/web/tracker"
 )
 
 const firefoxUA = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
@@ -376,8 +377,12 @@ func TestE2EDefaultConfig(t *testing.T) {
 
 		resp, err := http.Get("http://" + c.intake + "/footfall.js")
 		require.NoError(t, err)
+		script, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
 		_ = resp.Body.Close()
-		assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+		assert.Equal(t, http.StatusOK, resp.StatusCode)
+		assert.True(t, resp.Uncompressed, "served gzipped to a client that accepts gzip")
+		assert.Equal(t, tracker.Script, script, "the collector serves the tracker built into it")
 	})
 
 	t.Run("rate limit answers 429 with Retry-After", func(t *testing.T) {
