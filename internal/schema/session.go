@@ -51,9 +51,13 @@ const (
 
 // Attributes of particular events, as the tracker sends them.
 const (
-	// AttrClickElement names the tracked element of a browser.click (the
-	// data-footfall-event value, or the link's kind: outbound, download).
+	// AttrClickElement names what a browser.click was on: the tracker sends
+	// outbound and download links (elements tagged with data-footfall-event
+	// send a custom event of that name instead); other senders may name
+	// their own elements.
 	AttrClickElement = "footfall.click.element"
+	// AttrLinkURL is the target of a clicked link, on browser.click.
+	AttrLinkURL = "footfall.link.url"
 	// AttrGoalValue and AttrGoalCurrency give a goal event a monetary value
 	// (a number, and an ISO 4217 code).
 	AttrGoalValue    = "footfall.goal.value"
@@ -61,6 +65,9 @@ const (
 	// AttrEngagementTimeMs is the visible, focused time on the page, on
 	// browser.engagement (sent when the page is hidden).
 	AttrEngagementTimeMs = "footfall.engagement.time_ms"
+	// AttrEngagementScrollDepth is the deepest point of the page seen, in
+	// percent of its height, on browser.engagement.
+	AttrEngagementScrollDepth = "footfall.engagement.scroll_depth"
 	// AttrWebVitalName is LCP, INP or CLS; AttrWebVitalValue is milliseconds
 	// for LCP and INP, the score for CLS; on browser.web_vital.
 	AttrWebVitalName  = "footfall.web_vital.name"

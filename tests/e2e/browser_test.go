@@ -109,8 +109,8 @@ func serveDemoSite(t *testing.T, collectorURL string, otelBundle []byte) *httpte
 	return srv
 }
 
-// runVisitors runs browser/visitors.mjs and logs what it prints.
-func runVisitors(t *testing.T, options map[string]any) {
+// runVisitors runs browser/visitors.mjs, logs what it prints and returns it.
+func runVisitors(t *testing.T, options map[string]any) string {
 	t.Helper()
 	arg, err := json.Marshal(options)
 	require.NoError(t, err)
@@ -124,6 +124,7 @@ func runVisitors(t *testing.T, options map[string]any) {
 		t.Log("visitors.mjs: " + scanner.Text())
 	}
 	require.NoError(t, err, "visitors.mjs failed")
+	return string(output)
 }
 
 // browserEvent is one captured record of a scripted visitor.
@@ -226,7 +227,7 @@ func TestE2EBrowserVisitors(t *testing.T) {
 		userAgents[v] = visitorUA(v)
 	}
 	outputDir := testOutputDir(t)
-	runVisitors(t, map[string]any{
+	output := runVisitors(t, map[string]any{
 		"demo":       site.URL,
 		"collector":  "http://" + c.intake,
 		"site":       "demo",
@@ -234,6 +235,7 @@ func TestE2EBrowserVisitors(t *testing.T) {
 		"userAgents": userAgents,
 	})
 	t.Logf("screenshot: %s", filepath.Join(outputDir, "demo-pricing.png"))
+	require.Contains(t, output, "intake refused 1 request with 503", "the reader's retry was exercised")
 
 	// What each visitor did, as events (name and path), web vitals aside:
 	// they depend on what the browser measured.
@@ -340,9 +342,9 @@ func TestE2EBrowserVisitors(t *testing.T) {
 			case schema.EventClick:
 				switch e.attrs[schema.AttrClickElement] {
 				case "download":
-					assert.Equal(t, site.URL+"/files/footfall-guide.pdf", e.attrs["footfall.link.url"])
+					assert.Equal(t, site.URL+"/files/footfall-guide.pdf", e.attrs[schema.AttrLinkURL])
 				case "outbound":
-					assert.Equal(t, "https://opentelemetry.io/", e.attrs["footfall.link.url"])
+					assert.Equal(t, "https://opentelemetry.io/", e.attrs[schema.AttrLinkURL])
 				default:
 					t.Errorf("unexpected click %v", e.attrs)
 				}
@@ -350,7 +352,7 @@ func TestE2EBrowserVisitors(t *testing.T) {
 		}
 		for _, e := range byVisitor["reader"] {
 			if e.name == schema.EventEngagement && e.path == "/docs" {
-				assert.EqualValues(t, 100, e.attrs["footfall.engagement.scroll_depth"], "the reader scrolled to the end")
+				assert.EqualValues(t, 100, e.attrs[schema.AttrEngagementScrollDepth], "the reader scrolled to the end")
 				assert.GreaterOrEqual(t, e.attrs[schema.AttrEngagementTimeMs], int64(1000), "the reader stayed over a second, visible and focused")
 			}
 			if e.name == schema.EventPageView && e.path == "/pricing" {

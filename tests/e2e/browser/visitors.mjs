@@ -58,7 +58,18 @@ await visit('bouncer', async (page) => {
   await leave(page)
 })
 
-await visit('reader', async (page) => {
+await visit('reader', async (page, context) => {
+  // The first batch sent by fetch is refused with a 503, as an overloaded
+  // collector would: the tracker must send the same events again.
+  let refused = 0
+  await context.route('**/v1/logs', (route) => {
+    if (refused == 0 && route.request().method() == 'POST') {
+      refused++
+      log('reader', 'intake refused 1 request with 503')
+      return route.fulfill({ status: 503, body: '{}', headers: { 'Access-Control-Allow-Origin': '*' } })
+    }
+    return route.continue()
+  })
   await page.goto(url('/'))
   await pause(600)
   await page.click('header >> text=Pricing')

@@ -4,10 +4,12 @@ var MAX_RETRIES = 3;
 var DOWNLOAD = /\.(pdf|zip|gz|dmg|exe|msi|pkg|deb|apk|docx?|xlsx?|pptx?|csv|epub|mp[34]|mov|iso)$/i;
 var value = (v) => typeof v == "number" ? Number.isInteger(v) ? { intValue: "" + v } : { doubleValue: v } : typeof v == "boolean" ? { boolValue: v } : { stringValue: "" + v };
 var attributes = (o) => Object.keys(o).map((key) => ({ key, value: value(o[key]) }));
-var uuid = () => crypto.randomUUID ? crypto.randomUUID() : "10000000-1000-4000-8000-100000000000".replace(
-  /[018]/g,
-  (c) => (c ^ crypto.getRandomValues(new Uint8Array(1))[0] & 15 >> c / 4).toString(16)
-);
+var uuid = () => {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const u = URL.createObjectURL(new Blob());
+  URL.revokeObjectURL(u);
+  return u.slice(-36);
+};
 var optedOut = (nav) => {
   try {
     if (localStorage.getItem("footfall_ignore") == "true") return true;
@@ -22,6 +24,7 @@ function createTracker(o) {
   const loc = location;
   const now = () => Date.now();
   let queue = [];
+  let waiting = [];
   let timer = 0;
   let page = "";
   let referrer = d.referrer;
@@ -42,15 +45,24 @@ function createTracker(o) {
   const post = (records, attempt) => fetch(o.endpoint, { method: "POST", body: body(records), keepalive: true }).then((r) => {
     if (r.status == 429 || r.status > 499) throw r.status;
   }).catch(() => {
-    if (attempt < MAX_RETRIES) setTimeout(() => post(records, attempt + 1), 1e3 << attempt);
+    if (attempt < MAX_RETRIES) {
+      waiting.push(records);
+      setTimeout(() => {
+        if (waiting.includes(records)) {
+          waiting = waiting.filter((b) => b != records);
+          post(records, attempt + 1);
+        }
+      }, 1e3 << attempt);
+    }
   });
   const flush = (hiding) => {
     clearTimeout(timer);
     timer = 0;
-    while (queue.length) {
-      const records = queue.splice(0, MAX_BATCH);
+    const batches = hiding ? waiting : [];
+    waiting = hiding ? [] : waiting;
+    while (queue.length) batches.push(queue.splice(0, MAX_BATCH));
+    for (const records of batches)
       if (!(hiding && nav.sendBeacon && nav.sendBeacon(o.endpoint, body(records)))) post(records, 0);
-    }
   };
   const send = (name, props) => {
     queue.push({

@@ -22,13 +22,15 @@ const value = (v) =>
 
 const attributes = (o) => Object.keys(o).map((key) => ({ key, value: value(o[key]) }))
 
-// uuid is the event id: a retry resends the same id, so no stage counts it twice.
-const uuid = () =>
-  crypto.randomUUID
-    ? crypto.randomUUID()
-    : '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) =>
-        (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16),
-      )
+// uuid is the event id: a retry resends the same id, so no stage counts it
+// twice. crypto.randomUUID needs a secure context; a blob URL ends in a random
+// UUID everywhere.
+const uuid = () => {
+  if (crypto.randomUUID) return crypto.randomUUID()
+  const u = URL.createObjectURL(new Blob())
+  URL.revokeObjectURL(u)
+  return u.slice(-36)
+}
 
 // optedOut: Global Privacy Control, Do Not Track, or localStorage
 // footfall_ignore=true (a site's own opt-out switch sets it).
@@ -53,6 +55,7 @@ export function createTracker(o) {
   const loc = location
   const now = () => Date.now()
   let queue = []
+  let waiting = []
   let timer = 0
   let page = ''
   let referrer = d.referrer
@@ -78,13 +81,22 @@ export function createTracker(o) {
   // with backoff; the same records (and ids) go again. A string body goes as
   // text/plain, which the receiver reads as OTLP JSON and which, unlike
   // application/json, needs no CORS preflight: one round trip, not two.
+  // Batches waiting for a retry leave by beacon if the page is hidden first.
   const post = (records, attempt) =>
     fetch(o.endpoint, { method: 'POST', body: body(records), keepalive: true })
       .then((r) => {
         if (r.status == 429 || r.status > 499) throw r.status
       })
       .catch(() => {
-        if (attempt < MAX_RETRIES) setTimeout(() => post(records, attempt + 1), 1e3 << attempt)
+        if (attempt < MAX_RETRIES) {
+          waiting.push(records)
+          setTimeout(() => {
+            if (waiting.includes(records)) {
+              waiting = waiting.filter((b) => b != records)
+              post(records, attempt + 1)
+            }
+          }, 1e3 << attempt)
+        }
       })
 
   // flush sends what is queued; on page hide through sendBeacon, which the
@@ -93,10 +105,11 @@ export function createTracker(o) {
   const flush = (hiding) => {
     clearTimeout(timer)
     timer = 0
-    while (queue.length) {
-      const records = queue.splice(0, MAX_BATCH)
+    const batches = hiding ? waiting : []
+    waiting = hiding ? [] : waiting
+    while (queue.length) batches.push(queue.splice(0, MAX_BATCH))
+    for (const records of batches)
       if (!(hiding && nav.sendBeacon && nav.sendBeacon(o.endpoint, body(records)))) post(records, 0)
-    }
   }
 
   const send = (name, props) => {
