@@ -1,0 +1,379 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+// Command benchrun is the whole-process half of `make bench`: it runs
+// footfall (bench/footfall-bench.yaml) and a stock collector built by ocb
+// from upstream modules (bench/baseline) under the same load from
+// bench/loadgen, alternating, and prints one table together with the Go
+// micro-benchmarks `make bench` ran before it.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/footfall-analytics/footfall/bench/loadgen"
+)
+
+func main() {
+	footfall := flag.String("footfall", "bin/footfall", "the footfall binary")
+	baseline := flag.String("baseline", "bench/baseline/_build/otelcol-baseline", "the stock collector binary")
+	micro := flag.String("micro", "", "go test -bench output to include in the table")
+	duration := flag.Duration("duration", 15*time.Second, "length of each load run")
+	rounds := flag.Int("rounds", 2, "alternating footfall/stock rounds")
+	flag.Parse()
+	if err := run(*footfall, *baseline, *micro, *duration, *rounds); err != nil {
+		fmt.Fprintln(os.Stderr, "benchrun:", err)
+		os.Exit(1)
+	}
+}
+
+type collector struct {
+	name, bin, config string
+	// extraEnv is added to the process environment.
+	extraEnv []string
+}
+
+// measurement is one load run against one process.
+type measurement struct {
+	report     loadgen.Report
+	cpuSeconds float64
+	peakRSSMiB float64
+}
+
+func (m measurement) cpuPerMillion() float64 {
+	return m.cpuSeconds / float64(m.report.EventsAcked) * 1e6
+}
+
+func run(footfallBin, baselineBin, microPath string, duration time.Duration, rounds int) error {
+	footfall := collector{name: "footfall", bin: footfallBin, config: "bench/footfall-bench.yaml"}
+	stock := collector{name: "stock", bin: baselineBin, config: "bench/baseline/config.yaml"}
+	batch := loadgen.Config{Mode: loadgen.Batch, Senders: 16, Duration: duration, Traffic: loadgen.DefaultTraffic()}
+	beacon := batch
+	beacon.Mode = loadgen.Beacon
+	beacon.Senders = 32
+
+	results := map[string][]measurement{}
+	for round := range rounds {
+		for _, c := range []collector{footfall, stock} {
+			m, err := measure(c, batch)
+			if err != nil {
+				return fmt.Errorf("round %d, %s: %w", round+1, c.name, err)
+			}
+			fmt.Fprintf(os.Stderr, "round %d %s batch: %s\n", round+1, c.name, m.report)
+			results[c.name] = append(results[c.name], m)
+		}
+	}
+	beaconRun, err := measure(footfall, beacon)
+	if err != nil {
+		return fmt.Errorf("footfall beacons: %w", err)
+	}
+	fmt.Fprintf(os.Stderr, "footfall beacon: %s\n", beaconRun.report)
+	paced := batch
+	paced.Rate = 20000
+	pacedRun, err := measure(footfall, paced)
+	if err != nil {
+		return fmt.Errorf("footfall at 20k events/s: %w", err)
+	}
+	fmt.Fprintf(os.Stderr, "footfall at 20k events/s: %s\n", pacedRun.report)
+	visible, err := eventToMetrics(footfall, 20)
+	if err != nil {
+		return fmt.Errorf("event to metrics: %w", err)
+	}
+
+	fmt.Printf("\n## Footfall benchmarks, %s, %d cores, %s\n\n", time.Now().UTC().Format("2006-01-02"), numCPU(), cpuModel())
+	if microPath != "" {
+		if err := printMicro(microPath); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("\n### Whole process (loopback, load generator in the same machine, %v per run)\n\n", duration)
+	fmt.Println("| run | events/s acked | requests/s | ack p50 | ack p99 | ack max | CPU s per 1M events | peak RSS MiB | errors |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|")
+	for _, name := range []string{"footfall", "stock"} {
+		for i, m := range results[name] {
+			printRow(fmt.Sprintf("%s, batches of 20, round %d", name, i+1), m)
+		}
+	}
+	printRow("footfall, single-event beacons", beaconRun)
+	printRow("footfall, batches of 20 paced at 20,000 events/s", pacedRun)
+	ffRate, stockRate := best(results["footfall"], func(m measurement) float64 { return m.report.EventsPerSecond() }), best(results["stock"], func(m measurement) float64 { return m.report.EventsPerSecond() })
+	ffCPU, stockCPU := best(results["footfall"], func(m measurement) float64 { return -m.cpuPerMillion() }), best(results["stock"], func(m measurement) float64 { return -m.cpuPerMillion() })
+	fmt.Printf("\nFootfall / stock, best rounds: events/s %.2f×, CPU per event %.2f×.\n", ffRate/stockRate, ffCPU/stockCPU)
+	fmt.Printf("Event → visible on the metrics endpoint (footfall, default allowed_lateness 10s; %d samples): p50 %v, p99 %v.\n",
+		len(visible), visible[len(visible)/2].Round(time.Millisecond), visible[len(visible)*99/100].Round(time.Millisecond))
+	return nil
+}
+
+func best(ms []measurement, score func(measurement) float64) float64 {
+	b := score(ms[0])
+	for _, m := range ms[1:] {
+		b = max(b, score(m))
+	}
+	if b < 0 {
+		return -b
+	}
+	return b
+}
+
+func printRow(name string, m measurement) {
+	r := m.report
+	errs := 0
+	for status, n := range r.Statuses {
+		if status < 200 || status > 299 {
+			errs += n
+		}
+	}
+	fmt.Printf("| %s | %.0f | %.0f | %v | %v | %v | %.1f | %.0f | %d |\n", name, r.EventsPerSecond(),
+		float64(r.Requests)/r.Duration.Seconds(), r.Quantile(0.5).Round(10*time.Microsecond), r.Quantile(0.99).Round(10*time.Microsecond),
+		r.Quantile(1).Round(10*time.Microsecond), m.cpuPerMillion(), m.peakRSSMiB, errs)
+}
+
+// measure starts the collector, warms it up, runs the load and reads the
+// process's CPU time and peak RSS from /proc.
+func measure(c collector, load loadgen.Config) (measurement, error) {
+	p, err := start(c)
+	if err != nil {
+		return measurement{}, err
+	}
+	defer p.stop()
+	load.URL = "http://" + p.intake + "/v1/logs"
+	warm := load
+	warm.Duration = 2 * time.Second
+	if _, err := loadgen.Run(context.Background(), warm); err != nil {
+		return measurement{}, err
+	}
+	cpuBefore, err := cpuSeconds(p.cmd.Process.Pid)
+	if err != nil {
+		return measurement{}, err
+	}
+	rep, err := loadgen.Run(context.Background(), load)
+	if err != nil {
+		return measurement{}, err
+	}
+	cpuAfter, err := cpuSeconds(p.cmd.Process.Pid)
+	if err != nil {
+		return measurement{}, err
+	}
+	rss, err := peakRSSMiB(p.cmd.Process.Pid)
+	if err != nil {
+		return measurement{}, err
+	}
+	return measurement{report: rep, cpuSeconds: cpuAfter - cpuBefore, peakRSSMiB: rss}, nil
+}
+
+// eventToMetrics sends one page view at a time and times until the page view
+// counter on the metrics endpoint shows it.
+func eventToMetrics(c collector, samples int) ([]time.Duration, error) {
+	p, err := start(c)
+	if err != nil {
+		return nil, err
+	}
+	defer p.stop()
+	var out []time.Duration
+	for i := range samples {
+		before := pageViews(p.metrics)
+		began := time.Now()
+		_, err := loadgen.Run(context.Background(), loadgen.Config{
+			URL: "http://" + p.intake + "/v1/logs", Mode: loadgen.Beacon, Senders: 1, ActiveVisits: 1,
+			Duration: 10 * time.Second, MaxVisits: 1, Traffic: oneBounce(), RunID: fmt.Sprintf("visible%d-%d", i, began.UnixNano()),
+		})
+		if err != nil {
+			return nil, err
+		}
+		for pageViews(p.metrics) <= before {
+			if time.Since(began) > time.Minute {
+				return nil, errors.New("a page view did not show on the metrics endpoint within a minute")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		out = append(out, time.Since(began))
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+func oneBounce() loadgen.Traffic {
+	t := loadgen.DefaultTraffic()
+	t.Sites = []string{"bench-a"}
+	t.BounceShare = 1
+	return t
+}
+
+func pageViews(endpoint string) float64 {
+	resp, err := http.Get("http://" + endpoint + "/metrics")
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	scanner := bufio.NewScanner(resp.Body)
+	scanner.Buffer(make([]byte, 1<<20), 1<<20)
+	for scanner.Scan() {
+		line := scanner.Text()
+		if strings.HasPrefix(line, "footfall_page_views_total{") && strings.Contains(line, `site="bench-a"`) {
+			v, _ := strconv.ParseFloat(line[strings.LastIndex(line, " ")+1:], 64)
+			return v
+		}
+	}
+	return 0
+}
+
+type process struct {
+	cmd                      *exec.Cmd
+	intake, metrics, dataDir string
+}
+
+func (p process) stop() {
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = p.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-done
+	}
+	_ = os.RemoveAll(p.dataDir)
+}
+
+func start(c collector) (process, error) {
+	dataDir, err := os.MkdirTemp("", "footfall-bench-")
+	if err != nil {
+		return process{}, err
+	}
+	p := process{intake: freeAddr(), metrics: freeAddr(), dataDir: dataDir}
+	health := freeAddr()
+	p.cmd = exec.Command(c.bin, "--config", c.config) // #nosec G204 -- the binaries make bench built
+	p.cmd.Env = append(os.Environ(),
+		"FOOTFALL_INTAKE_ENDPOINT="+p.intake, "FOOTFALL_METRICS_ENDPOINT="+p.metrics,
+		"FOOTFALL_HEALTH_ENDPOINT="+health, "FOOTFALL_DATA_DIR="+dataDir, "GOMAXPROCS=2")
+	p.cmd.Env = append(p.cmd.Env, c.extraEnv...)
+	logFile, err := os.Create(filepath.Join(dataDir, "collector.log"))
+	if err != nil {
+		return process{}, err
+	}
+	p.cmd.Stdout, p.cmd.Stderr = logFile, logFile
+	if err := p.cmd.Start(); err != nil {
+		return process{}, err
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get("http://" + health + "/")
+		if err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return p, nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	p.stop()
+	out, _ := os.ReadFile(filepath.Join(dataDir, "collector.log"))
+	return process{}, fmt.Errorf("%s did not become healthy:\n%s", c.name, out)
+}
+
+func freeAddr() string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// cpuSeconds reads user and system time of a process from /proc/<pid>/stat.
+func cpuSeconds(pid int) (float64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// Fields after the command name, which is in parentheses and may hold spaces.
+	fields := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+	utime, err := strconv.ParseFloat(fields[11], 64)
+	if err != nil {
+		return 0, err
+	}
+	stime, err := strconv.ParseFloat(fields[12], 64)
+	if err != nil {
+		return 0, err
+	}
+	const clockTicks = 100 // USER_HZ on Linux
+	return (utime + stime) / clockTicks, nil
+}
+
+func peakRSSMiB(pid int) (float64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+			return kb / 1024, err
+		}
+	}
+	return 0, errors.New("no VmHWM in /proc status")
+}
+
+func numCPU() int {
+	b, _ := os.ReadFile("/proc/cpuinfo")
+	return strings.Count(string(b), "\nprocessor") + 1
+}
+
+func cpuModel() string {
+	b, _ := os.ReadFile("/proc/cpuinfo")
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "model name"); ok {
+			return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(rest), ":"))
+		}
+	}
+	return "unknown CPU"
+}
+
+// printMicro prints the Go benchmark lines of a go test -bench output as a table.
+func printMicro(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fmt.Println("### Go micro-benchmarks (`go test -run '^$' -bench . -benchmem`)")
+	fmt.Println()
+	fmt.Println("| package | benchmark | iterations | figures |")
+	fmt.Println("|---|---|---|---|")
+	pkg := ""
+	scanner := bufio.NewScanner(f)
+	for scanner.Scan() {
+		line := scanner.Text()
+		if rest, ok := strings.CutPrefix(line, "pkg: "); ok {
+			pkg = strings.TrimPrefix(rest, "github.com/footfall-analytics/footfall/")
+			continue
+		}
+		if !strings.HasPrefix(line, "Benchmark") {
+			continue
+		}
+		fields := strings.Fields(line)
+		if len(fields) < 4 {
+			continue
+		}
+		var figures []string
+		for i := 2; i+1 < len(fields); i += 2 {
+			figures = append(figures, fields[i]+" "+fields[i+1])
+		}
+		fmt.Printf("| %s | %s | %s | %s |\n", pkg, fields[0], fields[1], strings.Join(figures, ", "))
+	}
+	return scanner.Err()
+}

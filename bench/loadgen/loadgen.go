@@ -1,0 +1,343 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+// Package loadgen sends realistic browser traffic to a browserevents
+// receiver (or any OTLP/HTTP logs endpoint) and keeps the exact ground truth
+// of what was acknowledged: visitors, sessions, bounces, page views. The
+// footfall-loadgen command and the benchmarks run it.
+package loadgen // import "github.com/footfall-analytics/footfall/bench/loadgen"
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Mode is how events are sent.
+type Mode string
+
+const (
+	// Beacon sends one event per request as text/plain, as navigator.sendBeacon does.
+	Beacon Mode = "beacon"
+	// Batch sends up to BatchSize events per application/json request.
+	Batch Mode = "batch"
+)
+
+// Config says where to send what.
+type Config struct {
+	// URL is the OTLP/HTTP logs endpoint, e.g. http://localhost:4319/v1/logs.
+	URL string
+	// Origin returns the Origin header (and page URL base) for a site.
+	Origin func(site string) string
+	Mode   Mode
+	// BatchSize is the events per request in Batch mode (default 20).
+	BatchSize int
+	// Senders is the number of concurrent senders, each with one request in
+	// flight; each sends for one site.
+	Senders int
+	// ActiveVisits per sender are interleaved, as concurrent visitors are.
+	ActiveVisits int
+	// Duration of the run; MaxVisits, when set, ends it earlier.
+	Duration  time.Duration
+	MaxVisits int
+	// Rate, when set, caps the events per second over all senders (an open
+	// load for latency measurements); zero sends as fast as acks allow.
+	Rate    float64
+	Traffic Traffic
+	Seed    uint64
+	// RunID makes event and visitor ids unique to the run, so that runs
+	// against one collector are not taken for replays; default: the start time.
+	RunID  string
+	Client *http.Client
+}
+
+func (c *Config) setDefaults() {
+	if c.BatchSize == 0 {
+		c.BatchSize = 20
+	}
+	if c.Mode == Beacon {
+		c.BatchSize = 1
+	}
+	if c.Senders == 0 {
+		c.Senders = 8
+	}
+	if c.ActiveVisits == 0 {
+		c.ActiveVisits = 32
+	}
+	if c.Client == nil {
+		c.Client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: c.Senders * 2}, Timeout: 30 * time.Second}
+	}
+	if c.RunID == "" {
+		c.RunID = strconv.FormatInt(time.Now().UnixNano(), 36)
+	}
+	if c.Origin == nil {
+		c.Origin = func(site string) string { return "https://" + site + ".example" }
+	}
+}
+
+// Report is what a run did.
+type Report struct {
+	Mode     Mode
+	Duration time.Duration
+	Requests int
+	// EventsSent counts every event put in a request, retries included;
+	// EventsAcked those in requests answered 2xx (each once).
+	EventsSent, EventsAcked int
+	// EventsLost were refused for good (a 4xx) or never acknowledged before the end.
+	EventsLost int
+	// Statuses counts answers by HTTP status; 0 is a transport error.
+	Statuses map[int]int
+	// Latencies of acknowledged requests, sorted.
+	Latencies []time.Duration
+	Truth     GroundTruth
+}
+
+// GroundTruth is what the acknowledged events say, as the sessionizer and
+// the webanalytics connector should count them.
+type GroundTruth struct {
+	// Visitors equals Sessions: every visit is a new visitor.
+	Visitors, Sessions, Bounces, PageViews, Events int
+	Signups                                        int
+}
+
+// Quantile returns the q-quantile of acknowledged request latency.
+func (r Report) Quantile(q float64) time.Duration {
+	if len(r.Latencies) == 0 {
+		return 0
+	}
+	i := int(q * float64(len(r.Latencies)-1))
+	return r.Latencies[i]
+}
+
+// EventsPerSecond is the acknowledged events per second.
+func (r Report) EventsPerSecond() float64 {
+	return float64(r.EventsAcked) / r.Duration.Seconds()
+}
+
+func (r Report) String() string {
+	return fmt.Sprintf("%s: %d requests, %d events acked (%.0f/s), %d lost, ack p50 %v p99 %v max %v, statuses %v; truth %+v",
+		r.Mode, r.Requests, r.EventsAcked, r.EventsPerSecond(), r.EventsLost,
+		r.Quantile(0.5), r.Quantile(0.99), r.Quantile(1), r.Statuses, r.Truth)
+}
+
+// liveVisit is a visit being sent, with what of it was acknowledged.
+type liveVisit struct {
+	Visit
+	next                   int
+	ackedPages, ackedOther int
+	ackedAny               bool
+	signups                int
+}
+
+// Run sends traffic until the duration is over or ctx ends.
+func Run(ctx context.Context, cfg Config) (Report, error) {
+	cfg.setDefaults()
+	if err := cfg.Traffic.Validate(); err != nil {
+		return Report{}, err
+	}
+	if cfg.URL == "" {
+		return Report{}, errors.New("loadgen: the URL is required")
+	}
+	ctx, cancel := context.WithTimeout(ctx, cfg.Duration)
+	defer cancel()
+	var limiter <-chan time.Time
+	if cfg.Rate > 0 {
+		// One token per request; batches take BatchSize events at a time.
+		ticker := time.NewTicker(time.Duration(float64(time.Second) * float64(cfg.BatchSize) / cfg.Rate))
+		defer ticker.Stop()
+		limiter = ticker.C
+	}
+	var visitsLeft chan struct{}
+	if cfg.MaxVisits > 0 {
+		visitsLeft = make(chan struct{}, cfg.MaxVisits)
+		for range cfg.MaxVisits {
+			visitsLeft <- struct{}{}
+		}
+	}
+
+	start := time.Now()
+	results := make([]senderResult, cfg.Senders)
+	var wg sync.WaitGroup
+	for i := range cfg.Senders {
+		wg.Go(func() {
+			s := sender{cfg: cfg, maker: newVisitMaker(cfg.Traffic, cfg.Seed, cfg.RunID, i), limiter: limiter, visitsLeft: visitsLeft}
+			s.maker.t.Sites = []string{cfg.Traffic.Sites[i%len(cfg.Traffic.Sites)]}
+			results[i] = s.run(ctx)
+		})
+	}
+	wg.Wait()
+	rep := Report{Mode: cfg.Mode, Duration: time.Since(start), Statuses: map[int]int{}}
+	for _, r := range results {
+		rep.Requests += r.requests
+		rep.EventsSent += r.sent
+		rep.EventsAcked += r.acked
+		rep.EventsLost += r.lost
+		rep.Latencies = append(rep.Latencies, r.latencies...)
+		for s, n := range r.statuses {
+			rep.Statuses[s] += n
+		}
+		for _, v := range r.visits {
+			if !v.ackedAny {
+				continue
+			}
+			rep.Truth.Visitors++
+			rep.Truth.Sessions++
+			rep.Truth.PageViews += v.ackedPages
+			rep.Truth.Signups += v.signups
+			if v.ackedPages == 1 && v.ackedOther == 0 {
+				rep.Truth.Bounces++
+			}
+		}
+	}
+	rep.Truth.Events = rep.EventsAcked
+	slices.Sort(rep.Latencies)
+	return rep, nil
+}
+
+type senderResult struct {
+	requests, sent, acked, lost int
+	statuses                    map[int]int
+	latencies                   []time.Duration
+	visits                      []*liveVisit
+}
+
+type sender struct {
+	cfg        Config
+	maker      *visitMaker
+	limiter    <-chan time.Time
+	visitsLeft chan struct{}
+	active     []*liveVisit
+	res        senderResult
+	nextID     uint64
+	buf        []byte
+}
+
+func (s *sender) run(ctx context.Context) senderResult {
+	s.res.statuses = map[int]int{}
+	site := s.maker.t.Sites[0]
+	origin := s.cfg.Origin(site)
+	batch := make([]pending, 0, s.cfg.BatchSize)
+	for ctx.Err() == nil {
+		batch = s.fill(batch[:0])
+		if len(batch) == 0 {
+			break
+		}
+		if s.limiter != nil {
+			select {
+			case <-s.limiter:
+			case <-ctx.Done():
+				s.res.lost += len(batch)
+				return s.res
+			}
+		}
+		s.send(ctx, site, origin, batch)
+	}
+	return s.res
+}
+
+// fill takes the next events of the active visits, round robin, starting new
+// visits as old ones end.
+func (s *sender) fill(batch []pending) []pending {
+	for len(batch) < s.cfg.BatchSize {
+		for len(s.active) < s.cfg.ActiveVisits && s.takeVisit() {
+			v := &liveVisit{Visit: s.maker.visit()}
+			s.active = append(s.active, v)
+			s.res.visits = append(s.res.visits, v)
+		}
+		if len(s.active) == 0 {
+			return batch
+		}
+		v := s.active[0]
+		s.nextID++
+		batch = append(batch, pending{visit: v, event: v.Events[v.next], id: s.maker.id + "-" + strconv.FormatUint(s.nextID, 36) + "-" + v.Visitor})
+		v.next++
+		if v.next == len(v.Events) {
+			s.active = s.active[1:]
+		} else {
+			// The next event of this visit goes out with a later request,
+			// after the other visitors' events, as real visits interleave.
+			s.active = append(s.active[1:], v)
+		}
+	}
+	return batch
+}
+
+func (s *sender) takeVisit() bool {
+	if s.visitsLeft == nil {
+		return true
+	}
+	select {
+	case <-s.visitsLeft:
+		return true
+	default:
+		return false
+	}
+}
+
+// send posts the batch until it is acknowledged, retrying what a browser
+// would retry (transport errors, 429, 5xx) with the same event ids.
+func (s *sender) send(ctx context.Context, site, origin string, batch []pending) {
+	contentType := "application/json"
+	if s.cfg.Mode == Beacon {
+		contentType = "text/plain;charset=UTF-8"
+	}
+	s.buf = appendBody(s.buf[:0], site, origin, batch, time.Now())
+	backoff := 10 * time.Millisecond
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.URL, bytes.NewReader(s.buf))
+		if err != nil {
+			s.res.lost += len(batch)
+			return
+		}
+		req.Header.Set("Content-Type", contentType)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("User-Agent", batch[0].visit.UserAgent)
+		began := time.Now()
+		resp, err := s.cfg.Client.Do(req)
+		status := 0
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			_ = resp.Body.Close()
+			status = resp.StatusCode
+		}
+		s.res.requests++
+		s.res.sent += len(batch)
+		s.res.statuses[status]++
+		if status >= 200 && status < 300 {
+			s.res.latencies = append(s.res.latencies, time.Since(began))
+			s.res.acked += len(batch)
+			for _, p := range batch {
+				p.visit.ackedAny = true
+				switch p.event.Name {
+				case "browser.page_view":
+					p.visit.ackedPages++
+				case "browser.engagement":
+				case "signup":
+					p.visit.signups++
+					p.visit.ackedOther++
+				default:
+					p.visit.ackedOther++
+				}
+			}
+			return
+		}
+		if status != 0 && status != http.StatusTooManyRequests && status < 500 {
+			s.res.lost += len(batch)
+			return
+		}
+		select {
+		case <-ctx.Done():
+			s.res.lost += len(batch)
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, time.Second)
+	}
+}

@@ -1,0 +1,119 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package loadgen
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+)
+
+// intake decodes what the load generator sends, refuses every seventh
+// request with a 503, and counts what it accepted, by event id.
+type intake struct {
+	mu       sync.Mutex
+	requests int
+	accepted map[string]plog.LogRecord
+	visitors map[string]bool
+	types    map[string]int
+}
+
+func (in *intake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	req := plogotlp.NewExportRequest()
+	if err := req.UnmarshalJSON(body); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.requests++
+	in.types[r.Header.Get("Content-Type")]++
+	if in.requests%7 == 0 {
+		http.Error(w, "busy", http.StatusServiceUnavailable)
+		return
+	}
+	for _, rl := range req.Logs().ResourceLogs().All() {
+		for _, sl := range rl.ScopeLogs().All() {
+			for _, lr := range sl.LogRecords().All() {
+				id, _ := lr.Attributes().Get("log.record.uid")
+				visitor, _ := lr.Attributes().Get("footfall.anonymous_id")
+				in.accepted[id.Str()] = lr
+				in.visitors[visitor.Str()] = true
+			}
+		}
+	}
+}
+
+func TestGroundTruthMatchesWhatWasAccepted(t *testing.T) {
+	for _, mode := range []Mode{Batch, Beacon} {
+		t.Run(string(mode), func(t *testing.T) {
+			in := &intake{accepted: map[string]plog.LogRecord{}, visitors: map[string]bool{}, types: map[string]int{}}
+			srv := httptest.NewServer(in)
+			defer srv.Close()
+			rep, err := Run(t.Context(), Config{
+				URL: srv.URL, Mode: mode, Senders: 3, Duration: time.Minute, MaxVisits: 300,
+				Traffic: DefaultTraffic(), Seed: 1,
+			})
+			require.NoError(t, err)
+			t.Log(rep)
+
+			pageViews, signups := 0, 0
+			for _, lr := range in.accepted {
+				switch lr.EventName() {
+				case "browser.page_view":
+					pageViews++
+				case "signup":
+					signups++
+				}
+			}
+			assert.Zero(t, rep.EventsLost)
+			assert.Equal(t, len(in.accepted), rep.EventsAcked, "every event acknowledged once, retries aside")
+			assert.Greater(t, rep.EventsSent, rep.EventsAcked, "refused requests were sent again")
+			assert.Equal(t, rep.Statuses[http.StatusServiceUnavailable], in.requests/7)
+			assert.Equal(t, 300, rep.Truth.Sessions)
+			assert.Len(t, in.visitors, rep.Truth.Visitors)
+			assert.Equal(t, pageViews, rep.Truth.PageViews)
+			assert.Equal(t, signups, rep.Truth.Signups)
+			assert.InDelta(t, 0.4*300, rep.Truth.Bounces, 40, "about 40% of visits bounce")
+			assert.Len(t, rep.Latencies, rep.Statuses[http.StatusOK])
+			if mode == Beacon {
+				assert.Equal(t, rep.Requests, rep.EventsSent, "one event per beacon")
+				assert.Equal(t, in.requests, in.types["text/plain;charset=UTF-8"])
+			} else {
+				assert.Equal(t, in.requests, in.types["application/json"])
+				assert.Greater(t, float64(rep.EventsSent)/float64(rep.Requests), 19.0, "batches of 20 but the last")
+			}
+		})
+	}
+}
+
+func TestVisitsInterleaveButKeepTheirOrder(t *testing.T) {
+	m := newVisitMaker(DefaultTraffic(), 7, "run", 0)
+	pages := 0
+	for range 1000 {
+		v := m.visit()
+		require.Equal(t, "browser.page_view", v.Events[0].Name)
+		if v.Bounce {
+			assert.Len(t, v.Events, 2)
+		}
+		pages += v.PageViews
+	}
+	assert.InDelta(t, 0.4*1+0.6*4, float64(pages)/1000, 0.3, "mean pages per visit")
+}
+
+func TestTrafficValidation(t *testing.T) {
+	bad := DefaultTraffic()
+	bad.ZipfS = 1
+	_, err := Run(t.Context(), Config{URL: "http://127.0.0.1:1", Duration: time.Second, Traffic: bad})
+	require.ErrorContains(t, err, "Zipf")
+}
