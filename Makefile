@@ -12,7 +12,7 @@ GOLANGCI_LINT := $(TOOLS_BIN)/golangci-lint
 BIN         := $(CURDIR)/bin/footfall
 FUZZTIME    ?= 20s
 
-.PHONY: all build run demo tracker check-tracker test unit-test fuzz alerts e2e e2e-prebuilt generate check-generated bench lint tools clean
+.PHONY: all build bench-baseline run demo tracker check-tracker test unit-test fuzz alerts e2e e2e-prebuilt generate check-generated bench lint tools clean
 
 all: build
 
@@ -93,9 +93,18 @@ e2e-prebuilt:
 	./scripts/ensure-browser.sh
 	FOOTFALL_BIN=$(BIN) $(GO) test -count=1 -v -run '^TestE2E' ./tests/e2e/
 
-## bench: Go benchmarks of every component
-bench: build
-	FOOTFALL_BIN=$(BIN) $(GO) test -run '^$$' -bench . -benchmem ./...
+## bench: Go benchmarks of every component, then footfall and a stock collector
+## under the same load (bench/), printed as one table in .bench/results.md
+BENCH_DURATION ?= 15s
+bench: build bench-baseline
+	@mkdir -p .bench
+	FOOTFALL_BIN=$(BIN) $(GO) test -run '^$$' -bench . -benchmem ./... | tee .bench/micro.txt
+	$(GO) run ./bench/cmd/benchrun -footfall $(BIN) -baseline bench/baseline/_build/otelcol-baseline \
+		-micro .bench/micro.txt -duration $(BENCH_DURATION) | tee .bench/results.md
+
+## bench-baseline: the stock collector of bench/baseline/builder-config.yaml (upstream modules only)
+bench-baseline: $(OCB)
+	cd bench/baseline && $(OCB) --config builder-config.yaml
 
 ## lint: golangci-lint (govet, gofumpt and the linters in .golangci.yml)
 lint: $(GOLANGCI_LINT)

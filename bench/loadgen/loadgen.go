@@ -145,7 +145,11 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	if cfg.URL == "" {
 		return Report{}, errors.New("loadgen: the URL is required")
 	}
-	ctx, cancel := context.WithTimeout(ctx, cfg.Duration)
+	// No request starts after the deadline, but requests under way finish
+	// (and retries go on for a grace period), so that what was acknowledged
+	// is known exactly at the end.
+	deadline := time.Now().Add(cfg.Duration)
+	ctx, cancel := context.WithDeadline(ctx, deadline.Add(retryGrace))
 	defer cancel()
 	var limiter <-chan time.Time
 	if cfg.Rate > 0 {
@@ -167,7 +171,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	var wg sync.WaitGroup
 	for i := range cfg.Senders {
 		wg.Go(func() {
-			s := sender{cfg: cfg, maker: newVisitMaker(cfg.Traffic, cfg.Seed, cfg.RunID, i), limiter: limiter, visitsLeft: visitsLeft}
+			s := sender{cfg: cfg, deadline: deadline, maker: newVisitMaker(cfg.Traffic, cfg.Seed, cfg.RunID, i), limiter: limiter, visitsLeft: visitsLeft}
 			s.maker.t.Sites = []string{cfg.Traffic.Sites[i%len(cfg.Traffic.Sites)]}
 			results[i] = s.run(ctx)
 		})
@@ -208,8 +212,12 @@ type senderResult struct {
 	visits                      []*liveVisit
 }
 
+// retryGrace is how long refused requests are retried after the deadline.
+const retryGrace = 10 * time.Second
+
 type sender struct {
 	cfg        Config
+	deadline   time.Time
 	maker      *visitMaker
 	limiter    <-chan time.Time
 	visitsLeft chan struct{}
@@ -224,7 +232,7 @@ func (s *sender) run(ctx context.Context) senderResult {
 	site := s.maker.t.Sites[0]
 	origin := s.cfg.Origin(site)
 	batch := make([]pending, 0, s.cfg.BatchSize)
-	for ctx.Err() == nil {
+	for ctx.Err() == nil && time.Now().Before(s.deadline) {
 		batch = s.fill(batch[:0])
 		if len(batch) == 0 {
 			break

@@ -187,12 +187,15 @@ func eventToMetrics(c collector, samples int) ([]time.Duration, error) {
 	for i := range samples {
 		before := pageViews(p.metrics)
 		began := time.Now()
-		_, err := loadgen.Run(context.Background(), loadgen.Config{
+		rep, err := loadgen.Run(context.Background(), loadgen.Config{
 			URL: "http://" + p.intake + "/v1/logs", Mode: loadgen.Beacon, Senders: 1, ActiveVisits: 1,
-			Duration: 10 * time.Second, MaxVisits: 1, Traffic: oneBounce(), RunID: fmt.Sprintf("visible%d-%d", i, began.UnixNano()),
+			Duration: 10 * time.Second, MaxVisits: 1, Traffic: oneBounce(),
 		})
 		if err != nil {
 			return nil, err
+		}
+		if rep.Truth.PageViews != 1 {
+			return nil, fmt.Errorf("sample %d: the page view was not acknowledged: %s", i, rep)
 		}
 		for pageViews(p.metrics) <= before {
 			if time.Since(began) > time.Minute {
