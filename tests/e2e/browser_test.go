@@ -174,8 +174,9 @@ func (s *sink) browserEvents() (events []browserEvent, sessionRecords []browserE
 	return events, sessionRecords, duplicates
 }
 
-// scrapeSeries returns the value of the first series of metric for site demo
-// whose labels include every given label="value", or -1.
+// scrapeSeries returns the value of the first series of metric whose labels
+// include every given label="value" (site="demo" unless a site is given),
+// or -1.
 func scrapeSeries(t *testing.T, endpoint, metric string, labels ...string) float64 {
 	t.Helper()
 	resp, err := http.Get("http://" + endpoint + "/metrics")
@@ -185,7 +186,9 @@ func scrapeSeries(t *testing.T, endpoint, metric string, labels ...string) float
 	defer resp.Body.Close()
 	scanner := bufio.NewScanner(resp.Body)
 	scanner.Buffer(make([]byte, 1<<20), 1<<20)
-	labels = append(labels, `site="demo"`)
+	if !slices.ContainsFunc(labels, func(l string) bool { return strings.HasPrefix(l, "site=") }) {
+		labels = append(labels, `site="demo"`)
+	}
 	for scanner.Scan() {
 		line := scanner.Text()
 		if !strings.HasPrefix(line, metric+"{") {
