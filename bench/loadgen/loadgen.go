@@ -44,6 +44,11 @@ type Config struct {
 	Senders int
 	// ActiveVisits per sender are interleaved, as concurrent visitors are.
 	ActiveVisits int
+	// ThinkTime is the mean pause (exponentially distributed) between two
+	// events of one visit; a sender sends other visits' events meanwhile,
+	// and waits when none is ready. Zero sends each visit's next event as
+	// soon as its turn comes, for throughput runs.
+	ThinkTime time.Duration
 	// Duration of the run; MaxVisits, when set, ends it earlier.
 	Duration  time.Duration
 	MaxVisits int
@@ -131,6 +136,7 @@ func (r Report) String() string {
 type liveVisit struct {
 	Visit
 	next                   int
+	readyAt                time.Time
 	ackedPages, ackedOther int
 	ackedAny               bool
 	signups                int
@@ -262,19 +268,48 @@ func (s *sender) fill(batch []pending) []pending {
 		if len(s.active) == 0 {
 			return batch
 		}
-		v := s.active[0]
+		v := s.nextReady(len(batch) == 0)
+		if v == nil {
+			return batch
+		}
 		s.nextID++
 		batch = append(batch, pending{visit: v, event: v.Events[v.next], id: s.maker.id + "-" + strconv.FormatUint(s.nextID, 36) + "-" + v.Visitor})
 		v.next++
-		if v.next == len(v.Events) {
-			s.active = s.active[1:]
-		} else {
+		s.active = s.active[1:]
+		if v.next < len(v.Events) {
 			// The next event of this visit goes out with a later request,
 			// after the other visitors' events, as real visits interleave.
-			s.active = append(s.active[1:], v)
+			if s.cfg.ThinkTime > 0 {
+				v.readyAt = time.Now().Add(time.Duration(s.maker.rng.ExpFloat64() * float64(s.cfg.ThinkTime)))
+			}
+			s.active = append(s.active, v)
 		}
 	}
 	return batch
+}
+
+// nextReady moves the first visit whose think time is over to the front and
+// returns it. With wait, it sleeps until one is ready (an empty request is
+// no request); without, it returns nil when none is, so that the batch
+// goes out as it is.
+func (s *sender) nextReady(wait bool) *liveVisit {
+	for {
+		now := time.Now()
+		earliest := -1
+		for i, v := range s.active {
+			if !v.readyAt.After(now) {
+				s.active[0], s.active[i] = s.active[i], s.active[0]
+				return s.active[0]
+			}
+			if earliest < 0 || v.readyAt.Before(s.active[earliest].readyAt) {
+				earliest = i
+			}
+		}
+		if !wait || time.Now().After(s.deadline) {
+			return nil
+		}
+		time.Sleep(s.active[earliest].readyAt.Sub(now))
+	}
 }
 
 func (s *sender) takeVisit() bool {

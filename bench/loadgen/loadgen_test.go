@@ -117,3 +117,43 @@ func TestTrafficValidation(t *testing.T) {
 	_, err := Run(t.Context(), Config{URL: "http://127.0.0.1:1", Duration: time.Second, Traffic: bad})
 	require.ErrorContains(t, err, "Zipf")
 }
+
+// With a think time, a visit's events are spread out: no two of one visit
+// go out closer than the sender's own pacing allows, and on average about
+// the think time apart.
+func TestThinkTimeSpacesAVisitsEvents(t *testing.T) {
+	var mu sync.Mutex
+	arrivals := map[string][]time.Time{}
+	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		req := plogotlp.NewExportRequest()
+		require.NoError(t, req.UnmarshalJSON(body))
+		mu.Lock()
+		defer mu.Unlock()
+		for _, rl := range req.Logs().ResourceLogs().All() {
+			for _, lr := range rl.ScopeLogs().At(0).LogRecords().All() {
+				v, _ := lr.Attributes().Get("footfall.anonymous_id")
+				arrivals[v.Str()] = append(arrivals[v.Str()], time.Now())
+			}
+		}
+	}))
+	defer srv.Close()
+	traffic := DefaultTraffic()
+	traffic.BounceShare = 0
+	rep, err := Run(t.Context(), Config{URL: srv.URL, Mode: Batch, Senders: 1, ActiveVisits: 4, ThinkTime: 40 * time.Millisecond, Duration: time.Minute, MaxVisits: 8, Traffic: traffic})
+	require.NoError(t, err)
+	require.Zero(t, rep.EventsLost)
+	var gaps []time.Duration
+	for _, times := range arrivals {
+		for i := 1; i < len(times); i++ {
+			gaps = append(gaps, times[i].Sub(times[i-1]))
+		}
+	}
+	require.NotEmpty(t, gaps)
+	var total time.Duration
+	for _, g := range gaps {
+		total += g
+	}
+	assert.Greater(t, total/time.Duration(len(gaps)), 20*time.Millisecond, "events of one visit wait for the think time")
+	assert.Less(t, float64(rep.Requests), float64(rep.EventsAcked), "events of several visits share requests")
+}

@@ -30,6 +30,7 @@ func main() {
 	flag.IntVar(&cfg.BatchSize, "batch-size", 20, "events per request in batch mode")
 	flag.IntVar(&cfg.Senders, "senders", 8, "concurrent senders, one request in flight each")
 	flag.IntVar(&cfg.ActiveVisits, "active-visits", 32, "visits interleaved per sender")
+	flag.DurationVar(&cfg.ThinkTime, "think-time", 0, "mean pause between two events of a visit (0: none, for throughput)")
 	flag.DurationVar(&cfg.Duration, "duration", 10*time.Second, "how long to send")
 	flag.IntVar(&cfg.MaxVisits, "visits", 0, "stop after this many visits (0: no limit)")
 	flag.Float64Var(&cfg.Rate, "rate", 0, "events per second over all senders (0: as fast as acks allow)")

@@ -122,6 +122,25 @@ await visit('otel', async (page) => {
   log('otel', 'sent', id)
 })
 
+// Visitors who opted out send nothing: one through the site's own switch
+// (localStorage footfall_ignore), one through Global Privacy Control.
+const privateVisit = (name, init) =>
+  visit(name, async (page, context) => {
+    await context.addInitScript(init)
+    await page.goto(url('/pricing'))
+    await page.click('#signup')
+    await pause(1200)
+    await leave(page)
+  })
+await privateVisit('optout', () => {
+  try {
+    localStorage.setItem('footfall_ignore', 'true')
+  } catch (e) {
+    // about:blank has no storage.
+  }
+})
+await privateVisit('gpc', () => Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true }))
+
 // The returning visitor comes back 31 minutes later by the page's clock:
 // Playwright's fake clock moves Date, so the events carry the later time.
 await visit('returning', async (page, context) => {
