@@ -12,7 +12,7 @@ GOLANGCI_LINT := $(TOOLS_BIN)/golangci-lint
 BIN         := $(CURDIR)/bin/footfall
 FUZZTIME    ?= 20s
 
-.PHONY: all build bench-baseline run demo tracker check-tracker test unit-test fuzz alerts e2e e2e-prebuilt generate check-generated bench lint tools clean
+.PHONY: all build bench-baseline run demo tracker check-tracker liveview-assets check-liveview test unit-test fuzz alerts e2e e2e-prebuilt generate check-generated bench lint tools clean
 
 all: build
 
@@ -50,6 +50,7 @@ demo: build
 	@echo "footfall on config/default.yaml, and the demo site; Ctrl-C stops both"
 	@$(BIN) --config config/default.yaml & collector=$$!; \
 	trap 'kill $$collector 2>/dev/null' EXIT INT TERM; \
+	@echo "live dashboard: http://localhost:4320/"
 	$(GO) run ./cmd/footfall-demo -listen localhost:8080 -collector http://localhost:4319 -metrics http://localhost:8889/metrics
 
 ## tracker: rebuild web/tracker/dist (footfall.js, footfall.mjs) from web/tracker/src
@@ -61,11 +62,22 @@ tracker:
 check-tracker: tracker
 	@git diff --exit-code -- web/tracker/dist || { echo "web/tracker/dist is stale: run make tracker and commit"; exit 1; }
 
+## liveview-assets: copy the pinned uPlot build (web/liveview/package-lock.json) into the live view exporter
+LIVEVIEW_VENDOR := exporter/liveviewexporter/internal/assets/vendor
+liveview-assets:
+	./scripts/ensure-node-modules.sh web/liveview
+	cp web/liveview/node_modules/uplot/dist/uPlot.iife.min.js web/liveview/node_modules/uplot/dist/uPlot.min.css $(LIVEVIEW_VENDOR)/
+	cp web/liveview/node_modules/uplot/LICENSE $(LIVEVIEW_VENDOR)/uPlot.LICENSE
+
+## check-liveview: fail when the vendored chart library is not the pinned one
+check-liveview: liveview-assets
+	@git diff --exit-code -- $(LIVEVIEW_VENDOR) || { echo "$(LIVEVIEW_VENDOR) is stale: run make liveview-assets and commit"; exit 1; }
+
 ## test: every test: generated code check, lint (with govet), unit tests, fuzzing, alert rules, end to end
 # Lint, the race-enabled unit tests and the distribution build compile
 # different things; running them side by side keeps both cores busy on a
 # cold machine, where each alone leaves one core waiting on downloads and links.
-test: check-generated check-tracker
+test: check-generated check-tracker check-liveview
 	$(MAKE) -j2 --output-sync=target lint unit-test build
 	$(MAKE) fuzz alerts e2e-prebuilt
 

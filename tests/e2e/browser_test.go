@@ -439,3 +439,37 @@ func TestE2EBrowserVisitors(t *testing.T) {
 		}
 	})
 }
+
+// The live dashboard in Chromium shows new visitors and page views within
+// two seconds of the events (sessionizer lateness 0 here: the default holds
+// events 10s for late arrivals).
+func TestE2EBrowserLiveDashboard(t *testing.T) {
+	footfallBinary(t)
+	requireBrowser(t)
+	capture := &sink{}
+	captureServer := httptest.NewServer(capture)
+	defer captureServer.Close()
+	c := startCollector(t, captureServer, t.TempDir(), "FOOTFALL_E2E_LATENESS=0s")
+
+	arg, err := json.Marshal(map[string]any{
+		"dashboard": "http://" + c.liveview + "/",
+		"intake":    "http://" + c.intake,
+		"origin":    "http://localhost:8080",
+		"outputDir": testOutputDir(t),
+	})
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", "dashboard.mjs", string(arg))
+	cmd.Dir = browserDir
+	output, err := cmd.CombinedOutput()
+	t.Logf("dashboard.mjs:\n%s", output)
+	require.NoError(t, err)
+	_, line, ok := strings.Cut(string(output), "RESULT ")
+	require.True(t, ok, "dashboard.mjs printed no result")
+	var result struct{ CurrentVisitorsMs, ChartMs int }
+	require.NoError(t, json.Unmarshal([]byte(strings.TrimSpace(line)), &result))
+	t.Logf("current visitors shown after %d ms, the chart after %d ms; screenshot: %s", result.CurrentVisitorsMs, result.ChartMs, filepath.Join(testOutputDir(t), "liveview.png"))
+	assert.LessOrEqual(t, result.CurrentVisitorsMs, 2000, "current visitors within 2s")
+	assert.LessOrEqual(t, result.ChartMs, 2000, "page-views chart within 2s")
+}

@@ -92,6 +92,8 @@ type collector struct {
 	telemetry string
 	// metrics is the web analytics endpoint (the prometheus exporter).
 	metrics string
+	// liveview is the live dashboard's address.
+	liveview string
 	// stop sends SIGTERM and waits for a clean exit; safe to call twice.
 	stop func()
 	// kill sends SIGKILL, as a crash or an OOM kill would; stop is then a no-op.
@@ -145,11 +147,13 @@ func startCollector(t *testing.T, capture *httptest.Server, dataDir string, env 
 		intake:    "127.0.0.1:" + freePort(t),
 		telemetry: freePort(t),
 		metrics:   "127.0.0.1:" + freePort(t),
+		liveview:  "127.0.0.1:" + freePort(t),
 	}
 	env = append([]string{
 		"FOOTFALL_INTAKE_ENDPOINT=" + c.intake,
 		"FOOTFALL_TELEMETRY_PORT=" + c.telemetry,
 		"FOOTFALL_METRICS_ENDPOINT=" + c.metrics,
+		"FOOTFALL_LIVEVIEW_ENDPOINT=" + c.liveview,
 		"FOOTFALL_DATA_DIR=" + dataDir,
 		"FOOTFALL_E2E_CAPTURE_URL=" + capture.URL + "/v1/logs",
 	}, env...)

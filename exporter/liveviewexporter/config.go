@@ -1,0 +1,51 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package liveviewexporter // import "github.com/footfall-analytics/footfall/exporter/liveviewexporter"
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.opentelemetry.io/collector/config/confighttp"
+)
+
+// Config of the live dashboard.
+type Config struct {
+	// ServerConfig is where the dashboard is served (default localhost:4320),
+	// with TLS, auth and CORS as for any collector HTTP server. Its
+	// write_timeout (default 30s) applies to each event of a stream: a
+	// client that cannot take an event in time is dropped.
+	confighttp.ServerConfig `mapstructure:",squash"`
+	// MaxClients is the number of event streams served at once; more get 503.
+	MaxClients int `mapstructure:"max_clients"`
+	// MaxSites is the number of sites shown; data of further sites is
+	// dropped and counted.
+	MaxSites int `mapstructure:"max_sites"`
+	// TopN is the length of the top lists (pages, sources, countries, ...).
+	TopN int `mapstructure:"top_n"`
+	// TimeZone is where "today" starts at midnight (IANA name).
+	TimeZone string `mapstructure:"time_zone"`
+}
+
+// Validate checks the bounds and the time zone.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.MaxClients < 1 {
+		errs = append(errs, errors.New("max_clients must be at least 1"))
+	}
+	if c.WriteTimeout <= 0 {
+		errs = append(errs, errors.New("write_timeout must be positive: it bounds how long a slow stream client is kept"))
+	}
+	if c.MaxSites < 1 {
+		errs = append(errs, errors.New("max_sites must be at least 1"))
+	}
+	if c.TopN < 1 || c.TopN > 100 {
+		errs = append(errs, errors.New("top_n must be between 1 and 100"))
+	}
+	if _, err := time.LoadLocation(c.TimeZone); err != nil {
+		errs = append(errs, fmt.Errorf("time_zone: %w", err))
+	}
+	return errors.Join(errs...)
+}

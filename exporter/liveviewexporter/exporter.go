@@ -1,0 +1,138 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package liveviewexporter // import "github.com/footfall-analytics/footfall/exporter/liveviewexporter"
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.uber.org/zap"
+
+	"github.com/footfall-analytics/footfall/exporter/liveviewexporter/internal/assets"
+	"github.com/footfall-analytics/footfall/exporter/liveviewexporter/internal/metadata"
+	"github.com/footfall-analytics/footfall/exporter/liveviewexporter/internal/snapshot"
+	"github.com/footfall-analytics/footfall/exporter/liveviewexporter/internal/stream"
+)
+
+// streamInterval is the most often a client gets a snapshot.
+const streamInterval = time.Second
+
+type liveviewExporter struct {
+	cfg       *Config
+	settings  exporter.Settings
+	telemetry *metadata.TelemetryBuilder
+	location  *time.Location
+	now       func() time.Time
+	hub       *stream.Hub
+
+	// mu owns the tracker and the sequence number.
+	mu      sync.Mutex
+	tracker *snapshot.Tracker
+	seq     uint64
+
+	server     *http.Server
+	serverDone sync.WaitGroup
+	boundAddr  net.Addr
+}
+
+func newExporter(cfg *Config, set exporter.Settings) (*liveviewExporter, error) {
+	loc, err := time.LoadLocation(cfg.TimeZone)
+	if err != nil {
+		return nil, err
+	}
+	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	if err != nil {
+		return nil, err
+	}
+	ctx := context.Background()
+	e := &liveviewExporter{
+		cfg: cfg, settings: set, telemetry: tb, location: loc, now: time.Now,
+		tracker: snapshot.NewTracker(cfg.MaxSites),
+	}
+	e.hub = stream.NewHub(cfg.MaxClients, streamInterval, cfg.WriteTimeout, stream.Hooks{
+		Connected:    func() { tb.ExporterLiveviewClients.Add(ctx, 1) },
+		Disconnected: func() { tb.ExporterLiveviewClients.Add(ctx, -1) },
+		Refused:      func() { tb.ExporterLiveviewClientsRefused.Add(ctx, 1) },
+		Dropped:      func() { tb.ExporterLiveviewClientsDropped.Add(ctx, 1) },
+	})
+	e.publish(e.now()) // clients connecting before the first push get an empty snapshot
+	return e, nil
+}
+
+func (e *liveviewExporter) consumeMetrics(ctx context.Context, md pmetric.Metrics) error {
+	now := e.now()
+	e.mu.Lock()
+	dropped := e.tracker.Ingest(md, now)
+	e.mu.Unlock()
+	if dropped > 0 {
+		e.telemetry.ExporterLiveviewSitesDropped.Add(ctx, int64(dropped))
+	}
+	e.publish(now)
+	return nil
+}
+
+// publish builds a snapshot and hands it to the stream.
+func (e *liveviewExporter) publish(now time.Time) {
+	e.mu.Lock()
+	e.seq++
+	snap := e.tracker.Snapshot(e.seq, now, e.location, e.cfg.TopN)
+	e.mu.Unlock()
+	data, err := json.Marshal(snap)
+	if err != nil {
+		e.settings.Logger.Error("Encoding the live view snapshot failed", zap.Error(err))
+		return
+	}
+	e.hub.Publish(snap.Seq, data)
+}
+
+func (e *liveviewExporter) start(ctx context.Context, host component.Host) error {
+	mux := http.NewServeMux()
+	mux.Handle("GET /{$}", assets.Index())
+	mux.Handle("GET /assets/", http.StripPrefix("/assets/", assets.Static()))
+	mux.Handle("GET /events", e.hub)
+	mux.HandleFunc("GET /api/snapshot", e.serveSnapshot)
+	var err error
+	if e.server, err = e.cfg.ToServer(ctx, host.GetExtensions(), e.settings.TelemetrySettings, mux); err != nil {
+		return err
+	}
+	listener, err := e.cfg.ToListener(ctx)
+	if err != nil {
+		return err
+	}
+	e.boundAddr = listener.Addr()
+	e.settings.Logger.Info("Live dashboard", zap.String("url", "http://"+listener.Addr().String()+"/"))
+	e.serverDone.Go(func() {
+		if errHTTP := e.server.Serve(listener); errHTTP != nil && !errors.Is(errHTTP, http.ErrServerClosed) {
+			componentstatus.ReportStatus(host, componentstatus.NewFatalErrorEvent(errHTTP))
+		}
+	})
+	return nil
+}
+
+func (e *liveviewExporter) serveSnapshot(w http.ResponseWriter, _ *http.Request) {
+	_, data := e.hub.Latest()
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(data)
+}
+
+func (e *liveviewExporter) shutdown(ctx context.Context) error {
+	e.hub.Close()
+	var err error
+	if e.server != nil {
+		err = e.server.Shutdown(ctx)
+		e.serverDone.Wait()
+	}
+	e.telemetry.Shutdown()
+	return err
+}
