@@ -48,7 +48,8 @@ func init() {
 		schema.AttrClickIDType, schema.AttrClickID, schema.AttrEventIDGenerated,
 		schema.AttrSessionID, schema.AttrSessionPrevID, schema.AttrSessionSeq, schema.AttrEventLate,
 		schema.AttrEventClockSkewed, schema.AttrEventClientTime, schema.AttrClickElement, schema.AttrGoalValue,
-		schema.AttrGoalCurrency, schema.AttrEngagementTimeMs, schema.AttrWebVitalName, schema.AttrWebVitalValue,
+		schema.AttrGoalCurrency, schema.AttrEngagementTimeMs, schema.AttrEngagementScrollDepth, schema.AttrWebVitalName, schema.AttrWebVitalValue,
+		schema.AttrLinkURL,
 		schema.AttrSiteID, schema.AttrVisitorID, schema.AttrVisitorIDSource,
 	} {
 		mapped[k] = true
@@ -86,8 +87,9 @@ func toDocument(res pcommon.Map, lr plog.LogRecord) (document, string) {
 		value("sequence", attrs, schema.AttrSessionSeq))
 	ff := footfall(res, attrs)
 	ff.with("click", object{}.str("element", attrs, schema.AttrClickElement)).
+		with("link", object{}.str("url", attrs, schema.AttrLinkURL)).
 		with("goal", object{}.value("value", attrs, schema.AttrGoalValue).str("currency", attrs, schema.AttrGoalCurrency)).
-		with("engagement", object{}.value("time_ms", attrs, schema.AttrEngagementTimeMs)).
+		with("engagement", object{}.value("time_ms", attrs, schema.AttrEngagementTimeMs).value("scroll_depth", attrs, schema.AttrEngagementScrollDepth)).
 		with("web_vital", object{}.str("name", attrs, schema.AttrWebVitalName).value("value", attrs, schema.AttrWebVitalValue)).
 		with("click_id", object{}.str("type", attrs, schema.AttrClickIDType).str("value", attrs, schema.AttrClickID)).
 		value("late", attrs, schema.AttrEventLate).value("clock_skewed", attrs, schema.AttrEventClockSkewed).

@@ -25,8 +25,9 @@ import (
 var updateGolden = flag.Bool("update-golden", false, "rewrite the golden input and expected documents")
 
 // enrichedStream is what the exporter receives after the sessionizer: a page
-// view with everything the receiver adds, a click, a custom goal with a
-// custom property, a session.start (not stored) and a session.end.
+// view with everything the receiver adds, a custom goal with a custom
+// property, an outbound click, an engagement summary, a session.start (not
+// stored) and a session.end.
 func enrichedStream() plog.Logs {
 	ld := visit("9f86d081884c7d65", 1)
 	rl := ld.ResourceLogs().At(0)
@@ -60,6 +61,24 @@ func enrichedStream() plog.Logs {
 	g.PutStr(schema.AttrGoalCurrency, "EUR")
 	g.PutStr("plan", "pro")
 	g.PutBool(schema.AttrEventLate, true)
+	click := records.AppendEmpty()
+	click.SetEventName(schema.EventClick)
+	click.SetTimestamp(pcommon.NewTimestampFromTime(t0.Add(90 * time.Second)))
+	c := click.Attributes()
+	c.PutStr(schema.AttrEventID, "9f86d081884c7d65-click")
+	c.PutStr(schema.AttrSessionID, "s-9f86d081884c7d65")
+	c.PutInt(schema.AttrSessionSeq, 3)
+	c.PutStr(schema.AttrClickElement, "outbound")
+	c.PutStr(schema.AttrLinkURL, "https://opentelemetry.io/")
+	engagement := records.AppendEmpty()
+	engagement.SetEventName(schema.EventEngagement)
+	engagement.SetTimestamp(pcommon.NewTimestampFromTime(t0.Add(95 * time.Second)))
+	e := engagement.Attributes()
+	e.PutStr(schema.AttrEventID, "9f86d081884c7d65-engagement")
+	e.PutStr(schema.AttrSessionID, "s-9f86d081884c7d65")
+	e.PutInt(schema.AttrSessionSeq, 4)
+	e.PutInt(schema.AttrEngagementTimeMs, 41250)
+	e.PutInt(schema.AttrEngagementScrollDepth, 85)
 	records.At(2).MoveTo(records.AppendEmpty()) // session.end last
 	records.RemoveIf(func(lr plog.LogRecord) bool { return lr.EventName() == "" && lr.Attributes().Len() == 0 })
 	return ld

@@ -69,7 +69,8 @@ func eventMappings() map[string]any {
 	ff["referrer_url"] = map[string]any{"type": "wildcard"}
 	ff["click"] = props(keywords("element"))
 	ff["goal"] = props(map[string]any{"value": double(), "currency": keyword()})
-	ff["engagement"] = props(map[string]any{"time_ms": long()})
+	ff["engagement"] = props(map[string]any{"time_ms": long(), "scroll_depth": long()})
+	ff["link"] = props(keywords("url"))
 	ff["web_vital"] = props(map[string]any{"name": keyword(), "value": double()})
 	ff["click_id"] = props(keywords("type", "value"))
 	ff["late"] = boolean()
