@@ -6,12 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! [ -x /usr/bin/chromium ]; then
 	echo "installing Debian's chromium" >&2
-	sudo=""
-	if [ "$(id -u)" -ne 0 ]; then
-		sudo=sudo
-	fi
-	export DEBIAN_FRONTEND=noninteractive
-	$sudo apt-get update -qq
-	$sudo apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null
+	./scripts/apt-install.sh chromium fonts-liberation
 fi
 ./scripts/ensure-node-modules.sh tests/e2e/browser

@@ -7,11 +7,5 @@ if command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1;
 	exit 0
 fi
 echo "installing Debian's prometheus package (prometheus, promtool)" >&2
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then
-	sudo=sudo
-fi
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+"$(dirname "$0")/apt-install.sh" prometheus
 command -v prometheus >/dev/null && command -v promtool >/dev/null

@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +22,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/footfall-analytics/footfall/internal/promtext"
 	"github.com/footfall-analytics/footfall/internal/schema"
 	"github.com/footfall-analytics/footfall/web/demo"
 )
@@ -113,21 +113,22 @@ func serveDemoSite(t *testing.T, collectorURL string, otelBundle []byte) *httpte
 	return srv
 }
 
-// runVisitors runs browser/visitors.mjs, logs what it prints and returns it.
-func runVisitors(t *testing.T, options map[string]any) string {
+// runNode runs a script of browser/ with its options as JSON, logs what it
+// prints and returns it.
+func runNode(t *testing.T, script string, options map[string]any) string {
 	t.Helper()
 	arg, err := json.Marshal(options)
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", "visitors.mjs", string(arg))
+	cmd := exec.CommandContext(ctx, "node", script, string(arg))
 	cmd.Dir = browserDir
 	output, err := cmd.CombinedOutput()
 	scanner := bufio.NewScanner(strings.NewReader(string(output)))
 	for scanner.Scan() {
-		t.Log("visitors.mjs: " + scanner.Text())
+		t.Log(script + ": " + scanner.Text())
 	}
-	require.NoError(t, err, "visitors.mjs failed")
+	require.NoError(t, err, "%s failed", script)
 	return string(output)
 }
 
@@ -183,32 +184,14 @@ func (s *sink) browserEvents() (events []browserEvent, sessionRecords []browserE
 // or -1.
 func scrapeSeries(t *testing.T, endpoint, metric string, labels ...string) float64 {
 	t.Helper()
-	resp, err := http.Get("http://" + endpoint + "/metrics")
-	if err != nil {
-		return -1
-	}
-	defer resp.Body.Close()
-	scanner := bufio.NewScanner(resp.Body)
-	scanner.Buffer(make([]byte, 1<<20), 1<<20)
 	if !slices.ContainsFunc(labels, func(l string) bool { return strings.HasPrefix(l, "site=") }) {
 		labels = append(labels, `site="demo"`)
 	}
-	for scanner.Scan() {
-		line := scanner.Text()
-		if !strings.HasPrefix(line, metric+"{") {
-			continue
-		}
-		matches := true
-		for _, l := range labels {
-			matches = matches && strings.Contains(line, l)
-		}
-		if matches {
-			v, err := strconv.ParseFloat(line[strings.LastIndex(line, " ")+1:], 64)
-			require.NoError(t, err)
-			return v
-		}
+	v, ok, err := promtext.Value(endpoint, metric, labels...)
+	if err != nil || !ok {
+		return -1
 	}
-	return -1
+	return v
 }
 
 var uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
@@ -234,7 +217,7 @@ func TestE2EBrowserVisitors(t *testing.T) {
 		userAgents[v] = visitorUA(v)
 	}
 	outputDir := testOutputDir(t)
-	output := runVisitors(t, map[string]any{
+	output := runNode(t, "visitors.mjs", map[string]any{
 		"demo":       site.URL,
 		"collector":  "http://" + c.intake,
 		"site":       "demo",
@@ -451,21 +434,13 @@ func TestE2EBrowserLiveDashboard(t *testing.T) {
 	defer captureServer.Close()
 	c := startCollector(t, captureServer, t.TempDir(), "FOOTFALL_E2E_LATENESS=0s")
 
-	arg, err := json.Marshal(map[string]any{
+	output := runNode(t, "dashboard.mjs", map[string]any{
 		"dashboard": "http://" + c.liveview + "/",
 		"intake":    "http://" + c.intake,
 		"origin":    "http://localhost:8080",
 		"outputDir": testOutputDir(t),
 	})
-	require.NoError(t, err)
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", "dashboard.mjs", string(arg))
-	cmd.Dir = browserDir
-	output, err := cmd.CombinedOutput()
-	t.Logf("dashboard.mjs:\n%s", output)
-	require.NoError(t, err)
-	_, line, ok := strings.Cut(string(output), "RESULT ")
+	_, line, ok := strings.Cut(output, "RESULT ")
 	require.True(t, ok, "dashboard.mjs printed no result")
 	var result struct{ CurrentVisitorsMs, ChartMs int }
 	require.NoError(t, json.Unmarshal([]byte(strings.TrimSpace(line)), &result))

@@ -4,7 +4,6 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -159,24 +158,8 @@ func pageViewsN(prefix string, n int) (plog.Logs, []string) {
 // scrape reads the demo site's series of metric from a Prometheus text
 // endpoint; -1 when absent.
 func scrape(t *testing.T, endpoint, metric string) float64 {
-	const site = "demo"
 	t.Helper()
-	resp, err := http.Get("http://" + endpoint + "/metrics")
-	if err != nil {
-		return -1
-	}
-	defer resp.Body.Close()
-	scanner := bufio.NewScanner(resp.Body)
-	scanner.Buffer(make([]byte, 1<<20), 1<<20)
-	for scanner.Scan() {
-		line := scanner.Text()
-		if strings.HasPrefix(line, metric+"{") && strings.Contains(line, `site="`+site+`"`) {
-			v, err := strconv.ParseFloat(line[strings.LastIndex(line, " ")+1:], 64)
-			require.NoError(t, err)
-			return v
-		}
-	}
-	return -1
+	return scrapeSeries(t, endpoint, metric)
 }
 
 // Gateway -> Kafka -> processing: every accepted event is in the topic, each

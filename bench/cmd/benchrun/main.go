@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/footfall-analytics/footfall/bench/loadgen"
+	"github.com/footfall-analytics/footfall/internal/promtext"
 )
 
 func main() {
@@ -247,21 +248,11 @@ func oneBounce() loadgen.Traffic {
 }
 
 func pageViews(endpoint string) float64 {
-	resp, err := http.Get("http://" + endpoint + "/metrics")
+	v, _, err := promtext.Value(endpoint, "footfall_page_views_total", `site="bench-a"`)
 	if err != nil {
 		return -1
 	}
-	defer resp.Body.Close()
-	scanner := bufio.NewScanner(resp.Body)
-	scanner.Buffer(make([]byte, 1<<20), 1<<20)
-	for scanner.Scan() {
-		line := scanner.Text()
-		if strings.HasPrefix(line, "footfall_page_views_total{") && strings.Contains(line, `site="bench-a"`) {
-			v, _ := strconv.ParseFloat(line[strings.LastIndex(line, " ")+1:], 64)
-			return v
-		}
-	}
-	return 0
+	return v
 }
 
 type process struct {

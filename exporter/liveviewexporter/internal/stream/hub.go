@@ -128,7 +128,12 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	sent, _ := strconv.ParseUint(r.Header.Get("Last-Event-ID"), 10, 64)
 	if seq, _ := h.Latest(); seq > sent {
-		wake <- struct{}{}
+		// Not a plain send: a Publish since join may have filled the
+		// channel already, and a blocked send would stall this stream.
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
 	}
 	var lastSend time.Time
 	keepAlive := time.NewTicker(h.keepAlive)
