@@ -6,7 +6,6 @@ package webanalyticsconnector // import "github.com/footfall-analytics/footfall/
 import (
 	"cmp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -16,8 +15,10 @@ import (
 
 	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector/internal/metadata"
 	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector/internal/pathnorm"
+	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector/internal/redelivery"
 	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector/internal/topk"
 	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector/internal/uniques"
+	"github.com/footfall-analytics/footfall/internal/attr"
 	"github.com/footfall-analytics/footfall/internal/dedup"
 	"github.com/footfall-analytics/footfall/internal/schema"
 )
@@ -35,7 +36,21 @@ const (
 	skippedMissingVisitor = "missing_visitor"
 	skippedDuplicateGoal  = "duplicate_goal"
 	skippedTooManySites   = "too_many_sites"
+	// skippedUntrustedSession: a session.start or session.end that the
+	// sessionize processor did not make (wrong scope).
+	skippedUntrustedSession = "untrusted_session_record"
+	// skippedInvalidMeasure: a value that is not a finite number in its
+	// range (schema.Measures); the rest of the record is counted.
+	skippedInvalidMeasure = "invalid_measure"
+	// skippedRedelivered: a batch counted already, delivered again because
+	// a sibling consumer of a fan-out refused it.
+	skippedRedelivered = "redelivered"
 )
+
+// recentBatches is how many batch fingerprints are remembered to recognise
+// a redelivery; the sessionize processor redelivers only its oldest
+// undelivered batch.
+const recentBatches = 64
 
 // counts is what one consume or flush did, for the self-telemetry.
 type counts struct {
@@ -52,16 +67,23 @@ type aggregator struct {
 	store   *store
 	sites   map[string]*siteState
 	revenue *dedup.Cache
-	// newest is the newest event time seen; newestAt the wall clock then.
-	newest, newestAt time.Time
+	recent  *redelivery.Memory
+	// newest is the newest event time seen of any site, never past the wall
+	// clock; it only expires the revenue dedup memory.
+	newest time.Time
 }
 
+// siteState is everything kept per site. Its clock is its own: what one site
+// sends can never move the windows of another.
 type siteState struct {
 	uniques    *uniques.Windows
 	breakdowns map[*metricDef]*breakdown
 	// hourly caches the last-hour and today estimates between refreshes.
 	hourly          uniques.Counts
 	hourlyRefreshed time.Time
+	// newest is the site's newest event time, never past the wall clock at
+	// which it was seen (newestAt).
+	newest, newestAt time.Time
 }
 
 func newAggregator(cfg *Config) (*aggregator, error) {
@@ -74,8 +96,9 @@ func newAggregator(cfg *Config) (*aggregator, error) {
 		goals[g] = true
 	}
 	return &aggregator{
-		cfg: cfg, paths: paths, goals: goals, store: newStore(cfg.MaxSeries), sites: map[string]*siteState{},
+		cfg: cfg, paths: paths, goals: goals, store: newStore(cfg.MaxSeries, cfg.MaxSeriesPerSite), sites: map[string]*siteState{},
 		revenue: dedup.New(cfg.RevenueDedupWindow, cfg.RevenueDedupMaxEntries, nil),
+		recent:  redelivery.New(recentBatches),
 	}, nil
 }
 
@@ -91,24 +114,29 @@ func (a *aggregator) site(id string) *siteState {
 	return s
 }
 
-// consume counts the records of ld, as seen at wall-clock time now.
+// consume counts the records of ld, as seen at wall-clock time now. A batch
+// counted before is not counted again.
 func (a *aggregator) consume(ld plog.Logs, now time.Time) counts {
 	c := counts{skipped: map[string]int{}}
+	if n := ld.LogRecordCount(); n > 0 && a.recent.Seen(redelivery.Fingerprint(ld)) {
+		c.skipped[skippedRedelivered] += n
+		return c
+	}
 	for _, rl := range ld.ResourceLogs().All() {
 		res := rl.Resource().Attributes()
 		for _, sl := range rl.ScopeLogs().All() {
 			for _, lr := range sl.LogRecords().All() {
-				a.record(res, lr, now, &c)
+				a.record(res, sl.Scope(), lr, now, &c)
 			}
 		}
 	}
 	return c
 }
 
-func (a *aggregator) record(res pcommon.Map, lr plog.LogRecord, now time.Time, c *counts) {
+func (a *aggregator) record(res pcommon.Map, scope pcommon.InstrumentationScope, lr plog.LogRecord, now time.Time, c *counts) {
 	attrs := lr.Attributes()
-	siteID := lookup(res, attrs, schema.AttrSiteID)
-	visitor := lookup(res, attrs, schema.AttrVisitorID)
+	siteID := attr.Lookup(res, attrs, schema.AttrSiteID)
+	visitor := attr.Lookup(res, attrs, schema.AttrVisitorID)
 	switch {
 	case siteID == "":
 		c.skipped[skippedMissingSite]++
@@ -122,20 +150,19 @@ func (a *aggregator) record(res pcommon.Map, lr plog.LogRecord, now time.Time, c
 		c.skipped[skippedTooManySites]++
 		return
 	}
+	name := lr.EventName()
+	if name == "" {
+		name = attr.Str(attrs, schema.AttrEventNameLegacy)
+	}
+	if schema.IsReservedEventName(name) && !schema.IsTrustedSessionRecord(scope.Name()) {
+		c.skipped[skippedUntrustedSession]++
+		return
+	}
 	at := lr.Timestamp().AsTime()
 	if lr.Timestamp() == 0 {
 		at = lr.ObservedTimestamp().AsTime()
 	}
-	if !a.newest.IsZero() && at.Before(a.newest.Add(-a.cfg.AllowedLateness)) {
-		c.late++
-	}
-	if at.After(a.newest) {
-		a.newest, a.newestAt = at, now
-	}
-	name := lr.EventName()
-	if name == "" {
-		name = str(attrs, schema.AttrEventNameLegacy)
-	}
+	at = a.see(c, site, at, now)
 	switch name {
 	case schema.EventSessionStart:
 		a.add(c, sessions, siteID, 1)
@@ -153,7 +180,7 @@ func (a *aggregator) record(res pcommon.Map, lr plog.LogRecord, now time.Time, c
 	}
 	site.uniques.Add(visitor, at)
 	a.countBreakdown(c, eventsByName, siteID, site, name)
-	path := a.paths.Normalize(str(attrs, schema.AttrURLPath))
+	path := a.paths.Normalize(attr.Str(attrs, schema.AttrURLPath))
 	if seq, ok := attrs.Get(schema.AttrSessionSeq); ok && seq.Int() == 1 {
 		a.sessionStartBreakdowns(c, siteID, site, attrs)
 	}
@@ -162,13 +189,13 @@ func (a *aggregator) record(res pcommon.Map, lr plog.LogRecord, now time.Time, c
 		a.add(c, pageViews, siteID, 1)
 		a.countBreakdown(c, pageViewsByPath, siteID, site, path)
 	case schema.EventClick:
-		element := str(attrs, schema.AttrClickElement)
+		element := attr.Str(attrs, schema.AttrClickElement)
 		if element == "" {
 			element = unknownValue
 		}
 		a.countBreakdown(c, clicks, siteID, site, path, element)
 	case schema.EventEngagement:
-		if ms, ok := number(attrs, schema.AttrEngagementTimeMs); ok && ms >= 0 {
+		if ms, ok := measure(c, attrs, schema.AttrEngagementTimeMs); ok {
 			a.observeBreakdown(c, engagedTime, siteID, site, ms/1000, path)
 		}
 	case schema.EventWebVital:
@@ -179,42 +206,80 @@ func (a *aggregator) record(res pcommon.Map, lr plog.LogRecord, now time.Time, c
 	}
 }
 
+// see moves the site's clock to the event time at and returns the time the
+// event counts at: never past the wall clock, so that a client's future
+// timestamp can neither empty the site's windows nor fall outside them. An
+// event older than the site's newest minus allowed_lateness is late.
+func (a *aggregator) see(c *counts, site *siteState, at, now time.Time) time.Time {
+	if !site.newest.IsZero() && at.Before(site.newest.Add(-a.cfg.AllowedLateness)) {
+		c.late++
+	}
+	at = minTime(at, now)
+	if at.After(site.newest) {
+		site.newest, site.newestAt = at, now
+	}
+	if at.After(a.newest) {
+		a.newest = at
+	}
+	return at
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return b
+	}
+	return a
+}
+
+// measure reads a measure, counting it when it is present but invalid.
+func measure(c *counts, attrs pcommon.Map, key string) (float64, bool) {
+	v, status := attr.Measure(attrs, key)
+	if status == attr.MeasureInvalid {
+		c.skipped[skippedInvalidMeasure]++
+	}
+	return v, status == attr.MeasureValid
+}
+
 func (a *aggregator) sessionStartBreakdowns(c *counts, siteID string, site *siteState, attrs pcommon.Map) {
-	a.countBreakdown(c, sessionsByReferrer, siteID, site, orUnknown(str(attrs, schema.AttrReferrerClass)), orUnknown(str(attrs, schema.AttrReferrerSource)))
-	source, medium, campaign := str(attrs, schema.AttrUTMSource), str(attrs, schema.AttrUTMMedium), str(attrs, schema.AttrUTMCampaign)
+	a.countBreakdown(c, sessionsByReferrer, siteID, site, orUnknown(attr.Str(attrs, schema.AttrReferrerClass)), orUnknown(attr.Str(attrs, schema.AttrReferrerSource)))
+	source, medium, campaign := attr.Str(attrs, schema.AttrUTMSource), attr.Str(attrs, schema.AttrUTMMedium), attr.Str(attrs, schema.AttrUTMCampaign)
 	if source != "" || medium != "" || campaign != "" {
 		a.countBreakdown(c, sessionsByCampaign, siteID, site, orUnknown(source), orUnknown(medium), orUnknown(campaign))
 	}
-	a.countBreakdown(c, sessionsByCountry, siteID, site, orUnknown(str(attrs, schema.AttrGeoCountry)))
-	a.countBreakdown(c, sessionsByDevice, siteID, site, orUnknown(str(attrs, schema.AttrDeviceType)))
-	a.countBreakdown(c, sessionsByBrowser, siteID, site, orUnknown(str(attrs, schema.AttrUserAgentName)))
+	a.countBreakdown(c, sessionsByCountry, siteID, site, orUnknown(attr.Str(attrs, schema.AttrGeoCountry)))
+	a.countBreakdown(c, sessionsByDevice, siteID, site, orUnknown(attr.Str(attrs, schema.AttrDeviceType)))
+	a.countBreakdown(c, sessionsByBrowser, siteID, site, orUnknown(attr.Str(attrs, schema.AttrUserAgentName)))
 }
 
 func (a *aggregator) sessionEnd(c *counts, siteID string, site *siteState, attrs pcommon.Map) {
-	a.add(c, sessionsEnded, siteID, 1, orUnknown(str(attrs, schema.AttrSessionEndReason)))
+	reason := attr.Str(attrs, schema.AttrSessionEndReason)
+	if !schema.IsEndReason(reason) {
+		reason = unknownValue
+	}
+	a.add(c, sessionsEnded, siteID, 1, reason)
 	if b, ok := attrs.Get(schema.AttrSessionBounce); ok && b.Bool() {
 		a.add(c, bounces, siteID, 1)
 	}
-	if ms, ok := number(attrs, schema.AttrSessionDurationMs); ok {
+	if ms, ok := measure(c, attrs, schema.AttrSessionDurationMs); ok {
 		a.observe(c, sessionDuration, siteID, ms/1000)
 	}
-	if pv, ok := number(attrs, schema.AttrSessionPageViews); ok {
+	if pv, ok := measure(c, attrs, schema.AttrSessionPageViews); ok {
 		a.observe(c, sessionPageViews, siteID, pv)
 	}
-	if entry := str(attrs, schema.AttrSessionEntryPage); entry != "" {
+	if entry := attr.Str(attrs, schema.AttrSessionEntryPage); entry != "" {
 		a.countBreakdown(c, entries, siteID, site, a.paths.Normalize(entry))
 	}
-	if exit := str(attrs, schema.AttrSessionExitPage); exit != "" {
+	if exit := attr.Str(attrs, schema.AttrSessionExitPage); exit != "" {
 		a.countBreakdown(c, exits, siteID, site, a.paths.Normalize(exit))
 	}
 }
 
 func (a *aggregator) webVital(c *counts, siteID string, site *siteState, attrs pcommon.Map, path string) {
-	v, ok := number(attrs, schema.AttrWebVitalValue)
-	if !ok || v < 0 {
+	v, ok := measure(c, attrs, schema.AttrWebVitalValue)
+	if !ok {
 		return
 	}
-	switch strings.ToUpper(str(attrs, schema.AttrWebVitalName)) {
+	switch strings.ToUpper(attr.Str(attrs, schema.AttrWebVitalName)) {
 	case "LCP":
 		a.observeBreakdown(c, webVitalLCP, siteID, site, v/1000, path)
 	case "INP":
@@ -227,17 +292,17 @@ func (a *aggregator) webVital(c *counts, siteID string, site *siteState, attrs p
 // goal counts a conversion and its value once per event id: a goal event
 // replayed after a crash upstream must never double revenue.
 func (a *aggregator) goal(c *counts, siteID, goal string, attrs pcommon.Map, at time.Time) {
-	if id := str(attrs, schema.AttrEventID); id != "" && a.revenue.Seen(siteID, id, at) {
+	if id := attr.Str(attrs, schema.AttrEventID); id != "" && a.revenue.Seen(siteID, id, at) {
 		c.skipped[skippedDuplicateGoal]++
 		return
 	}
 	a.add(c, goalConversions, siteID, 1, goal)
-	value, ok := number(attrs, schema.AttrGoalValue)
+	value, ok := measure(c, attrs, schema.AttrGoalValue)
 	if !ok {
 		return
 	}
-	currency := strings.ToUpper(str(attrs, schema.AttrGoalCurrency))
-	if len(currency) != 3 {
+	currency := strings.ToUpper(attr.Str(attrs, schema.AttrGoalCurrency))
+	if !schema.IsCurrency(currency) {
 		currency = unknownValue
 	}
 	a.add(c, revenue, siteID, value, goal, currency)
@@ -270,22 +335,22 @@ func (a *aggregator) observeBreakdown(c *counts, def *metricDef, siteID string, 
 	a.observe(c, def, siteID, v, site.breakdown(def, a.cfg.TopK).label(values)...)
 }
 
-// windowEnd is "now" in event time: the newest event time, moved on by the
-// wall clock since it was seen, so that windows empty when traffic stops and
-// a replay of old events is measured in its own time.
-func (a *aggregator) windowEnd(now time.Time) time.Time {
-	if a.newest.IsZero() {
+// windowEnd is the site's "now" in event time: its newest event time, moved
+// on by the wall clock since it was seen, so that windows empty when traffic
+// stops and a replay of old events is measured in its own time.
+func (s *siteState) windowEnd(now time.Time) time.Time {
+	if s.newest.IsZero() {
 		return now
 	}
-	return a.newest.Add(max(0, now.Sub(a.newestAt)))
+	return s.newest.Add(max(0, now.Sub(s.newestAt)))
 }
 
 // metrics refreshes the breakdowns and the visitor gauges and renders every series.
 func (a *aggregator) metrics(start, now time.Time) (pmetric.Metrics, counts) {
 	c := counts{skipped: map[string]int{}}
-	end := a.windowEnd(now)
 	minutes := int(a.cfg.CurrentVisitorsWindow / time.Minute)
 	for siteID, site := range a.sites {
+		end := site.windowEnd(now)
 		for def, b := range site.breakdowns {
 			for _, retired := range b.refresh() {
 				if a.store.remove(def, siteID, retired) {
@@ -385,34 +450,3 @@ func orUnknown(s string) string {
 	return s
 }
 
-func lookup(res, attrs pcommon.Map, key string) string {
-	if v := str(res, key); v != "" {
-		return v
-	}
-	return str(attrs, key)
-}
-
-func str(m pcommon.Map, key string) string {
-	if v, ok := m.Get(key); ok && v.Type() == pcommon.ValueTypeStr {
-		return v.Str()
-	}
-	return ""
-}
-
-// number reads an int, a double, or a numeric string.
-func number(m pcommon.Map, key string) (float64, bool) {
-	v, ok := m.Get(key)
-	if !ok {
-		return 0, false
-	}
-	switch v.Type() {
-	case pcommon.ValueTypeInt:
-		return float64(v.Int()), true
-	case pcommon.ValueTypeDouble:
-		return v.Double(), true
-	case pcommon.ValueTypeStr:
-		f, err := strconv.ParseFloat(v.Str(), 64)
-		return f, err == nil
-	}
-	return 0, false
-}

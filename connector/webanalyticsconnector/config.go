@@ -29,7 +29,11 @@ type Config struct {
 	// TopK is how many values each breakdown keeps per site; the rest count
 	// as "other". Default 50.
 	TopK int `mapstructure:"top_k"`
-	// MaxSeries bounds the series the connector exports. Default 20000.
+	// MaxSeriesPerSite bounds the series one site may have, so that no site
+	// can take the room of another. Default 2000.
+	MaxSeriesPerSite int `mapstructure:"max_series_per_site"`
+	// MaxSeries bounds the series the connector exports for all sites
+	// together, a last resort behind max_series_per_site. Default 20000.
 	MaxSeries int `mapstructure:"max_series"`
 
 	// CurrentVisitorsWindow is the window of the current-visitors gauge, in
@@ -86,6 +90,9 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.MaxSeries < 1 {
 		errs = append(errs, fmt.Errorf("max_series must be at least 1, got %d", cfg.MaxSeries))
+	}
+	if cfg.MaxSeriesPerSite < 1 || cfg.MaxSeriesPerSite > cfg.MaxSeries {
+		errs = append(errs, fmt.Errorf("max_series_per_site must be from 1 to max_series (%d), got %d", cfg.MaxSeries, cfg.MaxSeriesPerSite))
 	}
 	w := cfg.CurrentVisitorsWindow
 	if w < time.Minute || w > time.Hour || w%time.Minute != 0 {

@@ -33,6 +33,7 @@ func TestLoadConfig(t *testing.T) {
 				Sites:                  map[string]SiteConfig{"shop": {TimeZone: "Europe/Berlin"}},
 				PathRules:              []PathRule{{Match: "/product/[^/]+", Template: "/product/{id}"}},
 				TopK:                   20,
+				MaxSeriesPerSite:       500,
 				MaxSeries:              5000,
 				CurrentVisitorsWindow:  10 * time.Minute,
 				AllowedLateness:        5 * time.Second,
@@ -45,6 +46,7 @@ func TestLoadConfig(t *testing.T) {
 		},
 		{id: component.NewIDWithName(metadata.Type, "bad_window"), wantErr: "current_visitors_window must be whole minutes from 1m to 60m, got 1m30s"},
 		{id: component.NewIDWithName(metadata.Type, "bad_rule"), wantErr: "path_rules: path rule 0: error parsing regexp"},
+		{id: component.NewIDWithName(metadata.Type, "bad_site_budget"), wantErr: "max_series_per_site must be from 1 to max_series (100), got 200"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.id.String(), func(t *testing.T) {

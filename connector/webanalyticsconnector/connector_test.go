@@ -87,13 +87,20 @@ type rec struct {
 	attrs   map[string]any
 }
 
-func logsOf(records ...rec) plog.Logs {
+func logsOf(records ...rec) plog.Logs { return siteLogs("shop", records...) }
+
+// siteLogs is the sessionized stream of records for one site.
+func siteLogs(site string, records ...rec) plog.Logs {
 	ld := plog.NewLogs()
 	for _, r := range records {
 		rl := ld.ResourceLogs().AppendEmpty()
-		rl.Resource().Attributes().PutStr(schema.AttrSiteID, "shop")
+		rl.Resource().Attributes().PutStr(schema.AttrSiteID, site)
 		rl.Resource().Attributes().PutStr(schema.AttrVisitorID, r.visitor)
-		lr := rl.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
+		sl := rl.ScopeLogs().AppendEmpty()
+		if schema.IsReservedEventName(r.name) {
+			sl.Scope().SetName(schema.SessionizeScope) // as the sessionize processor makes them
+		}
+		lr := sl.LogRecords().AppendEmpty()
 		lr.SetEventName(r.name)
 		lr.SetTimestamp(pcommon.NewTimestampFromTime(t0.Add(r.at)))
 		for k, v := range r.attrs {
@@ -262,7 +269,8 @@ func TestGoalsAndRevenueCountOncePerEventID(t *testing.T) {
 	h := newHarness(t, testConfig())
 	signup := event("signup", time.Minute, schema.AttrGoalValue, "19.5", schema.AttrGoalCurrency, "USD")
 	h.consume(signup)
-	h.consume(signup) // replayed after an upstream crash
+	// Replayed after an upstream crash, in another batch.
+	h.consume(event("newsletter", 90*time.Second), signup)
 	values := pointValues(h.flush(t0.Add(2 * time.Minute)))
 	assert.InDelta(t, 19.5, values["footfall.revenue{currency=USD,goal=signup,site=shop}"], 1e-9)
 	assert.InDelta(t, 1, values["footfall.goal.conversions{goal=signup,site=shop}"], 1e-9)
@@ -341,6 +349,7 @@ func TestVisitorWindowsMoveOnWhenTrafficStops(t *testing.T) {
 
 func TestLateEventsAreCountedAndStillAdded(t *testing.T) {
 	h := newHarness(t, testConfig())
+	h.clock.Set(t0.Add(time.Minute))
 	h.consume(pageView("a", time.Minute, "/", 1), pageView("b", 0, "/", 1))
 	values := pointValues(h.flush(t0.Add(2 * time.Minute)))
 	assert.InDelta(t, 2, values["footfall.page_views{site=shop}"], 0)

@@ -27,6 +27,7 @@ func createDefaultConfig() component.Config {
 	return &Config{
 		TimeZone:               "UTC",
 		TopK:                   50,
+		MaxSeriesPerSite:       2_000,
 		MaxSeries:              20_000,
 		CurrentVisitorsWindow:  5 * time.Minute,
 		AllowedLateness:        10 * time.Second,

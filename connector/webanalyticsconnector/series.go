@@ -46,14 +46,16 @@ type seriesKey struct {
 	values string
 }
 
-// store holds every exported series, at most max of them.
+// store holds every exported series: at most maxPerSite of one site, and
+// at most max in all.
 type store struct {
-	max    int
-	series map[seriesKey]*series
+	max, maxPerSite int
+	series          map[seriesKey]*series
+	perSite         map[string]int
 }
 
-func newStore(maxSeries int) *store {
-	return &store{max: maxSeries, series: map[seriesKey]*series{}}
+func newStore(maxSeries, maxPerSite int) *store {
+	return &store{max: maxSeries, maxPerSite: maxPerSite, series: map[seriesKey]*series{}, perSite: map[string]int{}}
 }
 
 func joinValues(values []string) string { return strings.Join(values, "\xff") }
@@ -64,7 +66,7 @@ func (st *store) get(def *metricDef, site string, values ...string) *series {
 	if s, ok := st.series[key]; ok {
 		return s
 	}
-	if len(st.series) >= st.max {
+	if len(st.series) >= st.max || st.perSite[site] >= st.maxPerSite {
 		return nil
 	}
 	// Label values outlive the request whose buffer they may point into.
@@ -78,14 +80,22 @@ func (st *store) get(def *metricDef, site string, values ...string) *series {
 	}
 	key.site, key.values = s.site, joinValues(owned)
 	st.series[key] = s
+	st.perSite[s.site]++
 	return s
 }
 
 func (st *store) remove(def *metricDef, site, values string) bool {
 	key := seriesKey{def: def, site: site, values: values}
-	_, ok := st.series[key]
+	s, ok := st.series[key]
+	if !ok {
+		return false
+	}
 	delete(st.series, key)
-	return ok
+	st.perSite[s.site]--
+	if st.perSite[s.site] == 0 {
+		delete(st.perSite, s.site)
+	}
+	return true
 }
 
 func (s *series) observe(v float64) {

@@ -15,11 +15,13 @@ import (
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 
 	"github.com/footfall-analytics/footfall/internal/schema"
+	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/metadata"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/metadatatest"
 )
 
@@ -182,4 +184,39 @@ func TestTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}}, metricdatatest.IgnoreTimestamp())
 	metadatatest.AssertEqualProcessorSessionizeEventsDropped(t, h.telemetry,
 		[]metricdata.DataPoint[int64]{{Value: 1, Attributes: reason(reasonDuplicate)}}, metricdatatest.IgnoreTimestamp())
+}
+
+// Only this processor makes session.start and session.end: a client's are
+// dropped and counted, one under this processor's scope (from another
+// sessionize processor upstream) goes on unchanged.
+func TestClientSessionRecordsAreDropped(t *testing.T) {
+	require.Equal(t, schema.SessionizeScope, metadata.ScopeName, "the schema names this processor's scope")
+	h := start(t, testConfig(), nil, nil)
+	ld := logsOf(pv("a", "e1", 0, "/"))
+	forged := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().AppendEmpty()
+	forged.SetEventName(schema.EventSessionEnd)
+	forged.Attributes().PutStr(schema.AttrEventID, "forged")
+	forged.Attributes().PutStr(schema.AttrSessionEndReason, "pwned")
+	forged.SetTimestamp(pcommon.NewTimestampFromTime(t0))
+
+	own := plog.NewLogs()
+	rl := own.ResourceLogs().AppendEmpty()
+	rl.Resource().Attributes().PutStr(schema.AttrSiteID, "shop")
+	rl.Resource().Attributes().PutStr(schema.AttrVisitorID, "b")
+	sl := rl.ScopeLogs().AppendEmpty()
+	sl.Scope().SetName(schema.SessionizeScope)
+	sl.LogRecords().AppendEmpty().SetEventName(schema.EventSessionStart)
+	want := plog.NewLogs()
+	own.CopyTo(want)
+	own.ResourceLogs().MoveAndAppendTo(ld.ResourceLogs())
+
+	require.NoError(t, h.consume(ld))
+	require.Len(t, h.sink.AllLogs(), 1)
+	assert.Equal(t, want, h.sink.AllLogs()[0], "the trusted record goes on; the forged one does not")
+	metadatatest.AssertEqualProcessorSessionizeEventsDropped(t, h.telemetry,
+		[]metricdata.DataPoint[int64]{{Value: 1, Attributes: reason(reasonReservedName)}}, metricdatatest.IgnoreTimestamp())
+	h.shutdown()
+	for _, line := range summary(h.output()) {
+		assert.NotContains(t, line, "forged")
+	}
 }

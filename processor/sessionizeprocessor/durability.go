@@ -12,6 +12,9 @@ import (
 
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
 )
 
 // How state survives a restart:
@@ -43,7 +46,7 @@ const (
 	visitorsKey = "checkpoint/visitors"
 	walVersion  = 1
 	// checkpointVersion is bumped whenever the envelope changes; Restore reads
-	// the versions it knows and refuses others with a clear error.
+	// the versions it knows and moves others aside.
 	checkpointVersion = 1
 )
 
@@ -151,62 +154,18 @@ type restored struct {
 
 // restore loads the checkpoint and replays the write-ahead log. It returns the
 // output to deliver, oldest first.
+//
+// Restore never bricks the collector: a part of the state that cannot be
+// decoded (the checkpoint, its sessions, dedup or visitor memory, an
+// undelivered batch, a write-ahead entry) is moved aside under quarantine/,
+// logged and counted, and the processor starts with what it could read. Only
+// a failing storage extension stops the start.
 func (p *sessionizeProcessor) restore(ctx context.Context, client storage.Client) (*restored, error) {
 	s := p.state
-	data, err := client.Get(ctx, checkpointKey)
-	if err != nil {
-		return nil, fmt.Errorf("read sessionize checkpoint: %w", err)
-	}
 	out := &restored{}
-	var retained []uint64
-	if data != nil {
-		r := &reader{buf: data}
-		version := r.byte()
-		if r.err == nil && version != checkpointVersion {
-			return nil, fmt.Errorf("sessionize checkpoint has version %d; this build reads version %d: remove the storage directory's sessionize data to start afresh", version, checkpointVersion)
-		}
-		s.nextSeq = r.uvarint()
-		s.newest = time.Unix(0, r.varint()).UTC()
-		for range r.count() {
-			retained = append(retained, r.uvarint())
-		}
-		var outboxBytes [][]byte
-		for range r.count() {
-			outboxBytes = append(outboxBytes, r.bytes())
-		}
-		if r.err != nil {
-			return nil, fmt.Errorf("sessionize checkpoint is corrupt: %w", r.err)
-		}
-		trackerBytes, err := client.Get(ctx, sessionsKey)
-		if err != nil {
-			return nil, fmt.Errorf("read sessionize checkpoint: %w", err)
-		}
-		dedupBytes, err := client.Get(ctx, dedupKey)
-		if err != nil {
-			return nil, fmt.Errorf("read sessionize checkpoint: %w", err)
-		}
-		if err := s.tracker.Restore(trackerBytes); err != nil {
-			return nil, err
-		}
-		if err := s.dedup.UnmarshalBinary(dedupBytes); err != nil {
-			return nil, err
-		}
-		visitorBytes, err := client.Get(ctx, visitorsKey)
-		if err != nil {
-			return nil, fmt.Errorf("read sessionize checkpoint: %w", err)
-		}
-		if visitorBytes != nil {
-			if err := s.visitors.UnmarshalBinary(visitorBytes); err != nil {
-				return nil, err
-			}
-		}
-		for _, item := range outboxBytes {
-			ld, err := (&plog.ProtoUnmarshaler{}).UnmarshalLogs(item)
-			if err != nil {
-				return nil, fmt.Errorf("sessionize checkpoint: undelivered records: %w", err)
-			}
-			out.outbox = append(out.outbox, ld)
-		}
+	retained, err := p.restoreCheckpoint(ctx, client, out)
+	if err != nil {
+		return nil, err
 	}
 	now := p.now()
 	s.newestAt = now
@@ -217,7 +176,9 @@ func (p *sessionizeProcessor) restore(ctx context.Context, client storage.Client
 			return nil, err
 		}
 		if b == nil {
-			return nil, fmt.Errorf("sessionize checkpoint names write-ahead entry %d, which is missing", seq)
+			p.settings.Logger.Error("Sessionize checkpoint names a write-ahead entry that is missing; its events are lost", zap.Uint64("seq", seq))
+			p.countQuarantined(partWAL)
+			continue
 		}
 		// Records up to the watermark were placed before the checkpoint; the
 		// others were waiting in the reorder buffer and wait again.
@@ -240,6 +201,10 @@ func (p *sessionizeProcessor) restore(ctx context.Context, client storage.Client
 	}
 	for {
 		b, err := p.readWAL(ctx, client, s.nextSeq)
+		if errors.Is(err, errQuarantined) {
+			s.nextSeq++
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -252,15 +217,146 @@ func (p *sessionizeProcessor) restore(ctx context.Context, client storage.Client
 	return out, nil
 }
 
+// Parts of the stored state, as the state_quarantined metric names them.
+const (
+	partCheckpoint  = "checkpoint"
+	partSessions    = "sessions"
+	partDedup       = "dedup"
+	partVisitors    = "visitors"
+	partUndelivered = "undelivered"
+	partWAL         = "wal"
+)
+
+// errQuarantined says a stored value could not be decoded and was moved aside.
+var errQuarantined = errors.New("moved aside")
+
+// restoreCheckpoint reads the checkpoint into the state and out, and returns
+// the write-ahead entries it retained.
+func (p *sessionizeProcessor) restoreCheckpoint(ctx context.Context, client storage.Client, out *restored) ([]uint64, error) {
+	s := p.state
+	data, err := client.Get(ctx, checkpointKey)
+	if err != nil {
+		return nil, fmt.Errorf("read sessionize checkpoint: %w", err)
+	}
+	if data == nil {
+		return nil, nil
+	}
+	retained, outboxBytes, err := s.decodeEnvelope(data)
+	if err != nil {
+		// The parts belong to the envelope: without it they cannot be placed.
+		s.nextSeq, s.newest = 0, time.Time{}
+		for _, key := range []string{checkpointKey, sessionsKey, dedupKey, visitorsKey} {
+			if qerr := p.quarantineKey(ctx, client, partCheckpoint, key, err); qerr != nil {
+				return nil, qerr
+			}
+		}
+		return nil, nil
+	}
+	parts := []struct {
+		part, key string
+		restore   func([]byte) error
+		reset     func()
+	}{
+		{partSessions, sessionsKey, s.tracker.Restore, s.resetTracker},
+		{partDedup, dedupKey, s.dedup.UnmarshalBinary, s.resetDedup},
+		{partVisitors, visitorsKey, s.visitors.UnmarshalBinary, s.resetVisitors},
+	}
+	for _, part := range parts {
+		stored, err := client.Get(ctx, part.key)
+		if err != nil {
+			return nil, fmt.Errorf("read sessionize checkpoint: %w", err)
+		}
+		if stored == nil && part.part == partVisitors {
+			continue // checkpoints from before returning visitors have none
+		}
+		if err := part.restore(stored); err != nil {
+			part.reset()
+			if qerr := p.quarantineKey(ctx, client, part.part, part.key, err); qerr != nil {
+				return nil, qerr
+			}
+		}
+	}
+	for i, item := range outboxBytes {
+		ld, err := (&plog.ProtoUnmarshaler{}).UnmarshalLogs(item)
+		if err != nil {
+			if qerr := p.quarantineValue(ctx, client, partUndelivered, fmt.Sprintf("undelivered/%d", i), item, err); qerr != nil {
+				return nil, qerr
+			}
+			continue
+		}
+		out.outbox = append(out.outbox, ld)
+	}
+	return retained, nil
+}
+
+// decodeEnvelope reads the checkpoint envelope into s.
+func (s *state) decodeEnvelope(data []byte) (retained []uint64, outbox [][]byte, err error) {
+	r := &reader{buf: data}
+	version := r.byte()
+	if r.err == nil && version != checkpointVersion {
+		return nil, nil, fmt.Errorf("sessionize checkpoint has version %d; this build reads version %d", version, checkpointVersion)
+	}
+	nextSeq := r.uvarint()
+	newest := time.Unix(0, r.varint()).UTC()
+	for range r.count() {
+		retained = append(retained, r.uvarint())
+	}
+	for range r.count() {
+		outbox = append(outbox, r.bytes())
+	}
+	if r.err != nil {
+		return nil, nil, fmt.Errorf("sessionize checkpoint is corrupt: %w", r.err)
+	}
+	s.nextSeq, s.newest = nextSeq, newest
+	return retained, outbox, nil
+}
+
+// quarantineKey moves the value stored under key aside.
+func (p *sessionizeProcessor) quarantineKey(ctx context.Context, client storage.Client, part, key string, cause error) error {
+	data, err := client.Get(ctx, key)
+	if err != nil {
+		return fmt.Errorf("read sessionize state %q: %w", key, err)
+	}
+	if data == nil {
+		return nil
+	}
+	return p.quarantineValue(ctx, client, part, key, data, cause)
+}
+
+// quarantineValue stores data under quarantine/<time>/<key>, deletes key,
+// and logs and counts what was lost.
+func (p *sessionizeProcessor) quarantineValue(ctx context.Context, client storage.Client, part, key string, data []byte, cause error) error {
+	aside := fmt.Sprintf("quarantine/%d/%s", p.now().UnixNano(), key)
+	if err := client.Batch(ctx, storage.SetOperation(aside, data), storage.DeleteOperation(key)); err != nil {
+		return fmt.Errorf("move unreadable sessionize state %q aside: %w", key, err)
+	}
+	p.settings.Logger.Error("Sessionize state could not be read; it was moved aside and the processor starts without it",
+		zap.String("part", part), zap.String("moved_to", aside), zap.Error(cause))
+	p.countQuarantined(part)
+	return nil
+}
+
+func (p *sessionizeProcessor) countQuarantined(part string) {
+	p.telemetry.ProcessorSessionizeStateQuarantined.Add(context.Background(), 1, metric.WithAttributes(attribute.String("part", part)))
+}
+
 func (p *sessionizeProcessor) readWAL(ctx context.Context, client storage.Client, seq uint64) (*batch, error) {
-	data, err := client.Get(ctx, walKey(seq))
+	key := walKey(seq)
+	data, err := client.Get(ctx, key)
 	if err != nil {
 		return nil, fmt.Errorf("read write-ahead entry %d: %w", seq, err)
 	}
 	if data == nil {
 		return nil, nil
 	}
-	return p.decodeWAL(seq, data)
+	b, err := p.decodeWAL(seq, data)
+	if err != nil {
+		if qerr := p.quarantineValue(ctx, client, partWAL, key, data, err); qerr != nil {
+			return nil, qerr
+		}
+		return nil, errQuarantined
+	}
+	return b, nil
 }
 
 // reader decodes the checkpoint envelope; the first error sticks.

@@ -6,6 +6,8 @@ package sessionizeprocessor
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -74,35 +76,106 @@ func TestRefusesWhatTheReorderBufferCannotHold(t *testing.T) {
 	h.shutdown()
 }
 
-func TestRefusesAnUnknownCheckpointVersion(t *testing.T) {
-	ext := storagetest.NewExtension()
-	client, err := ext.GetClient(context.Background(), component.KindProcessor, processorID, "")
-	require.NoError(t, err)
-	require.NoError(t, client.Set(context.Background(), checkpointKey, []byte{99}))
-
-	p, err := newProcessor(storageConfig(), metadatatest.NewSettings(newTelemetry(t)), nil)
-	require.NoError(t, err)
-	host := storagetest.Host{Extensions: map[component.ID]component.Component{storageID: ext}}
-	err = p.Start(context.Background(), host)
-	require.ErrorContains(t, err, "sessionize checkpoint has version 99; this build reads version 1")
-	require.NoError(t, p.Shutdown(context.Background()))
+// quarantined lists the keys moved aside under quarantine/, without their time.
+func quarantined(ext *storagetest.Extension) []string {
+	var keys []string
+	for key := range ext.Snapshot(component.KindProcessor, processorID, "") {
+		if rest, ok := strings.CutPrefix(key, "quarantine/"); ok {
+			_, name, _ := strings.Cut(rest, "/")
+			keys = append(keys, name)
+		}
+	}
+	slices.Sort(keys)
+	return keys
 }
 
-func TestRefusesACorruptCheckpoint(t *testing.T) {
+func setStored(t *testing.T, ext *storagetest.Extension, key string, value func([]byte) []byte) {
+	t.Helper()
+	client, err := ext.GetClient(context.Background(), component.KindProcessor, processorID, "")
+	require.NoError(t, err)
+	data, err := client.Get(context.Background(), key)
+	require.NoError(t, err)
+	require.NoError(t, client.Set(context.Background(), key, value(data)))
+}
+
+// A checkpoint this build cannot read (a newer version, or bytes cut short)
+// is moved aside with its parts; the processor starts empty and works.
+func TestMovesAsideAnUnreadableCheckpoint(t *testing.T) {
+	for name, corrupt := range map[string]func([]byte) []byte{
+		"unknown version": func([]byte) []byte { return []byte{99} },
+		"cut short":       func(b []byte) []byte { return b[:len(b)/2] },
+	} {
+		t.Run(name, func(t *testing.T) {
+			ext := storagetest.NewExtension()
+			first := start(t, storageConfig(), ext, nil)
+			first.mustConsume(logsOf(pv("a", "e1", 0, "/"), pv("a", "e2", time.Minute, "/")))
+			first.shutdown()
+			setStored(t, ext, checkpointKey, corrupt)
+
+			cfg := storageConfig()
+			cfg.FlushOnShutdown = true
+			next := start(t, cfg, ext, nil)
+			assert.Equal(t, []string{checkpointKey, dedupKey, sessionsKey, visitorsKey}, quarantined(ext))
+			metadatatest.AssertEqualProcessorSessionizeStateQuarantined(t, next.telemetry,
+				[]metricdata.DataPoint[int64]{{Value: 4, Attributes: attribute.NewSet(attribute.String("part", partCheckpoint))}},
+				metricdatatest.IgnoreTimestamp())
+			next.mustConsume(logsOf(pv("b", "e3", 2*time.Minute, "/")))
+			next.shutdown()
+			got := summary(next.output())
+			assert.Contains(t, got, "b e3 S2 #1", "the processor works after the start")
+			assert.Contains(t, got, "a e2 S1 #2", "acknowledged events still in the write-ahead log are replayed")
+		})
+	}
+}
+
+// An unreadable part of the checkpoint is moved aside alone: the rest of the
+// state is restored.
+func TestMovesAsideAnUnreadableSessionsCheckpoint(t *testing.T) {
 	ext := storagetest.NewExtension()
 	first := start(t, storageConfig(), ext, nil)
 	first.mustConsume(logsOf(pv("a", "e1", 0, "/"), pv("a", "e2", time.Minute, "/")))
 	first.shutdown()
+	setStored(t, ext, sessionsKey, func(b []byte) []byte { return b[:len(b)-3] })
+
+	cfg := storageConfig()
+	cfg.FlushOnShutdown = true
+	next := start(t, cfg, ext, nil)
+	assert.Equal(t, []string{sessionsKey}, quarantined(ext))
+	metadatatest.AssertEqualProcessorSessionizeStateQuarantined(t, next.telemetry,
+		[]metricdata.DataPoint[int64]{{Value: 1, Attributes: attribute.NewSet(attribute.String("part", partSessions))}},
+		metricdatatest.IgnoreTimestamp())
+	next.mustConsume(logsOf(pv("a", "e1", 0, "/")))
+	next.shutdown()
+	// e2 was acknowledged and still buffered: the write-ahead log gives it
+	// back. The dedup memory was restored, so e1 sent again is a duplicate.
+	events := 0
+	for _, line := range summary(next.output()) {
+		if strings.HasPrefix(line, "a e1 ") || strings.HasPrefix(line, "a e2 ") {
+			events++
+		}
+	}
+	assert.Equal(t, 2, events, "e1 and e2 once each: %v", summary(next.output()))
+	assert.Contains(t, summary(next.output()), "a e2 S1 #2")
+}
+
+// A write-ahead entry that cannot be decoded is moved aside; the entries
+// after it are replayed.
+func TestMovesAsideAnUnreadableWriteAheadEntry(t *testing.T) {
+	ext := storagetest.NewExtension()
 	client, err := ext.GetClient(context.Background(), component.KindProcessor, processorID, "")
 	require.NoError(t, err)
-	data, err := client.Get(context.Background(), checkpointKey)
-	require.NoError(t, err)
-	require.NoError(t, client.Set(context.Background(), checkpointKey, data[:len(data)/2]))
+	require.NoError(t, client.Set(context.Background(), walKey(0), []byte{walVersion, 0xff}))
 
-	p, err := newProcessor(storageConfig(), metadatatest.NewSettings(newTelemetry(t)), nil)
-	require.NoError(t, err)
-	err = p.Start(context.Background(), storagetest.Host{Extensions: map[component.ID]component.Component{storageID: ext}})
-	require.ErrorContains(t, err, "checkpoint")
+	cfg := storageConfig()
+	cfg.FlushOnShutdown = true
+	first := start(t, cfg, ext, nil)
+	assert.Equal(t, []string{walKey(0)}, quarantined(ext))
+	metadatatest.AssertEqualProcessorSessionizeStateQuarantined(t, first.telemetry,
+		[]metricdata.DataPoint[int64]{{Value: 1, Attributes: attribute.NewSet(attribute.String("part", partWAL))}},
+		metricdatatest.IgnoreTimestamp())
+	first.mustConsume(logsOf(pv("a", "e1", 0, "/")))
+	first.shutdown()
+	assert.Contains(t, summary(first.output()), "a e1 S1 #1")
 }
 
 func TestStorageMustBeAStorageExtension(t *testing.T) {
@@ -154,21 +227,4 @@ func TestShutdownHonoursItsContextAndKeepsUndeliveredRecords(t *testing.T) {
 		"a start S1 prev=", "a e1 S1 #1", "a e2 S1 #2",
 		"a end S1 shutdown pv=1 events=2 bounce=false entry=/ exit=/",
 	}, summary(next.output()))
-}
-
-func TestRefusesACorruptSessionsCheckpoint(t *testing.T) {
-	ext := storagetest.NewExtension()
-	first := start(t, storageConfig(), ext, nil)
-	first.mustConsume(logsOf(pv("a", "e1", 0, "/"), pv("a", "e2", time.Minute, "/")))
-	first.shutdown()
-	client, err := ext.GetClient(context.Background(), component.KindProcessor, processorID, "")
-	require.NoError(t, err)
-	data, err := client.Get(context.Background(), sessionsKey)
-	require.NoError(t, err)
-	require.NoError(t, client.Set(context.Background(), sessionsKey, data[:len(data)-3]))
-
-	p, err := newProcessor(storageConfig(), metadatatest.NewSettings(newTelemetry(t)), nil)
-	require.NoError(t, err)
-	err = p.Start(context.Background(), storagetest.Host{Extensions: map[component.ID]component.Component{storageID: ext}})
-	require.ErrorContains(t, err, "session checkpoint")
 }

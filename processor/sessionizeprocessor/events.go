@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/footfall-analytics/footfall/internal/attr"
 	"github.com/footfall-analytics/footfall/internal/schema"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/session"
 )
@@ -21,6 +22,9 @@ const (
 	reasonMissingTime     = "missing_time"
 	reasonSessionizeOuput = "sessionize_output"
 	reasonDuplicate       = "duplicate"
+	// reasonReservedName: a session.start or session.end that this
+	// processor did not make; forwarding it would forge a session.
+	reasonReservedName = "reserved_name"
 )
 
 // maxBatchRecords bounds one batch so that a record's index fits in the low
@@ -73,7 +77,7 @@ func (r *eventReader) read(ld plog.Logs) (b *batch, foreign plog.Logs, invalid m
 			var foreignSL plog.LogRecordSlice
 			hasForeignSL := false
 			sl.LogRecords().RemoveIf(func(lr plog.LogRecord) bool {
-				reason := classify(res, lr)
+				reason := classify(res, sl.Scope(), lr)
 				switch {
 				case reason == "":
 					if r.correctClock(lr) {
@@ -131,11 +135,13 @@ func isForeign(reason string) bool {
 }
 
 // classify returns why a record cannot be sessionized, or "".
-func classify(res pcommon.Map, lr plog.LogRecord) string {
+func classify(res pcommon.Map, scope pcommon.InstrumentationScope, lr plog.LogRecord) string {
 	name := eventName(lr)
 	switch {
-	case name == schema.EventSessionStart || name == schema.EventSessionEnd:
+	case schema.IsReservedEventName(name) && schema.IsTrustedSessionRecord(scope.Name()):
 		return reasonSessionizeOuput
+	case schema.IsReservedEventName(name):
+		return reasonReservedName
 	case lookup(res, lr, schema.AttrSiteID) == "":
 		return reasonMissingSite
 	case lookup(res, lr, schema.AttrVisitorID) == "":
@@ -148,8 +154,11 @@ func classify(res pcommon.Map, lr plog.LogRecord) string {
 	return ""
 }
 
-// correctClock replaces a client timestamp that is too far from the receive
-// time, keeping the client's in an attribute. It reports whether it did.
+// correctClock replaces a client timestamp that is after the receive time,
+// or more than max_clock_skew before it, keeping the client's in an
+// attribute. It reports whether it did. An event cannot have happened after
+// it was received: a timestamp from the future would move the watermark, and
+// with it every site's sessions, ahead of the wall clock.
 func (r *eventReader) correctClock(lr plog.LogRecord) bool {
 	client, received := lr.Timestamp(), lr.ObservedTimestamp()
 	if client == 0 {
@@ -159,8 +168,7 @@ func (r *eventReader) correctClock(lr plog.LogRecord) bool {
 	if received == 0 {
 		return false
 	}
-	skew := time.Duration(int64(client) - int64(received))
-	if skew.Abs() <= r.maxClockSkew {
+	if age := time.Duration(int64(received) - int64(client)); age >= 0 && age <= r.maxClockSkew {
 		return false
 	}
 	lr.SetTimestamp(received)
@@ -209,18 +217,8 @@ func eventName(lr plog.LogRecord) string {
 	return str(lr.Attributes(), schema.AttrEventNameLegacy)
 }
 
-// lookup reads a key from the resource, falling back to the record: the
-// receiver puts site and visitor on the resource, other pipelines may not.
 func lookup(res pcommon.Map, lr plog.LogRecord, key string) string {
-	if v := str(res, key); v != "" {
-		return v
-	}
-	return str(lr.Attributes(), key)
+	return attr.Lookup(res, lr.Attributes(), key)
 }
 
-func str(m pcommon.Map, key string) string {
-	if v, ok := m.Get(key); ok && v.Type() == pcommon.ValueTypeStr {
-		return v.Str()
-	}
-	return ""
-}
+var str = attr.Str

@@ -37,21 +37,36 @@ type state struct {
 	walDone []uint64
 
 	reportedLive, reportedPending int
+	reportedInternEvictions       uint64
 }
 
 func newState(cfg *Config, telemetry *metadata.TelemetryBuilder) *state {
 	s := &state{cfg: cfg, telemetry: telemetry, batches: map[uint64]*batch{}}
-	s.tracker = session.NewTracker(cfg.rules(), sessionID, cfg.MaxSessions, cfg.MaxPendingEvents)
-	s.dedup = dedup.New(cfg.DedupWindow, cfg.DedupMaxEntries, func() {
-		telemetry.ProcessorSessionizeDedupEvictions.Add(context.Background(), 1)
-	})
-	s.visitors = dedup.New(cfg.ReturningVisitorWindow, cfg.MaxRememberedVisitors, func() {
-		telemetry.ProcessorSessionizeRememberedVisitorEvictions.Add(context.Background(), 1)
-	})
+	s.resetTracker()
+	s.resetDedup()
+	s.resetVisitors()
+	return s
+}
+
+// resetTracker, resetDedup and resetVisitors start a part of the state
+// empty: at creation, and when its checkpoint cannot be read.
+func (s *state) resetTracker() {
+	s.tracker = session.NewTracker(s.cfg.rules(), sessionID, s.cfg.MaxSessions, s.cfg.MaxPendingEvents)
 	s.tracker.Returning = func(opening session.Input) bool {
 		return s.visitors.Seen(opening.Key.Site, opening.Key.Visitor, opening.Event.Time)
 	}
-	return s
+}
+
+func (s *state) resetDedup() {
+	s.dedup = dedup.New(s.cfg.DedupWindow, s.cfg.DedupMaxEntries, func() {
+		s.telemetry.ProcessorSessionizeDedupEvictions.Add(context.Background(), 1)
+	})
+}
+
+func (s *state) resetVisitors() {
+	s.visitors = dedup.New(s.cfg.ReturningVisitorWindow, s.cfg.MaxRememberedVisitors, func() {
+		s.telemetry.ProcessorSessionizeRememberedVisitorEvictions.Add(context.Background(), 1)
+	})
 }
 
 // filterDuplicates marks the inputs whose event id was already seen, here or
@@ -142,6 +157,10 @@ func (s *state) record(e *emitted) {
 	s.telemetry.ProcessorSessionizeSessionsLive.Add(ctx, int64(live-s.reportedLive))
 	s.telemetry.ProcessorSessionizeEventsPending.Add(ctx, int64(pending-s.reportedPending))
 	s.reportedLive, s.reportedPending = live, pending
+	if evicted := s.tracker.InternEvictions(); evicted > s.reportedInternEvictions {
+		s.telemetry.ProcessorSessionizeInternerEvictions.Add(ctx, int64(evicted-s.reportedInternEvictions))
+		s.reportedInternEvictions = evicted
+	}
 }
 
 func ref(seq uint64, index int) int { return int(seq<<refIndexBits) | index }

@@ -35,12 +35,14 @@ type TelemetryBuilder struct {
 	ProcessorSessionizeEventsLate                 metric.Int64Counter
 	ProcessorSessionizeEventsPending              metric.Int64UpDownCounter
 	ProcessorSessionizeEventsRefused              metric.Int64Counter
+	ProcessorSessionizeInternerEvictions          metric.Int64Counter
 	ProcessorSessionizeOutboxRecords              metric.Int64UpDownCounter
 	ProcessorSessionizeRecordsForwardedUnchanged  metric.Int64Counter
 	ProcessorSessionizeRememberedVisitorEvictions metric.Int64Counter
 	ProcessorSessionizeSessionsEnded              metric.Int64Counter
 	ProcessorSessionizeSessionsLive               metric.Int64UpDownCounter
 	ProcessorSessionizeSessionsStarted            metric.Int64Counter
+	ProcessorSessionizeStateQuarantined           metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -99,13 +101,13 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ProcessorSessionizeEventsClockSkewed, err = builder.meter.Int64Counter(
 		"otelcol_processor_sessionize_events_clock_skewed",
-		metric.WithDescription("Events whose client timestamp differed from the receive time by more than max_clock_skew; the receive time was used. [Alpha]"),
+		metric.WithDescription("Events whose client timestamp was after the receive time, or more than max_clock_skew before it; the receive time was used. [Alpha]"),
 		metric.WithUnit("{event}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ProcessorSessionizeEventsDropped, err = builder.meter.Int64Counter(
 		"otelcol_processor_sessionize_events_dropped",
-		metric.WithDescription("Events dropped by the processor, by reason (duplicate, missing_event_id, missing_time). [Alpha]"),
+		metric.WithDescription("Events dropped by the processor, by reason (duplicate, missing_event_id, missing_time, or reserved_name for a session.start or session.end this processor did not make). [Alpha]"),
 		metric.WithUnit("{event}"),
 	)
 	errs = errors.Join(errs, err)
@@ -125,6 +127,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_processor_sessionize_events_refused",
 		metric.WithDescription("Events refused with a retryable error (the sender retries), by reason (pending_full, outbox_full, storage, shutting_down). [Alpha]"),
 		metric.WithUnit("{event}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorSessionizeInternerEvictions, err = builder.meter.Int64Counter(
+		"otelcol_processor_sessionize_interner_evictions",
+		metric.WithDescription("Shared values (paths, attributions, countries) the string interner forgot because its byte budget was full and they had not been used for a whole generation; sessions holding them keep them. [Alpha]"),
+		metric.WithUnit("{value}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ProcessorSessionizeOutboxRecords, err = builder.meter.Int64UpDownCounter(
@@ -161,6 +169,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_processor_sessionize_sessions_started",
 		metric.WithDescription("Sessions started. [Alpha]"),
 		metric.WithUnit("{session}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorSessionizeStateQuarantined, err = builder.meter.Int64Counter(
+		"otelcol_processor_sessionize_state_quarantined",
+		metric.WithDescription("Parts of the stored state that could not be read at start (part is checkpoint, sessions, dedup, visitors, undelivered or wal); each was moved aside under quarantine/ in the storage extension and the processor started without it. [Alpha]"),
+		metric.WithUnit("{part}"),
 	)
 	errs = errors.Join(errs, err)
 	return &builder, errs

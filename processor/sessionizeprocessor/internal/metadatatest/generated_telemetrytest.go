@@ -87,7 +87,7 @@ func AssertEqualProcessorSessionizeDeliveryRetries(t *testing.T, tt *componentte
 func AssertEqualProcessorSessionizeEventsClockSkewed(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_processor_sessionize_events_clock_skewed",
-		Description: "Events whose client timestamp differed from the receive time by more than max_clock_skew; the receive time was used. [Alpha]",
+		Description: "Events whose client timestamp was after the receive time, or more than max_clock_skew before it; the receive time was used. [Alpha]",
 		Unit:        "{event}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
@@ -103,7 +103,7 @@ func AssertEqualProcessorSessionizeEventsClockSkewed(t *testing.T, tt *component
 func AssertEqualProcessorSessionizeEventsDropped(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_processor_sessionize_events_dropped",
-		Description: "Events dropped by the processor, by reason (duplicate, missing_event_id, missing_time). [Alpha]",
+		Description: "Events dropped by the processor, by reason (duplicate, missing_event_id, missing_time, or reserved_name for a session.start or session.end this processor did not make). [Alpha]",
 		Unit:        "{event}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
@@ -160,6 +160,22 @@ func AssertEqualProcessorSessionizeEventsRefused(t *testing.T, tt *componenttest
 		},
 	}
 	got, err := tt.GetMetric("otelcol_processor_sessionize_events_refused")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
+func AssertEqualProcessorSessionizeInternerEvictions(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_processor_sessionize_interner_evictions",
+		Description: "Shared values (paths, attributions, countries) the string interner forgot because its byte budget was full and they had not been used for a whole generation; sessions holding them keep them. [Alpha]",
+		Unit:        "{value}",
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality,
+			IsMonotonic: true,
+			DataPoints:  dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_processor_sessionize_interner_evictions")
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
@@ -256,6 +272,22 @@ func AssertEqualProcessorSessionizeSessionsStarted(t *testing.T, tt *componentte
 		},
 	}
 	got, err := tt.GetMetric("otelcol_processor_sessionize_sessions_started")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
+func AssertEqualProcessorSessionizeStateQuarantined(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_processor_sessionize_state_quarantined",
+		Description: "Parts of the stored state that could not be read at start (part is checkpoint, sessions, dedup, visitors, undelivered or wal); each was moved aside under quarantine/ in the storage extension and the processor started without it. [Alpha]",
+		Unit:        "{part}",
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality,
+			IsMonotonic: true,
+			DataPoints:  dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_processor_sessionize_state_quarantined")
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }

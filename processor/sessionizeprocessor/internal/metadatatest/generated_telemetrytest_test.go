@@ -28,12 +28,14 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ProcessorSessionizeEventsLate.Add(context.Background(), 1)
 	tb.ProcessorSessionizeEventsPending.Add(context.Background(), 1)
 	tb.ProcessorSessionizeEventsRefused.Add(context.Background(), 1)
+	tb.ProcessorSessionizeInternerEvictions.Add(context.Background(), 1)
 	tb.ProcessorSessionizeOutboxRecords.Add(context.Background(), 1)
 	tb.ProcessorSessionizeRecordsForwardedUnchanged.Add(context.Background(), 1)
 	tb.ProcessorSessionizeRememberedVisitorEvictions.Add(context.Background(), 1)
 	tb.ProcessorSessionizeSessionsEnded.Add(context.Background(), 1)
 	tb.ProcessorSessionizeSessionsLive.Add(context.Background(), 1)
 	tb.ProcessorSessionizeSessionsStarted.Add(context.Background(), 1)
+	tb.ProcessorSessionizeStateQuarantined.Add(context.Background(), 1)
 	AssertEqualProcessorSessionizeCheckpointDuration(t, testTel,
 		[]metricdata.HistogramDataPoint[float64]{{}}, metricdatatest.IgnoreValue(),
 		metricdatatest.IgnoreTimestamp())
@@ -61,6 +63,9 @@ func TestSetupTelemetry(t *testing.T) {
 	AssertEqualProcessorSessionizeEventsRefused(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorSessionizeInternerEvictions(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorSessionizeOutboxRecords(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
@@ -77,6 +82,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorSessionizeSessionsStarted(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorSessionizeStateQuarantined(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 

@@ -5,6 +5,7 @@ package session
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 	"unsafe"
@@ -13,20 +14,37 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestInternerSharesValuesUpToItsBound(t *testing.T) {
+func TestInternerSharesValuesWithinItsBudget(t *testing.T) {
 	in := newInterner()
 	assert.Same(t, in.str("/pricing"), in.str("/pricing"))
 	assert.Same(t, in.attribution(google), in.attribution(google))
 	assert.Same(t, in.origin(origin{"DE", "mobile"}), in.origin(origin{"DE", "mobile"}))
 	assert.Nil(t, in.str(""), "empty values take no memory")
+}
 
-	for i := range maxInterned + 10 {
-		in.str(fmt.Sprintf("/p/%d", i))
+// Whatever clients send, the interner holds at most its budget: values
+// nobody asked for during a whole generation are forgotten (and counted),
+// values in use stay shared.
+func TestInternerForgetsIdleValuesWithinItsBudget(t *testing.T) {
+	in := newInterner()
+	in.budget = 64 << 10
+	hot := in.str("/pricing")
+	long := strings.Repeat("x", 2000)
+	for i := range 5000 {
+		in.str(fmt.Sprintf("/p/%d/%s", i, long)) // 10 MB of unique paths
+		if i%5 == 0 {                            // more often than a generation (about 15 such paths) turns over
+			assert.Same(t, hot, in.str("/pricing"), "a value in use stays shared")
+		}
 	}
-	assert.Len(t, in.strs, maxInterned)
-	past := in.str("/past/the/bound")
-	assert.Equal(t, "/past/the/bound", *past, "past the bound a value gets its own copy")
-	assert.NotSame(t, past, in.str("/past/the/bound"))
+	held := 0
+	for _, g := range []*generation{in.current, in.previous} {
+		for s := range g.strs {
+			held += len(s) + internEntryOverhead
+		}
+	}
+	assert.LessOrEqual(t, held, in.budget+2100, "bytes held")
+	assert.Positive(t, in.evicted)
+	assert.Equal(t, "/p/4999/"+long, *in.str("/p/4999/" + long))
 }
 
 // Sessions must not keep the caller's strings: they may point into a request

@@ -16,20 +16,22 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/footfall-analytics/footfall/internal/schema"
 )
 
 // EndReason says why a session ended, as written to session.end events.
 type EndReason string
 
 const (
-	EndIdle        EndReason = "idle"
-	EndMaxDuration EndReason = "max_duration"
-	EndMidnight    EndReason = "midnight"
-	EndCampaign    EndReason = "campaign"
-	EndShutdown    EndReason = "shutdown"
-	EndEvicted     EndReason = "evicted"
+	EndIdle        EndReason = schema.EndReasonIdle
+	EndMaxDuration EndReason = schema.EndReasonMaxDuration
+	EndMidnight    EndReason = schema.EndReasonMidnight
+	EndCampaign    EndReason = schema.EndReasonCampaign
+	EndShutdown    EndReason = schema.EndReasonShutdown
+	EndEvicted     EndReason = schema.EndReasonEvicted
 	// EndClientSession: the client sent a new session.id of its own.
-	EndClientSession EndReason = "client_session"
+	EndClientSession EndReason = schema.EndReasonClientSession
 )
 
 // Rules are the session boundaries of one site. InactivityTimeout must be

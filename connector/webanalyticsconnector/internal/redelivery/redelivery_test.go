@@ -1,0 +1,64 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package redelivery
+
+import (
+	"testing"
+
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/footfall-analytics/footfall/internal/schema"
+)
+
+func batch(site string, ids ...string) plog.Logs {
+	ld := plog.NewLogs()
+	rl := ld.ResourceLogs().AppendEmpty()
+	rl.Resource().Attributes().PutStr(schema.AttrSiteID, site)
+	rl.Resource().Attributes().PutStr(schema.AttrVisitorID, "00000000000000aa")
+	for _, id := range ids {
+		lr := rl.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
+		lr.SetEventName(schema.EventPageView)
+		lr.Attributes().PutStr(schema.AttrEventID, id)
+	}
+	return ld
+}
+
+func TestFingerprintIdentifiesTheBatch(t *testing.T) {
+	a := Fingerprint(batch("shop", "1", "2"))
+	if a != Fingerprint(batch("shop", "1", "2")) {
+		t.Fatal("the same batch must give the same fingerprint")
+	}
+	for name, other := range map[string]plog.Logs{
+		"another id":      batch("shop", "1", "3"),
+		"another site":    batch("blog", "1", "2"),
+		"one record less": batch("shop", "1"),
+		"ids moved":       batch("shop", "12"),
+		"empty":           plog.NewLogs(),
+	} {
+		if Fingerprint(other) == a {
+			t.Errorf("%s: same fingerprint", name)
+		}
+	}
+}
+
+func TestMemoryForgetsTheOldest(t *testing.T) {
+	m := New(3)
+	for fp := uint64(1); fp <= 3; fp++ {
+		if m.Seen(fp) {
+			t.Fatalf("%d seen before it came", fp)
+		}
+	}
+	if !m.Seen(2) {
+		t.Fatal("2 was remembered")
+	}
+	if m.Seen(4) { // pushes 1 out
+		t.Fatal("4 is new")
+	}
+	if m.Seen(1) {
+		t.Fatal("1 should have been forgotten after three newer batches")
+	}
+	if len(m.set) != 3 || len(m.ring) != 3 {
+		t.Fatalf("memory grew past its size: set %d, ring %d", len(m.set), len(m.ring))
+	}
+}
