@@ -449,4 +449,3 @@ func orUnknown(s string) string {
 	}
 	return s
 }
-
