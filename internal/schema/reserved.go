@@ -38,6 +38,20 @@ var SessionizerOwned = []string{
 	AttrSessionGoals, AttrSessionEndReason, AttrSessionReturning,
 }
 
+// IsSessionizerOwned reports whether only the sessionize processor may write key.
+func IsSessionizerOwned(key string) bool {
+	_, owned := sessionizerOwned[key]
+	return owned
+}
+
+var sessionizerOwned = func() map[string]struct{} {
+	set := make(map[string]struct{}, len(SessionizerOwned))
+	for _, k := range SessionizerOwned {
+		set[k] = struct{}{}
+	}
+	return set
+}()
+
 // Reasons a session ends (footfall.session.end_reason): a closed set, so that
 // the metrics labelled by it are bounded.
 const (

@@ -47,9 +47,18 @@ type Config struct {
 	Sites []SiteConfig `mapstructure:"sites"`
 
 	// TrustedProxies are the addresses or CIDR ranges of reverse proxies and load
-	// balancers whose X-Forwarded-For / Forwarded headers are believed. From any
-	// other peer those headers are ignored and the peer address is the client.
+	// balancers whose forwarding header is believed. From any other peer it is
+	// ignored and the peer address is the client.
 	TrustedProxies []string `mapstructure:"trusted_proxies"`
+
+	// ForwardedHeader is the one header the trusted proxies set:
+	// "x-forwarded-for" (default) or "forwarded". The other is never read,
+	// so a client cannot pick its own address with the header the proxy
+	// does not overwrite.
+	ForwardedHeader clientip.Header `mapstructure:"forwarded_header"`
+
+	// Privacy says what the receiver keeps of a visitor.
+	Privacy PrivacyConfig `mapstructure:"privacy"`
 
 	// Visitor configures the cookieless visitor id.
 	Visitor VisitorConfig `mapstructure:"visitor"`
@@ -99,8 +108,32 @@ type VisitorConfig struct {
 	// SaltSecret derives each day's salt from a shared secret instead of a
 	// random one, so that several gateways behind a load balancer give one
 	// visitor the same id. At least 32 bytes. Anyone holding the secret can
-	// recompute past salts: keep it as secret as a signing key.
+	// recompute past salts: keep it as secret as a signing key. It also keys
+	// the hash of client-chosen anonymous ids.
 	SaltSecret configopaque.String `mapstructure:"salt_secret"`
+	// RequireSaltSecret refuses to start without salt_secret: set it on
+	// gateways behind a load balancer, where a random salt per gateway
+	// would give one visitor several ids.
+	RequireSaltSecret bool `mapstructure:"require_salt_secret"`
+}
+
+// PrivacyConfig says what the receiver keeps of a visitor.
+type PrivacyConfig struct {
+	// QueryParameters are the query parameters kept in stored URLs
+	// (url.full, footfall.referrer, footfall.link.url); every other one is
+	// removed, and so is the fragment, since query strings carry tokens and
+	// e-mail addresses. A trailing "*" matches a prefix. Default: utm_* and
+	// the ad click ids the receiver reads (gclid, fbclid, ...).
+	QueryParameters []string `mapstructure:"query_parameters"`
+	// StoreUserAgent keeps the User-Agent header (at most 512 bytes) in
+	// user_agent.original. Default false: the parsed browser, OS and device
+	// are kept, and the full string, which with the visitor id narrows a
+	// visitor down, is not.
+	StoreUserAgent bool `mapstructure:"store_user_agent"`
+	// HonorOptOutHeaders drops the events of requests with Sec-GPC: 1 or
+	// DNT: 1, answering success, as footfall.js does in the browser.
+	// Default true.
+	HonorOptOutHeaders bool `mapstructure:"honor_opt_out_headers"`
 }
 
 // RateLimitConfig is a token bucket per client address.
@@ -131,6 +164,11 @@ type LimitsConfig struct {
 	MaxAttributesPerEvent int `mapstructure:"max_attributes_per_event"`
 	// MaxAttributeValueBytes bounds one string or bytes value. Default 2048.
 	MaxAttributeValueBytes int `mapstructure:"max_attribute_value_bytes"`
+	// MaxResourceBytes bounds the keys and values of one resource's
+	// attributes together, and of one scope's (name and version included).
+	// Both are copied to every (site, visitor) group of a request, so they
+	// decide how much a request can grow downstream. Default 4096.
+	MaxResourceBytes int `mapstructure:"max_resource_bytes"`
 }
 
 var _ component.Config = (*Config)(nil)
@@ -166,6 +204,12 @@ func (cfg *Config) Validate() error {
 	if _, err := clientip.ParsePrefixes(cfg.TrustedProxies); err != nil {
 		errs = append(errs, fmt.Errorf("trusted_proxies: %w", err))
 	}
+	if err := cfg.ForwardedHeader.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("forwarded_header: %w", err))
+	}
+	if cfg.Visitor.RequireSaltSecret && cfg.Visitor.SaltSecret == "" {
+		errs = append(errs, errors.New("visitor: require_salt_secret is set but salt_secret is empty (is FOOTFALL_SALT_SECRET set?)"))
+	}
 	if cfg.Visitor.Storage != nil && cfg.Visitor.SaltFile != "" {
 		errs = append(errs, errors.New("visitor: set storage or salt_file, not both"))
 	}
@@ -191,7 +235,7 @@ func (cfg *Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("bots must be %q or %q, not %q", BotsDrop, BotsFlag, cfg.Bots))
 	}
-	if cfg.Limits.MaxEventsPerRequest <= 0 || cfg.Limits.MaxAttributesPerEvent <= 0 || cfg.Limits.MaxAttributeValueBytes <= 0 {
+	if cfg.Limits.MaxEventsPerRequest <= 0 || cfg.Limits.MaxAttributesPerEvent <= 0 || cfg.Limits.MaxAttributeValueBytes <= 0 || cfg.Limits.MaxResourceBytes <= 0 {
 		errs = append(errs, errors.New("limits: every limit must be positive"))
 	}
 	if cfg.UserAgentCacheSize <= 0 {

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 
+	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/clientip"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/metadata"
 )
 
@@ -52,7 +53,9 @@ func TestLoadConfig(t *testing.T) {
 		assert.Equal(t, RateLimitConfig{Enabled: true, EventsPerSecond: 50, Burst: 200, MaxClients: 1000}, cfg.RateLimit)
 		assert.Equal(t, BotsFlag, cfg.Bots)
 		assert.Equal(t, "/usr/share/GeoIP/GeoLite2-City.mmdb", cfg.GeoIP.Database)
-		assert.Equal(t, LimitsConfig{MaxEventsPerRequest: 20, MaxAttributesPerEvent: 32, MaxAttributeValueBytes: 512}, cfg.Limits)
+		assert.Equal(t, LimitsConfig{MaxEventsPerRequest: 20, MaxAttributesPerEvent: 32, MaxAttributeValueBytes: 512, MaxResourceBytes: 2048}, cfg.Limits)
+		assert.Equal(t, clientip.HeaderForwarded, cfg.ForwardedHeader)
+		assert.Equal(t, PrivacyConfig{QueryParameters: []string{"utm_*", "ref"}, StoreUserAgent: true}, cfg.Privacy)
 		assert.Equal(t, 500, cfg.UserAgentCacheSize)
 	})
 
@@ -84,6 +87,8 @@ func TestInvalidConfig(t *testing.T) {
 			"sites[3] (silent): origins is empty, so no browser could send events",
 		}},
 		{name: "invalid_proxies", errs: []string{`trusted_proxies: trusted proxy "10.0.0.0/40"`}},
+		{name: "invalid_header", errs: []string{`forwarded_header: must be "x-forwarded-for" or "forwarded", not "x-real-ip"`}},
+		{name: "invalid_missing_secret", errs: []string{"visitor: require_salt_secret is set but salt_secret is empty"}},
 		{name: "invalid_salt", errs: []string{
 			"salt_secret derives the salt, so storage and salt_file must not be set with it",
 			"salt_secret must be at least 32 bytes, got 9",

@@ -5,19 +5,30 @@ package browsereventsreceiver // import "github.com/footfall-analytics/footfall/
 
 import (
 	"context"
+	"slices"
+	"time"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/receiver"
 
+	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/clientip"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/metadata"
+	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/referrer"
 )
 
 const (
 	defaultEndpoint           = "localhost:4319"
 	defaultMaxRequestBodySize = 1 << 20
+	// defaultReadTimeout bounds how long a client may take to send its
+	// request, body included: a slow body holds a connection and a buffer.
+	defaultReadTimeout = 20 * time.Second
 )
+
+// defaultQueryParameters are kept in stored URLs: the campaign parameters
+// and the ad click ids the receiver reads for attribution.
+var defaultQueryParameters = append([]string{"utm_*"}, referrer.ClickIDParameters...)
 
 // NewFactory creates a factory for the browser events receiver.
 func NewFactory() receiver.Factory {
@@ -32,8 +43,14 @@ func createDefaultConfig() component.Config {
 	server := confighttp.NewDefaultServerConfig()
 	server.NetAddr.Endpoint = defaultEndpoint
 	server.MaxRequestBodySize = defaultMaxRequestBodySize
+	server.ReadTimeout = defaultReadTimeout
 	return &Config{
-		ServerConfig: server,
+		ServerConfig:    server,
+		ForwardedHeader: clientip.HeaderXForwardedFor,
+		Privacy: PrivacyConfig{
+			QueryParameters:    slices.Clone(defaultQueryParameters),
+			HonorOptOutHeaders: true,
+		},
 		RateLimit: RateLimitConfig{
 			Enabled:         true,
 			EventsPerSecond: 300,
@@ -45,6 +62,7 @@ func createDefaultConfig() component.Config {
 			MaxEventsPerRequest:    100,
 			MaxAttributesPerEvent:  64,
 			MaxAttributeValueBytes: 2048,
+			MaxResourceBytes:       4096,
 		},
 		UserAgentCacheSize: 10_000,
 	}

@@ -8,14 +8,18 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
 	"google.golang.org/grpc/codes"
 
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/intake"
@@ -24,6 +28,13 @@ import (
 // handleLogs serves POST /v1/logs. Each refusal is answered with an OTLP
 // google.rpc.Status saying what was wrong, and counted by reason.
 func (r *browserEventsReceiver) handleLogs(w http.ResponseWriter, req *http.Request) {
+	now := r.now()
+	client := r.clientIPs.Resolve(req)
+	// Every request costs a token before its body is read, so that empty,
+	// malformed and oversized requests are not free; its events cost the rest.
+	if !r.allow(w, req, intake.JSON, client, 1, 0, now) {
+		return
+	}
 	if req.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		r.refuseRequest(w, req, intake.JSON, http.StatusMethodNotAllowed, intake.ReasonMethodNotAllowed, 0, fmt.Sprintf("method %s not allowed, use POST", req.Method))
@@ -65,16 +76,15 @@ func (r *browserEventsReceiver) handleLogs(w http.ResponseWriter, req *http.Requ
 			fmt.Sprintf("request has %d events, more than max_events_per_request of %d", count, r.cfg.Limits.MaxEventsPerRequest))
 		return
 	}
-
-	now := r.now()
-	client := r.clientIPs.Resolve(req)
-	if r.limiter != nil {
-		if ok, wait := r.limiter.Allow(client, count, now); !ok {
-			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-			r.refuseRequest(w, req, enc, http.StatusTooManyRequests, intake.ReasonRateLimited, count,
-				fmt.Sprintf("rate limit of %g events/s per client exceeded", r.cfg.RateLimit.EventsPerSecond))
-			return
-		}
+	if !r.allow(w, req, enc, client, count-1, count, now) {
+		return
+	}
+	if r.cfg.Privacy.HonorOptOutHeaders && optedOut(req.Header) {
+		// As footfall.js does in the browser: nothing is kept, and the
+		// client is told nothing it could retry.
+		r.countRefusedEvents(req, intake.ReasonOptedOut, count)
+		r.writeExportResponse(w, enc, nil)
+		return
 	}
 
 	res := r.enricher.Enrich(req.Context(), intake.Request{
@@ -105,16 +115,47 @@ func (r *browserEventsReceiver) handleLogs(w http.ResponseWriter, req *http.Requ
 	r.obsrep.EndLogsOp(ctx, formatName(enc), res.Accepted, err)
 	if err != nil {
 		// Mapped as otlpreceiver maps consumer errors: permanent ones will
-		// never succeed (400), anything else is worth a retry (503).
+		// never succeed (400), anything else is worth a retry (503). The
+		// error's text stays in the collector's log: it may name storage
+		// paths and internals a public client has no business reading.
+		r.settings.Logger.Debug("Pipeline refused browser events", zap.Int("events", res.Accepted), zap.Error(err))
 		if consumererror.IsPermanent(err) {
-			r.refuseRequest(w, req, enc, http.StatusBadRequest, intake.ReasonDownstreamPermanent, res.Accepted, err.Error())
+			r.refuseRequest(w, req, enc, http.StatusBadRequest, intake.ReasonDownstreamPermanent, res.Accepted, "the events were refused by the pipeline")
 			return
 		}
-		w.Header().Set("Retry-After", "1")
-		r.refuseRequest(w, req, enc, http.StatusServiceUnavailable, intake.ReasonDownstreamRetryable, res.Accepted, err.Error())
+		setRetryAfter(w, time.Second)
+		r.refuseRequest(w, req, enc, http.StatusServiceUnavailable, intake.ReasonDownstreamRetryable, res.Accepted, "the collector cannot store events right now; retry later")
 		return
 	}
 	r.writeExportResponse(w, enc, &res)
+}
+
+// allow takes n tokens from the client's bucket, or refuses the request with
+// 429; refused counts the events the refusal drops.
+func (r *browserEventsReceiver) allow(w http.ResponseWriter, req *http.Request, enc intake.Encoding, client netip.Addr, n, refused int, now time.Time) bool {
+	if r.limiter == nil || n <= 0 {
+		return true
+	}
+	ok, wait := r.limiter.Allow(client, n, now)
+	if !ok {
+		setRetryAfter(w, wait)
+		r.refuseRequest(w, req, enc, http.StatusTooManyRequests, intake.ReasonRateLimited, refused,
+			fmt.Sprintf("rate limit of %g events/s per client exceeded", r.cfg.RateLimit.EventsPerSecond))
+	}
+	return ok
+}
+
+// setRetryAfter asks the client to wait at least d, plus up to two seconds
+// of jitter, so that clients refused together do not all come back together.
+func setRetryAfter(w http.ResponseWriter, d time.Duration) {
+	seconds := max(1, int(math.Ceil(d.Seconds()))) + rand.IntN(3) // #nosec G404 -- jitter, not a secret
+	w.Header().Set("Retry-After", strconv.Itoa(seconds))
+}
+
+// optedOut reports whether the browser asks not to be tracked: Global
+// Privacy Control (Sec-GPC: 1) or Do Not Track (DNT: 1).
+func optedOut(h http.Header) bool {
+	return h.Get("Sec-GPC") == "1" || h.Get("DNT") == "1"
 }
 
 // refusalStatus answers 403 when every record was refused for who sent it,
@@ -158,7 +199,7 @@ func (r *browserEventsReceiver) writeExportResponse(w http.ResponseWriter, enc i
 	}
 	body, err := intake.MarshalResponse(enc, rejected, message)
 	if err != nil {
-		writeStatus(w, enc, http.StatusInternalServerError, "encoding response: "+err.Error())
+		writeStatus(w, enc, http.StatusInternalServerError, "the response could not be encoded")
 		return
 	}
 	w.Header().Set("Content-Type", enc.ContentType())

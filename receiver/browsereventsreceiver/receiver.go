@@ -28,6 +28,7 @@ import (
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/geoip"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/intake"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/metadata"
+	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/privacy"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/ratelimit"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/sites"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/useragent"
@@ -37,6 +38,10 @@ import (
 const (
 	logsPath    = "/v1/logs"
 	trackerPath = "/footfall.js"
+	// maxUserAgentBytes is how much of a User-Agent is parsed, hashed and
+	// stored: real ones are 100 to 300 bytes, and a header of a megabyte
+	// must not be copied onto every event.
+	maxUserAgentBytes = 512
 )
 
 type browserEventsReceiver struct {
@@ -102,7 +107,7 @@ func (r *browserEventsReceiver) buildPipeline(ctx context.Context, host componen
 	if err != nil {
 		return err
 	}
-	r.clientIPs = clientip.NewResolver(trusted)
+	r.clientIPs = clientip.NewResolver(trusted, r.cfg.ForwardedHeader)
 
 	store, err := r.saltStore(ctx, host)
 	if err != nil {
@@ -142,9 +147,13 @@ func (r *browserEventsReceiver) buildPipeline(ctx context.Context, host componen
 			MaxValueLength:    r.cfg.Limits.MaxAttributeValueBytes,
 			MaxEventNameBytes: 128,
 			MaxEventIDBytes:   64,
+			MaxResourceBytes:  r.cfg.Limits.MaxResourceBytes,
+			MaxUserAgentBytes: maxUserAgentBytes,
 		},
-		KeepBots: r.cfg.Bots == BotsFlag,
-		NewID:    r.newID,
+		KeepBots:       r.cfg.Bots == BotsFlag,
+		NewID:          r.newID,
+		URLs:           privacy.NewURLScrubber(r.cfg.Privacy.QueryParameters),
+		StoreUserAgent: r.cfg.Privacy.StoreUserAgent,
 	}
 	return nil
 }

@@ -342,9 +342,10 @@ func TestRateLimitPerClient(t *testing.T) {
 		return resp
 	}
 	assert.Equal(t, http.StatusOK, send("198.51.100.1", 100).StatusCode, "the burst passes")
+	h.now = h.now.Add(500 * time.Millisecond) // one token back: the request's own
 	resp := send("198.51.100.1", 3)
 	assert.Equal(t, http.StatusTooManyRequests, resp.StatusCode)
-	assert.Equal(t, "2", resp.Header.Get("Retry-After"), "3 events at 2/s: retry in 2 s, rounded up")
+	assert.Contains(t, []string{"1", "2", "3"}, resp.Header.Get("Retry-After"), "2 more events at 2/s: 1 s, and up to 2 s of jitter")
 	assert.Equal(t, http.StatusOK, send("198.51.100.2", 3).StatusCode, "another client is not affected")
 
 	h.now = h.now.Add(1500 * time.Millisecond)
@@ -370,24 +371,93 @@ func TestRateLimiterTableEvictionsAreCounted(t *testing.T) {
 	metadatatest.AssertEqualReceiverBrowsereventsRateLimiterEvictions(t, h.tel, []metricdata.DataPoint[int64]{{Value: 3}}, metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
 }
 
+// Every request costs a token before its body is read: empty and malformed
+// requests are not free, and a client out of tokens is refused before its
+// body is decoded.
+func TestRateLimiterChargesEveryRequest(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.RateLimit = RateLimitConfig{Enabled: true, EventsPerSecond: 1, Burst: 100, MaxClients: 10}
+	h := startReceiver(t, cfg, nil)
+	for i := range 100 {
+		body := []byte(`{"resourceLogs":[]}`)
+		if i%2 == 1 {
+			body = []byte(`{not json`)
+		}
+		resp, _ := h.do(t, request{contentType: "application/json", origin: siteOrigin, userAgent: chromeUA, body: body})
+		require.NotEqual(t, http.StatusTooManyRequests, resp.StatusCode, "request %d is within the burst", i)
+	}
+	resp, _ := h.do(t, request{contentType: "application/json", origin: siteOrigin, userAgent: chromeUA, body: pageView("example", "e1")})
+	assert.Equal(t, http.StatusTooManyRequests, resp.StatusCode, "the empty and malformed requests used the burst")
+	assert.Zero(t, h.sink.LogRecordCount())
+}
+
+// Behind an X-Forwarded-For proxy, a Forwarded header is the client's own
+// and does not give it a fresh bucket.
+func TestForgedForwardedHeaderGivesNoFreshBucket(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.RateLimit = RateLimitConfig{Enabled: true, EventsPerSecond: 1, Burst: 100, MaxClients: 10}
+	h := startReceiver(t, cfg, nil)
+	send := func(forged string) int {
+		resp, _ := h.do(t, request{contentType: "application/json", origin: siteOrigin, userAgent: chromeUA, body: pageViews(50),
+			headers: map[string]string{"X-Forwarded-For": "198.51.100.7", "Forwarded": "for=" + forged}})
+		return resp.StatusCode
+	}
+	assert.Equal(t, http.StatusOK, send("6.6.6.1"))
+	assert.Equal(t, http.StatusOK, send("6.6.6.2"))
+	assert.Equal(t, http.StatusTooManyRequests, send("6.6.6.3"), "one client, whatever it claims")
+}
+
+// Sec-GPC and DNT are honoured as the tracker honours them: nothing is kept,
+// the client is answered success, and the drop is counted.
+func TestOptOutHeadersAreHonoured(t *testing.T) {
+	for _, header := range []string{"Sec-GPC", "DNT"} {
+		t.Run(header, func(t *testing.T) {
+			h := startReceiver(t, testConfig(t), nil)
+			resp, _ := h.do(t, request{contentType: "application/json", origin: siteOrigin, userAgent: chromeUA, body: pageView("example", "e1"), headers: map[string]string{header: "1"}})
+			assert.Equal(t, http.StatusOK, resp.StatusCode)
+			assert.Zero(t, h.sink.LogRecordCount())
+			metadatatest.AssertEqualReceiverBrowsereventsRefusedEvents(t, h.tel, []metricdata.DataPoint[int64]{
+				{Attributes: attribute.NewSet(attribute.String("reason", "opted_out")), Value: 1},
+			}, metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
+		})
+	}
+	cfg := testConfig(t)
+	cfg.Privacy.HonorOptOutHeaders = false
+	h := startReceiver(t, cfg, nil)
+	resp, _ := h.do(t, request{contentType: "application/json", origin: siteOrigin, userAgent: chromeUA, body: pageView("example", "e1"), headers: map[string]string{"Sec-GPC": "1"}})
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, 1, h.sink.LogRecordCount(), "kept when configured off")
+}
+
 func TestDownstreamErrorsMapToRetryableOrPermanent(t *testing.T) {
 	tests := []struct {
 		name       string
 		err        error
 		wantStatus int
 		wantReason string
-		retryAfter string
+		retryAfter []string
+		message    string
 	}{
-		{name: "transient", err: fmt.Errorf("queue full"), wantStatus: http.StatusServiceUnavailable, wantReason: "downstream_retryable", retryAfter: "1"},
-		{name: "permanent", err: consumererror.NewPermanent(fmt.Errorf("cannot encode")), wantStatus: http.StatusBadRequest, wantReason: "downstream_permanent"},
+		{
+			name: "transient", err: fmt.Errorf("write-ahead log: open /var/lib/footfall/state/x.db: no space left on device"),
+			wantStatus: http.StatusServiceUnavailable, wantReason: "downstream_retryable", retryAfter: []string{"1", "2", "3"},
+			message: "the collector cannot store events right now; retry later",
+		},
+		{
+			name: "permanent", err: consumererror.NewPermanent(fmt.Errorf("cannot encode in /internal/path")),
+			wantStatus: http.StatusBadRequest, wantReason: "downstream_permanent", retryAfter: []string{""},
+			message: "the events were refused by the pipeline",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := startReceiver(t, testConfig(t), consumertest.NewErr(tt.err))
 			resp, body := h.do(t, request{contentType: "application/json", origin: siteOrigin, userAgent: chromeUA, body: pageView("example", "e1")})
 			assert.Equal(t, tt.wantStatus, resp.StatusCode)
-			assert.Equal(t, tt.retryAfter, resp.Header.Get("Retry-After"))
-			assert.Contains(t, decodeStatus(t, resp, body).GetMessage(), tt.err.Error())
+			assert.Contains(t, tt.retryAfter, resp.Header.Get("Retry-After"), "a second, with up to two of jitter")
+			message := decodeStatus(t, resp, body).GetMessage()
+			assert.Equal(t, tt.message, message)
+			assert.NotContains(t, message, "/", "no internal detail reaches a public client")
 			metadatatest.AssertEqualReceiverBrowsereventsRefusedEvents(t, h.tel, []metricdata.DataPoint[int64]{
 				{Attributes: attribute.NewSet(attribute.String("reason", tt.wantReason)), Value: 1},
 			}, metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())

@@ -13,9 +13,30 @@ import (
 	"strings"
 )
 
+// Header names the forwarding header the trusted proxies set.
+type Header string
+
+const (
+	// HeaderXForwardedFor is X-Forwarded-For, which nginx, HAProxy and
+	// cloud load balancers append to.
+	HeaderXForwardedFor Header = "x-forwarded-for"
+	// HeaderForwarded is the standard Forwarded header (RFC 7239).
+	HeaderForwarded Header = "forwarded"
+)
+
+// Validate accepts the two known headers.
+func (h Header) Validate() error {
+	switch h {
+	case HeaderXForwardedFor, HeaderForwarded:
+		return nil
+	}
+	return fmt.Errorf("must be %q or %q, not %q", HeaderXForwardedFor, HeaderForwarded, string(h))
+}
+
 // Resolver picks the client address of a request.
 type Resolver struct {
 	trusted []netip.Prefix
+	header  Header
 }
 
 // ParsePrefixes accepts CIDR prefixes ("10.0.0.0/8") and single addresses ("10.1.2.3").
@@ -40,9 +61,12 @@ func ParsePrefixes(entries []string) ([]netip.Prefix, error) {
 	return prefixes, nil
 }
 
-// NewResolver returns a Resolver that believes forwarding headers from the given proxies.
-func NewResolver(trusted []netip.Prefix) *Resolver {
-	return &Resolver{trusted: trusted}
+// NewResolver returns a Resolver that believes header, and only header, from
+// the given proxies. A proxy overwrites or appends to the header it sets and
+// passes any other through as the client sent it: reading both would let a
+// client choose its own address.
+func NewResolver(trusted []netip.Prefix, header Header) *Resolver {
+	return &Resolver{trusted: trusted, header: header}
 }
 
 // Resolve returns the client address, or an invalid Addr when the peer address cannot be parsed.
@@ -55,7 +79,7 @@ func (r *Resolver) Resolve(req *http.Request) netip.Addr {
 	if !peer.IsValid() || !r.isTrusted(peer) {
 		return peer
 	}
-	hops := forwardedFor(req.Header)
+	hops := r.hops(req.Header)
 	if len(hops) == 0 {
 		return peer
 	}
@@ -83,9 +107,26 @@ func (r *Resolver) isTrusted(a netip.Addr) bool {
 	return false
 }
 
-// forwardedFor returns the hop addresses from the standard Forwarded header,
-// or else from X-Forwarded-For, in the order the proxies appended them.
-func forwardedFor(h http.Header) []string {
+// maxHops bounds how many hops of a header are read: a client can make the
+// header as long as the request's header limit allows.
+const maxHops = 32
+
+// hops returns the hop addresses of the configured header, in the order the
+// proxies appended them (at most the last maxHops).
+func (r *Resolver) hops(h http.Header) []string {
+	var hops []string
+	if r.header == HeaderForwarded {
+		hops = forwarded(h)
+	} else {
+		hops = xForwardedFor(h)
+	}
+	if len(hops) > maxHops {
+		hops = hops[len(hops)-maxHops:]
+	}
+	return hops
+}
+
+func forwarded(h http.Header) []string {
 	var hops []string
 	for _, line := range h.Values("Forwarded") {
 		for _, element := range strings.Split(line, ",") {
@@ -97,9 +138,11 @@ func forwardedFor(h http.Header) []string {
 			}
 		}
 	}
-	if len(hops) > 0 {
-		return hops
-	}
+	return hops
+}
+
+func xForwardedFor(h http.Header) []string {
+	var hops []string
 	for _, line := range h.Values("X-Forwarded-For") {
 		for _, hop := range strings.Split(line, ",") {
 			if hop = strings.TrimSpace(hop); hop != "" {

@@ -15,8 +15,10 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/footfall-analytics/footfall/internal/attr"
 	"github.com/footfall-analytics/footfall/internal/schema"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/geoip"
+	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/privacy"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/referrer"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/sites"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/useragent"
@@ -29,7 +31,16 @@ type Limits struct {
 	MaxValueLength    int
 	MaxEventNameBytes int
 	MaxEventIDBytes   int
+	// MaxResourceBytes bounds one resource's attributes, and one scope's
+	// name, version and attributes: they are copied to every group.
+	MaxResourceBytes int
+	// MaxUserAgentBytes is how much of the User-Agent header is parsed,
+	// hashed and stored.
+	MaxUserAgentBytes int
 }
+
+// maxScopeField bounds a scope's name and version.
+const maxScopeField = 256
 
 // Request is what the HTTP layer knows of the request that carried the events.
 type Request struct {
@@ -52,6 +63,11 @@ type Enricher struct {
 	Limits    Limits
 	KeepBots  bool
 	NewID     func() string
+	// URLs scrubs the stored URLs (page, referrer, link) of query
+	// parameters outside the allow-list, fragments and user info.
+	URLs *privacy.URLScrubber
+	// StoreUserAgent keeps the (capped) User-Agent in user_agent.original.
+	StoreUserAgent bool
 }
 
 // Result is the outcome for one request.
@@ -102,6 +118,7 @@ type requestFacts struct {
 // grouped into one resource per (site, visitor). Records are moved out of in.
 func (e *Enricher) Enrich(ctx context.Context, req Request, in plog.Logs) Result {
 	res := Result{Logs: plog.NewLogs()}
+	req.UserAgent = truncateUTF8(req.UserAgent, e.Limits.MaxUserAgentBytes)
 	facts := requestFacts{req: req, ua: e.UserAgent.Parse(req.UserAgent), visitors: map[string]string{}}
 	facts.dropAsBot = facts.ua.Bot && !e.KeepBots
 	if !facts.dropAsBot {
@@ -112,9 +129,17 @@ func (e *Enricher) Enrich(ctx context.Context, req Request, in plog.Logs) Result
 	index := 0
 	for _, rl := range in.ResourceLogs().All() {
 		resourceSite, _ := stringAttr(rl.Resource().Attributes(), schema.AttrSiteID)
+		resourceMsg := e.checkResource(rl.Resource())
 		for _, sl := range rl.ScopeLogs().All() {
+			containerMsg := resourceMsg
+			if containerMsg == "" {
+				containerMsg = e.checkScope(sl.Scope())
+			}
 			for _, lr := range sl.LogRecords().All() {
-				reason, msg := e.enrichRecord(ctx, &facts, resourceSite, rl.Resource(), sl.Scope(), lr, out)
+				reason, msg := ReasonInvalidEvent, containerMsg
+				if containerMsg == "" {
+					reason, msg = e.enrichRecord(ctx, &facts, resourceSite, rl.Resource(), sl.Scope(), lr, out)
+				}
 				switch {
 				case reason == ReasonBot:
 					res.reject(reason, 1, "")
@@ -140,6 +165,9 @@ func (e *Enricher) enrichRecord(ctx context.Context, facts *requestFacts, resour
 		return ReasonInvalidEvent, msg
 	}
 	if msg := e.checkValues(lr); msg != "" {
+		return ReasonInvalidEvent, msg
+	}
+	if msg := checkMeasures(attrs); msg != "" {
 		return ReasonInvalidEvent, msg
 	}
 
@@ -178,8 +206,109 @@ func (e *Enricher) checkEventName(name string) string {
 		return "event name is not valid UTF-8"
 	case strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }):
 		return "event name contains control characters"
+	case schema.IsReservedEventName(name):
+		return fmt.Sprintf("event name %q is reserved: only the sessionize processor makes it", name)
 	}
 	return ""
+}
+
+// checkMeasures refuses an event whose numbers would poison a sum: every
+// measure of schema.Measures it carries must be a finite number in range.
+func checkMeasures(attrs pcommon.Map) string {
+	for key, r := range schema.Measures {
+		if _, status := attr.Measure(attrs, key); status == attr.MeasureInvalid {
+			return fmt.Sprintf("attribute %s must be a finite number from %g to %g", key, r.Min, r.Max)
+		}
+	}
+	return ""
+}
+
+// checkResource applies the attribute limits to a resource: it is copied
+// to every (site, visitor) group, so it bounds what a request grows into.
+func (e *Enricher) checkResource(resource pcommon.Resource) string {
+	if msg := e.checkContainerAttributes(resource.Attributes()); msg != "" {
+		return "resource: " + msg
+	}
+	return ""
+}
+
+// checkScope applies the same limits to a scope, and refuses the scope
+// names only the pipeline may use.
+func (e *Enricher) checkScope(scope pcommon.InstrumentationScope) string {
+	name, version := scope.Name(), scope.Version()
+	switch {
+	case schema.IsReservedScope(name):
+		return fmt.Sprintf("scope name %q is reserved for the sessionize processor", name)
+	case len(name) > maxScopeField || len(version) > maxScopeField:
+		return fmt.Sprintf("scope name and version must be at most %d bytes each", maxScopeField)
+	case !utf8.ValidString(name) || !utf8.ValidString(version):
+		return "scope name or version is not valid UTF-8"
+	}
+	if msg := e.checkContainerAttributes(scope.Attributes()); msg != "" {
+		return "scope: " + msg
+	}
+	if len(name)+len(version)+attributeBytes(scope.Attributes()) > e.Limits.MaxResourceBytes {
+		return fmt.Sprintf("scope is larger than %d bytes", e.Limits.MaxResourceBytes)
+	}
+	return ""
+}
+
+func (e *Enricher) checkContainerAttributes(attrs pcommon.Map) string {
+	if n := attrs.Len(); n > e.Limits.MaxAttributes {
+		return fmt.Sprintf("has %d attributes, more than the limit of %d", n, e.Limits.MaxAttributes)
+	}
+	if size := attributeBytes(attrs); size > e.Limits.MaxResourceBytes {
+		return fmt.Sprintf("attributes take %d bytes, more than the limit of %d", size, e.Limits.MaxResourceBytes)
+	}
+	budget := e.Limits.MaxAttributes - attrs.Len()
+	for k, v := range attrs.All() {
+		if !utf8.ValidString(k) {
+			return "attribute key is not valid UTF-8"
+		}
+		if msg := e.checkValue(k, v, &budget, 0); msg != "" {
+			return msg
+		}
+	}
+	return ""
+}
+
+// attributeBytes is about what attrs take once encoded: keys, strings and
+// bytes, and a word for every other value.
+func attributeBytes(attrs pcommon.Map) int {
+	n := 0
+	for k, v := range attrs.All() {
+		n += len(k) + valueBytes(v)
+	}
+	return n
+}
+
+func valueBytes(v pcommon.Value) int {
+	switch v.Type() {
+	case pcommon.ValueTypeStr:
+		return len(v.Str())
+	case pcommon.ValueTypeBytes:
+		return v.Bytes().Len()
+	case pcommon.ValueTypeMap:
+		return attributeBytes(v.Map())
+	case pcommon.ValueTypeSlice:
+		n := 0
+		for _, item := range v.Slice().All() {
+			n += valueBytes(item)
+		}
+		return n
+	}
+	return 8
+}
+
+// truncateUTF8 cuts s to at most n bytes without splitting a character.
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // checkValues bounds the number and size of attribute values and insists on
@@ -319,7 +448,7 @@ func (e *Enricher) visitorID(ctx context.Context, facts *requestFacts, site *sit
 func (e *Enricher) addDerived(facts *requestFacts, site *sites.Site, lr plog.LogRecord, name string, page *url.URL, eventID string, generated bool) {
 	attrs := lr.Attributes()
 	attrs.RemoveIf(func(key string, _ pcommon.Value) bool {
-		return schema.IsReceiverOwned(key) || key == schema.AttrAnonymousID || key == schema.AttrEventNameLegacy
+		return schema.IsReceiverOwned(key) || schema.IsSessionizerOwned(key) || key == schema.AttrAnonymousID || key == schema.AttrEventNameLegacy
 	})
 	attrs.EnsureCapacity(attrs.Len() + derivedAttributes)
 
@@ -334,7 +463,9 @@ func (e *Enricher) addDerived(facts *requestFacts, site *sites.Site, lr plog.Log
 		attrs.PutBool(schema.AttrEventIDGenerated, true)
 	}
 
-	putNonEmpty(attrs, schema.AttrUserAgentOriginal, facts.req.UserAgent)
+	if e.StoreUserAgent {
+		putNonEmpty(attrs, schema.AttrUserAgentOriginal, facts.req.UserAgent)
+	}
 	putNonEmpty(attrs, schema.AttrUserAgentName, facts.ua.BrowserName)
 	putNonEmpty(attrs, schema.AttrUserAgentVersion, facts.ua.BrowserVersion)
 	putNonEmpty(attrs, schema.AttrUserAgentOSName, facts.ua.OSName)
@@ -348,19 +479,24 @@ func (e *Enricher) addDerived(facts *requestFacts, site *sites.Site, lr plog.Log
 	putNonEmpty(attrs, schema.AttrGeoRegion, facts.geo.RegionISO)
 	putNonEmpty(attrs, schema.AttrGeoCity, facts.geo.City)
 
+	e.scrubAttr(attrs, schema.AttrLinkURL)
 	if page == nil {
+		e.scrubAttr(attrs, schema.AttrReferrer)
 		return
 	}
 	attrs.PutStr(schema.AttrURLPath, pathOf(page))
 	attrs.PutStr(schema.AttrURLDomain, page.Hostname())
+	attrs.PutStr(schema.AttrURLFull, e.URLs.ScrubURL(page))
 	if name != schema.EventPageView {
 		// Where a visit came from is a property of the page view that
 		// landed it; on a click it would only ever read "direct".
+		e.scrubAttr(attrs, schema.AttrReferrer)
 		return
 	}
 
 	ref, _ := stringAttr(attrs, schema.AttrReferrer)
 	src := referrer.Classify(ref, page.Hostname(), site.OwnsHost)
+	e.scrubAttr(attrs, schema.AttrReferrer)
 	attrs.PutStr(schema.AttrReferrerClass, src.Class)
 	putNonEmpty(attrs, schema.AttrReferrerSource, src.Name)
 	putNonEmpty(attrs, schema.AttrReferrerHost, src.Host)
@@ -373,6 +509,17 @@ func (e *Enricher) addDerived(facts *requestFacts, site *sites.Site, lr plog.Log
 	putNonEmpty(attrs, schema.AttrUTMContent, c.Content)
 	putNonEmpty(attrs, schema.AttrClickIDType, c.ClickIDType)
 	putNonEmpty(attrs, schema.AttrClickID, c.ClickID)
+}
+
+// scrubAttr removes from a stored URL what the privacy allow-list does not keep.
+func (e *Enricher) scrubAttr(attrs pcommon.Map, key string) {
+	raw, ok := stringAttr(attrs, key)
+	if !ok {
+		return
+	}
+	if scrubbed := e.URLs.Scrub(raw); scrubbed != raw {
+		attrs.PutStr(key, scrubbed)
+	}
 }
 
 // derivedAttributes is about how many attributes addDerived adds at most.

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"unicode/utf8"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -19,6 +20,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/footfall-analytics/footfall/internal/schema"
+	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/privacy"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/sites"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/useragent"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/visitor"
@@ -42,7 +44,8 @@ func newTestEnricher(t testing.TB) *Enricher {
 		Sites:     registry,
 		UserAgent: ua,
 		Visitors:  hasher,
-		Limits:    Limits{MaxAttributes: 8, MaxValueLength: 64, MaxEventNameBytes: 32, MaxEventIDBytes: 16},
+		Limits:    Limits{MaxAttributes: 8, MaxValueLength: 64, MaxEventNameBytes: 32, MaxEventIDBytes: 16, MaxResourceBytes: 256, MaxUserAgentBytes: 512},
+		URLs:      privacy.NewURLScrubber([]string{"utm_*", "gclid"}),
 		NewID:     func() string { n++; return fmt.Sprintf("gen-%d", n) },
 	}
 }
@@ -208,11 +211,49 @@ func FuzzDecodeAndEnrich(f *testing.F) {
 					if v, ok := lr.Attributes().Get(schema.AttrEventID); !ok || v.Type() != pcommon.ValueTypeStr {
 						t.Fatal("accepted record lacks an event id")
 					}
+					checkOutputRecord(t, enricher, sl.Scope(), lr)
 				}
 			}
+			if n := attributeBytes(rl.Resource().Attributes()); n > enricher.Limits.MaxResourceBytes+64 {
+				t.Fatalf("output resource of %d bytes", n)
+			}
+		}
+		out, err := (&plog.ProtoMarshaler{}).MarshalLogs(res.Logs)
+		if err != nil {
+			t.Fatalf("output does not encode: %v", err)
+		}
+		if len(out) > 4*len(body)+4096+maxDerivedBytes*res.Accepted {
+			t.Fatalf("a body of %d bytes became %d bytes of output", len(body), len(out))
 		}
 		if _, err := MarshalResponse(enc, res.RejectedCount(), strings.Join(res.Messages, "; ")); err != nil {
 			t.Fatalf("response does not encode: %v", err)
 		}
 	})
+}
+
+// checkOutputRecord asserts what no accepted record may carry: a reserved
+// event name or scope, a value over the limits, invalid UTF-8, or a
+// measure that is not a finite number in range.
+func checkOutputRecord(t *testing.T, e *Enricher, scope pcommon.InstrumentationScope, lr plog.LogRecord) {
+	t.Helper()
+	if schema.IsReservedEventName(lr.EventName()) || schema.IsReservedScope(scope.Name()) {
+		t.Fatalf("reserved name accepted: event %q, scope %q", lr.EventName(), scope.Name())
+	}
+	if !utf8.ValidString(lr.EventName()) || !utf8.ValidString(scope.Name()) || !utf8.ValidString(scope.Version()) {
+		t.Fatal("invalid UTF-8 accepted")
+	}
+	for k, v := range lr.Attributes().All() {
+		if !utf8.ValidString(k) || (v.Type() == pcommon.ValueTypeStr && !utf8.ValidString(v.Str())) {
+			t.Fatalf("invalid UTF-8 accepted in %q", k)
+		}
+		if v.Type() == pcommon.ValueTypeStr && len(v.Str()) > max(e.Limits.MaxValueLength, e.Limits.MaxUserAgentBytes) {
+			t.Fatalf("attribute %q of %d bytes accepted", k, len(v.Str()))
+		}
+		if schema.IsSessionizerOwned(k) {
+			t.Fatalf("client set the sessionizer's attribute %q", k)
+		}
+	}
+	if msg := checkMeasures(lr.Attributes()); msg != "" {
+		t.Fatalf("invalid measure accepted: %s", msg)
+	}
 }

@@ -16,10 +16,13 @@ const (
 	ReasonOriginNotAllowed     Reason = "origin_not_allowed"
 	ReasonRateLimited          Reason = "rate_limited"
 	ReasonBot                  Reason = "bot"
-	ReasonDownstreamPermanent  Reason = "downstream_permanent"
-	ReasonDownstreamRetryable  Reason = "downstream_retryable"
-	ReasonMethodNotAllowed     Reason = "method_not_allowed"
-	ReasonUnauthorized         Reason = "unauthorized"
+	// ReasonOptedOut: the request carried Sec-GPC: 1 or DNT: 1; its events
+	// were dropped and the client answered success.
+	ReasonOptedOut            Reason = "opted_out"
+	ReasonDownstreamPermanent Reason = "downstream_permanent"
+	ReasonDownstreamRetryable Reason = "downstream_retryable"
+	ReasonMethodNotAllowed    Reason = "method_not_allowed"
+	ReasonUnauthorized        Reason = "unauthorized"
 )
 
 // Forbidden reports whether the reason is about who sent the events (403)

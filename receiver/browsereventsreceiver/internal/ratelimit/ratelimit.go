@@ -49,12 +49,13 @@ func New(rate float64, burst, maxClients int, onEvict func()) *Limiter {
 // many. Otherwise it takes nothing and says how long until it will.
 func (l *Limiter) Allow(client netip.Addr, n int, now time.Time) (bool, time.Duration) {
 	need := float64(n)
+	key := bucketKey(client)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	b, ok := l.buckets.Get(client)
+	b, ok := l.buckets.Get(key)
 	if !ok {
 		b = &bucket{tokens: l.burst, last: now}
-		l.buckets.Add(client, b)
+		l.buckets.Add(key, b)
 	}
 	if elapsed := now.Sub(b.last); elapsed > 0 {
 		b.tokens = math.Min(l.burst, b.tokens+elapsed.Seconds()*l.rate)
@@ -66,6 +67,19 @@ func (l *Limiter) Allow(client netip.Addr, n int, now time.Time) (bool, time.Dur
 	}
 	wait := time.Duration((need - b.tokens) / l.rate * float64(time.Second))
 	return false, wait
+}
+
+// bucketKey is the address an IPv4 client is limited by, or the /64 of an
+// IPv6 client: one subscriber line or host gets a /64, and every address in
+// it is theirs to use.
+func bucketKey(client netip.Addr) netip.Addr {
+	if client.Is6() && !client.Is4In6() {
+		p, err := client.Prefix(64)
+		if err == nil {
+			return p.Addr()
+		}
+	}
+	return client
 }
 
 // Len is the number of clients tracked.

@@ -63,3 +63,22 @@ func TestTableIsBoundedAndCountsEvictions(t *testing.T) {
 	assert.Equal(t, 3, l.Len())
 	assert.Equal(t, 7, evicted)
 }
+
+// Every address of an IPv6 /64 shares one bucket: rotating through the 2^64
+// addresses of one's own prefix gives no fresh tokens. IPv4 clients are
+// limited per address.
+func TestIPv6ClientsShareTheirSlash64(t *testing.T) {
+	l := New(1, 10, 100, nil)
+	ok, _ := l.Allow(netip.MustParseAddr("2001:db8:1:2::1"), 10, t0)
+	assert.True(t, ok)
+	ok, _ = l.Allow(netip.MustParseAddr("2001:db8:1:2:ffff:ffff:ffff:fffe"), 1, t0)
+	assert.False(t, ok, "same /64")
+	ok, _ = l.Allow(netip.MustParseAddr("2001:db8:1:3::1"), 10, t0)
+	assert.True(t, ok, "another /64 is another client")
+	assert.Equal(t, 2, l.Len())
+
+	ok, _ = l.Allow(netip.MustParseAddr("198.51.100.1"), 10, t0)
+	assert.True(t, ok)
+	ok, _ = l.Allow(netip.MustParseAddr("198.51.100.2"), 10, t0)
+	assert.True(t, ok, "IPv4 is per address")
+}

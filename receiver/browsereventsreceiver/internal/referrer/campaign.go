@@ -30,6 +30,15 @@ var clickIDs = []struct{ param, source, medium string }{
 	{"li_fat_id", "linkedin", "cpc"},
 }
 
+// ClickIDParameters are the query parameters read as ad click ids.
+var ClickIDParameters = func() []string {
+	names := make([]string, len(clickIDs))
+	for i, id := range clickIDs {
+		names[i] = id.param
+	}
+	return names
+}()
+
 // maxParamLength bounds what one query parameter may put on an event.
 const maxParamLength = 256
 
