@@ -56,8 +56,10 @@ func TestHostileRequests(t *testing.T) {
 		check   func(t *testing.T, out plog.Logs)
 	}{
 		{
-			name:    "client session.end",
-			attack:  func() plog.Logs { return oneRecord(func(lr plog.LogRecord) { lr.SetEventName(schema.EventSessionEnd) }) },
+			name: "client session.end",
+			attack: func() plog.Logs {
+				return oneRecord(func(lr plog.LogRecord) { lr.SetEventName(schema.EventSessionEnd) })
+			},
 			refused: `event name "session.end" is reserved`,
 		},
 		{
