@@ -97,8 +97,24 @@ UNIT_PACKAGES = $(shell $(GO) list ./... | grep -v /tests/e2e)
 unit-test:
 	$(GO) test -race -count=1 $(UNIT_PACKAGES)
 
+# FUZZ_TARGETS: every decoder of outside bytes, as target:package.
+FUZZ_TARGETS = \
+	FuzzDecodeAndEnrich:./receiver/browsereventsreceiver/internal/intake \
+	FuzzResolve:./receiver/browsereventsreceiver/internal/clientip \
+	FuzzAllowsOrigin:./receiver/browsereventsreceiver/internal/sites \
+	FuzzScrub:./receiver/browsereventsreceiver/internal/privacy \
+	FuzzDecodeStoredState:./processor/sessionizeprocessor \
+	FuzzConsume:./connector/webanalyticsconnector
+FUZZTIME_EACH ?= 10s
+
+## fuzz: each fuzz target for FUZZTIME_EACH (the intake decoder for FUZZTIME)
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeAndEnrich$$' -fuzztime $(FUZZTIME) ./receiver/browsereventsreceiver/internal/intake
+	@set -e; for entry in $(filter-out FuzzDecodeAndEnrich:%,$(FUZZ_TARGETS)); do \
+		target=$${entry%%:*}; pkg=$${entry#*:}; \
+		echo "fuzz $$target ($$pkg)"; \
+		$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME_EACH) $$pkg; \
+	done
 
 ## alerts: check the Prometheus alerting rules and run their promtool unit tests
 alerts:

@@ -5,6 +5,7 @@ package liveviewexporter // import "github.com/footfall-analytics/footfall/expor
 
 import (
 	"context"
+	"time"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/confighttp"
@@ -27,6 +28,9 @@ func NewFactory() exporter.Factory {
 func createDefaultConfig() component.Config {
 	server := confighttp.NewDefaultServerConfig()
 	server.NetAddr.Endpoint = "localhost:4320"
+	// A request is a GET; whoever takes longer than this to send one holds
+	// a connection for nothing (streams clear it once they start).
+	server.ReadTimeout = 10 * time.Second
 	return &Config{
 		ServerConfig: server,
 		MaxClients:   16,

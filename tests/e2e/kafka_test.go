@@ -41,7 +41,8 @@ func startKafka(t testing.TB, port int, dataDir string) *kfake.Cluster {
 func startGateway(t testing.TB, brokers, dataDir string, extraConfigs ...string) collector {
 	t.Helper()
 	c := collector{intake: "127.0.0.1:" + freePort(t), telemetry: freePort(t)}
-	p := launch(t, append([]string{filepath.Join("..", "..", "config", "gateway.yaml")}, extraConfigs...), []string{
+	configs := []string{filepath.Join("..", "..", "config", "gateway.yaml"), filepath.Join("testdata", "gateway-test-site.yaml")}
+	p := launch(t, append(configs, extraConfigs...), []string{
 		"FOOTFALL_KAFKA_BROKERS=[" + brokers + "]",
 		"FOOTFALL_SALT_SECRET=e2e-secret-of-at-least-32-bytes-0123456789",
 		"FOOTFALL_DATA_DIR=" + dataDir,

@@ -4,6 +4,7 @@
 package sites
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -80,4 +81,32 @@ func TestOwnsHost(t *testing.T) {
 	assert.True(t, s.OwnsHost("example.com"))
 	assert.True(t, s.OwnsHost("cdn.example.net"))
 	assert.False(t, s.OwnsHost("other.org"))
+}
+
+// FuzzAllowsOrigin: any pattern and origin, no panic; a pattern that parses
+// allows its own origin form, and never an origin of another host.
+func FuzzAllowsOrigin(f *testing.F) {
+	f.Add("https://www.example.com", "https://www.example.com")
+	f.Add("*.example.com", "https://evil-example.com")
+	f.Add("example.com", "http://example.com:8080")
+	f.Add("localhost", "null")
+	f.Fuzz(func(t *testing.T, pattern, origin string) {
+		p, err := ParsePattern(pattern)
+		if err != nil {
+			return
+		}
+		site := &Site{ID: "s", Patterns: []Pattern{p}}
+		if site.AllowsOrigin(origin) && !strings.Contains(strings.ToLower(origin), strings.TrimPrefix(strings.ToLower(hostOfPattern(pattern)), "*.")) {
+			t.Fatalf("pattern %q allows %q", pattern, origin)
+		}
+	})
+}
+
+// hostOfPattern is the host part of an origin pattern.
+func hostOfPattern(pattern string) string {
+	if _, rest, ok := strings.Cut(pattern, "://"); ok {
+		pattern = rest
+	}
+	host, _, _ := strings.Cut(pattern, ":")
+	return host
 }
