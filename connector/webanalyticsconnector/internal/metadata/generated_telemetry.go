@@ -70,7 +70,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ConnectorWebanalyticsRecordsSkipped, err = builder.meter.Int64Counter(
 		"otelcol_connector_webanalytics_records_skipped",
-		metric.WithDescription("Records not counted, by reason (missing_site, missing_visitor, too_many_sites, or duplicate_goal for a goal event whose id was already counted). [Alpha]"),
+		metric.WithDescription("Records (or values) not counted, by reason (missing_site, missing_visitor, too_many_sites, duplicate_goal for a goal event whose id was already counted, untrusted_session_record for a session record the sessionize processor did not make, invalid_measure for a value that is not a finite number in range, redelivered for a batch counted already). [Alpha]"),
 		metric.WithUnit("{record}"),
 	)
 	errs = errors.Join(errs, err)
@@ -82,7 +82,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ConnectorWebanalyticsSeriesDropped, err = builder.meter.Int64Counter(
 		"otelcol_connector_webanalytics_series_dropped",
-		metric.WithDescription("Observations not recorded because a new series would pass max_series. [Alpha]"),
+		metric.WithDescription("Observations not recorded because a new series would pass max_series_per_site or max_series. [Alpha]"),
 		metric.WithUnit("{observation}"),
 	)
 	errs = errors.Join(errs, err)
