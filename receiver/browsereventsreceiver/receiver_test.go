@@ -398,8 +398,10 @@ func TestForgedForwardedHeaderGivesNoFreshBucket(t *testing.T) {
 	cfg.RateLimit = RateLimitConfig{Enabled: true, EventsPerSecond: 1, Burst: 100, MaxClients: 10}
 	h := startReceiver(t, cfg, nil)
 	send := func(forged string) int {
-		resp, _ := h.do(t, request{contentType: "application/json", origin: siteOrigin, userAgent: chromeUA, body: pageViews(50),
-			headers: map[string]string{"X-Forwarded-For": "198.51.100.7", "Forwarded": "for=" + forged}})
+		resp, _ := h.do(t, request{
+			contentType: "application/json", origin: siteOrigin, userAgent: chromeUA, body: pageViews(50),
+			headers: map[string]string{"X-Forwarded-For": "198.51.100.7", "Forwarded": "for=" + forged},
+		})
 		return resp.StatusCode
 	}
 	assert.Equal(t, http.StatusOK, send("6.6.6.1"))
