@@ -109,11 +109,11 @@ func (r *browserEventsReceiver) buildPipeline(ctx context.Context, host componen
 	}
 	r.clientIPs = clientip.NewResolver(trusted, r.cfg.ForwardedHeader)
 
-	store, err := r.saltStore(ctx, host)
+	store, clientKeys, err := r.saltStores(ctx, host)
 	if err != nil {
 		return err
 	}
-	hasher, err := visitor.NewHasher(ctx, store, []byte(r.cfg.Visitor.SaltSecret), r.now, r.settings.Logger)
+	hasher, err := visitor.NewHasher(ctx, store, clientKeys, []byte(r.cfg.Visitor.SaltSecret), r.now, r.settings.Logger)
 	if err != nil {
 		return err
 	}
@@ -176,6 +176,23 @@ func (r *browserEventsReceiver) buildSites() (*sites.Registry, error) {
 		list = append(list, s)
 	}
 	return sites.NewRegistry(list)
+}
+
+// saltStores returns where the daily salt and the client-id key are kept:
+// side by side, in the storage extension, in files, or in memory.
+func (r *browserEventsReceiver) saltStores(ctx context.Context, host component.Host) (salt, clientKeys visitor.SaltStore, err error) {
+	salt, err = r.saltStore(ctx, host)
+	if err != nil {
+		return nil, nil, err
+	}
+	switch s := salt.(type) {
+	case visitor.StorageStore:
+		return salt, visitor.StorageStore{Client: s.Client, Key: visitor.ClientKeyStorageKey}, nil
+	case visitor.FileStore:
+		return salt, visitor.FileStore{Path: s.Path + ".client-id-key"}, nil
+	default:
+		return salt, &visitor.MemoryStore{}, nil
+	}
 }
 
 func (r *browserEventsReceiver) saltStore(ctx context.Context, host component.Host) (visitor.SaltStore, error) {

@@ -434,7 +434,7 @@ func (e *Enricher) eventID(attrs pcommon.Map) (string, bool, string) {
 func (e *Enricher) visitorID(ctx context.Context, facts *requestFacts, site *sites.Site, attrs pcommon.Map) (string, string) {
 	if site.ClientVisitorID {
 		if anon, ok := stringAttr(attrs, schema.AttrAnonymousID); ok && anon != "" {
-			return visitor.ClientID(site.ID, anon), "client"
+			return e.Visitors.ClientID(site.ID, anon), "client"
 		}
 	}
 	if id, ok := facts.visitors[site.ID]; ok {

@@ -37,7 +37,7 @@ func newTestEnricher(t testing.TB) *Enricher {
 	ua, err := useragent.New(100, nil)
 	require.NoError(t, err)
 	now := func() time.Time { return time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC) }
-	hasher, err := visitor.NewHasher(context.Background(), &visitor.MemoryStore{}, []byte("0123456789abcdef0123456789abcdef"), now, zap.NewNop())
+	hasher, err := visitor.NewHasher(context.Background(), &visitor.MemoryStore{}, &visitor.MemoryStore{}, []byte("0123456789abcdef0123456789abcdef"), now, zap.NewNop())
 	require.NoError(t, err)
 	n := 0
 	return &Enricher{

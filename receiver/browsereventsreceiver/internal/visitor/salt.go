@@ -74,14 +74,28 @@ func (f FileStore) Save(_ context.Context, salt Salt) error {
 	return nil
 }
 
-// StorageStore keeps the salt in a collector storage extension.
-type StorageStore struct{ Client storage.Client }
+// StorageStore keeps the salt in a collector storage extension, under Key
+// (default "visitor_salt").
+type StorageStore struct {
+	Client storage.Client
+	Key    string
+}
 
 const storageKey = "visitor_salt"
 
+// ClientKeyStorageKey is where the client-id key is kept beside the salt.
+const ClientKeyStorageKey = "visitor_client_id_key"
+
+func (s StorageStore) key() string {
+	if s.Key == "" {
+		return storageKey
+	}
+	return s.Key
+}
+
 // Load reads the salt from the storage extension.
 func (s StorageStore) Load(ctx context.Context) (Salt, bool, error) {
-	data, err := s.Client.Get(ctx, storageKey)
+	data, err := s.Client.Get(ctx, s.key())
 	if err != nil {
 		return Salt{}, false, fmt.Errorf("reading visitor salt: %w", err)
 	}
@@ -97,7 +111,7 @@ func (s StorageStore) Save(ctx context.Context, salt Salt) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Client.Set(ctx, storageKey, data); err != nil {
+	if err := s.Client.Set(ctx, s.key(), data); err != nil {
 		return fmt.Errorf("writing visitor salt: %w", err)
 	}
 	return nil

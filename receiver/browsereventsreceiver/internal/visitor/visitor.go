@@ -13,6 +13,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net/netip"
 	"sync"
 	"time"
@@ -28,18 +29,28 @@ type Hasher struct {
 	store  SaltStore
 	secret []byte
 	logger *zap.Logger
+	// clientKey keys the hash of client-chosen anonymous ids. It never
+	// changes: a client id is meant to be stable across days.
+	clientKey []byte
 
 	mu      sync.Mutex
 	current Salt
 }
 
-// NewHasher loads today's salt from store or makes one. With a non-empty
-// secret the day's salt is derived from it instead, so that every gateway
-// sharing the secret computes the same ids without sharing state; store is
-// then not used.
-func NewHasher(ctx context.Context, store SaltStore, secret []byte, now func() time.Time, logger *zap.Logger) (*Hasher, error) {
+// clientKeyDay marks the stored client-id key, which belongs to no day.
+const clientKeyDay = "client-id-key"
+
+// NewHasher loads today's salt from store or makes one, and the client-id
+// key from clientKeys (making and saving one the first time). With a
+// non-empty secret both are derived from it instead, so that every gateway
+// sharing the secret computes the same ids without sharing state; the
+// stores are then not used.
+func NewHasher(ctx context.Context, store, clientKeys SaltStore, secret []byte, now func() time.Time, logger *zap.Logger) (*Hasher, error) {
 	h := &Hasher{now: now, store: store, secret: secret, logger: logger}
 	if len(secret) > 0 {
+		mac := hmac.New(sha256.New, secret)
+		_, _ = mac.Write([]byte(clientKeyDay))
+		h.clientKey = mac.Sum(nil)
 		return h, nil
 	}
 	salt, ok, err := store.Load(ctx)
@@ -49,7 +60,26 @@ func NewHasher(ctx context.Context, store SaltStore, secret []byte, now func() t
 	if ok {
 		h.current = salt
 	}
+	if h.clientKey, err = loadClientKey(ctx, clientKeys); err != nil {
+		return nil, err
+	}
 	return h, nil
+}
+
+func loadClientKey(ctx context.Context, clientKeys SaltStore) ([]byte, error) {
+	stored, ok, err := clientKeys.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if ok && stored.Day == clientKeyDay {
+		return stored.Key, nil
+	}
+	key := make([]byte, 32)
+	_, _ = rand.Read(key) // crypto/rand.Read never fails on supported platforms
+	if err := clientKeys.Save(ctx, Salt{Day: clientKeyDay, Key: key}); err != nil {
+		return nil, fmt.Errorf("saving the client visitor id key: %w", err)
+	}
+	return key, nil
 }
 
 // ID returns the visitor id of (site, client address, user agent) today.
@@ -66,10 +96,15 @@ func (h *Hasher) ID(ctx context.Context, site string, addr netip.Addr, userAgent
 
 // ClientID maps an anonymous id chosen by the client into the same id space,
 // so that downstream stages treat both kinds alike. It is stable across days:
-// that is the point of letting the client choose.
-func ClientID(site, clientID string) string {
-	sum := sha256.Sum256([]byte(site + "\x00" + clientID))
-	return hex.EncodeToString(sum[:8])
+// that is the point of letting the client choose. It is keyed: a site that
+// sends an e-mail address or a user id as its anonymous id cannot have it
+// recovered from the stored id by hashing guesses.
+func (h *Hasher) ClientID(site, clientID string) string {
+	mac := hmac.New(sha256.New, h.clientKey)
+	_, _ = mac.Write([]byte(site))
+	_, _ = mac.Write([]byte{0})
+	_, _ = mac.Write([]byte(clientID))
+	return hex.EncodeToString(mac.Sum(nil)[:8])
 }
 
 func (h *Hasher) keyFor(ctx context.Context, day string) []byte {

@@ -5,6 +5,8 @@ package visitor
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -27,7 +29,7 @@ var (
 
 func TestIDIsStableWithinADayAndRotatesAtMidnightUTC(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2026, 11, 27, 0, 0, 1, 0, time.UTC)}
-	h, err := NewHasher(context.Background(), &MemoryStore{}, nil, clock.Now, zap.NewNop())
+	h, err := NewHasher(context.Background(), &MemoryStore{}, &MemoryStore{}, nil, clock.Now, zap.NewNop())
 	require.NoError(t, err)
 
 	morning := h.ID(context.Background(), "site-a", ip, ua)
@@ -46,7 +48,7 @@ func TestIDIsStableWithinADayAndRotatesAtMidnightUTC(t *testing.T) {
 func TestSaltSurvivesRestartThroughFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state", "salt.json")
 	clock := &fakeClock{t: time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)}
-	first, err := NewHasher(context.Background(), FileStore{Path: path}, nil, clock.Now, zap.NewNop())
+	first, err := NewHasher(context.Background(), FileStore{Path: path}, FileStore{Path: path + ".client"}, nil, clock.Now, zap.NewNop())
 	require.NoError(t, err)
 	before := first.ID(context.Background(), "s", ip, ua)
 
@@ -54,12 +56,12 @@ func TestSaltSurvivesRestartThroughFile(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm(), "salt readable by its owner only")
 
-	second, err := NewHasher(context.Background(), FileStore{Path: path}, nil, clock.Now, zap.NewNop())
+	second, err := NewHasher(context.Background(), FileStore{Path: path}, FileStore{Path: path + ".client"}, nil, clock.Now, zap.NewNop())
 	require.NoError(t, err)
 	assert.Equal(t, before, second.ID(context.Background(), "s", ip, ua))
 
 	clock.t = clock.t.Add(24 * time.Hour)
-	third, err := NewHasher(context.Background(), FileStore{Path: path}, nil, clock.Now, zap.NewNop())
+	third, err := NewHasher(context.Background(), FileStore{Path: path}, FileStore{Path: path + ".client"}, nil, clock.Now, zap.NewNop())
 	require.NoError(t, err)
 	assert.NotEqual(t, before, third.ID(context.Background(), "s", ip, ua), "yesterday's stored salt is not reused")
 }
@@ -67,16 +69,16 @@ func TestSaltSurvivesRestartThroughFile(t *testing.T) {
 func TestCorruptSaltFileIsAnError(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "salt.json")
 	require.NoError(t, os.WriteFile(path, []byte("{not json"), 0o600))
-	_, err := NewHasher(context.Background(), FileStore{Path: path}, nil, time.Now, zap.NewNop())
+	_, err := NewHasher(context.Background(), FileStore{Path: path}, FileStore{Path: path + ".client"}, nil, time.Now, zap.NewNop())
 	require.ErrorContains(t, err, "visitor salt is corrupt")
 }
 
 func TestSharedSecretGivesSameIDsOnEveryGateway(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)}
 	secret := []byte("0123456789abcdef0123456789abcdef")
-	a, err := NewHasher(context.Background(), &MemoryStore{}, secret, clock.Now, zap.NewNop())
+	a, err := NewHasher(context.Background(), &MemoryStore{}, &MemoryStore{}, secret, clock.Now, zap.NewNop())
 	require.NoError(t, err)
-	b, err := NewHasher(context.Background(), &MemoryStore{}, secret, clock.Now, zap.NewNop())
+	b, err := NewHasher(context.Background(), &MemoryStore{}, &MemoryStore{}, secret, clock.Now, zap.NewNop())
 	require.NoError(t, err)
 	today := a.ID(context.Background(), "s", ip, ua)
 	assert.Equal(t, today, b.ID(context.Background(), "s", ip, ua))
@@ -84,8 +86,35 @@ func TestSharedSecretGivesSameIDsOnEveryGateway(t *testing.T) {
 	assert.NotEqual(t, today, a.ID(context.Background(), "s", ip, ua))
 }
 
+// Client ids are keyed: the same anonymous id gives the same visitor id
+// across days and restarts (the key is stored), another site or another key
+// another id, and the plain SHA-256 of site and id (which anyone could
+// compute from a guessed e-mail address) is never the result.
 func TestClientID(t *testing.T) {
-	assert.Equal(t, ClientID("s", "anon-1"), ClientID("s", "anon-1"))
-	assert.NotEqual(t, ClientID("s", "anon-1"), ClientID("t", "anon-1"))
-	assert.Len(t, ClientID("s", "anon-1"), 16)
+	dir := t.TempDir()
+	keys := FileStore{Path: filepath.Join(dir, "client-key.json")}
+	clock := &fakeClock{t: time.Date(2026, 11, 27, 23, 0, 0, 0, time.UTC)}
+	h, err := NewHasher(context.Background(), &MemoryStore{}, keys, nil, clock.Now, zap.NewNop())
+	require.NoError(t, err)
+	id := h.ClientID("s", "ann@example.com")
+	assert.Len(t, id, 16)
+	assert.NotEqual(t, id, h.ClientID("t", "ann@example.com"))
+	unkeyed := sha256.Sum256([]byte("s\x00ann@example.com"))
+	assert.NotEqual(t, hex.EncodeToString(unkeyed[:8]), id)
+
+	clock.t = clock.t.Add(48 * time.Hour)
+	restarted, err := NewHasher(context.Background(), &MemoryStore{}, keys, nil, clock.Now, zap.NewNop())
+	require.NoError(t, err)
+	assert.Equal(t, id, restarted.ClientID("s", "ann@example.com"), "stable across days and restarts")
+
+	other, err := NewHasher(context.Background(), &MemoryStore{}, FileStore{Path: filepath.Join(dir, "other.json")}, nil, clock.Now, zap.NewNop())
+	require.NoError(t, err)
+	assert.NotEqual(t, id, other.ClientID("s", "ann@example.com"), "another key, another id")
+
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	g1, err := NewHasher(context.Background(), &MemoryStore{}, &MemoryStore{}, secret, clock.Now, zap.NewNop())
+	require.NoError(t, err)
+	g2, err := NewHasher(context.Background(), &MemoryStore{}, &MemoryStore{}, secret, clock.Now, zap.NewNop())
+	require.NoError(t, err)
+	assert.Equal(t, g1.ClientID("s", "x"), g2.ClientID("s", "x"), "gateways sharing the secret agree")
 }
