@@ -233,6 +233,8 @@ func (r *browserEventsReceiver) startServer(ctx context.Context, host component.
 		// an explicit cors section, allow exactly the configured site origins.
 		server.CORS = configoptional.Some(confighttp.CORSConfig{
 			AllowedOrigins: corsOrigins(r.cfg.Sites),
+			// The tracker waits as long as a 429 or 503 asks it to.
+			ExposedHeaders: []string{"Retry-After"},
 			MaxAge:         7200,
 		})
 	}

@@ -226,6 +226,7 @@ func TestE2EBrowserVisitors(t *testing.T) {
 	})
 	t.Logf("screenshot: %s", filepath.Join(outputDir, "demo-pricing.png"))
 	require.Contains(t, output, "intake refused 1 request with 503", "the reader's retry was exercised")
+	require.Contains(t, output, "the refused batch came again after its Retry-After", "the tracker honours Retry-After")
 
 	// What each visitor did, as events (name and path), web vitals aside:
 	// they depend on what the browser measured.

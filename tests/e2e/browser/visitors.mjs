@@ -59,19 +59,33 @@ await visit('bouncer', async (page) => {
 })
 
 await visit('reader', async (page, context) => {
-  // The first batch sent by fetch is refused with a 503, as an overloaded
-  // collector would: the tracker must send the same events again.
+  // The first batch sent by fetch is refused with a 503 and Retry-After: 2,
+  // as an overloaded collector would: the tracker must send the same events
+  // again, and not before the two seconds it was asked to wait.
   let refused = 0
+  let refusedBody, refusedAt
   await context.route('**/v1/logs', (route) => {
-    if (refused == 0 && route.request().method() == 'POST') {
+    const req = route.request()
+    if (refused == 0 && req.method() == 'POST') {
       refused++
+      refusedBody = req.postData()
+      refusedAt = Date.now()
       log('reader', 'intake refused 1 request with 503')
-      return route.fulfill({ status: 503, body: '{}', headers: { 'Access-Control-Allow-Origin': '*' } })
+      return route.fulfill({
+        status: 503,
+        body: '{}',
+        headers: { 'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': 'Retry-After', 'Retry-After': '2' },
+      })
+    }
+    if (refusedBody && req.postData() == refusedBody) {
+      const waited = Date.now() - refusedAt
+      log('reader', waited >= 1900 ? 'the refused batch came again after its Retry-After' : `the refused batch came again after only ${waited} ms`)
+      refusedBody = undefined
     }
     return route.continue()
   })
   await page.goto(url('/'))
-  await pause(600)
+  await pause(3500) // the first batch goes at 1 s, is refused, and is retried on this page
   await page.click('header >> text=Pricing')
   await page.waitForURL(url('/pricing'))
   await pause(600)

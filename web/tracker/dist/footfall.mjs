@@ -43,8 +43,8 @@ function createTracker(o) {
     ]
   });
   const post = (records, attempt) => fetch(o.endpoint, { method: "POST", body: body(records), keepalive: true }).then((r) => {
-    if (r.status == 429 || r.status > 499) throw r.status;
-  }).catch(() => {
+    if (r.status == 429 || r.status > 499) throw r.headers.get("Retry-After");
+  }).catch((wait) => {
     if (attempt < MAX_RETRIES) {
       waiting.push(records);
       setTimeout(() => {
@@ -52,7 +52,7 @@ function createTracker(o) {
           waiting = waiting.filter((b) => b != records);
           post(records, attempt + 1);
         }
-      }, 1e3 << attempt);
+      }, Math.max(1e3 << attempt, wait * 1e3 || 0));
     }
   });
   const flush = (hiding) => {

@@ -78,16 +78,17 @@ export function createTracker(o) {
     })
 
   // post sends with fetch keepalive and retries network errors, 429 and 5xx
-  // with backoff; the same records (and ids) go again. A string body goes as
+  // with backoff, or after the Retry-After the collector asked for when that
+  // is longer; the same records (and ids) go again. A string body goes as
   // text/plain, which the receiver reads as OTLP JSON and which, unlike
   // application/json, needs no CORS preflight: one round trip, not two.
   // Batches waiting for a retry leave by beacon if the page is hidden first.
   const post = (records, attempt) =>
     fetch(o.endpoint, { method: 'POST', body: body(records), keepalive: true })
       .then((r) => {
-        if (r.status == 429 || r.status > 499) throw r.status
+        if (r.status == 429 || r.status > 499) throw r.headers.get('Retry-After')
       })
-      .catch(() => {
+      .catch((wait) => {
         if (attempt < MAX_RETRIES) {
           waiting.push(records)
           setTimeout(() => {
@@ -95,7 +96,7 @@ export function createTracker(o) {
               waiting = waiting.filter((b) => b != records)
               post(records, attempt + 1)
             }
-          }, 1e3 << attempt)
+          }, Math.max(1e3 << attempt, wait * 1e3 || 0))
         }
       })
 
