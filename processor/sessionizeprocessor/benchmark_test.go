@@ -126,7 +126,7 @@ func BenchmarkCheckpointMillionSessions(b *testing.B) {
 		_, err := s.tracker.Add(session.Input{Key: session.Key{Site: "shop", Visitor: v}, EventID: v, Event: session.Event{Time: at, PageView: true, Path: "/"}})
 		require.NoError(b, err)
 	}
-	s.tracker.Advance(t0.Add(2 * time.Second))
+	s.tracker.Advance("shop", t0.Add(2*time.Second))
 	require.Equal(b, live, s.tracker.Live())
 	ext := storagetest.NewExtension()
 	client, err := ext.GetClient(context.Background(), component.KindProcessor, processorID, "")

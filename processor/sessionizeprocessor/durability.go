@@ -8,7 +8,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"time"
 
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -116,7 +115,9 @@ func (s *state) checkpoint(ctx context.Context, client storage.Client, outbox []
 	buf := make([]byte, 0, 64+binary.MaxVarintLen64*len(s.batches))
 	buf = append(buf, checkpointVersion)
 	buf = binary.AppendUvarint(buf, s.nextSeq)
-	buf = binary.AppendVarint(buf, s.newest.UnixNano())
+	// The envelope's newest event time is no longer read (each site's clock
+	// restarts from its watermark); it is kept for the format.
+	buf = binary.AppendVarint(buf, 0)
 	buf = binary.AppendUvarint(buf, uint64(len(s.batches)))
 	for seq := range s.batches {
 		buf = binary.AppendUvarint(buf, seq)
@@ -168,8 +169,7 @@ func (p *sessionizeProcessor) restore(ctx context.Context, client storage.Client
 		return nil, err
 	}
 	now := p.now()
-	s.newestAt = now
-	watermark := s.tracker.Watermark()
+	s.restoreClocks(now)
 	for _, seq := range retained {
 		b, err := p.readWAL(ctx, client, seq)
 		if err != nil {
@@ -184,7 +184,7 @@ func (p *sessionizeProcessor) restore(ctx context.Context, client storage.Client
 		// others were waiting in the reorder buffer and wait again.
 		for i := range b.inputs {
 			in := &b.inputs[i]
-			if !b.accepted[i] || !in.Event.Time.After(watermark) {
+			if !b.accepted[i] || !in.Event.Time.After(s.tracker.Watermark(in.Key.Site)) {
 				continue
 			}
 			in.Ref = ref(seq, i)
@@ -244,7 +244,7 @@ func (p *sessionizeProcessor) restoreCheckpoint(ctx context.Context, client stor
 	retained, outboxBytes, err := s.decodeEnvelope(data)
 	if err != nil {
 		// The parts belong to the envelope: without it they cannot be placed.
-		s.nextSeq, s.newest = 0, time.Time{}
+		s.nextSeq = 0
 		for _, key := range []string{checkpointKey, sessionsKey, dedupKey, visitorsKey} {
 			if qerr := p.quarantineKey(ctx, client, partCheckpoint, key, err); qerr != nil {
 				return nil, qerr
@@ -297,7 +297,7 @@ func (s *state) decodeEnvelope(data []byte) (retained []uint64, outbox [][]byte,
 		return nil, nil, fmt.Errorf("sessionize checkpoint has version %d; this build reads version %d", version, checkpointVersion)
 	}
 	nextSeq := r.uvarint()
-	newest := time.Unix(0, r.varint()).UTC()
+	_ = r.varint() // newest event time, no longer read
 	for range r.count() {
 		retained = append(retained, r.uvarint())
 	}
@@ -307,7 +307,7 @@ func (s *state) decodeEnvelope(data []byte) (retained []uint64, outbox [][]byte,
 	if r.err != nil {
 		return nil, nil, fmt.Errorf("sessionize checkpoint is corrupt: %w", r.err)
 	}
-	s.nextSeq, s.newest = nextSeq, newest
+	s.nextSeq = nextSeq
 	return retained, outbox, nil
 }
 

@@ -4,6 +4,7 @@
 package sessionizeprocessor // import "github.com/footfall-analytics/footfall/processor/sessionizeprocessor"
 
 import (
+	"slices"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -50,6 +51,18 @@ type batch struct {
 	wal []byte
 	// accepted marks the inputs that were not duplicates.
 	accepted []bool
+}
+
+// sites lists the sites of b's inputs, in order.
+func (b *batch) sites() []string {
+	var sites []string
+	for _, in := range b.inputs {
+		if !slices.Contains(sites, in.Key.Site) {
+			sites = append(sites, in.Key.Site)
+		}
+	}
+	slices.Sort(sites)
+	return sites
 }
 
 // eventReader turns records into session inputs.
@@ -154,11 +167,10 @@ func classify(res pcommon.Map, scope pcommon.InstrumentationScope, lr plog.LogRe
 	return ""
 }
 
-// correctClock replaces a client timestamp that is after the receive time,
-// or more than max_clock_skew before it, keeping the client's in an
-// attribute. It reports whether it did. An event cannot have happened after
-// it was received: a timestamp from the future would move the watermark, and
-// with it every site's sessions, ahead of the wall clock.
+// correctClock replaces a client timestamp that is too far from the receive
+// time, keeping the client's in an attribute. It reports whether it did. A
+// timestamp within max_clock_skew is kept, even from the future: it moves
+// only its own site's watermark.
 func (r *eventReader) correctClock(lr plog.LogRecord) bool {
 	client, received := lr.Timestamp(), lr.ObservedTimestamp()
 	if client == 0 {
@@ -168,7 +180,8 @@ func (r *eventReader) correctClock(lr plog.LogRecord) bool {
 	if received == 0 {
 		return false
 	}
-	if age := time.Duration(int64(received) - int64(client)); age >= 0 && age <= r.maxClockSkew {
+	skew := time.Duration(int64(client) - int64(received))
+	if skew.Abs() <= r.maxClockSkew {
 		return false
 	}
 	lr.SetTimestamp(received)

@@ -112,6 +112,7 @@ func joinLogs(all []plog.Logs) plog.Logs {
 
 // event describes one browser event as the receiver forwards it.
 type event struct {
+	site    string // "shop" when empty
 	visitor string
 	id      string
 	name    string
@@ -140,6 +141,12 @@ func (e event) with(key, value string) event {
 	return e
 }
 
+// on moves the event to another site.
+func (e event) on(site string) event {
+	e.site = site
+	return e
+}
+
 func (e event) receivedAt(d time.Duration) event {
 	e.received = &d
 	return e
@@ -149,15 +156,18 @@ func (e event) receivedAt(d time.Duration) event {
 func logsOf(events ...event) plog.Logs {
 	ld := plog.NewLogs()
 	var records plog.LogRecordSlice
-	last := ""
+	last := [2]string{}
 	for _, e := range events {
-		if records == (plog.LogRecordSlice{}) || e.visitor != last {
+		if e.site == "" {
+			e.site = "shop"
+		}
+		if records == (plog.LogRecordSlice{}) || [2]string{e.site, e.visitor} != last {
 			rl := ld.ResourceLogs().AppendEmpty()
-			rl.Resource().Attributes().PutStr(schema.AttrSiteID, "shop")
+			rl.Resource().Attributes().PutStr(schema.AttrSiteID, e.site)
 			rl.Resource().Attributes().PutStr(schema.AttrVisitorID, e.visitor)
 			sl := rl.ScopeLogs().AppendEmpty()
 			sl.Scope().SetName("footfall.js")
-			records, last = sl.LogRecords(), e.visitor
+			records, last = sl.LogRecords(), [2]string{e.site, e.visitor}
 		}
 		lr := records.AppendEmpty()
 		lr.SetEventName(e.name)

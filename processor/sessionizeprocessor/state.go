@@ -5,6 +5,9 @@ package sessionizeprocessor // import "github.com/footfall-analytics/footfall/pr
 
 import (
 	"context"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -19,8 +22,9 @@ import (
 // it at a time: the owner loop while the processor runs, Start and Shutdown
 // before and after.
 type state struct {
-	cfg     *Config
-	tracker *session.Tracker
+	cfg *Config
+	// tracker keeps sessions per site: each site's watermark is its own.
+	tracker *session.Sites
 	dedup   *dedup.Cache
 	// visitors remembers who had a session, for returning_visitor_window.
 	visitors  *dedup.Cache
@@ -29,9 +33,8 @@ type state struct {
 	// batches hold records the tracker has not placed yet, by sequence number.
 	batches map[uint64]*batch
 	nextSeq uint64
-	// newest is the newest event time seen; newestAt the wall-clock time it
-	// was seen, for the idle advance of the watermark.
-	newest, newestAt time.Time
+	// clocks are the sites' newest event times, which move their watermarks.
+	clocks map[string]*siteClock
 	// walDone lists write-ahead entries whose records are all placed: the
 	// next checkpoint deletes them.
 	walDone []uint64
@@ -40,8 +43,14 @@ type state struct {
 	reportedInternEvictions       uint64
 }
 
+// siteClock is a site's newest event time, and the wall-clock time it was
+// seen, for the idle advance of the site's watermark.
+type siteClock struct {
+	newest, newestAt time.Time
+}
+
 func newState(cfg *Config, telemetry *metadata.TelemetryBuilder) *state {
-	s := &state{cfg: cfg, telemetry: telemetry, batches: map[uint64]*batch{}}
+	s := &state{cfg: cfg, telemetry: telemetry, batches: map[uint64]*batch{}, clocks: map[string]*siteClock{}}
 	s.resetTracker()
 	s.resetDedup()
 	s.resetVisitors()
@@ -51,7 +60,7 @@ func newState(cfg *Config, telemetry *metadata.TelemetryBuilder) *state {
 // resetTracker, resetDedup and resetVisitors start a part of the state
 // empty: at creation, and when its checkpoint cannot be read.
 func (s *state) resetTracker() {
-	s.tracker = session.NewTracker(s.cfg.rules(), sessionID, s.cfg.MaxSessions, s.cfg.MaxPendingEvents)
+	s.tracker = session.NewSites(s.cfg.rules(), sessionID, s.cfg.MaxSessions, s.cfg.MaxPendingEvents)
 	s.tracker.Returning = func(opening session.Input) bool {
 		return s.visitors.Seen(opening.Key.Site, opening.Key.Visitor, opening.Event.Time)
 	}
@@ -108,9 +117,7 @@ func (s *state) apply(b *batch, now time.Time) *emitted {
 			panic(err)
 		}
 		outs = append(outs, late...)
-		if in.Event.Time.After(s.newest) {
-			s.newest, s.newestAt = in.Event.Time, now
-		}
+		s.see(in.Key.Site, in.Event.Time, now)
 	}
 	if duplicates > 0 {
 		s.telemetry.ProcessorSessionizeEventsDropped.Add(ctx, int64(duplicates), metric.WithAttributes(attribute.String("reason", reasonDuplicate)))
@@ -118,25 +125,65 @@ func (s *state) apply(b *batch, now time.Time) *emitted {
 	if b.unplaced > 0 {
 		s.batches[b.seq] = b
 	}
-	outs = append(outs, s.advance(s.newest.Add(-s.cfg.AllowedLateness))...)
+	for _, site := range b.sites() {
+		if c, ok := s.clocks[site]; ok { // none when all its events were duplicates
+			outs = append(outs, s.tracker.Advance(site, c.newest.Add(-s.cfg.AllowedLateness))...)
+		}
+	}
+	s.expire()
 	return s.render(outs)
 }
 
-// idleAdvance moves the watermark with the wall clock when no newer event has
-// come for watermark_idle_timeout, so that sessions end when traffic stops.
-func (s *state) idleAdvance(now time.Time) *emitted {
-	idle := now.Sub(s.newestAt)
-	if s.cfg.WatermarkIdleTimeout <= 0 || s.newestAt.IsZero() || idle < s.cfg.WatermarkIdleTimeout {
-		return nil
+// see moves site's clock to event time at, seen at wall-clock time now.
+func (s *state) see(site string, at, now time.Time) {
+	c, ok := s.clocks[site]
+	if !ok {
+		c = &siteClock{}
+		s.clocks[strings.Clone(site)] = c
 	}
-	return s.render(s.advance(s.newest.Add(idle - s.cfg.AllowedLateness)))
+	if at.After(c.newest) {
+		c.newest, c.newestAt = at, now
+	}
 }
 
-func (s *state) advance(watermark time.Time) []session.Output {
-	outs := s.tracker.Advance(watermark)
-	s.dedup.Expire(s.tracker.Watermark())
-	s.visitors.Expire(s.tracker.Watermark())
-	return outs
+// idleAdvance moves each site's watermark with the wall clock when no newer
+// event has come for it for watermark_idle_timeout, so that its sessions end
+// when its traffic stops.
+func (s *state) idleAdvance(now time.Time) *emitted {
+	if s.cfg.WatermarkIdleTimeout <= 0 {
+		return nil
+	}
+	var outs []session.Output
+	for _, site := range slices.Sorted(maps.Keys(s.clocks)) {
+		c := s.clocks[site]
+		if idle := now.Sub(c.newestAt); idle >= s.cfg.WatermarkIdleTimeout {
+			outs = append(outs, s.tracker.Advance(site, c.newest.Add(idle-s.cfg.AllowedLateness))...)
+		}
+	}
+	if len(outs) == 0 {
+		return nil
+	}
+	s.expire()
+	return s.render(outs)
+}
+
+// expire forgets event ids and visitors older than every site's watermark
+// less their windows: one site's clock cannot make the others forget early.
+func (s *state) expire() {
+	if w := s.tracker.MinWatermark(); !w.IsZero() {
+		s.dedup.Expire(w)
+		s.visitors.Expire(w)
+	}
+}
+
+// restoreClocks starts every restored site's clock at its watermark plus
+// the lateness (its newest event time when the watermark last followed it),
+// seen now.
+func (s *state) restoreClocks(now time.Time) {
+	s.clocks = map[string]*siteClock{}
+	s.tracker.Watermarks(func(site string, watermark time.Time) {
+		s.clocks[site] = &siteClock{newest: watermark.Add(s.cfg.AllowedLateness), newestAt: now}
+	})
 }
 
 // record counts what a step emitted and reports the gauges' changes.

@@ -100,6 +100,7 @@ func (t *Tracker) Restore(data []byte) error {
 	d := &decoder{buf: data[1:]}
 	restored := NewTracker(t.rules, t.newID, t.maxLive, t.maxPending)
 	restored.Returning = t.Returning
+	restored.intern = t.intern
 	restored.watermark = d.time()
 	count := d.uint()
 	if count > uint64(t.maxLive) {

@@ -20,6 +20,11 @@ func (e *encoder) str(s string) {
 	e.buf = append(e.buf, s...)
 }
 
+func (e *encoder) bytes(b []byte) {
+	e.uint(uint64(len(b)))
+	e.buf = append(e.buf, b...)
+}
+
 func (e *encoder) time(t time.Time) {
 	if t.IsZero() {
 		e.int(0)
@@ -83,6 +88,21 @@ func (d *decoder) str() string {
 	s := string(d.buf[:n])
 	d.buf = d.buf[n:]
 	return s
+}
+
+// bytes returns a slice of the decoder's buffer, not a copy.
+func (d *decoder) bytes() []byte {
+	n := d.uint()
+	if d.err != nil {
+		return nil
+	}
+	if n > uint64(len(d.buf)) {
+		d.err = errTruncated
+		return nil
+	}
+	b := d.buf[:n]
+	d.buf = d.buf[n:]
+	return b
 }
 
 func (d *decoder) time() time.Time {

@@ -139,10 +139,15 @@ func (t *Tracker) InternEvictions() uint64 { return t.intern.evicted }
 func (t *Tracker) Live() int    { return len(t.live) }
 func (t *Tracker) Pending() int { return len(t.pending) }
 
+// isLate reports whether in is at or before the watermark: Add places it at once.
+func (t *Tracker) isLate(in Input) bool {
+	return !in.Event.Time.After(t.watermark) && !t.watermark.IsZero()
+}
+
 // Add takes one event. A late event is placed at once and its output returned;
 // any other is buffered until Advance passes its time.
 func (t *Tracker) Add(in Input) ([]Output, error) {
-	if !in.Event.Time.After(t.watermark) && !t.watermark.IsZero() {
+	if t.isLate(in) {
 		return t.place(nil, in, true), nil
 	}
 	if len(t.pending) >= t.maxPending {
@@ -174,6 +179,47 @@ func (t *Tracker) Advance(watermark time.Time) []Output {
 	if len(t.pending) == 0 {
 		// Let a burst's backing array go once it has drained.
 		t.pending = nil
+	}
+	return out
+}
+
+// evictOldest ends the session idle the longest, for a bound shared with
+// other trackers.
+func (t *Tracker) evictOldest() []Output {
+	if len(t.deadlines) == 0 {
+		return nil
+	}
+	return t.end(nil, t.deadlines[0], EndEvicted)
+}
+
+// splitBySite moves the sessions and ended-session memory into one new
+// Tracker per site (made by newTracker), each at this Tracker's watermark.
+// The reorder buffer must be empty, as it is after Restore.
+func (t *Tracker) splitBySite(newTracker func() *Tracker) map[string]*Tracker {
+	out := map[string]*Tracker{}
+	of := func(k liveKey) *Tracker {
+		st, ok := out[k.site]
+		if !ok {
+			st = newTracker()
+			st.watermark = t.watermark
+			out[k.site] = st
+		}
+		if name, ok := t.names[k]; ok {
+			st.names[k] = name
+		}
+		return st
+	}
+	for _, s := range t.deadlines {
+		st := of(s.key)
+		st.live[s.key] = s
+		heap.Push(&st.deadlines, s)
+	}
+	for _, ref := range t.endedOrder {
+		st := of(ref.key)
+		st.endedOrder = append(st.endedOrder, ref)
+		if ts, ok := t.ended[ref.key]; ok && ts.until.Equal(ref.until) {
+			st.ended[ref.key] = ts
+		}
 	}
 	return out
 }

@@ -1,0 +1,67 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package sessionizeprocessor
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// shopLines keeps the summary lines of the site "shop" (visitors a, b).
+func shopLines(lines []string) []string {
+	var out []string
+	for _, l := range lines {
+		if strings.HasPrefix(l, "a ") || strings.HasPrefix(l, "b ") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// A timestamp from the future, within max_clock_skew, moves only its own
+// site's watermark: the innocent site "shop" gets exactly the sessions it
+// gets alone (no event late, no session ended early, none split), however
+// far ahead the attacker's site runs.
+func TestOneSiteCannotMoveAnotherSitesWatermark(t *testing.T) {
+	cfg := testConfig()
+	cfg.InactivityTimeout = 5 * time.Minute
+	cfg.FlushOnShutdown = true
+	innocent := func() []event {
+		return []event{
+			pv("a", "a1", 0, "/").receivedAt(0),
+			pv("b", "b1", time.Second, "/").receivedAt(time.Second),
+			// Four minutes later: within the 5-minute inactivity timeout.
+			pv("a", "a2", 4*time.Minute, "/pricing").receivedAt(4 * time.Minute),
+			click("b", "b2", 4*time.Minute).receivedAt(4 * time.Minute),
+		}
+	}
+	run := func(attack []event) []string {
+		h := start(t, cfg, nil, nil)
+		events := innocent()
+		h.mustConsume(logsOf(events[:2]...))
+		if len(attack) > 0 {
+			h.mustConsume(logsOf(attack...))
+		}
+		h.mustConsume(logsOf(events[2:]...))
+		h.shutdown()
+		return shopLines(summary(h.output()))
+	}
+	alone := run(nil)
+	assert.Equal(t, []string{
+		"a start S1 prev=", "a a1 S1 #1", "b start S2 prev=", "b b1 S2 #1", "a a2 S1 #2", "b b2 S2 #2",
+		"a end S1 shutdown pv=2 events=2 bounce=false entry=/ exit=/pricing", "b end S2 shutdown pv=1 events=2 bounce=false entry=/ exit=/",
+	}, alone)
+	attacked := run([]event{
+		// 4m50s ahead of its receive time, at 2 s: the attacker's watermark
+		// jumps to about 4m42s, past the innocent site's inactivity deadlines.
+		pv("x", "x1", 4*time.Minute+52*time.Second, "/").receivedAt(2 * time.Second).on("attacker"),
+	})
+	assert.Equal(t, alone, attacked)
+	for _, l := range attacked {
+		assert.NotContains(t, l, "late")
+	}
+}

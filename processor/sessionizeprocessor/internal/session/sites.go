@@ -1,0 +1,236 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package session // import "github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/session"
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+)
+
+// Sites keeps one Tracker per site. Each site has its own watermark, reorder
+// buffer, idle deadlines and memory of ended sessions, so that nothing one
+// site sends (a timestamp from the future above all: anyone can post events
+// for a public site) moves another site's sessions. The bounds on open
+// sessions and buffered events hold for all sites together; past the bound
+// on open sessions, the site with the most gives one up.
+//
+// It is not safe for concurrent use: the processor's state owner drives it.
+type Sites struct {
+	rules      func(site string) Rules
+	newID      func(opening Input) string
+	maxLive    int
+	maxPending int
+	intern     *interner
+
+	trackers      map[string]*Tracker
+	live, pending int
+
+	// Returning, when set, is asked once for every session that starts,
+	// in placement order, whether its visitor had a session before.
+	Returning func(opening Input) bool
+}
+
+// NewSites returns Sites holding at most maxLive sessions and maxPending
+// buffered events in all.
+func NewSites(rules func(site string) Rules, newID func(opening Input) string, maxLive, maxPending int) *Sites {
+	return &Sites{rules: rules, newID: newID, maxLive: maxLive, maxPending: maxPending, intern: newInterner(), trackers: map[string]*Tracker{}}
+}
+
+func (s *Sites) newTracker() *Tracker {
+	t := NewTracker(s.rules, s.newID, s.maxLive, s.maxPending)
+	t.intern = s.intern
+	t.Returning = func(opening Input) bool { return s.Returning != nil && s.Returning(opening) }
+	return t
+}
+
+func (s *Sites) tracker(site string) *Tracker {
+	t, ok := s.trackers[site]
+	if !ok {
+		t = s.newTracker()
+		s.trackers[deref(s.intern.str(site))] = t
+	}
+	return t
+}
+
+// track runs step on t, keeps the totals, and ends sessions past the bound
+// on open sessions.
+func (s *Sites) track(t *Tracker, step func() []Output) []Output {
+	live, pending := t.Live(), t.Pending()
+	out := step()
+	s.live += t.Live() - live
+	s.pending += t.Pending() - pending
+	for s.live > s.maxLive {
+		largest := s.largest()
+		before := largest.Live()
+		out = append(out, largest.evictOldest()...)
+		s.live += largest.Live() - before
+	}
+	return out
+}
+
+// largest is the tracker with the most open sessions.
+func (s *Sites) largest() *Tracker {
+	var top *Tracker
+	for _, site := range s.sites() {
+		if t := s.trackers[site]; top == nil || t.Live() > top.Live() {
+			top = t
+		}
+	}
+	return top
+}
+
+// sites lists the sites in order, so that output over several sites is
+// deterministic.
+func (s *Sites) sites() []string { return slices.Sorted(maps.Keys(s.trackers)) }
+
+// Add takes one event: placed at once when it is late for its site, buffered
+// otherwise (ErrPendingFull when the buffers of all sites hold maxPending).
+func (s *Sites) Add(in Input) ([]Output, error) {
+	t := s.tracker(in.Key.Site)
+	if !t.isLate(in) && s.pending >= s.maxPending {
+		return nil, ErrPendingFull
+	}
+	var err error
+	out := s.track(t, func() []Output {
+		var placed []Output
+		placed, err = t.Add(in)
+		return placed
+	})
+	return out, err
+}
+
+// Advance moves site's watermark forward (never back); see Tracker.Advance.
+func (s *Sites) Advance(site string, watermark time.Time) []Output {
+	t, ok := s.trackers[site]
+	if !ok {
+		return nil
+	}
+	return s.track(t, func() []Output { return t.Advance(watermark) })
+}
+
+// Watermark is the event time up to which site's input has been placed.
+func (s *Sites) Watermark(site string) time.Time {
+	if t, ok := s.trackers[site]; ok {
+		return t.Watermark()
+	}
+	return time.Time{}
+}
+
+// Watermarks calls f with every site's watermark, in site order.
+func (s *Sites) Watermarks(f func(site string, watermark time.Time)) {
+	for _, site := range s.sites() {
+		f(site, s.trackers[site].Watermark())
+	}
+}
+
+// MinWatermark is the earliest watermark of any site: what every site has
+// placed up to. Zero when there is no site.
+func (s *Sites) MinWatermark() time.Time {
+	var lowest time.Time
+	first := true
+	for _, t := range s.trackers {
+		if w := t.Watermark(); first || w.Before(lowest) {
+			lowest, first = w, false
+		}
+	}
+	return lowest
+}
+
+// Live is the number of open sessions; Pending the number of buffered events.
+func (s *Sites) Live() int    { return s.live }
+func (s *Sites) Pending() int { return s.pending }
+
+// InternEvictions counts the shared values the string interner has forgotten.
+func (s *Sites) InternEvictions() uint64 { return s.intern.evicted }
+
+// PlacePending places every site's buffered events; see Tracker.PlacePending.
+func (s *Sites) PlacePending() []Output {
+	var out []Output
+	for _, site := range s.sites() {
+		t := s.trackers[site]
+		out = append(out, s.track(t, t.PlacePending)...)
+	}
+	return out
+}
+
+// Flush places every buffered event and ends every open session with reason.
+func (s *Sites) Flush(reason EndReason) []Output {
+	var out []Output
+	for _, site := range s.sites() {
+		t := s.trackers[site]
+		out = append(out, s.track(t, func() []Output { return t.Flush(reason) })...)
+	}
+	return out
+}
+
+// sitesCheckpointVersion follows the Tracker's versions 1 and 2, which held
+// every site in one Tracker; Restore reads those too.
+const sitesCheckpointVersion = 3
+
+// Checkpoint encodes every site's Tracker (without its reorder buffer).
+func (s *Sites) Checkpoint() []byte {
+	e := &encoder{buf: make([]byte, 0, 64+s.live*160)}
+	e.buf = append(e.buf, sitesCheckpointVersion)
+	e.uint(uint64(len(s.trackers)))
+	for _, site := range s.sites() {
+		e.str(site)
+		e.bytes(s.trackers[site].Checkpoint())
+	}
+	return e.buf
+}
+
+// Restore replaces the sessions and watermarks with a checkpoint's. A
+// checkpoint of one Tracker for all sites (versions 1 and 2) is split by
+// site, every site starting from its watermark.
+func (s *Sites) Restore(data []byte) error {
+	if len(data) == 0 {
+		return errors.New("session checkpoint is empty")
+	}
+	trackers := map[string]*Tracker{}
+	switch version := data[0]; {
+	case version == sitesCheckpointVersion:
+		d := &decoder{buf: data[1:]}
+		n := d.uint()
+		for i := uint64(0); i < n && d.err == nil; i++ {
+			site, encoded := d.str(), d.bytes()
+			if d.err != nil {
+				break
+			}
+			t := s.newTracker()
+			if err := t.Restore(encoded); err != nil {
+				return fmt.Errorf("site %q: %w", site, err)
+			}
+			trackers[site] = t
+		}
+		if d.err != nil {
+			return fmt.Errorf("session checkpoint: %w", d.err)
+		}
+		if len(d.buf) != 0 {
+			return fmt.Errorf("session checkpoint is corrupt: %d bytes after the end", len(d.buf))
+		}
+	default:
+		all := s.newTracker()
+		if err := all.Restore(data); err != nil {
+			return err
+		}
+		trackers = all.splitBySite(s.newTracker)
+	}
+	live := 0
+	for _, t := range trackers {
+		live += t.Live()
+	}
+	if live > s.maxLive {
+		return fmt.Errorf("session checkpoint holds %d sessions, more than max_sessions %d", live, s.maxLive)
+	}
+	for _, t := range s.trackers {
+		if t.Pending() > 0 {
+			return errors.New("session checkpoint restored over buffered events")
+		}
+	}
+	s.trackers, s.live, s.pending = trackers, live, 0
+	return nil
+}
