@@ -209,7 +209,7 @@ func TestE2EBrowserVisitors(t *testing.T) {
 	defer captureServer.Close()
 	// Lateness of 1s (capture.yaml) and clock skew of up to an hour, for the
 	// returning visitor whose clock runs 31 minutes ahead.
-	c := startCollector(t, captureServer, t.TempDir(), "FOOTFALL_E2E_MAX_CLOCK_SKEW=1h")
+	c := startCollector(t, captureServer, t.TempDir(), "FOOTFALL_E2E_MAX_CLOCK_SKEW=1h", "FOOTFALL_E2E_STORE_USER_AGENT=true")
 	site := serveDemoSite(t, "http://"+c.intake, otelBundle)
 
 	userAgents := map[string]string{}
