@@ -91,19 +91,22 @@ func TestE2EHostileClientsLeaveTheGroundTruthExact(t *testing.T) {
 	})
 	traffic := loadgen.DefaultTraffic()
 	type result struct {
-		rep loadgen.Report
-		err error
+		rep      loadgen.Report
+		err      error
+		finished time.Time
 	}
 	done := make(chan result, 1)
 	go func() {
 		rep, err := loadgen.Run(t.Context(), loadgen.Config{
 			URL: "http://" + intake + "/v1/logs", Mode: loadgen.Batch, Senders: 4, Duration: time.Minute, MaxVisits: 300,
-			Traffic: traffic, Seed: 7,
+			// Paced so that the load lasts the whole attack (about 2 s).
+			Rate: 600, Traffic: traffic, Seed: 7,
 		})
-		done <- result{rep, err}
+		done <- result{rep, err, time.Now()}
 	}()
 
 	// The attacks go while the load runs, three times over.
+	attackStart := time.Now()
 	for round := range 3 {
 		for _, a := range hostileRequests() {
 			req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, "http://"+intake+"/v1/logs", bytes.NewReader([]byte(a.body)))
@@ -120,9 +123,11 @@ func TestE2EHostileClientsLeaveTheGroundTruthExact(t *testing.T) {
 		time.Sleep(300 * time.Millisecond)
 	}
 
+	attackEnd := time.Now()
 	res := <-done
 	require.NoError(t, res.err)
 	t.Log(res.rep)
+	require.True(t, res.finished.After(attackEnd), "the load ran until after the last attack (%s of attacks)", attackEnd.Sub(attackStart))
 	require.Zero(t, res.rep.EventsLost)
 	truth := res.rep.Truth
 
