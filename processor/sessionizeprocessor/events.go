@@ -51,6 +51,9 @@ type batch struct {
 	wal []byte
 	// accepted marks the inputs that were not duplicates.
 	accepted []bool
+	// received is the latest receive time of its records (the receiver's
+	// clock, which no client sets).
+	received time.Time
 }
 
 // sites lists the sites of b's inputs, in order.
@@ -133,6 +136,9 @@ func (r *eventReader) read(ld plog.Logs) (b *batch, foreign plog.Logs, invalid m
 			records := rl.ScopeLogs().At(j).LogRecords()
 			for k := range records.Len() {
 				lr := records.At(k)
+				if at := lr.ObservedTimestamp().AsTime(); lr.ObservedTimestamp() != 0 && at.After(b.received) {
+					b.received = at
+				}
 				b.where = append(b.where, recordAt{rl: i, sl: j, lr: k})
 				b.inputs = append(b.inputs, r.input(res, lr, len(b.inputs)))
 			}

@@ -65,3 +65,19 @@ func TestOneSiteCannotMoveAnotherSitesWatermark(t *testing.T) {
 		assert.NotContains(t, l, "late")
 	}
 }
+
+// The receive clock is the receiver's, not the client's, so it is shared:
+// a quiet site's event is placed as soon as any site's traffic shows that
+// allowed_lateness has passed, without waiting for watermark_idle_timeout.
+func TestQuietSiteFollowsTheSharedReceiveClock(t *testing.T) {
+	cfg := testConfig()
+	h := start(t, cfg, nil, nil)
+	h.mustConsume(logsOf(pv("q", "q1", 0, "/").on("quiet")))
+	h.mustConsume(logsOf(pv("a", "a1", cfg.AllowedLateness/2, "/")))
+	h.waitDelivered()
+	assert.Empty(t, h.output().LogRecordCount(), "within allowed_lateness nothing is placed")
+	h.mustConsume(logsOf(pv("a", "a2", cfg.AllowedLateness+time.Second, "/")))
+	h.waitDelivered()
+	assert.Contains(t, summary(h.output()), "q q1 S1 #1", "placed by the other site's receive time")
+	h.shutdown()
+}

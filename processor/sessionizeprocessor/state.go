@@ -35,6 +35,12 @@ type state struct {
 	nextSeq uint64
 	// clocks are the sites' newest event times, which move their watermarks.
 	clocks map[string]*siteClock
+	// received is the latest receive time of any site's events, and
+	// receivedAt the wall clock then. The receiver sets receive times, so
+	// this clock is shared safely: it moves every site's watermark, so that
+	// a quiet site's events are placed as soon as other traffic shows that
+	// allowed_lateness has passed, as one watermark for all did.
+	received siteClock
 	// walDone lists write-ahead entries whose records are all placed: the
 	// next checkpoint deletes them.
 	walDone []uint64
@@ -125,13 +131,34 @@ func (s *state) apply(b *batch, now time.Time) *emitted {
 	if b.unplaced > 0 {
 		s.batches[b.seq] = b
 	}
-	for _, site := range b.sites() {
+	if b.received.After(s.received.newest) {
+		s.received = siteClock{newest: b.received, newestAt: now}
+	}
+	// The batch's sites, and the sites whose buffered events the shared
+	// receive clock may release.
+	sites := b.sites()
+	for _, site := range s.tracker.Waiting() {
+		if !slices.Contains(sites, site) {
+			sites = append(sites, site)
+		}
+	}
+	for _, site := range sites {
 		if c, ok := s.clocks[site]; ok { // none when all its events were duplicates
-			outs = append(outs, s.tracker.Advance(site, c.newest.Add(-s.cfg.AllowedLateness))...)
+			front := s.front(c)
+			outs = append(outs, s.tracker.Advance(site, front.newest.Add(-s.cfg.AllowedLateness))...)
 		}
 	}
 	s.expire()
 	return s.render(outs)
+}
+
+// front is what moves a site's watermark: the later of its own newest event
+// time and the shared receive clock.
+func (s *state) front(c *siteClock) siteClock {
+	if s.received.newest.After(c.newest) {
+		return s.received
+	}
+	return *c
 }
 
 // see moves site's clock to event time at, seen at wall-clock time now.
@@ -155,9 +182,9 @@ func (s *state) idleAdvance(now time.Time) *emitted {
 	}
 	var outs []session.Output
 	for _, site := range slices.Sorted(maps.Keys(s.clocks)) {
-		c := s.clocks[site]
-		if idle := now.Sub(c.newestAt); idle >= s.cfg.WatermarkIdleTimeout {
-			outs = append(outs, s.tracker.Advance(site, c.newest.Add(idle-s.cfg.AllowedLateness))...)
+		front := s.front(s.clocks[site])
+		if idle := now.Sub(front.newestAt); idle >= s.cfg.WatermarkIdleTimeout {
+			outs = append(outs, s.tracker.Advance(site, front.newest.Add(idle-s.cfg.AllowedLateness))...)
 		}
 	}
 	if len(outs) == 0 {
@@ -181,6 +208,7 @@ func (s *state) expire() {
 // seen now.
 func (s *state) restoreClocks(now time.Time) {
 	s.clocks = map[string]*siteClock{}
+	s.received = siteClock{}
 	s.tracker.Watermarks(func(site string, watermark time.Time) {
 		s.clocks[site] = &siteClock{newest: watermark.Add(s.cfg.AllowedLateness), newestAt: now}
 	})

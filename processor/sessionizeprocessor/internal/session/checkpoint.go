@@ -7,6 +7,7 @@ import (
 	"container/heap"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // checkpointVersion is bumped whenever the encoding changes. A build reads
@@ -28,6 +29,13 @@ func (t *Tracker) Checkpoint() []byte { return t.checkpointAs(checkpointVersion)
 // that this build reads it.
 func (t *Tracker) checkpointAs(version byte) []byte {
 	e := &encoder{buf: make([]byte, 0, 64+len(t.live)*160)}
+	t.encode(e, version)
+	return e.buf
+}
+
+// encode appends the checkpoint to e.
+func (t *Tracker) encode(e *encoder, version byte) {
+	e.buf = slices.Grow(e.buf, 64+len(t.live)*160)
 	e.buf = append(e.buf, version)
 	e.time(t.watermark)
 	e.uint(uint64(len(t.live)))
@@ -47,7 +55,6 @@ func (t *Tracker) checkpointAs(version byte) []byte {
 		e.bool(ts.until.Equal(ref.until))
 		e.str(ts.id)
 	}
-	return e.buf
 }
 
 func (t *Tracker) encodeSession(e *encoder, s *Session, version byte) {

@@ -20,11 +20,6 @@ func (e *encoder) str(s string) {
 	e.buf = append(e.buf, s...)
 }
 
-func (e *encoder) bytes(b []byte) {
-	e.uint(uint64(len(b)))
-	e.buf = append(e.buf, b...)
-}
-
 func (e *encoder) time(t time.Time) {
 	if t.IsZero() {
 		e.int(0)
@@ -90,12 +85,18 @@ func (d *decoder) str() string {
 	return s
 }
 
-// bytes returns a slice of the decoder's buffer, not a copy.
-func (d *decoder) bytes() []byte {
-	n := d.uint()
+// fixedBytes reads a length of 8 bytes (little endian) and returns a slice
+// of the decoder's buffer that long, not a copy.
+func (d *decoder) fixedBytes() []byte {
 	if d.err != nil {
 		return nil
 	}
+	if len(d.buf) < 8 {
+		d.err = errTruncated
+		return nil
+	}
+	n := binary.LittleEndian.Uint64(d.buf)
+	d.buf = d.buf[8:]
 	if n > uint64(len(d.buf)) {
 		d.err = errTruncated
 		return nil

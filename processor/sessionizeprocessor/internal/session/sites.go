@@ -4,6 +4,7 @@
 package session // import "github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/session"
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"maps"
@@ -28,6 +29,8 @@ type Sites struct {
 
 	trackers      map[string]*Tracker
 	live, pending int
+	// waiting holds the sites with buffered events.
+	waiting map[string]bool
 
 	// Returning, when set, is asked once for every session that starts,
 	// in placement order, whether its visitor had a session before.
@@ -37,7 +40,10 @@ type Sites struct {
 // NewSites returns Sites holding at most maxLive sessions and maxPending
 // buffered events in all.
 func NewSites(rules func(site string) Rules, newID func(opening Input) string, maxLive, maxPending int) *Sites {
-	return &Sites{rules: rules, newID: newID, maxLive: maxLive, maxPending: maxPending, intern: newInterner(), trackers: map[string]*Tracker{}}
+	return &Sites{
+		rules: rules, newID: newID, maxLive: maxLive, maxPending: maxPending, intern: newInterner(),
+		trackers: map[string]*Tracker{}, waiting: map[string]bool{},
+	}
 }
 
 func (s *Sites) newTracker() *Tracker {
@@ -56,13 +62,18 @@ func (s *Sites) tracker(site string) *Tracker {
 	return t
 }
 
-// track runs step on t, keeps the totals, and ends sessions past the bound
-// on open sessions.
-func (s *Sites) track(t *Tracker, step func() []Output) []Output {
+// track runs step on site's tracker t, keeps the totals, and ends sessions
+// past the bound on open sessions.
+func (s *Sites) track(site string, t *Tracker, step func() []Output) []Output {
 	live, pending := t.Live(), t.Pending()
 	out := step()
 	s.live += t.Live() - live
 	s.pending += t.Pending() - pending
+	if t.Pending() > 0 {
+		s.waiting[site] = true
+	} else {
+		delete(s.waiting, site)
+	}
 	for s.live > s.maxLive {
 		largest := s.largest()
 		before := largest.Live()
@@ -95,7 +106,7 @@ func (s *Sites) Add(in Input) ([]Output, error) {
 		return nil, ErrPendingFull
 	}
 	var err error
-	out := s.track(t, func() []Output {
+	out := s.track(in.Key.Site, t, func() []Output {
 		var placed []Output
 		placed, err = t.Add(in)
 		return placed
@@ -109,8 +120,11 @@ func (s *Sites) Advance(site string, watermark time.Time) []Output {
 	if !ok {
 		return nil
 	}
-	return s.track(t, func() []Output { return t.Advance(watermark) })
+	return s.track(site, t, func() []Output { return t.Advance(watermark) })
 }
+
+// Waiting lists, in order, the sites with buffered events.
+func (s *Sites) Waiting() []string { return slices.Sorted(maps.Keys(s.waiting)) }
 
 // Watermark is the event time up to which site's input has been placed.
 func (s *Sites) Watermark(site string) time.Time {
@@ -152,7 +166,7 @@ func (s *Sites) PlacePending() []Output {
 	var out []Output
 	for _, site := range s.sites() {
 		t := s.trackers[site]
-		out = append(out, s.track(t, t.PlacePending)...)
+		out = append(out, s.track(site, t, t.PlacePending)...)
 	}
 	return out
 }
@@ -162,7 +176,7 @@ func (s *Sites) Flush(reason EndReason) []Output {
 	var out []Output
 	for _, site := range s.sites() {
 		t := s.trackers[site]
-		out = append(out, s.track(t, func() []Output { return t.Flush(reason) })...)
+		out = append(out, s.track(site, t, func() []Output { return t.Flush(reason) })...)
 	}
 	return out
 }
@@ -178,7 +192,12 @@ func (s *Sites) Checkpoint() []byte {
 	e.uint(uint64(len(s.trackers)))
 	for _, site := range s.sites() {
 		e.str(site)
-		e.bytes(s.trackers[site].Checkpoint())
+		// A fixed-size length, filled in once the tracker is encoded in
+		// place: a million sessions are not copied twice.
+		at := len(e.buf)
+		e.buf = append(e.buf, make([]byte, 8)...)
+		s.trackers[site].encode(e, checkpointVersion)
+		binary.LittleEndian.PutUint64(e.buf[at:], uint64(len(e.buf)-at-8))
 	}
 	return e.buf
 }
@@ -196,7 +215,7 @@ func (s *Sites) Restore(data []byte) error {
 		d := &decoder{buf: data[1:]}
 		n := d.uint()
 		for i := uint64(0); i < n && d.err == nil; i++ {
-			site, encoded := d.str(), d.bytes()
+			site, encoded := d.str(), d.fixedBytes()
 			if d.err != nil {
 				break
 			}
@@ -231,6 +250,6 @@ func (s *Sites) Restore(data []byte) error {
 			return errors.New("session checkpoint restored over buffered events")
 		}
 	}
-	s.trackers, s.live, s.pending = trackers, live, 0
+	s.trackers, s.live, s.pending, s.waiting = trackers, live, 0, map[string]bool{}
 	return nil
 }

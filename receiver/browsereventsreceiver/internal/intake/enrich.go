@@ -215,7 +215,11 @@ func (e *Enricher) checkEventName(name string) string {
 // checkMeasures refuses an event whose numbers would poison a sum: every
 // measure of schema.Measures it carries must be a finite number in range.
 func checkMeasures(attrs pcommon.Map) string {
-	for key, r := range schema.Measures {
+	for key := range attrs.All() {
+		r, isMeasure := schema.Measures[key]
+		if !isMeasure {
+			continue
+		}
 		if _, status := attr.Measure(attrs, key); status == attr.MeasureInvalid {
 			return fmt.Sprintf("attribute %s must be a finite number from %g to %g", key, r.Min, r.Max)
 		}
@@ -486,7 +490,9 @@ func (e *Enricher) addDerived(facts *requestFacts, site *sites.Site, lr plog.Log
 	}
 	attrs.PutStr(schema.AttrURLPath, pathOf(page))
 	attrs.PutStr(schema.AttrURLDomain, page.Hostname())
-	attrs.PutStr(schema.AttrURLFull, e.URLs.ScrubURL(page))
+	if !e.URLs.Clean(page) {
+		attrs.PutStr(schema.AttrURLFull, e.URLs.ScrubURL(page))
+	}
 	if name != schema.EventPageView {
 		// Where a visit came from is a property of the page view that
 		// landed it; on a click it would only ever read "direct".

@@ -43,10 +43,15 @@ func (s *URLScrubber) allows(name string) bool {
 	return false
 }
 
+// Clean reports whether u has nothing to scrub.
+func (s *URLScrubber) Clean(u *url.URL) bool {
+	return u.User == nil && u.Fragment == "" && !u.ForceQuery && s.keepsQuery(u.RawQuery)
+}
+
 // ScrubURL returns u as a string without user info, fragment and the query
 // parameters that are not allowed, keeping the others as they were encoded.
 func (s *URLScrubber) ScrubURL(u *url.URL) string {
-	if u.User == nil && u.Fragment == "" && !u.ForceQuery && s.keepsQuery(u.RawQuery) {
+	if s.Clean(u) {
 		return u.String()
 	}
 	c := *u
