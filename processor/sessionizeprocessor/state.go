@@ -137,11 +137,11 @@ func (s *state) apply(b *batch, now time.Time) *emitted {
 	// The batch's sites, and the sites whose buffered events the shared
 	// receive clock may release.
 	sites := b.sites()
-	for _, site := range s.tracker.Waiting() {
+	s.tracker.Waiting(func(site string) {
 		if !slices.Contains(sites, site) {
 			sites = append(sites, site)
 		}
-	}
+	})
 	for _, site := range sites {
 		if c, ok := s.clocks[site]; ok { // none when all its events were duplicates
 			front := s.front(c)

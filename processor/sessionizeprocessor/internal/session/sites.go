@@ -66,12 +66,19 @@ func (s *Sites) tracker(site string) *Tracker {
 // past the bound on open sessions.
 func (s *Sites) track(site string, t *Tracker, step func() []Output) []Output {
 	live, pending := t.Live(), t.Pending()
-	out := step()
+	return s.settle(site, t, live, pending, step())
+}
+
+// settle keeps the totals after a step on site's tracker t, which had live
+// sessions and pending events before it, and ends sessions past the bound on
+// open sessions.
+func (s *Sites) settle(site string, t *Tracker, live, pending int, out []Output) []Output {
 	s.live += t.Live() - live
 	s.pending += t.Pending() - pending
-	if t.Pending() > 0 {
+	switch waiting := s.waiting[site]; {
+	case t.Pending() > 0 && !waiting:
 		s.waiting[site] = true
-	} else {
+	case t.Pending() == 0 && waiting:
 		delete(s.waiting, site)
 	}
 	for s.live > s.maxLive {
@@ -105,13 +112,9 @@ func (s *Sites) Add(in Input) ([]Output, error) {
 	if !t.isLate(in) && s.pending >= s.maxPending {
 		return nil, ErrPendingFull
 	}
-	var err error
-	out := s.track(in.Key.Site, t, func() []Output {
-		var placed []Output
-		placed, err = t.Add(in)
-		return placed
-	})
-	return out, err
+	live, pending := t.Live(), t.Pending()
+	out, err := t.Add(in)
+	return s.settle(in.Key.Site, t, live, pending, out), err
 }
 
 // Advance moves site's watermark forward (never back); see Tracker.Advance.
@@ -123,8 +126,15 @@ func (s *Sites) Advance(site string, watermark time.Time) []Output {
 	return s.track(site, t, func() []Output { return t.Advance(watermark) })
 }
 
-// Waiting lists, in order, the sites with buffered events.
-func (s *Sites) Waiting() []string { return slices.Sorted(maps.Keys(s.waiting)) }
+// Waiting calls f, in site order, for each site with buffered events.
+func (s *Sites) Waiting(f func(site string)) {
+	if len(s.waiting) == 0 {
+		return
+	}
+	for _, site := range slices.Sorted(maps.Keys(s.waiting)) {
+		f(site)
+	}
+}
 
 // Watermark is the event time up to which site's input has been placed.
 func (s *Sites) Watermark(site string) time.Time {
@@ -187,7 +197,8 @@ const sitesCheckpointVersion = 3
 
 // Checkpoint encodes every site's Tracker (without its reorder buffer).
 func (s *Sites) Checkpoint() []byte {
-	e := &encoder{buf: make([]byte, 0, 64+s.live*160)}
+	// Each tracker grows the buffer for its own sessions as it encodes.
+	e := &encoder{buf: make([]byte, 0, 64+32*len(s.trackers))}
 	e.buf = append(e.buf, sitesCheckpointVersion)
 	e.uint(uint64(len(s.trackers)))
 	for _, site := range s.sites() {
