@@ -221,8 +221,8 @@ func (s *Sites) Restore(data []byte) error {
 		return errors.New("session checkpoint is empty")
 	}
 	trackers := map[string]*Tracker{}
-	switch version := data[0]; {
-	case version == sitesCheckpointVersion:
+	switch data[0] {
+	case sitesCheckpointVersion:
 		d := &decoder{buf: data[1:]}
 		n := d.uint()
 		for i := uint64(0); i < n && d.err == nil; i++ {
