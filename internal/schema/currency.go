@@ -28,10 +28,4 @@ RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB TJS
 TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED VES VND VUV WST
 XAF XCD XCG XOF XPF YER ZAR ZMW ZWG ZWL`
 
-var currencies = func() map[string]struct{} {
-	set := map[string]struct{}{}
-	for _, code := range strings.Fields(currencyCodes) {
-		set[code] = struct{}{}
-	}
-	return set
-}()
+var currencies = setOf(strings.Fields(currencyCodes))

@@ -44,13 +44,7 @@ func IsSessionizerOwned(key string) bool {
 	return owned
 }
 
-var sessionizerOwned = func() map[string]struct{} {
-	set := make(map[string]struct{}, len(SessionizerOwned))
-	for _, k := range SessionizerOwned {
-		set[k] = struct{}{}
-	}
-	return set
-}()
+var sessionizerOwned = setOf(SessionizerOwned)
 
 // Reasons a session ends (footfall.session.end_reason): a closed set, so that
 // the metrics labelled by it are bounded.

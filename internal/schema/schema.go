@@ -79,13 +79,15 @@ func IsReceiverOwned(key string) bool {
 	return owned
 }
 
-var receiverOwned = func() map[string]struct{} {
-	set := make(map[string]struct{}, len(ReceiverOwned))
-	for _, k := range ReceiverOwned {
+var receiverOwned = setOf(ReceiverOwned)
+
+func setOf(keys []string) map[string]struct{} {
+	set := make(map[string]struct{}, len(keys))
+	for _, k := range keys {
 		set[k] = struct{}{}
 	}
 	return set
-}()
+}
 
 // ReceiverOwned lists the keys only the receiver may write, on records and resources.
 var ReceiverOwned = []string{

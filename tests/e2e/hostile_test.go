@@ -131,32 +131,7 @@ func TestE2EHostileClientsLeaveTheGroundTruthExact(t *testing.T) {
 	require.Zero(t, res.rep.EventsLost)
 	truth := res.rep.Truth
 
-	sum := func(metric string, labels ...string) float64 {
-		total := 0.0
-		for _, site := range traffic.Sites {
-			if v := scrapeSeries(t, metrics, metric, append([]string{`site="` + site + `"`}, labels...)...); v > 0 {
-				total += v
-			}
-		}
-		return total
-	}
-	want := map[string]float64{
-		"footfall_page_views_total":       float64(truth.PageViews),
-		"footfall_sessions_total":         float64(truth.Sessions),
-		"footfall_bounces_total":          float64(truth.Bounces),
-		"footfall_goal_conversions_total": float64(truth.Signups),
-	}
-	got := map[string]float64{}
-	assert.Eventually(t, func() bool {
-		for m := range want {
-			got[m] = sum(m)
-		}
-		got["ended"] = sum("footfall_sessions_ended_total")
-		return got["ended"] == float64(truth.Sessions) && got["footfall_bounces_total"] == want["footfall_bounces_total"]
-	}, 30*time.Second, 200*time.Millisecond)
-	for m, v := range want {
-		assert.Equal(t, v, got[m], m)
-	}
+	sum := assertGroundTruth(t, metrics, traffic.Sites, truth)
 	assert.InEpsilon(t, float64(truth.Sessions), sum("footfall_visitors", `window="5m"`), 0.02,
 		"the attacker's future timestamps did not empty the other sites' windows")
 

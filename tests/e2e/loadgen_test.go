@@ -39,9 +39,25 @@ func TestE2ELoadgenGroundTruth(t *testing.T) {
 		truth.Signups += rep.Truth.Signups
 	}
 
+	sum := assertGroundTruth(t, metrics, traffic.Sites, truth)
+	// Unique visitors are a HyperLogLog estimate: within 2% at this size.
+	// The 1h and today gauges are recomputed every hourly_refresh (10s), so
+	// they may still show a count from the middle of the run.
+	for _, window := range []string{"5m", "1h", "today"} {
+		t.Logf("visitors %s: %v (truth %d)", window, sum("footfall_visitors", `window="`+window+`"`), truth.Sessions)
+	}
+	assert.InEpsilon(t, float64(truth.Sessions), sum("footfall_visitors", `window="5m"`), 0.02, "every visit is a new visitor")
+}
+
+// assertGroundTruth waits until every session of truth has ended on the
+// metrics endpoint, then asserts that page views, sessions, bounces and
+// signups summed over sites equal truth exactly. It returns the summing
+// scraper for further checks.
+func assertGroundTruth(t *testing.T, metrics string, sites []string, truth loadgen.GroundTruth) func(metric string, labels ...string) float64 {
+	t.Helper()
 	sum := func(metric string, labels ...string) float64 {
 		total := 0.0
-		for _, site := range traffic.Sites {
+		for _, site := range sites {
 			if v := scrapeSeries(t, metrics, metric, append([]string{`site="` + site + `"`}, labels...)...); v > 0 {
 				total += v
 			}
@@ -66,11 +82,5 @@ func TestE2ELoadgenGroundTruth(t *testing.T) {
 	for m, v := range want {
 		assert.Equal(t, v, got[m], m)
 	}
-	// Unique visitors are a HyperLogLog estimate: within 2% at this size.
-	// The 1h and today gauges are recomputed every hourly_refresh (10s), so
-	// they may still show a count from the middle of the run.
-	for _, window := range []string{"5m", "1h", "today"} {
-		t.Logf("visitors %s: %v (truth %d)", window, sum("footfall_visitors", `window="`+window+`"`), truth.Sessions)
-	}
-	assert.InEpsilon(t, float64(truth.Sessions), sum("footfall_visitors", `window="5m"`), 0.02, "every visit is a new visitor")
+	return sum
 }
