@@ -165,7 +165,7 @@ func classify(res pcommon.Map, scope pcommon.InstrumentationScope, lr plog.LogRe
 		return reasonMissingSite
 	case lookup(res, lr, schema.AttrVisitorID) == "":
 		return reasonMissingVisitor
-	case str(lr.Attributes(), schema.AttrEventID) == "":
+	case attr.Str(lr.Attributes(), schema.AttrEventID) == "":
 		return reasonMissingEventID
 	case lr.Timestamp() == 0 && lr.ObservedTimestamp() == 0:
 		return reasonMissingTime
@@ -202,16 +202,16 @@ func (r *eventReader) input(res pcommon.Map, lr plog.LogRecord, index int) sessi
 	pageView := name == schema.EventPageView
 	in := session.Input{
 		Key:             session.Key{Site: lookup(res, lr, schema.AttrSiteID), Visitor: lookup(res, lr, schema.AttrVisitorID)},
-		EventID:         str(attrs, schema.AttrEventID),
-		ClientSessionID: str(attrs, schema.AttrSessionID),
+		EventID:         attr.Str(attrs, schema.AttrEventID),
+		ClientSessionID: attr.Str(attrs, schema.AttrSessionID),
 		Ref:             index,
 		Event: session.Event{
 			Time:       lr.Timestamp().AsTime(),
 			PageView:   pageView,
 			Engagement: !pageView && !r.nonEngagement[name],
-			Path:       str(attrs, schema.AttrURLPath),
-			Country:    str(attrs, schema.AttrGeoCountry),
-			Device:     str(attrs, schema.AttrDeviceType),
+			Path:       attr.Str(attrs, schema.AttrURLPath),
+			Country:    attr.Str(attrs, schema.AttrGeoCountry),
+			Device:     attr.Str(attrs, schema.AttrDeviceType),
 		},
 	}
 	if r.goals[name] {
@@ -219,11 +219,11 @@ func (r *eventReader) input(res pcommon.Map, lr plog.LogRecord, index int) sessi
 	}
 	if pageView {
 		in.Event.Attribution = session.Attribution{
-			ReferrerClass:  str(attrs, schema.AttrReferrerClass),
-			ReferrerSource: str(attrs, schema.AttrReferrerSource),
-			UTMSource:      str(attrs, schema.AttrUTMSource),
-			UTMMedium:      str(attrs, schema.AttrUTMMedium),
-			UTMCampaign:    str(attrs, schema.AttrUTMCampaign),
+			ReferrerClass:  attr.Str(attrs, schema.AttrReferrerClass),
+			ReferrerSource: attr.Str(attrs, schema.AttrReferrerSource),
+			UTMSource:      attr.Str(attrs, schema.AttrUTMSource),
+			UTMMedium:      attr.Str(attrs, schema.AttrUTMMedium),
+			UTMCampaign:    attr.Str(attrs, schema.AttrUTMCampaign),
 		}
 	}
 	return in
@@ -233,11 +233,9 @@ func eventName(lr plog.LogRecord) string {
 	if name := lr.EventName(); name != "" {
 		return name
 	}
-	return str(lr.Attributes(), schema.AttrEventNameLegacy)
+	return attr.Str(lr.Attributes(), schema.AttrEventNameLegacy)
 }
 
 func lookup(res pcommon.Map, lr plog.LogRecord, key string) string {
 	return attr.Lookup(res, lr.Attributes(), key)
 }
-
-var str = attr.Str

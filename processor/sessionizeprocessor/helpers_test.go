@@ -20,6 +20,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/footfall-analytics/footfall/internal/attr"
 	"github.com/footfall-analytics/footfall/internal/schema"
 	"github.com/footfall-analytics/footfall/internal/storagetest"
 	"github.com/footfall-analytics/footfall/internal/testclock"
@@ -205,7 +206,7 @@ func summary(ld plog.Logs) []string {
 	var lines []string
 	for i := range ld.ResourceLogs().Len() {
 		rl := ld.ResourceLogs().At(i)
-		visitor := str(rl.Resource().Attributes(), schema.AttrVisitorID)
+		visitor := attr.Str(rl.Resource().Attributes(), schema.AttrVisitorID)
 		for j := range rl.ScopeLogs().Len() {
 			records := rl.ScopeLogs().At(j).LogRecords()
 			for k := range records.Len() {
@@ -218,25 +219,25 @@ func summary(ld plog.Logs) []string {
 
 func describeRecord(visitor string, lr plog.LogRecord, label func(string) string) string {
 	a := lr.Attributes()
-	sid := label(str(a, schema.AttrSessionID))
+	sid := label(attr.Str(a, schema.AttrSessionID))
 	switch lr.EventName() {
 	case schema.EventSessionStart:
-		line := fmt.Sprintf("%s start %s prev=%s", visitor, sid, label(str(a, schema.AttrSessionPrevID)))
+		line := fmt.Sprintf("%s start %s prev=%s", visitor, sid, label(attr.Str(a, schema.AttrSessionPrevID)))
 		if boolAttr(a, schema.AttrSessionReturning) {
 			line += " returning"
 		}
 		return line
 	case schema.EventSessionEnd:
 		line := fmt.Sprintf("%s end %s %s pv=%d events=%d bounce=%t entry=%s exit=%s",
-			visitor, sid, str(a, schema.AttrSessionEndReason), intAttr(a, schema.AttrSessionPageViews),
+			visitor, sid, attr.Str(a, schema.AttrSessionEndReason), intAttr(a, schema.AttrSessionPageViews),
 			intAttr(a, schema.AttrSessionEvents), boolAttr(a, schema.AttrSessionBounce),
-			str(a, schema.AttrSessionEntryPage), str(a, schema.AttrSessionExitPage))
+			attr.Str(a, schema.AttrSessionEntryPage), attr.Str(a, schema.AttrSessionExitPage))
 		if goals, ok := a.Get(schema.AttrSessionGoals); ok {
 			line += " goals=" + goals.AsString()
 		}
 		return line
 	}
-	line := fmt.Sprintf("%s %s %s #%d", visitor, str(a, schema.AttrEventID), sid, intAttr(a, schema.AttrSessionSeq))
+	line := fmt.Sprintf("%s %s %s #%d", visitor, attr.Str(a, schema.AttrEventID), sid, intAttr(a, schema.AttrSessionSeq))
 	var flags []string
 	if boolAttr(a, schema.AttrEventLate) {
 		flags = append(flags, "late")
