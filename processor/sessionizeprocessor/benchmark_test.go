@@ -123,7 +123,7 @@ func BenchmarkCheckpointMillionSessions(b *testing.B) {
 		v := fmt.Sprintf("%016x", uint64(i)*0x9e3779b97f4a7c15)
 		at := t0.Add(time.Duration(i) * time.Microsecond)
 		s.dedup.Seen("shop", v, at)
-		_, err := s.tracker.Add(session.Input{Key: session.Key{Site: "shop", Visitor: v}, EventID: v, Event: session.Event{Time: at, PageView: true, Path: "/"}})
+		_, _, err := s.tracker.Add(session.Input{Key: session.Key{Site: "shop", Visitor: v}, EventID: v, Event: session.Event{Time: at, PageView: true, Path: "/"}})
 		require.NoError(b, err)
 	}
 	s.tracker.Advance("shop", t0.Add(2*time.Second))

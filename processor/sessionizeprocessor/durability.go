@@ -189,8 +189,12 @@ func (p *sessionizeProcessor) restore(ctx context.Context, client storage.Client
 			}
 			in.Ref = ref(seq, i)
 			b.unplaced++
-			if _, err := s.tracker.Add(*in); err != nil {
+			_, slot, err := s.tracker.Add(*in)
+			if err != nil {
 				return nil, fmt.Errorf("restore write-ahead entry %d: %w", seq, err)
+			}
+			if _, ok := s.clocks[slot]; !ok {
+				s.see(slot, s.tracker.Watermark(in.Key.Site).Add(s.cfg.AllowedLateness), now)
 			}
 		}
 		if b.unplaced > 0 {

@@ -4,7 +4,6 @@
 package sessionizeprocessor // import "github.com/footfall-analytics/footfall/processor/sessionizeprocessor"
 
 import (
-	"slices"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -54,18 +53,6 @@ type batch struct {
 	// received is the latest receive time of its records (the receiver's
 	// clock, which no client sets).
 	received time.Time
-}
-
-// sites lists the sites of b's inputs, in order.
-func (b *batch) sites() []string {
-	var sites []string
-	for _, in := range b.inputs {
-		if !slices.Contains(sites, in.Key.Site) {
-			sites = append(sites, in.Key.Site)
-		}
-	}
-	slices.Sort(sites)
-	return sites
 }
 
 // eventReader turns records into session inputs.

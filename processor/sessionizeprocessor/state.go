@@ -33,7 +33,8 @@ type state struct {
 	// batches hold records the tracker has not placed yet, by sequence number.
 	batches map[uint64]*batch
 	nextSeq uint64
-	// clocks are the sites' newest event times, which move their watermarks.
+	// clocks are the newest event times of the tracker's slots (a site, or
+	// the sites past session.MaxSites together), which move their watermarks.
 	clocks map[string]*siteClock
 	// received is the latest receive time of any site's events, and
 	// receivedAt the wall clock then. The receiver sets receive times, so
@@ -45,8 +46,8 @@ type state struct {
 	// next checkpoint deletes them.
 	walDone []uint64
 
-	reportedLive, reportedPending int
-	reportedInternEvictions       uint64
+	reportedLive, reportedPending             int
+	reportedInternEvictions, reportedOverflow uint64
 }
 
 // siteClock is a site's newest event time, and the wall-clock time it was
@@ -106,6 +107,7 @@ func (s *state) filterDuplicates(b *batch, seenInGroup map[[2]string]bool) int {
 func (s *state) apply(b *batch, now time.Time) *emitted {
 	ctx := context.Background()
 	var outs []session.Output
+	var slots []string
 	duplicates := 0
 	for i := range b.inputs {
 		in := &b.inputs[i]
@@ -117,13 +119,16 @@ func (s *state) apply(b *batch, now time.Time) *emitted {
 		in.Ref = ref(b.seq, i)
 		b.unplaced++
 		s.batches[b.seq] = b
-		late, err := s.tracker.Add(*in)
+		late, slot, err := s.tracker.Add(*in)
 		if err != nil {
 			// The caller checked room for the whole batch before writing it.
 			panic(err)
 		}
 		outs = append(outs, late...)
-		s.see(in.Key.Site, in.Event.Time, now)
+		s.see(slot, in.Event.Time, now)
+		if !slices.Contains(slots, slot) {
+			slots = append(slots, slot)
+		}
 	}
 	if duplicates > 0 {
 		s.telemetry.ProcessorSessionizeEventsDropped.Add(ctx, int64(duplicates), metric.WithAttributes(attribute.String("reason", reasonDuplicate)))
@@ -134,18 +139,17 @@ func (s *state) apply(b *batch, now time.Time) *emitted {
 	if b.received.After(s.received.newest) {
 		s.received = siteClock{newest: b.received, newestAt: now}
 	}
-	// The batch's sites, and the sites whose buffered events the shared
+	// The batch's slots, and the slots whose buffered events the shared
 	// receive clock may release.
-	sites := b.sites()
-	s.tracker.Waiting(func(site string) {
-		if !slices.Contains(sites, site) {
-			sites = append(sites, site)
+	s.tracker.Waiting(func(slot string) {
+		if !slices.Contains(slots, slot) {
+			slots = append(slots, slot)
 		}
 	})
-	for _, site := range sites {
-		if c, ok := s.clocks[site]; ok { // none when all its events were duplicates
-			front := s.front(c)
-			outs = append(outs, s.tracker.Advance(site, front.newest.Add(-s.cfg.AllowedLateness))...)
+	slices.Sort(slots)
+	for _, slot := range slots {
+		if c, ok := s.clocks[slot]; ok {
+			outs = append(outs, s.tracker.Advance(slot, s.front(c).newest.Add(-s.cfg.AllowedLateness))...)
 		}
 	}
 	s.expire()
@@ -161,12 +165,12 @@ func (s *state) front(c *siteClock) siteClock {
 	return *c
 }
 
-// see moves site's clock to event time at, seen at wall-clock time now.
-func (s *state) see(site string, at, now time.Time) {
-	c, ok := s.clocks[site]
+// see moves slot's clock to event time at, seen at wall-clock time now.
+func (s *state) see(slot string, at, now time.Time) {
+	c, ok := s.clocks[slot]
 	if !ok {
 		c = &siteClock{}
-		s.clocks[strings.Clone(site)] = c
+		s.clocks[strings.Clone(slot)] = c
 	}
 	if at.After(c.newest) {
 		c.newest, c.newestAt = at, now
@@ -181,10 +185,10 @@ func (s *state) idleAdvance(now time.Time) *emitted {
 		return nil
 	}
 	var outs []session.Output
-	for _, site := range slices.Sorted(maps.Keys(s.clocks)) {
-		front := s.front(s.clocks[site])
+	for _, slot := range slices.Sorted(maps.Keys(s.clocks)) {
+		front := s.front(s.clocks[slot])
 		if idle := now.Sub(front.newestAt); idle >= s.cfg.WatermarkIdleTimeout {
-			outs = append(outs, s.tracker.Advance(site, front.newest.Add(idle-s.cfg.AllowedLateness))...)
+			outs = append(outs, s.tracker.Advance(slot, front.newest.Add(idle-s.cfg.AllowedLateness))...)
 		}
 	}
 	if len(outs) == 0 {
@@ -209,8 +213,8 @@ func (s *state) expire() {
 func (s *state) restoreClocks(now time.Time) {
 	s.clocks = map[string]*siteClock{}
 	s.received = siteClock{}
-	s.tracker.Watermarks(func(site string, watermark time.Time) {
-		s.clocks[site] = &siteClock{newest: watermark.Add(s.cfg.AllowedLateness), newestAt: now}
+	s.tracker.Watermarks(func(slot string, watermark time.Time) {
+		s.clocks[slot] = &siteClock{newest: watermark.Add(s.cfg.AllowedLateness), newestAt: now}
 	})
 }
 
@@ -235,6 +239,10 @@ func (s *state) record(e *emitted) {
 	if evicted := s.tracker.InternEvictions(); evicted > s.reportedInternEvictions {
 		s.telemetry.ProcessorSessionizeInternerEvictions.Add(ctx, int64(evicted-s.reportedInternEvictions))
 		s.reportedInternEvictions = evicted
+	}
+	if overflowed := s.tracker.Overflowed(); overflowed > s.reportedOverflow {
+		s.telemetry.ProcessorSessionizeEventsSiteOverflow.Add(ctx, int64(overflowed-s.reportedOverflow))
+		s.reportedOverflow = overflowed
 	}
 }
 

@@ -35,6 +35,7 @@ type TelemetryBuilder struct {
 	ProcessorSessionizeEventsLate                 metric.Int64Counter
 	ProcessorSessionizeEventsPending              metric.Int64UpDownCounter
 	ProcessorSessionizeEventsRefused              metric.Int64Counter
+	ProcessorSessionizeEventsSiteOverflow         metric.Int64Counter
 	ProcessorSessionizeInternerEvictions          metric.Int64Counter
 	ProcessorSessionizeOutboxRecords              metric.Int64UpDownCounter
 	ProcessorSessionizeRecordsForwardedUnchanged  metric.Int64Counter
@@ -126,6 +127,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	builder.ProcessorSessionizeEventsRefused, err = builder.meter.Int64Counter(
 		"otelcol_processor_sessionize_events_refused",
 		metric.WithDescription("Events refused with a retryable error (the sender retries), by reason (pending_full, outbox_full, storage, shutting_down). [Alpha]"),
+		metric.WithUnit("{event}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorSessionizeEventsSiteOverflow, err = builder.meter.Int64Counter(
+		"otelcol_processor_sessionize_events_site_overflow",
+		metric.WithDescription("Events of sites past the 10000 the processor keeps apart; those sites share one watermark and reorder buffer. [Alpha]"),
 		metric.WithUnit("{event}"),
 	)
 	errs = errors.Join(errs, err)

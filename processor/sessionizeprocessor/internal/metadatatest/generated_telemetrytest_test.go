@@ -28,6 +28,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ProcessorSessionizeEventsLate.Add(context.Background(), 1)
 	tb.ProcessorSessionizeEventsPending.Add(context.Background(), 1)
 	tb.ProcessorSessionizeEventsRefused.Add(context.Background(), 1)
+	tb.ProcessorSessionizeEventsSiteOverflow.Add(context.Background(), 1)
 	tb.ProcessorSessionizeInternerEvictions.Add(context.Background(), 1)
 	tb.ProcessorSessionizeOutboxRecords.Add(context.Background(), 1)
 	tb.ProcessorSessionizeRecordsForwardedUnchanged.Add(context.Background(), 1)
@@ -61,6 +62,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorSessionizeEventsRefused(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorSessionizeEventsSiteOverflow(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorSessionizeInternerEvictions(t, testTel,

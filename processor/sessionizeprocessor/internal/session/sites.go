@@ -19,6 +19,10 @@ import (
 // sessions and buffered events hold for all sites together; past the bound
 // on open sessions, the site with the most gives one up.
 //
+// At most MaxSites sites are kept apart: the events of any site past that
+// bound share one more tracker, and one watermark (counted in Overflowed).
+// Trackers are keyed by slot: the site's id, or OverflowSlot.
+//
 // It is not safe for concurrent use: the processor's state owner drives it.
 type Sites struct {
 	rules      func(site string) Rules
@@ -29,8 +33,10 @@ type Sites struct {
 
 	trackers      map[string]*Tracker
 	live, pending int
-	// waiting holds the sites with buffered events.
+	// waiting holds the slots with buffered events.
 	waiting map[string]bool
+	// overflowed counts events placed in the overflow slot.
+	overflowed uint64
 
 	// Returning, when set, is asked once for every session that starts,
 	// in placement order, whether its visitor had a session before.
@@ -53,11 +59,28 @@ func (s *Sites) newTracker() *Tracker {
 	return t
 }
 
-func (s *Sites) tracker(site string) *Tracker {
-	t, ok := s.trackers[site]
+// MaxSites bounds the sites with a tracker of their own.
+const MaxSites = 10_000
+
+// OverflowSlot keys the tracker shared by the sites past MaxSites; no site
+// id is empty.
+const OverflowSlot = ""
+
+// Slot is the key of site's tracker: the site, or OverflowSlot when
+// MaxSites other sites have trackers already.
+func (s *Sites) Slot(site string) string {
+	if _, ok := s.trackers[site]; ok || len(s.trackers) < MaxSites {
+		return site
+	}
+	return OverflowSlot
+}
+
+// tracker returns the tracker of slot, making it when it is new.
+func (s *Sites) tracker(slot string) *Tracker {
+	t, ok := s.trackers[slot]
 	if !ok {
 		t = s.newTracker()
-		s.trackers[deref(s.intern.str(site))] = t
+		s.trackers[deref(s.intern.str(slot))] = t
 	}
 	return t
 }
@@ -105,29 +128,37 @@ func (s *Sites) largest() *Tracker {
 // deterministic.
 func (s *Sites) sites() []string { return slices.Sorted(maps.Keys(s.trackers)) }
 
-// Add takes one event: placed at once when it is late for its site, buffered
-// otherwise (ErrPendingFull when the buffers of all sites hold maxPending).
-func (s *Sites) Add(in Input) ([]Output, error) {
-	t := s.tracker(in.Key.Site)
+// Add takes one event into the tracker of its site's slot (returned): placed
+// at once when it is late there, buffered otherwise (ErrPendingFull when the
+// buffers of all sites hold maxPending).
+func (s *Sites) Add(in Input) ([]Output, string, error) {
+	slot := s.Slot(in.Key.Site)
+	t := s.tracker(slot)
 	if !t.isLate(in) && s.pending >= s.maxPending {
-		return nil, ErrPendingFull
+		return nil, slot, ErrPendingFull
+	}
+	if slot == OverflowSlot {
+		s.overflowed++
 	}
 	live, pending := t.Live(), t.Pending()
 	out, err := t.Add(in)
-	return s.settle(in.Key.Site, t, live, pending, out), err
+	return s.settle(slot, t, live, pending, out), slot, err
 }
 
-// Advance moves site's watermark forward (never back); see Tracker.Advance.
-func (s *Sites) Advance(site string, watermark time.Time) []Output {
-	t, ok := s.trackers[site]
+// Overflowed counts the events placed in the overflow slot.
+func (s *Sites) Overflowed() uint64 { return s.overflowed }
+
+// Advance moves slot's watermark forward (never back); see Tracker.Advance.
+func (s *Sites) Advance(slot string, watermark time.Time) []Output {
+	t, ok := s.trackers[slot]
 	if !ok {
 		return nil
 	}
-	return s.track(site, t, func() []Output { return t.Advance(watermark) })
+	return s.track(slot, t, func() []Output { return t.Advance(watermark) })
 }
 
-// Waiting calls f, in site order, for each site with buffered events.
-func (s *Sites) Waiting(f func(site string)) {
+// Waiting calls f, in slot order, for each slot with buffered events.
+func (s *Sites) Waiting(f func(slot string)) {
 	if len(s.waiting) == 0 {
 		return
 	}
@@ -138,14 +169,14 @@ func (s *Sites) Waiting(f func(site string)) {
 
 // Watermark is the event time up to which site's input has been placed.
 func (s *Sites) Watermark(site string) time.Time {
-	if t, ok := s.trackers[site]; ok {
+	if t, ok := s.trackers[s.Slot(site)]; ok {
 		return t.Watermark()
 	}
 	return time.Time{}
 }
 
-// Watermarks calls f with every site's watermark, in site order.
-func (s *Sites) Watermarks(f func(site string, watermark time.Time)) {
+// Watermarks calls f with every slot's watermark, in slot order.
+func (s *Sites) Watermarks(f func(slot string, watermark time.Time)) {
 	for _, site := range s.sites() {
 		f(site, s.trackers[site].Watermark())
 	}
