@@ -14,6 +14,9 @@ func (r Range) Contains(v float64) bool {
 	return !math.IsNaN(v) && v >= r.Min && v <= r.Max && !math.IsInf(v, 0)
 }
 
+// MeasurePrefix starts the key of every measure.
+const MeasurePrefix = "footfall."
+
 // Measures are the numeric attributes that metrics sum or observe, with the
 // values they may take. The receiver refuses an event whose measure is out of
 // range; the connector skips (and counts) one that reaches it anyway: a sum

@@ -3,6 +3,8 @@
 
 package schema // import "github.com/footfall-analytics/footfall/internal/schema"
 
+import "slices"
+
 // SessionizeScope is the instrumentation scope of the records the sessionize
 // processor makes itself (session.start and session.end). Downstream
 // components count such records only under this scope, and the receiver
@@ -45,6 +47,15 @@ func IsSessionizerOwned(key string) bool {
 }
 
 var sessionizerOwned = setOf(SessionizerOwned)
+
+// IsPipelineOwned reports whether only the receiver or the sessionize
+// processor may write key: one look-up for the receiver's hot path.
+func IsPipelineOwned(key string) bool {
+	_, owned := pipelineOwned[key]
+	return owned
+}
+
+var pipelineOwned = setOf(append(slices.Clone(ReceiverOwned), SessionizerOwned...))
 
 // Reasons a session ends (footfall.session.end_reason): a closed set, so that
 // the metrics labelled by it are bounded.

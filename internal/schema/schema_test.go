@@ -3,7 +3,10 @@
 
 package schema
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestIsCurrency(t *testing.T) {
 	for _, code := range []string{"EUR", "USD", "JPY", "CHF", "XCG"} {
@@ -42,5 +45,13 @@ func TestReserved(t *testing.T) {
 	}
 	if IsEndReason("x") || IsEndReason("") {
 		t.Error("unknown reasons are not end reasons")
+	}
+}
+
+func TestMeasuresShareTheirPrefix(t *testing.T) {
+	for key := range Measures {
+		if !strings.HasPrefix(key, MeasurePrefix) {
+			t.Errorf("measure %s does not start with %s", key, MeasurePrefix)
+		}
 	}
 }

@@ -216,6 +216,9 @@ func (e *Enricher) checkEventName(name string) string {
 // measure of schema.Measures it carries must be a finite number in range.
 func checkMeasures(attrs pcommon.Map) string {
 	for key := range attrs.All() {
+		if !strings.HasPrefix(key, schema.MeasurePrefix) {
+			continue // cheaper than the map look-up, for the many keys that are no measure
+		}
 		r, isMeasure := schema.Measures[key]
 		if !isMeasure {
 			continue
@@ -452,7 +455,7 @@ func (e *Enricher) visitorID(ctx context.Context, facts *requestFacts, site *sit
 func (e *Enricher) addDerived(facts *requestFacts, site *sites.Site, lr plog.LogRecord, name string, page *url.URL, eventID string, generated bool) {
 	attrs := lr.Attributes()
 	attrs.RemoveIf(func(key string, _ pcommon.Value) bool {
-		return schema.IsReceiverOwned(key) || schema.IsSessionizerOwned(key) || key == schema.AttrAnonymousID || key == schema.AttrEventNameLegacy
+		return schema.IsPipelineOwned(key) || key == schema.AttrAnonymousID || key == schema.AttrEventNameLegacy
 	})
 	attrs.EnsureCapacity(attrs.Len() + derivedAttributes)
 

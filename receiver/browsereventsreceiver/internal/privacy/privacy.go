@@ -74,8 +74,21 @@ func (s *URLScrubber) Scrub(raw string) string {
 	return s.ScrubURL(u)
 }
 
+// keepsQuery reports whether every parameter of raw is allowed, without
+// building anything: most page URLs are clean, and this runs on each one.
 func (s *URLScrubber) keepsQuery(raw string) bool {
-	return raw == "" || s.scrubQuery(raw) == raw
+	if raw == "" {
+		return true
+	}
+	for pair := range strings.SplitSeq(raw, "&") {
+		name, _, _ := strings.Cut(pair, "=")
+		if !s.allows(name) {
+			if unescaped, err := url.QueryUnescape(name); err != nil || unescaped == "" || !s.allows(unescaped) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (s *URLScrubber) scrubQuery(raw string) string {

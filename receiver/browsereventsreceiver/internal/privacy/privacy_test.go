@@ -71,3 +71,17 @@ func FuzzScrub(f *testing.F) {
 		}
 	})
 }
+
+// Clean agrees with scrubbing: a URL is clean exactly when scrubbing would
+// leave it as it is.
+func TestCleanAgreesWithScrub(t *testing.T) {
+	s := NewURLScrubber([]string{"utm_*", "gclid"})
+	for _, raw := range []string{
+		"https://a.example/", "https://a.example/p?utm_source=x&gclid=1", "https://a.example/p?utm%5Fsource=x",
+		"https://a.example/p?utm_source=x&", "https://a.example/p?token=1", "https://a.example/p#f", "https://u@a.example/",
+	} {
+		u, err := url.Parse(raw)
+		require.NoError(t, err)
+		assert.Equal(t, s.ScrubURL(u) == u.String(), s.Clean(u), raw)
+	}
+}
