@@ -132,7 +132,6 @@ func NewTracker(rules func(site string) Rules, newID func(opening Input) string,
 // Watermark is the event time up to which input has been placed.
 func (t *Tracker) Watermark() time.Time { return t.watermark }
 
-
 // Live is the number of open sessions; Pending the number of buffered events.
 func (t *Tracker) Live() int    { return len(t.live) }
 func (t *Tracker) Pending() int { return len(t.pending) }
