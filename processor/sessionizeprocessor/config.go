@@ -32,17 +32,19 @@ type Config struct {
 	// Sites holds per-site settings, keyed by footfall.site.id.
 	Sites map[string]SiteConfig `mapstructure:"sites"`
 
-	// AllowedLateness is how long, in event time, events are held so that
-	// out-of-order arrivals are placed in order. Events later than this are
-	// still counted, flagged late. Default 10s.
+	// AllowedLateness is how long, on the collector's receive clock, events
+	// are held so that out-of-order arrivals are placed in order. Events
+	// later than this are still counted, flagged late. Default 1s: one tab's
+	// events arrive in order, and page views, events, goals and unique
+	// visitors do not depend on order at all; only a session boundary can.
 	AllowedLateness time.Duration `mapstructure:"allowed_lateness"`
 	// MaxClockSkew is how far a client timestamp may be from the receive time
 	// before the receive time is used instead. Default 5m.
 	MaxClockSkew time.Duration `mapstructure:"max_clock_skew"`
 	// WatermarkIdleTimeout: when no newer event has arrived for this long (wall
-	// clock), event time is assumed to move with the wall clock, so that
-	// sessions still end when traffic stops. 0 disables it: the watermark then
-	// moves only with events. Default 5s.
+	// clock), receive time is assumed to move with the wall clock, so that a
+	// quiet site's events are placed and sessions end when traffic stops. 0
+	// disables it: the watermark then moves only with events. Default 1s.
 	WatermarkIdleTimeout time.Duration `mapstructure:"watermark_idle_timeout"`
 
 	// DedupWindow is how long, in event time, an event id is remembered. Default 10m.

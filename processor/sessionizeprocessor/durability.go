@@ -29,7 +29,7 @@ import (
 //     storage Batch that deletes the write-ahead entries whose records are all
 //     placed.
 //   - Restore: the checkpoint, then the records of its retained write-ahead
-//     entries that were still buffered (event time after the checkpoint's
+//     entries that were still buffered (received after the checkpoint's
 //     watermark), then every later write-ahead entry applied as it was the first
 //     time.
 //
@@ -184,7 +184,7 @@ func (p *sessionizeProcessor) restore(ctx context.Context, client storage.Client
 		// others were waiting in the reorder buffer and wait again.
 		for i := range b.inputs {
 			in := &b.inputs[i]
-			if !b.accepted[i] || !in.Event.Time.After(s.tracker.Watermark(in.Key.Site)) {
+			if !b.accepted[i] || !in.Received.After(s.tracker.Watermark(in.Key.Site)) {
 				continue
 			}
 			in.Ref = ref(seq, i)

@@ -192,6 +192,7 @@ func (r *eventReader) input(res pcommon.Map, lr plog.LogRecord, index int) sessi
 		EventID:         attr.Str(attrs, schema.AttrEventID),
 		ClientSessionID: attr.Str(attrs, schema.AttrSessionID),
 		Ref:             index,
+		Received:        receivedAt(lr),
 		Event: session.Event{
 			Time:       lr.Timestamp().AsTime(),
 			PageView:   pageView,
@@ -214,6 +215,15 @@ func (r *eventReader) input(res pcommon.Map, lr plog.LogRecord, index int) sessi
 		}
 	}
 	return in
+}
+
+// receivedAt is when the collector received lr: its observed timestamp, or
+// its event time when it has none (records from other sources).
+func receivedAt(lr plog.LogRecord) time.Time {
+	if lr.ObservedTimestamp() != 0 {
+		return lr.ObservedTimestamp().AsTime()
+	}
+	return lr.Timestamp().AsTime()
 }
 
 func eventName(lr plog.LogRecord) string {

@@ -43,6 +43,8 @@ type harness struct {
 func testConfig() *Config {
 	cfg := createDefaultConfig().(*Config)
 	cfg.Goals = []string{"signup"}
+	// The tests' event streams reorder events by up to 10 s of receive time.
+	cfg.AllowedLateness = 10 * time.Second
 	return cfg
 }
 

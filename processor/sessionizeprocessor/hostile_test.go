@@ -4,6 +4,8 @@
 package sessionizeprocessor
 
 import (
+	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -11,12 +13,22 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-// shopLines keeps the summary lines of the site "shop" (visitors a, b).
+var sessionName = regexp.MustCompile(`\bS\d+\b`)
+
+// shopLines keeps the summary lines of the site "shop" (visitors a, b),
+// with the test's session ids (a counter shared by all sites) renumbered
+// in order of appearance.
 func shopLines(lines []string) []string {
 	var out []string
+	names := map[string]string{}
 	for _, l := range lines {
 		if strings.HasPrefix(l, "a ") || strings.HasPrefix(l, "b ") {
-			out = append(out, l)
+			out = append(out, sessionName.ReplaceAllStringFunc(l, func(id string) string {
+				if _, ok := names[id]; !ok {
+					names[id] = fmt.Sprintf("S%d", len(names)+1)
+				}
+				return names[id]
+			}))
 		}
 	}
 	return out
@@ -56,8 +68,9 @@ func TestOneSiteCannotMoveAnotherSitesWatermark(t *testing.T) {
 		"a end S1 shutdown pv=2 events=2 bounce=false entry=/ exit=/pricing", "b end S2 shutdown pv=1 events=2 bounce=false entry=/ exit=/",
 	}, alone)
 	attacked := run([]event{
-		// 4m50s ahead of its receive time, at 2 s: the attacker's watermark
-		// jumps to about 4m42s, past the innocent site's inactivity deadlines.
+		// 4m50s ahead of its receive time, at 2 s: were lateness measured
+		// on client clocks, the attacker's watermark would jump to about
+		// 4m42s, past the innocent site's inactivity deadlines.
 		pv("x", "x1", 4*time.Minute+52*time.Second, "/").receivedAt(2 * time.Second).on("attacker"),
 	})
 	assert.Equal(t, alone, attacked)
@@ -80,4 +93,38 @@ func TestQuietSiteFollowsTheSharedReceiveClock(t *testing.T) {
 	h.waitDelivered()
 	assert.Contains(t, summary(h.output()), "q q1 S1 #1", "placed by the other site's receive time")
 	h.shutdown()
+}
+
+// Lateness is measured on the collector's receive clock: one browser of the
+// same site whose clock runs 4 minutes fast neither makes the other
+// visitors' events late nor ends their sessions early, and its own event is
+// placed after allowed_lateness like any other.
+func TestFastClientClockDelaysNoOne(t *testing.T) {
+	cfg := testConfig()
+	cfg.InactivityTimeout = 5 * time.Minute
+	cfg.FlushOnShutdown = true
+	events := []event{
+		pv("a", "a1", 0, "/").receivedAt(0),
+		pv("b", "b1", time.Second, "/").receivedAt(time.Second),
+		// Received at 2 s, stamped 4 min ahead by its own clock.
+		pv("f", "f1", 4*time.Minute+2*time.Second, "/").receivedAt(2 * time.Second),
+		// Sent at 3 s but received after the fast client's event.
+		click("a", "a2", 3*time.Second).receivedAt(3 * time.Second),
+		pv("b", "b2", 4*time.Second, "/pricing").receivedAt(4 * time.Second),
+	}
+	h := start(t, cfg, nil, nil)
+	for _, e := range events {
+		h.mustConsume(logsOf(e))
+	}
+	h.tick(t0.Add(4*time.Second + cfg.AllowedLateness + cfg.WatermarkIdleTimeout))
+	h.waitDelivered()
+	placed := summary(h.output())
+	assert.Contains(t, placed, "f f1 S3 #1", "the fast client's event is placed after allowed_lateness")
+	h.shutdown()
+	lines := summary(h.output())
+	for _, l := range lines {
+		assert.NotContains(t, l, "late", l)
+	}
+	assert.Contains(t, lines, "a end S1 shutdown pv=1 events=2 bounce=false entry=/ exit=/")
+	assert.Contains(t, lines, "b end S2 shutdown pv=2 events=2 bounce=false entry=/ exit=/pricing")
 }

@@ -31,8 +31,9 @@ const (
 	// storage write for all of them).
 	maxGroup = 64
 	// tickInterval is how often the owner checks the idle watermark and the
-	// checkpoint interval.
-	tickInterval = time.Second
+	// checkpoint interval: a quiet site's event is placed within
+	// watermark_idle_timeout plus this.
+	tickInterval = 250 * time.Millisecond
 
 	initialRetryDelay = 100 * time.Millisecond
 	maxRetryDelay     = 5 * time.Second

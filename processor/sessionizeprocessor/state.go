@@ -33,7 +33,7 @@ type state struct {
 	// batches hold records the tracker has not placed yet, by sequence number.
 	batches map[uint64]*batch
 	nextSeq uint64
-	// clocks are the newest event times of the tracker's slots (a site, or
+	// clocks are the newest receive times of the tracker's slots (a site, or
 	// the sites past session.MaxSites together), which move their watermarks.
 	clocks map[string]*siteClock
 	// received is the latest receive time of any site's events, and
@@ -50,7 +50,7 @@ type state struct {
 	reportedInternEvictions, reportedOverflow uint64
 }
 
-// siteClock is a site's newest event time, and the wall-clock time it was
+// siteClock is a site's newest receive time, and the wall-clock time it was
 // seen, for the idle advance of the site's watermark.
 type siteClock struct {
 	newest, newestAt time.Time
@@ -115,7 +115,8 @@ func (s *state) apply(b *batch, now time.Time) *emitted {
 			duplicates++
 			continue
 		}
-		s.dedup.Seen(in.Key.Site, in.EventID, in.Event.Time)
+		// Retries are judged on the collector's clock, like the watermark.
+		s.dedup.Seen(in.Key.Site, in.EventID, in.Received)
 		in.Ref = ref(b.seq, i)
 		b.unplaced++
 		s.batches[b.seq] = b
@@ -125,7 +126,7 @@ func (s *state) apply(b *batch, now time.Time) *emitted {
 			panic(err)
 		}
 		outs = append(outs, late...)
-		s.see(slot, in.Event.Time, now)
+		s.see(slot, in.Received, now)
 		if !slices.Contains(slots, slot) {
 			slots = append(slots, slot)
 		}
@@ -156,8 +157,8 @@ func (s *state) apply(b *batch, now time.Time) *emitted {
 	return s.render(outs)
 }
 
-// front is what moves a site's watermark: the later of its own newest event
-// time and the shared receive clock.
+// front is what moves a site's watermark: the later of its own newest
+// receive time and the shared receive clock.
 func (s *state) front(c *siteClock) siteClock {
 	if s.received.newest.After(c.newest) {
 		return s.received
@@ -208,8 +209,8 @@ func (s *state) expire() {
 }
 
 // restoreClocks starts every restored site's clock at its watermark plus
-// the lateness (its newest event time when the watermark last followed it),
-// seen now.
+// the lateness (its newest receive time when the watermark last followed
+// it), seen now.
 func (s *state) restoreClocks(now time.Time) {
 	s.clocks = map[string]*siteClock{}
 	s.received = siteClock{}

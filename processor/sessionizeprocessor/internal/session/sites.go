@@ -134,7 +134,7 @@ func (s *Sites) sites() []string { return slices.Sorted(maps.Keys(s.trackers)) }
 func (s *Sites) Add(in Input) ([]Output, string, error) {
 	slot := s.Slot(in.Key.Site)
 	t := s.tracker(slot)
-	if !t.isLate(in) && s.pending >= s.maxPending {
+	if !t.isLate(&in) && s.pending >= s.maxPending {
 		return nil, slot, ErrPendingFull
 	}
 	if slot == OverflowSlot {
@@ -167,7 +167,7 @@ func (s *Sites) Waiting(f func(slot string)) {
 	}
 }
 
-// Watermark is the event time up to which site's input has been placed.
+// Watermark is the receive time up to which site's input has been placed.
 func (s *Sites) Watermark(site string) time.Time {
 	if t, ok := s.trackers[s.Slot(site)]; ok {
 		return t.Watermark()

@@ -8,6 +8,7 @@ import (
 	"container/heap"
 	"errors"
 	"hash/fnv"
+	"slices"
 	"strings"
 	"time"
 )
@@ -27,8 +28,25 @@ type Input struct {
 	Event           Event
 	ClientSessionID string
 	Ref             int
+	// Received is when the collector received the event (the receiver's
+	// clock, which no client sets). The event waits in the reorder buffer
+	// until the watermark passes it: lateness is measured on the collector's
+	// clock, so a client whose clock runs fast delays no one else. Zero
+	// means the event time stands in for it.
+	Received time.Time
 }
 
+// releaseAt is when the event may leave the reorder buffer: its receive
+// time, or its event time when it has none.
+func (a *Input) releaseAt() time.Time {
+	if a.Received.IsZero() {
+		return a.Event.Time
+	}
+	return a.Received
+}
+
+// compare orders inputs for placement: by event time, then by identity, so
+// that the same events give the same output in any arrival order.
 func (a Input) compare(b Input) int {
 	return cmp.Or(a.Event.Time.Compare(b.Event.Time), cmp.Compare(a.Key.Site, b.Key.Site),
 		cmp.Compare(a.Key.Visitor, b.Key.Visitor), cmp.Compare(a.EventID, b.EventID))
@@ -42,8 +60,10 @@ type Assignment struct {
 	Key       Key
 	SessionID string
 	Seq       uint32
-	// Late is set when the input arrived after the watermark had passed its
-	// time: it was placed in whatever session was open, not by event time.
+	// Late is set when the input was not placed in event-time order: it
+	// arrived after the watermark had passed its receive time, or its
+	// session already held a later event. It joined whatever session was
+	// open.
 	Late       bool
 	Started    bool
 	PreviousID string
@@ -69,10 +89,11 @@ type Output struct {
 // caller should refuse the data with a retryable error.
 var ErrPendingFull = errors.New("sessionize reorder buffer is full")
 
-// Tracker assigns events to sessions in event-time order. Events newer than
-// the watermark wait in a reorder buffer until the watermark passes them, so
-// that arrival order within the allowed lateness does not change sessions;
-// events older than the watermark are placed at once and marked late.
+// Tracker assigns events to sessions in event-time order. Events received
+// after the watermark wait in a reorder buffer until the watermark passes
+// their receive time, so that arrival order within the allowed lateness does
+// not change sessions; events received before it are placed at once and
+// marked late.
 //
 // It is not safe for concurrent use: the processor's state owner drives it.
 type Tracker struct {
@@ -129,22 +150,24 @@ func NewTracker(rules func(site string) Rules, newID func(opening Input) string,
 	}
 }
 
-// Watermark is the event time up to which input has been placed.
+// Watermark is the receive time up to which input has been placed; sessions
+// idle (in event time) before it have ended.
 func (t *Tracker) Watermark() time.Time { return t.watermark }
 
 // Live is the number of open sessions; Pending the number of buffered events.
 func (t *Tracker) Live() int    { return len(t.live) }
 func (t *Tracker) Pending() int { return len(t.pending) }
 
-// isLate reports whether in is at or before the watermark: Add places it at once.
-func (t *Tracker) isLate(in Input) bool {
-	return !in.Event.Time.After(t.watermark) && !t.watermark.IsZero()
+// isLate reports whether in was received at or before the watermark: Add
+// places it at once.
+func (t *Tracker) isLate(in *Input) bool {
+	return !in.releaseAt().After(t.watermark) && !t.watermark.IsZero()
 }
 
 // Add takes one event. A late event is placed at once and its output returned;
 // any other is buffered until Advance passes its time.
 func (t *Tracker) Add(in Input) ([]Output, error) {
-	if t.isLate(in) {
+	if t.isLate(&in) {
 		return t.place(nil, in, true), nil
 	}
 	if len(t.pending) >= t.maxPending {
@@ -155,27 +178,41 @@ func (t *Tracker) Add(in Input) ([]Output, error) {
 }
 
 // Advance moves the watermark forward (never back) and returns, in order, the
-// placement of every buffered event up to it and the end of every session whose
-// idle deadline it passed. Buffered events are placed in (time, site, visitor,
-// event id) order, so any arrival order of the same events gives the same output.
+// placement of every event received up to it and the end of every session
+// whose idle deadline it passed. The released events are placed in (time,
+// site, visitor, event id) order, so any arrival order of the same events
+// within the lateness gives the same output.
 func (t *Tracker) Advance(watermark time.Time) []Output {
 	if !watermark.After(t.watermark) {
 		return nil
 	}
 	t.watermark = watermark
-	var out []Output
-	for t.pending.Len() > 0 && !t.pending[0].Event.Time.After(watermark) {
-		in := *heap.Pop(&t.pending).(*Input)
-		// Sessions idle before this event's time end first, so that the
-		// output reads in event-time order.
-		out = t.endIdle(out, in.Event.Time)
-		out = t.place(out, in, false)
+	var ready []Input
+	for t.pending.Len() > 0 && !t.pending[0].releaseAt().After(watermark) {
+		ready = append(ready, *heap.Pop(&t.pending).(*Input))
 	}
+	out := t.placeInOrder(nil, ready, watermark)
 	out = t.endIdle(out, watermark)
 	t.expireTombstones()
 	if len(t.pending) == 0 {
 		// Let a burst's backing array go once it has drained.
 		t.pending = nil
+	}
+	return out
+}
+
+// placeInOrder places ready in event-time order. Sessions idle before an
+// event's time end first, so that the output reads in event-time order; an
+// event time past limit (a client clock running fast) ends nothing early.
+func (t *Tracker) placeInOrder(out []Output, ready []Input, limit time.Time) []Output {
+	slices.SortFunc(ready, Input.compare)
+	for _, in := range ready {
+		at := in.Event.Time
+		if !limit.IsZero() && at.After(limit) {
+			at = limit
+		}
+		out = t.endIdle(out, at)
+		out = t.place(out, in, false)
 	}
 	return out
 }
@@ -224,13 +261,12 @@ func (t *Tracker) splitBySite(newTracker func() *Tracker) map[string]*Tracker {
 // PlacePending places every buffered event without waiting for the
 // watermark, for a shutdown with nowhere to keep them.
 func (t *Tracker) PlacePending() []Output {
-	var out []Output
-	for t.pending.Len() > 0 {
-		in := *heap.Pop(&t.pending).(*Input)
-		out = t.endIdle(out, in.Event.Time)
-		out = t.place(out, in, false)
+	ready := make([]Input, 0, len(t.pending))
+	for _, in := range t.pending {
+		ready = append(ready, *in)
 	}
-	return out
+	t.pending = nil
+	return t.placeInOrder(nil, ready, time.Time{})
 }
 
 // Flush places every buffered event and then ends every open session with
@@ -266,6 +302,7 @@ func (t *Tracker) place(out []Output, in Input, late bool) []Output {
 		}
 	}
 	if open {
+		late = late || in.Event.Time.UnixNano() < s.end
 		s.add(in.Event, t.intern)
 		heap.Fix(&t.deadlines, int(s.index))
 		return append(out, Output{Assignment: &Assignment{Ref: in.Ref, Key: in.Key, SessionID: s.ID(), Seq: s.events, Late: late}})
@@ -404,12 +441,14 @@ func (t *Tracker) forgetOldestTombstone() {
 	}
 }
 
-// pendingHeap is the reorder buffer, earliest event first. It holds
+// pendingHeap is the reorder buffer, earliest received first. It holds
 // pointers: an Input is a few hundred bytes, and a heap moves its elements.
 type pendingHeap []*Input
 
 func (h pendingHeap) Len() int           { return len(h) }
-func (h pendingHeap) Less(i, j int) bool { return h[i].compare(*h[j]) < 0 }
+func (h pendingHeap) Less(i, j int) bool {
+	return cmp.Or(h[i].releaseAt().Compare(h[j].releaseAt()), h[i].compare(*h[j])) < 0
+}
 func (h pendingHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
 func (h *pendingHeap) Push(x any)        { *h = append(*h, x.(*Input)) }
 func (h *pendingHeap) Pop() any {

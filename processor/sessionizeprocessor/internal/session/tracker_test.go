@@ -247,3 +247,46 @@ func TestTombstonesAreBoundedAndExpire(t *testing.T) {
 	assert.Empty(t, tr.endedOrder)
 	assert.Empty(t, tr.names, "names of visitors with neither a session nor a tombstone go too")
 }
+
+// Events leave the reorder buffer by receive time and are placed in event
+// time order among those released together; one released after a later
+// event of its session joins that session, marked late, and the session's
+// entry page is still its earliest page view.
+func TestReleaseByReceiveTime(t *testing.T) {
+	t0 := time.Unix(1_700_000_000, 0)
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	received := func(in Input, d time.Duration) Input { in.Received = at(d); return in }
+	first := received(input(alice, "first", at(0)), 9*time.Second) // a retry, received late
+	second := received(input(alice, "second", at(5*time.Second)), 6*time.Second)
+	fast := received(input(bob, "fast", at(4*time.Minute)), 6*time.Second) // a clock 4 minutes fast
+	tr := newTestTracker(10, 10)
+	for _, in := range []Input{second, fast} {
+		out, err := tr.Add(in)
+		require.NoError(t, err)
+		require.Empty(t, out)
+	}
+	out := tr.Advance(at(6 * time.Second))
+	require.Len(t, out, 2, "both released at their receive time, whatever their event time")
+	assert.Equal(t, "second", idsOf(second)[out[0].Assignment.Ref])
+	assert.False(t, out[0].Assignment.Late)
+	assert.True(t, out[1].Assignment.Started, "bob's session starts")
+
+	_, err := tr.Add(first)
+	require.NoError(t, err)
+	assert.Empty(t, tr.Advance(at(8*time.Second)), "received after the watermark: still buffered")
+	out = tr.Advance(at(9 * time.Second))
+	require.Len(t, out, 1)
+	a := out[0].Assignment
+	assert.True(t, a.Late, "its session already held a later event")
+	assert.False(t, a.Started)
+	assert.Equal(t, uint32(2), a.Seq)
+
+	ends := tr.Flush(EndShutdown)
+	require.Len(t, ends, 2)
+	for _, o := range ends {
+		if o.Ending.Key == alice {
+			assert.Equal(t, "/first", o.Ending.Session.EntryPage)
+			assert.Equal(t, "/second", o.Ending.Session.ExitPage)
+		}
+	}
+}
