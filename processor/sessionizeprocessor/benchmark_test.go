@@ -132,7 +132,7 @@ func BenchmarkCheckpointMillionSessions(b *testing.B) {
 	client, err := ext.GetClient(context.Background(), component.KindProcessor, processorID, "")
 	require.NoError(b, err)
 	for b.Loop() {
-		require.NoError(b, s.checkpoint(context.Background(), client, nil))
+		require.NoError(b, s.checkpoint(context.Background(), client, &storageWAL{client: client}, nil))
 	}
 	size := 0
 	for _, key := range []string{checkpointKey, sessionsKey, dedupKey} {

@@ -83,6 +83,12 @@ type Config struct {
 	// events held for allowed_lateness are lost on a crash and open sessions
 	// are lost on shutdown.
 	Storage *component.ID `mapstructure:"storage"`
+	// WALDirectory, when set, keeps the write-ahead log in segment files in
+	// this directory: one write and one fsync per group of requests, where
+	// the storage extension (file_storage) rewrites B+tree pages and syncs
+	// twice. Checkpoints stay in the storage extension, which must be set.
+	// Default empty: the write-ahead log is kept in the storage extension.
+	WALDirectory string `mapstructure:"wal_directory"`
 	// CheckpointInterval is how often session and dedup state is written to
 	// storage (also on shutdown). Default 30s.
 	CheckpointInterval time.Duration `mapstructure:"checkpoint_interval"`
@@ -146,6 +152,9 @@ func (cfg *Config) Validate() error {
 		if f.n <= 0 {
 			errs = append(errs, fmt.Errorf("%s must be positive, got %d", f.name, f.n))
 		}
+	}
+	if cfg.WALDirectory != "" && cfg.Storage == nil {
+		errs = append(errs, errors.New("wal_directory needs storage: checkpoints are kept in the storage extension"))
 	}
 	if cfg.Storage != nil && cfg.CheckpointInterval <= 0 {
 		errs = append(errs, fmt.Errorf("checkpoint_interval must be positive when storage is set, got %s", cfg.CheckpointInterval))

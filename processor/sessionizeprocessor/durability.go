@@ -8,12 +8,15 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
+
+	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/wal"
 )
 
 // How state survives a restart:
@@ -96,13 +99,13 @@ func (p *sessionizeProcessor) decodeWAL(seq uint64, data []byte) (*batch, error)
 	for i := range b.accepted {
 		b.accepted[i] = rest[i/8]&(1<<(i%8)) != 0
 	}
-	b.wal = data
+	b.logged = true
 	return b, nil
 }
 
 // checkpoint writes the state and deletes finished write-ahead entries.
 // outbox holds the encoded records not yet accepted downstream.
-func (s *state) checkpoint(ctx context.Context, client storage.Client, outbox [][]byte) error {
+func (s *state) checkpoint(ctx context.Context, client storage.Client, log writeAheadLog, outbox [][]byte) error {
 	dedupBytes, err := s.dedup.MarshalBinary()
 	if err != nil {
 		return err
@@ -132,14 +135,22 @@ func (s *state) checkpoint(ctx context.Context, client storage.Client, outbox []
 		storage.SetOperation(dedupKey, dedupBytes),
 		storage.SetOperation(visitorsKey, visitorBytes),
 	}
-	for _, seq := range s.walDone {
-		ops = append(ops, storage.DeleteOperation(walKey(seq)))
-	}
+	ops = append(ops, log.release(s.walDone)...)
 	if err := client.Batch(ctx, ops...); err != nil {
 		return fmt.Errorf("write sessionize checkpoint: %w", err)
 	}
 	s.walDone = s.walDone[:0]
-	return nil
+	return log.truncate(s.oldestLogged())
+}
+
+// oldestLogged is the oldest write-ahead entry the state still needs: the
+// oldest batch with records not yet placed, or the next to be written.
+func (s *state) oldestLogged() uint64 {
+	oldest := s.nextSeq
+	for seq := range s.batches {
+		oldest = min(oldest, seq)
+	}
+	return oldest
 }
 
 func appendBytes(buf, b []byte) []byte {
@@ -170,55 +181,66 @@ func (p *sessionizeProcessor) restore(ctx context.Context, client storage.Client
 	}
 	now := p.now()
 	s.restoreClocks(now)
+	isRetained := make(map[uint64]bool, len(retained))
 	for _, seq := range retained {
-		b, err := p.readWAL(ctx, client, seq)
-		if err != nil {
-			return nil, err
+		isRetained[seq] = true
+	}
+	from := s.nextSeq
+	err = p.wal.replay(ctx, retained, from, func(e wal.Entry) error {
+		if e.Seq >= from {
+			// An entry that cannot be read is skipped, not reused.
+			s.nextSeq = max(s.nextSeq, e.Seq+1)
 		}
-		if b == nil {
+		wasRetained := isRetained[e.Seq]
+		delete(isRetained, e.Seq)
+		b, err := p.decodeWAL(e.Seq, e.Data)
+		if err != nil {
+			return err
+		}
+		if !wasRetained {
+			out.steps = append(out.steps, s.apply(b, now))
+			return nil
+		}
+		return p.rebuffer(b, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, seq := range retained {
+		if isRetained[seq] {
 			p.settings.Logger.Error("Sessionize checkpoint names a write-ahead entry that is missing; its events are lost", zap.Uint64("seq", seq))
 			p.countQuarantined(partWAL)
-			continue
 		}
-		// Records up to the watermark were placed before the checkpoint; the
-		// others were waiting in the reorder buffer and wait again.
-		for i := range b.inputs {
-			in := &b.inputs[i]
-			if !b.accepted[i] || !in.Received.After(s.tracker.Watermark(in.Key.Site)) {
-				continue
-			}
-			in.Ref = ref(seq, i)
-			b.unplaced++
-			_, slot, err := s.tracker.Add(*in)
-			if err != nil {
-				return nil, fmt.Errorf("restore write-ahead entry %d: %w", seq, err)
-			}
-			if _, ok := s.clocks[slot]; !ok {
-				s.see(slot, s.tracker.Watermark(in.Key.Site).Add(s.cfg.AllowedLateness), now)
-			}
-		}
-		if b.unplaced > 0 {
-			s.batches[seq] = b
-		} else {
-			s.walDone = append(s.walDone, seq)
-		}
-	}
-	for {
-		b, err := p.readWAL(ctx, client, s.nextSeq)
-		if errors.Is(err, errQuarantined) {
-			s.nextSeq++
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if b == nil {
-			break
-		}
-		s.nextSeq++
-		out.steps = append(out.steps, s.apply(b, now))
 	}
 	return out, nil
+}
+
+// rebuffer takes back a retained batch's records that were still in the
+// reorder buffer at the checkpoint: those received after their site's
+// watermark. The others were placed before it.
+func (p *sessionizeProcessor) rebuffer(b *batch, now time.Time) error {
+	s := p.state
+	for i := range b.inputs {
+		in := &b.inputs[i]
+		if !b.accepted[i] || !in.Received.After(s.tracker.Watermark(in.Key.Site)) {
+			continue
+		}
+		in.Ref = ref(b.seq, i)
+		b.unplaced++
+		_, slot, err := s.tracker.Add(*in)
+		if err != nil {
+			return fmt.Errorf("restore write-ahead entry %d: %w", b.seq, err)
+		}
+		if _, ok := s.clocks[slot]; !ok {
+			s.see(slot, s.tracker.Watermark(in.Key.Site).Add(s.cfg.AllowedLateness), now)
+		}
+	}
+	if b.unplaced > 0 {
+		s.batches[b.seq] = b
+	} else {
+		s.walDone = append(s.walDone, b.seq)
+	}
+	return nil
 }
 
 // Parts of the stored state, as the state_quarantined metric names them.
@@ -230,9 +252,6 @@ const (
 	partUndelivered = "undelivered"
 	partWAL         = "wal"
 )
-
-// errQuarantined says a stored value could not be decoded and was moved aside.
-var errQuarantined = errors.New("moved aside")
 
 // restoreCheckpoint reads the checkpoint into the state and out, and returns
 // the write-ahead entries it retained.
@@ -342,25 +361,6 @@ func (p *sessionizeProcessor) quarantineValue(ctx context.Context, client storag
 
 func (p *sessionizeProcessor) countQuarantined(part string) {
 	p.telemetry.ProcessorSessionizeStateQuarantined.Add(context.Background(), 1, metric.WithAttributes(attribute.String("part", part)))
-}
-
-func (p *sessionizeProcessor) readWAL(ctx context.Context, client storage.Client, seq uint64) (*batch, error) {
-	key := walKey(seq)
-	data, err := client.Get(ctx, key)
-	if err != nil {
-		return nil, fmt.Errorf("read write-ahead entry %d: %w", seq, err)
-	}
-	if data == nil {
-		return nil, nil
-	}
-	b, err := p.decodeWAL(seq, data)
-	if err != nil {
-		if qerr := p.quarantineValue(ctx, client, partWAL, key, data, err); qerr != nil {
-			return nil, qerr
-		}
-		return nil, errQuarantined
-	}
-	return b, nil
 }
 
 // reader decodes the checkpoint envelope; the first error sticks.

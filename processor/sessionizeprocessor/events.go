@@ -46,8 +46,12 @@ type batch struct {
 	// unplaced counts inputs the tracker still holds; at 0 the batch is
 	// dropped from memory and its write-ahead entry may go.
 	unplaced int
-	// wal is the batch's write-ahead encoding (only with storage).
+	// wal is the batch's records as OTLP, until its write-ahead entry is
+	// written (only with storage).
 	wal []byte
+	// logged is set once the batch has a write-ahead entry: the
+	// checkpoint after its last record is placed releases it.
+	logged bool
 	// accepted marks the inputs that were not duplicates.
 	accepted []bool
 	// received is the latest receive time of its records (the receiver's

@@ -33,6 +33,10 @@ func startFileStorage(tb testing.TB, dir string) extension.Extension {
 
 // The restart test again, on the storage extension the default config uses.
 func TestRestartOnFileStorage(t *testing.T) {
+	forEachWAL(t, testRestartOnFileStorage)
+}
+
+func testRestartOnFileStorage(t *testing.T, walDir string) {
 	batches := stream(3, 15, 10*time.Second)
 	want := runAll(t, batches)
 	dir := t.TempDir()
@@ -40,7 +44,7 @@ func TestRestartOnFileStorage(t *testing.T) {
 
 	run := func(batches [][]event, flush bool) plog.Logs {
 		ext := startFileStorage(t, dir)
-		cfg := storageConfig()
+		cfg := storageConfigWith(walDir)
 		cfg.FlushOnShutdown = flush
 		h := start(t, cfg, ext, nil)
 		for _, b := range batches {

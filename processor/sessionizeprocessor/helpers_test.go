@@ -279,4 +279,9 @@ func (h *harness) crash() {
 	<-h.p.ownerDone
 	h.p.cancel()
 	<-h.p.deliverDone
+	if w, ok := h.p.wal.(*segmentWAL); ok {
+		// A killed process leaves its files as written; the log's own
+		// goroutine is stopped after the test.
+		h.t.Cleanup(func() { _ = w.close() })
+	}
 }

@@ -24,6 +24,7 @@ import (
 
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/metadata"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/session"
+	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/wal"
 )
 
 const (
@@ -34,6 +35,10 @@ const (
 	// checkpoint interval: a quiet site's event is placed within
 	// watermark_idle_timeout plus this.
 	tickInterval = 250 * time.Millisecond
+
+	// walTimeout bounds one group's write to a storage extension's
+	// write-ahead log.
+	walTimeout = 10 * time.Second
 
 	initialRetryDelay = 100 * time.Millisecond
 	maxRetryDelay     = 5 * time.Second
@@ -63,6 +68,7 @@ type sessionizeProcessor struct {
 	sleep func(ctx context.Context, d time.Duration) bool
 
 	client         storage.Client
+	wal            writeAheadLog
 	lastCheckpoint time.Time
 
 	requests    chan *request
@@ -143,8 +149,13 @@ func (p *sessionizeProcessor) Start(ctx context.Context, host component.Host) er
 			return err
 		}
 		p.client = client
+		if err := p.openWAL(client); err != nil {
+			_ = client.Close(ctx)
+			return err
+		}
 		restored, err := p.restore(ctx, client)
 		if err != nil {
+			_ = p.wal.close()
 			_ = client.Close(ctx)
 			return err
 		}
@@ -170,6 +181,24 @@ func (p *sessionizeProcessor) Start(ctx context.Context, host component.Host) er
 	// Delivery outlives Start's context; Shutdown cancels it.
 	go p.deliver() //nolint:gosec // G118: p.deliverCtx is the delivery loop's own context
 
+	return nil
+}
+
+// openWAL opens the write-ahead log: segment files in wal_directory, or
+// keys of the storage extension.
+func (p *sessionizeProcessor) openWAL(client storage.Client) error {
+	quarantine := func(ctx context.Context, seq uint64, data []byte, cause error) error {
+		return p.quarantineValue(ctx, client, partWAL, walKey(seq), data, cause)
+	}
+	if p.cfg.WALDirectory == "" {
+		p.wal = &storageWAL{client: client, quarantine: quarantine}
+		return nil
+	}
+	log, err := openSegmentWAL(p.cfg.WALDirectory, quarantine, p.settings.Logger)
+	if err != nil {
+		return err
+	}
+	p.wal = log
 	return nil
 }
 
@@ -285,7 +314,7 @@ func (p *sessionizeProcessor) handle(group []*request) {
 	firstSeq := s.nextSeq
 	seenInGroup := map[[2]string]bool{}
 	var taken []*request
-	var ops []*storage.Operation
+	var entries []wal.Entry
 	reserved := 0
 	for _, req := range group {
 		if req.batch == nil {
@@ -305,17 +334,20 @@ func (p *sessionizeProcessor) handle(group []*request) {
 		if accepted > 0 {
 			b.seq = s.nextSeq
 			s.nextSeq++
-			if p.client != nil {
-				b.wal = encodeWAL(b, b.wal)
-				ops = append(ops, storage.SetOperation(walKey(b.seq), b.wal))
+			if p.wal != nil {
+				entries = append(entries, wal.Entry{Seq: b.seq, Data: encodeWAL(b, b.wal)})
+				b.logged = true
 			}
-		} else {
-			b.wal = nil
 		}
+		// Placed records are rebuilt from the log on restore, not from these bytes.
+		b.wal = nil
 		taken = append(taken, req)
 	}
-	if len(ops) > 0 {
-		if err := p.client.Batch(context.Background(), ops...); err != nil {
+	if len(entries) > 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), walTimeout)
+		err := p.wal.append(ctx, entries)
+		cancel()
+		if err != nil {
 			s.nextSeq = firstSeq
 			for _, req := range taken {
 				req.err = p.refuse(refusedStorage, req.batch, fmt.Errorf("write-ahead log: %w", err))
@@ -355,7 +387,7 @@ func (p *sessionizeProcessor) tick(now time.Time) {
 // writeCheckpoint checkpoints the state and records how long it took.
 func (p *sessionizeProcessor) writeCheckpoint(ctx context.Context) error {
 	start := time.Now()
-	err := p.state.checkpoint(ctx, p.client, p.outbox.snapshot())
+	err := p.state.checkpoint(ctx, p.client, p.wal, p.outbox.snapshot())
 	outcome := "success"
 	if err != nil {
 		outcome = "failure"
@@ -489,7 +521,7 @@ func (p *sessionizeProcessor) Shutdown(ctx context.Context) error {
 		// keeps the state, so it gets its own short deadline.
 		cpCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
-		errs = append(errs, p.writeCheckpoint(cpCtx), p.client.Close(cpCtx))
+		errs = append(errs, p.writeCheckpoint(cpCtx), p.wal.close(), p.client.Close(cpCtx))
 	}
 	return errors.Join(errs...)
 }

@@ -6,6 +6,7 @@ package sessionizeprocessor
 import (
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"sort"
 	"testing"
@@ -63,6 +64,20 @@ func storageConfig() *Config {
 	return cfg
 }
 
+// forEachWAL runs test with each write-ahead log: keys of the storage
+// extension (walDir empty), and segment files in walDir.
+func forEachWAL(t *testing.T, test func(t *testing.T, walDir string)) {
+	t.Run("storage_wal", func(t *testing.T) { test(t, "") })
+	t.Run("segment_wal", func(t *testing.T) { test(t, t.TempDir()) })
+}
+
+// storageConfigWith is storageConfig with the write-ahead log in walDir.
+func storageConfigWith(walDir string) *Config {
+	cfg := storageConfig()
+	cfg.WALDirectory = walDir
+	return cfg
+}
+
 // runAll feeds every batch to one processor, which flushes at the end.
 func runAll(t *testing.T, batches [][]event) []string {
 	cfg := storageConfig()
@@ -80,28 +95,37 @@ func TestRestartContinuesSessions(t *testing.T) {
 	want := runAll(t, batches)
 	require.Greater(t, len(want), 400)
 
-	for _, cut := range []int{1, len(batches) / 3, len(batches) / 2, len(batches) - 1} {
-		t.Run(fmt.Sprintf("cut at batch %d", cut), func(t *testing.T) {
-			ext := storagetest.NewExtension()
-			first := start(t, storageConfig(), ext, nil)
-			for _, b := range batches[:cut] {
-				first.mustConsume(logsOf(b...))
-			}
-			first.shutdown()
+	forEachWAL(t, func(t *testing.T, walDir string) {
+		for _, cut := range []int{1, len(batches) / 3, len(batches) / 2, len(batches) - 1} {
+			t.Run(fmt.Sprintf("cut at batch %d", cut), func(t *testing.T) {
+				restartAt(t, batches, cut, want, walDir)
+			})
+		}
+	})
+}
 
-			cfg := storageConfig()
-			cfg.FlushOnShutdown = true
-			second := start(t, cfg, ext, nil)
-			for _, b := range batches[cut:] {
-				second.mustConsume(logsOf(b...))
-			}
-			second.shutdown()
-
-			got := summary(joinLogs([]plog.Logs{first.output(), second.output()}))
-			assert.Equal(t, want, got, "a restart must neither repeat nor lose output")
-			assert.Equal(t, []string{checkpointKey, dedupKey, sessionsKey, visitorsKey}, storedKeys(ext), "every write-ahead entry is deleted once its events are placed")
-		})
+func restartAt(t *testing.T, batches [][]event, cut int, want []string, walDir string) {
+	if walDir != "" {
+		walDir = filepath.Join(walDir, fmt.Sprint(cut))
 	}
+	ext := storagetest.NewExtension()
+	first := start(t, storageConfigWith(walDir), ext, nil)
+	for _, b := range batches[:cut] {
+		first.mustConsume(logsOf(b...))
+	}
+	first.shutdown()
+
+	cfg := storageConfigWith(walDir)
+	cfg.FlushOnShutdown = true
+	second := start(t, cfg, ext, nil)
+	for _, b := range batches[cut:] {
+		second.mustConsume(logsOf(b...))
+	}
+	second.shutdown()
+
+	got := summary(joinLogs([]plog.Logs{first.output(), second.output()}))
+	assert.Equal(t, want, got, "a restart must neither repeat nor lose output")
+	assert.Equal(t, []string{checkpointKey, dedupKey, sessionsKey, visitorsKey}, storedKeys(ext), "every write-ahead entry is deleted once its events are placed")
 }
 
 var processorID = component.NewID(component.MustNewType("sessionize"))
@@ -120,11 +144,15 @@ func storedKeys(ext *storagetest.Extension) []string {
 // emitted after that checkpoint (at least once; the Elasticsearch exporter
 // and dedup downstream make that idempotent).
 func TestCrashReplaysSinceLastCheckpoint(t *testing.T) {
+	forEachWAL(t, testCrashReplaysSinceLastCheckpoint)
+}
+
+func testCrashReplaysSinceLastCheckpoint(t *testing.T, walDir string) {
 	batches := stream(2, 30, 10*time.Second)
 	want := runAll(t, batches)
 
 	ext := storagetest.NewExtension()
-	cfg := storageConfig()
+	cfg := storageConfigWith(walDir)
 	// The tick below stands for the checkpoint timer only: an idle advance of
 	// the watermark would change the sessions.
 	cfg.WatermarkIdleTimeout = 0
@@ -143,7 +171,7 @@ func TestCrashReplaysSinceLastCheckpoint(t *testing.T) {
 	first.crash()
 	require.Greater(t, len(summary(first.output())), beforeCheckpoint, "output emitted after the checkpoint is what a crash repeats")
 
-	cfg = storageConfig()
+	cfg = storageConfigWith(walDir)
 	cfg.FlushOnShutdown = true
 	second := start(t, cfg, ext, nil)
 	for _, b := range batches[2*third:] {

@@ -264,7 +264,7 @@ func (s *state) placed(b *batch) {
 
 func (s *state) placedAll(b *batch) {
 	delete(s.batches, b.seq)
-	if b.wal != nil {
+	if b.logged {
 		s.walDone = append(s.walDone, b.seq)
 	}
 }

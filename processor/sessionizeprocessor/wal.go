@@ -1,0 +1,147 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package sessionizeprocessor // import "github.com/footfall-analytics/footfall/processor/sessionizeprocessor"
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.uber.org/zap"
+
+	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/wal"
+)
+
+// writeAheadLog keeps each accepted batch until a checkpoint covers it: in
+// segment files (wal_directory), or under keys of the storage extension.
+// The state owner drives it; an entry is done once every event of its
+// batch has been placed, and the checkpoint that records that releases it.
+type writeAheadLog interface {
+	// append makes entries durable, in order: when it returns nil they
+	// survive a crash.
+	append(ctx context.Context, entries []wal.Entry) error
+	// replay calls visit with the retained entries, then with every entry
+	// from from on, oldest first. An entry visit cannot decode is moved
+	// aside (quarantine) and replay goes on.
+	replay(ctx context.Context, retained []uint64, from uint64, visit func(wal.Entry) error) error
+	// release returns the storage operations, written with a checkpoint,
+	// that delete the entries in done.
+	release(done []uint64) []*storage.Operation
+	// truncate drops what a written checkpoint made unnecessary: every
+	// entry before oldest.
+	truncate(oldest uint64) error
+	close() error
+}
+
+// quarantineFunc moves an entry that cannot be decoded aside.
+type quarantineFunc func(ctx context.Context, seq uint64, data []byte, cause error) error
+
+// storageWAL keeps entries under wal/<seq> in the storage extension, one
+// transaction per group.
+type storageWAL struct {
+	client     storage.Client
+	quarantine quarantineFunc
+}
+
+func (w *storageWAL) append(ctx context.Context, entries []wal.Entry) error {
+	ops := make([]*storage.Operation, len(entries))
+	for i, e := range entries {
+		ops[i] = storage.SetOperation(walKey(e.Seq), e.Data)
+	}
+	return w.client.Batch(ctx, ops...)
+}
+
+func (w *storageWAL) replay(ctx context.Context, retained []uint64, from uint64, visit func(wal.Entry) error) error {
+	for _, seq := range retained {
+		if _, err := w.visit(ctx, seq, visit); err != nil {
+			return err
+		}
+	}
+	for seq := from; ; seq++ {
+		found, err := w.visit(ctx, seq, visit)
+		if err != nil || !found {
+			return err
+		}
+	}
+}
+
+func (w *storageWAL) visit(ctx context.Context, seq uint64, visit func(wal.Entry) error) (bool, error) {
+	data, err := w.client.Get(ctx, walKey(seq))
+	if err != nil {
+		return false, fmt.Errorf("read write-ahead entry %d: %w", seq, err)
+	}
+	if data == nil {
+		return false, nil
+	}
+	if err := visit(wal.Entry{Seq: seq, Data: data}); err != nil {
+		return true, w.quarantine(ctx, seq, data, err)
+	}
+	return true, nil
+}
+
+func (*storageWAL) release(done []uint64) []*storage.Operation {
+	ops := make([]*storage.Operation, len(done))
+	for i, seq := range done {
+		ops[i] = storage.DeleteOperation(walKey(seq))
+	}
+	return ops
+}
+
+func (*storageWAL) truncate(uint64) error { return nil }
+
+// close leaves the client to the processor: checkpoints use it too.
+func (*storageWAL) close() error { return nil }
+
+// segmentWAL keeps entries in segment files: one write and one fsync per
+// group, and whole segments deleted once a checkpoint covers them.
+type segmentWAL struct {
+	log        *wal.Log
+	quarantine quarantineFunc
+	logger     *zap.Logger
+}
+
+func openSegmentWAL(dir string, quarantine quarantineFunc, logger *zap.Logger) (*segmentWAL, error) {
+	log, err := wal.Open(dir, wal.DefaultSegmentSize)
+	if err != nil {
+		return nil, err
+	}
+	return &segmentWAL{log: log, quarantine: quarantine, logger: logger}, nil
+}
+
+func (w *segmentWAL) append(_ context.Context, entries []wal.Entry) error {
+	return w.log.Append(entries)
+}
+
+// replay reads the segments through once: entries are in sequence order,
+// so the retained ones (all before from) come first.
+func (w *segmentWAL) replay(ctx context.Context, retained []uint64, from uint64, visit func(wal.Entry) error) error {
+	keep := make(map[uint64]bool, len(retained))
+	for _, seq := range retained {
+		keep[seq] = true
+	}
+	repaired, err := w.log.Replay(func(e wal.Entry) error {
+		if e.Seq < from && !keep[e.Seq] {
+			return nil
+		}
+		// The reader reuses its buffer; decoded batches outlive it.
+		e.Data = bytes.Clone(e.Data)
+		if err := visit(e); err != nil {
+			return w.quarantine(ctx, e.Seq, e.Data, err)
+		}
+		return nil
+	})
+	if repaired != nil {
+		// A torn tail is the write a crash interrupted: it was never
+		// acknowledged, so nothing accepted is lost.
+		w.logger.Warn("The write-ahead log ended in a torn write (a crash during an append that was not acknowledged); it was cut off", zap.Error(repaired))
+	}
+	return err
+}
+
+func (*segmentWAL) release([]uint64) []*storage.Operation { return nil }
+
+func (w *segmentWAL) truncate(oldest uint64) error { return w.log.Truncate(oldest) }
+
+func (w *segmentWAL) close() error { return w.log.Close() }
