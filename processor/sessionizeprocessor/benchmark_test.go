@@ -44,7 +44,7 @@ func benchmarkTraffic(n, batches int) []plog.Logs {
 // dedup, the write-ahead log and the tracker, with delivery to a no-op consumer
 // running beside it. Building the batches is not timed.
 func BenchmarkConsumeLogs(b *testing.B) {
-	for _, storage := range []string{"memory", "storagetest", "file_storage_fsync"} {
+	for _, storage := range []string{"memory", "storagetest", "file_storage_fsync", "segment_wal_fsync"} {
 		b.Run(storage, func(b *testing.B) {
 			cfg := testConfig()
 			var host storagetest.Host
@@ -52,8 +52,11 @@ func BenchmarkConsumeLogs(b *testing.B) {
 			case "storagetest":
 				cfg.Storage = &storageID
 				host.Extensions = map[component.ID]component.Component{storageID: storagetest.NewExtension()}
-			case "file_storage_fsync":
+			case "file_storage_fsync", "segment_wal_fsync":
 				cfg.Storage = &storageID
+				if storage == "segment_wal_fsync" {
+					cfg.WALDirectory = b.TempDir()
+				}
 				ext := startFileStorage(b, b.TempDir())
 				b.Cleanup(func() { _ = ext.Shutdown(context.Background()) })
 				host.Extensions = map[component.ID]component.Component{storageID: ext}
@@ -83,11 +86,18 @@ func BenchmarkConsumeLogs(b *testing.B) {
 }
 
 // BenchmarkConsumeLogsConcurrentSenders is the write-ahead log under 16
-// concurrent senders (HTTP requests in flight), on file_storage with fsync:
-// the owner writes every request it has taken together in one transaction.
+// concurrent senders (HTTP requests in flight), with fsync: the owner writes
+// every request it has taken together in one file_storage transaction, or
+// in one append to the segment files.
 func BenchmarkConsumeLogsConcurrentSenders(b *testing.B) {
+	b.Run("file_storage", func(b *testing.B) { benchmarkConcurrentSenders(b, "") })
+	b.Run("segment_wal", func(b *testing.B) { benchmarkConcurrentSenders(b, b.TempDir()) })
+}
+
+func benchmarkConcurrentSenders(b *testing.B, walDir string) {
 	cfg := testConfig()
 	cfg.Storage = &storageID
+	cfg.WALDirectory = walDir
 	ext := startFileStorage(b, b.TempDir())
 	b.Cleanup(func() { _ = ext.Shutdown(context.Background()) })
 	p, err := newProcessor(cfg, metadatatest.NewSettings(componenttest.NewTelemetry()), consumertest.NewNop())

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -34,8 +35,16 @@ func main() {
 	baseline := flag.String("baseline", "bench/baseline/_build/otelcol-baseline", "the stock collector binary")
 	micro := flag.String("micro", "", "go test -bench output to include in the table")
 	duration := flag.Duration("duration", 15*time.Second, "length of each load run")
-	rounds := flag.Int("rounds", 2, "alternating footfall/stock rounds")
+	rounds := flag.Int("rounds", 2, "alternating rounds of every peer")
+	bare := flag.Bool("serve-bare-ingest", false, "serve the bare durable-ingest peer (benchrun starts itself with it)")
 	flag.Parse()
+	if *bare {
+		if err := serveBareIngest(); err != nil {
+			fmt.Fprintln(os.Stderr, "benchrun bare ingest:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*footfall, *baseline, *micro, *duration, *rounds); err != nil {
 		fmt.Fprintln(os.Stderr, "benchrun:", err)
 		os.Exit(1)
@@ -43,7 +52,10 @@ func main() {
 }
 
 type collector struct {
-	name, bin, config string
+	name, bin string
+	// args are the command line; --config <config> when empty.
+	args   []string
+	config string
 	// extraEnv is added to the process environment.
 	extraEnv []string
 }
@@ -53,15 +65,43 @@ type measurement struct {
 	report     loadgen.Report
 	cpuSeconds float64
 	peakRSSMiB float64
+	// loadgenCPUSeconds is the load generator's own CPU (this process),
+	// on the same two cores.
+	loadgenCPUSeconds float64
 }
 
 func (m measurement) cpuPerMillion() float64 {
 	return m.cpuSeconds / float64(m.report.EventsAcked) * 1e6
 }
 
+func (m measurement) loadgenCPUPerMillion() float64 {
+	return m.loadgenCPUSeconds / float64(m.report.EventsAcked) * 1e6
+}
+
+// The peers: footfall's default pipeline, the stock collector acknowledging
+// from memory, the stock collector acknowledging once the batch is in its
+// persistent queue (fsync), and the bare limit of durable HTTP ingest.
+const (
+	peerFootfall = "footfall"
+	peerStock    = "stock (otlp → batch → debug)"
+	peerHonest   = "stock, honest ack (otlp → otlp_http, file_storage queue with fsync)"
+	peerBare     = "bare durable ingest (read body, group-committed append + fdatasync)"
+)
+
 func run(footfallBin, baselineBin, microPath string, duration time.Duration, rounds int) error {
-	footfall := collector{name: "footfall", bin: footfallBin, config: "bench/footfall-bench.yaml"}
-	stock := collector{name: "stock", bin: baselineBin, config: "bench/baseline/config.yaml"}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	sink, stopSink := startSink()
+	defer stopSink()
+	peers := []collector{
+		{name: peerFootfall, bin: footfallBin, config: "bench/footfall-bench.yaml"},
+		{name: peerStock, bin: baselineBin, config: "bench/baseline/config.yaml"},
+		{name: peerHonest, bin: baselineBin, config: "bench/baseline/honest-ack.yaml", extraEnv: []string{"FOOTFALL_SINK_ENDPOINT=" + sink}},
+		{name: peerBare, bin: self, args: []string{"-serve-bare-ingest"}},
+	}
+	footfall, bare := peers[0], peers[3]
 	batch := loadgen.Config{Mode: loadgen.Batch, Senders: 16, Duration: duration, Traffic: loadgen.DefaultTraffic()}
 	beacon := batch
 	beacon.Mode = loadgen.Beacon
@@ -69,7 +109,7 @@ func run(footfallBin, baselineBin, microPath string, duration time.Duration, rou
 
 	results := map[string][]measurement{}
 	for round := range rounds {
-		for _, c := range []collector{footfall, stock} {
+		for _, c := range peers {
 			m, err := measure(c, batch)
 			if err != nil {
 				return fmt.Errorf("round %d, %s: %w", round+1, c.name, err)
@@ -78,11 +118,15 @@ func run(footfallBin, baselineBin, microPath string, duration time.Duration, rou
 			results[c.name] = append(results[c.name], m)
 		}
 	}
-	beaconRun, err := measure(footfall, beacon)
-	if err != nil {
-		return fmt.Errorf("footfall beacons: %w", err)
+	beacons := map[string]measurement{}
+	for _, c := range []collector{footfall, bare} {
+		m, err := measure(c, beacon)
+		if err != nil {
+			return fmt.Errorf("%s beacons: %w", c.name, err)
+		}
+		fmt.Fprintf(os.Stderr, "%s beacon: %s\n", c.name, m.report)
+		beacons[c.name] = m
 	}
-	fmt.Fprintf(os.Stderr, "footfall beacon: %s\n", beaconRun.report)
 	paced := batch
 	paced.Rate = 20000
 	pacedRun, err := measure(footfall, paced)
@@ -90,24 +134,13 @@ func run(footfallBin, baselineBin, microPath string, duration time.Duration, rou
 		return fmt.Errorf("footfall at 20k events/s: %w", err)
 	}
 	fmt.Fprintf(os.Stderr, "footfall at 20k events/s: %s\n", pacedRun.report)
-	// The sessionizer holds events for allowed_lateness; with 1s instead of
-	// the default 10s, its reorder buffer (max_pending) holds a tenth of the
-	// events at the same rate.
-	lowLateness := footfall
-	lowLateness.name = "footfall, allowed_lateness 1s"
-	lowLateness.extraEnv = []string{"FOOTFALL_BENCH_LATENESS=1s"}
-	lowLatenessRun, err := measure(lowLateness, batch)
+	underLoad, err := eventToMetrics(footfall, 20, true)
 	if err != nil {
-		return fmt.Errorf("%s: %w", lowLateness.name, err)
+		return fmt.Errorf("event to metrics under load: %w", err)
 	}
-	fmt.Fprintf(os.Stderr, "%s: %s\n", lowLateness.name, lowLatenessRun.report)
-	visible, err := eventToMetrics(footfall, 10)
+	quiet, err := eventToMetrics(footfall, 20, false)
 	if err != nil {
-		return fmt.Errorf("event to metrics: %w", err)
-	}
-	visibleLow, err := eventToMetrics(lowLateness, 20)
-	if err != nil {
-		return fmt.Errorf("event to metrics, %s: %w", lowLateness.name, err)
+		return fmt.Errorf("event to metrics on a quiet site: %w", err)
 	}
 
 	fmt.Printf("\n## Footfall benchmarks, %s, %d cores, %s\n\n", time.Now().UTC().Format("2006-01-02"), numCPU(), cpuModel())
@@ -117,27 +150,58 @@ func run(footfallBin, baselineBin, microPath string, duration time.Duration, rou
 		}
 	}
 	fmt.Printf("\n### Whole process (loopback, load generator in the same machine, %v per run)\n\n", duration)
-	fmt.Println("| run | events/s acked | requests/s | ack p50 | ack p99 | ack max | CPU s per 1M events | peak RSS MiB | errors |")
-	fmt.Println("|---|---|---|---|---|---|---|---|---|")
-	for _, name := range []string{"footfall", "stock"} {
-		for i, m := range results[name] {
-			printRow(fmt.Sprintf("%s, batches of 20, round %d", name, i+1), m)
+	fmt.Println("| run | events/s acked | requests/s | ack p50 | ack p99 | ack max | CPU s per 1M events | loadgen CPU s per 1M events | peak RSS MiB | errors |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|")
+	for _, c := range peers {
+		for i, m := range results[c.name] {
+			printRow(fmt.Sprintf("%s, batches of 20, round %d", c.name, i+1), m)
 		}
 	}
-	printRow("footfall, single-event beacons", beaconRun)
+	for _, c := range []collector{footfall, bare} {
+		printRow(c.name+", single-event beacons", beacons[c.name])
+	}
 	printRow("footfall, batches of 20 paced at 20,000 events/s", pacedRun)
-	printRow("footfall, allowed_lateness 1s, batches of 20", lowLatenessRun)
-	ffRate, stockRate := best(results["footfall"], func(m measurement) float64 { return m.report.EventsPerSecond() }), best(results["stock"], func(m measurement) float64 { return m.report.EventsPerSecond() })
-	ffCPU, stockCPU := best(results["footfall"], func(m measurement) float64 { return -m.cpuPerMillion() }), best(results["stock"], func(m measurement) float64 { return -m.cpuPerMillion() })
-	fmt.Printf("\nFootfall / stock, best rounds: events/s %.2f×, CPU per event %.2f×.\n", ffRate/stockRate, ffCPU/stockCPU)
+	rate := func(name string) float64 {
+		return best(results[name], func(m measurement) float64 { return m.report.EventsPerSecond() })
+	}
+	cpu := func(name string) float64 {
+		return best(results[name], func(m measurement) float64 { return -m.cpuPerMillion() })
+	}
+	fmt.Println()
+	fmt.Println("Footfall as a share of each peer, best rounds, batches of 20:")
+	fmt.Println()
+	fmt.Println("| peer | footfall events/s ÷ peer's | footfall CPU per event ÷ peer's |")
+	fmt.Println("|---|---|---|")
+	for _, c := range peers[1:] {
+		fmt.Printf("| %s | %.2f× | %.2f× |\n", c.name, rate(peerFootfall)/rate(c.name), cpu(peerFootfall)/cpu(c.name))
+	}
+	fmt.Printf("\nSingle-event beacons: footfall %.0f requests/s, %.2f× the bare limit (%.0f).\n",
+		beacons[peerFootfall].report.EventsPerSecond(), beacons[peerFootfall].report.EventsPerSecond()/beacons[peerBare].report.EventsPerSecond(), beacons[peerBare].report.EventsPerSecond())
 	for _, v := range []struct {
 		name    string
 		samples []time.Duration
-	}{{"default allowed_lateness 10s", visible}, {"allowed_lateness 1s", visibleLow}} {
-		fmt.Printf("Event → visible on the metrics endpoint, under 5,000 events/s of other traffic (%s; %d samples): p50 %v, max %v.\n",
-			v.name, len(v.samples), v.samples[len(v.samples)/2].Round(time.Millisecond), v.samples[len(v.samples)-1].Round(time.Millisecond))
+	}{{"under 5,000 events/s of other sites' traffic", underLoad}, {"on a quiet site (no other traffic)", quiet}} {
+		fmt.Printf("Event → visible on the metrics endpoint, %s (%d samples): p50 %v, p99 %v, max %v.\n",
+			v.name, len(v.samples), quantile(v.samples, 0.5), quantile(v.samples, 0.99), quantile(v.samples, 1))
 	}
 	return nil
+}
+
+func quantile(sorted []time.Duration, q float64) time.Duration {
+	return sorted[int(q*float64(len(sorted)-1))].Round(time.Millisecond)
+}
+
+// startSink serves the honest-ack peer's otlp_http exporter: it answers
+// every export with an empty OTLP response.
+func startSink() (addr string, stop func()) {
+	addr = freeAddr()
+	srv := &http.Server{Addr: addr, ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/x-protobuf")
+		w.WriteHeader(http.StatusOK)
+	})}
+	go func() { _ = srv.ListenAndServe() }()
+	return addr, func() { _ = srv.Close() }
 }
 
 func best(ms []measurement, score func(measurement) float64) float64 {
@@ -159,9 +223,9 @@ func printRow(name string, m measurement) {
 			errs += n
 		}
 	}
-	fmt.Printf("| %s | %.0f | %.0f | %v | %v | %v | %.1f | %.0f | %d |\n", name, r.EventsPerSecond(),
+	fmt.Printf("| %s | %.0f | %.0f | %v | %v | %v | %.1f | %.1f | %.0f | %d |\n", name, r.EventsPerSecond(),
 		float64(r.Requests)/r.Duration.Seconds(), r.Quantile(0.5).Round(10*time.Microsecond), r.Quantile(0.99).Round(10*time.Microsecond),
-		r.Quantile(1).Round(10*time.Microsecond), m.cpuPerMillion(), m.peakRSSMiB, errs)
+		r.Quantile(1).Round(10*time.Microsecond), m.cpuPerMillion(), m.loadgenCPUPerMillion(), m.peakRSSMiB, errs)
 }
 
 // measure starts the collector, warms it up, runs the load and reads the
@@ -182,10 +246,12 @@ func measure(c collector, load loadgen.Config) (measurement, error) {
 	if err != nil {
 		return measurement{}, err
 	}
+	selfBefore := ownCPUSeconds()
 	rep, err := loadgen.Run(context.Background(), load)
 	if err != nil {
 		return measurement{}, err
 	}
+	selfAfter := ownCPUSeconds()
 	cpuAfter, err := cpuSeconds(p.cmd.Process.Pid)
 	if err != nil {
 		return measurement{}, err
@@ -194,26 +260,28 @@ func measure(c collector, load loadgen.Config) (measurement, error) {
 	if err != nil {
 		return measurement{}, err
 	}
-	return measurement{report: rep, cpuSeconds: cpuAfter - cpuBefore, peakRSSMiB: rss}, nil
+	return measurement{report: rep, cpuSeconds: cpuAfter - cpuBefore, peakRSSMiB: rss, loadgenCPUSeconds: selfAfter - selfBefore}, nil
 }
 
 // eventToMetrics sends one page view at a time and times until the page view
 // counter on the metrics endpoint shows it.
-func eventToMetrics(c collector, samples int) ([]time.Duration, error) {
+// With underLoad, other sites send 5,000 events/s meanwhile; without, the
+// page view is the only traffic (a quiet site).
+func eventToMetrics(c collector, samples int, underLoad bool) ([]time.Duration, error) {
 	p, err := start(c)
 	if err != nil {
 		return nil, err
 	}
 	defer p.stop()
-	// Other sites' traffic keeps the watermark moving, as in production;
-	// alone, one event waits for watermark_idle_timeout.
-	background := loadgen.DefaultTraffic()
-	background.Sites = []string{"bench-b", "bench-c"}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go func() {
-		_, _ = loadgen.Run(ctx, loadgen.Config{URL: "http://" + p.intake + "/v1/logs", Mode: loadgen.Batch, Senders: 4, Rate: 5000, Duration: time.Hour, Traffic: background})
-	}()
+	if underLoad {
+		background := loadgen.DefaultTraffic()
+		background.Sites = []string{"bench-b", "bench-c"}
+		go func() {
+			_, _ = loadgen.Run(ctx, loadgen.Config{URL: "http://" + p.intake + "/v1/logs", Mode: loadgen.Batch, Senders: 4, Rate: 5000, Duration: time.Hour, Traffic: background})
+		}()
+	}
 	var out []time.Duration
 	for i := range samples {
 		before := pageViews(p.metrics)
@@ -280,7 +348,11 @@ func start(c collector) (process, error) {
 	}
 	p := process{intake: freeAddr(), metrics: freeAddr(), dataDir: dataDir}
 	health := freeAddr()
-	p.cmd = exec.Command(c.bin, "--config", c.config) // #nosec G204 -- the binaries make bench built
+	args := c.args
+	if len(args) == 0 {
+		args = []string{"--config", c.config}
+	}
+	p.cmd = exec.Command(c.bin, args...) // #nosec G204 -- the binaries make bench built
 	p.cmd.Env = append(os.Environ(),
 		"FOOTFALL_INTAKE_ENDPOINT="+p.intake, "FOOTFALL_METRICS_ENDPOINT="+p.metrics,
 		"FOOTFALL_HEALTH_ENDPOINT="+health, "FOOTFALL_DATA_DIR="+dataDir, "GOMAXPROCS=2")
@@ -316,6 +388,16 @@ func freeAddr() string {
 	}
 	defer l.Close()
 	return l.Addr().String()
+}
+
+// ownCPUSeconds is this process's user and system time: the load
+// generator's (and the honest-ack peer's sink, which is light).
+func ownCPUSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 // cpuSeconds reads user and system time of a process from /proc/<pid>/stat.

@@ -173,7 +173,7 @@ func (t *Tracker) Add(in Input) ([]Output, error) {
 	if len(t.pending) >= t.maxPending {
 		return nil, ErrPendingFull
 	}
-	heap.Push(&t.pending, &in)
+	t.pending.push(pendingEntry{release: in.releaseAt().UnixNano(), in: &in})
 	return nil, nil
 }
 
@@ -188,8 +188,9 @@ func (t *Tracker) Advance(watermark time.Time) []Output {
 	}
 	t.watermark = watermark
 	var ready []Input
-	for t.pending.Len() > 0 && !t.pending[0].releaseAt().After(watermark) {
-		ready = append(ready, *heap.Pop(&t.pending).(*Input))
+	limit := watermark.UnixNano()
+	for len(t.pending) > 0 && t.pending[0].release <= limit {
+		ready = append(ready, *t.pending.pop())
 	}
 	out := t.placeInOrder(nil, ready, watermark)
 	out = t.endIdle(out, watermark)
@@ -262,8 +263,8 @@ func (t *Tracker) splitBySite(newTracker func() *Tracker) map[string]*Tracker {
 // watermark, for a shutdown with nowhere to keep them.
 func (t *Tracker) PlacePending() []Output {
 	ready := make([]Input, 0, len(t.pending))
-	for _, in := range t.pending {
-		ready = append(ready, *in)
+	for _, e := range t.pending {
+		ready = append(ready, *e.in)
 	}
 	t.pending = nil
 	return t.placeInOrder(nil, ready, time.Time{})
@@ -441,22 +442,53 @@ func (t *Tracker) forgetOldestTombstone() {
 	}
 }
 
-// pendingHeap is the reorder buffer, earliest received first. It holds
+// pendingHeap is the reorder buffer, earliest received first. Its order
+// is the receive time alone: the events released together are sorted for
+// placement anyway, so the heap compares integers, not inputs. It holds
 // pointers: an Input is a few hundred bytes, and a heap moves its elements.
-type pendingHeap []*Input
+type pendingHeap []pendingEntry
 
-func (h pendingHeap) Len() int           { return len(h) }
-func (h pendingHeap) Less(i, j int) bool {
-	return cmp.Or(h[i].releaseAt().Compare(h[j].releaseAt()), h[i].compare(*h[j])) < 0
+type pendingEntry struct {
+	release int64 // Unix nanoseconds
+	in      *Input
 }
-func (h pendingHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *pendingHeap) Push(x any)        { *h = append(*h, x.(*Input)) }
-func (h *pendingHeap) Pop() any {
-	old := *h
-	in := old[len(old)-1]
-	old[len(old)-1] = nil
-	*h = old[:len(old)-1]
-	return in
+
+func (h *pendingHeap) push(e pendingEntry) {
+	*h = append(*h, e)
+	q := *h
+	for i := len(q) - 1; i > 0; {
+		parent := (i - 1) / 2
+		if q[parent].release <= q[i].release {
+			break
+		}
+		q[parent], q[i] = q[i], q[parent]
+		i = parent
+	}
+}
+
+func (h *pendingHeap) pop() *Input {
+	q := *h
+	top := q[0].in
+	last := len(q) - 1
+	q[0] = q[last]
+	q[last] = pendingEntry{}
+	q = q[:last]
+	for i := 0; ; {
+		smallest, l, r := i, 2*i+1, 2*i+2
+		if l < len(q) && q[l].release < q[smallest].release {
+			smallest = l
+		}
+		if r < len(q) && q[r].release < q[smallest].release {
+			smallest = r
+		}
+		if smallest == i {
+			break
+		}
+		q[i], q[smallest] = q[smallest], q[i]
+		i = smallest
+	}
+	*h = q
+	return top
 }
 
 // deadlineHeap orders open sessions by last event, earliest first: with one

@@ -109,6 +109,9 @@ type requestFacts struct {
 	ua       useragent.Info
 	geo      geoip.Location
 	visitors map[string]string // site id -> visitor id
+	// clientIDs caches the keyed hash of each (site, anonymous id): a
+	// request carries several events of one visitor.
+	clientIDs map[[2]string]string
 	// dropAsBot is decided per request; records are still checked first, so
 	// that a wrong site or a bad event is reported even to an automated sender.
 	dropAsBot bool
@@ -441,7 +444,16 @@ func (e *Enricher) eventID(attrs pcommon.Map) (string, bool, string) {
 func (e *Enricher) visitorID(ctx context.Context, facts *requestFacts, site *sites.Site, attrs pcommon.Map) (string, string) {
 	if site.ClientVisitorID {
 		if anon, ok := stringAttr(attrs, schema.AttrAnonymousID); ok && anon != "" {
-			return e.Visitors.ClientID(site.ID, anon), "client"
+			key := [2]string{site.ID, anon}
+			id, ok := facts.clientIDs[key]
+			if !ok {
+				id = e.Visitors.ClientID(site.ID, anon)
+				if facts.clientIDs == nil {
+					facts.clientIDs = map[[2]string]string{}
+				}
+				facts.clientIDs[key] = id
+			}
+			return id, "client"
 		}
 	}
 	if id, ok := facts.visitors[site.ID]; ok {
