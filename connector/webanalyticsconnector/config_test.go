@@ -42,6 +42,7 @@ func TestLoadConfig(t *testing.T) {
 				Goals:                  []string{"signup", "purchase"},
 				RevenueDedupMaxEntries: 1000,
 				RevenueDedupWindow:     time.Hour,
+				Storage:                &storageID,
 			},
 		},
 		{id: component.NewIDWithName(metadata.Type, "bad_window"), wantErr: "current_visitors_window must be whole minutes from 1m to 60m, got 1m30s"},

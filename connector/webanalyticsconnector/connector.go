@@ -5,12 +5,14 @@ package webanalyticsconnector // import "github.com/footfall-analytics/footfall/
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/connector"
 	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -32,6 +34,9 @@ type webAnalytics struct {
 	mu         sync.Mutex
 	aggregator *aggregator
 	series     int
+
+	// client keeps the state across graceful restarts (storage set).
+	client storage.Client
 
 	stop chan struct{}
 	done chan struct{}
@@ -56,9 +61,15 @@ func (*webAnalytics) Capabilities() consumer.Capabilities {
 	return consumer.Capabilities{MutatesData: false}
 }
 
-// Start begins flushing metrics every flush_interval.
-func (c *webAnalytics) Start(context.Context, component.Host) error {
+// Start restores the state a graceful shutdown saved, when storage is set,
+// and begins flushing metrics every flush_interval.
+func (c *webAnalytics) Start(ctx context.Context, host component.Host) error {
 	c.start = c.now()
+	if c.cfg.Storage != nil {
+		if err := c.loadState(ctx, host); err != nil {
+			return err
+		}
+	}
 	c.done = make(chan struct{})
 	go c.flushLoop() //nolint:gosec // G118: the flush loop outlives Start's context; Shutdown stops it
 	return nil
@@ -120,10 +131,14 @@ func (c *webAnalytics) record(ctx context.Context, counts counts) {
 	}
 }
 
-// Shutdown stops the flush loop and sends the last values.
+// Shutdown stops the flush loop, sends the last values, and saves the
+// state for the next start when storage is set.
 func (c *webAnalytics) Shutdown(ctx context.Context) error {
 	defer c.telemetry.Shutdown()
 	if c.done == nil {
+		if c.client != nil {
+			return c.client.Close(ctx)
+		}
 		return nil
 	}
 	close(c.stop)
@@ -132,5 +147,9 @@ func (c *webAnalytics) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	return c.flush(ctx)
+	err := c.flush(ctx)
+	if c.client == nil {
+		return err
+	}
+	return errors.Join(err, c.saveState(ctx), c.client.Close(context.WithoutCancel(ctx)))
 }

@@ -121,3 +121,12 @@ var allMetrics = []*metricDef{
 	goalConversions, revenue, clicks, sessionDuration, sessionPageViews, engagedTime,
 	webVitalLCP, webVitalINP, webVitalCLS, visitors, currentVisitors,
 }
+
+// metricByName finds a metric's definition by name, for restored state.
+var metricByName = func() map[string]*metricDef {
+	byName := make(map[string]*metricDef, len(allMetrics))
+	for _, def := range allMetrics {
+		byName[def.name] = def
+	}
+	return byName
+}()

@@ -31,6 +31,7 @@ import (
 	spb "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/footfall-analytics/footfall/internal/promtext"
 	"github.com/footfall-analytics/footfall/internal/schema"
 	"github.com/footfall-analytics/footfall/internal/testhttp"
 	"github.com/footfall-analytics/footfall/web/tracker"
@@ -480,4 +481,44 @@ func TestE2EAcceptedEventsSurviveAKill(t *testing.T) {
 	}
 	assert.Equal(t, 1, starts, "exactly one session.start")
 	second.stop()
+}
+
+// An operator's restart: 5 page views, a graceful restart (SIGTERM), 2 more
+// page views: the metrics endpoint says 7, every series continuing where it
+// was, as the dashboards' range panels need.
+func TestE2ECountersSurviveAGracefulRestart(t *testing.T) {
+	capture := &sink{}
+	server := httptest.NewServer(capture)
+	t.Cleanup(server.Close)
+	dataDir := t.TempDir()
+
+	first := startCollector(t, server, dataDir)
+	resp, body := first.post(t, "application/json", jsonBody(t, events("demo", "pv-1", "pv-2", "pv-3", "pv-4", "pv-5")), nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+	waitForPageViews(t, first.metrics, 5)
+	first.stop()
+
+	second := startCollector(t, server, dataDir)
+	resp, body = second.post(t, "application/json", jsonBody(t, events("demo", "pv-6", "pv-7")), nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+	waitForPageViews(t, second.metrics, 7)
+	// Nothing is counted twice: the total stays at 7.
+	time.Sleep(3 * time.Second)
+	v, _, err := promtext.Value(second.metrics, "footfall_page_views_total", `site="demo"`)
+	require.NoError(t, err)
+	assert.InDelta(t, 7, v, 0)
+	second.stop()
+}
+
+// waitForPageViews waits until the metrics endpoint counts want page views
+// of the demo site, and fails if it counts more.
+func waitForPageViews(t *testing.T, endpoint string, want float64) {
+	t.Helper()
+	var got float64
+	require.Eventually(t, func() bool {
+		v, _, err := promtext.Value(endpoint, "footfall_page_views_total", `site="demo"`)
+		got = v
+		return err == nil && v >= want
+	}, 30*time.Second, 100*time.Millisecond, "page views on the metrics endpoint: %v", got)
+	assert.InDelta(t, want, got, 0)
 }

@@ -32,16 +32,20 @@ type appendRequest struct {
 // serveBareIngest serves FOOTFALL_INTAKE_ENDPOINT (POST /v1/logs) and
 // FOOTFALL_HEALTH_ENDPOINT until the process is stopped.
 func serveBareIngest() error {
+	// #nosec G703 -- the bench runner sets the directory, a temporary one of its own
 	f, err := os.OpenFile(filepath.Join(os.Getenv("FOOTFALL_DATA_DIR"), "bare.log"), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}
 	appends := make(chan appendRequest, 1024)
 	go commitGroups(f, appends)
-	health := &http.Server{Addr: os.Getenv("FOOTFALL_HEALTH_ENDPOINT"), ReadHeaderTimeout: 5 * time.Second,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })}
+	health := &http.Server{
+		Addr: os.Getenv("FOOTFALL_HEALTH_ENDPOINT"), ReadHeaderTimeout: 5 * time.Second,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) }),
+	}
 	go func() { _ = health.ListenAndServe() }()
-	intake := &http.Server{Addr: os.Getenv("FOOTFALL_INTAKE_ENDPOINT"), ReadHeaderTimeout: 5 * time.Second,
+	intake := &http.Server{
+		Addr: os.Getenv("FOOTFALL_INTAKE_ENDPOINT"), ReadHeaderTimeout: 5 * time.Second,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
 			if err != nil {
@@ -56,7 +60,8 @@ func serveBareIngest() error {
 			}
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = w.Write([]byte("{}"))
-		})}
+		}),
+	}
 	return intake.ListenAndServe()
 }
 

@@ -118,3 +118,34 @@ func (h *counterHeap) Pop() any {
 	*h = old[:len(old)-1]
 	return c
 }
+
+// Entries returns every tracked value, in no particular order, for a
+// checkpoint.
+func (s *SpaceSaving) Entries() []Entry {
+	out := make([]Entry, len(s.byCount))
+	for i, c := range s.byCount {
+		out[i] = c.Entry
+	}
+	return out
+}
+
+// Restore returns a SpaceSaving of capacity tracking entries, as Entries
+// returned them; past the capacity the least counted are dropped, and a
+// repeated value is taken once.
+func Restore(capacity int, entries []Entry) *SpaceSaving {
+	s := New(capacity)
+	entries = slices.Clone(entries)
+	slices.SortFunc(entries, func(a, b Entry) int { return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Key, b.Key)) })
+	for _, e := range entries {
+		if len(s.byCount) >= capacity {
+			break
+		}
+		if _, dup := s.index[e.Key]; dup {
+			continue
+		}
+		c := &counter{Entry: e}
+		s.index[e.Key] = c
+		heap.Push(&s.byCount, c)
+	}
+	return s
+}

@@ -88,3 +88,21 @@ func BenchmarkObserveZipf(b *testing.B) {
 		s.Observe(keys[i&(1<<16-1)], 1)
 	}
 }
+
+// A restored sketch reports the same top values and displaces the same
+// value next as the one saved.
+func TestRestoreFromEntries(t *testing.T) {
+	saved := New(4)
+	for i, key := range []string{"a", "b", "a", "c", "d", "a", "b", "e", "f"} {
+		saved.Observe(key, uint64(i%3+1))
+	}
+	restored := Restore(4, saved.Entries())
+	assert.Equal(t, saved.Top(4), restored.Top(4))
+	d1, ok1 := saved.Observe("g", 1)
+	d2, ok2 := restored.Observe("g", 1)
+	assert.Equal(t, ok1, ok2)
+	assert.Equal(t, d1, d2)
+
+	smaller := Restore(2, saved.Entries())
+	assert.Equal(t, saved.Top(2), smaller.Top(2), "past the capacity the least counted go")
+}

@@ -254,7 +254,7 @@ func TestTombstonesAreBoundedAndExpire(t *testing.T) {
 // entry page is still its earliest page view.
 func TestReleaseByReceiveTime(t *testing.T) {
 	t0 := time.Unix(1_700_000_000, 0)
-	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	at := t0.Add
 	received := func(in Input, d time.Duration) Input { in.Received = at(d); return in }
 	first := received(input(alice, "first", at(0)), 9*time.Second) // a retry, received late
 	second := received(input(alice, "second", at(5*time.Second)), 6*time.Second)
