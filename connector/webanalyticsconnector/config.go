@@ -42,7 +42,8 @@ type Config struct {
 	// AllowedLateness: events older than the newest event time minus this
 	// are counted late. Default 10s.
 	AllowedLateness time.Duration `mapstructure:"allowed_lateness"`
-	// FlushInterval is how often metrics go to the next consumer. Default 1s.
+	// FlushInterval is how often metrics go to the next consumer. Default
+	// 250ms: a click shows on /metrics and the live view within a second.
 	FlushInterval time.Duration `mapstructure:"flush_interval"`
 	// HourlyRefreshInterval is how often the last-hour and today unique
 	// visitor gauges are recomputed (the 5-minute and current gauges follow

@@ -31,7 +31,7 @@ func createDefaultConfig() component.Config {
 		MaxSeries:              20_000,
 		CurrentVisitorsWindow:  5 * time.Minute,
 		AllowedLateness:        10 * time.Second,
-		FlushInterval:          time.Second,
+		FlushInterval:          250 * time.Millisecond,
 		HourlyRefreshInterval:  10 * time.Second,
 		RevenueDedupMaxEntries: 100_000,
 		RevenueDedupWindow:     24 * time.Hour,

@@ -24,8 +24,9 @@ import (
 	"github.com/footfall-analytics/footfall/exporter/liveviewexporter/internal/stream"
 )
 
-// streamInterval is the most often a client gets a snapshot.
-const streamInterval = time.Second
+// streamInterval is the most often a client gets a snapshot: often enough
+// that a click shows within a second of the connector's flush.
+const streamInterval = 250 * time.Millisecond
 
 type liveviewExporter struct {
 	cfg       *Config

@@ -34,7 +34,7 @@ type Config struct {
 
 	// AllowedLateness is how long, on the collector's receive clock, events
 	// are held so that out-of-order arrivals are placed in order. Events
-	// later than this are still counted, flagged late. Default 1s: one tab's
+	// later than this are still counted, flagged late. Default 500ms: one tab's
 	// events arrive in order, and page views, events, goals and unique
 	// visitors do not depend on order at all; only a session boundary can.
 	AllowedLateness time.Duration `mapstructure:"allowed_lateness"`
@@ -44,7 +44,7 @@ type Config struct {
 	// WatermarkIdleTimeout: when no newer event has arrived for this long (wall
 	// clock), receive time is assumed to move with the wall clock, so that a
 	// quiet site's events are placed and sessions end when traffic stops. 0
-	// disables it: the watermark then moves only with events. Default 1s.
+	// disables it: the watermark then moves only with events. Default 500ms.
 	WatermarkIdleTimeout time.Duration `mapstructure:"watermark_idle_timeout"`
 
 	// DedupWindow is how long, in event time, an event id is remembered. Default 10m.

@@ -34,7 +34,7 @@ const (
 	// tickInterval is how often the owner checks the idle watermark and the
 	// checkpoint interval: a quiet site's event is placed within
 	// watermark_idle_timeout plus this.
-	tickInterval = 250 * time.Millisecond
+	tickInterval = 100 * time.Millisecond
 
 	// walTimeout bounds one group's write to a storage extension's
 	// write-ahead log.

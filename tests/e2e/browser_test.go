@@ -207,9 +207,13 @@ func TestE2EBrowserVisitors(t *testing.T) {
 	capture := &sink{}
 	captureServer := httptest.NewServer(capture)
 	defer captureServer.Close()
-	// Lateness of 1s (capture.yaml) and clock skew of up to an hour, for the
-	// returning visitor whose clock runs 31 minutes ahead.
-	c := startCollector(t, captureServer, t.TempDir(), "FOOTFALL_E2E_MAX_CLOCK_SKEW=1h", "FOOTFALL_E2E_STORE_USER_AGENT=true")
+	// Clock skew of up to an hour, for the returning visitor whose clock runs
+	// 31 minutes ahead. Lateness is measured on the collector's clock, so
+	// that visitor ends no one else's session: sessions end after 20 s
+	// without an event instead of 30 minutes, so that they end during the
+	// test (each scripted visitor is done in a few seconds).
+	c := startCollector(t, captureServer, t.TempDir(), "FOOTFALL_E2E_MAX_CLOCK_SKEW=1h", "FOOTFALL_E2E_STORE_USER_AGENT=true",
+		"FOOTFALL_E2E_INACTIVITY=20s")
 	site := serveDemoSite(t, "http://"+c.intake, otelBundle)
 
 	userAgents := map[string]string{}
@@ -392,8 +396,9 @@ func TestE2EBrowserVisitors(t *testing.T) {
 	})
 
 	t.Run("metrics", func(t *testing.T) {
-		// The returning visitor's clock moved event time 31 minutes on, so
-		// every other session has ended by now; its second one is still open.
+		// Every session ends 20 s after its last event on the collector's
+		// clock, except the returning visitor's second one: its clock runs 31
+		// minutes ahead, so it stays open that much longer.
 		wantMetrics := []struct {
 			metric string
 			labels []string
