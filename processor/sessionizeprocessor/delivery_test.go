@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 
 	"github.com/footfall-analytics/footfall/internal/schema"
+	"github.com/footfall-analytics/footfall/internal/storagetest"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/metadata"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/metadatatest"
 )
@@ -219,4 +221,38 @@ func TestClientSessionRecordsAreDropped(t *testing.T) {
 	for _, line := range summary(h.output()) {
 		assert.NotContains(t, line, "forged")
 	}
+}
+
+// A checkpoint never encodes a batch the next consumer holds (it may change
+// it): it waits for it, and when the consumer takes too long it is tried
+// again at the next tick, the write-ahead log kept until then.
+func TestCheckpointWaitsForTheBatchTheNextConsumerHolds(t *testing.T) {
+	release := make(chan struct{})
+	taking := make(chan struct{}, 1)
+	var calls atomic.Int32
+	next, err := consumer.NewLogs(func(context.Context, plog.Logs) error {
+		if calls.Add(1) == 1 {
+			taking <- struct{}{}
+			<-release
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	ext := storagetest.NewExtension()
+	cfg := storageConfig()
+	cfg.FlushOnShutdown = true
+	h := start(t, cfg, ext, next)
+	h.p.handoffWait = 10 * time.Millisecond
+	h.mustConsume(logsOf(pv("a", "e1", 0, "/")))
+	h.tick(t0.Add(30 * time.Second)) // places e1, before a checkpoint is due: the consumer takes it and holds it
+	<-taking
+	h.tick(t0.Add(time.Hour)) // a checkpoint is due but cannot be taken
+	assert.NotContains(t, storedKeys(ext), checkpointKey)
+	assert.Contains(t, storedKeys(ext), walKey(0), "the write-ahead entry stays")
+	close(release)
+	require.Eventually(t, func() bool { return h.p.outbox.pendingRecords() == 0 }, 10*time.Second, time.Millisecond)
+	h.tick(t0.Add(2 * time.Hour))
+	assert.Contains(t, storedKeys(ext), checkpointKey)
+	assert.NotContains(t, storedKeys(ext), walKey(0), "its events are placed and delivered: the entry is released")
+	h.shutdown()
 }

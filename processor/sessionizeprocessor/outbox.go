@@ -4,7 +4,9 @@
 package sessionizeprocessor // import "github.com/footfall-analytics/footfall/processor/sessionizeprocessor"
 
 import (
+	"errors"
 	"sync"
+	"time"
 
 	"go.opentelemetry.io/collector/pdata/plog"
 )
@@ -12,23 +14,41 @@ import (
 // outbox holds placed records, in order, until the next consumer accepts
 // them. The state owner appends, the delivery loop removes; the mutex guards
 // only the queue and is never held while calling the next consumer.
+//
+// Items are encoded only for a checkpoint, and only those still waiting:
+// the delivery loop holds handoff while the next consumer has an item (it
+// may change it), and a checkpoint takes handoff before it encodes.
 type outbox struct {
 	mu      sync.Mutex
 	items   []outboxItem
 	records int
 	// ready is signalled (without blocking) whenever an item is appended.
 	ready chan struct{}
+	// handoff is a lock with a deadline: held by the delivery loop from
+	// handing an item over until it is removed, and by a checkpoint.
+	handoff chan struct{}
 }
 
 type outboxItem struct {
 	logs    plog.Logs
 	records int
-	// wire is the OTLP encoding for checkpoints (only with storage): the next
-	// consumer may change logs while it holds them.
+	// wire is the OTLP encoding, made when a checkpoint first needs it (or
+	// read back from one).
 	wire []byte
 }
 
-func newOutbox() *outbox { return &outbox{ready: make(chan struct{}, 1)} }
+func newOutbox() *outbox {
+	return &outbox{ready: make(chan struct{}, 1), handoff: make(chan struct{}, 1)}
+}
+
+// errDeliveryBusy: the next consumer held an item for longer than a
+// checkpoint may wait; the checkpoint is tried again at the next tick.
+var errDeliveryBusy = errors.New("the next consumer is still taking a batch")
+
+// beginHandoff and endHandoff bracket the delivery loop's call to the next
+// consumer and the removal of the item it accepted.
+func (o *outbox) beginHandoff() { o.handoff <- struct{}{} }
+func (o *outbox) endHandoff()   { <-o.handoff }
 
 func (o *outbox) push(item outboxItem) {
 	o.mu.Lock()
@@ -69,13 +89,26 @@ func (o *outbox) pendingRecords() int {
 	return o.records
 }
 
-// snapshot returns the encoded items, oldest first, for a checkpoint.
-func (o *outbox) snapshot() [][]byte {
+// snapshot returns the encoded items, oldest first, for a checkpoint,
+// encoding those not encoded yet with encode. It waits at most wait for the
+// next consumer to give back an item it holds.
+func (o *outbox) snapshot(wait time.Duration, encode func(plog.Logs) []byte) ([][]byte, error) {
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case o.handoff <- struct{}{}:
+	case <-timer.C:
+		return nil, errDeliveryBusy
+	}
+	defer func() { <-o.handoff }()
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	wire := make([][]byte, len(o.items))
-	for i, item := range o.items {
-		wire[i] = item.wire
+	for i := range o.items {
+		if o.items[i].wire == nil {
+			o.items[i].wire = encode(o.items[i].logs)
+		}
+		wire[i] = o.items[i].wire
 	}
-	return wire
+	return wire, nil
 }

@@ -36,6 +36,10 @@ const (
 	// watermark_idle_timeout plus this.
 	tickInterval = 100 * time.Millisecond
 
+	// checkpointHandoffWait bounds how long a checkpoint waits for the next
+	// consumer to give back the batch it is taking.
+	checkpointHandoffWait = time.Second
+
 	// walTimeout bounds one group's write to a storage extension's
 	// write-ahead log.
 	walTimeout = 10 * time.Second
@@ -66,6 +70,9 @@ type sessionizeProcessor struct {
 	// now and sleep are the clock; tests replace them.
 	now   func() time.Time
 	sleep func(ctx context.Context, d time.Duration) bool
+	// handoffWait bounds how long a checkpoint waits for the next consumer
+	// to give back the batch it is taking.
+	handoffWait time.Duration
 
 	client         storage.Client
 	wal            writeAheadLog
@@ -96,17 +103,18 @@ func newProcessor(cfg *Config, set processor.Settings, next consumer.Logs) (*ses
 		return nil, err
 	}
 	p := &sessionizeProcessor{
-		cfg:       cfg,
-		settings:  set,
-		next:      next,
-		telemetry: telemetry,
-		outbox:    newOutbox(),
-		now:       time.Now,
-		sleep:     sleepContext,
-		requests:  make(chan *request),
-		stopping:  make(chan struct{}),
-		ownerDone: make(chan struct{}),
-		drain:     make(chan struct{}),
+		cfg:         cfg,
+		settings:    set,
+		next:        next,
+		telemetry:   telemetry,
+		outbox:      newOutbox(),
+		now:         time.Now,
+		sleep:       sleepContext,
+		handoffWait: checkpointHandoffWait,
+		requests:    make(chan *request),
+		stopping:    make(chan struct{}),
+		ownerDone:   make(chan struct{}),
+		drain:       make(chan struct{}),
 	}
 	p.reader = &eventReader{
 		maxClockSkew:  cfg.MaxClockSkew,
@@ -160,7 +168,7 @@ func (p *sessionizeProcessor) Start(ctx context.Context, host component.Host) er
 			return err
 		}
 		for _, ld := range restored.outbox {
-			p.outbox.push(outboxItem{logs: ld, records: ld.LogRecordCount(), wire: p.encode(ld)})
+			p.outbox.push(outboxItem{logs: ld, records: ld.LogRecordCount()})
 		}
 		for _, step := range restored.steps {
 			p.emit(step)
@@ -387,7 +395,10 @@ func (p *sessionizeProcessor) tick(now time.Time) {
 // writeCheckpoint checkpoints the state and records how long it took.
 func (p *sessionizeProcessor) writeCheckpoint(ctx context.Context) error {
 	start := time.Now()
-	err := p.state.checkpoint(ctx, p.client, p.wal, p.outbox.snapshot())
+	outbox, err := p.outbox.snapshot(p.handoffWait, p.encode)
+	if err == nil {
+		err = p.state.checkpoint(ctx, p.client, p.wal, outbox)
+	}
 	outcome := "success"
 	if err != nil {
 		outcome = "failure"
@@ -405,15 +416,12 @@ func (p *sessionizeProcessor) emit(e *emitted) {
 	if e.records == 0 {
 		return
 	}
-	p.outbox.push(outboxItem{logs: e.logs, records: e.records, wire: p.encode(e.logs)})
+	p.outbox.push(outboxItem{logs: e.logs, records: e.records})
 	p.telemetry.ProcessorSessionizeOutboxRecords.Add(context.Background(), int64(e.records))
 }
 
-// encode keeps the OTLP encoding of undelivered output for checkpoints.
+// encode makes the OTLP encoding of undelivered output for a checkpoint.
 func (p *sessionizeProcessor) encode(ld plog.Logs) []byte {
-	if p.client == nil {
-		return nil
-	}
 	wire, err := protoMarshaler.MarshalLogs(ld)
 	if err != nil {
 		// Records that decoded from OTLP always encode again.
@@ -445,27 +453,39 @@ func (p *sessionizeProcessor) deliver() {
 				return
 			}
 		}
-		err := p.next.ConsumeLogs(p.deliverCtx, item.logs)
-		switch {
-		case err == nil:
-			p.delivered(item)
+		err := p.handOver(item)
+		if err == nil {
 			delay, failing = initialRetryDelay, false
-		case consumererror.IsPermanent(err):
-			p.settings.Logger.Error("Next consumer refused sessionized records permanently; they are dropped", zap.Int("records", item.records), zap.Error(err))
-			p.telemetry.ProcessorSessionizeDeliveryDropped.Add(context.Background(), int64(item.records))
-			p.delivered(item)
-		default:
-			if !failing {
-				p.settings.Logger.Warn("Next consumer refused sessionized records; retrying", zap.Int("records", item.records), zap.Error(err))
-				failing = true
-			}
-			p.telemetry.ProcessorSessionizeDeliveryRetries.Add(context.Background(), 1)
-			if !p.sleep(p.deliverCtx, delay) {
-				return
-			}
-			delay = min(2*delay, maxRetryDelay)
+			continue
 		}
+		if !failing {
+			p.settings.Logger.Warn("Next consumer refused sessionized records; retrying", zap.Int("records", item.records), zap.Error(err))
+			failing = true
+		}
+		p.telemetry.ProcessorSessionizeDeliveryRetries.Add(context.Background(), 1)
+		if !p.sleep(p.deliverCtx, delay) {
+			return
+		}
+		delay = min(2*delay, maxRetryDelay)
 	}
+}
+
+// handOver gives item to the next consumer and removes it once accepted,
+// or refused for good (dropped, logged and counted). It returns a retryable
+// error, for which the item stays.
+func (p *sessionizeProcessor) handOver(item outboxItem) error {
+	p.outbox.beginHandoff()
+	defer p.outbox.endHandoff()
+	err := p.next.ConsumeLogs(p.deliverCtx, item.logs)
+	if err != nil && consumererror.IsPermanent(err) {
+		p.settings.Logger.Error("Next consumer refused sessionized records permanently; they are dropped", zap.Int("records", item.records), zap.Error(err))
+		p.telemetry.ProcessorSessionizeDeliveryDropped.Add(context.Background(), int64(item.records))
+		err = nil
+	}
+	if err == nil {
+		p.delivered(item)
+	}
+	return err
 }
 
 func (p *sessionizeProcessor) delivered(item outboxItem) {
