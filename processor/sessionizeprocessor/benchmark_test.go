@@ -5,7 +5,13 @@ package sessionizeprocessor
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -126,18 +132,7 @@ func benchmarkConcurrentSenders(b *testing.B, walDir string) {
 // and the shutdown checkpoints do.
 func BenchmarkCheckpointMillionSessions(b *testing.B) {
 	const live = 1_000_000
-	cfg := testConfig()
-	cfg.MaxPendingEvents = live
-	s := newState(cfg, mustTelemetry(b))
-	for i := range live {
-		v := fmt.Sprintf("%016x", uint64(i)*0x9e3779b97f4a7c15)
-		at := t0.Add(time.Duration(i) * time.Microsecond)
-		s.dedup.Seen("shop", v, at)
-		_, _, err := s.tracker.Add(session.Input{Key: session.Key{Site: "shop", Visitor: v}, EventID: v, Event: session.Event{Time: at, PageView: true, Path: "/"}})
-		require.NoError(b, err)
-	}
-	s.tracker.Advance("shop", t0.Add(2*time.Second))
-	require.Equal(b, live, s.tracker.Live())
+	s := millionSessions(b, live)
 	ext := storagetest.NewExtension()
 	client, err := ext.GetClient(context.Background(), component.KindProcessor, processorID, "")
 	require.NoError(b, err)
@@ -151,6 +146,58 @@ func BenchmarkCheckpointMillionSessions(b *testing.B) {
 		size += len(data)
 	}
 	b.ReportMetric(float64(size)/live, "checkpoint-bytes/session")
+}
+
+// millionSessions is the state of live open sessions, each of a new
+// visitor whose page view's event id and visitor are remembered.
+func millionSessions(b *testing.B, live int) *state {
+	cfg := testConfig()
+	cfg.MaxPendingEvents = live
+	s := newState(cfg, mustTelemetry(b))
+	for i := range live {
+		v := fmt.Sprintf("%016x", uint64(i)*0x9e3779b97f4a7c15)
+		at := t0.Add(time.Duration(i) * time.Microsecond)
+		s.dedup.Seen("shop", v, at)
+		_, _, err := s.tracker.Add(session.Input{Key: session.Key{Site: "shop", Visitor: v}, EventID: v, Event: session.Event{Time: at, PageView: true, Path: "/"}})
+		require.NoError(b, err)
+	}
+	s.tracker.Advance("shop", t0.Add(2*time.Second))
+	require.Equal(b, live, s.tracker.Live())
+	return s
+}
+
+// BenchmarkMillionLiveSessionsRSS is the resident memory of a process
+// holding a million open sessions with their dedup and returning-visitor
+// memory: the RSS of this test process once the garbage is returned to
+// the OS (the test binary's own share included).
+func BenchmarkMillionLiveSessionsRSS(b *testing.B) {
+	const live = 1_000_000
+	for b.Loop() {
+		s := millionSessions(b, live)
+		debug.FreeOSMemory()
+		rss, err := residentMiB()
+		require.NoError(b, err)
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		b.ReportMetric(rss, "rss-MiB")
+		b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MiB")
+		runtime.KeepAlive(s)
+	}
+}
+
+// residentMiB reads this process's resident set size.
+func residentMiB() (float64, error) {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.SplitSeq(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+			return kb / 1024, err
+		}
+	}
+	return 0, errors.New("no VmRSS in /proc/self/status")
 }
 
 func mustTelemetry(tb testing.TB) *metadata.TelemetryBuilder {
