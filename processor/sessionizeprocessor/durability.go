@@ -56,6 +56,11 @@ func walKey(seq uint64) string { return fmt.Sprintf("wal/%016x", seq) }
 
 var protoMarshaler = &plog.ProtoMarshaler{}
 
+// walEntrySize is the size of b's write-ahead entry.
+func walEntrySize(b *batch) int {
+	return 1 + binary.MaxVarintLen64 + (len(b.inputs)+7)/8 + len(b.wal)
+}
+
 // encodeWAL is version, record count, accepted bitmap, then the records as OTLP protobuf.
 func encodeWAL(b *batch, records []byte) []byte {
 	out := make([]byte, 0, 1+binary.MaxVarintLen64+len(b.accepted)/8+1+len(records))

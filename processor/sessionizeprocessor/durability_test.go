@@ -6,6 +6,7 @@ package sessionizeprocessor
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -227,4 +228,36 @@ func TestShutdownHonoursItsContextAndKeepsUndeliveredRecords(t *testing.T) {
 		"a start S1 prev=", "a e1 S1 #1", "a e2 S1 #2",
 		"a end S1 shutdown pv=1 events=2 bounce=false entry=/ exit=/",
 	}, summary(next.output()))
+}
+
+// A batch larger than one write-ahead entry can be is refused with a
+// permanent error (its retry would be as large) and counted; the batches
+// around it are kept, and only they come back after a restart.
+func TestRefusesABatchLargerThanAWriteAheadEntry(t *testing.T) {
+	ext := storagetest.NewExtension()
+	cfg := storageConfigWith(t.TempDir())
+	small := func(p *sessionizeProcessor) { p.walSegmentSize = 2 * 32 * 1024 }
+	first := start(t, cfg, ext, nil, small)
+	first.mustConsume(logsOf(pv("a", "before", 0, "/")))
+	var large []event
+	for i := range 2000 {
+		large = append(large, click("b", fmt.Sprintf("large-%d", i), time.Duration(i)*time.Millisecond))
+	}
+	err := first.consume(logsOf(large...))
+	require.Error(t, err)
+	assert.True(t, consumererror.IsPermanent(err), "a retry would be as large")
+	first.mustConsume(logsOf(pv("c", "after", time.Second, "/")))
+	metadatatest.AssertEqualProcessorSessionizeEventsDropped(t, first.telemetry,
+		[]metricdata.DataPoint[int64]{{Value: 2000, Attributes: reason(reasonTooLarge)}}, metricdatatest.IgnoreTimestamp())
+	first.crash()
+
+	cfg.FlushOnShutdown = true
+	second := start(t, cfg, ext, nil, small)
+	second.shutdown()
+	lines := summary(second.output())
+	assert.Contains(t, lines, "a before S1 #1")
+	assert.Contains(t, lines, "c after S2 #1")
+	for _, l := range lines {
+		assert.NotContains(t, l, "large-", "the refused batch was never logged")
+	}
 }

@@ -25,6 +25,9 @@ const (
 	// reasonReservedName: a session.start or session.end that this
 	// processor did not make; forwarding it would forge a session.
 	reasonReservedName = "reserved_name"
+	// reasonTooLarge: a batch larger than one write-ahead entry can be; it
+	// is refused with a permanent error (a retry would be as large).
+	reasonTooLarge = "too_large"
 )
 
 // maxBatchRecords bounds one batch so that a record's index fits in the low

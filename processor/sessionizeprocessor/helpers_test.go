@@ -50,7 +50,7 @@ func testConfig() *Config {
 
 // start runs a processor on cfg, with the given storage extension when
 // cfg.Storage is set and next as its consumer (a sink when nil).
-func start(t *testing.T, cfg *Config, ext component.Component, next consumer.Logs) *harness {
+func start(t *testing.T, cfg *Config, ext component.Component, next consumer.Logs, before ...func(*sessionizeProcessor)) *harness {
 	t.Helper()
 	tel := newTelemetry(t)
 	h := &harness{t: t, clock: testclock.New(t0), telemetry: tel, sink: &consumertest.LogsSink{}}
@@ -61,6 +61,9 @@ func start(t *testing.T, cfg *Config, ext component.Component, next consumer.Log
 	require.NoError(t, err)
 	p.now = h.clock.Now
 	p.sleep = func(ctx context.Context, _ time.Duration) bool { return ctx.Err() == nil }
+	for _, f := range before {
+		f(p)
+	}
 	host := storagetest.Host{Extensions: map[component.ID]component.Component{}}
 	if ext != nil {
 		host.Extensions[storageID] = ext

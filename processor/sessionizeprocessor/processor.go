@@ -73,6 +73,8 @@ type sessionizeProcessor struct {
 	// handoffWait bounds how long a checkpoint waits for the next consumer
 	// to give back the batch it is taking.
 	handoffWait time.Duration
+	// walSegmentSize is the size of the write-ahead log's segment files.
+	walSegmentSize int
 
 	client         storage.Client
 	wal            writeAheadLog
@@ -103,18 +105,19 @@ func newProcessor(cfg *Config, set processor.Settings, next consumer.Logs) (*ses
 		return nil, err
 	}
 	p := &sessionizeProcessor{
-		cfg:         cfg,
-		settings:    set,
-		next:        next,
-		telemetry:   telemetry,
-		outbox:      newOutbox(),
-		now:         time.Now,
-		sleep:       sleepContext,
-		handoffWait: checkpointHandoffWait,
-		requests:    make(chan *request),
-		stopping:    make(chan struct{}),
-		ownerDone:   make(chan struct{}),
-		drain:       make(chan struct{}),
+		cfg:            cfg,
+		settings:       set,
+		next:           next,
+		telemetry:      telemetry,
+		outbox:         newOutbox(),
+		now:            time.Now,
+		sleep:          sleepContext,
+		handoffWait:    checkpointHandoffWait,
+		walSegmentSize: wal.DefaultSegmentSize,
+		requests:       make(chan *request),
+		stopping:       make(chan struct{}),
+		ownerDone:      make(chan struct{}),
+		drain:          make(chan struct{}),
 	}
 	p.reader = &eventReader{
 		maxClockSkew:  cfg.MaxClockSkew,
@@ -202,7 +205,7 @@ func (p *sessionizeProcessor) openWAL(client storage.Client) error {
 		p.wal = &storageWAL{client: client, quarantine: quarantine}
 		return nil
 	}
-	log, err := openSegmentWAL(p.cfg.WALDirectory, quarantine, p.settings.Logger)
+	log, err := openSegmentWAL(p.cfg.WALDirectory, p.walSegmentSize, quarantine, p.settings.Logger)
 	if err != nil {
 		return err
 	}
@@ -335,6 +338,10 @@ func (p *sessionizeProcessor) handle(group []*request) {
 			continue
 		case p.outbox.pendingRecords() > p.cfg.MaxUndeliveredRecords:
 			req.err = p.refuse(refusedOutboxFull, b, fmt.Errorf("next consumer is not keeping up: %d records undelivered (max_undelivered_records %d)", p.outbox.pendingRecords(), p.cfg.MaxUndeliveredRecords))
+			continue
+		case p.wal != nil && walEntrySize(b) > p.wal.maxEntryBytes():
+			p.reader.countInvalid(reasonTooLarge, len(b.inputs))
+			req.err = consumererror.NewPermanent(fmt.Errorf("a batch of %d bytes is larger than a write-ahead entry can be (%d bytes)", walEntrySize(b), p.wal.maxEntryBytes()))
 			continue
 		}
 		accepted := s.filterDuplicates(b, seenInGroup)

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.uber.org/zap"
@@ -32,6 +33,8 @@ type writeAheadLog interface {
 	// truncate drops what a written checkpoint made unnecessary: every
 	// entry before oldest.
 	truncate(oldest uint64) error
+	// maxEntryBytes is the largest entry append takes.
+	maxEntryBytes() int
 	close() error
 }
 
@@ -91,6 +94,10 @@ func (*storageWAL) release(done []uint64) []*storage.Operation {
 
 func (*storageWAL) truncate(uint64) error { return nil }
 
+// maxEntryBytes: bbolt takes values of up to 2 GiB; the receiver's body
+// limit comes long before.
+func (*storageWAL) maxEntryBytes() int { return math.MaxInt32 }
+
 // close leaves the client to the processor: checkpoints use it too.
 func (*storageWAL) close() error { return nil }
 
@@ -102,8 +109,8 @@ type segmentWAL struct {
 	logger     *zap.Logger
 }
 
-func openSegmentWAL(dir string, quarantine quarantineFunc, logger *zap.Logger) (*segmentWAL, error) {
-	log, err := wal.Open(dir, wal.DefaultSegmentSize)
+func openSegmentWAL(dir string, segmentSize int, quarantine quarantineFunc, logger *zap.Logger) (*segmentWAL, error) {
+	log, err := wal.Open(dir, segmentSize)
 	if err != nil {
 		return nil, err
 	}
@@ -143,5 +150,7 @@ func (w *segmentWAL) replay(ctx context.Context, retained []uint64, from uint64,
 func (*segmentWAL) release([]uint64) []*storage.Operation { return nil }
 
 func (w *segmentWAL) truncate(oldest uint64) error { return w.log.Truncate(oldest) }
+
+func (w *segmentWAL) maxEntryBytes() int { return w.log.MaxEntryBytes() }
 
 func (w *segmentWAL) close() error { return w.log.Close() }

@@ -108,7 +108,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ProcessorSessionizeEventsDropped, err = builder.meter.Int64Counter(
 		"otelcol_processor_sessionize_events_dropped",
-		metric.WithDescription("Events dropped by the processor, by reason (duplicate, missing_event_id, missing_time, or reserved_name for a session.start or session.end this processor did not make). [Alpha]"),
+		metric.WithDescription("Events dropped by the processor, by reason (duplicate, missing_event_id, missing_time, reserved_name for a session.start or session.end this processor did not make, or too_large for a batch larger than a write-ahead entry can be). [Alpha]"),
 		metric.WithUnit("{event}"),
 	)
 	errs = errors.Join(errs, err)

@@ -169,6 +169,14 @@ func (l *Log) Append(entries []Entry) error {
 	return nil
 }
 
+// MaxEntryBytes is the largest entry Append takes: one must fit in a
+// segment.
+func (l *Log) MaxEntryBytes() int {
+	room := l.segmentSize - pageSize
+	headers := (room/(pageSize-recordHeaderSize) + 3) * recordHeaderSize
+	return room - headers - binary.MaxVarintLen64
+}
+
 // footprint bounds the bytes a record of n bytes takes in a segment: its
 // fragments' headers, and a page end too short for another header.
 func footprint(n int) int {

@@ -157,3 +157,14 @@ func BenchmarkAppendGroupOf16(b *testing.B) {
 	}
 	require.NoError(b, l.Close())
 }
+
+// The largest entry MaxEntryBytes allows is taken; one byte more is not.
+func TestMaxEntryBytes(t *testing.T) {
+	l := open(t, t.TempDir())
+	_, _ = replayAll(t, l)
+	limit := l.MaxEntryBytes()
+	require.Positive(t, limit)
+	require.NoError(t, l.Append([]Entry{entry(0, limit)}))
+	assert.ErrorIs(t, l.Append([]Entry{entry(1, testSegmentSize-pageSize)}), ErrTooLarge)
+	require.NoError(t, l.Close())
+}
