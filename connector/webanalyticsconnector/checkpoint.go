@@ -11,10 +11,10 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.uber.org/zap"
 
 	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector/internal/topk"
+	"github.com/footfall-analytics/footfall/internal/storageclient"
 )
 
 // How the aggregates survive a restart: Shutdown, after the last flush,
@@ -165,7 +165,7 @@ func (a *aggregator) restore(data []byte) (time.Time, error) {
 // that a crash later never brings back this older state. A state that
 // cannot be read is logged and dropped: the series start from zero.
 func (c *webAnalytics) loadState(ctx context.Context, host component.Host) error {
-	client, err := storageClient(ctx, host, *c.cfg.Storage, c.settings.ID)
+	client, err := storageclient.Get(ctx, host, *c.cfg.Storage, component.KindConnector, c.settings.ID)
 	if err != nil {
 		return err
 	}
@@ -206,20 +206,4 @@ func (c *webAnalytics) saveState(ctx context.Context) error {
 		return fmt.Errorf("write web analytics state: %w", err)
 	}
 	return nil
-}
-
-func storageClient(ctx context.Context, host component.Host, id, self component.ID) (storage.Client, error) {
-	ext, ok := host.GetExtensions()[id]
-	if !ok {
-		return nil, fmt.Errorf("storage: extension %q not found", id)
-	}
-	se, ok := ext.(storage.Extension)
-	if !ok {
-		return nil, fmt.Errorf("storage: extension %q is not a storage extension", id)
-	}
-	client, err := se.GetClient(ctx, component.KindConnector, self, "")
-	if err != nil {
-		return nil, fmt.Errorf("storage: %w", err)
-	}
-	return client, nil
 }

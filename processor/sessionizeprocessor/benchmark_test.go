@@ -5,13 +5,9 @@ package sessionizeprocessor
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
 	"runtime"
 	"runtime/debug"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,6 +18,7 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/footfall-analytics/footfall/internal/procstatus"
 	"github.com/footfall-analytics/footfall/internal/storagetest"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/metadata"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/metadatatest"
@@ -175,7 +172,7 @@ func BenchmarkMillionLiveSessionsRSS(b *testing.B) {
 	for b.Loop() {
 		s := millionSessions(b, live)
 		debug.FreeOSMemory()
-		rss, err := residentMiB()
+		rss, err := procstatus.MiB(0, "VmRSS")
 		require.NoError(b, err)
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
@@ -183,21 +180,6 @@ func BenchmarkMillionLiveSessionsRSS(b *testing.B) {
 		b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MiB")
 		runtime.KeepAlive(s)
 	}
-}
-
-// residentMiB reads this process's resident set size.
-func residentMiB() (float64, error) {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0, err
-	}
-	for line := range strings.SplitSeq(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
-			return kb / 1024, err
-		}
-	}
-	return 0, errors.New("no VmRSS in /proc/self/status")
 }
 
 func mustTelemetry(tb testing.TB) *metadata.TelemetryBuilder {

@@ -6,7 +6,6 @@ package sessionizeprocessor // import "github.com/footfall-analytics/footfall/pr
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
+	"github.com/footfall-analytics/footfall/internal/binread"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/wal"
 )
 
@@ -319,21 +319,21 @@ func (p *sessionizeProcessor) restoreCheckpoint(ctx context.Context, client stor
 
 // decodeEnvelope reads the checkpoint envelope into s.
 func (s *state) decodeEnvelope(data []byte) (retained []uint64, outbox [][]byte, err error) {
-	r := &reader{buf: data}
-	version := r.byte()
-	if r.err == nil && version != checkpointVersion {
+	r := binread.New(data)
+	version := r.Byte()
+	if r.Err() == nil && version != checkpointVersion {
 		return nil, nil, fmt.Errorf("sessionize checkpoint has version %d; this build reads version %d", version, checkpointVersion)
 	}
-	nextSeq := r.uvarint()
-	_ = r.varint() // newest event time, no longer read
-	for range r.count() {
-		retained = append(retained, r.uvarint())
+	nextSeq := r.Uvarint()
+	_ = r.Varint() // newest event time, no longer read
+	for range r.Count() {
+		retained = append(retained, r.Uvarint())
 	}
-	for range r.count() {
-		outbox = append(outbox, r.bytes())
+	for range r.Count() {
+		outbox = append(outbox, r.Bytes())
 	}
-	if r.err != nil {
-		return nil, nil, fmt.Errorf("sessionize checkpoint is corrupt: %w", r.err)
+	if r.Err() != nil {
+		return nil, nil, fmt.Errorf("sessionize checkpoint is corrupt: %w", r.Err())
 	}
 	s.nextSeq = nextSeq
 	return retained, outbox, nil
@@ -366,74 +366,4 @@ func (p *sessionizeProcessor) quarantineValue(ctx context.Context, client storag
 
 func (p *sessionizeProcessor) countQuarantined(part string) {
 	p.telemetry.ProcessorSessionizeStateQuarantined.Add(context.Background(), 1, metric.WithAttributes(attribute.String("part", part)))
-}
-
-// reader decodes the checkpoint envelope; the first error sticks.
-type reader struct {
-	buf []byte
-	err error
-}
-
-var errShort = errors.New("unexpected end of data")
-
-func (r *reader) byte() byte {
-	if r.err != nil || len(r.buf) == 0 {
-		r.fail(errShort)
-		return 0
-	}
-	b := r.buf[0]
-	r.buf = r.buf[1:]
-	return b
-}
-
-func (r *reader) uvarint() uint64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(r.buf)
-	if n <= 0 {
-		r.fail(errShort)
-		return 0
-	}
-	r.buf = r.buf[n:]
-	return v
-}
-
-func (r *reader) varint() int64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(r.buf)
-	if n <= 0 {
-		r.fail(errShort)
-		return 0
-	}
-	r.buf = r.buf[n:]
-	return v
-}
-
-// count reads a length and refuses one longer than the remaining bytes could hold.
-func (r *reader) count() uint64 {
-	n := r.uvarint()
-	if n > uint64(len(r.buf)) {
-		r.fail(fmt.Errorf("count %d exceeds the %d bytes left", n, len(r.buf)))
-		return 0
-	}
-	return n
-}
-
-func (r *reader) bytes() []byte {
-	n := r.count()
-	if r.err != nil {
-		return nil
-	}
-	b := r.buf[:n]
-	r.buf = r.buf[n:]
-	return b
-}
-
-func (r *reader) fail(err error) {
-	if r.err == nil {
-		r.err = err
-	}
 }

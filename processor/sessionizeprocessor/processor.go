@@ -22,6 +22,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
+	"github.com/footfall-analytics/footfall/internal/storageclient"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/metadata"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/session"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/wal"
@@ -155,7 +156,7 @@ func (*sessionizeProcessor) Capabilities() consumer.Capabilities {
 // delivery loop.
 func (p *sessionizeProcessor) Start(ctx context.Context, host component.Host) error {
 	if p.cfg.Storage != nil {
-		client, err := storageClient(ctx, host, *p.cfg.Storage, p.settings.ID)
+		client, err := storageclient.Get(ctx, host, *p.cfg.Storage, component.KindProcessor, p.settings.ID)
 		if err != nil {
 			return err
 		}
@@ -211,22 +212,6 @@ func (p *sessionizeProcessor) openWAL(client storage.Client) error {
 	}
 	p.wal = log
 	return nil
-}
-
-func storageClient(ctx context.Context, host component.Host, id, self component.ID) (storage.Client, error) {
-	ext, ok := host.GetExtensions()[id]
-	if !ok {
-		return nil, fmt.Errorf("storage: extension %q not found", id)
-	}
-	se, ok := ext.(storage.Extension)
-	if !ok {
-		return nil, fmt.Errorf("storage: extension %q is not a storage extension", id)
-	}
-	client, err := se.GetClient(ctx, component.KindProcessor, self, "")
-	if err != nil {
-		return nil, fmt.Errorf("storage: %w", err)
-	}
-	return client, nil
 }
 
 // ConsumeLogs answers success once the batch's events are durable: written

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/footfall-analytics/footfall/bench/loadgen"
+	"github.com/footfall-analytics/footfall/internal/procstatus"
 	"github.com/footfall-analytics/footfall/internal/promtext"
 )
 
@@ -270,7 +271,7 @@ func measure(c collector, load loadgen.Config) (measurement, error) {
 	if err != nil {
 		return measurement{}, err
 	}
-	rss, err := peakRSSMiB(p.cmd.Process.Pid)
+	rss, err := procstatus.MiB(p.cmd.Process.Pid, "VmHWM")
 	if err != nil {
 		return measurement{}, err
 	}
@@ -446,20 +447,6 @@ func cpuSeconds(pid int) (float64, error) {
 	}
 	const clockTicks = 100 // USER_HZ on Linux
 	return (utime + stime) / clockTicks, nil
-}
-
-func peakRSSMiB(pid int) (float64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	for line := range strings.SplitSeq(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
-			return kb / 1024, err
-		}
-	}
-	return 0, errors.New("no VmHWM in /proc status")
 }
 
 func numCPU() int {

@@ -9,6 +9,8 @@ import (
 	"fmt"
 
 	"github.com/axiomhq/hyperloglog"
+
+	"github.com/footfall-analytics/footfall/internal/binread"
 )
 
 // checkpointVersion is bumped whenever the encoding changes.
@@ -53,61 +55,41 @@ func (w *Windows) UnmarshalBinary(data []byte) error {
 	if len(data) == 0 || data[0] != checkpointVersion {
 		return fmt.Errorf("visitor windows checkpoint: unknown version")
 	}
-	r := reader{buf: data[1:]}
+	r := binread.New(data[1:])
 	restored := Windows{loc: w.loc, completedUpTo: -1}
-	restored.newest = r.varint()
-	restored.todayKey = r.varint()
-	restored.today = r.sketch()
+	var err error
+	restored.newest = r.Varint()
+	restored.todayKey = r.Varint()
+	restored.today, err = sketch(r)
 	for i := range restored.minutes {
-		restored.minutes[i].minute = r.varint()
-		restored.minutes[i].sketch = r.sketch()
+		if err != nil {
+			break
+		}
+		restored.minutes[i].minute = r.Varint()
+		restored.minutes[i].sketch, err = sketch(r)
 	}
-	if r.err != nil {
-		return r.err
+	if err == nil {
+		err = r.Err()
 	}
-	if len(r.buf) != 0 {
+	if err != nil {
+		return fmt.Errorf("%w: %w", errCorrupt, err)
+	}
+	if r.Len() != 0 {
 		return errCorrupt
 	}
 	*w = restored
 	return nil
 }
 
-type reader struct {
-	buf []byte
-	err error
-}
-
-func (r *reader) varint() int64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(r.buf)
-	if n <= 0 {
-		r.err = errCorrupt
-		return 0
-	}
-	r.buf = r.buf[n:]
-	return v
-}
-
-func (r *reader) sketch() *hyperloglog.Sketch {
-	if r.err != nil {
-		return nil
-	}
-	size, n := binary.Uvarint(r.buf)
-	if n <= 0 || size > uint64(len(r.buf)-n) {
-		r.err = errCorrupt
-		return nil
-	}
-	r.buf = r.buf[n:]
-	if size == 0 {
-		return nil
+// sketch reads a length-prefixed sketch; an empty one is none.
+func sketch(r *binread.Reader) (*hyperloglog.Sketch, error) {
+	b := r.Bytes()
+	if r.Err() != nil || len(b) == 0 {
+		return nil, r.Err()
 	}
 	sk := newSketch()
-	if err := sk.UnmarshalBinary(r.buf[:size]); err != nil {
-		r.err = fmt.Errorf("%w: %w", errCorrupt, err)
-		return nil
+	if err := sk.UnmarshalBinary(b); err != nil {
+		return nil, err
 	}
-	r.buf = r.buf[size:]
-	return sk
+	return sk, nil
 }

@@ -1,0 +1,99 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+// Package binread decodes the varint-framed state the components store
+// (checkpoints, sketches). The first error sticks: reads after it return
+// zero values, so a decoder checks Err once at the end.
+package binread // import "github.com/footfall-analytics/footfall/internal/binread"
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+)
+
+// ErrShort is the error of a read past the end of the data.
+var ErrShort = errors.New("unexpected end of data")
+
+// Reader reads from a byte slice.
+type Reader struct {
+	buf []byte
+	err error
+}
+
+// New reads data.
+func New(data []byte) *Reader { return &Reader{buf: data} }
+
+// Err is the first error met, if any.
+func (r *Reader) Err() error { return r.err }
+
+// Len is the number of bytes not read yet.
+func (r *Reader) Len() int { return len(r.buf) }
+
+// Byte reads one byte.
+func (r *Reader) Byte() byte {
+	if r.err != nil || len(r.buf) == 0 {
+		r.fail(ErrShort)
+		return 0
+	}
+	b := r.buf[0]
+	r.buf = r.buf[1:]
+	return b
+}
+
+// Uvarint reads an unsigned varint.
+func (r *Reader) Uvarint() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(r.buf)
+	if n <= 0 {
+		r.fail(ErrShort)
+		return 0
+	}
+	r.buf = r.buf[n:]
+	return v
+}
+
+// Varint reads a signed varint.
+func (r *Reader) Varint() int64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(r.buf)
+	if n <= 0 {
+		r.fail(ErrShort)
+		return 0
+	}
+	r.buf = r.buf[n:]
+	return v
+}
+
+// Count reads a length and refuses one longer than the bytes left could
+// hold, so that corrupt data cannot make a caller allocate for it.
+func (r *Reader) Count() uint64 {
+	n := r.Uvarint()
+	if n > uint64(len(r.buf)) {
+		r.fail(fmt.Errorf("count %d exceeds the %d bytes left", n, len(r.buf)))
+		return 0
+	}
+	return n
+}
+
+// Bytes reads a length-prefixed byte string. It returns a slice of the
+// data, not a copy.
+func (r *Reader) Bytes() []byte {
+	n := r.Count()
+	if r.err != nil {
+		return nil
+	}
+	b := r.buf[:n]
+	r.buf = r.buf[n:]
+	return b
+}
+
+func (r *Reader) fail(err error) {
+	if r.err == nil {
+		r.err = err
+	}
+}
