@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/footfall-analytics/footfall/internal/storagetest"
 )
 
 var sessionName = regexp.MustCompile(`\bS\d+\b`)
@@ -127,4 +129,33 @@ func TestFastClientClockDelaysNoOne(t *testing.T) {
 	}
 	assert.Contains(t, lines, "a end S1 shutdown pv=1 events=2 bounce=false entry=/ exit=/")
 	assert.Contains(t, lines, "b end S2 shutdown pv=2 events=2 bounce=false entry=/ exit=/pricing")
+}
+
+// Replaying the write-ahead log never panics: a restart with a smaller
+// max_pending_events than the log was written with places the buffered
+// events early instead of failing, and loses none.
+func TestReplayIntoASmallerReorderBufferPlacesEarly(t *testing.T) {
+	ext := storagetest.NewExtension()
+	cfg := storageConfigWith(t.TempDir())
+	first := start(t, cfg, ext, nil)
+	var events []event
+	for i := range 6 {
+		events = append(events, pv(fmt.Sprintf("v%d", i), fmt.Sprintf("e%d", i), time.Duration(i)*time.Second, "/"))
+	}
+	first.mustConsume(logsOf(events...))
+	first.crash()
+
+	small := storageConfigWith(cfg.WALDirectory)
+	small.MaxPendingEvents = 2
+	small.FlushOnShutdown = true
+	second := start(t, small, ext, nil)
+	second.shutdown()
+	placed := map[string]bool{}
+	for _, l := range summary(second.output()) {
+		// Those placed early, to make room, are marked late.
+		placed[strings.TrimSuffix(l, " late")] = true
+	}
+	for i := range 6 {
+		assert.True(t, placed[fmt.Sprintf("v%d e%d S%d #1", i, i, i+1)], "event %d placed once", i)
+	}
 }

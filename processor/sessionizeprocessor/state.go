@@ -122,8 +122,18 @@ func (s *state) apply(b *batch, now time.Time) *emitted {
 		s.batches[b.seq] = b
 		late, slot, err := s.tracker.Add(*in)
 		if err != nil {
-			// The caller checked room for the whole batch before writing it.
-			panic(err)
+			// Live batches are admitted with room for all their events; a
+			// replay (max_pending_events lowered since, say) may not have
+			// it. The site's buffered events up to this one are placed
+			// early instead, and this one with them.
+			outs = append(outs, s.tracker.Advance(s.tracker.Slot(in.Key.Site), in.Received)...)
+			late, slot, err = s.tracker.Add(*in)
+		}
+		if err != nil {
+			// Not reached: an event at or before the watermark is placed.
+			s.telemetry.ProcessorSessionizeEventsDropped.Add(ctx, 1, metric.WithAttributes(attribute.String("reason", refusedPendingFull)))
+			b.unplaced--
+			continue
 		}
 		outs = append(outs, late...)
 		s.see(slot, in.Received, now)
