@@ -6,10 +6,12 @@ package sessionizeprocessor // import "github.com/footfall-analytics/footfall/pr
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math"
 
 	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
 
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/wal"
@@ -154,3 +156,59 @@ func (w *segmentWAL) truncate(oldest uint64) error { return w.log.Truncate(oldes
 func (w *segmentWAL) maxEntryBytes() int { return w.log.MaxEntryBytes() }
 
 func (w *segmentWAL) close() error { return w.log.Close() }
+
+func walKey(seq uint64) string { return fmt.Sprintf("wal/%016x", seq) }
+
+var protoMarshaler = &plog.ProtoMarshaler{}
+
+// walEntrySize is the size of b's write-ahead entry.
+func walEntrySize(b *batch) int {
+	return 1 + binary.MaxVarintLen64 + (len(b.inputs)+7)/8 + len(b.wal)
+}
+
+// encodeWAL is version, record count, accepted bitmap, then the records as OTLP protobuf.
+func encodeWAL(b *batch, records []byte) []byte {
+	out := make([]byte, 0, 1+binary.MaxVarintLen64+len(b.accepted)/8+1+len(records))
+	out = append(out, walVersion)
+	out = binary.AppendUvarint(out, uint64(len(b.accepted)))
+	bitmap := make([]byte, (len(b.accepted)+7)/8)
+	for i, ok := range b.accepted {
+		if ok {
+			bitmap[i/8] |= 1 << (i % 8)
+		}
+	}
+	out = append(out, bitmap...)
+	return append(out, records...)
+}
+
+func (p *sessionizeProcessor) decodeWAL(seq uint64, data []byte) (*batch, error) {
+	if len(data) == 0 || data[0] != walVersion {
+		return nil, fmt.Errorf("write-ahead entry %d: unknown version", seq)
+	}
+	count, n := binary.Uvarint(data[1:])
+	if n <= 0 || count > maxBatchRecords {
+		return nil, fmt.Errorf("write-ahead entry %d is corrupt: bad record count", seq)
+	}
+	rest := data[1+n:]
+	bitmapLen := int((count + 7) / 8)
+	if len(rest) < bitmapLen {
+		return nil, fmt.Errorf("write-ahead entry %d is corrupt: short bitmap", seq)
+	}
+	ld, err := (&plog.ProtoUnmarshaler{}).UnmarshalLogs(rest[bitmapLen:])
+	if err != nil {
+		return nil, fmt.Errorf("write-ahead entry %d: %w", seq, err)
+	}
+	// The records were corrected and validated before they were written:
+	// reading them again gives the same inputs.
+	b, _, _ := p.reader.read(ld)
+	if uint64(len(b.inputs)) != count {
+		return nil, fmt.Errorf("write-ahead entry %d is corrupt: %d records for %d marks", seq, len(b.inputs), count)
+	}
+	b.seq = seq
+	b.accepted = make([]bool, count)
+	for i := range b.accepted {
+		b.accepted[i] = rest[i/8]&(1<<(i%8)) != 0
+	}
+	b.logged = true
+	return b, nil
+}

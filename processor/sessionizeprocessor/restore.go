@@ -5,7 +5,6 @@ package sessionizeprocessor // import "github.com/footfall-analytics/footfall/pr
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"time"
 
@@ -15,153 +14,8 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
-	"github.com/footfall-analytics/footfall/internal/binread"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/wal"
 )
-
-// How state survives a restart:
-//
-//   - Write-ahead log: before ConsumeLogs answers success, the batch's records
-//     are written under wal/<seq> (one storage Batch for all requests the owner
-//     took together), with a mark for each record that was a duplicate.
-//   - Checkpoint: every checkpoint_interval and on shutdown, the tracker's open
-//     sessions, the dedup cache, the records placed but not yet accepted by the
-//     next consumer, and the write-ahead bookkeeping are written under
-//     "checkpoint", "checkpoint/sessions", "checkpoint/dedup" and
-//     "checkpoint/visitors", in the same
-//     storage Batch that deletes the write-ahead entries whose records are all
-//     placed.
-//   - Restore: the checkpoint, then the records of its retained write-ahead
-//     entries that were still buffered (received after the checkpoint's
-//     watermark), then every later write-ahead entry applied as it was the first
-//     time.
-//
-// After a crash, output emitted since the last checkpoint is emitted again
-// (at least once); after a clean shutdown, nothing is repeated or lost.
-const (
-	checkpointKey = "checkpoint"
-	// The open sessions and the dedup memory are large (about 142 bytes per
-	// session at a million): they go under keys of their own, written in the
-	// same transaction, rather than being copied into the envelope.
-	sessionsKey = "checkpoint/sessions"
-	dedupKey    = "checkpoint/dedup"
-	visitorsKey = "checkpoint/visitors"
-	walVersion  = 1
-	// checkpointVersion is bumped whenever the envelope changes; Restore reads
-	// the versions it knows and moves others aside.
-	checkpointVersion = 1
-)
-
-func walKey(seq uint64) string { return fmt.Sprintf("wal/%016x", seq) }
-
-var protoMarshaler = &plog.ProtoMarshaler{}
-
-// walEntrySize is the size of b's write-ahead entry.
-func walEntrySize(b *batch) int {
-	return 1 + binary.MaxVarintLen64 + (len(b.inputs)+7)/8 + len(b.wal)
-}
-
-// encodeWAL is version, record count, accepted bitmap, then the records as OTLP protobuf.
-func encodeWAL(b *batch, records []byte) []byte {
-	out := make([]byte, 0, 1+binary.MaxVarintLen64+len(b.accepted)/8+1+len(records))
-	out = append(out, walVersion)
-	out = binary.AppendUvarint(out, uint64(len(b.accepted)))
-	bitmap := make([]byte, (len(b.accepted)+7)/8)
-	for i, ok := range b.accepted {
-		if ok {
-			bitmap[i/8] |= 1 << (i % 8)
-		}
-	}
-	out = append(out, bitmap...)
-	return append(out, records...)
-}
-
-func (p *sessionizeProcessor) decodeWAL(seq uint64, data []byte) (*batch, error) {
-	if len(data) == 0 || data[0] != walVersion {
-		return nil, fmt.Errorf("write-ahead entry %d: unknown version", seq)
-	}
-	count, n := binary.Uvarint(data[1:])
-	if n <= 0 || count > maxBatchRecords {
-		return nil, fmt.Errorf("write-ahead entry %d is corrupt: bad record count", seq)
-	}
-	rest := data[1+n:]
-	bitmapLen := int((count + 7) / 8)
-	if len(rest) < bitmapLen {
-		return nil, fmt.Errorf("write-ahead entry %d is corrupt: short bitmap", seq)
-	}
-	ld, err := (&plog.ProtoUnmarshaler{}).UnmarshalLogs(rest[bitmapLen:])
-	if err != nil {
-		return nil, fmt.Errorf("write-ahead entry %d: %w", seq, err)
-	}
-	// The records were corrected and validated before they were written:
-	// reading them again gives the same inputs.
-	b, _, _ := p.reader.read(ld)
-	if uint64(len(b.inputs)) != count {
-		return nil, fmt.Errorf("write-ahead entry %d is corrupt: %d records for %d marks", seq, len(b.inputs), count)
-	}
-	b.seq = seq
-	b.accepted = make([]bool, count)
-	for i := range b.accepted {
-		b.accepted[i] = rest[i/8]&(1<<(i%8)) != 0
-	}
-	b.logged = true
-	return b, nil
-}
-
-// checkpoint writes the state and deletes finished write-ahead entries.
-// outbox holds the encoded records not yet accepted downstream.
-func (s *state) checkpoint(ctx context.Context, client storage.Client, log writeAheadLog, outbox [][]byte) error {
-	dedupBytes, err := s.dedup.MarshalBinary()
-	if err != nil {
-		return err
-	}
-	visitorBytes, err := s.visitors.MarshalBinary()
-	if err != nil {
-		return err
-	}
-	trackerBytes := s.tracker.Checkpoint()
-	buf := make([]byte, 0, 64+binary.MaxVarintLen64*len(s.batches))
-	buf = append(buf, checkpointVersion)
-	buf = binary.AppendUvarint(buf, s.nextSeq)
-	// The envelope's newest event time is no longer read (each site's clock
-	// restarts from its watermark); it is kept for the format.
-	buf = binary.AppendVarint(buf, 0)
-	buf = binary.AppendUvarint(buf, uint64(len(s.batches)))
-	for seq := range s.batches {
-		buf = binary.AppendUvarint(buf, seq)
-	}
-	buf = binary.AppendUvarint(buf, uint64(len(outbox)))
-	for _, item := range outbox {
-		buf = appendBytes(buf, item)
-	}
-	ops := []*storage.Operation{
-		storage.SetOperation(checkpointKey, buf),
-		storage.SetOperation(sessionsKey, trackerBytes),
-		storage.SetOperation(dedupKey, dedupBytes),
-		storage.SetOperation(visitorsKey, visitorBytes),
-	}
-	ops = append(ops, log.release(s.walDone)...)
-	if err := client.Batch(ctx, ops...); err != nil {
-		return fmt.Errorf("write sessionize checkpoint: %w", err)
-	}
-	s.walDone = s.walDone[:0]
-	return log.truncate(s.oldestLogged())
-}
-
-// oldestLogged is the oldest write-ahead entry the state still needs: the
-// oldest batch with records not yet placed, or the next to be written.
-func (s *state) oldestLogged() uint64 {
-	oldest := s.nextSeq
-	for seq := range s.batches {
-		oldest = min(oldest, seq)
-	}
-	return oldest
-}
-
-func appendBytes(buf, b []byte) []byte {
-	buf = binary.AppendUvarint(buf, uint64(len(b)))
-	return append(buf, b...)
-}
 
 // restored is what Restore hands back to the processor: output to deliver first.
 type restored struct {
@@ -315,28 +169,6 @@ func (p *sessionizeProcessor) restoreCheckpoint(ctx context.Context, client stor
 		out.outbox = append(out.outbox, ld)
 	}
 	return retained, nil
-}
-
-// decodeEnvelope reads the checkpoint envelope into s.
-func (s *state) decodeEnvelope(data []byte) (retained []uint64, outbox [][]byte, err error) {
-	r := binread.New(data)
-	version := r.Byte()
-	if r.Err() == nil && version != checkpointVersion {
-		return nil, nil, fmt.Errorf("sessionize checkpoint has version %d; this build reads version %d", version, checkpointVersion)
-	}
-	nextSeq := r.Uvarint()
-	_ = r.Varint() // newest event time, no longer read
-	for range r.Count() {
-		retained = append(retained, r.Uvarint())
-	}
-	for range r.Count() {
-		outbox = append(outbox, r.Bytes())
-	}
-	if r.Err() != nil {
-		return nil, nil, fmt.Errorf("sessionize checkpoint is corrupt: %w", r.Err())
-	}
-	s.nextSeq = nextSeq
-	return retained, outbox, nil
 }
 
 // quarantineKey moves the value stored under key aside.
