@@ -13,35 +13,49 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.uber.org/zap"
 
+	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector/internal/redelivery"
 	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector/internal/topk"
+	"github.com/footfall-analytics/footfall/internal/cosave"
 	"github.com/footfall-analytics/footfall/internal/storageclient"
 )
 
-// How the aggregates survive a restart: Shutdown, after the last flush,
-// writes every counter and histogram, each site's visitor sketches and
-// top-K, and the revenue dedup memory under stateKey; Start reads them back
-// and deletes the key. After a graceful restart every series continues
-// where it was. After a crash there is no state to read: the series start
-// from zero, which Prometheus reads as a counter reset, rather than from an
-// older state that would step back or count the events since then twice.
+// How the aggregates survive a restart: the sessionize processor saves them
+// with its checkpoints (internal/cosave). It pauses delivery, has this
+// connector save every counter and histogram, each site's visitor sketches
+// and top-K, the revenue dedup memory and the fingerprints of the last
+// batches under the checkpoint's epoch, writes its own checkpoint, and
+// delivers again. On start it says which epoch it restored, and the
+// connector loads the state saved under it. What the processor then
+// delivers again (what was undelivered at the checkpoint, and the replay of
+// its write-ahead log) is exactly what that state does not hold: after a
+// graceful restart or a crash every series continues from the checkpoint,
+// no event counted twice or lost. The two latest epochs are kept (the
+// latest may not have been committed by the processor).
 const (
-	stateKey = "state"
-	// stateVersion is bumped whenever the encoding changes; Start moves
-	// aside a version it does not know.
+	// stateKeyPrefix + epoch%2 holds an epoch's state.
+	stateKeyPrefix = "state/"
+	// stateVersion is bumped whenever the encoding changes; a version this
+	// build does not know is not loaded.
 	stateVersion = 1
 	// stateTimeout bounds each storage call.
 	stateTimeout = 30 * time.Second
 )
 
+func stateKey(epoch int64) string { return fmt.Sprintf("%s%d", stateKeyPrefix, epoch%2) }
+
 // savedState is the aggregator's state, as stored.
 type savedState struct {
 	Version int
+	// Epoch is the sessionize processor's checkpoint this state goes with.
+	Epoch int64
 	// Start is the start time of the cumulative series.
 	Start   time.Time
 	Newest  time.Time
 	Series  []savedSeries
 	Sites   []savedSite
 	Revenue []byte
+	// Recent are the fingerprints of the last batches, oldest first.
+	Recent []uint64
 }
 
 type savedSeries struct {
@@ -68,8 +82,8 @@ type savedBreakdown struct {
 
 // save encodes the aggregator's state; gauges are left out, every flush
 // sets them again.
-func (a *aggregator) save(start time.Time) ([]byte, error) {
-	st := savedState{Version: stateVersion, Start: start, Newest: a.newest}
+func (a *aggregator) save(start time.Time, epoch int64) ([]byte, error) {
+	st := savedState{Version: stateVersion, Epoch: epoch, Start: start, Newest: a.newest, Recent: a.recent.Fingerprints()}
 	for _, s := range a.store.series {
 		if s.def.kind == gauge {
 			continue
@@ -103,22 +117,28 @@ func (a *aggregator) save(start time.Time) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// restore replaces the aggregator's state with a saved one and returns its
-// start time. Series and sites past today's bounds, and metrics this build
-// does not know, are dropped.
-func (a *aggregator) restore(data []byte) (time.Time, error) {
+// decodeState reads a saved state.
+func decodeState(data []byte) (savedState, error) {
 	var st savedState
 	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&st); err != nil {
-		return time.Time{}, fmt.Errorf("decode web analytics state: %w", err)
+		return st, fmt.Errorf("decode web analytics state: %w", err)
 	}
 	if st.Version != stateVersion {
-		return time.Time{}, fmt.Errorf("web analytics state has version %d; this build reads version %d", st.Version, stateVersion)
+		return st, fmt.Errorf("web analytics state has version %d; this build reads version %d", st.Version, stateVersion)
 	}
+	return st, nil
+}
+
+// restore replaces the aggregator's state with a saved one. Series and
+// sites past today's bounds, and metrics this build does not know, are
+// dropped.
+func (a *aggregator) restore(st savedState) error {
 	restored, err := newAggregator(a.cfg)
 	if err != nil {
-		return time.Time{}, err
+		return err
 	}
 	restored.newest = st.Newest
+	restored.recent = redelivery.Restore(recentBatches, st.Recent)
 	for _, s := range st.Series {
 		def := metricByName[s.Metric]
 		if def == nil || def.kind == gauge || (def.kind == histogram && len(s.Buckets) != len(def.bounds)+1) {
@@ -137,7 +157,7 @@ func (a *aggregator) restore(data []byte) (time.Time, error) {
 			continue
 		}
 		if err := site.uniques.UnmarshalBinary(saved.Uniques); err != nil {
-			return time.Time{}, err
+			return err
 		}
 		site.newest, site.newestAt = saved.Newest, saved.NewestAt
 		for _, sb := range saved.Breakdowns {
@@ -155,55 +175,74 @@ func (a *aggregator) restore(data []byte) (time.Time, error) {
 		}
 	}
 	if err := restored.revenue.UnmarshalBinary(st.Revenue); err != nil {
-		return time.Time{}, err
+		return err
 	}
 	*a = *restored
-	return st.Start, nil
+	return nil
 }
 
-// loadState reads the state a graceful shutdown saved, then deletes it, so
-// that a crash later never brings back this older state. A state that
-// cannot be read is logged and dropped: the series start from zero.
-func (c *webAnalytics) loadState(ctx context.Context, host component.Host) error {
+// SaveState saves the aggregates for the sessionize processor's checkpoint
+// epoch (cosave.Participant). The processor delivers nothing meanwhile.
+func (c *webAnalytics) SaveState(ctx context.Context, epoch int64) error {
+	c.mu.Lock()
+	data, err := c.aggregator.save(c.start, epoch)
+	c.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("encode web analytics state: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, stateTimeout)
+	defer cancel()
+	if err := c.client.Set(ctx, stateKey(epoch), data); err != nil {
+		return fmt.Errorf("write web analytics state: %w", err)
+	}
+	return nil
+}
+
+// RestoreState loads the aggregates saved with the checkpoint the sessionize
+// processor restored (cosave.Participant), before it delivers anything. A
+// state that is missing or cannot be read is logged: the series start from
+// zero, which Prometheus reads as a counter reset.
+func (c *webAnalytics) RestoreState(ctx context.Context, epoch int64) error {
+	if epoch == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, stateTimeout)
+	defer cancel()
+	data, err := c.client.Get(ctx, stateKey(epoch))
+	if err != nil {
+		return fmt.Errorf("read web analytics state: %w", err)
+	}
+	st, err := decodeState(data)
+	switch {
+	case data == nil:
+		err = fmt.Errorf("none was saved with checkpoint %d", epoch)
+	case err == nil && st.Epoch != epoch:
+		err = fmt.Errorf("the state saved is of checkpoint %d, not %d", st.Epoch, epoch)
+	}
+	if err == nil {
+		c.mu.Lock()
+		err = c.aggregator.restore(st)
+		if err == nil {
+			c.start = st.Start
+		}
+		c.mu.Unlock()
+	}
+	if err != nil {
+		c.settings.Logger.Error("Web analytics state could not be restored; every series starts from zero", zap.Error(err))
+		return nil
+	}
+	c.settings.Logger.Info("Web analytics state restored", zap.Int64("checkpoint", epoch), zap.Int("series", len(c.aggregator.store.series)), zap.Int("sites", len(c.aggregator.sites)))
+	return nil
+}
+
+// joinCheckpoints opens the storage client and joins the checkpoints of the
+// sessionize processor that keeps its own in the same storage extension.
+func (c *webAnalytics) joinCheckpoints(ctx context.Context, host component.Host) error {
 	client, err := storageclient.Get(ctx, host, *c.cfg.Storage, component.KindConnector, c.settings.ID)
 	if err != nil {
 		return err
 	}
 	c.client = client
-	ctx, cancel := context.WithTimeout(ctx, stateTimeout)
-	defer cancel()
-	data, err := client.Get(ctx, stateKey)
-	if err != nil {
-		return fmt.Errorf("read web analytics state: %w", err)
-	}
-	if data == nil {
-		return nil
-	}
-	start, err := c.aggregator.restore(data)
-	if err != nil {
-		c.settings.Logger.Error("Web analytics state could not be read; every series starts from zero", zap.Error(err))
-	} else {
-		c.start = start
-		c.settings.Logger.Info("Web analytics state restored", zap.Int("series", len(c.aggregator.store.series)), zap.Int("sites", len(c.aggregator.sites)))
-	}
-	if err := client.Delete(ctx, stateKey); err != nil {
-		return fmt.Errorf("delete web analytics state once read: %w", err)
-	}
-	return nil
-}
-
-// saveState writes the state for the next start.
-func (c *webAnalytics) saveState(ctx context.Context) error {
-	c.mu.Lock()
-	data, err := c.aggregator.save(c.start)
-	c.mu.Unlock()
-	if err != nil {
-		return fmt.Errorf("encode web analytics state: %w", err)
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stateTimeout)
-	defer cancel()
-	if err := c.client.Set(ctx, stateKey, data); err != nil {
-		return fmt.Errorf("write web analytics state: %w", err)
-	}
+	c.leave = cosave.Join(host.GetExtensions()[*c.cfg.Storage], c)
 	return nil
 }

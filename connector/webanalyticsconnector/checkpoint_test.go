@@ -35,21 +35,22 @@ func startWith(t *testing.T, cfg *Config, ext *storagetest.Extension) *harness {
 	return h
 }
 
-// A graceful restart in the middle of the day changes no number: every
-// counter, histogram, breakdown and visitor sketch continues where it was,
-// and the answers are those of the day counted without a restart.
-func TestGracefulRestartContinuesEverySeries(t *testing.T) {
+// A restart in the middle of the day, from the state saved with the
+// sessionize processor's checkpoint, changes no number: every counter,
+// histogram, breakdown and visitor sketch continues where it was, and the
+// answers are those of the day counted without a restart.
+func TestRestoredStateContinuesEverySeries(t *testing.T) {
+	ctx := context.Background()
 	for _, cut := range []int{1, 8, 11, len(journeys()) - 1} {
 		ext := storagetest.NewExtension()
 		first := startWith(t, storageConfig(), ext)
 		first.clock.Set(t0.Add(4 * time.Minute))
 		first.consume(journeys()[:cut]...)
-		require.NoError(t, first.c.Shutdown(context.Background()))
-		require.Contains(t, ext.Snapshot(component.KindConnector, first.c.settings.ID, ""), stateKey, "the graceful shutdown saved the state")
+		require.NoError(t, first.c.SaveState(ctx, 7))
+		require.NoError(t, first.c.Shutdown(ctx))
 
 		second := startWith(t, storageConfig(), ext)
-		assert.Empty(t, ext.Snapshot(component.KindConnector, second.c.settings.ID, ""),
-			"the state is deleted once read: a crash later starts from zero, never from this older state")
+		require.NoError(t, second.c.RestoreState(ctx, 7))
 		second.clock.Set(t0.Add(4 * time.Minute))
 		second.consume(journeys()[cut:]...)
 		got := second.flush(t0.Add(5 * time.Minute))
@@ -58,8 +59,53 @@ func TestGracefulRestartContinuesEverySeries(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, want.DataPointCount(), got.DataPointCount(), "cut at %d", cut)
 		assertStartTimestamp(t, got, t0)
-		require.NoError(t, second.c.Shutdown(context.Background()))
+		require.NoError(t, second.c.Shutdown(ctx))
 	}
+}
+
+// The state of the two latest checkpoints is kept: the processor may not
+// have committed the latest when it crashed, and then restores the one
+// before. A checkpoint with no state of its own starts from zero.
+func TestRestoresTheStateOfTheCheckpointAsked(t *testing.T) {
+	ctx := context.Background()
+	ext := storagetest.NewExtension()
+	first := startWith(t, storageConfig(), ext)
+	first.consume(pageView("a", 0, "/", 1))
+	require.NoError(t, first.c.SaveState(ctx, 1))
+	first.consume(pageView("b", time.Second, "/", 1))
+	require.NoError(t, first.c.SaveState(ctx, 2)) // not committed
+	require.NoError(t, first.c.Shutdown(ctx))
+
+	for _, tt := range []struct {
+		epoch int64
+		want  float64
+	}{{1, 1}, {2, 2}, {3, 0}, {0, 0}} {
+		h := startWith(t, storageConfig(), ext)
+		require.NoError(t, h.c.RestoreState(ctx, tt.epoch))
+		h.consume(pageView("c", 2*time.Second, "/", 1))
+		got := h.flush(t0.Add(time.Minute))
+		assert.InDelta(t, tt.want+1, pointValues(got)["footfall.page_views{site=shop}"], 0, "checkpoint %d", tt.epoch)
+		require.NoError(t, h.c.Shutdown(ctx))
+	}
+}
+
+// A batch counted before the checkpoint and delivered again after the
+// restart (a sibling consumer had refused it) is still recognised.
+func TestRecentBatchesAreRememberedAcrossARestart(t *testing.T) {
+	ctx := context.Background()
+	ext := storagetest.NewExtension()
+	batch := logsOf(pageView("a", 0, "/", 1))
+	first := startWith(t, storageConfig(), ext)
+	require.NoError(t, first.c.ConsumeLogs(ctx, batch))
+	require.NoError(t, first.c.SaveState(ctx, 1))
+	require.NoError(t, first.c.Shutdown(ctx))
+
+	second := startWith(t, storageConfig(), ext)
+	require.NoError(t, second.c.RestoreState(ctx, 1))
+	require.NoError(t, second.c.ConsumeLogs(ctx, batch))
+	got := second.flush(t0.Add(time.Minute))
+	assert.InDelta(t, 1, pointValues(got)["footfall.page_views{site=shop}"], 0)
+	require.NoError(t, second.c.Shutdown(ctx))
 }
 
 // assertStartTimestamp checks that every cumulative series starts at start.
@@ -89,8 +135,9 @@ func TestUnreadableStateStartsFromZero(t *testing.T) {
 	ext := storagetest.NewExtension()
 	client, err := ext.GetClient(context.Background(), component.KindConnector, newHarness(t, testConfig()).c.settings.ID, "")
 	require.NoError(t, err)
-	require.NoError(t, client.Set(context.Background(), stateKey, []byte("not a state")))
+	require.NoError(t, client.Set(context.Background(), stateKey(1), []byte("not a state")))
 	h := startWith(t, storageConfig(), ext)
+	require.NoError(t, h.c.RestoreState(context.Background(), 1))
 	h.consume(pageView("a", 0, "/", 1))
 	got := h.flush(t0.Add(time.Minute))
 	assert.InDelta(t, 1, pointValues(got)["footfall.page_views{site=shop}"], 0)

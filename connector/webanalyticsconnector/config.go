@@ -58,10 +58,11 @@ type Config struct {
 	// RevenueDedupWindow is how long, in event time, they are remembered. Default 24h.
 	RevenueDedupWindow time.Duration `mapstructure:"revenue_dedup_window"`
 
-	// Storage is the ID of a storage extension (e.g. file_storage) that
-	// keeps every counter, histogram, top-K and visitor sketch across a
-	// graceful restart, so that series continue where they were. Default
-	// none: a restart starts every series from zero.
+	// Storage is the ID of the storage extension the sessionize processor
+	// keeps its checkpoints in: every counter, histogram, top-K and visitor
+	// sketch is saved with them, so that after a restart or a crash every
+	// series continues from the checkpoint, each event counted once.
+	// Default none: a restart starts every series from zero.
 	Storage *component.ID `mapstructure:"storage"`
 
 	// prevent unkeyed literal initialization

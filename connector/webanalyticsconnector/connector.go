@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector/internal/metadata"
+	"github.com/footfall-analytics/footfall/internal/cosave"
 )
 
 type webAnalytics struct {
@@ -35,12 +36,16 @@ type webAnalytics struct {
 	aggregator *aggregator
 	series     int
 
-	// client keeps the state across graceful restarts (storage set).
+	// client keeps the state with the sessionize processor's checkpoints
+	// (storage set); leave leaves them.
 	client storage.Client
+	leave  func()
 
 	stop chan struct{}
 	done chan struct{}
 }
+
+var _ cosave.Participant = (*webAnalytics)(nil)
 
 func newConnector(cfg *Config, set connector.Settings, next consumer.Metrics) (*webAnalytics, error) {
 	agg, err := newAggregator(cfg)
@@ -61,12 +66,13 @@ func (*webAnalytics) Capabilities() consumer.Capabilities {
 	return consumer.Capabilities{MutatesData: false}
 }
 
-// Start restores the state a graceful shutdown saved, when storage is set,
-// and begins flushing metrics every flush_interval.
+// Start joins the sessionize processor's checkpoints when storage is set
+// (it restores the state, see checkpoint.go), and begins flushing metrics
+// every flush_interval.
 func (c *webAnalytics) Start(ctx context.Context, host component.Host) error {
 	c.start = c.now()
 	if c.cfg.Storage != nil {
-		if err := c.loadState(ctx, host); err != nil {
+		if err := c.joinCheckpoints(ctx, host); err != nil {
 			return err
 		}
 	}
@@ -131,25 +137,26 @@ func (c *webAnalytics) record(ctx context.Context, counts counts) {
 	}
 }
 
-// Shutdown stops the flush loop, sends the last values, and saves the
-// state for the next start when storage is set.
+// Shutdown stops the flush loop and sends the last values. The sessionize
+// processor, which shuts down first, saved the state with its last
+// checkpoint.
 func (c *webAnalytics) Shutdown(ctx context.Context) error {
 	defer c.telemetry.Shutdown()
-	if c.done == nil {
-		if c.client != nil {
-			return c.client.Close(ctx)
+	if c.leave != nil {
+		c.leave()
+	}
+	var err error
+	if c.done != nil {
+		close(c.stop)
+		select {
+		case <-c.done:
+			err = c.flush(ctx)
+		case <-ctx.Done():
+			err = ctx.Err()
 		}
-		return nil
 	}
-	close(c.stop)
-	select {
-	case <-c.done:
-	case <-ctx.Done():
-		return ctx.Err()
+	if c.client != nil {
+		err = errors.Join(err, c.client.Close(context.WithoutCancel(ctx)))
 	}
-	err := c.flush(ctx)
-	if c.client == nil {
-		return err
-	}
-	return errors.Join(err, c.saveState(ctx), c.client.Close(context.WithoutCancel(ctx)))
+	return err
 }

@@ -134,7 +134,7 @@ func BenchmarkCheckpointMillionSessions(b *testing.B) {
 	client, err := ext.GetClient(context.Background(), component.KindProcessor, processorID, "")
 	require.NoError(b, err)
 	for b.Loop() {
-		require.NoError(b, s.checkpoint(context.Background(), client, &storageWAL{client: client}, nil))
+		require.NoError(b, s.checkpoint(context.Background(), client, &storageWAL{client: client}, nil, 1))
 	}
 	size := 0
 	for _, key := range []string{checkpointKey, sessionsKey, dedupKey} {

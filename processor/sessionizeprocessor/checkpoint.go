@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/footfall-analytics/footfall/internal/binread"
+	"github.com/footfall-analytics/footfall/internal/cosave"
 )
 
 // How state survives a restart:
@@ -56,7 +57,41 @@ const (
 
 // checkpoint writes the state and deletes finished write-ahead entries.
 // outbox holds the encoded records not yet accepted downstream.
-func (s *state) checkpoint(ctx context.Context, client storage.Client, log writeAheadLog, outbox [][]byte) error {
+// checkpointWithParticipants writes a checkpoint at a point where every
+// record delivered is in the participants' state and every other one in
+// the checkpoint: delivery is paused meanwhile (see internal/cosave).
+func (p *sessionizeProcessor) checkpointWithParticipants(ctx context.Context) error {
+	resume, err := p.outbox.pause(p.handoffWait)
+	if err != nil {
+		return err
+	}
+	defer resume()
+	outbox := p.outbox.snapshot(p.encode)
+	epoch := p.state.epoch + 1
+	for _, member := range cosave.Members(p.storageExt) {
+		if err := member.SaveState(ctx, epoch); err != nil {
+			return fmt.Errorf("save the state kept with the checkpoint: %w", err)
+		}
+	}
+	if err := p.state.checkpoint(ctx, p.client, p.wal, outbox, epoch); err != nil {
+		return err
+	}
+	p.state.epoch = epoch
+	return nil
+}
+
+// restoreParticipants has every participant load the state saved with the
+// restored checkpoint, before anything is delivered to it.
+func (p *sessionizeProcessor) restoreParticipants(ctx context.Context) error {
+	for _, member := range cosave.Members(p.storageExt) {
+		if err := member.RestoreState(ctx, p.state.epoch); err != nil {
+			return fmt.Errorf("restore the state kept with the checkpoint: %w", err)
+		}
+	}
+	return nil
+}
+
+func (s *state) checkpoint(ctx context.Context, client storage.Client, log writeAheadLog, outbox [][]byte, epoch int64) error {
 	dedupBytes, err := s.dedup.MarshalBinary()
 	if err != nil {
 		return err
@@ -69,9 +104,10 @@ func (s *state) checkpoint(ctx context.Context, client storage.Client, log write
 	buf := make([]byte, 0, 64+binary.MaxVarintLen64*len(s.batches))
 	buf = append(buf, checkpointVersion)
 	buf = binary.AppendUvarint(buf, s.nextSeq)
-	// The envelope's newest event time is no longer read (each site's clock
-	// restarts from its watermark); it is kept for the format.
-	buf = binary.AppendVarint(buf, 0)
+	// The participants' state saved with this checkpoint. The field held
+	// the newest event time, always written 0 since it stopped being read,
+	// which reads as "no participant state".
+	buf = binary.AppendVarint(buf, epoch)
 	buf = binary.AppendUvarint(buf, uint64(len(s.batches)))
 	for seq := range s.batches {
 		buf = binary.AppendUvarint(buf, seq)
@@ -112,10 +148,7 @@ func appendBytes(buf, b []byte) []byte {
 // writeCheckpoint checkpoints the state and records how long it took.
 func (p *sessionizeProcessor) writeCheckpoint(ctx context.Context) error {
 	start := time.Now()
-	outbox, err := p.outbox.snapshot(p.handoffWait, p.encode)
-	if err == nil {
-		err = p.state.checkpoint(ctx, p.client, p.wal, outbox)
-	}
+	err := p.checkpointWithParticipants(ctx)
 	outcome := "success"
 	if err != nil {
 		outcome = "failure"
@@ -142,7 +175,7 @@ func (s *state) decodeEnvelope(data []byte) (retained []uint64, outbox [][]byte,
 		return nil, nil, fmt.Errorf("sessionize checkpoint has version %d; this build reads version %d", version, checkpointVersion)
 	}
 	nextSeq := r.Uvarint()
-	_ = r.Varint() // newest event time, no longer read
+	epoch := r.Varint()
 	for range r.Count() {
 		retained = append(retained, r.Uvarint())
 	}
@@ -152,6 +185,6 @@ func (s *state) decodeEnvelope(data []byte) (retained []uint64, outbox [][]byte,
 	if r.Err() != nil {
 		return nil, nil, fmt.Errorf("sessionize checkpoint is corrupt: %w", r.Err())
 	}
-	s.nextSeq = nextSeq
+	s.nextSeq, s.epoch = nextSeq, epoch
 	return retained, outbox, nil
 }

@@ -26,11 +26,15 @@ func (p *sessionizeProcessor) Start(ctx context.Context, host component.Host) er
 			return err
 		}
 		p.client = client
+		p.storageExt = host.GetExtensions()[*p.cfg.Storage]
 		if err := p.openWAL(client); err != nil {
 			_ = client.Close(ctx)
 			return err
 		}
 		restored, err := p.restore(ctx, client)
+		if err == nil {
+			err = p.restoreParticipants(ctx)
+		}
 		if err != nil {
 			_ = p.wal.close()
 			_ = client.Close(ctx)

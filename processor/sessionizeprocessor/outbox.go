@@ -89,18 +89,23 @@ func (o *outbox) pendingRecords() int {
 	return o.records
 }
 
-// snapshot returns the encoded items, oldest first, for a checkpoint,
-// encoding those not encoded yet with encode. It waits at most wait for the
-// next consumer to give back an item it holds.
-func (o *outbox) snapshot(wait time.Duration, encode func(plog.Logs) []byte) ([][]byte, error) {
+// pause stops the delivery loop from handing items over, waiting at most
+// wait for the next consumer to give back an item it holds; resume lets it
+// go on.
+func (o *outbox) pause(wait time.Duration) (resume func(), err error) {
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
 	select {
 	case o.handoff <- struct{}{}:
+		return func() { <-o.handoff }, nil
 	case <-timer.C:
 		return nil, errDeliveryBusy
 	}
-	defer func() { <-o.handoff }()
+}
+
+// snapshot returns the encoded items, oldest first, for a checkpoint,
+// encoding those not encoded yet with encode. Delivery must be paused.
+func (o *outbox) snapshot(encode func(plog.Logs) []byte) [][]byte {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	wire := make([][]byte, len(o.items))
@@ -110,5 +115,5 @@ func (o *outbox) snapshot(wait time.Duration, encode func(plog.Logs) []byte) ([]
 		}
 		wire[i] = o.items[i].wire
 	}
-	return wire, nil
+	return wire
 }

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
@@ -73,7 +74,10 @@ type sessionizeProcessor struct {
 	// walSegmentSize is the size of the write-ahead log's segment files.
 	walSegmentSize int
 
-	client         storage.Client
+	client storage.Client
+	// storageExt is the storage extension: participants of the checkpoints
+	// meet through it (internal/cosave).
+	storageExt     component.Component
 	wal            writeAheadLog
 	lastCheckpoint time.Time
 

@@ -4,6 +4,8 @@
 package sessionizeprocessor
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
@@ -11,6 +13,8 @@ import (
 	"sort"
 	"testing"
 	"time"
+
+	"github.com/footfall-analytics/footfall/internal/cosave"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -198,4 +202,55 @@ func TestInterleavingsWithinLatenessGiveTheSameSessions(t *testing.T) {
 		slices.Sort(got)
 		require.Equal(t, want, got, "seed %d", seed)
 	}
+}
+
+// participant records what the sessionize processor asks of a component
+// that keeps its state with the checkpoints.
+type participant struct {
+	saved, restored []int64
+	failSave        error
+}
+
+func (p *participant) SaveState(_ context.Context, epoch int64) error {
+	if p.failSave != nil {
+		return p.failSave
+	}
+	p.saved = append(p.saved, epoch)
+	return nil
+}
+
+func (p *participant) RestoreState(_ context.Context, epoch int64) error {
+	p.restored = append(p.restored, epoch)
+	return nil
+}
+
+// Participants save their state under each checkpoint's epoch, and are told
+// after a crash which one was restored; a checkpoint whose participant
+// cannot save is not written.
+func TestParticipantsSaveWithEveryCheckpoint(t *testing.T) {
+	ext := storagetest.NewExtension()
+	member := &participant{}
+	leave := cosave.Join(ext, member)
+	defer leave()
+
+	first := start(t, storageConfigWith(t.TempDir()), ext, nil)
+	require.Equal(t, []int64{0}, member.restored, "no checkpoint yet")
+	first.mustConsume(logsOf(pv("a", "e1", 0, "/")))
+	first.tick(t0.Add(time.Hour))
+	first.waitDelivered()
+	first.tick(t0.Add(2 * time.Hour))
+	assert.Equal(t, []int64{1, 2}, member.saved)
+
+	member.failSave = errors.New("disk full")
+	first.tick(t0.Add(3 * time.Hour))
+	assert.Equal(t, []int64{1, 2}, member.saved, "the failed save is not counted")
+	first.crash()
+
+	member.failSave = nil
+	second := start(t, storageConfigWith(first.p.cfg.WALDirectory), ext, nil)
+	assert.Equal(t, []int64{0, 2}, member.restored, "the last committed checkpoint")
+	second.mustConsume(logsOf(pv("b", "e2", time.Second, "/")))
+	second.tick(t0.Add(4 * time.Hour))
+	assert.Equal(t, []int64{1, 2, 3}, member.saved, "the next checkpoint after it")
+	second.shutdown()
 }

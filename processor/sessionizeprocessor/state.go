@@ -33,6 +33,9 @@ type state struct {
 	// batches hold records the tracker has not placed yet, by sequence number.
 	batches map[uint64]*batch
 	nextSeq uint64
+	// epoch counts the checkpoints written; participants (internal/cosave)
+	// save their state under it.
+	epoch int64
 	// clocks are the newest receive times of the tracker's slots (a site, or
 	// the sites past session.MaxSites together), which move their watermarks.
 	clocks map[string]*siteClock

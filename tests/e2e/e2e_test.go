@@ -522,3 +522,35 @@ func waitForPageViews(t *testing.T, endpoint string, want float64) {
 	}, 30*time.Second, 100*time.Millisecond, "page views on the metrics endpoint: %v", got)
 	assert.InDelta(t, want, got, 0)
 }
+
+// The same after a kill -9: the connector's counters come back with the
+// sessionizer's checkpoint, and what the sessionizer replays from its
+// write-ahead log is counted once. 5 page views (a checkpoint after 3 of
+// them), SIGKILL, 2 more: the metrics endpoint says 7.
+func TestE2ECountersSurviveAKill(t *testing.T) {
+	capture := &sink{}
+	server := httptest.NewServer(capture)
+	t.Cleanup(server.Close)
+	dataDir := t.TempDir()
+
+	first := startCollector(t, server, dataDir, "FOOTFALL_E2E_CHECKPOINT_INTERVAL=1s")
+	resp, body := first.post(t, "application/json", jsonBody(t, events("demo", "pv-1", "pv-2", "pv-3")), nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+	waitForPageViews(t, first.metrics, 3)
+	// A checkpoint (every second here) now holds the three.
+	time.Sleep(2500 * time.Millisecond)
+	resp, body = first.post(t, "application/json", jsonBody(t, events("demo", "pv-4", "pv-5")), nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+	waitForPageViews(t, first.metrics, 5)
+	first.kill()
+
+	second := startCollector(t, server, dataDir)
+	resp, body = second.post(t, "application/json", jsonBody(t, events("demo", "pv-6", "pv-7")), nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+	waitForPageViews(t, second.metrics, 7)
+	time.Sleep(3 * time.Second)
+	v, _, err := promtext.Value(second.metrics, "footfall_page_views_total", `site="demo"`)
+	require.NoError(t, err)
+	assert.InDelta(t, 7, v, 0, "nothing counted twice")
+	second.stop()
+}

@@ -83,3 +83,24 @@ func Fingerprint(ld plog.Logs) uint64 {
 	}
 	return d.Sum64()
 }
+
+// Fingerprints returns the remembered fingerprints, oldest first, for a
+// checkpoint.
+func (m *Memory) Fingerprints() []uint64 {
+	out := make([]uint64, 0, len(m.ring))
+	if len(m.ring) < cap(m.ring) {
+		return append(out, m.ring...)
+	}
+	out = append(out, m.ring[m.next:]...)
+	return append(out, m.ring[:m.next]...)
+}
+
+// Restore returns a Memory of size remembering fps (oldest first), as
+// Fingerprints returned them; past size the oldest are forgotten.
+func Restore(size int, fps []uint64) *Memory {
+	m := New(size)
+	for _, fp := range fps {
+		m.Seen(fp)
+	}
+	return m
+}

@@ -6,6 +6,8 @@ package redelivery
 import (
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/footfall-analytics/footfall/internal/schema"
@@ -61,4 +63,18 @@ func TestMemoryForgetsTheOldest(t *testing.T) {
 	if len(m.set) != 3 || len(m.ring) != 3 {
 		t.Fatalf("memory grew past its size: set %d, ring %d", len(m.set), len(m.ring))
 	}
+}
+
+// A restored memory recognises the same batches and forgets in the same
+// order as the one saved.
+func TestRestoreFromFingerprints(t *testing.T) {
+	saved := New(3)
+	for _, fp := range []uint64{1, 2, 3, 4} {
+		saved.Seen(fp)
+	}
+	restored := Restore(3, saved.Fingerprints())
+	assert.Equal(t, []uint64{2, 3, 4}, restored.Fingerprints())
+	assert.True(t, restored.Seen(4))
+	assert.False(t, restored.Seen(5), "new")
+	assert.False(t, restored.Seen(2), "forgotten first, as in the saved one")
 }
