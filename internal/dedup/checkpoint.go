@@ -7,6 +7,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"github.com/footfall-analytics/footfall/internal/chunks"
 )
 
 // checkpointVersion is bumped whenever the encoding changes; UnmarshalBinary
@@ -21,12 +23,75 @@ func (c *Cache) MarshalBinary() ([]byte, error) {
 	out = append(out, checkpointVersion)
 	out = binary.AppendUvarint(out, uint64(c.size))
 	for i := range c.size {
-		e := c.order[(c.head+i)%len(c.order)]
-		out = binary.BigEndian.AppendUint64(out, e.key[0])
-		out = binary.BigEndian.AppendUint64(out, e.key[1])
-		out = binary.BigEndian.AppendUint64(out, uint64(e.seen))
+		out = appendEntry(out, c.order[(c.head+i)%len(c.order)])
 	}
 	return out, nil
+}
+
+func appendEntry(out []byte, e entry) []byte {
+	out = binary.BigEndian.AppendUint64(out, e.key[0])
+	out = binary.BigEndian.AppendUint64(out, e.key[1])
+	return binary.BigEndian.AppendUint64(out, uint64(e.seen))
+}
+
+// Snapshot is the cache's checkpoint as it was when it began, encoded a
+// piece at a time while the owner goes on remembering and forgetting ids,
+// so that a million ids never hold up the owner at once. It reads the ring
+// as it was: an entry about to be forgotten (whose slot may then be reused)
+// is encoded first, and a ring that grows is copied, leaving the old one
+// as it was. It must be finished before the next one begins.
+type Snapshot struct {
+	cache      *Cache
+	ring       []entry
+	head, size int
+	// next is how many entries are encoded, forgotten how many of them the
+	// cache has forgotten since the snapshot began.
+	next, forgotten int
+	out             chunks.Buffer
+}
+
+// BeginSnapshot starts a snapshot of the cache's entries.
+func (c *Cache) BeginSnapshot() *Snapshot {
+	sn := &Snapshot{cache: c, ring: c.order, head: c.head, size: c.size}
+	sn.out.Tail = append(sn.out.Tail, checkpointVersion)
+	sn.out.Tail = binary.AppendUvarint(sn.out.Tail, uint64(c.size))
+	c.snap = sn
+	return sn
+}
+
+// Step encodes at most budget more entries and reports whether the
+// snapshot is complete; Bytes is then MarshalBinary's encoding of the
+// cache at the start.
+func (sn *Snapshot) Step(budget int) bool {
+	sn.encodeTo(min(sn.size, sn.next+max(budget, 0)))
+	if sn.next < sn.size {
+		return false
+	}
+	if sn.cache.snap == sn {
+		sn.cache.snap = nil
+	}
+	sn.ring = nil
+	return true
+}
+
+// Bytes is the encoding of a complete snapshot. It reads only what the
+// snapshot encoded, so it may run on another goroutine than the owner's.
+func (sn *Snapshot) Bytes() []byte { return sn.out.Bytes() }
+
+func (sn *Snapshot) encodeTo(end int) {
+	for ; sn.next < end; sn.next++ {
+		sn.out.Tail = appendEntry(sn.out.Tail, sn.ring[(sn.head+sn.next)%len(sn.ring)])
+		sn.out.Cut()
+	}
+}
+
+// beforeForget encodes the oldest entry before the cache forgets it, when
+// the snapshot holds it and has not encoded it yet.
+func (sn *Snapshot) beforeForget() {
+	if sn.forgotten < sn.size && sn.forgotten >= sn.next {
+		sn.encodeTo(sn.forgotten + 1)
+	}
+	sn.forgotten++
 }
 
 // UnmarshalBinary replaces the cache's contents with a checkpoint. When the

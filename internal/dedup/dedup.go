@@ -33,6 +33,8 @@ type Cache struct {
 	order []entry
 	head  int
 	size  int
+	// snap is the snapshot being taken, if any (checkpoint.go).
+	snap *Snapshot
 }
 
 // New returns a cache remembering ids for window of event time, holding at
@@ -123,6 +125,9 @@ func (c *Cache) grow() {
 }
 
 func (c *Cache) popOldest() {
+	if c.snap != nil {
+		c.snap.beforeForget()
+	}
 	e := c.order[c.head]
 	delete(c.seen, e.key)
 	c.head = (c.head + 1) % len(c.order)

@@ -5,6 +5,7 @@ package dedup
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -120,4 +121,37 @@ func TestHasDoesNotRemember(t *testing.T) {
 	c.Seen("shop", "e1", t0)
 	assert.True(t, c.Has("shop", "e1"))
 	assert.False(t, c.Has("blog", "e1"))
+}
+
+// A snapshot taken a piece at a time while ids keep coming, expiring and
+// being evicted encodes the cache as MarshalBinary did at its start: the
+// ring grows and wraps meanwhile, and a second snapshot follows the first.
+func TestSnapshotWhileIDsArriveIsTheCacheAtItsStart(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for trial := range 200 {
+		c := New(time.Minute, 1+rng.IntN(3000), nil)
+		at := t0
+		n := 0
+		feed := func(k int) {
+			for range k {
+				at = at.Add(time.Duration(rng.IntN(100)) * time.Millisecond)
+				c.Seen("shop", fmt.Sprint(n), at)
+				n++
+				if rng.IntN(50) == 0 {
+					c.Expire(at)
+				}
+			}
+		}
+		feed(rng.IntN(3000))
+		for range 2 {
+			want, err := c.MarshalBinary()
+			require.NoError(t, err)
+			snap := c.BeginSnapshot()
+			for !snap.Step(rng.IntN(20)) {
+				feed(rng.IntN(40))
+			}
+			require.Equal(t, want, snap.Bytes(), "trial %d", trial)
+			feed(rng.IntN(1000))
+		}
+	}
 }

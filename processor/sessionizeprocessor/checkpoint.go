@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"time"
 
 	"go.opentelemetry.io/collector/extension/xextension/storage"
@@ -17,6 +18,8 @@ import (
 
 	"github.com/footfall-analytics/footfall/internal/binread"
 	"github.com/footfall-analytics/footfall/internal/cosave"
+	"github.com/footfall-analytics/footfall/internal/dedup"
+	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/session"
 )
 
 // How state survives a restart:
@@ -33,7 +36,8 @@ import (
 //     "checkpoint/dedup" and "checkpoint/visitors" in one storage Batch. A
 //     write-ahead entry is done once every record of it is placed: the
 //     checkpoint deletes those keys, or the segments holding only such
-//     entries.
+//     entries. The periodic checkpoint is the state at one instant, taken
+//     without stopping intake: see checkpointRun.
 //   - Restore (restore.go): the checkpoint, then the records of its retained
 //     write-ahead entries that were still buffered (received after the
 //     checkpoint's watermark), then every later write-ahead entry applied as
@@ -55,52 +59,116 @@ const (
 	checkpointVersion = 1
 )
 
-// checkpoint writes the state and deletes finished write-ahead entries.
-// outbox holds the encoded records not yet accepted downstream.
-// checkpointWithParticipants writes a checkpoint at a point where every
-// record delivered is in the participants' state and every other one in
-// the checkpoint: delivery is paused meanwhile (see internal/cosave).
-func (p *sessionizeProcessor) checkpointWithParticipants(ctx context.Context) error {
-	resume, err := p.outbox.pause(p.handoffWait)
+// checkpointRun is one checkpoint on its way. It begins at a point where
+// delivery is paused (what was delivered is in the participants' state,
+// the rest in its outbox), is encoded a chunk at a time by the owner between
+// requests (session.Snapshot and dedup.Snapshot copy what changes meanwhile
+// on write, so it is the state at its start), and is written by a goroutine
+// of its own: no step holds intake for long, whatever the state's size.
+type checkpointRun struct {
+	epoch    int64
+	began    time.Time
+	envelope []byte
+	sessions *session.Snapshot
+	dedup    *dedup.Snapshot
+	visitors *dedup.Snapshot
+	// released are the write-ahead entries finished at the start, deleted
+	// with it; oldest is the oldest entry it still needs.
+	released []uint64
+	oldest   uint64
+	// encoded is closed once every part is encoded; result receives the
+	// outcome of the write (when written in the background).
+	encoded chan struct{}
+	result  chan error
+}
+
+// beginCheckpoint starts a checkpoint of the state as it is now, with the
+// encoded records not yet delivered (outbox).
+func (s *state) beginCheckpoint(outbox [][]byte, epoch int64) *checkpointRun {
+	run := &checkpointRun{
+		epoch:    epoch,
+		began:    time.Now(),
+		envelope: s.envelope(outbox, epoch),
+		sessions: s.tracker.BeginSnapshot(),
+		dedup:    s.dedup.BeginSnapshot(),
+		visitors: s.visitors.BeginSnapshot(),
+		released: s.walDone,
+		oldest:   s.oldestLogged(),
+		encoded:  make(chan struct{}),
+	}
+	s.walDone = nil
+	return run
+}
+
+// The owner encodes a checkpoint this much at a time: a few milliseconds of
+// work between two groups of requests.
+const (
+	checkpointSessionsPerStep = 4096
+	checkpointIDsPerStep      = 16 * checkpointSessionsPerStep
+)
+
+// step encodes a chunk more and reports whether the checkpoint is encoded.
+func (r *checkpointRun) step() bool {
+	return r.stepBy(checkpointSessionsPerStep, checkpointIDsPerStep)
+}
+
+func (r *checkpointRun) stepBy(sessions, ids int) bool {
+	done := r.sessions.Step(sessions)
+	done = r.dedup.Step(ids) && done
+	done = r.visitors.Step(ids) && done
+	if done {
+		select {
+		case <-r.encoded:
+		default:
+			close(r.encoded)
+		}
+	}
+	return done
+}
+
+// encodeAll encodes the rest at once.
+func (r *checkpointRun) encodeAll() { r.stepBy(math.MaxInt, math.MaxInt) }
+
+// write stores an encoded checkpoint, and deletes the write-ahead entries
+// it finished, in one storage Batch. It reads only the encoded parts, so it
+// may run beside the owner.
+func (r *checkpointRun) write(ctx context.Context, client storage.Client, log writeAheadLog) error {
+	ops := []*storage.Operation{
+		storage.SetOperation(checkpointKey, r.envelope),
+		storage.SetOperation(sessionsKey, r.sessions.Bytes()),
+		storage.SetOperation(dedupKey, r.dedup.Bytes()),
+		storage.SetOperation(visitorsKey, r.visitors.Bytes()),
+	}
+	ops = append(ops, log.release(r.released)...)
+	if err := client.Batch(ctx, ops...); err != nil {
+		return fmt.Errorf("write sessionize checkpoint: %w", err)
+	}
+	return nil
+}
+
+// finishCheckpoint takes the outcome of run's write: on success the epoch
+// moves on and the write-ahead log drops what the checkpoint covers; on
+// failure the finished entries wait for the next checkpoint.
+func (s *state) finishCheckpoint(run *checkpointRun, log writeAheadLog, err error) error {
 	if err != nil {
+		s.walDone = append(run.released, s.walDone...)
 		return err
 	}
-	defer resume()
-	outbox := p.outbox.snapshot(p.encode)
-	epoch := p.state.epoch + 1
-	for _, member := range cosave.Members(p.storageExt) {
-		if err := member.SaveState(ctx, epoch); err != nil {
-			return fmt.Errorf("save the state kept with the checkpoint: %w", err)
-		}
-	}
-	if err := p.state.checkpoint(ctx, p.client, p.wal, outbox, epoch); err != nil {
-		return err
-	}
-	p.state.epoch = epoch
-	return nil
+	s.epoch = run.epoch
+	return log.truncate(run.oldest)
 }
 
-// restoreParticipants has every participant load the state saved with the
-// restored checkpoint, before anything is delivered to it.
-func (p *sessionizeProcessor) restoreParticipants(ctx context.Context) error {
-	for _, member := range cosave.Members(p.storageExt) {
-		if err := member.RestoreState(ctx, p.state.epoch); err != nil {
-			return fmt.Errorf("restore the state kept with the checkpoint: %w", err)
-		}
-	}
-	return nil
-}
-
+// checkpoint writes the state at once, for tests and benchmarks.
 func (s *state) checkpoint(ctx context.Context, client storage.Client, log writeAheadLog, outbox [][]byte, epoch int64) error {
-	dedupBytes, err := s.dedup.MarshalBinary()
-	if err != nil {
-		return err
-	}
-	visitorBytes, err := s.visitors.MarshalBinary()
-	if err != nil {
-		return err
-	}
-	trackerBytes := s.tracker.Checkpoint()
+	run := s.beginCheckpoint(outbox, epoch)
+	run.encodeAll()
+	return s.finishCheckpoint(run, log, run.write(ctx, client, log))
+}
+
+// envelope encodes the checkpoint's small part: the write-ahead position,
+// the participants' epoch, the batches with records still buffered, and
+// the undelivered records.
+func (s *state) envelope(outbox [][]byte, epoch int64) []byte {
 	buf := make([]byte, 0, 64+binary.MaxVarintLen64*len(s.batches))
 	buf = append(buf, checkpointVersion)
 	buf = binary.AppendUvarint(buf, s.nextSeq)
@@ -116,18 +184,7 @@ func (s *state) checkpoint(ctx context.Context, client storage.Client, log write
 	for _, item := range outbox {
 		buf = appendBytes(buf, item)
 	}
-	ops := []*storage.Operation{
-		storage.SetOperation(checkpointKey, buf),
-		storage.SetOperation(sessionsKey, trackerBytes),
-		storage.SetOperation(dedupKey, dedupBytes),
-		storage.SetOperation(visitorsKey, visitorBytes),
-	}
-	ops = append(ops, log.release(s.walDone)...)
-	if err := client.Batch(ctx, ops...); err != nil {
-		return fmt.Errorf("write sessionize checkpoint: %w", err)
-	}
-	s.walDone = s.walDone[:0]
-	return log.truncate(s.oldestLogged())
+	return buf
 }
 
 // oldestLogged is the oldest write-ahead entry the state still needs: the
@@ -145,16 +202,132 @@ func appendBytes(buf, b []byte) []byte {
 	return append(buf, b...)
 }
 
-// writeCheckpoint checkpoints the state and records how long it took.
-func (p *sessionizeProcessor) writeCheckpoint(ctx context.Context) error {
-	start := time.Now()
-	err := p.checkpointWithParticipants(ctx)
+// checkpointTimeout bounds a checkpoint's storage calls: the participants'
+// saves and the write.
+const checkpointTimeout = 30 * time.Second
+
+// requestCheckpoint starts a checkpoint in the background, unless one is
+// under way: delivery is asked to pause, and the owner begins the
+// checkpoint once it has (beginInBackground).
+func (p *sessionizeProcessor) requestCheckpoint() {
+	if p.pausing == nil && p.running == nil {
+		p.pausing = p.outbox.requestPause()
+	}
+}
+
+// beginInBackground begins the checkpoint requested, now that delivery is
+// paused. Its goroutine has the participants save their state under its
+// epoch, lets delivery go on, waits for the owner to encode the rest
+// (stepCheckpoint) and writes it.
+func (p *sessionizeProcessor) beginInBackground() {
+	p.pausing = nil
+	run := p.state.beginCheckpoint(p.outbox.snapshot(p.encode), p.state.epoch+1)
+	run.result = make(chan error, 1)
+	p.running = run
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), checkpointTimeout)
+		defer cancel()
+		err := p.saveParticipants(ctx, run.epoch)
+		p.outbox.resume()
+		<-run.encoded
+		if err == nil {
+			err = run.write(ctx, p.client, p.wal)
+		}
+		run.result <- err
+	}()
+}
+
+// stepCheckpoint encodes a chunk of the checkpoint under way.
+func (p *sessionizeProcessor) stepCheckpoint() { p.running.step() }
+
+// encodingCheckpoint reports whether a checkpoint has parts left to encode.
+func (p *sessionizeProcessor) encodingCheckpoint() bool {
+	if p.running == nil {
+		return false
+	}
+	select {
+	case <-p.running.encoded:
+		return false
+	default:
+		return true
+	}
+}
+
+// checkpointWritten takes the outcome of the background write.
+func (p *sessionizeProcessor) checkpointWritten(err error) {
+	run := p.running
+	p.running = nil
+	if err := p.finishCheckpoint(run, err); err != nil {
+		p.settings.Logger.Error("Sessionize checkpoint failed; the write-ahead log is kept until one succeeds", zap.Error(err))
+	}
+}
+
+// finishCheckpoint applies the outcome of run's write and records how long
+// the checkpoint took.
+func (p *sessionizeProcessor) finishCheckpoint(run *checkpointRun, err error) error {
+	err = p.state.finishCheckpoint(run, p.wal, err)
 	outcome := "success"
 	if err != nil {
 		outcome = "failure"
 	}
-	p.telemetry.ProcessorSessionizeCheckpointDuration.Record(ctx, time.Since(start).Seconds(), metric.WithAttributes(attribute.String("outcome", outcome)))
+	p.telemetry.ProcessorSessionizeCheckpointDuration.Record(context.Background(), time.Since(run.began).Seconds(), metric.WithAttributes(attribute.String("outcome", outcome)))
 	return err
+}
+
+// settleCheckpoint completes the checkpoint under way, if any: a pause not
+// yet granted is withdrawn; a checkpoint begun is encoded at once and its
+// write waited for.
+func (p *sessionizeProcessor) settleCheckpoint() {
+	if p.pausing != nil {
+		p.outbox.withdraw(p.pausing)
+		p.pausing = nil
+	}
+	if p.running != nil {
+		p.running.encodeAll()
+		p.checkpointWritten(<-p.running.result)
+	}
+}
+
+// writeCheckpoint checkpoints the state at once: at shutdown, and for a
+// tick sent as a request (tests drive the clock so). Delivery is paused
+// from the start until the participants have saved their state.
+func (p *sessionizeProcessor) writeCheckpoint(ctx context.Context) error {
+	p.settleCheckpoint()
+	resume, err := p.outbox.pause(p.handoffWait)
+	if err != nil {
+		return err
+	}
+	run := p.state.beginCheckpoint(p.outbox.snapshot(p.encode), p.state.epoch+1)
+	run.encodeAll()
+	err = p.saveParticipants(ctx, run.epoch)
+	resume()
+	if err == nil {
+		err = run.write(ctx, p.client, p.wal)
+	}
+	return p.finishCheckpoint(run, err)
+}
+
+// saveParticipants has every participant (internal/cosave) save its state
+// under epoch. Delivery must be paused: what was delivered is in their
+// state, the rest in the checkpoint.
+func (p *sessionizeProcessor) saveParticipants(ctx context.Context, epoch int64) error {
+	for _, member := range cosave.Members(p.storageExt) {
+		if err := member.SaveState(ctx, epoch); err != nil {
+			return fmt.Errorf("save the state kept with the checkpoint: %w", err)
+		}
+	}
+	return nil
+}
+
+// restoreParticipants has every participant load the state saved with the
+// restored checkpoint, before anything is delivered to it.
+func (p *sessionizeProcessor) restoreParticipants(ctx context.Context) error {
+	for _, member := range cosave.Members(p.storageExt) {
+		if err := member.RestoreState(ctx, p.state.epoch); err != nil {
+			return fmt.Errorf("restore the state kept with the checkpoint: %w", err)
+		}
+	}
+	return nil
 }
 
 // encode makes the OTLP encoding of undelivered output for a checkpoint.

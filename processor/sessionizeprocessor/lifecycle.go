@@ -92,6 +92,7 @@ func (p *sessionizeProcessor) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	<-p.ownerDone
+	p.settleCheckpoint()
 	s := p.state
 	switch {
 	case p.cfg.FlushOnShutdown:

@@ -89,16 +89,53 @@ func (o *outbox) pendingRecords() int {
 	return o.records
 }
 
+// pauseRequest is a request that the delivery loop pause: granted is
+// closed once it has (the request holds handoff).
+type pauseRequest struct {
+	granted, cancel, done chan struct{}
+}
+
+// requestPause asks the delivery loop to pause after the item it is
+// handing over, without waiting for it.
+func (o *outbox) requestPause() *pauseRequest {
+	pr := &pauseRequest{granted: make(chan struct{}), cancel: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(pr.done)
+		select {
+		case o.handoff <- struct{}{}:
+			close(pr.granted)
+		case <-pr.cancel:
+		}
+	}()
+	return pr
+}
+
+// withdraw cancels a pause request; one granted meanwhile is let go.
+func (o *outbox) withdraw(pr *pauseRequest) {
+	close(pr.cancel)
+	<-pr.done
+	select {
+	case <-pr.granted:
+		o.resume()
+	default:
+	}
+}
+
+// resume lets the delivery loop go on after a pause.
+func (o *outbox) resume() { <-o.handoff }
+
 // pause stops the delivery loop from handing items over, waiting at most
 // wait for the next consumer to give back an item it holds; resume lets it
 // go on.
 func (o *outbox) pause(wait time.Duration) (resume func(), err error) {
+	pr := o.requestPause()
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
 	select {
-	case o.handoff <- struct{}{}:
-		return func() { <-o.handoff }, nil
+	case <-pr.granted:
+		return o.resume, nil
 	case <-timer.C:
+		o.withdraw(pr)
 		return nil, errDeliveryBusy
 	}
 }

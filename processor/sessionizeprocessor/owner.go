@@ -14,31 +14,61 @@ import (
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/wal"
 )
 
-// run is the state owner.
+// run is the state owner. While a checkpoint is being encoded, it takes
+// whatever requests are waiting and encodes a chunk between them.
 func (p *sessionizeProcessor) run() {
 	defer close(p.ownerDone)
 	ticker := time.NewTicker(tickInterval)
 	defer ticker.Stop()
 	for {
+		if p.encodingCheckpoint() {
+			select {
+			case req := <-p.requests:
+				p.handle(p.group(req))
+			case <-ticker.C:
+				p.tick(p.now())
+			case <-p.stopping:
+				return
+			default:
+			}
+			p.stepCheckpoint()
+			continue
+		}
+		var granted <-chan struct{}
+		if p.pausing != nil {
+			granted = p.pausing.granted
+		}
+		var written <-chan error
+		if p.running != nil {
+			written = p.running.result
+		}
 		select {
 		case req := <-p.requests:
-			group := []*request{req}
-		more:
-			for len(group) < maxGroup {
-				select {
-				case r := <-p.requests:
-					group = append(group, r)
-				default:
-					break more
-				}
-			}
-			p.handle(group)
+			p.handle(p.group(req))
 		case <-ticker.C:
 			p.tick(p.now())
+		case <-granted:
+			p.beginInBackground()
+		case err := <-written:
+			p.checkpointWritten(err)
 		case <-p.stopping:
 			return
 		}
 	}
+}
+
+// group is req and the requests waiting behind it, up to maxGroup.
+func (p *sessionizeProcessor) group(req *request) []*request {
+	group := []*request{req}
+	for len(group) < maxGroup {
+		select {
+		case r := <-p.requests:
+			group = append(group, r)
+		default:
+			return group
+		}
+	}
+	return group
 }
 
 // handle takes a group of requests: checks room, drops duplicates, writes the
@@ -100,7 +130,7 @@ func (p *sessionizeProcessor) handle(group []*request) {
 	}
 	for _, req := range group {
 		if req.batch == nil {
-			p.tick(req.tickAt)
+			p.tickNow(req.tickAt)
 		}
 		req.reply <- req.err
 	}
@@ -112,16 +142,38 @@ func (p *sessionizeProcessor) refuse(reason string, b *batch, err error) error {
 	return err
 }
 
-// tick moves an idle watermark and writes a checkpoint when one is due.
+// tick moves an idle watermark and starts a checkpoint in the background
+// when one is due.
 func (p *sessionizeProcessor) tick(now time.Time) {
 	p.emit(p.state.idleAdvance(now))
-	if p.client != nil && now.Sub(p.lastCheckpoint) >= p.cfg.CheckpointInterval {
-		if err := p.writeCheckpoint(context.Background()); err != nil {
-			p.settings.Logger.Error("Sessionize checkpoint failed; the write-ahead log is kept until one succeeds", zap.Error(err))
-		}
-		p.lastCheckpoint = now
+	if p.checkpointDue(now) {
+		p.requestCheckpoint()
 	}
 	p.state.record(nil)
+}
+
+// tickNow is a tick sent as a request (tests drive the clock so): a
+// checkpoint due is written before it returns.
+func (p *sessionizeProcessor) tickNow(now time.Time) {
+	p.emit(p.state.idleAdvance(now))
+	if p.checkpointDue(now) {
+		ctx, cancel := context.WithTimeout(context.Background(), checkpointTimeout)
+		if err := p.writeCheckpoint(ctx); err != nil {
+			p.settings.Logger.Error("Sessionize checkpoint failed; the write-ahead log is kept until one succeeds", zap.Error(err))
+		}
+		cancel()
+	}
+	p.state.record(nil)
+}
+
+// checkpointDue reports whether checkpoint_interval has passed since the
+// last checkpoint was started, and if so starts the next interval.
+func (p *sessionizeProcessor) checkpointDue(now time.Time) bool {
+	if p.client == nil || now.Sub(p.lastCheckpoint) < p.cfg.CheckpointInterval {
+		return false
+	}
+	p.lastCheckpoint = now
+	return true
 }
 
 // emit queues a step's output for the next consumer.

@@ -80,6 +80,10 @@ type sessionizeProcessor struct {
 	storageExt     component.Component
 	wal            writeAheadLog
 	lastCheckpoint time.Time
+	// pausing is the pause asked for a checkpoint, running the checkpoint
+	// under way (checkpoint.go); both belong to the owner.
+	pausing *pauseRequest
+	running *checkpointRun
 
 	requests    chan *request
 	stopping    chan struct{}

@@ -7,7 +7,6 @@ import (
 	"container/heap"
 	"errors"
 	"fmt"
-	"slices"
 )
 
 // checkpointVersion is bumped whenever the encoding changes. A build reads
@@ -27,35 +26,7 @@ func (t *Tracker) Checkpoint() []byte { return t.checkpointAs(checkpointVersion)
 
 // checkpointAs encodes in an older version too, so that tests can check
 // that this build reads it.
-func (t *Tracker) checkpointAs(version byte) []byte {
-	e := &encoder{buf: make([]byte, 0, 64+len(t.live)*160)}
-	t.encode(e, version)
-	return e.buf
-}
-
-// encode appends the checkpoint to e.
-func (t *Tracker) encode(e *encoder, version byte) {
-	e.buf = slices.Grow(e.buf, 64+len(t.live)*160)
-	e.buf = append(e.buf, version)
-	e.time(t.watermark)
-	e.uint(uint64(len(t.live)))
-	// Sessions go out in deadline-heap order: deterministic for a given state.
-	for _, s := range t.deadlines {
-		t.encodeSession(e, s, version)
-	}
-	e.uint(uint64(len(t.endedOrder)))
-	for _, ref := range t.endedOrder {
-		key := t.key(ref.key)
-		e.str(key.Site)
-		e.str(key.Visitor)
-		e.time(ref.until)
-		ts := t.ended[ref.key]
-		// A queue entry whose tombstone was replaced restores as a stale
-		// entry, exactly as it was.
-		e.bool(ts.until.Equal(ref.until))
-		e.str(ts.id)
-	}
-}
+func (t *Tracker) checkpointAs(version byte) []byte { return t.snapshotTracker(version) }
 
 func (t *Tracker) encodeSession(e *encoder, s *Session, version byte) {
 	key := t.key(s.key)
@@ -130,9 +101,10 @@ func (t *Tracker) Restore(data []byte) error {
 		key := restored.keepName(Key{Site: d.str(), Visitor: d.str()})
 		ref := tombstoneRef{key: key, until: d.time()}
 		current, id := d.bool(), d.str()
+		ref.id = id
 		restored.endedOrder = append(restored.endedOrder, ref)
 		if current {
-			restored.ended[ref.key] = tombstone{id: id, until: ref.until}
+			restored.ended[ref.key] = tombstone{id: id, at: uint64(len(restored.endedOrder) - 1)}
 		}
 	}
 	if d.err != nil {

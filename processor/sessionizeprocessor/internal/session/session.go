@@ -147,6 +147,9 @@ const (
 	flagClientNamed
 	// flagReturning: the visitor had a session before this one.
 	flagReturning
+	// flagSnapped, compared with the Tracker's snapParity, tells whether
+	// the session is done for the snapshot being taken (snapshot.go).
+	flagSnapped
 )
 
 // origin is where the visitor was, from the earliest event.

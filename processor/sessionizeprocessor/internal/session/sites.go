@@ -4,10 +4,10 @@
 package session // import "github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/session"
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"time"
 )
@@ -226,22 +226,12 @@ func (s *Sites) Flush(reason EndReason) []Output {
 // every site in one Tracker; Restore reads those too.
 const sitesCheckpointVersion = 3
 
-// Checkpoint encodes every site's Tracker (without its reorder buffer).
+// Checkpoint encodes every site's Tracker (without its reorder buffer), at
+// once; BeginSnapshot does it a piece at a time.
 func (s *Sites) Checkpoint() []byte {
-	// Each tracker grows the buffer for its own sessions as it encodes.
-	e := &encoder{buf: make([]byte, 0, 64+32*len(s.trackers))}
-	e.buf = append(e.buf, sitesCheckpointVersion)
-	e.uint(uint64(len(s.trackers)))
-	for _, site := range s.sites() {
-		e.str(site)
-		// A fixed-size length, filled in once the tracker is encoded in
-		// place: a million sessions are not copied twice.
-		at := len(e.buf)
-		e.buf = append(e.buf, make([]byte, 8)...)
-		s.trackers[site].encode(e, checkpointVersion)
-		binary.LittleEndian.PutUint64(e.buf[at:], uint64(len(e.buf)-at-8))
-	}
-	return e.buf
+	sn := s.BeginSnapshot()
+	sn.Step(math.MaxInt)
+	return sn.Bytes()
 }
 
 // Restore replaces the sessions and watermarks with a checkpoint's. A

@@ -117,6 +117,15 @@ type Tracker struct {
 	// visitors that have a session or a tombstone.
 	names map[liveKey]string
 
+	// forgotten counts the ended sessions forgotten so far, for a snapshot
+	// to tell which of its view of them are gone.
+	forgotten uint64
+	// snap is the snapshot being taken, if any (snapshot.go); snapParity
+	// is the value of flagSnapped that marks a session as encoded in it, or
+	// opened after it began.
+	snap       *trackerSnapshot
+	snapParity bool
+
 	// Returning, when set, is asked once for every session that starts,
 	// in placement order, whether its visitor had a session before.
 	Returning func(opening Input) bool
@@ -131,14 +140,21 @@ type liveKey struct {
 	visitor uint64
 }
 
+// tombstone is a visitor's memory of its last ended session: its id, and
+// the position of its entry in the queue of ended sessions (counted from the
+// first ever queued), which forgets it when that entry is forgotten.
 type tombstone struct {
-	id    string
-	until time.Time
+	id string
+	at uint64
 }
 
+// tombstoneRef is an entry of the queue of ended sessions; it holds the
+// session id too, so that a snapshot can encode it after the map entry was
+// replaced.
 type tombstoneRef struct {
 	key   liveKey
 	until time.Time
+	id    string
 }
 
 // NewTracker returns a Tracker holding at most maxLive sessions and
@@ -249,11 +265,11 @@ func (t *Tracker) splitBySite(newTracker func() *Tracker) map[string]*Tracker {
 		st.live[s.key] = s
 		heap.Push(&st.deadlines, s)
 	}
-	for _, ref := range t.endedOrder {
+	for i, ref := range t.endedOrder {
 		st := of(ref.key)
 		st.endedOrder = append(st.endedOrder, ref)
-		if ts, ok := t.ended[ref.key]; ok && ts.until.Equal(ref.until) {
-			st.ended[ref.key] = ts
+		if ts, ok := t.ended[ref.key]; ok && ts.at == t.forgotten+uint64(i) {
+			st.ended[ref.key] = tombstone{id: ts.id, at: uint64(len(st.endedOrder) - 1)}
 		}
 	}
 	return out
@@ -304,6 +320,7 @@ func (t *Tracker) place(out []Output, in Input, late bool) []Output {
 	}
 	if open {
 		late = late || in.Event.Time.UnixNano() < s.end
+		t.preserve(s)
 		s.add(in.Event, t.intern)
 		heap.Fix(&t.deadlines, int(s.index))
 		return append(out, Output{Assignment: &Assignment{Ref: in.Ref, Key: in.Key, SessionID: s.ID(), Seq: s.events, Late: late}})
@@ -319,6 +336,10 @@ func (t *Tracker) place(out []Output, in Input, late bool) []Output {
 	}
 	s = newSession(id, in.Event, t.intern)
 	s.key = key
+	if t.snapParity {
+		// Not part of a snapshot being taken.
+		s.flags |= flagSnapped
+	}
 	returning := t.Returning != nil && t.Returning(in)
 	if returning {
 		s.flags |= flagReturning
@@ -402,6 +423,7 @@ func (t *Tracker) endIdle(out []Output, at time.Time) []Output {
 }
 
 func (t *Tracker) end(out []Output, s *Session, reason EndReason) []Output {
+	t.preserve(s)
 	heap.Remove(&t.deadlines, int(s.index))
 	delete(t.live, s.key)
 	// An idle end is only known once the watermark passes End + timeout;
@@ -413,8 +435,8 @@ func (t *Tracker) end(out []Output, s *Session, reason EndReason) []Output {
 	}
 	until = until.Add(timeout)
 	id := s.ID()
-	t.ended[s.key] = tombstone{id: id, until: until}
-	t.endedOrder = append(t.endedOrder, tombstoneRef{key: s.key, until: until})
+	t.ended[s.key] = tombstone{id: id, at: t.forgotten + uint64(len(t.endedOrder))}
+	t.endedOrder = append(t.endedOrder, tombstoneRef{key: s.key, until: until, id: id})
 	if len(t.endedOrder) > t.maxLive {
 		t.forgetOldestTombstone()
 	}
@@ -431,10 +453,12 @@ func (t *Tracker) expireTombstones() {
 }
 
 func (t *Tracker) forgetOldestTombstone() {
+	t.preserveOldestTombstone()
 	ref := t.endedOrder[0]
 	t.endedOrder = t.endedOrder[1:]
+	t.forgotten++
 	// A later end of the same visitor replaced the entry: keep that one.
-	if ts, ok := t.ended[ref.key]; ok && ts.until.Equal(ref.until) {
+	if ts, ok := t.ended[ref.key]; ok && ts.at == t.forgotten-1 {
 		delete(t.ended, ref.key)
 		if _, live := t.live[ref.key]; !live {
 			delete(t.names, ref.key)

@@ -1,0 +1,214 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package session // import "github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/session"
+
+import (
+	"encoding/binary"
+	"slices"
+	"time"
+
+	"github.com/footfall-analytics/footfall/internal/chunks"
+)
+
+// Snapshot is a checkpoint of Sites as they were when it began, encoded a
+// piece at a time while the owner goes on placing events, so that a million
+// sessions never hold up intake for the whole encoding. It is copy on write:
+// a session about to change or end is encoded first, a session that opens
+// later is not part of it, and the ended-session memory is encoded before
+// any of it is forgotten. The result reads exactly as Checkpoint would have
+// written it at the start, up to the order of sessions.
+//
+// A Snapshot must be finished (Step until it reports done) before the next
+// one begins: a session's flagSnapped bit tells whether it was encoded in
+// the current one, by its parity.
+type Snapshot struct {
+	trackers []*trackerSnapshot
+	next     int
+}
+
+// trackerSnapshot is one Tracker's part of a Snapshot.
+type trackerSnapshot struct {
+	t         *Tracker
+	site      string
+	version   byte
+	watermark time.Time
+	// order is the open sessions at the start; those still not encoded
+	// are encoded from next on.
+	order        []*Session
+	next         int
+	sessionCount int
+	sessions     chunks.Buffer
+	// tombstones is the ended-session memory at the start: a view of the
+	// queue, whose entries are only appended after it or forgotten from its
+	// front, never changed in place. forgottenBase is how many entries the
+	// Tracker had forgotten then; entries before tombNext are encoded.
+	tombstones     []tombstoneRef
+	forgottenBase  uint64
+	tombNext       int
+	tombstoneCount int
+	tombEncoded    chunks.Buffer
+}
+
+// BeginSnapshot starts a snapshot of every site's Tracker.
+func (s *Sites) BeginSnapshot() *Snapshot {
+	sn := &Snapshot{}
+	for _, site := range s.sites() {
+		ts := s.trackers[site].beginSnapshot(checkpointVersion)
+		ts.site = site
+		sn.trackers = append(sn.trackers, ts)
+	}
+	return sn
+}
+
+// Step encodes at most budget more sessions or remembered ended sessions,
+// and reports whether the snapshot is complete.
+func (sn *Snapshot) Step(budget int) bool {
+	for sn.next < len(sn.trackers) && budget > 0 {
+		ts := sn.trackers[sn.next]
+		budget = ts.step(budget)
+		if ts.complete() {
+			ts.finish()
+			sn.next++
+		}
+	}
+	return sn.next == len(sn.trackers)
+}
+
+// Bytes assembles the checkpoint of a complete snapshot, in Checkpoint's
+// format. It reads only what the snapshot encoded, so it may run on another
+// goroutine than the owner's.
+func (sn *Snapshot) Bytes() []byte {
+	size := 64
+	for _, ts := range sn.trackers {
+		size += len(ts.site) + 32 + ts.sessions.Len() + ts.tombEncoded.Len()
+	}
+	e := &encoder{buf: make([]byte, 0, size)}
+	e.buf = append(e.buf, sitesCheckpointVersion)
+	e.uint(uint64(len(sn.trackers)))
+	for _, ts := range sn.trackers {
+		e.str(ts.site)
+		// A fixed-size length, filled in once the tracker is appended.
+		at := len(e.buf)
+		e.buf = append(e.buf, make([]byte, 8)...)
+		ts.appendTo(e)
+		binary.LittleEndian.PutUint64(e.buf[at:], uint64(len(e.buf)-at-8))
+	}
+	return e.buf
+}
+
+func (t *Tracker) beginSnapshot(version byte) *trackerSnapshot {
+	t.snapParity = !t.snapParity
+	ts := &trackerSnapshot{
+		t: t, version: version, watermark: t.watermark,
+		order:          slices.Clone(t.deadlines),
+		sessionCount:   len(t.deadlines),
+		tombstones:     t.endedOrder,
+		tombstoneCount: len(t.endedOrder),
+		forgottenBase:  t.forgotten,
+	}
+	t.snap = ts
+	return ts
+}
+
+// snapshotTracker encodes t alone, at once, in version.
+func (t *Tracker) snapshotTracker(version byte) []byte {
+	ts := t.beginSnapshot(version)
+	ts.step(len(ts.order) + len(ts.tombstones))
+	ts.finish()
+	e := &encoder{}
+	ts.appendTo(e)
+	return e.buf
+}
+
+// step encodes up to budget sessions, then tombstones, and returns the
+// budget left.
+func (ts *trackerSnapshot) step(budget int) int {
+	for ; ts.next < len(ts.order) && budget > 0; ts.next++ {
+		if s := ts.order[ts.next]; ts.t.unsnapped(s) {
+			ts.encodeSession(s)
+			budget--
+		}
+	}
+	if ts.next < len(ts.order) {
+		return budget
+	}
+	end := min(len(ts.tombstones), ts.tombNext+budget)
+	budget -= end - ts.tombNext
+	ts.encodeTombstonesTo(end)
+	return budget
+}
+
+func (ts *trackerSnapshot) complete() bool {
+	return ts.next == len(ts.order) && ts.tombNext == len(ts.tombstones)
+}
+
+// finish detaches the snapshot from its Tracker, which keeps no reference
+// to the sessions or memory it held.
+func (ts *trackerSnapshot) finish() {
+	ts.t.snap = nil
+	ts.order, ts.tombstones = nil, nil
+}
+
+func (ts *trackerSnapshot) encodeSession(s *Session) {
+	e := &encoder{buf: ts.sessions.Tail}
+	ts.t.encodeSession(e, s, ts.version)
+	ts.sessions.Tail = e.buf
+	ts.sessions.Cut()
+	s.flags ^= flagSnapped
+}
+
+// encodeTombstonesTo encodes the remembered ended sessions up to end (an
+// index of the view). Each is written as its visitor's current memory: the
+// queue's last entry of a visitor is the one in force, so a restore that
+// keeps the last one of each visitor gets the same memory.
+func (ts *trackerSnapshot) encodeTombstonesTo(end int) {
+	for ; ts.tombNext < end; ts.tombNext++ {
+		ref := ts.tombstones[ts.tombNext]
+		key := ts.t.key(ref.key)
+		e := &encoder{buf: ts.tombEncoded.Tail}
+		e.str(key.Site)
+		e.str(key.Visitor)
+		e.time(ref.until)
+		e.bool(true)
+		e.str(ref.id)
+		ts.tombEncoded.Tail = e.buf
+		ts.tombEncoded.Cut()
+	}
+}
+
+// appendTo appends the Tracker's checkpoint as encode did.
+func (ts *trackerSnapshot) appendTo(e *encoder) {
+	e.buf = append(e.buf, ts.version)
+	e.time(ts.watermark)
+	e.uint(uint64(ts.sessionCount))
+	e.buf = ts.sessions.AppendTo(e.buf)
+	e.uint(uint64(ts.tombstoneCount))
+	e.buf = ts.tombEncoded.AppendTo(e.buf)
+}
+
+// unsnapped reports whether s belongs to the snapshot being taken and is
+// not encoded in it yet.
+func (t *Tracker) unsnapped(s *Session) bool {
+	return t.snap != nil && (s.flags&flagSnapped != 0) != t.snapParity
+}
+
+// preserve encodes s into the snapshot being taken before it changes or
+// ends.
+func (t *Tracker) preserve(s *Session) {
+	if t.unsnapped(s) {
+		t.snap.encodeSession(s)
+	}
+}
+
+// preserveOldestTombstone encodes the oldest remembered ended session into
+// the snapshot being taken before it is forgotten.
+func (t *Tracker) preserveOldestTombstone() {
+	if t.snap == nil {
+		return
+	}
+	ts := t.snap
+	if at := int(t.forgotten - ts.forgottenBase); at >= ts.tombNext && at < len(ts.tombstones) {
+		ts.encodeTombstonesTo(at + 1)
+	}
+}

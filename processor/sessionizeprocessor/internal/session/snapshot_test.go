@@ -1,0 +1,180 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package session
+
+import (
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// A snapshot taken a piece at a time while events keep coming is the state
+// at its start: a tracker restored from it and fed the rest of the stream
+// gives the output of one uninterrupted run. The bound of three open sessions
+// makes the stream evict sessions and forget ended ones while a snapshot is
+// under way; two snapshots in a row check that the second knows which
+// sessions the first encoded.
+func TestSnapshotTakenWhileEventsArriveIsTheStateAtItsStart(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	for trial := range 200 {
+		inputs := randomSitesStream(rng, 80)
+		ids := idsOf(inputs...)
+		run := newSitesRun(3)
+		want := describe(append(run.feed(t, inputs...), run.sites.Flush(EndShutdown)...), ids)
+
+		first := newSitesRun(3)
+		cuts := []int{1 + rng.IntN(len(inputs)/2), len(inputs)/2 + rng.IntN(len(inputs)/2)}
+		type taken struct {
+			cut  int
+			at   *sitesRun
+			out  []Output
+			snap *Snapshot
+			// state is the Sites at the snapshot's start, as a checkpoint
+			// written at once shows it.
+			state []string
+		}
+		var snaps []taken
+		var out []Output
+		var snap *Snapshot
+		done := true
+		for i, in := range inputs {
+			if len(snaps) < len(cuts) && i == cuts[len(snaps)] {
+				for !done {
+					done = snap.Step(1)
+				}
+				state := dumpCheckpoint(t, first.sites.Checkpoint())
+				snap, done = first.sites.BeginSnapshot(), false
+				snaps = append(snaps, taken{cut: i, at: first.copyAt(), out: append([]Output(nil), out...), snap: snap, state: state})
+			}
+			if !done {
+				done = snap.Step(rng.IntN(3))
+			}
+			out = append(out, first.feed(t, in)...)
+		}
+		for !done {
+			done = snap.Step(1)
+		}
+		out = append(out, first.sites.Flush(EndShutdown)...)
+		require.Equal(t, want, describe(out, ids), "trial %d: taking snapshots changed the run", trial)
+		for _, taken := range snaps {
+			require.Equal(t, taken.state, dumpCheckpoint(t, taken.snap.Bytes()), "trial %d, snapshot taken after %d events", trial, taken.cut)
+			restarted := taken.at.restore(t, taken.snap.Bytes(), inputs[:taken.cut], taken.out)
+			got := append(append([]Output(nil), taken.out...), restarted.feed(t, inputs[taken.cut:]...)...)
+			got = append(got, restarted.sites.Flush(EndShutdown)...)
+			require.Equal(t, want, describe(got, ids), "trial %d, snapshot taken after %d events", trial, taken.cut)
+		}
+	}
+}
+
+// randomSitesStream is randomStream over two sites, with visitor ids both
+// canonical (16 hex characters) and not.
+func randomSitesStream(rng *rand.Rand, n int) []Input {
+	inputs := randomStream(rng, n)
+	for i := range inputs {
+		if rng.IntN(2) == 0 {
+			inputs[i].Key.Site = "blog"
+		}
+		if rng.IntN(2) == 0 {
+			inputs[i].Key.Visitor = fmt.Sprintf("%016x", len(inputs[i].Key.Visitor))
+		}
+	}
+	return inputs
+}
+
+// sitesRun is Sites fed as the processor feeds them, each slot's watermark
+// following its newest event, with session ids counted from one.
+type sitesRun struct {
+	sites   *Sites
+	maxLive int
+	newest  map[string]time.Time
+	counter *int
+}
+
+func newSitesRun(maxLive int) *sitesRun {
+	r := &sitesRun{maxLive: maxLive, newest: map[string]time.Time{}, counter: new(int)}
+	r.sites = r.newSites()
+	return r
+}
+
+func (r *sitesRun) newSites() *Sites {
+	counter := r.counter
+	return NewSites(func(string) Rules { return rules }, func(Input) string { *counter++; return fmt.Sprintf("s%d", *counter) }, r.maxLive, 100)
+}
+
+func (r *sitesRun) feed(t *testing.T, inputs ...Input) []Output {
+	t.Helper()
+	var out []Output
+	for _, in := range inputs {
+		late, slot, err := r.sites.Add(in)
+		require.NoError(t, err)
+		out = append(out, late...)
+		if in.Event.Time.After(r.newest[slot]) {
+			r.newest[slot] = in.Event.Time
+		}
+		out = append(out, r.sites.Advance(slot, r.newest[slot].Add(-lateness))...)
+	}
+	return out
+}
+
+// copyAt keeps the run's clocks and id counter, for a restart from here.
+func (r *sitesRun) copyAt() *sitesRun {
+	counter := *r.counter
+	return &sitesRun{maxLive: r.maxLive, newest: maps.Clone(r.newest), counter: &counter}
+}
+
+// restore is a run restarted from checkpoint, with the events fed before
+// it and not placed by then (out) added again, as the processor does from
+// its write-ahead log.
+func (r *sitesRun) restore(t *testing.T, checkpoint []byte, fed []Input, out []Output) *sitesRun {
+	t.Helper()
+	restarted := r.copyAt()
+	restarted.sites = restarted.newSites()
+	require.NoError(t, restarted.sites.Restore(checkpoint))
+	placed := map[int]bool{}
+	for _, o := range out {
+		if o.Assignment != nil {
+			placed[o.Assignment.Ref] = true
+		}
+	}
+	for _, in := range fed {
+		if !placed[in.Ref] {
+			_, _, err := restarted.sites.Add(in)
+			require.NoError(t, err)
+		}
+	}
+	return restarted
+}
+
+// dumpCheckpoint lists what a checkpoint restores, in an order that does not
+// depend on the order it was encoded in: each site's watermark, its open
+// sessions sorted, and its memory of ended sessions in queue order.
+func dumpCheckpoint(t *testing.T, checkpoint []byte) []string {
+	t.Helper()
+	s := newTestSites(1000, 1000)
+	require.NoError(t, s.Restore(checkpoint))
+	var lines []string
+	for _, site := range s.sites() {
+		tr := s.trackers[site]
+		lines = append(lines, fmt.Sprintf("site %s watermark %s", site, tr.Watermark()))
+		var sessions []string
+		for _, session := range tr.deadlines {
+			e := &encoder{}
+			tr.encodeSession(e, session, checkpointVersion)
+			sessions = append(sessions, fmt.Sprintf("session %q", e.buf))
+		}
+		slices.Sort(sessions)
+		lines = append(lines, sessions...)
+		for i, ref := range tr.endedOrder {
+			ts, ok := tr.ended[ref.key]
+			current := ok && ts.at == tr.forgotten+uint64(i)
+			lines = append(lines, fmt.Sprintf("ended %v until %s id %s current %t", tr.key(ref.key), ref.until, ref.id, current))
+		}
+	}
+	return lines
+}
