@@ -125,8 +125,12 @@ func (p *sessionizeProcessor) handle(group []*request) {
 			taken = nil
 		}
 	}
-	for _, req := range taken {
-		p.emit(s.apply(req.batch, now))
+	if len(taken) > 0 {
+		batches := make([]*batch, len(taken))
+		for i, req := range taken {
+			batches[i] = req.batch
+		}
+		p.emit(s.applyAll(batches, now))
 	}
 	for _, req := range group {
 		if req.batch == nil {

@@ -107,7 +107,21 @@ func (s *state) filterDuplicates(b *batch, seenInGroup map[[2]string]bool) int {
 
 // apply remembers a durable batch's accepted events, hands them to the
 // tracker, advances the watermark, and returns what was placed.
-func (s *state) apply(b *batch, now time.Time) *emitted {
+func (s *state) apply(b *batch, now time.Time) *emitted { return s.render(s.place(b, now)) }
+
+// applyAll applies the batches of one group and renders what they placed
+// together: one item for the next consumer per group, not per request,
+// which is what keeps single-event beacons cheap downstream.
+func (s *state) applyAll(batches []*batch, now time.Time) *emitted {
+	var outs []session.Output
+	for _, b := range batches {
+		outs = append(outs, s.place(b, now)...)
+	}
+	return s.render(outs)
+}
+
+// place is apply without rendering: the tracker's output for b.
+func (s *state) place(b *batch, now time.Time) []session.Output {
 	ctx := context.Background()
 	var outs []session.Output
 	var slots []string
@@ -167,7 +181,7 @@ func (s *state) apply(b *batch, now time.Time) *emitted {
 		}
 	}
 	s.expire()
-	return s.render(outs)
+	return outs
 }
 
 // front is what moves a site's watermark: the later of its own newest

@@ -405,8 +405,9 @@ func start(c collector) (process, error) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	p.stop()
+	// The log is read before stop removes the data directory it is in.
 	out, _ := os.ReadFile(filepath.Join(dataDir, "collector.log"))
+	p.stop()
 	return process{}, fmt.Errorf("%s did not become healthy:\n%s", c.name, out)
 }
 
