@@ -148,17 +148,37 @@ func storedKeys(ext *storagetest.Extension) []string {
 // emitted after that checkpoint (at least once; the Elasticsearch exporter
 // and dedup downstream make that idempotent).
 func TestCrashReplaysSinceLastCheckpoint(t *testing.T) {
-	forEachWAL(t, testCrashReplaysSinceLastCheckpoint)
+	forEachWAL(t, func(t *testing.T, walDir string) {
+		testCrashReplaysSinceLastCheckpoint(t, walDir, func(h *harness, _ *storagetest.Extension) {
+			h.tick(t0.Add(time.Hour)) // a checkpoint is due, written before tick returns
+		})
+	})
 }
 
-func testCrashReplaysSinceLastCheckpoint(t *testing.T, walDir string) {
+// The checkpoint the owner's timer starts is taken in the background (delivery
+// paused at its start, encoded between requests, written by its own
+// goroutine) and restores like one written at once.
+func TestCrashAfterABackgroundCheckpoint(t *testing.T) {
+	forEachWAL(t, func(t *testing.T, walDir string) {
+		testCrashReplaysSinceLastCheckpoint(t, walDir, func(h *harness, ext *storagetest.Extension) {
+			require.NotContains(t, storedKeys(ext), checkpointKey)
+			h.clock.Set(t0.Add(time.Hour)) // the owner's next tick finds a checkpoint due
+			require.Eventually(t, func() bool { return slices.Contains(storedKeys(ext), checkpointKey) }, 10*time.Second, time.Millisecond)
+		})
+	})
+}
+
+// testCrashReplaysSinceLastCheckpoint runs a third of a stream, has
+// checkpoint take a checkpoint, runs another third, crashes, and runs the
+// rest on a restarted processor.
+func testCrashReplaysSinceLastCheckpoint(t *testing.T, walDir string, checkpoint func(*harness, *storagetest.Extension)) {
 	batches := stream(2, 30, 10*time.Second)
 	want := runAll(t, batches)
 
 	ext := storagetest.NewExtension()
 	cfg := storageConfigWith(walDir)
-	// The tick below stands for the checkpoint timer only: an idle advance of
-	// the watermark would change the sessions.
+	// The checkpoint timer only: an idle advance of the watermark would
+	// change the sessions.
 	cfg.WatermarkIdleTimeout = 0
 	first := start(t, cfg, ext, nil)
 	third := len(batches) / 3
@@ -166,7 +186,7 @@ func testCrashReplaysSinceLastCheckpoint(t *testing.T, walDir string) {
 		first.mustConsume(logsOf(b...))
 	}
 	first.waitDelivered()
-	first.tick(t0.Add(time.Hour)) // a checkpoint is due
+	checkpoint(first, ext)
 	beforeCheckpoint := len(summary(first.output()))
 	for _, b := range batches[third : 2*third] {
 		first.mustConsume(logsOf(b...))
@@ -253,50 +273,4 @@ func TestParticipantsSaveWithEveryCheckpoint(t *testing.T) {
 	second.tick(t0.Add(4 * time.Hour))
 	assert.Equal(t, []int64{1, 2, 3}, member.saved, "the next checkpoint after it")
 	second.shutdown()
-}
-
-// The checkpoint the owner's timer starts is taken in the background (delivery
-// paused at its start, encoded between requests, written by its own
-// goroutine) and restores like one written at once: after a crash, output up
-// to it is not repeated and everything after it is.
-func TestCrashAfterABackgroundCheckpoint(t *testing.T) {
-	forEachWAL(t, testCrashAfterABackgroundCheckpoint)
-}
-
-func testCrashAfterABackgroundCheckpoint(t *testing.T, walDir string) {
-	batches := stream(4, 30, 10*time.Second)
-	want := runAll(t, batches)
-
-	ext := storagetest.NewExtension()
-	cfg := storageConfigWith(walDir)
-	cfg.WatermarkIdleTimeout = 0
-	first := start(t, cfg, ext, nil)
-	third := len(batches) / 3
-	for _, b := range batches[:third] {
-		first.mustConsume(logsOf(b...))
-	}
-	first.waitDelivered()
-	require.NotContains(t, storedKeys(ext), checkpointKey)
-	first.clock.Set(t0.Add(time.Hour)) // the owner's next tick finds a checkpoint due
-	require.Eventually(t, func() bool { return slices.Contains(storedKeys(ext), checkpointKey) }, 10*time.Second, time.Millisecond)
-	beforeCheckpoint := len(summary(first.output()))
-	for _, b := range batches[third : 2*third] {
-		first.mustConsume(logsOf(b...))
-	}
-	first.waitDelivered()
-	first.crash()
-
-	cfg = storageConfigWith(walDir)
-	cfg.FlushOnShutdown = true
-	second := start(t, cfg, ext, nil)
-	for _, b := range batches[2*third:] {
-		second.mustConsume(logsOf(b...))
-	}
-	second.shutdown()
-
-	firstLines := summary(first.output())
-	got := summary(joinLogs([]plog.Logs{first.output(), second.output()}))
-	require.Greater(t, len(firstLines), beforeCheckpoint)
-	assert.Equal(t, want[:beforeCheckpoint], got[:beforeCheckpoint])
-	assert.Equal(t, want[beforeCheckpoint:], got[len(firstLines):])
 }
