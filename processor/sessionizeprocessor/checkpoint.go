@@ -221,7 +221,7 @@ func (p *sessionizeProcessor) requestCheckpoint() {
 // (stepCheckpoint) and writes it.
 func (p *sessionizeProcessor) beginInBackground() {
 	p.pausing = nil
-	run := p.state.beginCheckpoint(p.outbox.snapshot(p.encode), p.state.epoch+1)
+	run := p.beginCheckpoint()
 	run.result = make(chan error, 1)
 	p.running = run
 	go func() {
@@ -235,6 +235,11 @@ func (p *sessionizeProcessor) beginInBackground() {
 		}
 		run.result <- err
 	}()
+}
+
+// beginCheckpoint begins the next checkpoint; delivery must be paused.
+func (p *sessionizeProcessor) beginCheckpoint() *checkpointRun {
+	return p.state.beginCheckpoint(p.outbox.snapshot(p.encode), p.state.epoch+1)
 }
 
 // stepCheckpoint encodes a chunk of the checkpoint under way.
@@ -297,7 +302,7 @@ func (p *sessionizeProcessor) writeCheckpoint(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	run := p.state.beginCheckpoint(p.outbox.snapshot(p.encode), p.state.epoch+1)
+	run := p.beginCheckpoint()
 	run.encodeAll()
 	err = p.saveParticipants(ctx, run.epoch)
 	resume()

@@ -24,9 +24,16 @@ const maxCheckpointGoals = 1 << 10
 // adds again after Restore.
 func (t *Tracker) Checkpoint() []byte { return t.checkpointAs(checkpointVersion) }
 
-// checkpointAs encodes in an older version too, so that tests can check
-// that this build reads it.
-func (t *Tracker) checkpointAs(version byte) []byte { return t.snapshotTracker(version) }
+// checkpointAs encodes t alone, at once, in version: older versions too, so
+// that tests can check that this build reads them.
+func (t *Tracker) checkpointAs(version byte) []byte {
+	ts := t.beginSnapshot(version)
+	ts.step(len(ts.order) + len(ts.tombstones))
+	ts.finish()
+	e := &encoder{}
+	ts.appendTo(e)
+	return e.buf
+}
 
 func (t *Tracker) encodeSession(e *encoder, s *Session, version byte) {
 	key := t.key(s.key)

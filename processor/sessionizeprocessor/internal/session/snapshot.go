@@ -111,16 +111,6 @@ func (t *Tracker) beginSnapshot(version byte) *trackerSnapshot {
 	return ts
 }
 
-// snapshotTracker encodes t alone, at once, in version.
-func (t *Tracker) snapshotTracker(version byte) []byte {
-	ts := t.beginSnapshot(version)
-	ts.step(len(ts.order) + len(ts.tombstones))
-	ts.finish()
-	e := &encoder{}
-	ts.appendTo(e)
-	return e.buf
-}
-
 // step encodes up to budget sessions, then tombstones, and returns the
 // budget left.
 func (ts *trackerSnapshot) step(budget int) int {
