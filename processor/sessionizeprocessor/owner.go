@@ -157,10 +157,15 @@ func (p *sessionizeProcessor) tick(now time.Time) {
 }
 
 // tickNow is a tick sent as a request (tests drive the clock so): a
-// checkpoint due is written before it returns.
+// checkpoint due is written before it returns, also one the owner's timer
+// started for the same clock just before.
 func (p *sessionizeProcessor) tickNow(now time.Time) {
 	p.emit(p.state.idleAdvance(now))
-	if p.checkpointDue(now) {
+	due := p.checkpointDue(now)
+	switch {
+	case p.running != nil:
+		p.settleCheckpoint()
+	case due || p.pausing != nil:
 		ctx, cancel := context.WithTimeout(context.Background(), checkpointTimeout)
 		if err := p.writeCheckpoint(ctx); err != nil {
 			p.settings.Logger.Error("Sessionize checkpoint failed; the write-ahead log is kept until one succeeds", zap.Error(err))
