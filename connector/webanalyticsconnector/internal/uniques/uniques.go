@@ -67,7 +67,23 @@ func mustSketch(sparse bool) *hyperloglog.Sketch {
 	return sk
 }
 
-func unixMinute(t time.Time) int64 { return t.Unix() / 60 }
+// unixMinute is the minute since the Unix epoch that holds t, rounded down:
+// Go's division truncates towards zero, which would put the half-minute
+// before the epoch into minute 0.
+func unixMinute(t time.Time) int64 {
+	s := t.Unix()
+	if s < 0 {
+		return (s+1)/60 - 1
+	}
+	return s / 60
+}
+
+// slotOf is the ring slot of a Unix minute. Go's % keeps the dividend's sign,
+// and an event time before 1970 (a client clock anyone can set) gives a
+// negative minute, so the remainder is brought into [0, ringMinutes).
+func slotOf(minute int64) int {
+	return int((minute%ringMinutes + ringMinutes) % ringMinutes)
+}
 
 func (w *Windows) dayKey(t time.Time) int64 {
 	y, m, d := t.In(w.loc).Date()
@@ -80,7 +96,7 @@ func (w *Windows) Add(visitor string, at time.Time) bool {
 	counted := false
 	minute := unixMinute(at)
 	w.newest = max(w.newest, minute)
-	slot := &w.minutes[minute%ringMinutes]
+	slot := &w.minutes[slotOf(minute)]
 	switch {
 	case minute <= w.newest-ringMinutes:
 		// Older than the hour the ring holds.
@@ -148,7 +164,7 @@ func (w *Windows) EstimateLast(now time.Time, n int) uint64 {
 }
 
 func (w *Windows) mergeMinute(into *hyperloglog.Sketch, minute int64) {
-	slot := w.minutes[minute%ringMinutes]
+	slot := w.minutes[slotOf(minute)]
 	if slot.sketch != nil && slot.minute == minute {
 		_ = into.Merge(slot.sketch) // sketches of one precision always merge
 	}

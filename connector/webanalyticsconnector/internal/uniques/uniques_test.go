@@ -98,3 +98,18 @@ func BenchmarkEstimate(b *testing.B) {
 		w.Estimate(now)
 	}
 }
+
+// A client clock can say 1969: the minutes before the Unix epoch are negative
+// and must land in the ring like any other (the fuzzer found an index of -3).
+func TestVisitorsBeforeTheUnixEpoch(t *testing.T) {
+	epoch := time.Unix(0, 0).UTC()
+	w := New(time.UTC)
+	assert.True(t, w.Add("a", epoch.Add(-3*time.Minute)))
+	assert.True(t, w.Add("b", epoch.Add(-30*time.Second)))
+	assert.True(t, w.Add("c", epoch.Add(30*time.Second)))
+
+	now := epoch.Add(time.Minute)
+	assert.Equal(t, Counts{Last5Minutes: 3, LastHour: 3, Today: 1}, w.Estimate(now), "today is 1 January 1970; a and b were on 31 December")
+	assert.Equal(t, uint64(1), w.EstimateLast(epoch.Add(-time.Second), 2), "the two minutes ending just before the epoch hold b alone")
+	assert.Equal(t, uint64(2), w.EstimateLast(epoch.Add(-time.Second), 3), "the three minutes ending just before the epoch hold a and b")
+}
