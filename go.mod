@@ -16,6 +16,7 @@ require (
 	github.com/prometheus/prometheus v0.315.1
 	github.com/stretchr/testify v1.12.1
 	github.com/twmb/franz-go v1.22.2
+	github.com/twmb/franz-go/pkg/kadm v1.19.0
 	github.com/twmb/franz-go/pkg/kfake v0.0.0-20260421215025-4e7a1e1569ac
 	github.com/ua-parser/uap-go v0.0.0-20260529044130-17c35e68e58c
 	go.opentelemetry.io/collector/component v1.71.0

@@ -219,19 +219,22 @@ func (c *webAnalytics) RestoreState(ctx context.Context, epoch int64) error {
 	case err == nil && st.Epoch != epoch:
 		err = fmt.Errorf("the state saved is of checkpoint %d, not %d", st.Epoch, epoch)
 	}
+	var series, sites int
 	if err == nil {
+		// The flush loop runs already: the aggregator is read under the lock.
 		c.mu.Lock()
 		err = c.aggregator.restore(st)
 		if err == nil {
 			c.start = st.Start
 		}
+		series, sites = len(c.aggregator.store.series), len(c.aggregator.sites)
 		c.mu.Unlock()
 	}
 	if err != nil {
 		c.settings.Logger.Error("Web analytics state could not be restored; every series starts from zero", zap.Error(err))
 		return nil
 	}
-	c.settings.Logger.Info("Web analytics state restored", zap.Int64("checkpoint", epoch), zap.Int("series", len(c.aggregator.store.series)), zap.Int("sites", len(c.aggregator.sites)))
+	c.settings.Logger.Info("Web analytics state restored", zap.Int64("checkpoint", epoch), zap.Int("series", series), zap.Int("sites", sites))
 	return nil
 }
 

@@ -16,11 +16,34 @@ import (
 // Value returns the value of the first series of metric whose labels
 // include every given `name="value"`, and whether there was one.
 func Value(endpoint, metric string, labels ...string) (float64, bool, error) {
+	var first float64
+	found, err := each(endpoint, metric, labels, func(v float64) bool {
+		first = v
+		return false
+	})
+	return first, found, err
+}
+
+// Sum returns the sum of every series of metric whose labels include every
+// given `name="value"` (the partitions of a processing collector, say), and
+// whether there was one.
+func Sum(endpoint, metric string, labels ...string) (float64, bool, error) {
+	var sum float64
+	found, err := each(endpoint, metric, labels, func(v float64) bool {
+		sum += v
+		return true
+	})
+	return sum, found, err
+}
+
+// each calls f with the value of each matching series until f returns false.
+func each(endpoint, metric string, labels []string, f func(float64) bool) (bool, error) {
 	resp, err := http.Get("http://" + endpoint + "/metrics") // #nosec G107 -- endpoints the caller started
 	if err != nil {
-		return 0, false, err
+		return false, err
 	}
 	defer resp.Body.Close()
+	found := false
 	scanner := bufio.NewScanner(resp.Body)
 	scanner.Buffer(make([]byte, 1<<20), 1<<20)
 	for scanner.Scan() {
@@ -30,11 +53,14 @@ func Value(endpoint, metric string, labels ...string) (float64, bool, error) {
 		}
 		v, err := strconv.ParseFloat(line[strings.LastIndex(line, " ")+1:], 64)
 		if err != nil {
-			return 0, false, fmt.Errorf("%s: %w", line, err)
+			return false, fmt.Errorf("%s: %w", line, err)
 		}
-		return v, true, nil
+		found = true
+		if !f(v) {
+			break
+		}
 	}
-	return 0, false, scanner.Err()
+	return found, scanner.Err()
 }
 
 func containsAll(line string, labels []string) bool {

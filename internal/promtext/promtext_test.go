@@ -35,6 +35,13 @@ footfall_clicks_total_extra{site="demo"} 9
 	_, ok, err = Value(endpoint, "footfall_clicks_total", `site="shop"`)
 	require.NoError(t, err)
 	assert.False(t, ok)
+	v, ok, err = Sum(endpoint, "footfall_clicks_total", `site="demo"`)
+	require.NoError(t, err)
+	assert.True(t, ok)
+	assert.Equal(t, 7.0, v, "every series, not the _extra metric")
+	_, ok, err = Sum(endpoint, "footfall_clicks_total", `site="shop"`)
+	require.NoError(t, err)
+	assert.False(t, ok)
 	_, _, err = Value("127.0.0.1:1", "x")
 	assert.Error(t, err)
 }

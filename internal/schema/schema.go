@@ -101,3 +101,8 @@ var ReceiverOwned = []string{
 	AttrClickIDType, AttrClickID, AttrEventIDGenerated,
 	"client.address", "client.port", "network.peer.address",
 }
+
+// MetricAttrPartition labels every series the processing tier
+// (receiver/kafkastream) publishes with the events topic partition whose
+// state it counts; docs/metrics.md and docs/scaling.md show the queries.
+const MetricAttrPartition = "partition"

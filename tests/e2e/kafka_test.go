@@ -21,6 +21,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/footfall-analytics/footfall/internal/promtext"
 	"github.com/footfall-analytics/footfall/internal/schema"
 )
 
@@ -32,7 +33,9 @@ const eventsTopic = "footfall.events"
 func startKafka(t testing.TB, port int, dataDir string) *kfake.Cluster {
 	t.Helper()
 	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.Ports(port), kfake.SeedTopics(4, eventsTopic),
-		kfake.DataDir(dataDir), kfake.SyncWrites())
+		kfake.DataDir(dataDir), kfake.SyncWrites(),
+		// The processing tests move a dead collector's partitions after 3 s.
+		kfake.GroupMinSessionTimeout(time.Second))
 	require.NoError(t, err)
 	t.Cleanup(cluster.Close)
 	return cluster
@@ -54,13 +57,15 @@ func startGateway(t testing.TB, brokers, dataDir string, extraConfigs ...string)
 	return c
 }
 
-func startProcessing(t *testing.T, brokers, dataDir, group string) collector {
+// startProcessing starts a processing collector in group; name is its
+// transactional id, unique in the group and kept across its restarts.
+func startProcessing(t *testing.T, brokers, group, name string) collector {
 	t.Helper()
 	c := collector{telemetry: freePort(t), metrics: "127.0.0.1:" + freePort(t)}
 	p := launch(t, []string{filepath.Join("..", "..", "config", "processing.yaml"), filepath.Join("testdata", "processing-fast.yaml")}, []string{
 		"FOOTFALL_KAFKA_BROKERS=[" + brokers + "]",
 		"FOOTFALL_GROUP_ID=" + group,
-		"FOOTFALL_DATA_DIR=" + dataDir,
+		"FOOTFALL_TRANSACTIONAL_ID=" + name,
 		"FOOTFALL_METRICS_ENDPOINT=" + c.metrics,
 		"FOOTFALL_TELEMETRY_HOST=127.0.0.1",
 		"FOOTFALL_TELEMETRY_PORT=" + c.telemetry,
@@ -156,11 +161,20 @@ func pageViewsN(prefix string, n int) (plog.Logs, []string) {
 	return ld, ids
 }
 
-// scrape reads the demo site's series of metric from a Prometheus text
-// endpoint; -1 when absent.
+// scrape reads the demo site's series of metric from a processing
+// collector's Prometheus endpoint, summed over the partitions it owns; -1
+// when absent.
 func scrape(t *testing.T, endpoint, metric string) float64 {
 	t.Helper()
-	return scrapeSeries(t, endpoint, metric)
+	return scrapeSum(endpoint, metric, `site="demo"`)
+}
+
+func scrapeSum(endpoint, metric string, labels ...string) float64 {
+	v, ok, err := promtext.Sum(endpoint, metric, labels...)
+	if err != nil || !ok {
+		return -1
+	}
+	return v
 }
 
 // Gateway -> Kafka -> processing: every accepted event is in the topic, each
@@ -169,7 +183,7 @@ func TestE2EKafkaGatewayToProcessing(t *testing.T) {
 	kafka := startKafka(t, 0, t.TempDir())
 	brokers := kafka.ListenAddrs()[0]
 	gateway := startGateway(t, brokers, t.TempDir())
-	processing := startProcessing(t, brokers, t.TempDir(), "footfall-processing")
+	processing := startProcessing(t, brokers, "footfall-processing", "p1")
 
 	const visitors, perVisitor = 20, 2 * eventsPerRequest
 	var acked []string
@@ -212,7 +226,7 @@ func TestE2EKafkaGatewayToProcessing(t *testing.T) {
 
 	// Replay: a new consumer group on a fresh data directory reads the topic
 	// from the start, duplicates on the wire included, and counts the same.
-	replay := startProcessing(t, brokers, t.TempDir(), "footfall-replay")
+	replay := startProcessing(t, brokers, "footfall-replay", "r1")
 	require.Eventually(t, func() bool {
 		return scrape(t, replay.metrics, "footfall_page_views_total") == visitors*perVisitor &&
 			scrape(t, replay.metrics, "footfall_sessions_total") == visitors
@@ -286,7 +300,7 @@ func TestE2EKafkaGatewayKill9LosesNoAcknowledgedEvent(t *testing.T) {
 
 	// Duplicates on the wire, none in the counts: every distinct event once,
 	// one session per sender (one user agent each, a few seconds of traffic).
-	processing := startProcessing(t, brokers, t.TempDir(), "footfall-processing")
+	processing := startProcessing(t, brokers, "footfall-processing", "p1")
 	require.Eventually(t, func() bool {
 		return scrape(t, processing.metrics, "footfall_page_views_total") == float64(len(got)) &&
 			scrape(t, processing.metrics, "footfall_sessions_total") == 4

@@ -1,0 +1,158 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+// Package visitcorpus scripts visits to one site as the records a gateway
+// writes to the events topic, with the numbers they must give: the ground
+// truth of the processing tier's tests, in process and end to end.
+package visitcorpus // import "github.com/footfall-analytics/footfall/internal/visitcorpus"
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/footfall-analytics/footfall/internal/schema"
+)
+
+// Site is the site every visit is to.
+const Site = "shop"
+
+// Goal is the event counted as a conversion; the collectors under test must
+// have it in their goals.
+const Goal = "signup"
+
+// base is a Friday morning, far from midnight: no session is split by it.
+var base = time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
+
+// Metric is one number the corpus gives, by its OpenTelemetry and its
+// Prometheus name.
+type Metric struct{ OTel, Prometheus string }
+
+// Counted are the metrics the ground truth gives.
+var Counted = []Metric{
+	{"footfall.page_views", "footfall_page_views_total"},
+	{"footfall.sessions", "footfall_sessions_total"},
+	{"footfall.bounces", "footfall_bounces_total"},
+	{"footfall.goal.conversions", "footfall_goal_conversions_total"},
+}
+
+// Corpus is a scripted stream of visits and what it must count, by
+// OpenTelemetry metric name.
+type Corpus struct {
+	Records []*kgo.Record
+	Truth   map[string]float64
+}
+
+type visitEvent struct {
+	visitor, id, name, path string
+	at                      time.Time
+}
+
+// New scripts visitors to topic's partitions, each visitor in one: each has
+// one to three visits 45 minutes apart (longer than the 30-minute inactivity
+// timeout), of one to four page views a minute apart; every fifth visitor
+// signs up in its first visit; every seventh record is sent twice (a
+// gateway's retry). A last page view per partition, hours later, moves every
+// partition's watermark past all visits so that they end and their bounces
+// count.
+func New(visitors int, topic string, partitions int32) Corpus {
+	truth := map[string]float64{}
+	var events []visitEvent
+	for v := range visitors {
+		visitor := fmt.Sprintf("visitor-%03d", v)
+		start := base.Add(time.Duration(v%20) * time.Minute)
+		for s := range 1 + v%3 {
+			at := start.Add(time.Duration(s) * 45 * time.Minute)
+			pages := 1 + (v+s)%4
+			for k := range pages {
+				events = append(events, visitEvent{visitor: visitor, id: fmt.Sprintf("%s-%d-%d", visitor, s, k), name: schema.EventPageView, path: fmt.Sprintf("/p%d", k), at: at.Add(time.Duration(k) * time.Minute)})
+			}
+			signup := v%5 == 0 && s == 0
+			if signup {
+				events = append(events, visitEvent{visitor: visitor, id: visitor + "-signup", name: Goal, at: at.Add(time.Duration(pages) * time.Minute)})
+				truth["footfall.goal.conversions"]++
+			}
+			truth["footfall.page_views"] += float64(pages)
+			truth["footfall.sessions"]++
+			if pages == 1 && !signup {
+				truth["footfall.bounces"]++
+			}
+		}
+	}
+	slices.SortStableFunc(events, func(a, b visitEvent) int { return a.at.Compare(b.at) })
+	var records []*kgo.Record
+	for i, e := range events {
+		rec := recordOf(topic, e, partitionOf(e.visitor, partitions))
+		records = append(records, rec)
+		if i%7 == 0 {
+			records = append(records, recordOf(topic, e, partitionOf(e.visitor, partitions)))
+		}
+	}
+	for p := range partitions {
+		e := visitEvent{visitor: fmt.Sprintf("closer-%d", p), id: fmt.Sprintf("closer-%d", p), name: schema.EventPageView, path: "/", at: base.Add(6 * time.Hour)}
+		records = append(records, recordOf(topic, e, p))
+		truth["footfall.page_views"]++
+		truth["footfall.sessions"]++
+	}
+	return Corpus{Records: records, Truth: truth}
+}
+
+func partitionOf(visitor string, partitions int32) int32 {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(visitor))
+	return int32(h.Sum32() % uint32(partitions))
+}
+
+// recordOf is the record a gateway writes: the event as OTLP protobuf logs,
+// one resource per visitor, received when it happened.
+func recordOf(topic string, e visitEvent, partition int32) *kgo.Record {
+	ld := plog.NewLogs()
+	rl := ld.ResourceLogs().AppendEmpty()
+	rl.Resource().Attributes().PutStr(schema.AttrSiteID, Site)
+	rl.Resource().Attributes().PutStr(schema.AttrVisitorID, e.visitor)
+	lr := rl.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
+	lr.SetEventName(e.name)
+	lr.SetTimestamp(pcommon.NewTimestampFromTime(e.at))
+	lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(e.at))
+	lr.Attributes().PutStr(schema.AttrEventID, e.id)
+	if e.path != "" {
+		lr.Attributes().PutStr(schema.AttrURLPath, e.path)
+	}
+	value, err := (&plog.ProtoMarshaler{}).MarshalLogs(ld)
+	if err != nil {
+		panic(err) // marshalling logs built here cannot fail
+	}
+	return &kgo.Record{Topic: topic, Partition: partition, Key: []byte(e.visitor), Value: value}
+}
+
+// Lag is how many records of topic group has not committed yet, over all
+// partitions: 0 once the group has processed the whole corpus.
+func Lag(ctx context.Context, brokers, topic, group string) (int64, error) {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers))
+	if err != nil {
+		return 0, err
+	}
+	defer cl.Close()
+	admin := kadm.NewClient(cl)
+	ends, err := admin.ListEndOffsets(ctx, topic)
+	if err != nil {
+		return 0, err
+	}
+	committed, err := admin.FetchOffsets(ctx, group)
+	if err != nil {
+		return 0, err
+	}
+	lag := int64(0)
+	ends.Each(func(o kadm.ListedOffset) {
+		c, _ := committed.Lookup(topic, o.Partition)
+		lag += o.Offset - max(0, c.At)
+	})
+	return lag, nil
+}

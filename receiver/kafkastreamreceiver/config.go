@@ -1,0 +1,111 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package kafkastreamreceiver // import "github.com/footfall-analytics/footfall/receiver/kafkastreamreceiver"
+
+import (
+	"errors"
+	"os"
+	"time"
+
+	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector"
+	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor"
+)
+
+// Config of the kafkastream receiver.
+type Config struct {
+	// Brokers are the Kafka bootstrap servers. Default [localhost:9092].
+	Brokers []string `mapstructure:"brokers"`
+	// Topic is the events topic the gateways write (OTLP protobuf logs, keyed
+	// by visitor). Default footfall.events.
+	Topic string `mapstructure:"topic"`
+	// ChangelogTopic holds each partition's state. It must have as many
+	// partitions as Topic and cleanup.policy=compact; it is created so when
+	// missing (create_changelog) and checked at start. It belongs to one
+	// consumer group: a second group (a replay) must not share it. Default
+	// the group id followed by "-changelog".
+	ChangelogTopic string `mapstructure:"changelog_topic"`
+	// CreateChangelog creates ChangelogTopic when it does not exist. Default true.
+	CreateChangelog bool `mapstructure:"create_changelog"`
+	// ReplicationFactor of a created changelog topic; -1 is the broker's
+	// default. Default -1.
+	ReplicationFactor int16 `mapstructure:"replication_factor"`
+	// GroupID is the consumer group of the processing collectors. Default
+	// footfall-processing.
+	GroupID string `mapstructure:"group_id"`
+	// TransactionalID identifies this collector's transactions. It must be
+	// unique in the group and stay the same across restarts of the same
+	// instance, so that a restarted instance fences its former self. Default
+	// the group id and the host name.
+	TransactionalID string `mapstructure:"transactional_id"`
+	// CommitInterval is how often state, consumer offsets and metrics are
+	// committed. Metrics are published only from committed state, so this
+	// adds to the time an event takes to show. Default 500ms.
+	CommitInterval time.Duration `mapstructure:"commit_interval"`
+	// TransactionTimeout is how long the broker waits before it aborts an
+	// open transaction of a collector that died; a new owner of its
+	// partitions waits for that. Default 10s.
+	TransactionTimeout time.Duration `mapstructure:"transaction_timeout"`
+	// SessionTimeout is how long the group waits for a silent member before
+	// it gives its partitions to others. Default 10s.
+	SessionTimeout time.Duration `mapstructure:"session_timeout"`
+	// Timeout bounds each call to Kafka outside the commit loop (topic checks,
+	// reading a changelog partition). Default 60s.
+	Timeout time.Duration `mapstructure:"timeout"`
+
+	// Sessionize configures the sessionizer run for each partition, as the
+	// sessionize processor's settings; storage and wal_directory are not
+	// allowed: the state lives in the changelog.
+	Sessionize sessionizeprocessor.Config `mapstructure:"sessionize"`
+	// WebAnalytics configures the aggregator run for each partition, as the
+	// webanalytics connector's settings, without storage.
+	WebAnalytics webanalyticsconnector.Config `mapstructure:"webanalytics"`
+
+	// prevent unkeyed literal initialization
+	_ struct{}
+}
+
+// changelogTopic is the configured topic, or the group's own.
+func (cfg *Config) changelogTopic() string {
+	if cfg.ChangelogTopic != "" {
+		return cfg.ChangelogTopic
+	}
+	return cfg.GroupID + "-changelog"
+}
+
+// transactionalID is the configured id, or the group id and host name.
+func (cfg *Config) transactionalID() string {
+	if cfg.TransactionalID != "" {
+		return cfg.TransactionalID
+	}
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "localhost"
+	}
+	return cfg.GroupID + "-" + host
+}
+
+// Validate checks the settings; the nested sessionize and webanalytics
+// settings are validated by their own Validate.
+func (cfg *Config) Validate() error {
+	var errs []error
+	if len(cfg.Brokers) == 0 {
+		errs = append(errs, errors.New("brokers: at least one is required"))
+	}
+	if cfg.Topic == "" || cfg.GroupID == "" {
+		errs = append(errs, errors.New("topic and group_id must be set"))
+	}
+	if cfg.Topic == cfg.changelogTopic() {
+		errs = append(errs, errors.New("changelog_topic must differ from topic"))
+	}
+	if cfg.CommitInterval <= 0 || cfg.TransactionTimeout <= 0 || cfg.SessionTimeout <= 0 || cfg.Timeout <= 0 {
+		errs = append(errs, errors.New("commit_interval, transaction_timeout, session_timeout and timeout must be positive"))
+	}
+	if cfg.CommitInterval >= cfg.TransactionTimeout {
+		errs = append(errs, errors.New("commit_interval must be shorter than transaction_timeout"))
+	}
+	if cfg.Sessionize.Storage != nil || cfg.Sessionize.WALDirectory != "" || cfg.WebAnalytics.Storage != nil {
+		errs = append(errs, errors.New("sessionize and webanalytics: storage and wal_directory are not allowed; their state is kept in changelog_topic"))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,75 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package kafkastreamreceiver
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
+
+	"github.com/footfall-analytics/footfall/receiver/kafkastreamreceiver/internal/metadata"
+)
+
+func TestLoadConfig(t *testing.T) {
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	require.NoError(t, err)
+	custom := createDefaultConfig().(*Config)
+	custom.Brokers = []string{"kafka-1:9092", "kafka-2:9092"}
+	custom.Topic = "web.events"
+	custom.ChangelogTopic = "web.events.state"
+	custom.CreateChangelog = false
+	custom.ReplicationFactor = 3
+	custom.GroupID = "analytics"
+	custom.TransactionalID = "analytics-0"
+	custom.CommitInterval = time.Second
+	custom.TransactionTimeout = 15 * time.Second
+	custom.SessionTimeout = 12 * time.Second
+	custom.Timeout = 30 * time.Second
+	custom.Sessionize.Goals = []string{"signup"}
+	custom.Sessionize.AllowedLateness = 2 * time.Second
+	custom.WebAnalytics.Goals = []string{"signup"}
+	custom.WebAnalytics.FlushInterval = time.Second
+
+	tests := []struct {
+		id      component.ID
+		want    *Config
+		wantErr string
+	}{
+		{id: component.NewID(metadata.Type), want: createDefaultConfig().(*Config)},
+		{id: component.NewIDWithName(metadata.Type, "custom"), want: custom},
+		{id: component.NewIDWithName(metadata.Type, "storage_not_allowed"), wantErr: "storage and wal_directory are not allowed"},
+		{id: component.NewIDWithName(metadata.Type, "same_topics"), wantErr: "changelog_topic must differ from topic"},
+		{id: component.NewIDWithName(metadata.Type, "nested_invalid"), wantErr: "sessionize: max_sessions must be positive"},
+		{id: component.NewIDWithName(metadata.Type, "commit_too_slow"), wantErr: "commit_interval must be shorter than transaction_timeout"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.id.String(), func(t *testing.T) {
+			cfg := createDefaultConfig()
+			sub, err := cm.Sub(tt.id.String())
+			require.NoError(t, err)
+			require.NoError(t, sub.Unmarshal(cfg))
+			err = confmap.Validate(cfg)
+			if tt.wantErr != "" {
+				assert.ErrorContains(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, cfg)
+		})
+	}
+}
+
+func TestDefaultsNameTheGroupsOwnChangelogAndThisHost(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	assert.Equal(t, "footfall-processing-changelog", cfg.changelogTopic())
+	assert.Contains(t, cfg.transactionalID(), "footfall-processing-")
+	cfg.GroupID = "replay"
+	assert.Equal(t, "replay-changelog", cfg.changelogTopic(), "a replay group does not share the changelog")
+}

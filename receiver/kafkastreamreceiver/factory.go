@@ -1,0 +1,70 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package kafkastreamreceiver // import "github.com/footfall-analytics/footfall/receiver/kafkastreamreceiver"
+
+import (
+	"context"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/receiver"
+
+	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector"
+	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor"
+	"github.com/footfall-analytics/footfall/receiver/kafkastreamreceiver/internal/metadata"
+)
+
+// NewFactory creates a factory for the kafkastream receiver.
+func NewFactory() receiver.Factory {
+	return receiver.NewFactory(
+		metadata.Type,
+		createDefaultConfig,
+		receiver.WithMetrics(createMetrics, metadata.MetricsStability),
+		receiver.WithLogs(createLogs, metadata.LogsStability),
+	)
+}
+
+func createDefaultConfig() component.Config {
+	sessionize := sessionizeprocessor.NewFactory().CreateDefaultConfig().(*sessionizeprocessor.Config)
+	// A partition's checkpoint goes to Kafka: more often than the
+	// processor's file default keeps the write-ahead part of the changelog,
+	// which repeats each record's events, small.
+	sessionize.CheckpointInterval = 10 * time.Second
+	webanalytics := webanalyticsconnector.NewFactory().CreateDefaultConfig().(*webanalyticsconnector.Config)
+	return &Config{
+		Brokers:            []string{"localhost:9092"},
+		Topic:              "footfall.events",
+		CreateChangelog:    true,
+		ReplicationFactor:  -1,
+		GroupID:            "footfall-processing",
+		CommitInterval:     500 * time.Millisecond,
+		TransactionTimeout: 10 * time.Second,
+		SessionTimeout:     10 * time.Second,
+		Timeout:            60 * time.Second,
+		Sessionize:         *sessionize,
+		WebAnalytics:       *webanalytics,
+	}
+}
+
+func createMetrics(_ context.Context, set receiver.Settings, cfg component.Config, next consumer.Metrics) (receiver.Metrics, error) {
+	s, err := sharedFor(cfg.(*Config), set)
+	if err != nil {
+		return nil, err
+	}
+	return s.withMetrics(next), nil
+}
+
+// createLogs gives the logs pipeline the sessionizers' output: every event
+// with its session, and the session.start and session.end records. It
+// leaves the transaction: after a crash the records since the partition's
+// last checkpoint come again, with the same event and session ids, for
+// exporters that write idempotently by id (elasticsearch).
+func createLogs(_ context.Context, set receiver.Settings, cfg component.Config, next consumer.Logs) (receiver.Logs, error) {
+	s, err := sharedFor(cfg.(*Config), set)
+	if err != nil {
+		return nil, err
+	}
+	return s.withLogs(next), nil
+}

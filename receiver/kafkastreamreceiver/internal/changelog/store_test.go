@@ -1,0 +1,164 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package changelog
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
+)
+
+// partition is a compacted changelog partition as a read_committed reader
+// sees it: the records of committed transactions, in order.
+type partition struct{ records []Record }
+
+func (p *partition) commit(s *Store) {
+	p.records = append(p.records, s.Cut()...)
+	s.Commit()
+}
+
+func (p *partition) load(t *testing.T) *Store {
+	t.Helper()
+	l := NewLoader()
+	for _, r := range p.records {
+		l.Add(r.Key, r.Value)
+	}
+	s, err := l.Store()
+	require.NoError(t, err)
+	return s
+}
+
+// compacted keeps the last record of each key, tombstones dropped.
+func (p *partition) compacted() *partition {
+	last := map[string]int{}
+	for i, r := range p.records {
+		last[string(r.Key)] = i
+	}
+	out := &partition{}
+	for i, r := range p.records {
+		if last[string(r.Key)] == i && r.Value != nil {
+			out.records = append(out.records, r)
+		}
+	}
+	return out
+}
+
+func get(t *testing.T, c storage.Client, key string) []byte {
+	t.Helper()
+	v, err := c.Get(context.Background(), key)
+	require.NoError(t, err)
+	return v
+}
+
+func TestCommittedWritesAreWhatANewOwnerLoads(t *testing.T) {
+	ctx := context.Background()
+	p := &partition{}
+	s := NewStore()
+	c := s.Client("processor/sessionize")
+	require.NoError(t, c.Set(ctx, "checkpoint", []byte("one")))
+	require.NoError(t, c.Set(ctx, "wal/1", []byte("batch 1")))
+	require.NoError(t, c.Set(ctx, "empty", []byte{}))
+	p.commit(s)
+	require.NoError(t, c.Batch(ctx,
+		storage.SetOperation("checkpoint", []byte("two")),
+		storage.DeleteOperation("wal/1"),
+	))
+	p.commit(s)
+
+	for _, loaded := range []*Store{p.load(t), p.compacted().load(t)} {
+		lc := loaded.Client("processor/sessionize")
+		assert.Equal(t, []byte("two"), get(t, lc, "checkpoint"))
+		assert.Nil(t, get(t, lc, "wal/1"), "deleted")
+		assert.Equal(t, []byte{}, get(t, lc, "empty"), "an empty value is kept, not taken for a delete")
+	}
+}
+
+func TestClientsOfTwoComponentsDoNotShareKeys(t *testing.T) {
+	ctx := context.Background()
+	s := NewStore()
+	a, b := s.Client("processor/sessionize"), s.Client("connector/webanalytics")
+	require.NoError(t, a.Set(ctx, "checkpoint", []byte("a")))
+	assert.Nil(t, get(t, b, "checkpoint"))
+}
+
+func TestLargeValuesAreSplitAndShrinkWithoutLeftovers(t *testing.T) {
+	ctx := context.Background()
+	p := &partition{}
+	s := NewStore()
+	c := s.Client("x")
+	big := bytes.Repeat([]byte("0123456789abcdef"), 3*FragmentBytes/16+5) // 4 fragments
+	require.NoError(t, c.Set(ctx, "sessions", big))
+	records := s.Cut()
+	s.Commit()
+	p.records = append(p.records, records...)
+	for _, r := range records {
+		assert.LessOrEqual(t, len(r.Value), FragmentBytes+16, "no record is larger than a fragment")
+	}
+	assert.Len(t, records, 5, "4 fragments and the head")
+	assert.Equal(t, big, get(t, p.load(t).Client("x"), "sessions"))
+
+	medium := bytes.Repeat([]byte("m"), FragmentBytes+1) // 2 fragments
+	require.NoError(t, c.Set(ctx, "sessions", medium))
+	p.commit(s)
+	assert.Equal(t, medium, get(t, p.compacted().load(t).Client("x"), "sessions"))
+	assert.Len(t, p.compacted().records, 3, "the 2 fragments left over from the larger value were removed")
+
+	require.NoError(t, c.Delete(ctx, "sessions"))
+	p.commit(s)
+	assert.Empty(t, p.compacted().records, "a delete removes the head and every fragment")
+}
+
+func TestReopenReturnsToTheCommittedState(t *testing.T) {
+	ctx := context.Background()
+	s := NewStore()
+	c := s.Client("x")
+	require.NoError(t, c.Set(ctx, "k", []byte("committed")))
+	s.Cut()
+	s.Commit()
+	require.NoError(t, c.Set(ctx, "k", []byte("cut, then aborted")))
+	s.Cut()
+	require.NoError(t, c.Set(ctx, "j", []byte("not cut yet")))
+
+	r := s.Reopen()
+	assert.ErrorIs(t, c.Set(ctx, "k", []byte("late")), ErrClosed, "the dropped state takes no more writes")
+	_, err := c.Get(ctx, "k")
+	assert.ErrorIs(t, err, ErrClosed)
+	rc := r.Client("x")
+	assert.Equal(t, []byte("committed"), get(t, rc, "k"))
+	assert.Nil(t, get(t, rc, "j"))
+	assert.False(t, r.Dirty())
+}
+
+func TestBatchGetSeesTheWritesBeforeIt(t *testing.T) {
+	ctx := context.Background()
+	c := NewStore().Client("x")
+	read := storage.GetOperation("k")
+	require.NoError(t, c.Batch(ctx, storage.SetOperation("k", []byte("v")), read))
+	assert.Equal(t, []byte("v"), read.Value)
+}
+
+func TestADamagedChangelogIsAnError(t *testing.T) {
+	ctx := context.Background()
+	s := NewStore()
+	require.NoError(t, s.Client("x").Set(ctx, "sessions", bytes.Repeat([]byte("z"), 2*FragmentBytes+1)))
+	records := s.Cut()
+	l := NewLoader()
+	for _, r := range records {
+		if bytes.Equal(r.Key, fragmentOf("x/sessions", 1)) {
+			continue // lost
+		}
+		l.Add(r.Key, r.Value)
+	}
+	_, err := l.Store()
+	assert.ErrorContains(t, err, "fragment 1 of 3 missing")
+
+	l = NewLoader()
+	l.Add(headOf("x/k"), []byte{7})
+	_, err = l.Store()
+	assert.ErrorIs(t, err, errBadHead)
+}

@@ -1,0 +1,200 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package kafkastreamreceiver // import "github.com/footfall-analytics/footfall/receiver/kafkastreamreceiver"
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/receiver"
+	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
+
+	"github.com/footfall-analytics/footfall/receiver/kafkastreamreceiver/internal/changelog"
+	"github.com/footfall-analytics/footfall/receiver/kafkastreamreceiver/internal/metadata"
+)
+
+// connectRetry is the wait between attempts to reach Kafka at start.
+const connectRetry = time.Second
+
+type kafkaStream struct {
+	cfg       *Config
+	set       receiver.Settings
+	telemetry *metadata.TelemetryBuilder
+	// nextMetrics and nextLogs are the pipelines the receiver is in; either
+	// may be nil.
+	nextMetrics consumer.Metrics
+	nextLogs    consumer.Logs
+
+	// clientOpts are the connection settings every client here shares.
+	clientOpts []kgo.Opt
+	admin      *kadm.Client
+	session    *kgo.GroupTransactSession
+
+	// mu owns partitions. It is never held while ending a transaction (the
+	// group's revoke callback runs under the session's lock, which End
+	// takes) nor while calling next.
+	mu         sync.Mutex
+	partitions map[int32]*partition
+
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	// abortNext, when set, is asked before each commit whether to abort
+	// instead: tests use it to abort transactions that would commit.
+	abortNext func() bool
+}
+
+func newReceiver(cfg *Config, set receiver.Settings) (*kafkaStream, error) {
+	telemetry, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	if err != nil {
+		return nil, err
+	}
+	r := &kafkaStream{cfg: cfg, set: set, telemetry: telemetry, partitions: map[int32]*partition{}}
+	r.clientOpts = []kgo.Opt{kgo.SeedBrokers(cfg.Brokers...), kgo.RequestTimeoutOverhead(cfg.Timeout)}
+	return r, nil
+}
+
+// Start returns at once: the topics are checked, and the group joined, by
+// the loop, which waits for Kafka when it cannot be reached. A changelog
+// that does not fit the events topic stops the collector (a fatal status).
+func (r *kafkaStream) Start(ctx context.Context, host component.Host) error {
+	if err := r.telemetry.RegisterReceiverKafkastreamPartitionsCallback(r.observePartitions); err != nil {
+		return err
+	}
+	if err := r.telemetry.RegisterReceiverKafkastreamStateBytesCallback(r.observeStateBytes); err != nil {
+		return err
+	}
+	adminClient, err := kgo.NewClient(r.clientOpts...)
+	if err != nil {
+		return fmt.Errorf("kafka client: %w", err)
+	}
+	r.admin = kadm.NewClient(adminClient)
+	loopCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	r.cancel, r.done = stop, make(chan struct{})
+	go r.run(loopCtx, host)
+	return nil
+}
+
+// connect checks the topics, retrying while Kafka cannot be reached, then
+// joins the group. It reports false when the receiver must not run.
+func (r *kafkaStream) connect(ctx context.Context, host component.Host) bool {
+	for {
+		checkCtx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
+		err := ensureTopics(checkCtx, r.admin, r.cfg)
+		cancel()
+		if err == nil {
+			break
+		}
+		if errors.Is(err, errTopicMismatch) {
+			r.logger().Error("The Kafka topics do not fit; nothing is consumed", zap.Error(err))
+			componentstatus.ReportStatus(host, componentstatus.NewFatalErrorEvent(err))
+			return false
+		}
+		r.logger().Warn("Checking the Kafka topics failed; retrying", zap.Error(err))
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(connectRetry):
+		}
+	}
+	session, err := kgo.NewGroupTransactSession(append(r.clientOpts,
+		kgo.ConsumerGroup(r.cfg.GroupID),
+		kgo.ConsumeTopics(r.cfg.Topic),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+		kgo.TransactionalID(r.cfg.transactionalID()),
+		kgo.TransactionTimeout(r.cfg.TransactionTimeout),
+		kgo.SessionTimeout(r.cfg.SessionTimeout),
+		// Rebalances wait until a transaction has ended, so that partitions
+		// change hands only between transactions.
+		kgo.BlockRebalanceOnPoll(),
+		kgo.OnPartitionsAssigned(r.assigned),
+		kgo.OnPartitionsRevoked(r.revoked),
+		kgo.OnPartitionsLost(r.revoked),
+		kgo.DefaultProduceTopic(r.cfg.changelogTopic()),
+		kgo.RecordPartitioner(kgo.ManualPartitioner()),
+		kgo.ProducerBatchMaxBytes(2*changelog.FragmentBytes),
+	)...)
+	if err != nil {
+		componentstatus.ReportStatus(host, componentstatus.NewFatalErrorEvent(fmt.Errorf("kafka transactional consumer: %w", err)))
+		return false
+	}
+	r.session = session
+	return true
+}
+
+// Shutdown ends the loop after its transaction, stops every partition's
+// pipeline, commits what they wrote while stopping (their final checkpoint
+// and metrics), and leaves the group. Safe without Start, and twice.
+func (r *kafkaStream) Shutdown(ctx context.Context) error {
+	defer r.telemetry.Shutdown()
+	var err error
+	if r.done != nil {
+		r.cancel()
+		select {
+		case <-r.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		err = r.stopAll(ctx, false)
+		r.endTransaction(ctx, false, true)
+	}
+	if r.session != nil {
+		// Leaving the group revokes what is owned: a partition assigned
+		// after the loop ended is dropped there or below.
+		r.session.Close()
+	}
+	err = errors.Join(err, r.stopAll(ctx, true))
+	if r.admin != nil {
+		r.admin.Close()
+	}
+	return err
+}
+
+// stopAll stops every owned partition's pipeline; drop also forgets them
+// and closes their stores.
+func (r *kafkaStream) stopAll(ctx context.Context, drop bool) error {
+	r.mu.Lock()
+	owned := r.partitions
+	if drop {
+		r.partitions = map[int32]*partition{}
+	}
+	r.mu.Unlock()
+	var err error
+	for _, p := range owned {
+		err = errors.Join(err, p.stop(ctx))
+		if drop {
+			p.store.Close()
+		}
+	}
+	return err
+}
+
+func (r *kafkaStream) observePartitions(_ context.Context, o metric.Int64Observer) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	o.Observe(int64(len(r.partitions)))
+	return nil
+}
+
+func (r *kafkaStream) observeStateBytes(_ context.Context, o metric.Int64Observer) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var n int64
+	for _, p := range r.partitions {
+		n += p.store.Size()
+	}
+	o.Observe(n)
+	return nil
+}
+
+func (r *kafkaStream) logger() *zap.Logger { return r.set.Logger }

@@ -1,0 +1,91 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package kafkastreamreceiver // import "github.com/footfall-analytics/footfall/receiver/kafkastreamreceiver"
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/footfall-analytics/footfall/receiver/kafkastreamreceiver/internal/changelog"
+)
+
+// stableWaitStep is how often a restore asks again whether a transaction on
+// the changelog partition is still open.
+const stableWaitStep = 100 * time.Millisecond
+
+// readChangelog rebuilds partition's state from its changelog partition.
+//
+// It first waits until no transaction is open there (the last stable offset
+// equals the end): the open one can only be the former owner's, which the
+// broker aborts within transaction_timeout if it died. Reading before that
+// could miss state whose offsets the former owner commits a moment later.
+func readChangelog(ctx context.Context, admin *kadm.Client, opts []kgo.Opt, topic string, partition int32) (*changelog.Store, error) {
+	end, err := stableEnd(ctx, admin, topic, partition)
+	if err != nil {
+		return nil, err
+	}
+	if end == 0 {
+		return changelog.NewStore(), nil
+	}
+	cl, err := kgo.NewClient(append(opts,
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: {partition: kgo.NewOffset().AtStart()}}),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+		// Control records are read too: a partition whose last batch is a
+		// commit marker is read to its end only by counting its offset.
+		kgo.KeepControlRecords(),
+	)...)
+	if err != nil {
+		return nil, err
+	}
+	defer cl.Close()
+	loader := changelog.NewLoader()
+	for next := int64(0); next < end; {
+		fetches := cl.PollFetches(ctx)
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("read changelog partition %d: %w", partition, err)
+		}
+		if errs := fetches.Errors(); len(errs) > 0 {
+			return nil, fmt.Errorf("read changelog partition %d: %w", partition, errs[0].Err)
+		}
+		fetches.EachRecord(func(r *kgo.Record) {
+			if !r.Attrs.IsControl() {
+				loader.Add(r.Key, r.Value)
+			}
+			next = r.Offset + 1
+		})
+	}
+	return loader.Store()
+}
+
+// stableEnd waits until the changelog partition has no open transaction and
+// returns its end offset.
+func stableEnd(ctx context.Context, admin *kadm.Client, topic string, partition int32) (int64, error) {
+	for {
+		ends, err := admin.ListEndOffsets(ctx, topic)
+		if err != nil {
+			return 0, fmt.Errorf("list changelog end offsets: %w", err)
+		}
+		stable, err := admin.ListCommittedOffsets(ctx, topic)
+		if err != nil {
+			return 0, fmt.Errorf("list changelog stable offsets: %w", err)
+		}
+		e, ok1 := ends.Lookup(topic, partition)
+		s, ok2 := stable.Lookup(topic, partition)
+		if !ok1 || !ok2 || e.Err != nil || s.Err != nil {
+			return 0, fmt.Errorf("changelog partition %d: no end offset", partition)
+		}
+		if e.Offset == s.Offset {
+			return e.Offset, nil
+		}
+		select {
+		case <-ctx.Done():
+			return 0, fmt.Errorf("changelog partition %d: a transaction stayed open: %w", partition, ctx.Err())
+		case <-time.After(stableWaitStep):
+		}
+	}
+}

@@ -1,0 +1,288 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package kafkastreamreceiver
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/receiver/receivertest"
+
+	"github.com/footfall-analytics/footfall/internal/schema"
+	"github.com/footfall-analytics/footfall/internal/visitcorpus"
+	"github.com/footfall-analytics/footfall/receiver/kafkastreamreceiver/internal/metadata"
+)
+
+const (
+	eventsTopic = "footfall.events"
+	partitions  = 4
+)
+
+func newCorpus(visitors int) visitcorpus.Corpus {
+	return visitcorpus.New(visitors, eventsTopic, partitions)
+}
+
+// published keeps the latest value of each series one collector published.
+type published struct {
+	mu     sync.Mutex
+	series map[string]float64 // name|partition|labels
+}
+
+func newPublished() *published { return &published{series: map[string]float64{}} }
+
+func (*published) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
+
+func (s *published) ConsumeMetrics(_ context.Context, md pmetric.Metrics) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, rm := range md.ResourceMetrics().All() {
+		for _, sm := range rm.ScopeMetrics().All() {
+			for _, m := range sm.Metrics().All() {
+				if m.Type() != pmetric.MetricTypeSum {
+					continue
+				}
+				for _, dp := range m.Sum().DataPoints().All() {
+					s.series[m.Name()+"|"+labels(dp.Attributes())] = dp.DoubleValue() + float64(dp.IntValue())
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func labels(attrs pcommon.Map) string {
+	var b strings.Builder
+	for k, v := range attrs.All() {
+		b.WriteString(k + "=" + v.AsString() + ",")
+	}
+	return b.String()
+}
+
+// totals is what a dashboard shows: per metric, the sum over partitions of
+// the largest value any collector published for it (a former owner's series
+// stays behind, never above the current owner's).
+func totals(collectors ...*published) map[string]float64 {
+	largest := map[string]float64{}
+	for _, c := range collectors {
+		c.mu.Lock()
+		for key, v := range c.series {
+			largest[key] = max(largest[key], v)
+		}
+		c.mu.Unlock()
+	}
+	out := map[string]float64{}
+	for key, v := range largest {
+		name := key[:strings.IndexByte(key, '|')]
+		out[name] += v
+	}
+	return out
+}
+
+func startCluster(t *testing.T) string {
+	t.Helper()
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(partitions, eventsTopic),
+		kfake.GroupMinSessionTimeout(500*time.Millisecond))
+	require.NoError(t, err)
+	t.Cleanup(cluster.Close)
+	return cluster.ListenAddrs()[0]
+}
+
+func testConfig(broker, id string) *Config {
+	cfg := createDefaultConfig().(*Config)
+	cfg.Brokers = []string{broker}
+	cfg.TransactionalID = id
+	cfg.CommitInterval = 200 * time.Millisecond
+	cfg.TransactionTimeout = 3 * time.Second
+	cfg.SessionTimeout = 3 * time.Second
+	cfg.Timeout = 30 * time.Second
+	cfg.Sessionize.Goals = []string{visitcorpus.Goal}
+	cfg.Sessionize.AllowedLateness = time.Second
+	// The watermark also moves with the wall clock when a partition is
+	// quiet (the default), so that each partition's last page view is
+	// placed. A visitor's events are in order in the corpus, so an event
+	// that pause makes late is still placed in the right session.
+	cfg.Sessionize.CheckpointInterval = time.Second
+	cfg.WebAnalytics.Goals = []string{visitcorpus.Goal}
+	cfg.WebAnalytics.FlushInterval = 100 * time.Millisecond
+	return cfg
+}
+
+type collector struct {
+	r   *kafkaStream
+	out *published
+}
+
+func startCollector(t *testing.T, broker, id string, before ...func(*kafkaStream)) collector {
+	t.Helper()
+	out := newPublished()
+	r, err := newReceiver(testConfig(broker, id), receivertest.NewNopSettings(metadata.Type))
+	require.NoError(t, err)
+	r.nextMetrics = out
+	for _, f := range before {
+		f(r)
+	}
+	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+	t.Cleanup(func() { _ = r.Shutdown(context.Background()) })
+	return collector{r: r, out: out}
+}
+
+func produce(t *testing.T, broker string, records []*kgo.Record) {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(broker), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	require.NoError(t, err)
+	defer cl.Close()
+	for _, rec := range records {
+		require.NoError(t, cl.ProduceSync(context.Background(), rec).FirstErr())
+	}
+}
+
+// waitForLagZero waits until the group has committed every record.
+func waitForLagZero(t *testing.T, broker string) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		lag, err := visitcorpus.Lag(context.Background(), broker, eventsTopic, "footfall-processing")
+		return err == nil && lag == 0
+	}, 60*time.Second, 50*time.Millisecond)
+}
+
+func assertTotals(t *testing.T, truth map[string]float64, collectors ...*published) {
+	t.Helper()
+	got := map[string]float64{}
+	matched := assert.Eventually(t, func() bool {
+		got = totals(collectors...)
+		for _, m := range visitcorpus.Counted {
+			if got[m.OTel] != truth[m.OTel] {
+				return false
+			}
+		}
+		return true
+	}, 20*time.Second, 50*time.Millisecond, "totals never matched the ground truth")
+	if !matched {
+		t.Fatalf("published %v, ground truth %v", got, truth)
+	}
+	for _, m := range visitcorpus.Counted {
+		assert.Equal(t, truth[m.OTel], got[m.OTel], m.OTel)
+	}
+}
+
+func TestARebalanceChangesNoNumber(t *testing.T) {
+	broker := startCluster(t)
+	c := newCorpus(120)
+	third := len(c.Records) / 3
+
+	a := startCollector(t, broker, "a")
+	b := startCollector(t, broker, "b")
+	produce(t, broker, c.Records[:third])
+	waitForLagZero(t, broker)
+
+	extra := startCollector(t, broker, "c")
+	produce(t, broker, c.Records[third:2*third])
+	waitForLagZero(t, broker)
+
+	require.NoError(t, a.r.Shutdown(context.Background()))
+	produce(t, broker, c.Records[2*third:])
+	waitForLagZero(t, broker)
+
+	assertTotals(t, c.Truth, a.out, b.out, extra.out)
+}
+
+func TestOneCollectorCountsTheCorpus(t *testing.T) {
+	broker := startCluster(t)
+	c := newCorpus(40)
+	a := startCollector(t, broker, "a")
+	produce(t, broker, c.Records)
+	waitForLagZero(t, broker)
+	assertTotals(t, c.Truth, a.out)
+}
+
+// An aborted transaction (a rebalance during it, a failed write) puts its
+// partitions back to the committed state and reads its records again:
+// nothing is counted twice or lost. The collector then dies as a crash
+// would, its last transaction aborted, and a new one restores the
+// changelog: it counts the same, so the changelog held every change,
+// including those first cut into aborted transactions.
+func TestAbortedTransactionsChangeNoNumber(t *testing.T) {
+	broker := startCluster(t)
+	c := newCorpus(60)
+	var ended, aborted atomic.Int32
+	var crashed atomic.Bool
+	a := startCollector(t, broker, "a", func(r *kafkaStream) {
+		r.abortNext = func() bool {
+			if crashed.Load() || ended.Add(1)%2 == 0 {
+				aborted.Add(1)
+				return true
+			}
+			return false
+		}
+	})
+	for i := 0; i < len(c.Records); i += 40 {
+		produce(t, broker, c.Records[i:min(i+40, len(c.Records))])
+		waitForLagZero(t, broker)
+	}
+	assertTotals(t, c.Truth, a.out)
+	assert.GreaterOrEqual(t, aborted.Load(), int32(3), "transactions were aborted")
+
+	crashed.Store(true)
+	require.NoError(t, a.r.Shutdown(context.Background()))
+	b := startCollector(t, broker, "b")
+	assertTotals(t, c.Truth, b.out)
+}
+
+// The logs pipeline gets every event with its session and the session
+// records, with ids to write idempotently: distinct page views and session
+// starts equal the ground truth.
+func TestTheLogsPipelineGetsTheSessionizedEvents(t *testing.T) {
+	broker := startCluster(t)
+	c := newCorpus(40)
+	logs := &consumertest.LogsSink{}
+	cfg := testConfig(broker, "a")
+	set := receivertest.NewNopSettings(metadata.Type)
+	metricsReceiver, err := NewFactory().CreateMetrics(context.Background(), set, cfg, newPublished())
+	require.NoError(t, err)
+	logsReceiver, err := NewFactory().CreateLogs(context.Background(), set, cfg, logs)
+	require.NoError(t, err)
+	require.Same(t, metricsReceiver, logsReceiver, "one receiver serves both pipelines")
+	require.NoError(t, metricsReceiver.Start(context.Background(), componenttest.NewNopHost()))
+	require.NoError(t, logsReceiver.Start(context.Background(), componenttest.NewNopHost()))
+	defer func() {
+		require.NoError(t, logsReceiver.Shutdown(context.Background()))
+		require.NoError(t, metricsReceiver.Shutdown(context.Background()))
+	}()
+
+	produce(t, broker, c.Records)
+	waitForLagZero(t, broker)
+	require.Eventually(t, func() bool {
+		pageViews, sessions := map[string]bool{}, map[string]bool{}
+		for _, ld := range logs.AllLogs() {
+			for _, rl := range ld.ResourceLogs().All() {
+				for _, sl := range rl.ScopeLogs().All() {
+					for _, lr := range sl.LogRecords().All() {
+						switch lr.EventName() {
+						case schema.EventPageView:
+							id, _ := lr.Attributes().Get(schema.AttrEventID)
+							pageViews[id.Str()] = true
+						case schema.EventSessionStart:
+							id, _ := lr.Attributes().Get(schema.AttrSessionID)
+							sessions[id.Str()] = true
+						}
+					}
+				}
+			}
+		}
+		return float64(len(pageViews)) == c.Truth["footfall.page_views"] && float64(len(sessions)) == c.Truth["footfall.sessions"]
+	}, 20*time.Second, 50*time.Millisecond)
+}
