@@ -104,7 +104,8 @@ FUZZ_TARGETS = \
 	FuzzAllowsOrigin:./receiver/browsereventsreceiver/internal/sites \
 	FuzzScrub:./receiver/browsereventsreceiver/internal/privacy \
 	FuzzDecodeStoredState:./processor/sessionizeprocessor \
-	FuzzConsume:./connector/webanalyticsconnector
+	FuzzConsume:./connector/webanalyticsconnector \
+	FuzzLoad:./receiver/kafkastreamreceiver/internal/changelog
 FUZZTIME_EACH ?= 10s
 
 ## fuzz: each fuzz target for FUZZTIME_EACH (the intake decoder for FUZZTIME)

@@ -5,6 +5,7 @@ package kafkastreamreceiver // import "github.com/footfall-analytics/footfall/re
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -63,29 +64,43 @@ func readChangelog(ctx context.Context, admin *kadm.Client, opts []kgo.Opt, topi
 }
 
 // stableEnd waits until the changelog partition has no open transaction and
-// returns its end offset.
+// returns its end offset. Offsets that cannot be listed yet (a topic just
+// created, a leader moving) are asked for again until ctx ends.
 func stableEnd(ctx context.Context, admin *kadm.Client, topic string, partition int32) (int64, error) {
+	why := errors.New("a transaction stayed open")
 	for {
-		ends, err := admin.ListEndOffsets(ctx, topic)
-		if err != nil {
-			return 0, fmt.Errorf("list changelog end offsets: %w", err)
-		}
-		stable, err := admin.ListCommittedOffsets(ctx, topic)
-		if err != nil {
-			return 0, fmt.Errorf("list changelog stable offsets: %w", err)
-		}
-		e, ok1 := ends.Lookup(topic, partition)
-		s, ok2 := stable.Lookup(topic, partition)
-		if !ok1 || !ok2 || e.Err != nil || s.Err != nil {
-			return 0, fmt.Errorf("changelog partition %d: no end offset", partition)
-		}
-		if e.Offset == s.Offset {
-			return e.Offset, nil
+		end, stable, err := endOffsets(ctx, admin, topic, partition)
+		switch {
+		case err != nil:
+			why = err
+		case end == stable:
+			return end, nil
 		}
 		select {
 		case <-ctx.Done():
-			return 0, fmt.Errorf("changelog partition %d: a transaction stayed open: %w", partition, ctx.Err())
+			return 0, fmt.Errorf("changelog partition %d: %w: %w", partition, why, ctx.Err())
 		case <-time.After(stableWaitStep):
 		}
 	}
+}
+
+// endOffsets returns the partition's end offset and its last stable offset.
+func endOffsets(ctx context.Context, admin *kadm.Client, topic string, partition int32) (end, stable int64, err error) {
+	ends, err := admin.ListEndOffsets(ctx, topic)
+	if err != nil {
+		return 0, 0, fmt.Errorf("list end offsets: %w", err)
+	}
+	stables, err := admin.ListCommittedOffsets(ctx, topic)
+	if err != nil {
+		return 0, 0, fmt.Errorf("list stable offsets: %w", err)
+	}
+	e, ok1 := ends.Lookup(topic, partition)
+	s, ok2 := stables.Lookup(topic, partition)
+	if !ok1 || !ok2 {
+		return 0, 0, errors.New("no end offset listed")
+	}
+	if err := errors.Join(e.Err, s.Err); err != nil {
+		return 0, 0, err
+	}
+	return e.Offset, s.Offset, nil
 }

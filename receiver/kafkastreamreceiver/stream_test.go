@@ -5,6 +5,7 @@ package kafkastreamreceiver
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -39,10 +40,34 @@ func newCorpus(visitors int) visitcorpus.Corpus {
 // published keeps the latest value of each series one collector published.
 type published struct {
 	mu     sync.Mutex
-	series map[string]float64 // name|partition|labels
+	series map[string]float64 // name|labels, the partition among them
+	// highest, when set, is shared by the collectors of a test: the
+	// highest value any of them published for each monotonic series.
+	highest *highest
 }
 
 func newPublished() *published { return &published{series: map[string]float64{}} }
+
+// highest records the largest value published for each counter series by
+// any collector, and every time one went below it: a counter that goes back
+// when its partition changes owner breaks rate() and increase().
+type highest struct {
+	mu        sync.Mutex
+	values    map[string]float64
+	backwards []string
+}
+
+func (h *highest) see(key string, v float64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if prev, ok := h.values[key]; ok && v < prev {
+		if len(h.backwards) < 10 {
+			h.backwards = append(h.backwards, fmt.Sprintf("%s: %v after %v", key, v, prev))
+		}
+		return
+	}
+	h.values[key] = v
+}
 
 func (*published) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
 
@@ -56,7 +81,11 @@ func (s *published) ConsumeMetrics(_ context.Context, md pmetric.Metrics) error 
 					continue
 				}
 				for _, dp := range m.Sum().DataPoints().All() {
-					s.series[m.Name()+"|"+labels(dp.Attributes())] = dp.DoubleValue() + float64(dp.IntValue())
+					key, v := m.Name()+"|"+labels(dp.Attributes()), dp.DoubleValue()+float64(dp.IntValue())
+					s.series[key] = v
+					if s.highest != nil && m.Sum().IsMonotonic() {
+						s.highest.see(key, v)
+					}
 				}
 			}
 		}
@@ -183,13 +212,15 @@ func TestARebalanceChangesNoNumber(t *testing.T) {
 	broker := startCluster(t)
 	c := newCorpus(120)
 	third := len(c.Records) / 3
+	counters := &highest{values: map[string]float64{}}
+	watch := func(r *kafkaStream) { r.nextMetrics.(*published).highest = counters }
 
-	a := startCollector(t, broker, "a")
-	b := startCollector(t, broker, "b")
+	a := startCollector(t, broker, "a", watch)
+	b := startCollector(t, broker, "b", watch)
 	produce(t, broker, c.Records[:third])
 	waitForLagZero(t, broker)
 
-	extra := startCollector(t, broker, "c")
+	extra := startCollector(t, broker, "c", watch)
 	produce(t, broker, c.Records[third:2*third])
 	waitForLagZero(t, broker)
 
@@ -198,6 +229,10 @@ func TestARebalanceChangesNoNumber(t *testing.T) {
 	waitForLagZero(t, broker)
 
 	assertTotals(t, c.Truth, a.out, b.out, extra.out)
+	counters.mu.Lock()
+	defer counters.mu.Unlock()
+	assert.Empty(t, counters.backwards, "no counter of a partition went back when the partition changed owner")
+	assert.NotEmpty(t, counters.values)
 }
 
 func TestOneCollectorCountsTheCorpus(t *testing.T) {

@@ -141,16 +141,24 @@ func (l *Loader) assemble(key string, head []byte) ([]byte, error) {
 	if used2 <= 0 || size > n*FragmentBytes {
 		return nil, errBadHead
 	}
-	value := make([]byte, 0, size)
+	// The fragments are found and measured before anything is allocated: a
+	// damaged head must not make the restore allocate what it claims.
+	fragments := make([][]byte, 0, min(n, 1024))
+	total := uint64(0)
 	for i := range int(n) {
 		fragment, ok := l.latest[string(fragmentOf(key, i))]
 		if !ok {
 			return nil, fmt.Errorf("fragment %d of %d missing", i, n)
 		}
-		value = append(value, fragment...)
+		fragments = append(fragments, fragment)
+		total += uint64(len(fragment))
 	}
-	if uint64(len(value)) != size {
-		return nil, fmt.Errorf("fragments hold %d bytes, head says %d", len(value), size)
+	if total != size {
+		return nil, fmt.Errorf("fragments hold %d bytes, head says %d", total, size)
+	}
+	value := make([]byte, 0, size)
+	for _, fragment := range fragments {
+		value = append(value, fragment...)
 	}
 	return value, nil
 }
