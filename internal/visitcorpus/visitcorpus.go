@@ -32,15 +32,18 @@ const Goal = "signup"
 var base = time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
 
 // Metric is one number the corpus gives, by its OpenTelemetry and its
-// Prometheus name.
-type Metric struct{ OTel, Prometheus string }
+// Prometheus name, and the one label value that selects it (as name and
+// value), if any.
+type Metric struct{ OTel, Prometheus, LabelName, LabelValue string }
 
-// Counted are the metrics the ground truth gives.
+// Counted are the metrics the ground truth gives. Visitors are counted
+// today: every visit is on one day.
 var Counted = []Metric{
-	{"footfall.page_views", "footfall_page_views_total"},
-	{"footfall.sessions", "footfall_sessions_total"},
-	{"footfall.bounces", "footfall_bounces_total"},
-	{"footfall.goal.conversions", "footfall_goal_conversions_total"},
+	{OTel: "footfall.page_views", Prometheus: "footfall_page_views_total"},
+	{OTel: "footfall.sessions", Prometheus: "footfall_sessions_total"},
+	{OTel: "footfall.bounces", Prometheus: "footfall_bounces_total"},
+	{OTel: "footfall.goal.conversions", Prometheus: "footfall_goal_conversions_total"},
+	{OTel: "footfall.visitors", Prometheus: "footfall_visitors", LabelName: "window", LabelValue: "today"},
 }
 
 // Corpus is a scripted stream of visits and what it must count, by
@@ -61,9 +64,9 @@ type visitEvent struct {
 // signs up in its first visit; every seventh record is sent twice (a
 // gateway's retry). A last page view per partition, hours later, moves every
 // partition's watermark past all visits so that they end and their bounces
-// count.
+// count; its visitor counts too.
 func New(visitors int, topic string, partitions int32) Corpus {
-	truth := map[string]float64{}
+	truth := map[string]float64{"footfall.visitors": float64(visitors) + float64(partitions)}
 	var events []visitEvent
 	for v := range visitors {
 		visitor := fmt.Sprintf("visitor-%03d", v)

@@ -27,6 +27,10 @@ type publisher struct {
 	mu     sync.Mutex
 	latest pmetric.Metrics
 	held   bool
+	// last is a copy of the rendering published last, to retract when the
+	// partition leaves this collector.
+	last    pmetric.Metrics
+	hasLast bool
 }
 
 func newPublisher(partition int32, next consumer.Metrics) *publisher {
@@ -58,43 +62,77 @@ func (p *publisher) cut() (pmetric.Metrics, bool) {
 
 // publish sends a committed rendering on, each point labelled with the
 // partition, so that a partition's series stay one series whichever
-// collector owns it (dashboards take the max per partition, then the sum).
+// collector owns it (dashboards take the max over instances, then the sum).
 func (p *publisher) publish(ctx context.Context, md pmetric.Metrics) error {
 	if p.next == nil {
 		return nil // the receiver is in a logs pipeline only
 	}
-	forEachPointAttributes(md, func(attrs pcommon.Map) { attrs.PutStr(schema.MetricAttrPartition, p.partition) })
+	forEachPoint(md, func(pt point) { pt.attrs.PutStr(schema.MetricAttrPartition, p.partition) })
+	last := pmetric.NewMetrics()
+	md.CopyTo(last)
+	p.mu.Lock()
+	p.last, p.hasLast = last, true
+	p.mu.Unlock()
 	return p.next.ConsumeMetrics(ctx, md)
 }
 
-func forEachPointAttributes(md pmetric.Metrics, f func(pcommon.Map)) {
+// retract withdraws the partition's series from this collector once it has
+// left: every point published last again, flagged as having no recorded
+// value, which makes the prometheus exporter drop the series (and
+// Prometheus mark it stale). Otherwise the former owner would go on
+// exporting frozen values for metric_expiration: harmless for counters
+// under max, wrong for windows that shrink, such as today's visitors after
+// midnight.
+func (p *publisher) retract(ctx context.Context) error {
+	p.mu.Lock()
+	md, ok := p.last, p.hasLast
+	p.hasLast = false
+	p.mu.Unlock()
+	if !ok || p.next == nil {
+		return nil
+	}
+	forEachPoint(md, func(pt point) { pt.setFlags(pmetric.DefaultDataPointFlags.WithNoRecordedValue(true)) })
+	return p.next.ConsumeMetrics(ctx, md)
+}
+
+// point is what publish and retract change on a data point of any type.
+type point struct {
+	attrs    pcommon.Map
+	setFlags func(pmetric.DataPointFlags)
+}
+
+func forEachPoint(md pmetric.Metrics, f func(point)) {
 	for _, rm := range md.ResourceMetrics().All() {
 		for _, sm := range rm.ScopeMetrics().All() {
 			for _, m := range sm.Metrics().All() {
-				switch m.Type() {
-				case pmetric.MetricTypeSum:
-					for _, dp := range m.Sum().DataPoints().All() {
-						f(dp.Attributes())
-					}
-				case pmetric.MetricTypeGauge:
-					for _, dp := range m.Gauge().DataPoints().All() {
-						f(dp.Attributes())
-					}
-				case pmetric.MetricTypeHistogram:
-					for _, dp := range m.Histogram().DataPoints().All() {
-						f(dp.Attributes())
-					}
-				case pmetric.MetricTypeExponentialHistogram:
-					for _, dp := range m.ExponentialHistogram().DataPoints().All() {
-						f(dp.Attributes())
-					}
-				case pmetric.MetricTypeSummary:
-					for _, dp := range m.Summary().DataPoints().All() {
-						f(dp.Attributes())
-					}
-				default:
-				}
+				forEachPointOf(m, f)
 			}
 		}
+	}
+}
+
+func forEachPointOf(m pmetric.Metric, f func(point)) {
+	switch m.Type() {
+	case pmetric.MetricTypeSum:
+		for _, dp := range m.Sum().DataPoints().All() {
+			f(point{dp.Attributes(), dp.SetFlags})
+		}
+	case pmetric.MetricTypeGauge:
+		for _, dp := range m.Gauge().DataPoints().All() {
+			f(point{dp.Attributes(), dp.SetFlags})
+		}
+	case pmetric.MetricTypeHistogram:
+		for _, dp := range m.Histogram().DataPoints().All() {
+			f(point{dp.Attributes(), dp.SetFlags})
+		}
+	case pmetric.MetricTypeExponentialHistogram:
+		for _, dp := range m.ExponentialHistogram().DataPoints().All() {
+			f(point{dp.Attributes(), dp.SetFlags})
+		}
+	case pmetric.MetricTypeSummary:
+		for _, dp := range m.Summary().DataPoints().All() {
+			f(point{dp.Attributes(), dp.SetFlags})
+		}
+	default:
 	}
 }

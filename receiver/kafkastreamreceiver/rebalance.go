@@ -40,6 +40,9 @@ func (r *kafkaStream) revoked(ctx context.Context, _ *kgo.Client, revoked map[st
 		if err := p.stop(stopCtx); err != nil {
 			r.logger().Debug("Stopping a revoked partition", zap.Int32("partition", id), zap.Error(err))
 		}
+		if err := p.published.retract(stopCtx); err != nil {
+			r.logger().Warn("Withdrawing a revoked partition's series failed; they stay until metric_expiration", zap.Int32("partition", id), zap.Error(err))
+		}
 		cancel()
 		p.store.Close()
 	}

@@ -41,6 +41,8 @@ func newCorpus(visitors int) visitcorpus.Corpus {
 type published struct {
 	mu     sync.Mutex
 	series map[string]float64 // name|labels, the partition among them
+	// withdrawn counts the series dropped by points with no value.
+	withdrawn int
 	// highest, when set, is shared by the collectors of a test: the
 	// highest value any of them published for each monotonic series.
 	highest *highest
@@ -77,12 +79,19 @@ func (s *published) ConsumeMetrics(_ context.Context, md pmetric.Metrics) error 
 	for _, rm := range md.ResourceMetrics().All() {
 		for _, sm := range rm.ScopeMetrics().All() {
 			for _, m := range sm.Metrics().All() {
+				if m.Type() == pmetric.MetricTypeGauge {
+					for _, dp := range m.Gauge().DataPoints().All() {
+						s.record(m.Name()+"|"+labels(dp.Attributes()), dp.DoubleValue()+float64(dp.IntValue()), dp.Flags())
+					}
+				}
 				if m.Type() != pmetric.MetricTypeSum {
 					continue
 				}
 				for _, dp := range m.Sum().DataPoints().All() {
 					key, v := m.Name()+"|"+labels(dp.Attributes()), dp.DoubleValue()+float64(dp.IntValue())
-					s.series[key] = v
+					if !s.record(key, v, dp.Flags()) {
+						continue
+					}
 					if s.highest != nil && m.Sum().IsMonotonic() {
 						s.highest.see(key, v)
 					}
@@ -93,17 +102,45 @@ func (s *published) ConsumeMetrics(_ context.Context, md pmetric.Metrics) error 
 	return nil
 }
 
+// record keeps a series' value, or drops the series when the point says it
+// has none (a collector withdrawing a partition it no longer owns); it
+// reports whether a value was kept.
+func (s *published) record(key string, v float64, flags pmetric.DataPointFlags) bool {
+	if flags.NoRecordedValue() {
+		delete(s.series, key)
+		s.withdrawn++
+		return false
+	}
+	s.series[key] = v
+	return true
+}
+
+// partitions are those whose page views the collector exports now.
+func (s *published) partitions() map[string]bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]bool{}
+	for key := range s.series {
+		if strings.HasPrefix(key, "footfall.page_views|") {
+			i := strings.Index(key, ",partition=")
+			out[strings.SplitN(key[i+len(",partition="):], ",", 2)[0]] = true
+		}
+	}
+	return out
+}
+
 func labels(attrs pcommon.Map) string {
 	var b strings.Builder
+	b.WriteString(",")
 	for k, v := range attrs.All() {
 		b.WriteString(k + "=" + v.AsString() + ",")
 	}
 	return b.String()
 }
 
-// totals is what a dashboard shows: per metric, the sum over partitions of
-// the largest value any collector published for it (a former owner's series
-// stays behind, never above the current owner's).
+// totals is what a dashboard shows: per counted metric, the sum over
+// partitions of the largest value any collector published for it (a former
+// owner's series stays behind, never above the current owner's).
 func totals(collectors ...*published) map[string]float64 {
 	largest := map[string]float64{}
 	for _, c := range collectors {
@@ -114,14 +151,17 @@ func totals(collectors ...*published) map[string]float64 {
 		c.mu.Unlock()
 	}
 	out := map[string]float64{}
-	for key, v := range largest {
-		name := key[:strings.IndexByte(key, '|')]
-		out[name] += v
+	for _, m := range visitcorpus.Counted {
+		for key, v := range largest {
+			if strings.HasPrefix(key, m.OTel+"|") && (m.LabelName == "" || strings.Contains(key, ","+m.LabelName+"="+m.LabelValue+",")) {
+				out[m.OTel] += v
+			}
+		}
 	}
 	return out
 }
 
-func startCluster(t *testing.T) string {
+func startCluster(t testing.TB) string {
 	t.Helper()
 	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(partitions, eventsTopic),
 		kfake.GroupMinSessionTimeout(500*time.Millisecond))
@@ -155,7 +195,7 @@ type collector struct {
 	out *published
 }
 
-func startCollector(t *testing.T, broker, id string, before ...func(*kafkaStream)) collector {
+func startCollector(t testing.TB, broker, id string, before ...func(*kafkaStream)) collector {
 	t.Helper()
 	out := newPublished()
 	r, err := newReceiver(testConfig(broker, id), receivertest.NewNopSettings(metadata.Type))
@@ -169,7 +209,7 @@ func startCollector(t *testing.T, broker, id string, before ...func(*kafkaStream
 	return collector{r: r, out: out}
 }
 
-func produce(t *testing.T, broker string, records []*kgo.Record) {
+func produce(t testing.TB, broker string, records []*kgo.Record) {
 	t.Helper()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(broker), kgo.RecordPartitioner(kgo.ManualPartitioner()))
 	require.NoError(t, err)
@@ -180,7 +220,7 @@ func produce(t *testing.T, broker string, records []*kgo.Record) {
 }
 
 // waitForLagZero waits until the group has committed every record.
-func waitForLagZero(t *testing.T, broker string) {
+func waitForLagZero(t testing.TB, broker string) {
 	t.Helper()
 	require.Eventually(t, func() bool {
 		lag, err := visitcorpus.Lag(context.Background(), broker, eventsTopic, "footfall-processing")
@@ -229,6 +269,22 @@ func TestARebalanceChangesNoNumber(t *testing.T) {
 	waitForLagZero(t, broker)
 
 	assertTotals(t, c.Truth, a.out, b.out, extra.out)
+	// A collector whose partitions moved to the newcomer withdrew their
+	// series: it exports only what it owns.
+	a.out.mu.Lock()
+	b.out.mu.Lock()
+	assert.Positive(t, a.out.withdrawn+b.out.withdrawn, "the former owners withdrew the series of the partitions they lost")
+	b.out.mu.Unlock()
+	a.out.mu.Unlock()
+	require.Eventually(t, func() bool {
+		inB, inExtra := b.out.partitions(), extra.out.partitions()
+		for p := range inB {
+			if inExtra[p] {
+				return false
+			}
+		}
+		return len(inB)+len(inExtra) == partitions
+	}, 10*time.Second, 50*time.Millisecond, "each partition is exported by one of the live collectors")
 	counters.mu.Lock()
 	defer counters.mu.Unlock()
 	assert.Empty(t, counters.backwards, "no counter of a partition went back when the partition changed owner")

@@ -53,7 +53,11 @@ func requireCorpusCounted(t *testing.T, truth map[string]float64, endpoints ...s
 			for p := range corpusPartitions {
 				largest := 0.0
 				for _, e := range endpoints {
-					largest = max(largest, scrapeSum(e, m.Prometheus, `site="`+visitcorpus.Site+`"`, `partition="`+strconv.Itoa(p)+`"`))
+					labels := []string{`site="` + visitcorpus.Site + `"`, `partition="` + strconv.Itoa(p) + `"`}
+					if m.LabelName != "" {
+						labels = append(labels, m.LabelName+`="`+m.LabelValue+`"`)
+					}
+					largest = max(largest, scrapeSum(e, m.Prometheus, labels...))
 				}
 				got[m.OTel] += largest
 			}
@@ -68,6 +72,27 @@ func requireCorpusCounted(t *testing.T, truth map[string]float64, endpoints ...s
 	if !counted {
 		t.Fatalf("published %v, ground truth %v", got, truth)
 	}
+}
+
+// requireEachPartitionExportedOnce waits until every partition's series are
+// on exactly one of the endpoints: a collector withdraws the series of a
+// partition it lost.
+func requireEachPartitionExportedOnce(t *testing.T, endpoints ...string) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		for p := range corpusPartitions {
+			exporters := 0
+			for _, e := range endpoints {
+				if scrapeSum(e, "footfall_page_views_total", `partition="`+strconv.Itoa(p)+`"`) >= 0 {
+					exporters++
+				}
+			}
+			if exporters != 1 {
+				return false
+			}
+		}
+		return true
+	}, 60*time.Second, 250*time.Millisecond, "each partition is exported by one collector")
 }
 
 // Two processing collectors on a 4-partition topic; one is killed (SIGKILL)
@@ -93,6 +118,7 @@ func TestE2EKafkaProcessingFailoverIsExact(t *testing.T) {
 	produceCorpus(t, brokers, c.Records[third:2*third])
 	third3 := startProcessing(t, brokers, group, "p3")
 	produceCorpus(t, brokers, c.Records[2*third:len(c.Records)-corpusPartitions])
+	requireEachPartitionExportedOnce(t, second.metrics, third3.metrics)
 	second.stop()
 	produceCorpus(t, brokers, c.Records[len(c.Records)-corpusPartitions:])
 	waitForGroupLag(t, brokers, group)
