@@ -56,12 +56,17 @@ type Corpus struct {
 type visitEvent struct {
 	visitor, id, name, path string
 	at                      time.Time
+	// before is the id of an earlier event of the same visit that this one
+	// is sent before (out of order, within the allowed lateness).
+	before string
 }
 
 // New scripts visitors to topic's partitions, each visitor in one: each has
 // one to three visits 45 minutes apart (longer than the 30-minute inactivity
-// timeout), of one to four page views a minute apart; every fifth visitor
-// signs up in its first visit; every seventh record is sent twice (a
+// timeout), of one to four page views a minute apart; every sixth visitor's
+// second page view comes 400 ms after the first and is sent before it (out
+// of order within the allowed lateness); every fifth visitor signs up in its
+// first visit; every seventh record is sent twice (a
 // gateway's retry). A last page view per partition, hours later, moves every
 // partition's watermark past all visits so that they end and their bounces
 // count; its visitor counts too.
@@ -75,7 +80,13 @@ func New(visitors int, topic string, partitions int32) Corpus {
 			at := start.Add(time.Duration(s) * 45 * time.Minute)
 			pages := 1 + (v+s)%4
 			for k := range pages {
-				events = append(events, visitEvent{visitor: visitor, id: fmt.Sprintf("%s-%d-%d", visitor, s, k), name: schema.EventPageView, path: fmt.Sprintf("/p%d", k), at: at.Add(time.Duration(k) * time.Minute)})
+				e := visitEvent{visitor: visitor, id: fmt.Sprintf("%s-%d-%d", visitor, s, k), name: schema.EventPageView, path: fmt.Sprintf("/p%d", k), at: at.Add(time.Duration(k) * time.Minute)}
+				if k == 1 && v%6 == 1 {
+					// A second tab's page view 400 ms after the first, sent
+					// before it.
+					e.at, e.before = at.Add(400*time.Millisecond), fmt.Sprintf("%s-%d-0", visitor, s)
+				}
+				events = append(events, e)
 			}
 			signup := v%5 == 0 && s == 0
 			if signup {
@@ -90,6 +101,7 @@ func New(visitors int, topic string, partitions int32) Corpus {
 		}
 	}
 	slices.SortStableFunc(events, func(a, b visitEvent) int { return a.at.Compare(b.at) })
+	sendOutOfOrder(events)
 	var records []*kgo.Record
 	for i, e := range events {
 		rec := recordOf(topic, e, partitionOf(e.visitor, partitions))
@@ -105,6 +117,27 @@ func New(visitors int, topic string, partitions int32) Corpus {
 		truth["footfall.sessions"]++
 	}
 	return Corpus{Records: records, Truth: truth}
+}
+
+// sendOutOfOrder moves each event marked before just ahead of the event it
+// names.
+func sendOutOfOrder(events []visitEvent) {
+	at := map[string]int{}
+	for i, e := range events {
+		at[e.id] = i
+	}
+	for i, e := range events {
+		if e.before == "" {
+			continue
+		}
+		j := at[e.before]
+		// Move events[i] to position j, shifting j..i-1 one on.
+		copy(events[j+1:i+1], events[j:i])
+		events[j] = e
+		for k := j; k <= i; k++ {
+			at[events[k].id] = k
+		}
+	}
 }
 
 func partitionOf(visitor string, partitions int32) int32 {

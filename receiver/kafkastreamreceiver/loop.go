@@ -61,30 +61,60 @@ func (r *kafkaStream) consumeFor(ctx context.Context, unmarshaler plog.Unmarshal
 				r.logger().Warn("Fetching from the events topic failed; retrying", zap.String("topic", fe.Topic), zap.Int32("partition", fe.Partition), zap.Error(fe.Err))
 			}
 		}
-		for it := fetches.RecordIter(); !it.Done(); {
-			polled = true
-			if err := r.consume(ctx, unmarshaler, it.Next()); err != nil {
-				return polled, err
+		var err error
+		fetches.EachPartition(func(fp kgo.FetchTopicPartition) {
+			if err != nil || len(fp.Records) == 0 {
+				return
 			}
+			polled = true
+			err = r.consumePartition(ctx, unmarshaler, fp.Partition, fp.Records)
+		})
+		if err != nil {
+			return polled, err
 		}
 	}
 	return polled, nil
 }
 
-// consume hands one record to its partition's sessionizer. A record that
-// can never be processed is skipped (and its offset committed); one refused
-// for now is offered again until the group's patience runs short.
-func (r *kafkaStream) consume(ctx context.Context, unmarshaler plog.Unmarshaler, rec *kgo.Record) error {
-	p, err := r.partition(ctx, rec.Partition)
+// recordsPerBatch bounds how many records of one partition go to its
+// sessionizer at once: one request, one write-ahead entry, for many records.
+const recordsPerBatch = 500
+
+// consumePartition hands a partition's fetched records to its sessionizer,
+// recordsPerBatch at a time. A record that is not OTLP is skipped (and its
+// offset committed).
+func (r *kafkaStream) consumePartition(ctx context.Context, unmarshaler plog.Unmarshaler, id int32, records []*kgo.Record) error {
+	p, err := r.partition(ctx, id)
 	if err != nil {
 		return err
 	}
-	ld, err := unmarshaler.UnmarshalLogs(rec.Value)
-	if err != nil {
-		r.skipped(ctx, "undecodable")
+	for len(records) > 0 {
+		n := min(len(records), recordsPerBatch)
+		batch := plog.NewLogs()
+		for _, rec := range records[:n] {
+			ld, err := unmarshaler.UnmarshalLogs(rec.Value)
+			if err != nil {
+				r.skipped(ctx, "undecodable")
+				continue
+			}
+			ld.ResourceLogs().MoveAndAppendTo(batch.ResourceLogs())
+		}
+		r.telemetry.ReceiverKafkastreamRecords.Add(ctx, int64(n))
+		if err := r.consume(ctx, p, batch); err != nil {
+			return err
+		}
+		records = records[n:]
+	}
+	return nil
+}
+
+// consume hands a batch to the partition's sessionizer. A batch that can
+// never be processed is skipped; one refused for now is offered again until
+// the group's patience runs short.
+func (r *kafkaStream) consume(ctx context.Context, p *partition, ld plog.Logs) error {
+	if ld.LogRecordCount() == 0 {
 		return nil
 	}
-	r.telemetry.ReceiverKafkastreamRecords.Add(ctx, 1)
 	giveUp := time.Now().Add(r.cfg.SessionTimeout / 2)
 	for {
 		err := p.sessionize.ConsumeLogs(ctx, ld)

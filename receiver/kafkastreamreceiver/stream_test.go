@@ -214,8 +214,8 @@ func produce(t testing.TB, broker string, records []*kgo.Record) {
 	cl, err := kgo.NewClient(kgo.SeedBrokers(broker), kgo.RecordPartitioner(kgo.ManualPartitioner()))
 	require.NoError(t, err)
 	defer cl.Close()
-	for _, rec := range records {
-		require.NoError(t, cl.ProduceSync(context.Background(), rec).FirstErr())
+	for i := 0; i < len(records); i += 100 {
+		require.NoError(t, cl.ProduceSync(context.Background(), records[i:min(i+100, len(records))]...).FirstErr())
 	}
 }
 
