@@ -8,6 +8,8 @@ import (
 	"os"
 	"time"
 
+	"go.opentelemetry.io/collector/config/configtls"
+
 	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor"
 )
@@ -16,6 +18,12 @@ import (
 type Config struct {
 	// Brokers are the Kafka bootstrap servers. Default [localhost:9092].
 	Brokers []string `mapstructure:"brokers"`
+	// TLS, when set, encrypts the connections to the brokers
+	// (configtls.ClientConfig: ca_file, cert_file, key_file, ...). Default
+	// unset: plaintext.
+	TLS *configtls.ClientConfig `mapstructure:"tls"`
+	// SASL, when set, authenticates to the brokers. Default unset.
+	SASL *SASLConfig `mapstructure:"sasl"`
 	// Topic is the events topic the gateways write (OTLP protobuf logs, keyed
 	// by visitor). Default footfall.events.
 	Topic string `mapstructure:"topic"`

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/configtls"
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 
@@ -37,6 +38,12 @@ func TestLoadConfig(t *testing.T) {
 	custom.WebAnalytics.Goals = []string{"signup"}
 	custom.WebAnalytics.FlushInterval = time.Second
 
+	secure := createDefaultConfig().(*Config)
+	tlsConfig := configtls.NewDefaultClientConfig()
+	tlsConfig.CAFile = "/etc/kafka/ca.pem"
+	secure.TLS = &tlsConfig
+	secure.SASL = &SASLConfig{Mechanism: "SCRAM-SHA-512", Username: "footfall", Password: "secret"}
+
 	tests := []struct {
 		id      component.ID
 		want    *Config
@@ -44,6 +51,8 @@ func TestLoadConfig(t *testing.T) {
 	}{
 		{id: component.NewID(metadata.Type), want: createDefaultConfig().(*Config)},
 		{id: component.NewIDWithName(metadata.Type, "custom"), want: custom},
+		{id: component.NewIDWithName(metadata.Type, "secure"), want: secure},
+		{id: component.NewIDWithName(metadata.Type, "bad_sasl"), wantErr: `mechanism "GSSAPI" is not one of`},
 		{id: component.NewIDWithName(metadata.Type, "storage_not_allowed"), wantErr: "storage and wal_directory are not allowed"},
 		{id: component.NewIDWithName(metadata.Type, "same_topics"), wantErr: "changelog_topic must differ from topic"},
 		{id: component.NewIDWithName(metadata.Type, "nested_invalid"), wantErr: "sessionize: max_sessions must be positive"},

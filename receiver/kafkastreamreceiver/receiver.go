@@ -59,9 +59,7 @@ func newReceiver(cfg *Config, set receiver.Settings) (*kafkaStream, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &kafkaStream{cfg: cfg, set: set, telemetry: telemetry, partitions: map[int32]*partition{}}
-	r.clientOpts = []kgo.Opt{kgo.SeedBrokers(cfg.Brokers...), kgo.RequestTimeoutOverhead(cfg.Timeout)}
-	return r, nil
+	return &kafkaStream{cfg: cfg, set: set, telemetry: telemetry, partitions: map[int32]*partition{}}, nil
 }
 
 // Start returns at once: the topics are checked, and the group joined, by
@@ -74,6 +72,11 @@ func (r *kafkaStream) Start(ctx context.Context, host component.Host) error {
 	if err := r.telemetry.RegisterReceiverKafkastreamStateBytesCallback(r.observeStateBytes); err != nil {
 		return err
 	}
+	opts, err := connectionOpts(ctx, r.cfg)
+	if err != nil {
+		return err
+	}
+	r.clientOpts = opts
 	adminClient, err := kgo.NewClient(r.clientOpts...)
 	if err != nil {
 		return fmt.Errorf("kafka client: %w", err)
@@ -146,7 +149,9 @@ func (r *kafkaStream) Shutdown(ctx context.Context) error {
 			return ctx.Err()
 		}
 		err = r.stopAll(ctx, false)
-		r.endTransaction(ctx, false, true)
+		if r.session != nil {
+			r.endTransaction(ctx, false, true)
+		}
 	}
 	if r.session != nil {
 		// Leaving the group revokes what is owned: a partition assigned

@@ -377,3 +377,13 @@ func TestTheLogsPipelineGetsTheSessionizedEvents(t *testing.T) {
 		return float64(len(pageViews)) == c.Truth["footfall.page_views"] && float64(len(sessions)) == c.Truth["footfall.sessions"]
 	}, 20*time.Second, 50*time.Millisecond)
 }
+
+// A collector started while Kafka cannot be reached waits for it, and stops
+// cleanly.
+func TestShutdownWhileKafkaCannotBeReached(t *testing.T) {
+	r, err := newReceiver(testConfig("127.0.0.1:1", "a"), receivertest.NewNopSettings(metadata.Type))
+	require.NoError(t, err)
+	r.nextMetrics = newPublished()
+	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+	require.NoError(t, r.Shutdown(context.Background()))
+}
