@@ -12,7 +12,7 @@ GOLANGCI_LINT := $(TOOLS_BIN)/golangci-lint
 BIN         := $(CURDIR)/bin/footfall
 FUZZTIME    ?= 20s
 
-.PHONY: all build lint-then-build bench-baseline run demo tracker check-tracker liveview-assets check-liveview test unit-test fuzz alerts e2e e2e-prebuilt generate check-generated bench lint tools clean
+.PHONY: demo-prebuilt all build lint-then-build bench-baseline run demo tracker check-tracker liveview-assets check-liveview test unit-test fuzz alerts e2e e2e-prebuilt generate check-generated bench lint tools clean
 
 all: build
 
@@ -51,11 +51,21 @@ run: build
 
 ## demo: the collector on config/default.yaml and the demo site (web/demo) beside it
 demo: build
-	@echo "footfall on config/default.yaml, and the demo site; Ctrl-C stops both"
-	@$(BIN) --config config/default.yaml & collector=$$!; \
+	$(MAKE) demo-prebuilt
+
+# demo-prebuilt runs the demo on the binary `make build` left in bin/; the
+# addresses can be moved (tests/e2e/demo_test.go runs it on free ports).
+DEMO_LISTEN ?= localhost:8080
+DEMO_INTAKE ?= localhost:4319
+DEMO_METRICS ?= localhost:8889
+DEMO_LIVEVIEW ?= localhost:4320
+demo-prebuilt:
+	@echo "footfall on config/default.yaml, and the demo site on http://$(DEMO_LISTEN)/; Ctrl-C stops both"
+	@echo "live dashboard: http://$(DEMO_LIVEVIEW)/"
+	@FOOTFALL_INTAKE_ENDPOINT=$(DEMO_INTAKE) FOOTFALL_METRICS_ENDPOINT=$(DEMO_METRICS) \
+	FOOTFALL_LIVEVIEW_ENDPOINT=$(DEMO_LIVEVIEW) $(BIN) --config config/default.yaml & collector=$$!; \
 	trap 'kill $$collector 2>/dev/null' EXIT INT TERM; \
-	@echo "live dashboard: http://localhost:4320/"
-	$(GO) run ./cmd/footfall-demo -listen localhost:8080 -collector http://localhost:4319 -metrics http://localhost:8889/metrics
+	$(GO) run ./cmd/footfall-demo -listen $(DEMO_LISTEN) -collector http://$(DEMO_INTAKE) -metrics http://$(DEMO_METRICS)/metrics
 
 ## tracker: rebuild web/tracker/dist (footfall.js, footfall.mjs) from web/tracker/src
 tracker:
