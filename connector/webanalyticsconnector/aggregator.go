@@ -345,6 +345,23 @@ func (s *siteState) windowEnd(now time.Time) time.Time {
 	return s.newest.Add(max(0, now.Sub(s.newestAt)))
 }
 
+// containing returns the last hour's and today's visitors at end, each at
+// least the visitors of the shorter window it contains. They are refreshed
+// less often than the 5 minutes (last5), and each sketch estimates on its
+// own; today contains a window only when the window has not crossed
+// midnight.
+func containing(site *siteState, end time.Time, last5 uint64) (lastHour, today uint64) {
+	lastHour = max(site.hourly.LastHour, last5)
+	today = site.hourly.Today
+	switch {
+	case site.uniques.TodayHolds(end, time.Hour):
+		today = max(today, lastHour)
+	case site.uniques.TodayHolds(end, 5*time.Minute):
+		today = max(today, last5)
+	}
+	return lastHour, today
+}
+
 // metrics refreshes the breakdowns and the visitor gauges and renders every series.
 func (a *aggregator) metrics(start, now time.Time) (pmetric.Metrics, counts) {
 	c := counts{skipped: map[string]int{}}
@@ -362,9 +379,11 @@ func (a *aggregator) metrics(start, now time.Time) (pmetric.Metrics, counts) {
 			site.hourly = site.uniques.Estimate(end)
 			site.hourlyRefreshed = now
 		}
-		a.set(&c, visitors, siteID, float64(site.uniques.EstimateLast(end, 5)), "5m")
-		a.set(&c, visitors, siteID, float64(site.hourly.LastHour), "1h")
-		a.set(&c, visitors, siteID, float64(site.hourly.Today), "today")
+		last5 := site.uniques.EstimateLast(end, 5)
+		lastHour, today := containing(site, end, last5)
+		a.set(&c, visitors, siteID, float64(last5), "5m")
+		a.set(&c, visitors, siteID, float64(lastHour), "1h")
+		a.set(&c, visitors, siteID, float64(today), "today")
 		a.set(&c, currentVisitors, siteID, float64(site.uniques.EstimateLast(end, minutes)))
 	}
 	if !a.newest.IsZero() {

@@ -387,3 +387,31 @@ func TestLifecycleFlushesOnShutdown(t *testing.T) {
 }
 
 func sortStrings(s []string) { slices.Sort(s) }
+
+// The last hour and today are recomputed every hourly_refresh_interval, the
+// last 5 minutes at every flush: between two refreshes new visitors show in
+// the 5-minute count first. A longer window never shows fewer visitors than
+// a shorter one that it contains.
+func TestALongerWindowNeverShowsFewerVisitors(t *testing.T) {
+	h := newHarness(t, testConfig())
+	h.consume(pageView("a", 0, "/", 1))
+	h.flush(t0.Add(time.Second))
+	h.consume(pageView("b", 2*time.Second, "/", 1), pageView("c", 3*time.Second, "/", 1))
+	values := pointValues(h.flush(t0.Add(5 * time.Second))) // within the 10 s refresh
+	assert.InDelta(t, 3, values["footfall.visitors{site=shop,window=5m}"], 0)
+	assert.InDelta(t, 3, values["footfall.visitors{site=shop,window=1h}"], 0, "the hour holds the 5 minutes")
+	assert.InDelta(t, 3, values["footfall.visitors{site=shop,window=today}"], 0, "today holds the hour")
+}
+
+// Just after midnight the last 5 minutes hold yesterday's visitors, which
+// today does not.
+func TestTodayIsNotRaisedByYesterdaysVisitors(t *testing.T) {
+	h := newHarness(t, testConfig())
+	midnight := time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
+	before, after := midnight.Add(-time.Minute).Sub(t0), midnight.Add(time.Minute).Sub(t0)
+	h.clock.Set(midnight.Add(time.Minute)) // event times are never counted past the wall clock
+	h.consume(pageView("a", before, "/", 1), pageView("b", before, "/", 1), pageView("c", after, "/", 1))
+	values := pointValues(h.flush(midnight.Add(2 * time.Minute)))
+	assert.InDelta(t, 3, values["footfall.visitors{site=shop,window=5m}"], 0)
+	assert.InDelta(t, 1, values["footfall.visitors{site=shop,window=today}"], 0, "only c came today")
+}

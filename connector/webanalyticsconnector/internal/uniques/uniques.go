@@ -152,6 +152,12 @@ func (w *Windows) Estimate(now time.Time) Counts {
 	return c
 }
 
+// TodayHolds reports whether the window of length d ending at now lies
+// within now's local date, so that today's visitors include its visitors.
+func (w *Windows) TodayHolds(now time.Time, d time.Duration) bool {
+	return w.dayKey(now.Add(-d)) == w.dayKey(now)
+}
+
 // EstimateLast returns the distinct visitors of the last n minutes ending at
 // now (the minute of now and the n-1 before it), for n from 1 to 60.
 func (w *Windows) EstimateLast(now time.Time, n int) uint64 {

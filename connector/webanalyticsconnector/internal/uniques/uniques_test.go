@@ -113,3 +113,14 @@ func TestVisitorsBeforeTheUnixEpoch(t *testing.T) {
 	assert.Equal(t, uint64(1), w.EstimateLast(epoch.Add(-time.Second), 2), "the two minutes ending just before the epoch hold b alone")
 	assert.Equal(t, uint64(2), w.EstimateLast(epoch.Add(-time.Second), 3), "the three minutes ending just before the epoch hold a and b")
 }
+
+func TestTodayHoldsAWindowUntilItCrossesMidnight(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	require.NoError(t, err)
+	w := New(berlin)
+	midnight := time.Date(2026, 11, 28, 0, 0, 0, 0, berlin)
+	assert.True(t, w.TodayHolds(midnight.Add(time.Hour), time.Hour))
+	assert.False(t, w.TodayHolds(midnight.Add(30*time.Minute), time.Hour), "the hour reaches into yesterday")
+	assert.True(t, w.TodayHolds(midnight.Add(30*time.Minute), 5*time.Minute))
+	assert.False(t, w.TodayHolds(midnight.Add(2*time.Minute), 5*time.Minute))
+}
