@@ -28,12 +28,17 @@ $(GOLANGCI_LINT):
 tools: $(OCB) $(MDATAGEN)
 
 ## generate: regenerate component metadata with mdatagen
+# mdatagen knows the addresses of the upstream distributions only; the
+# status blocks of our components link to the distribution they are built into.
+DISTRIBUTION_URL := https://github.com/footfall-analytics/footfall/blob/main/builder-config.yaml
+
 generate: $(MDATAGEN)
 	PATH="$(TOOLS_BIN):$$PATH" $(GO) generate ./...
+	sed -i 's|^\[footfall\]: *$$|[footfall]: $(DISTRIBUTION_URL)|' $(wildcard */*/README.md)
 
 ## check-generated: fail when committed generated code is stale
 check-generated: generate
-	@git diff --exit-code -- '*generated*' '*/documentation.md' || { echo "generated files are stale: run make generate and commit"; exit 1; }
+	@git diff --exit-code -- '*generated*' '*/documentation.md' '*/README.md' || { echo "generated files are stale: run make generate and commit"; exit 1; }
 
 ## build: compile the distribution with ocb into bin/footfall
 # ocb generates the sources; go build compiles them without ocb's -trimpath,

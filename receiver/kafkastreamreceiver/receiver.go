@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
 	"time"
 
@@ -168,8 +169,10 @@ func (r *kafkaStream) Shutdown(ctx context.Context) error {
 // stopAll stops every owned partition's pipeline; drop also forgets them
 // and closes their stores.
 func (r *kafkaStream) stopAll(ctx context.Context, drop bool) error {
+	// A copy: the group's revoke callback may delete from the map while
+	// the pipelines stop, when the loop has already ended.
 	r.mu.Lock()
-	owned := r.partitions
+	owned := maps.Clone(r.partitions)
 	if drop {
 		r.partitions = map[int32]*partition{}
 	}
