@@ -12,7 +12,7 @@ GOLANGCI_LINT := $(TOOLS_BIN)/golangci-lint
 BIN         := $(CURDIR)/bin/footfall
 FUZZTIME    ?= 20s
 
-.PHONY: demo-prebuilt all build lint-then-build bench-baseline run demo tracker check-tracker liveview-assets check-liveview test unit-test fuzz alerts e2e e2e-prebuilt generate check-generated bench lint tools clean
+.PHONY: geo demo-prebuilt all build lint-then-build bench-baseline run demo tracker check-tracker liveview-assets check-liveview test unit-test fuzz alerts e2e e2e-prebuilt generate check-generated bench lint tools clean
 
 all: build
 
@@ -44,11 +44,17 @@ check-generated: generate
 # ocb generates the sources; go build compiles them without ocb's -trimpath,
 # so that packages golangci-lint compiled for type information (same flags)
 # come from the build cache instead of being compiled twice.
-build: $(OCB)
+build: $(OCB) geo
 	$(OCB) --config builder-config.yaml --skip-compilation
 	cd _build && $(GO) build -ldflags='-s -w' -o footfall .
 	@mkdir -p bin && cp _build/footfall $(BIN)
 	@echo "built $(BIN)"
+
+## geo: install the country database the configs use (geo/country.mmdb), pinned
+## with its sha512 in geo/package-lock.json (docs/geo.md)
+geo:
+	./scripts/ensure-node-modules.sh geo
+	@test -r geo/country.mmdb || { echo "geo/country.mmdb is missing after npm ci"; exit 1; }
 
 ## run: build and start the collector on config/default.yaml
 run: build
@@ -96,7 +102,7 @@ check-liveview: liveview-assets
 # Lint, the race-enabled unit tests and the distribution build compile
 # different things; running them side by side keeps both cores busy on a
 # cold machine, where each alone leaves one core waiting on downloads and links.
-test: check-generated check-tracker check-liveview
+test: geo check-generated check-tracker check-liveview
 	$(MAKE) -j2 --output-sync=target unit-test lint-then-build
 	$(MAKE) fuzz alerts e2e-prebuilt
 

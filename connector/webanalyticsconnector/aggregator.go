@@ -6,8 +6,10 @@ package webanalyticsconnector // import "github.com/footfall-analytics/footfall/
 import (
 	"cmp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -45,6 +47,12 @@ const (
 	// skippedRedelivered: a batch counted already, delivered again because
 	// a sibling consumer of a fan-out refused it.
 	skippedRedelivered = "redelivered"
+	// skippedInvalidProperty: a configured custom property whose value
+	// cannot be a label (attr.Label); the rest of the record is counted.
+	skippedInvalidProperty = "invalid_property"
+	// skippedInvalidFunnelStep: a footfall.session.funnel_steps entry that
+	// is not a step the sessionize processor can write.
+	skippedInvalidFunnelStep = "invalid_funnel_step"
 )
 
 // recentBatches is how many batch fingerprints are remembered to recognise
@@ -61,13 +69,15 @@ type counts struct {
 // aggregator is the connector's state. It is not safe for concurrent use:
 // the connector's mutex owns it.
 type aggregator struct {
-	cfg     *Config
-	paths   *pathnorm.Normalizer
-	goals   map[string]bool
-	store   *store
-	sites   map[string]*siteState
-	revenue *dedup.Cache
-	recent  *redelivery.Memory
+	cfg   *Config
+	paths *pathnorm.Normalizer
+	goals map[string]bool
+	// properties are the custom properties broken down, by event name.
+	properties map[string][]string
+	store      *store
+	sites      map[string]*siteState
+	revenue    *dedup.Cache
+	recent     *redelivery.Memory
 	// newest is the newest event time seen of any site, never past the wall
 	// clock; it only expires the revenue dedup memory.
 	newest time.Time
@@ -77,7 +87,7 @@ type aggregator struct {
 // sends can never move the windows of another.
 type siteState struct {
 	uniques    *uniques.Windows
-	breakdowns map[*metricDef]*breakdown
+	breakdowns map[breakdownKey]*breakdown
 	// hourly caches the last-hour and today estimates between refreshes.
 	hourly          uniques.Counts
 	hourlyRefreshed time.Time
@@ -96,7 +106,7 @@ func newAggregator(cfg *Config) (*aggregator, error) {
 		goals[g] = true
 	}
 	return &aggregator{
-		cfg: cfg, paths: paths, goals: goals, store: newStore(cfg.MaxSeries, cfg.MaxSeriesPerSite), sites: map[string]*siteState{},
+		cfg: cfg, paths: paths, goals: goals, properties: cfg.Properties, store: newStore(cfg.MaxSeries, cfg.MaxSeriesPerSite), sites: map[string]*siteState{},
 		revenue: dedup.New(cfg.RevenueDedupWindow, cfg.RevenueDedupMaxEntries, nil),
 		recent:  redelivery.New(recentBatches),
 	}, nil
@@ -109,7 +119,7 @@ func (a *aggregator) site(id string) *siteState {
 	if len(a.sites) >= maxSites {
 		return nil
 	}
-	s := &siteState{uniques: uniques.New(a.cfg.location(id)), breakdowns: map[*metricDef]*breakdown{}}
+	s := &siteState{uniques: uniques.New(a.cfg.location(id)), breakdowns: map[breakdownKey]*breakdown{}}
 	a.sites[strings.Clone(id)] = s
 	return s
 }
@@ -204,6 +214,46 @@ func (a *aggregator) record(res pcommon.Map, scope pcommon.InstrumentationScope,
 	if a.goals[name] {
 		a.goal(c, siteID, name, attrs, at)
 	}
+	if len(a.properties) > 0 {
+		a.countProperties(c, siteID, site, name, attrs)
+	}
+	if steps, ok := attrs.Get(schema.AttrSessionFunnelSteps); ok {
+		a.funnelSteps(c, siteID, steps)
+	}
+}
+
+// funnelSteps counts the funnel steps the sessionize processor says the
+// event did: each is one session reaching that step, once.
+func (a *aggregator) funnelSteps(c *counts, siteID string, steps pcommon.Value) {
+	if steps.Type() != pcommon.ValueTypeMap {
+		c.skipped[skippedInvalidFunnelStep]++
+		return
+	}
+	for funnel, step := range steps.Map().All() {
+		if step.Type() != pcommon.ValueTypeInt || step.Int() < 1 || step.Int() > schema.MaxFunnelSteps ||
+			funnel == "" || len(funnel) > attr.MaxLabelBytes || !utf8.ValidString(funnel) {
+			c.skipped[skippedInvalidFunnelStep]++
+			continue
+		}
+		a.add(c, funnelSessions, siteID, 1, funnel, strconv.Itoa(int(step.Int())))
+	}
+}
+
+// countProperties counts the event under the value of each of its
+// configured custom properties that it carries.
+func (a *aggregator) countProperties(c *counts, siteID string, site *siteState, name string, attrs pcommon.Map) {
+	for _, key := range a.properties[name] {
+		v, ok := attrs.Get(key)
+		if !ok {
+			continue
+		}
+		value, ok := attr.Label(v)
+		if !ok {
+			c.skipped[skippedInvalidProperty]++
+			continue
+		}
+		a.countBreakdown(c, eventsByProperty, siteID, site, name, key, value)
+	}
 }
 
 // see moves the site's clock to the event time at and returns the time the
@@ -272,6 +322,36 @@ func (a *aggregator) sessionEnd(c *counts, siteID string, site *siteState, attrs
 	if exit := attr.Str(attrs, schema.AttrSessionExitPage); exit != "" {
 		a.countBreakdown(c, exits, siteID, site, a.paths.Normalize(exit))
 	}
+	a.attributeConversions(c, siteID, site, attrs)
+}
+
+// attributeConversions counts an ended session under its first touch (the
+// referrer and campaign of its first page view, as the sessionize processor
+// reports them on session.end): once as a session, and once for each goal
+// it reached. Conversion rate by source is the one divided by the other.
+func (a *aggregator) attributeConversions(c *counts, siteID string, site *siteState, attrs pcommon.Map) {
+	class, source := orUnknown(attr.Str(attrs, schema.AttrReferrerClass)), orUnknown(attr.Str(attrs, schema.AttrReferrerSource))
+	utmSource, medium, campaign := attr.Str(attrs, schema.AttrUTMSource), attr.Str(attrs, schema.AttrUTMMedium), attr.Str(attrs, schema.AttrUTMCampaign)
+	campaigned := utmSource != "" || medium != "" || campaign != ""
+	utmSource, medium, campaign = orUnknown(utmSource), orUnknown(medium), orUnknown(campaign)
+	a.countBreakdown(c, sessionsEndedByReferrer, siteID, site, class, source)
+	if campaigned {
+		a.countBreakdown(c, sessionsEndedByCampaign, siteID, site, utmSource, medium, campaign)
+	}
+	goals, ok := attrs.Get(schema.AttrSessionGoals)
+	if !ok || goals.Type() != pcommon.ValueTypeSlice {
+		return
+	}
+	for _, g := range goals.Slice().All() {
+		goal := g.AsString()
+		if !a.goals[goal] {
+			continue // only the goals configured here: their number is bounded
+		}
+		a.countBreakdown(c, conversionsByReferrer, siteID, site, goal, class, source)
+		if campaigned {
+			a.countBreakdown(c, conversionsByCampaign, siteID, site, goal, utmSource, medium, campaign)
+		}
+	}
 }
 
 func (a *aggregator) webVital(c *counts, siteID string, site *siteState, attrs pcommon.Map, path string) {
@@ -328,11 +408,11 @@ func (a *aggregator) observe(c *counts, def *metricDef, site string, v float64, 
 
 // countBreakdown adds one to the series of values, or of other.
 func (a *aggregator) countBreakdown(c *counts, def *metricDef, siteID string, site *siteState, values ...string) {
-	a.add(c, def, siteID, 1, site.breakdown(def, a.cfg.TopK).label(values)...)
+	a.add(c, def, siteID, 1, site.breakdown(def, a.cfg.TopK, values).label(values)...)
 }
 
 func (a *aggregator) observeBreakdown(c *counts, def *metricDef, siteID string, site *siteState, v float64, values ...string) {
-	a.observe(c, def, siteID, v, site.breakdown(def, a.cfg.TopK).label(values)...)
+	a.observe(c, def, siteID, v, site.breakdown(def, a.cfg.TopK, values).label(values)...)
 }
 
 // windowEnd is the site's "now" in event time: its newest event time, moved
@@ -368,9 +448,9 @@ func (a *aggregator) metrics(start, now time.Time) (pmetric.Metrics, counts) {
 	minutes := int(a.cfg.CurrentVisitorsWindow / time.Minute)
 	for siteID, site := range a.sites {
 		end := site.windowEnd(now)
-		for def, b := range site.breakdowns {
+		for key, b := range site.breakdowns {
 			for _, retired := range b.refresh() {
-				if a.store.remove(def, siteID, retired) {
+				if a.store.remove(key.def, siteID, retired) {
 					c.retired++
 				}
 			}
@@ -401,24 +481,43 @@ func (a *aggregator) set(c *counts, def *metricDef, site string, v float64, valu
 	s.value = v
 }
 
-// breakdown bounds one metric's label values for one site: the values among
-// the top K of a space-saving sketch (capacity 4K) have series of their own,
-// the rest count as other. Until K values are reported, a new value gets a
+// breakdown bounds one metric's label values for one site (and, for a
+// scoped metric, one value of its scoping labels): the values among the top
+// K of a space-saving sketch (capacity 4K) have series of their own, the
+// rest count as other. Until K values are reported, a new value gets a
 // series at once; every flush, refresh makes the reported values the
 // sketch's current top K.
 type breakdown struct {
-	k        int
+	k int
+	// scoped is how many leading label values name the breakdown's scope;
+	// they are kept when the rest become other.
+	scoped   int
 	sketch   *topk.SpaceSaving
 	reported map[string]bool
 }
 
-func (s *siteState) breakdown(def *metricDef, k int) *breakdown {
-	b, ok := s.breakdowns[def]
+// breakdownKey names one breakdown of a site: a metric, and the values of
+// its scoping labels (none for most metrics).
+type breakdownKey struct {
+	def   *metricDef
+	scope string
+}
+
+func (s *siteState) breakdown(def *metricDef, k int, values []string) *breakdown {
+	key := breakdownKey{def: def}
+	if def.scoped > 0 {
+		key.scope = joinValues(values[:def.scoped])
+	}
+	b, ok := s.breakdowns[key]
 	if !ok {
-		b = &breakdown{k: k, sketch: topk.New(4 * k), reported: map[string]bool{}}
-		s.breakdowns[def] = b
+		b = newBreakdown(def, k, topk.New(4*k))
+		s.breakdowns[key] = b
 	}
 	return b
+}
+
+func newBreakdown(def *metricDef, k int, sketch *topk.SpaceSaving) *breakdown {
+	return &breakdown{k: k, scoped: def.scoped, sketch: sketch, reported: map[string]bool{}}
 }
 
 // label returns the label values to count an observation under.
@@ -436,6 +535,7 @@ func (b *breakdown) label(values []string) []string {
 	for i := range other {
 		other[i] = otherValue
 	}
+	copy(other, values[:b.scoped])
 	return other
 }
 

@@ -75,7 +75,10 @@ type savedSite struct {
 }
 
 type savedBreakdown struct {
-	Metric   string
+	Metric string
+	// Scope is the values of the metric's scoping labels, joined; empty
+	// for a metric without (and in states saved before scopes existed).
+	Scope    string
 	Entries  []topk.Entry
 	Reported []string
 }
@@ -96,8 +99,8 @@ func (a *aggregator) save(start time.Time, epoch int64) ([]byte, error) {
 			return nil, err
 		}
 		saved := savedSite{ID: id, Uniques: visitors, Newest: site.newest, NewestAt: site.newestAt}
-		for def, b := range site.breakdowns {
-			sb := savedBreakdown{Metric: def.name, Entries: b.sketch.Entries()}
+		for key, b := range site.breakdowns {
+			sb := savedBreakdown{Metric: key.def.name, Scope: key.scope, Entries: b.sketch.Entries()}
 			for key := range b.reported {
 				sb.Reported = append(sb.Reported, key)
 			}
@@ -165,13 +168,13 @@ func (a *aggregator) restore(st savedState) error {
 			if def == nil || !def.breakdown {
 				continue
 			}
-			b := &breakdown{k: a.cfg.TopK, sketch: topk.Restore(4*a.cfg.TopK, sb.Entries), reported: map[string]bool{}}
+			b := newBreakdown(def, a.cfg.TopK, topk.Restore(4*a.cfg.TopK, sb.Entries))
 			for _, key := range sb.Reported {
 				if len(b.reported) < b.k {
 					b.reported[key] = true
 				}
 			}
-			site.breakdowns[def] = b
+			site.breakdowns[breakdownKey{def: def, scope: sb.Scope}] = b
 		}
 	}
 	if err := restored.revenue.UnmarshalBinary(st.Revenue); err != nil {

@@ -52,6 +52,14 @@ type Config struct {
 
 	// Goals are event names counted as goal conversions.
 	Goals []string `mapstructure:"goals"`
+	// Properties lists, per event name, the custom properties (record
+	// attributes) broken down by value in footfall.events.by_property: for
+	// example `signup: [plan]` or `browser.page_view: [author]`. Each event
+	// name and property keeps its own top_k values per site; values are
+	// trimmed and cut to 64 bytes, and values that cannot be labels are
+	// counted as skipped (invalid_property). At most 32 properties in all.
+	// Default none.
+	Properties map[string][]string `mapstructure:"properties"`
 	// RevenueDedupMaxEntries bounds the event ids remembered so that revenue
 	// is counted once per event id. Default 100000.
 	RevenueDedupMaxEntries int `mapstructure:"revenue_dedup_max_entries"`
@@ -125,10 +133,37 @@ func (cfg *Config) Validate() error {
 			}
 		}
 	}
+	errs = append(errs, cfg.validateProperties()...)
 	if _, err := pathnorm.New(cfg.pathRules(), maxPathSegments, maxPathBytes); err != nil {
 		errs = append(errs, fmt.Errorf("path_rules: %w", err))
 	}
 	return errors.Join(errs...)
+}
+
+// maxProperties bounds the event name and property pairs broken down: each
+// has series of its own, up to top_k per site.
+const maxProperties = 32
+
+func (cfg *Config) validateProperties() []error {
+	var errs []error
+	n := 0
+	for _, name := range slices.Sorted(maps.Keys(cfg.Properties)) {
+		if name == "" {
+			errs = append(errs, errors.New("properties: an event name must not be empty"))
+		}
+		seen := map[string]bool{}
+		for _, key := range cfg.Properties[name] {
+			if key == "" || seen[key] {
+				errs = append(errs, fmt.Errorf("properties::%s: property names must be non-empty and distinct, got %q", name, key))
+			}
+			seen[key] = true
+			n++
+		}
+	}
+	if n > maxProperties {
+		errs = append(errs, fmt.Errorf("properties: at most %d event name and property pairs, got %d", maxProperties, n))
+	}
+	return errs
 }
 
 const (

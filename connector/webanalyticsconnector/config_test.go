@@ -40,6 +40,7 @@ func TestLoadConfig(t *testing.T) {
 				FlushInterval:          2 * time.Second,
 				HourlyRefreshInterval:  30 * time.Second,
 				Goals:                  []string{"signup", "purchase"},
+				Properties:             map[string][]string{"signup": {"plan"}, "browser.page_view": {"author", "category"}},
 				RevenueDedupMaxEntries: 1000,
 				RevenueDedupWindow:     time.Hour,
 				Storage:                &storageID,
@@ -48,6 +49,8 @@ func TestLoadConfig(t *testing.T) {
 		{id: component.NewIDWithName(metadata.Type, "bad_window"), wantErr: "current_visitors_window must be whole minutes from 1m to 60m, got 1m30s"},
 		{id: component.NewIDWithName(metadata.Type, "bad_rule"), wantErr: "path_rules: path rule 0: error parsing regexp"},
 		{id: component.NewIDWithName(metadata.Type, "bad_site_budget"), wantErr: "max_series_per_site must be from 1 to max_series (100), got 200"},
+		{id: component.NewIDWithName(metadata.Type, "bad_property"), wantErr: `properties::signup: property names must be non-empty and distinct, got "plan"`},
+		{id: component.NewIDWithName(metadata.Type, "too_many_properties"), wantErr: "properties: at most 32 event name and property pairs, got 33"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.id.String(), func(t *testing.T) {

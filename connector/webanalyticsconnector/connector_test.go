@@ -49,6 +49,7 @@ func testConfig() *Config {
 	cfg := createDefaultConfig().(*Config)
 	cfg.Goals = []string{"signup"}
 	cfg.PathRules = []PathRule{{Match: "/blog/[^/]+", Template: "/blog/{slug}"}}
+	cfg.Properties = map[string][]string{"signup": {"plan"}, schema.EventPageView: {"author"}}
 	return cfg
 }
 
@@ -136,28 +137,32 @@ func sessionEnd(visitor string, at time.Duration, extra ...any) rec {
 // journeys is a small day with known answers: three visitors, four sessions.
 func journeys() []rec {
 	return []rec{
-		// a: lands from Google on the home page, reads the blog, signs up (49.90 EUR).
+		// a: lands from Google on the home page, reads a post by Ada, signs up
+		// for the pro plan (49.90 EUR).
 		{visitor: "a", name: schema.EventSessionStart},
 		pageView("a", 0, "/", 1, schema.AttrReferrerClass, "search", schema.AttrReferrerSource, "Google", schema.AttrGeoCountry, "DE", schema.AttrDeviceType, "desktop", schema.AttrUserAgentName, "Firefox"),
-		pageView("a", time.Minute, "/blog/launch-day", 2),
+		pageView("a", time.Minute, "/blog/launch-day", 2, "author", "Ada"),
 		event(schema.EventClick, 90*time.Second, schema.AttrURLPath, "/blog/launch-day", schema.AttrClickElement, "cta"),
-		event("signup", 2*time.Minute, schema.AttrGoalValue, 49.9, schema.AttrGoalCurrency, "eur"),
+		event("signup", 2*time.Minute, schema.AttrGoalValue, 49.9, schema.AttrGoalCurrency, "eur", "plan", " pro "),
 		event(schema.EventEngagement, 3*time.Minute, schema.AttrURLPath, "/blog/launch-day", schema.AttrEngagementTimeMs, int64(42_000)),
 		event(schema.EventWebVital, 3*time.Minute, schema.AttrURLPath, "/blog/other-post", schema.AttrWebVitalName, "LCP", schema.AttrWebVitalValue, 1800.0),
 		sessionEnd("a", 3*time.Minute, schema.AttrSessionEndReason, "idle", schema.AttrSessionBounce, false, schema.AttrSessionDurationMs, int64(180_000),
-			schema.AttrSessionPageViews, int64(2), schema.AttrSessionEntryPage, "/", schema.AttrSessionExitPage, "/blog/launch-day"),
+			schema.AttrSessionPageViews, int64(2), schema.AttrSessionEntryPage, "/", schema.AttrSessionExitPage, "/blog/launch-day",
+			schema.AttrReferrerClass, "search", schema.AttrReferrerSource, "Google", schema.AttrSessionGoals, []any{"purchase", "signup"}),
 		// b: bounces from a newsletter campaign on the pricing page.
 		{visitor: "b", name: schema.EventSessionStart, at: time.Minute},
 		pageView("b", time.Minute, "/pricing", 1, schema.AttrReferrerClass, "direct", schema.AttrUTMSource, "newsletter", schema.AttrUTMMedium, "email", schema.AttrUTMCampaign, "launch",
 			schema.AttrGeoCountry, "FR", schema.AttrDeviceType, "mobile", schema.AttrUserAgentName, "Chrome Mobile"),
 		sessionEnd("b", time.Minute, schema.AttrSessionEndReason, "idle", schema.AttrSessionBounce, true, schema.AttrSessionDurationMs, int64(0),
-			schema.AttrSessionPageViews, int64(1), schema.AttrSessionEntryPage, "/pricing", schema.AttrSessionExitPage, "/pricing"),
+			schema.AttrSessionPageViews, int64(1), schema.AttrSessionEntryPage, "/pricing", schema.AttrSessionExitPage, "/pricing",
+			schema.AttrReferrerClass, "direct", schema.AttrUTMSource, "newsletter", schema.AttrUTMMedium, "email", schema.AttrUTMCampaign, "launch"),
 		// c: two sessions, the second still open; product ids become a template.
 		{visitor: "c", name: schema.EventSessionStart, at: 2 * time.Minute, attrs: map[string]any{schema.AttrSessionReturning: false}},
 		pageView("c", 2*time.Minute, "/product/8812", 1, schema.AttrReferrerClass, "direct", schema.AttrDeviceType, "mobile"),
 		pageView("c", 3*time.Minute, "/product/9001", 2),
 		sessionEnd("c", 3*time.Minute, schema.AttrSessionEndReason, "campaign", schema.AttrSessionBounce, false, schema.AttrSessionDurationMs, int64(60_000),
-			schema.AttrSessionPageViews, int64(2), schema.AttrSessionEntryPage, "/product/8812", schema.AttrSessionExitPage, "/product/9001"),
+			schema.AttrSessionPageViews, int64(2), schema.AttrSessionEntryPage, "/product/8812", schema.AttrSessionExitPage, "/product/9001",
+			schema.AttrReferrerClass, "direct"),
 		{visitor: "c", name: schema.EventSessionStart, at: 4 * time.Minute, attrs: map[string]any{schema.AttrSessionReturning: true}},
 		pageView("c", 4*time.Minute, "/", 1, schema.AttrReferrerClass, "social", schema.AttrReferrerSource, "Reddit"),
 	}
@@ -216,12 +221,24 @@ func assertJourneyTruth(t *testing.T, got pmetric.Metrics) {
 		{"footfall.session.page_views{site=shop} sum", 5},
 		{"footfall.page.engaged_time{path=/blog/{slug},site=shop} sum", 42},
 		{"footfall.web_vitals.lcp{path=/blog/{slug},site=shop} sum", 1.8},
+		// First touch: a's conversion is Google's (purchase is not a goal
+		// here); b and c ended without one.
+		{"footfall.sessions.ended.by_referrer{referrer_class=search,referrer_source=Google,site=shop}", 1},
+		{"footfall.sessions.ended.by_referrer{referrer_class=direct,referrer_source=unknown,site=shop}", 2},
+		{"footfall.sessions.ended.by_campaign{site=shop,utm_campaign=launch,utm_medium=email,utm_source=newsletter}", 1},
+		{"footfall.conversions.by_referrer{goal=signup,referrer_class=search,referrer_source=Google,site=shop}", 1},
+		{"footfall.events.by_property{event_name=signup,property=plan,site=shop,value=pro}", 1},
+		{"footfall.events.by_property{event_name=browser.page_view,property=author,site=shop,value=Ada}", 1},
 		{"footfall.visitors{site=shop,window=5m}", 3},
 		{"footfall.visitors{site=shop,window=1h}", 3},
 		{"footfall.visitors{site=shop,window=today}", 3},
 		{"footfall.visitors.current{site=shop}", 3},
 	} {
 		assert.InDelta(t, tt.want, values[tt.series], 1e-9, tt.series)
+	}
+	for series := range values {
+		assert.NotContains(t, series, "footfall.conversions.by_campaign", "the only converted session had no campaign")
+		assert.NotContains(t, series, "goal=purchase", "purchase is not a goal of this connector")
 	}
 }
 

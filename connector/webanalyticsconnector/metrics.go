@@ -71,6 +71,30 @@ var (
 		name: "footfall.revenue", unit: "{currency_unit}", kind: counter, labels: []string{"goal", "currency"},
 		description: "Sum of goal values, once per event id, by goal and currency.",
 	}
+	eventsByProperty = &metricDef{
+		name: "footfall.events.by_property", unit: "{event}", kind: counter, labels: []string{"event_name", "property", "value"}, breakdown: true, scoped: 2,
+		description: "Events by the value of a custom property listed under properties for their name; each event name and property has its own top K.",
+	}
+	conversionsByReferrer = &metricDef{
+		name: "footfall.conversions.by_referrer", unit: "{session}", kind: counter, labels: []string{"goal", "referrer_class", "referrer_source"}, breakdown: true, scoped: 1,
+		description: "Ended sessions that reached a goal, by the referrer of the session's first page view (first touch); each goal has its own top K.",
+	}
+	conversionsByCampaign = &metricDef{
+		name: "footfall.conversions.by_campaign", unit: "{session}", kind: counter, labels: []string{"goal", "utm_source", "utm_medium", "utm_campaign"}, breakdown: true, scoped: 1,
+		description: "Ended sessions with UTM parameters that reached a goal, by the first page view's source, medium and campaign; each goal has its own top K.",
+	}
+	sessionsEndedByReferrer = &metricDef{
+		name: "footfall.sessions.ended.by_referrer", unit: "{session}", kind: counter, labels: []string{"referrer_class", "referrer_source"}, breakdown: true,
+		description: "Ended sessions, by the referrer of their first page view: the denominator of conversion rate by source.",
+	}
+	sessionsEndedByCampaign = &metricDef{
+		name: "footfall.sessions.ended.by_campaign", unit: "{session}", kind: counter, labels: []string{"utm_source", "utm_medium", "utm_campaign"}, breakdown: true,
+		description: "Ended sessions with UTM parameters, by the first page view's source, medium and campaign: the denominator of conversion rate by campaign.",
+	}
+	funnelSessions = &metricDef{
+		name: "footfall.funnel.sessions", unit: "{session}", kind: counter, labels: []string{"funnel", "step"},
+		description: "Sessions that reached each step of a funnel of the sessionize processor (step 1, 2, ... in the funnel's order), counted when the step is done.",
+	}
 	clicks = &metricDef{
 		name: "footfall.clicks", unit: "{click}", kind: counter, labels: []string{"path", "element"}, breakdown: true,
 		description: "Clicks on tracked elements, by page template and element; divide by page views of the page for click-through rate.",
@@ -118,7 +142,8 @@ var (
 var allMetrics = []*metricDef{
 	pageViews, pageViewsByPath, eventsByName, sessions, sessionsByReferrer, sessionsByCampaign,
 	sessionsByCountry, sessionsByDevice, sessionsByBrowser, sessionsByVisitorType, sessionsEnded, bounces, entries, exits,
-	goalConversions, revenue, clicks, sessionDuration, sessionPageViews, engagedTime,
+	goalConversions, revenue, sessionsEndedByReferrer, sessionsEndedByCampaign, conversionsByReferrer, conversionsByCampaign,
+	eventsByProperty, funnelSessions, clicks, sessionDuration, sessionPageViews, engagedTime,
 	webVitalLCP, webVitalINP, webVitalCLS, visitors, currentVisitors,
 }
 

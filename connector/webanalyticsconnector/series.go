@@ -29,6 +29,9 @@ type metricDef struct {
 	bounds                  []float64
 	// breakdown: the labels' values are bounded by a per-site top-K.
 	breakdown bool
+	// scoped, for a breakdown, is how many of the leading labels scope it:
+	// each of their values has a top-K of its own over the other labels.
+	scoped int
 }
 
 type series struct {

@@ -47,6 +47,17 @@ const (
 	// AttrSessionReturning is true on session.start and session.end when the
 	// visitor had a session within returning_visitor_window before.
 	AttrSessionReturning = "footfall.session.returning"
+	// AttrSessionFunnelSteps is on the event that did a funnel step: a map
+	// from each funnel the event moved the session on in to the number of
+	// its steps the session has now done (docs/sessions.md, funnels).
+	AttrSessionFunnelSteps = "footfall.session.funnel_steps"
+)
+
+// MaxFunnels and MaxFunnelSteps bound the funnels the sessionize processor
+// follows, and so the funnel series of the connector.
+const (
+	MaxFunnels     = 4
+	MaxFunnelSteps = 8
 )
 
 // Attributes of particular events, as the tracker sends them.

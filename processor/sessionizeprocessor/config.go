@@ -77,6 +77,11 @@ type Config struct {
 	// count as engagement for the bounce definition (automatic events such as
 	// page-hide summaries and web vitals).
 	NonEngagementEvents []string `mapstructure:"non_engagement_events"`
+	// Funnels are ordered journeys a session can make (docs/sessions.md):
+	// the event that does a step carries footfall.session.funnel_steps, and
+	// the webanalytics connector counts the sessions that reached each step.
+	// At most 4 funnels of 2 to 8 steps. Default none.
+	Funnels []FunnelConfig `mapstructure:"funnels"`
 
 	// Storage is the ID of a storage extension (e.g. file_storage) holding the
 	// write-ahead log and checkpoints. Without it, state lives in memory only:
@@ -175,5 +180,6 @@ func (cfg *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("goals: %q cannot be a goal", name))
 		}
 	}
+	errs = append(errs, validateFunnels(cfg.Funnels)...)
 	return errors.Join(errs...)
 }

@@ -58,6 +58,7 @@ func (s *state) render(outs []session.Output) *emitted {
 			attrs := lr.Attributes()
 			attrs.PutStr(schema.AttrSessionID, a.SessionID)
 			attrs.PutInt(schema.AttrSessionSeq, int64(a.Seq))
+			s.stampFunnels(attrs, a.Funnels)
 			if a.Late {
 				attrs.PutBool(schema.AttrEventLate, true)
 				result.late++
@@ -155,5 +156,20 @@ func (r syntheticRecord) sessionEnd(end *session.Ending) {
 func putNonEmpty(attrs pcommon.Map, key, value string) {
 	if value != "" {
 		attrs.PutStr(key, value)
+	}
+}
+
+// stampFunnels writes the funnel steps the event did. Only this processor
+// writes the attribute: a value a client sent is removed.
+func (s *state) stampFunnels(attrs pcommon.Map, moved session.FunnelProgress) {
+	if moved == 0 {
+		attrs.Remove(schema.AttrSessionFunnelSteps)
+		return
+	}
+	steps := attrs.PutEmptyMap(schema.AttrSessionFunnelSteps)
+	for f, funnel := range s.cfg.Funnels[:min(len(s.cfg.Funnels), session.MaxFunnels)] {
+		if done := moved.Steps(f); done > 0 {
+			steps.PutInt(funnel.Name, int64(done))
+		}
 	}
 }

@@ -67,6 +67,7 @@ type eventReader struct {
 	maxClockSkew  time.Duration
 	goals         map[string]bool
 	nonEngagement map[string]bool
+	funnels       *funnelMatcher
 	countInvalid  func(reason string, n int)
 	countSkewed   func(n int)
 }
@@ -212,6 +213,7 @@ func (r *eventReader) input(res pcommon.Map, lr plog.LogRecord, index int) sessi
 	if r.goals[name] {
 		in.Event.Goal = name
 	}
+	in.Event.Funnels = r.funnels.match(in.Key.Site, name, in.Event.Path, attrs)
 	if pageView {
 		in.Event.Attribution = session.Attribution{
 			ReferrerClass:  attr.Str(attrs, schema.AttrReferrerClass),

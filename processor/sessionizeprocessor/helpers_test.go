@@ -250,6 +250,9 @@ func describeRecord(visitor string, lr plog.LogRecord, label func(string) string
 	if boolAttr(a, schema.AttrEventClockSkewed) {
 		flags = append(flags, "skewed")
 	}
+	if steps, ok := a.Get(schema.AttrSessionFunnelSteps); ok {
+		flags = append(flags, "funnels="+steps.AsString())
+	}
 	if len(flags) > 0 {
 		line += " " + strings.Join(flags, ",")
 	}

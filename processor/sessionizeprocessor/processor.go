@@ -128,6 +128,7 @@ func newProcessor(cfg *Config, set processor.Settings, next consumer.Logs) (*ses
 		maxClockSkew:  cfg.MaxClockSkew,
 		goals:         setOf(cfg.Goals),
 		nonEngagement: setOf(cfg.NonEngagementEvents),
+		funnels:       newFunnelMatcher(cfg.Funnels),
 		countInvalid: func(reason string, n int) {
 			counter := telemetry.ProcessorSessionizeEventsDropped
 			if isForeign(reason) {

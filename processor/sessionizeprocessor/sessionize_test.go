@@ -216,6 +216,46 @@ func TestSessionRules(t *testing.T) {
 			},
 		},
 		{
+			// Steps count in order, other events between them; a step done
+			// before the one it follows, or without its property, does not
+			// count; {id} is one segment; one event may move two funnels.
+			name: "funnels",
+			config: func(cfg *Config) {
+				cfg.Funnels = []FunnelConfig{
+					{Name: "checkout", Steps: []FunnelStep{
+						{Path: "/pricing"},
+						{Event: "signup", Properties: map[string]string{"plan": "pro"}},
+						{Event: schema.EventPageView, Path: "/checkout/{id}"},
+					}},
+					{Name: "blog", Sites: []string{"shop"}, Steps: []FunnelStep{{Path: "/blog/{slug}"}, {Event: "signup"}}},
+					{Name: "elsewhere", Sites: []string{"other"}, Steps: []FunnelStep{{Path: "/pricing"}, {Event: "signup"}}},
+				}
+			},
+			steps: []step{send(
+				pv("a", "a1", 0, "/pricing"),
+				pv("a", "a2", time.Minute, "/blog/launch"),
+				event{visitor: "a", id: "a3", name: "signup", at: 2 * time.Minute, attrs: map[string]string{"plan": " pro "}},
+				pv("a", "a4", 3*time.Minute, "/checkout/42/"),
+				pv("b", "b1", 0, "/checkout/7"),
+				pv("b", "b2", time.Minute, "/pricing"),
+				event{visitor: "b", id: "b3", name: "signup", at: 2 * time.Minute, attrs: map[string]string{"plan": "free"}},
+				pv("b", "b4", 3*time.Minute, "/checkout"),
+				event{visitor: "c", id: "c1", name: "signup", at: 0, attrs: map[string]string{"plan": "pro", schema.AttrSessionFunnelSteps: "forged"}},
+				pv("c", "c2", time.Minute, "/pricing"),
+			)},
+			want: []string{
+				"a start S1 prev=", `a a1 S1 #1 funnels={"checkout":1}`,
+				"b start S2 prev=", "b b1 S2 #1",
+				"c start S3 prev=", "c c1 S3 #1",
+				`a a2 S1 #2 funnels={"blog":1}`, `b b2 S2 #2 funnels={"checkout":1}`, `c c2 S3 #2 funnels={"checkout":1}`,
+				`a a3 S1 #3 funnels={"blog":2,"checkout":2}`, "b b3 S2 #3",
+				`a a4 S1 #4 funnels={"checkout":3}`, "b b4 S2 #4",
+				`c end S3 shutdown pv=1 events=2 bounce=false entry=/pricing exit=/pricing goals=["signup"]`,
+				`a end S1 shutdown pv=3 events=4 bounce=false entry=/pricing exit=/checkout/42/ goals=["signup"]`,
+				`b end S2 shutdown pv=3 events=4 bounce=false entry=/checkout/7 exit=/checkout goals=["signup"]`,
+			},
+		},
+		{
 			// A page-hide summary is not an interaction: the visit still bounced.
 			name:  "bounce_with_engagement_summary",
 			steps: []step{send(pv("a", "e1", 0, "/"), event{visitor: "a", id: "e2", name: schema.EventEngagement, at: time.Minute})},

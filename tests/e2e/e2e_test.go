@@ -184,7 +184,10 @@ func launch(t testing.TB, configs, env []string) proc {
 		args = append(args, "--config", c)
 	}
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append(append(os.Environ(), "FOOTFALL_HEALTH_ENDPOINT="+health), env...)
+	// The configs name the country database relative to the repository.
+	geo, err := filepath.Abs(filepath.Join("..", "..", "geo", "country.mmdb"))
+	require.NoError(t, err)
+	cmd.Env = append(append(os.Environ(), "FOOTFALL_HEALTH_ENDPOINT="+health, "FOOTFALL_GEOIP_DATABASE="+geo), env...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	require.NoError(t, cmd.Start())
 	exited := make(chan error, 1)

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -189,7 +190,7 @@ func TestE2EPrometheusDashboardsAndAlerts(t *testing.T) {
 		{userAgent: firefox(132), events: []journeyEvent{
 			page("/pricing?utm_source=newsletter&utm_medium=email&utm_campaign=launch", 0, ""),
 			{name: schema.EventClick, after: time.Second, attrs: map[string]string{schema.AttrURLFull: "http://localhost:8080/pricing", schema.AttrClickElement: "signup"}},
-			{name: "signup", after: 2 * time.Second, attrs: map[string]string{schema.AttrURLFull: "http://localhost:8080/pricing"}, goal: 10},
+			{name: "signup", after: 2 * time.Second, attrs: map[string]string{schema.AttrURLFull: "http://localhost:8080/pricing", "plan": " pro "}, goal: 10},
 		}},
 	}
 	start := time.Now()
@@ -217,6 +218,8 @@ func TestE2EPrometheusDashboardsAndAlerts(t *testing.T) {
 		`sum(footfall_clicks_total{site="demo",path="/pricing",element="signup"})`:                               1,
 		`sum(footfall_sessions_by_campaign_total{site="demo",utm_source="newsletter",utm_campaign="launch"})`:    1,
 		`sum(footfall_sessions_by_referrer_total{site="demo",referrer_class="search",referrer_source="Google"})`: 1,
+		`sum(footfall_events_by_property_total{site="demo",event_name="signup",property="plan",value="pro"})`:    1,
+		`sum(footfall_funnel_sessions_total{site="demo",funnel="signup",step="2"})`:                              1,
 	}
 	for q, want := range exact {
 		assert.InDelta(t, want, prom.scalar(t, q), 1e-9, q)
@@ -239,6 +242,18 @@ func TestE2EPrometheusDashboardsAndAlerts(t *testing.T) {
 			"Exit pages":  {"/": 1, "/pricing": 2},
 			"Countries":   {"unknown": 3},
 			"Browsers":    {"Firefox": 3},
+		}
+		// Panels with several labels, as "value/value/...".
+		labelled := map[string]map[string]float64{
+			// The converter came direct, as did the reader: one of two
+			// direct sessions converted; the Google bouncer did not.
+			"Conversion rate by source":   {"signup/direct/unknown": 0.5},
+			"Conversion rate by campaign": {"signup/newsletter/email/launch": 1},
+			"Custom properties":           {"signup/plan/pro": 1},
+			// The signup funnel of config/default.yaml: the reader and the
+			// converter saw /pricing, the converter signed up.
+			"Funnels":           {"signup/1": 2, "signup/2": 1},
+			"Funnel conversion": {"signup/1": 1, "signup/2": 0.5},
 		}
 		checked := 0
 		for _, d := range dashboards {
@@ -266,6 +281,15 @@ func TestE2EPrometheusDashboardsAndAlerts(t *testing.T) {
 						}
 						assert.Equal(t, want, got, "%s: %s", p.Title, q)
 					}
+				}
+				if want, ok := labelled[p.Title]; ok {
+					samples, err := prom.query(t, grafana.Expand(p.Targets[0].Expr, "demo"))
+					require.NoError(t, err)
+					got := map[string]float64{}
+					for _, s := range samples {
+						got[labelValues(s.labels, "goal", "referrer_class", "referrer_source", "utm_source", "utm_medium", "utm_campaign", "event_name", "property", "value", "funnel", "step")] = s.value
+					}
+					assert.Equal(t, want, got, "%s: %s", p.Title, p.Targets[0].Expr)
 				}
 				if p.Title == "Click-through rate by page and element" {
 					samples, err := prom.query(t, grafana.Expand(p.Targets[0].Expr, "demo"))
@@ -311,4 +335,15 @@ func TestE2EPrometheusDashboardsAndAlerts(t *testing.T) {
 			return rules == 5
 		}, 20*time.Second, 250*time.Millisecond, "every alert rule loads and evaluates without error")
 	})
+}
+
+// labelValues joins the values of the given labels a sample has, in order.
+func labelValues(labels map[string]string, names ...string) string {
+	var values []string
+	for _, name := range names {
+		if v, ok := labels[name]; ok {
+			values = append(values, v)
+		}
+	}
+	return strings.Join(values, "/")
 }

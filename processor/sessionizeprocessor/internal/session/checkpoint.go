@@ -12,8 +12,9 @@ import (
 // checkpointVersion is bumped whenever the encoding changes. A build reads
 // the versions it lists in Restore and refuses others with a clear error.
 // Version 2 added a session's returning flag after its goals; version 1 is
-// read with the flag unset.
-const checkpointVersion = 2
+// read with the flag unset. Version 3 added its funnel progress after the
+// flag; older versions are read with no progress.
+const checkpointVersion = 3
 
 // maxCheckpointGoals guards against a corrupt goal count allocating a lot.
 const maxCheckpointGoals = 1 << 10
@@ -68,6 +69,9 @@ func (t *Tracker) encodeSession(e *encoder, s *Session, version byte) {
 	}
 	if version >= 2 {
 		e.bool(s.flags&flagReturning != 0)
+	}
+	if version >= 3 {
+		e.uint(uint64(s.funnels))
 	}
 }
 
@@ -166,6 +170,9 @@ func (t *Tracker) decodeSession(d *decoder, version byte) *Session {
 	}
 	if version >= 2 && d.bool() {
 		s.flags |= flagReturning
+	}
+	if version >= 3 {
+		s.funnels = FunnelProgress(d.uint())
 	}
 	return s
 }

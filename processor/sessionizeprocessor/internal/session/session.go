@@ -85,6 +85,8 @@ type Event struct {
 	Goal        string
 	Country     string
 	Device      string
+	// Funnels are the funnel steps the event matches.
+	Funnels FunnelMatch
 }
 
 // MaxGoals bounds the distinct goals one session remembers.
@@ -137,6 +139,7 @@ type Session struct {
 	goals                    *[]string
 	pageViews, events        uint32
 	index                    int32 // in the Tracker's deadline heap
+	funnels                  FunnelProgress
 	flags                    uint8
 }
 

@@ -70,6 +70,9 @@ type Assignment struct {
 	// Returning is set with Started when the visitor had a session before,
 	// as the Tracker's Returning hook judged.
 	Returning bool
+	// Funnels holds the steps the session has now done in each funnel the
+	// event moved it on in, and zero for the other funnels.
+	Funnels FunnelProgress
 }
 
 // Ending closes a session.
@@ -323,7 +326,7 @@ func (t *Tracker) place(out []Output, in Input, late bool) []Output {
 		t.preserve(s)
 		s.add(in.Event, t.intern)
 		heap.Fix(&t.deadlines, int(s.index))
-		return append(out, Output{Assignment: &Assignment{Ref: in.Ref, Key: in.Key, SessionID: s.ID(), Seq: s.events, Late: late}})
+		return append(out, Output{Assignment: &Assignment{Ref: in.Ref, Key: in.Key, SessionID: s.ID(), Seq: s.events, Late: late, Funnels: s.advanceFunnels(in.Event.Funnels)}})
 	}
 	if len(t.live) >= t.maxLive {
 		out = t.end(out, t.deadlines[0], EndEvicted)
@@ -357,6 +360,7 @@ func (t *Tracker) place(out []Output, in Input, late bool) []Output {
 	heap.Push(&t.deadlines, s)
 	return append(out, Output{Assignment: &Assignment{
 		Ref: in.Ref, Key: in.Key, SessionID: id, Seq: 1, Late: late, Started: true, PreviousID: previousID, Returning: returning,
+		Funnels: s.advanceFunnels(in.Event.Funnels),
 	}})
 }
 

@@ -2,10 +2,12 @@
 // SPDX-License-Identifier: Apache-2.0
 
 // Package geoip looks up the country, region and city of an address in a
-// MaxMind-format database (GeoLite2/GeoIP2 City or Country, DB-IP and others).
+// MaxMind-format database (GeoLite2/GeoIP2 City or Country, DB-IP, and the
+// ip-location-db country databases; docs/geo.md).
 package geoip // import "github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/geoip"
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 
@@ -24,10 +26,14 @@ type DB struct {
 	reader *maxminddb.Reader
 }
 
+// cityRecord reads both layouts in use: GeoIP2/GeoLite2 and DB-IP
+// (country.iso_code, subdivisions, city), and the ip-location-db country
+// databases Footfall ships (a top-level country_code).
 type cityRecord struct {
 	Country struct {
 		ISOCode string `maxminddb:"iso_code"`
 	} `maxminddb:"country"`
+	CountryCode  string `maxminddb:"country_code"`
 	Subdivisions []struct {
 		ISOCode string `maxminddb:"iso_code"`
 	} `maxminddb:"subdivisions"`
@@ -57,7 +63,7 @@ func (db *DB) Lookup(addr netip.Addr) Location {
 	if err := db.reader.Lookup(addr).Decode(&rec); err != nil {
 		return Location{}
 	}
-	loc := Location{CountryISO: rec.Country.ISOCode, City: rec.City.Names.English}
+	loc := Location{CountryISO: cmp.Or(rec.Country.ISOCode, rec.CountryCode), City: rec.City.Names.English}
 	if len(rec.Subdivisions) > 0 && loc.CountryISO != "" && rec.Subdivisions[0].ISOCode != "" {
 		// ISO 3166-2 codes carry the country: "US-CA", not "CA".
 		loc.RegionISO = loc.CountryISO + "-" + rec.Subdivisions[0].ISOCode

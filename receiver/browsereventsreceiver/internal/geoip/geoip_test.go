@@ -5,6 +5,7 @@ package geoip
 
 import (
 	"net/netip"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -37,4 +38,46 @@ func TestLookup(t *testing.T) {
 func TestOpenMissingFile(t *testing.T) {
 	_, err := Open(filepath.Join(t.TempDir(), "missing.mmdb"))
 	require.ErrorContains(t, err, "opening GeoIP database")
+}
+
+// The ip-location-db country databases Footfall ships keep the country in a
+// top-level country_code; the lookup reads it as the country.
+func TestLookupCountryCodeLayout(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "country.mmdb")
+	require.NoError(t, WriteCountryCodeTestDatabase(path, []TestNetwork{
+		{CIDR: "198.51.100.0/24", Location: Location{CountryISO: "DE"}},
+		{CIDR: "2001:db8::/32", Location: Location{CountryISO: "JP"}},
+	}))
+	db, err := Open(path)
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, db.Close()) })
+	assert.Equal(t, Location{CountryISO: "DE"}, db.Lookup(netip.MustParseAddr("198.51.100.77")))
+	assert.Equal(t, Location{CountryISO: "JP"}, db.Lookup(netip.MustParseAddr("2001:db8::1")))
+	assert.Equal(t, Location{}, db.Lookup(netip.MustParseAddr("203.0.113.1")))
+}
+
+// The database `make geo` installs (geo/country.mmdb, docs/geo.md) gives the
+// countries of addresses whose registration is long-standing: the regional
+// registries' and national registries' own networks.
+func TestShippedDatabase(t *testing.T) {
+	path := filepath.Join("..", "..", "..", "..", "geo", "country.mmdb")
+	if _, err := os.Stat(path); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("the shipped country database is missing (%v): make geo installs it", err)
+		}
+		t.Skipf("the shipped country database is missing (%v): make geo installs it", err)
+	}
+	db, err := Open(path)
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, db.Close()) })
+	for addr, country := range map[string]string{
+		"193.0.6.139":               "NL", // RIPE NCC
+		"2001:67c:2e8:22::c100:68b": "NL", // RIPE NCC, IPv6
+		"200.160.2.3":               "BR", // NIC.br
+		"202.12.27.33":              "JP", // WIDE (the M root server)
+		"41.0.0.1":                  "ZA",
+		"10.0.0.1":                  "", // private: no country
+	} {
+		assert.Equal(t, country, db.Lookup(netip.MustParseAddr(addr)).CountryISO, addr)
+	}
 }

@@ -18,10 +18,34 @@ type TestNetwork struct {
 }
 
 // WriteTestDatabase writes a GeoIP2-City-shaped database to path, for tests
-// of this package and of the receiver; no real database ships with Footfall.
+// of this package and of the receiver.
 func WriteTestDatabase(path string, networks []TestNetwork) error {
+	return writeTestDatabase(path, "GeoIP2-City", networks, func(l Location) mmdbtype.Map {
+		record := mmdbtype.Map{
+			"country": mmdbtype.Map{"iso_code": mmdbtype.String(l.CountryISO)},
+		}
+		if l.RegionISO != "" {
+			record["subdivisions"] = mmdbtype.Slice{mmdbtype.Map{"iso_code": mmdbtype.String(l.RegionISO)}}
+		}
+		if l.City != "" {
+			record["city"] = mmdbtype.Map{"names": mmdbtype.Map{"en": mmdbtype.String(l.City)}}
+		}
+		return record
+	})
+}
+
+// WriteCountryCodeTestDatabase writes a database in the layout of the
+// ip-location-db country databases (a top-level country_code), the one
+// Footfall ships; only the country of each network is written.
+func WriteCountryCodeTestDatabase(path string, networks []TestNetwork) error {
+	return writeTestDatabase(path, "ip-location-db country", networks, func(l Location) mmdbtype.Map {
+		return mmdbtype.Map{"country_code": mmdbtype.String(l.CountryISO)}
+	})
+}
+
+func writeTestDatabase(path, databaseType string, networks []TestNetwork, record func(Location) mmdbtype.Map) error {
 	tree, err := mmdbwriter.New(mmdbwriter.Options{
-		DatabaseType: "GeoIP2-City",
+		DatabaseType: databaseType,
 		RecordSize:   24,
 		// Tests use the documentation ranges (RFC 5737), which are reserved.
 		IncludeReservedNetworks: true,
@@ -34,16 +58,7 @@ func WriteTestDatabase(path string, networks []TestNetwork) error {
 		if err != nil {
 			return err
 		}
-		record := mmdbtype.Map{
-			"country": mmdbtype.Map{"iso_code": mmdbtype.String(n.Location.CountryISO)},
-		}
-		if n.Location.RegionISO != "" {
-			record["subdivisions"] = mmdbtype.Slice{mmdbtype.Map{"iso_code": mmdbtype.String(n.Location.RegionISO)}}
-		}
-		if n.Location.City != "" {
-			record["city"] = mmdbtype.Map{"names": mmdbtype.Map{"en": mmdbtype.String(n.Location.City)}}
-		}
-		if err := tree.Insert(ipNet, record); err != nil {
+		if err := tree.Insert(ipNet, record(n.Location)); err != nil {
 			return err
 		}
 	}

@@ -121,7 +121,7 @@ type requestFacts struct {
 // grouped into one resource per (site, visitor). Records are moved out of in.
 func (e *Enricher) Enrich(ctx context.Context, req Request, in plog.Logs) Result {
 	res := Result{Logs: plog.NewLogs()}
-	req.UserAgent = truncateUTF8(req.UserAgent, e.Limits.MaxUserAgentBytes)
+	req.UserAgent = attr.TruncateUTF8(req.UserAgent, e.Limits.MaxUserAgentBytes)
 	facts := requestFacts{req: req, ua: e.UserAgent.Parse(req.UserAgent), visitors: map[string]string{}}
 	facts.dropAsBot = facts.ua.Bot && !e.KeepBots
 	if !facts.dropAsBot {
@@ -308,17 +308,6 @@ func valueBytes(v pcommon.Value) int {
 		return n
 	}
 	return 8
-}
-
-// truncateUTF8 cuts s to at most n bytes without splitting a character.
-func truncateUTF8(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }
 
 // checkValues bounds the number and size of attribute values and insists on
