@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/confighttp"
 )
 
@@ -27,6 +28,18 @@ type Config struct {
 	TopN int `mapstructure:"top_n"`
 	// TimeZone is where "today" starts at midnight (IANA name).
 	TimeZone string `mapstructure:"time_zone"`
+	// Storage is the ID of a storage extension (file_storage) that keeps
+	// the minute history of counters and top lists, saved every minute and
+	// at shutdown, so that a restart keeps the windows and the chart.
+	// Default none: a restart starts the dashboard empty.
+	Storage *component.ID `mapstructure:"storage"`
+	// AllowedHosts are the host names (of the Host header, without port)
+	// the dashboard answers; others get 421, so that a web page cannot
+	// read it through DNS rebinding. Default localhost, 127.0.0.1 and ::1:
+	// add the name the dashboard is reached by.
+	AllowedHosts []string `mapstructure:"allowed_hosts"`
+	// BasicAuth, when set, asks for a user name and password. Default none.
+	BasicAuth *BasicAuthConfig `mapstructure:"basic_auth"`
 }
 
 // Validate checks the bounds and the time zone.
@@ -46,6 +59,12 @@ func (c *Config) Validate() error {
 	}
 	if _, err := time.LoadLocation(c.TimeZone); err != nil {
 		errs = append(errs, fmt.Errorf("time_zone: %w", err))
+	}
+	if len(c.AllowedHosts) == 0 {
+		errs = append(errs, errors.New("allowed_hosts must name at least one host"))
+	}
+	if c.BasicAuth != nil && (c.BasicAuth.Username == "" || len(c.BasicAuth.Password) < 12) {
+		errs = append(errs, errors.New("basic_auth needs a username and a password of at least 12 characters"))
 	}
 	return errors.Join(errs...)
 }

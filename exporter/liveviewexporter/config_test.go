@@ -27,6 +27,10 @@ func TestLoadConfig(t *testing.T) {
 	custom.MaxSites = 5
 	custom.TopN = 20
 	custom.TimeZone = "Europe/Berlin"
+	storageID := component.MustNewID("file_storage")
+	custom.Storage = &storageID
+	custom.AllowedHosts = []string{"stats.example.com"}
+	custom.BasicAuth = &BasicAuthConfig{Username: "team", Password: "correct horse battery"}
 
 	tests := []struct {
 		id      component.ID
@@ -38,6 +42,7 @@ func TestLoadConfig(t *testing.T) {
 		{id: component.NewIDWithName(metadata.Type, "invalid"), wantErr: []string{
 			"max_clients must be at least 1", "write_timeout must be positive", "max_sites must be at least 1",
 			"top_n must be between 1 and 100", "time_zone: unknown time zone Mars/Olympus_Mons",
+			"allowed_hosts must name at least one host", "basic_auth needs a username and a password of at least 12 characters",
 		}},
 	}
 	for _, tt := range tests {

@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.uber.org/zap"
 
@@ -22,6 +23,7 @@ import (
 	"github.com/footfall-analytics/footfall/exporter/liveviewexporter/internal/metadata"
 	"github.com/footfall-analytics/footfall/exporter/liveviewexporter/internal/snapshot"
 	"github.com/footfall-analytics/footfall/exporter/liveviewexporter/internal/stream"
+	"github.com/footfall-analytics/footfall/internal/storageclient"
 )
 
 // streamInterval is the most often a client gets a snapshot: often enough
@@ -32,7 +34,6 @@ type liveviewExporter struct {
 	cfg       *Config
 	settings  exporter.Settings
 	telemetry *metadata.TelemetryBuilder
-	location  *time.Location
 	now       func() time.Time
 	hub       *stream.Hub
 
@@ -44,6 +45,11 @@ type liveviewExporter struct {
 	server     *http.Server
 	serverDone sync.WaitGroup
 	boundAddr  net.Addr
+
+	// history keeps the tracker's history when storage is configured.
+	history    storage.Client
+	stopSaving chan struct{}
+	savingDone sync.WaitGroup
 }
 
 func newExporter(cfg *Config, set exporter.Settings) (*liveviewExporter, error) {
@@ -57,8 +63,8 @@ func newExporter(cfg *Config, set exporter.Settings) (*liveviewExporter, error) 
 	}
 	ctx := context.Background()
 	e := &liveviewExporter{
-		cfg: cfg, settings: set, telemetry: tb, location: loc, now: time.Now,
-		tracker: snapshot.NewTracker(cfg.MaxSites),
+		cfg: cfg, settings: set, telemetry: tb, now: time.Now,
+		tracker: snapshot.NewTracker(cfg.MaxSites, loc),
 	}
 	e.hub = stream.NewHub(cfg.MaxClients, streamInterval, cfg.WriteTimeout, stream.Hooks{
 		Connected:    func() { tb.ExporterLiveviewClients.Add(ctx, 1) },
@@ -86,7 +92,7 @@ func (e *liveviewExporter) consumeMetrics(ctx context.Context, md pmetric.Metric
 func (e *liveviewExporter) publish(now time.Time) {
 	e.mu.Lock()
 	e.seq++
-	snap := e.tracker.Snapshot(e.seq, now, e.location, e.cfg.TopN)
+	snap := e.tracker.Snapshot(e.seq, now, e.cfg.TopN)
 	e.mu.Unlock()
 	data, err := json.Marshal(snap)
 	if err != nil {
@@ -97,13 +103,23 @@ func (e *liveviewExporter) publish(now time.Time) {
 }
 
 func (e *liveviewExporter) start(ctx context.Context, host component.Host) error {
+	if e.cfg.Storage != nil {
+		client, err := storageclient.Get(ctx, host, *e.cfg.Storage, component.KindExporter, e.settings.ID)
+		if err != nil {
+			return err
+		}
+		e.history = client
+		e.loadHistory(ctx)
+		e.stopSaving = make(chan struct{})
+		e.savingDone.Go(e.saveEveryMinute)
+	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", assets.Index())
 	mux.Handle("GET /assets/", http.StripPrefix("/assets/", assets.Static()))
 	mux.Handle("GET /events", e.hub)
 	mux.HandleFunc("GET /api/snapshot", e.serveSnapshot)
 	var err error
-	if e.server, err = e.cfg.ToServer(ctx, host.GetExtensions(), e.settings.TelemetrySettings, mux); err != nil {
+	if e.server, err = e.cfg.ToServer(ctx, host.GetExtensions(), e.settings.TelemetrySettings, e.cfg.guard(mux)); err != nil {
 		return err
 	}
 	listener, err := e.cfg.ToListener(ctx)
@@ -133,6 +149,12 @@ func (e *liveviewExporter) shutdown(ctx context.Context) error {
 	if e.server != nil {
 		err = e.server.Shutdown(ctx)
 		e.serverDone.Wait()
+	}
+	if e.history != nil {
+		close(e.stopSaving)
+		e.savingDone.Wait()
+		err = errors.Join(err, e.saveHistory(ctx), e.history.Close(ctx))
+		e.history = nil
 	}
 	e.telemetry.Shutdown()
 	return err

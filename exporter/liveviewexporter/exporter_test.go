@@ -14,15 +14,24 @@ import (
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/golden"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
+	"go.uber.org/zap/zaptest"
 
+	"github.com/footfall-analytics/footfall/exporter/liveviewexporter/internal/metadata"
 	"github.com/footfall-analytics/footfall/exporter/liveviewexporter/internal/metadatatest"
 	"github.com/footfall-analytics/footfall/exporter/liveviewexporter/internal/snapshot"
+	"github.com/footfall-analytics/footfall/internal/storagetest"
 	"github.com/footfall-analytics/footfall/internal/testhttp"
 )
+
+// connectorJourneys is the webanalytics connector's output for its golden
+// journeys: what the exporter is pushed.
+var connectorJourneys = filepath.Join("..", "..", "connector", "webanalyticsconnector", "testdata", "journeys", "expected.yaml")
 
 func get(t *testing.T, url string) (testhttp.Response, []byte) {
 	t.Helper()
@@ -47,7 +56,7 @@ func TestServesTheDashboard(t *testing.T) {
 	t.Cleanup(func() { require.NoError(t, e.shutdown(context.Background())) })
 	base := "http://" + e.boundAddr.String()
 
-	md, err := golden.ReadMetrics(filepath.Join("testdata", "journeys.yaml"))
+	md, err := golden.ReadMetrics(connectorJourneys)
 	require.NoError(t, err)
 	require.NoError(t, e.consumeMetrics(context.Background(), md))
 
@@ -101,6 +110,64 @@ func TestServesTheDashboard(t *testing.T) {
 
 func TestShutdownWithoutStart(t *testing.T) {
 	e, err := newExporter(createDefaultConfig().(*Config), metadatatest.NewSettings(componenttest.NewTelemetry()))
+	require.NoError(t, err)
+	require.NoError(t, e.shutdown(context.Background()))
+}
+
+// With storage, the minute history survives a restart: the new exporter's
+// windows, chart and top lists go on from the old one's, and the connector's
+// counters, which continue across the restart, are not counted again.
+func TestHistorySurvivesARestart(t *testing.T) {
+	ext := storagetest.NewExtension()
+	storageID := component.MustNewID("file_storage")
+	host := storagetest.Host{Extensions: map[component.ID]component.Component{storageID: ext}}
+	md, err := golden.ReadMetrics(connectorJourneys)
+	require.NoError(t, err)
+	at := time.Date(2026, 11, 27, 10, 30, 15, 0, time.UTC)
+
+	run := func(now time.Time, push bool) snapshot.Site {
+		cfg := createDefaultConfig().(*Config)
+		cfg.NetAddr.Endpoint = "127.0.0.1:0"
+		cfg.Storage = &storageID
+		set := exportertest.NewNopSettings(metadata.Type)
+		set.ID = component.NewID(metadata.Type) // the same component after the restart
+		set.Logger = zaptest.NewLogger(t)
+		e, err := newExporter(cfg, set)
+		require.NoError(t, err)
+		e.now = func() time.Time { return now }
+		require.NoError(t, e.start(context.Background(), host))
+		if push {
+			require.NoError(t, e.consumeMetrics(context.Background(), md))
+		}
+		e.mu.Lock()
+		snap := e.tracker.Snapshot(1, now, cfg.TopN)
+		e.mu.Unlock()
+		require.NoError(t, e.shutdown(context.Background()))
+		require.Len(t, snap.Sites, 1)
+		return snap.Sites[0]
+	}
+	before := run(at, true)
+	// Two minutes later, after a restart: nothing new was counted, and the
+	// connector pushes the same cumulative values again.
+	after := run(at.Add(2*time.Minute), true)
+	assert.InDelta(t, 6.0, before.Windows["5m"].PageViews, 0.001)
+	assert.InDelta(t, 6.0, after.Windows["5m"].PageViews, 0.001, "the six page views of two minutes ago, not twelve")
+	assert.InDelta(t, 6.0, after.PageViewsPerMinute[57].Value, 0.001, "the chart's minute of the first push")
+	assert.Equal(t, before.Top["5m"].Pages, after.Top["5m"].Pages)
+	assert.NotEmpty(t, after.Top["5m"].Pages)
+
+	// Without the history the same push would count from zero again: the
+	// saved state is what keeps the windows right.
+	fresh := snapshot.NewTracker(10, time.UTC)
+	fresh.Ingest(md, at.Add(2*time.Minute))
+	assert.Zero(t, fresh.Snapshot(1, at.Add(2*time.Minute), 10).Sites[0].PageViewsPerMinute[57].Value)
+}
+
+func TestShutdownWithoutStartWithStorage(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	storageID := component.MustNewID("file_storage")
+	cfg.Storage = &storageID
+	e, err := newExporter(cfg, exportertest.NewNopSettings(metadata.Type))
 	require.NoError(t, err)
 	require.NoError(t, e.shutdown(context.Background()))
 }

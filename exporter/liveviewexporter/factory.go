@@ -37,6 +37,7 @@ func createDefaultConfig() component.Config {
 		MaxSites:     100,
 		TopN:         10,
 		TimeZone:     "UTC",
+		AllowedHosts: []string{"localhost", "127.0.0.1", "::1"},
 	}
 }
 

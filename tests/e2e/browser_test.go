@@ -448,8 +448,14 @@ func TestE2EBrowserLiveDashboard(t *testing.T) {
 	})
 	_, line, ok := strings.Cut(output, "RESULT ")
 	require.True(t, ok, "dashboard.mjs printed no result")
-	var result struct{ CurrentVisitorsMs, ChartMs int }
+	var result struct {
+		CurrentVisitorsMs, ChartMs int
+		Pages5m, Funnels5m         []string
+	}
 	require.NoError(t, json.Unmarshal([]byte(strings.TrimSpace(line)), &result))
+	// Each list line is the name then the count.
+	assert.Equal(t, []string{"/pricing3"}, result.Pages5m, "the last five minutes' top pages")
+	assert.Equal(t, []string{"signup · step 13"}, result.Funnels5m, "config/default.yaml's signup funnel: three sessions saw /pricing")
 	t.Logf("current visitors shown after %d ms, the chart after %d ms; screenshot: %s", result.CurrentVisitorsMs, result.ChartMs, filepath.Join(testOutputDir(t), "liveview.png"))
 	assert.LessOrEqual(t, result.CurrentVisitorsMs, 2000, "current visitors within 2s")
 	assert.LessOrEqual(t, result.ChartMs, 2000, "page-views chart within 2s")

@@ -52,6 +52,18 @@ const chart = page
   .waitForFunction(() => Number(document.querySelector('.site[data-site="demo"] .chart')?.dataset.total) >= 3, null, { timeout: 10000, polling: 20 })
   .then(() => Date.now() - sent)
 const result = { currentVisitorsMs: await current, chartMs: await chart }
+// The top lists of the last five minutes: the three page views of /pricing,
+// and the three sessions at the first step of the signup funnel.
+await page.click('.site[data-site="demo"] .picker button[data-window="5m"]')
+const listed = (name) =>
+  [...document.querySelectorAll(`.site[data-site="demo"] .lists[data-window="5m"] [data-list="${name}"] li`)].map((li) => li.textContent)
+await page.waitForFunction(
+  (name) => [...document.querySelectorAll(`.site[data-site="demo"] .lists[data-window="5m"] [data-list="${name}"] li`)].some((li) => li.textContent.endsWith('3')),
+  'Funnels',
+  { timeout: 10000, polling: 50 },
+)
+result.pages5m = await page.evaluate(listed, 'Top pages')
+result.funnels5m = await page.evaluate(listed, 'Funnels')
 mkdirSync(opts.outputDir, { recursive: true })
 await page.screenshot({ path: join(opts.outputDir, 'liveview.png'), fullPage: true })
 console.log('RESULT ' + JSON.stringify(result))

@@ -21,6 +21,24 @@ function list(title, entries) {
   return el('div', { 'data-list': title }, el('h3', {}, title), ol)
 }
 
+// The window the top lists show; one choice for every site.
+let listWindow = 'today'
+let lastSnapshot = null
+
+function windowPicker() {
+  const picker = el('div', { class: 'picker' })
+  for (const [name, label] of [['5m', 'last 5 minutes'], ['1h', 'last hour'], ['today', 'today']]) {
+    const b = el('button', { type: 'button', 'data-window': name }, label)
+    if (name === listWindow) b.setAttribute('aria-pressed', 'true')
+    b.addEventListener('click', () => {
+      listWindow = name
+      if (lastSnapshot) render(lastSnapshot)
+    })
+    picker.append(b)
+  }
+  return picker
+}
+
 function siteCard(s) {
   let card = document.querySelector(`.site[data-site="${CSS.escape(s.site)}"]`)
   if (!card) {
@@ -30,6 +48,7 @@ function siteCard(s) {
       el('div', { class: 'now' }, el('span', { class: 'current' }), el('span', {}, 'current visitors')),
       el('table', { class: 'windows' }),
       el('div', { class: 'chart' }),
+      el('div', { class: 'picker-box' }),
       el('div', { class: 'lists' }),
     )
     document.getElementById('sites').append(card)
@@ -62,16 +81,23 @@ function siteCard(s) {
   } else {
     charts[s.site].setData(data)
   }
-  card.querySelector('.lists').replaceChildren(
-    list('Top pages', s.top_pages),
-    list('Top sources', s.top_sources),
-    list('Countries', s.countries),
-    list('Devices', s.devices),
-    list('Goals', s.goals),
+  card.querySelector('.picker-box').replaceChildren(windowPicker())
+  const top = s.top[listWindow]
+  const lists = card.querySelector('.lists')
+  lists.dataset.window = listWindow
+  lists.replaceChildren(
+    list('Top pages', top.pages),
+    list('Top sources', top.sources),
+    list('Countries', top.countries),
+    list('Devices', top.devices),
+    list('Goals', top.goals),
+    // Steps in their order, not by count.
+    list('Funnels', [...top.funnels].sort((a, b) => a.name.localeCompare(b.name))),
   )
 }
 
 function render(snapshot) {
+  lastSnapshot = snapshot
   const sites = document.getElementById('sites')
   if (!snapshot.sites.length) return
   sites.querySelector(':scope > .empty')?.remove()

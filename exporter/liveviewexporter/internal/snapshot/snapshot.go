@@ -27,11 +27,19 @@ type Site struct {
 	// PageViewsPerMinute covers the last 60 minutes, oldest first; the last
 	// minute is still filling.
 	PageViewsPerMinute []Point `json:"page_views_per_minute"`
-	TopPages           []Entry `json:"top_pages"`
-	TopSources         []Entry `json:"top_sources"`
-	Countries          []Entry `json:"countries"`
-	Devices            []Entry `json:"devices"`
-	Goals              []Entry `json:"goals"`
+	// Top holds the top lists of each window ("5m", "1h", "today").
+	Top map[string]Lists `json:"top"`
+}
+
+// Lists are the top lists of one window: what was counted in it.
+type Lists struct {
+	Pages     []Entry `json:"pages"`
+	Sources   []Entry `json:"sources"`
+	Countries []Entry `json:"countries"`
+	Devices   []Entry `json:"devices"`
+	Goals     []Entry `json:"goals"`
+	// Funnels are "<funnel> · step <k>": the sessions that reached it.
+	Funnels []Entry `json:"funnels"`
 }
 
 // Window is a period's counts. Visitors is the connector's HyperLogLog
@@ -50,20 +58,22 @@ type Point struct {
 	Value float64 `json:"v"`
 }
 
-// Entry is one line of a top list; totals count since the collector started.
+// Entry is one line of a top list: its count in the window.
 type Entry struct {
 	Name  string  `json:"name"`
 	Value float64 `json:"value"`
 }
 
 // Snapshot builds the dashboard's view at now; top lists keep topN entries.
-func (t *Tracker) Snapshot(seq uint64, now time.Time, loc *time.Location, topN int) Snapshot {
+// "today" begins at midnight in the tracker's time zone.
+func (t *Tracker) Snapshot(seq uint64, now time.Time, topN int) Snapshot {
 	out := Snapshot{Seq: seq, GeneratedAt: now.UTC(), Sites: []Site{}}
 	minute := now.Unix() / 60
-	y, mo, d := now.In(loc).Date()
-	midnight := time.Date(y, mo, d, 0, 0, 0, 0, loc).Unix() / 60
+	y, mo, d := now.In(t.loc).Date()
+	midnight := time.Date(y, mo, d, 0, 0, 0, 0, t.loc).Unix() / 60
+	today := t.dayOf(minute)
 	for id, s := range t.sites {
-		site := Site{Site: id, Windows: map[string]Window{}}
+		site := Site{Site: id, Windows: map[string]Window{}, Top: map[string]Lists{}}
 		if s.hasLive {
 			site.CurrentVisitors = ptr(s.live)
 		}
@@ -82,15 +92,26 @@ func (t *Tracker) Snapshot(seq uint64, now time.Time, loc *time.Location, topN i
 			site.PageViewsPerMinute = append(site.PageViewsPerMinute, Point{Time: m * 60, Value: values[pageViews] - previous[pageViews]})
 			previous = values
 		}
-		site.TopPages = top(s.lists["pages"], topN)
-		site.TopSources = top(s.lists["sources"], topN)
-		site.Countries = top(s.lists["countries"], topN)
-		site.Devices = top(s.lists["devices"], topN)
-		site.Goals = top(s.lists["goals"], topN)
+		for name, base := range map[string]map[entryKey]float64{
+			"5m":    s.listHist.valuesAt(minute - 5),
+			"1h":    s.listHist.valuesAt(minute - 60),
+			"today": s.listHist.todayBase(today),
+		} {
+			site.Top[name] = s.topLists(base, topN)
+		}
 		out.Sites = append(out.Sites, site)
 	}
 	slices.SortFunc(out.Sites, func(a, b Site) int { return cmp.Compare(a.Site, b.Site) })
 	return out
+}
+
+// topLists are the lists counted after base.
+func (s *site) topLists(base map[entryKey]float64, topN int) Lists {
+	of := func(list string) []Entry { return top(since(s.lists[list], list, base), topN) }
+	return Lists{
+		Pages: of("pages"), Sources: of("sources"), Countries: of("countries"),
+		Devices: of("devices"), Goals: of("goals"), Funnels: of("funnels"),
+	}
 }
 
 func (s *site) window(base [numCounters]float64) Window {

@@ -26,13 +26,15 @@ const (
 	numCounters
 )
 
-// breakdowns shown as top lists, by metric, with the attribute naming an entry.
-var breakdowns = map[string]struct{ list, label, fallback string }{
+// breakdowns shown as top lists, by metric, with the attribute naming an
+// entry (and a second one, for funnels: the step).
+var breakdowns = map[string]struct{ list, label, fallback, second string }{
 	"footfall.page_views.by_path":   {list: "pages", label: "path"},
 	"footfall.sessions.by_referrer": {list: "sources", label: "referrer_source", fallback: "referrer_class"},
 	"footfall.sessions.by_country":  {list: "countries", label: "country"},
 	"footfall.sessions.by_device":   {list: "devices", label: "device_type"},
 	"footfall.goal.conversions":     {list: "goals", label: "goal"},
+	"footfall.funnel.sessions":      {list: "funnels", label: "funnel", second: "step"},
 }
 
 // historyLength keeps enough minutes for "today" in any time zone.
@@ -65,18 +67,27 @@ type site struct {
 	live     float64
 	hasLive  bool
 	lists    map[string]map[string]float64
+	listHist *listHistory
 }
 
 // Tracker holds the dashboard's state. It is not safe for concurrent use;
 // the exporter owns it under its mutex.
 type Tracker struct {
 	maxSites int
-	sites    map[string]*site
+	// loc is where days begin, for "today".
+	loc   *time.Location
+	sites map[string]*site
 }
 
-// NewTracker tracks at most maxSites sites.
-func NewTracker(maxSites int) *Tracker {
-	return &Tracker{maxSites: maxSites, sites: map[string]*site{}}
+// NewTracker tracks at most maxSites sites; loc is the time zone of "today".
+func NewTracker(maxSites int, loc *time.Location) *Tracker {
+	return &Tracker{maxSites: maxSites, loc: loc, sites: map[string]*site{}}
+}
+
+// dayOf numbers the day minute falls in, in the tracker's time zone.
+func (t *Tracker) dayOf(minute int64) int64 {
+	y, m, d := time.Unix(minute*60, 0).In(t.loc).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400
 }
 
 // Sites is the number of sites tracked.
@@ -112,10 +123,23 @@ func (t *Tracker) Ingest(md pmetric.Metrics, now time.Time) (dropped int) {
 		}
 		s.record(minute)
 	}
+	for id := range pushedSites(pushed) {
+		if s := t.sites[id]; s != nil {
+			s.listHist.record(minute, t.dayOf(minute), s.lists)
+		}
+	}
 	return dropped
 }
 
 type listKey struct{ site, list string }
+
+func pushedSites(pushed map[listKey]bool) map[string]bool {
+	sites := map[string]bool{}
+	for key := range pushed {
+		sites[key.site] = true
+	}
+	return sites
+}
 
 func (t *Tracker) ingestMetric(m pmetric.Metric, pushed map[listKey]bool, add func(string, counter, float64)) (dropped int) {
 	siteOf := func(attrs pcommon.Map) (*site, string) {
@@ -151,6 +175,10 @@ func (t *Tracker) ingestMetric(m pmetric.Metric, pushed map[listKey]bool, add fu
 					// A direct visit has no source: show its class.
 					fallback, _ := dp.Attributes().Get(b.fallback)
 					entry = fallback.Str()
+				}
+				if b.second != "" {
+					second, _ := dp.Attributes().Get(b.second)
+					entry += " · " + b.second + " " + second.Str()
 				}
 				// Each push carries every series with its cumulative value:
 				// a list is rebuilt from the push, summing series that
@@ -200,7 +228,7 @@ func (t *Tracker) site(id string) *site {
 	if len(t.sites) >= t.maxSites {
 		return nil
 	}
-	s := &site{visitors: map[string]float64{}, lists: map[string]map[string]float64{}}
+	s := &site{visitors: map[string]float64{}, lists: map[string]map[string]float64{}, listHist: newListHistory()}
 	t.sites[id] = s
 	return s
 }
