@@ -327,17 +327,16 @@ func (a *aggregator) sessionEnd(c *counts, siteID string, site *siteState, attrs
 
 // attributeConversions counts an ended session under its first touch (the
 // referrer and campaign of its first page view, as the sessionize processor
-// reports them on session.end): once as a session, and once for each goal
-// it reached. Conversion rate by source is the one divided by the other.
+// reports them on session.end): once as a session, once for each goal it
+// reached, and its goal values. Conversion rate by source is the second
+// divided by the first.
 func (a *aggregator) attributeConversions(c *counts, siteID string, site *siteState, attrs pcommon.Map) {
-	class, source := orUnknown(attr.Str(attrs, schema.AttrReferrerClass)), orUnknown(attr.Str(attrs, schema.AttrReferrerSource))
-	utmSource, medium, campaign := attr.Str(attrs, schema.AttrUTMSource), attr.Str(attrs, schema.AttrUTMMedium), attr.Str(attrs, schema.AttrUTMCampaign)
-	campaigned := utmSource != "" || medium != "" || campaign != ""
-	utmSource, medium, campaign = orUnknown(utmSource), orUnknown(medium), orUnknown(campaign)
-	a.countBreakdown(c, sessionsEndedByReferrer, siteID, site, class, source)
-	if campaigned {
-		a.countBreakdown(c, sessionsEndedByCampaign, siteID, site, utmSource, medium, campaign)
+	touch := firstTouchOf(attrs)
+	a.countBreakdown(c, sessionsEndedByReferrer, siteID, site, touch.class, touch.source)
+	if touch.campaigned {
+		a.countBreakdown(c, sessionsEndedByCampaign, siteID, site, touch.utmSource, touch.medium, touch.campaign)
 	}
+	a.attributeRevenue(c, siteID, site, attrs, touch)
 	goals, ok := attrs.Get(schema.AttrSessionGoals)
 	if !ok || goals.Type() != pcommon.ValueTypeSlice {
 		return
@@ -347,11 +346,67 @@ func (a *aggregator) attributeConversions(c *counts, siteID string, site *siteSt
 		if !a.goals[goal] {
 			continue // only the goals configured here: their number is bounded
 		}
-		a.countBreakdown(c, conversionsByReferrer, siteID, site, goal, class, source)
-		if campaigned {
-			a.countBreakdown(c, conversionsByCampaign, siteID, site, goal, utmSource, medium, campaign)
+		a.countBreakdown(c, conversionsByReferrer, siteID, site, goal, touch.class, touch.source)
+		if touch.campaigned {
+			a.countBreakdown(c, conversionsByCampaign, siteID, site, goal, touch.utmSource, touch.medium, touch.campaign)
 		}
 	}
+}
+
+// firstTouch is the source of a session's first page view, as labels.
+type firstTouch struct {
+	class, source, utmSource, medium, campaign string
+	// campaigned is set when the page view had UTM parameters.
+	campaigned bool
+}
+
+func firstTouchOf(attrs pcommon.Map) firstTouch {
+	utmSource, medium, campaign := attr.Str(attrs, schema.AttrUTMSource), attr.Str(attrs, schema.AttrUTMMedium), attr.Str(attrs, schema.AttrUTMCampaign)
+	return firstTouch{
+		class:      orUnknown(attr.Str(attrs, schema.AttrReferrerClass)),
+		source:     orUnknown(attr.Str(attrs, schema.AttrReferrerSource)),
+		utmSource:  orUnknown(utmSource),
+		medium:     orUnknown(medium),
+		campaign:   orUnknown(campaign),
+		campaigned: utmSource != "" || medium != "" || campaign != "",
+	}
+}
+
+// attributeRevenue adds the session's goal values, per currency, to its
+// first touch. A currency outside ISO 4217 or an amount that is not a
+// valid goal value is skipped and counted: only the sessionize processor
+// writes the attribute, so neither happens unless something upstream is
+// broken.
+func (a *aggregator) attributeRevenue(c *counts, siteID string, site *siteState, attrs pcommon.Map, touch firstTouch) {
+	sums, ok := attrs.Get(schema.AttrSessionRevenue)
+	if !ok || sums.Type() != pcommon.ValueTypeMap {
+		return
+	}
+	for currency, amount := range sums.Map().All() {
+		value, valid := goalAmount(amount)
+		if !valid || !schema.IsCurrency(currency) {
+			c.skipped[skippedInvalidMeasure]++
+			continue
+		}
+		a.addBreakdown(c, revenueByReferrer, siteID, site, value, currency, touch.class, touch.source)
+		if touch.campaigned {
+			a.addBreakdown(c, revenueByCampaign, siteID, site, value, currency, touch.utmSource, touch.medium, touch.campaign)
+		}
+	}
+}
+
+// goalAmount reads one currency's sum of goal values.
+func goalAmount(v pcommon.Value) (float64, bool) {
+	var f float64
+	switch v.Type() {
+	case pcommon.ValueTypeDouble:
+		f = v.Double()
+	case pcommon.ValueTypeInt:
+		f = float64(v.Int())
+	default:
+		return 0, false
+	}
+	return f, schema.Measures[schema.AttrGoalValue].Contains(f)
 }
 
 func (a *aggregator) webVital(c *counts, siteID string, site *siteState, attrs pcommon.Map, path string) {
@@ -408,7 +463,12 @@ func (a *aggregator) observe(c *counts, def *metricDef, site string, v float64, 
 
 // countBreakdown adds one to the series of values, or of other.
 func (a *aggregator) countBreakdown(c *counts, def *metricDef, siteID string, site *siteState, values ...string) {
-	a.add(c, def, siteID, 1, site.breakdown(def, a.cfg.TopK, values).label(values)...)
+	a.addBreakdown(c, def, siteID, site, 1, values...)
+}
+
+// addBreakdown adds v to the series of values, or of other.
+func (a *aggregator) addBreakdown(c *counts, def *metricDef, siteID string, site *siteState, v float64, values ...string) {
+	a.add(c, def, siteID, v, site.breakdown(def, a.cfg.TopK, values).label(values)...)
 }
 
 func (a *aggregator) observeBreakdown(c *counts, def *metricDef, siteID string, site *siteState, v float64, values ...string) {

@@ -141,3 +141,42 @@ func TestScopedBreakdownsSurviveACheckpoint(t *testing.T) {
 	assert.InDelta(t, 2, values[metric+"{event_name=browser.page_view,property=author,site=shop,value=Ada}"], 0)
 	assert.InDelta(t, 1, values[metric+"{event_name=browser.page_view,property=author,site=shop,value=other}"], 0, "Ada kept the one place")
 }
+
+// Revenue by source sums the goal values session.end reports under the
+// session's first touch, each currency with its own top K; an amount or a
+// currency that no sessionize processor writes is skipped and counted.
+func TestRevenueByFirstTouch(t *testing.T) {
+	cfg := testConfig()
+	cfg.TopK = 1
+	h := newHarness(t, cfg)
+	end := func(visitor, source string, revenue map[string]any, utm ...any) rec {
+		attrs := append([]any{schema.AttrReferrerClass, "search", schema.AttrReferrerSource, source, schema.AttrSessionRevenue, revenue}, utm...)
+		return sessionEnd(visitor, time.Minute, attrs...)
+	}
+	newsletter := []any{schema.AttrUTMSource, "newsletter", schema.AttrUTMMedium, "email", schema.AttrUTMCampaign, "launch"}
+	h.consume(
+		end("a", "Google", map[string]any{"EUR": 30.5, "USD": 10.0}),
+		end("b", "Google", map[string]any{"EUR": 19.5}, newsletter...),
+		end("c", "Bing", map[string]any{"EUR": 5, "USD": int64(7)}),
+		end("d", "Bing", map[string]any{"EUR": "12", "XYZ": 1.0, "USD": -3.0}),
+		end("e", "Bing", map[string]any{}),
+		end("f", "Google", map[string]any{"USD": 2.0}),
+	)
+	values := pointValues(h.flush(t0.Add(2 * time.Minute)))
+
+	const byReferrer = "footfall.revenue.by_referrer"
+	assert.InDelta(t, 50, values[byReferrer+"{currency=EUR,referrer_class=search,referrer_source=Google,site=shop}"], 1e-9)
+	assert.InDelta(t, 5, values[byReferrer+"{currency=EUR,referrer_class=other,referrer_source=other,site=shop}"], 1e-9, "Bing is past EUR's top 1")
+	assert.InDelta(t, 12, values[byReferrer+"{currency=USD,referrer_class=search,referrer_source=Google,site=shop}"], 1e-9)
+	assert.InDelta(t, 7, values[byReferrer+"{currency=USD,referrer_class=other,referrer_source=other,site=shop}"], 1e-9)
+	sum, n := seriesOf(values, byReferrer)
+	assert.InDelta(t, 74, sum, 1e-9, "every valid amount is in exactly one series")
+	assert.Equal(t, 4, n)
+	sum, n = seriesOf(values, "footfall.revenue.by_campaign")
+	assert.InDelta(t, 19.5, sum, 1e-9, "only b's session had UTM parameters")
+	assert.Equal(t, 1, n)
+	assert.InDelta(t, 19.5, values["footfall.revenue.by_campaign{currency=EUR,site=shop,utm_campaign=launch,utm_medium=email,utm_source=newsletter}"], 1e-9)
+
+	metadatatest.AssertEqualConnectorWebanalyticsRecordsSkipped(t, h.telemetry,
+		[]metricdata.DataPoint[int64]{{Value: 3, Attributes: reason(skippedInvalidMeasure)}}, metricdatatest.IgnoreTimestamp())
+}

@@ -148,7 +148,8 @@ func journeys() []rec {
 		event(schema.EventWebVital, 3*time.Minute, schema.AttrURLPath, "/blog/other-post", schema.AttrWebVitalName, "LCP", schema.AttrWebVitalValue, 1800.0),
 		sessionEnd("a", 3*time.Minute, schema.AttrSessionEndReason, "idle", schema.AttrSessionBounce, false, schema.AttrSessionDurationMs, int64(180_000),
 			schema.AttrSessionPageViews, int64(2), schema.AttrSessionEntryPage, "/", schema.AttrSessionExitPage, "/blog/launch-day",
-			schema.AttrReferrerClass, "search", schema.AttrReferrerSource, "Google", schema.AttrSessionGoals, []any{"purchase", "signup"}),
+			schema.AttrReferrerClass, "search", schema.AttrReferrerSource, "Google", schema.AttrSessionGoals, []any{"purchase", "signup"},
+			schema.AttrSessionRevenue, map[string]any{"EUR": 49.9}),
 		// b: bounces from a newsletter campaign on the pricing page.
 		{visitor: "b", name: schema.EventSessionStart, at: time.Minute},
 		pageView("b", time.Minute, "/pricing", 1, schema.AttrReferrerClass, "direct", schema.AttrUTMSource, "newsletter", schema.AttrUTMMedium, "email", schema.AttrUTMCampaign, "launch",
@@ -227,6 +228,7 @@ func assertJourneyTruth(t *testing.T, got pmetric.Metrics) {
 		{"footfall.sessions.ended.by_referrer{referrer_class=direct,referrer_source=unknown,site=shop}", 2},
 		{"footfall.sessions.ended.by_campaign{site=shop,utm_campaign=launch,utm_medium=email,utm_source=newsletter}", 1},
 		{"footfall.conversions.by_referrer{goal=signup,referrer_class=search,referrer_source=Google,site=shop}", 1},
+		{"footfall.revenue.by_referrer{currency=EUR,referrer_class=search,referrer_source=Google,site=shop}", 49.9},
 		{"footfall.events.by_property{event_name=signup,property=plan,site=shop,value=pro}", 1},
 		{"footfall.events.by_property{event_name=browser.page_view,property=author,site=shop,value=Ada}", 1},
 		{"footfall.visitors{site=shop,window=5m}", 3},

@@ -83,6 +83,14 @@ var (
 		name: "footfall.conversions.by_campaign", unit: "{session}", kind: counter, labels: []string{"goal", "utm_source", "utm_medium", "utm_campaign"}, breakdown: true, scoped: 1,
 		description: "Ended sessions with UTM parameters that reached a goal, by the first page view's source, medium and campaign; each goal has its own top K.",
 	}
+	revenueByReferrer = &metricDef{
+		name: "footfall.revenue.by_referrer", unit: "{currency_unit}", kind: counter, labels: []string{"currency", "referrer_class", "referrer_source"}, breakdown: true, scoped: 1,
+		description: "Sum of the goal values of ended sessions, by currency and the referrer of the session's first page view (first touch); each currency has its own top K.",
+	}
+	revenueByCampaign = &metricDef{
+		name: "footfall.revenue.by_campaign", unit: "{currency_unit}", kind: counter, labels: []string{"currency", "utm_source", "utm_medium", "utm_campaign"}, breakdown: true, scoped: 1,
+		description: "Sum of the goal values of ended sessions with UTM parameters, by currency and the first page view's source, medium and campaign; each currency has its own top K.",
+	}
 	sessionsEndedByReferrer = &metricDef{
 		name: "footfall.sessions.ended.by_referrer", unit: "{session}", kind: counter, labels: []string{"referrer_class", "referrer_source"}, breakdown: true,
 		description: "Ended sessions, by the referrer of their first page view: the denominator of conversion rate by source.",
@@ -143,6 +151,7 @@ var allMetrics = []*metricDef{
 	pageViews, pageViewsByPath, eventsByName, sessions, sessionsByReferrer, sessionsByCampaign,
 	sessionsByCountry, sessionsByDevice, sessionsByBrowser, sessionsByVisitorType, sessionsEnded, bounces, entries, exits,
 	goalConversions, revenue, sessionsEndedByReferrer, sessionsEndedByCampaign, conversionsByReferrer, conversionsByCampaign,
+	revenueByReferrer, revenueByCampaign,
 	eventsByProperty, funnelSessions, clicks, sessionDuration, sessionPageViews, engagedTime,
 	webVitalLCP, webVitalINP, webVitalCLS, visitors, currentVisitors,
 }

@@ -124,10 +124,26 @@ func sessionDocument(res pcommon.Map, lr plog.LogRecord) (document, string) {
 		value("returning", attrs, schema.AttrSessionReturning).str("entry_page", attrs, schema.AttrSessionEntryPage).
 		str("exit_page", attrs, schema.AttrSessionExitPage).str("end_reason", attrs, schema.AttrSessionEndReason).
 		value("goals", attrs, schema.AttrSessionGoals)
+	s.put("revenue", revenue(attrs))
 	doc.put("session", s)
 	doc.put("source", object{}.with("geo", geo(attrs)))
 	doc.put("footfall", footfall(res, attrs))
 	return document{kind: sessionDoc, id: id, body: doc}, ""
+}
+
+// revenue lists a session's goal values per currency as nested
+// {currency, value} objects: a field per currency would grow the mapping
+// with every currency, and a sum must not mix currencies.
+func revenue(attrs pcommon.Map) []object {
+	sums, ok := attrs.Get(schema.AttrSessionRevenue)
+	if !ok || sums.Type() != pcommon.ValueTypeMap {
+		return nil
+	}
+	var list []object
+	for currency, amount := range sums.Map().All() {
+		list = append(list, object{"currency": currency, "value": amount.AsRaw()})
+	}
+	return list
 }
 
 func geo(attrs pcommon.Map) object {
@@ -159,6 +175,10 @@ type object map[string]any
 func (o object) put(key string, v any) {
 	switch v := v.(type) {
 	case object:
+		if len(v) == 0 {
+			return
+		}
+	case []object:
 		if len(v) == 0 {
 			return
 		}

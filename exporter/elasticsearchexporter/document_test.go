@@ -79,6 +79,7 @@ func enrichedStream() plog.Logs {
 	e.PutInt(schema.AttrSessionSeq, 4)
 	e.PutInt(schema.AttrEngagementTimeMs, 41250)
 	e.PutInt(schema.AttrEngagementScrollDepth, 85)
+	records.At(2).Attributes().PutEmptyMap(schema.AttrSessionRevenue).PutDouble("EUR", 49.9)
 	records.At(2).MoveTo(records.AppendEmpty()) // session.end last
 	records.RemoveIf(func(lr plog.LogRecord) bool { return lr.EventName() == "" && lr.Attributes().Len() == 0 })
 	return ld

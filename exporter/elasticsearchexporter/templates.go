@@ -87,6 +87,7 @@ func sessionMappings() map[string]any {
 		"id": keyword(), "start": date(), "end": date(), "duration_ms": long(), "page_views": long(), "events": long(),
 		"bounce": boolean(), "returning": boolean(), "entry_page": keyword(), "exit_page": keyword(),
 		"end_reason": keyword(), "goals": keyword(),
+		"revenue": map[string]any{"type": "nested", "properties": map[string]any{"currency": keyword(), "value": double()}},
 	})
 	return map[string]any{"dynamic": "false", "properties": fields}
 }

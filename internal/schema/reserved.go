@@ -37,7 +37,7 @@ var SessionizerOwned = []string{
 	AttrSessionSeq, AttrEventLate, AttrEventClockSkewed, AttrEventClientTime,
 	AttrSessionStartTime, AttrSessionEndTime, AttrSessionDurationMs, AttrSessionPageViews,
 	AttrSessionEvents, AttrSessionEntryPage, AttrSessionExitPage, AttrSessionBounce,
-	AttrSessionGoals, AttrSessionEndReason, AttrSessionReturning, AttrSessionFunnelSteps,
+	AttrSessionGoals, AttrSessionRevenue, AttrSessionEndReason, AttrSessionReturning, AttrSessionFunnelSteps,
 }
 
 // IsSessionizerOwned reports whether only the sessionize processor may write key.

@@ -43,7 +43,10 @@ const (
 	AttrSessionExitPage   = "footfall.session.exit_page"
 	AttrSessionBounce     = "footfall.session.bounce"
 	AttrSessionGoals      = "footfall.session.goals"
-	AttrSessionEndReason  = "footfall.session.end_reason"
+	// AttrSessionRevenue is a map from currency (ISO 4217) to the sum of
+	// the values of the goals the session reached in it.
+	AttrSessionRevenue   = "footfall.session.revenue"
+	AttrSessionEndReason = "footfall.session.end_reason"
 	// AttrSessionReturning is true on session.start and session.end when the
 	// visitor had a session within returning_visitor_window before.
 	AttrSessionReturning = "footfall.session.returning"

@@ -151,6 +151,12 @@ func (r syntheticRecord) sessionEnd(end *session.Ending) {
 			goals.AppendEmpty().SetStr(g)
 		}
 	}
+	if len(s.Revenue) > 0 {
+		revenue := attrs.PutEmptyMap(schema.AttrSessionRevenue)
+		for _, m := range s.Revenue {
+			revenue.PutDouble(m.Currency, m.Value)
+		}
+	}
 }
 
 func putNonEmpty(attrs pcommon.Map, key, value string) {

@@ -4,6 +4,7 @@
 package sessionizeprocessor // import "github.com/footfall-analytics/footfall/processor/sessionizeprocessor"
 
 import (
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -212,6 +213,7 @@ func (r *eventReader) input(res pcommon.Map, lr plog.LogRecord, index int) sessi
 	}
 	if r.goals[name] {
 		in.Event.Goal = name
+		in.Event.Revenue = goalValue(attrs)
 	}
 	in.Event.Funnels = r.funnels.match(in.Key.Site, name, in.Event.Path, attrs)
 	if pageView {
@@ -224,6 +226,17 @@ func (r *eventReader) input(res pcommon.Map, lr plog.LogRecord, index int) sessi
 		}
 	}
 	return in
+}
+
+// goalValue is the goal's value when it has a valid amount and currency:
+// an invalid one is left to the connector to count as skipped.
+func goalValue(attrs pcommon.Map) session.Money {
+	value, status := attr.Measure(attrs, schema.AttrGoalValue)
+	currency := strings.ToUpper(attr.Str(attrs, schema.AttrGoalCurrency))
+	if status != attr.MeasureValid || !schema.IsCurrency(currency) {
+		return session.Money{}
+	}
+	return session.Money{Currency: currency, Value: value}
 }
 
 // receivedAt is when the collector received lr: its observed timestamp, or

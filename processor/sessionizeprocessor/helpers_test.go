@@ -240,6 +240,9 @@ func describeRecord(visitor string, lr plog.LogRecord, label func(string) string
 		if goals, ok := a.Get(schema.AttrSessionGoals); ok {
 			line += " goals=" + goals.AsString()
 		}
+		if revenue, ok := a.Get(schema.AttrSessionRevenue); ok {
+			line += " revenue=" + revenue.AsString()
+		}
 		return line
 	}
 	line := fmt.Sprintf("%s %s %s #%d", visitor, attr.Str(a, schema.AttrEventID), sid, intAttr(a, schema.AttrSessionSeq))

@@ -216,6 +216,30 @@ func TestSessionRules(t *testing.T) {
 			},
 		},
 		{
+			// Goal values sum per currency into session.end, once per event
+			// id; a value or currency that is not valid is left out.
+			name:   "revenue",
+			config: func(cfg *Config) { cfg.Goals = []string{"signup", "purchase"} },
+			steps: []step{send(
+				pv("a", "a1", 0, "/pricing"),
+				event{visitor: "a", id: "a2", name: "signup", at: time.Minute, attrs: map[string]string{schema.AttrGoalValue: "19.5", schema.AttrGoalCurrency: "usd"}},
+				event{visitor: "a", id: "a2", name: "signup", at: time.Minute, attrs: map[string]string{schema.AttrGoalValue: "19.5", schema.AttrGoalCurrency: "usd"}},
+				event{visitor: "a", id: "a3", name: "purchase", at: 2 * time.Minute, attrs: map[string]string{schema.AttrGoalValue: "0.5", schema.AttrGoalCurrency: "USD"}},
+				event{visitor: "a", id: "a4", name: "purchase", at: 3 * time.Minute, attrs: map[string]string{schema.AttrGoalValue: "30", schema.AttrGoalCurrency: "EUR"}},
+				event{visitor: "a", id: "a5", name: "purchase", at: 4 * time.Minute, attrs: map[string]string{schema.AttrGoalValue: "NaN", schema.AttrGoalCurrency: "EUR"}},
+				event{visitor: "a", id: "a6", name: "purchase", at: 5 * time.Minute, attrs: map[string]string{schema.AttrGoalValue: "5", schema.AttrGoalCurrency: "XYZ"}},
+				event{visitor: "b", id: "b1", name: "signup", at: 0},
+				event{visitor: "c", id: "c1", name: "signup", at: 0, attrs: map[string]string{schema.AttrSessionRevenue: "forged"}},
+			)},
+			want: []string{
+				"a start S1 prev=", "a a1 S1 #1", "b start S2 prev=", "b b1 S2 #1", "c start S3 prev=", "c c1 S3 #1",
+				"a a2 S1 #2", "a a3 S1 #3", "a a4 S1 #4", "a a5 S1 #5", "a a6 S1 #6",
+				`c end S3 shutdown pv=0 events=1 bounce=false entry= exit= goals=["signup"]`,
+				`b end S2 shutdown pv=0 events=1 bounce=false entry= exit= goals=["signup"]`,
+				`a end S1 shutdown pv=1 events=6 bounce=false entry=/pricing exit=/pricing goals=["purchase","signup"] revenue={"EUR":30,"USD":20}`,
+			},
+		},
+		{
 			// Steps count in order, other events between them; a step done
 			// before the one it follows, or without its property, does not
 			// count; {id} is one segment; one event may move two funnels.

@@ -220,6 +220,7 @@ func TestE2EPrometheusDashboardsAndAlerts(t *testing.T) {
 		`sum(footfall_sessions_by_referrer_total{site="demo",referrer_class="search",referrer_source="Google"})`: 1,
 		`sum(footfall_events_by_property_total{site="demo",event_name="signup",property="plan",value="pro"})`:    1,
 		`sum(footfall_funnel_sessions_total{site="demo",funnel="signup",step="2"})`:                              1,
+		`sum(footfall_revenue_by_referrer_total{site="demo",currency="EUR",referrer_class="direct"})`:            10,
 	}
 	for q, want := range exact {
 		assert.InDelta(t, want, prom.scalar(t, q), 1e-9, q)
@@ -254,6 +255,8 @@ func TestE2EPrometheusDashboardsAndAlerts(t *testing.T) {
 			// converter saw /pricing, the converter signed up.
 			"Funnels":           {"signup/1": 2, "signup/2": 1},
 			"Funnel conversion": {"signup/1": 1, "signup/2": 0.5},
+			// The converter's 10 EUR, first touch direct.
+			"Revenue by source": {"EUR/direct/unknown": 10},
 		}
 		checked := 0
 		for _, d := range dashboards {
@@ -287,7 +290,7 @@ func TestE2EPrometheusDashboardsAndAlerts(t *testing.T) {
 					require.NoError(t, err)
 					got := map[string]float64{}
 					for _, s := range samples {
-						got[labelValues(s.labels, "goal", "referrer_class", "referrer_source", "utm_source", "utm_medium", "utm_campaign", "event_name", "property", "value", "funnel", "step")] = s.value
+						got[labelValues(s.labels, "goal", "currency", "referrer_class", "referrer_source", "utm_source", "utm_medium", "utm_campaign", "event_name", "property", "value", "funnel", "step")] = s.value
 					}
 					assert.Equal(t, want, got, "%s: %s", p.Title, p.Targets[0].Expr)
 				}

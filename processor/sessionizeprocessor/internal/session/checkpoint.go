@@ -13,8 +13,10 @@ import (
 // the versions it lists in Restore and refuses others with a clear error.
 // Version 2 added a session's returning flag after its goals; version 1 is
 // read with the flag unset. Version 3 added its funnel progress after the
-// flag; older versions are read with no progress.
-const checkpointVersion = 3
+// flag; older versions are read with no progress. Version 4 added the
+// revenue sums per currency after the progress; older versions are read
+// with none.
+const checkpointVersion = 4
 
 // maxCheckpointGoals guards against a corrupt goal count allocating a lot.
 const maxCheckpointGoals = 1 << 10
@@ -62,7 +64,7 @@ func (t *Tracker) encodeSession(e *encoder, s *Session, version byte) {
 	o := deref(s.origin)
 	e.str(o.country)
 	e.str(o.device)
-	goals := deref(s.goals)
+	goals := s.goals.goalNames()
 	e.uint(uint64(len(goals)))
 	for _, g := range goals {
 		e.str(g)
@@ -72,6 +74,14 @@ func (t *Tracker) encodeSession(e *encoder, s *Session, version byte) {
 	}
 	if version >= 3 {
 		e.uint(uint64(s.funnels))
+	}
+	if version >= 4 {
+		revenue := s.goals.revenueSums()
+		e.uint(uint64(len(revenue)))
+		for _, m := range revenue {
+			e.str(m.Currency)
+			e.float(m.Value)
+		}
 	}
 }
 
@@ -174,7 +184,21 @@ func (t *Tracker) decodeSession(d *decoder, version byte) *Session {
 	if version >= 3 {
 		s.funnels = FunnelProgress(d.uint())
 	}
+	if version >= 4 {
+		t.decodeRevenue(d, s)
+	}
 	return s
+}
+
+func (t *Tracker) decodeRevenue(d *decoder, s *Session) {
+	currencies := d.uint()
+	if currencies > MaxRevenueCurrencies {
+		d.err = fmt.Errorf("checkpoint is corrupt: revenue in %d currencies in one session", currencies)
+		return
+	}
+	for range currencies {
+		s.addRevenue(Money{Currency: d.str(), Value: d.float()}, t.intern)
+	}
 }
 
 func newSessionFromCheckpoint(id, clientID string, in *interner) *Session {

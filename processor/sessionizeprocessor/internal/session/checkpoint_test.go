@@ -4,8 +4,12 @@
 package session
 
 import (
+	"bytes"
+	"encoding/binary"
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -24,6 +28,9 @@ func randomStream(rng *rand.Rand, n int) []Input {
 		in := input(keys[rng.IntN(len(keys))], fmt.Sprintf("e%03d", i), at)
 		in.Event.Attribution = []Attribution{{}, google, newsletter}[rng.IntN(3)]
 		in.Event.Goal = []string{"", "", "signup"}[rng.IntN(3)]
+		if in.Event.Goal != "" {
+			in.Event.Revenue = Money{Currency: []string{"", "EUR", "USD"}[rng.IntN(3)], Value: float64(rng.IntN(100))}
+		}
 		in.Event.Country = "DE"
 		if rng.IntN(4) == 0 {
 			in.ClientSessionID = "sdk-" + strconv.Itoa(rng.IntN(3))
@@ -83,8 +90,8 @@ func describe(out []Output, ids map[int]string) []string {
 		}
 		if e := o.Ending; e != nil {
 			s := e.Session
-			lines = append(lines, fmt.Sprintf("end %s %s %v..%v pv=%d ev=%d %s>%s bounce=%v %v %v %s",
-				s.ID, e.Reason, s.Start, s.End, s.PageViews, s.Events, s.EntryPage, s.ExitPage, s.Bounce(), s.Attribution, s.Goals, s.Country))
+			lines = append(lines, fmt.Sprintf("end %s %s %v..%v pv=%d ev=%d %s>%s bounce=%v %v %v %v %s",
+				s.ID, e.Reason, s.Start, s.End, s.PageViews, s.Events, s.EntryPage, s.ExitPage, s.Bounce(), s.Attribution, s.Goals, s.Revenue, s.Country))
 		}
 	}
 	return lines
@@ -97,7 +104,7 @@ func TestRestoreRefusesWhatItCannotRead(t *testing.T) {
 	good := tr.Checkpoint()
 
 	require.ErrorContains(t, newTestTracker(10, 10).Restore(nil), "empty")
-	require.ErrorContains(t, newTestTracker(10, 10).Restore([]byte{7}), "version 7; this build reads versions 1 to 3")
+	require.ErrorContains(t, newTestTracker(10, 10).Restore([]byte{7}), "version 7; this build reads versions 1 to 4")
 	for n := 1; n < len(good); n++ {
 		require.Error(t, newTestTracker(10, 10).Restore(good[:n]), "a checkpoint cut at %d bytes", n)
 	}
@@ -156,4 +163,47 @@ func TestRestoreReadsVersion1(t *testing.T) {
 			assert.Equal(t, uint32(1), o.Ending.Session.PageViews)
 		}
 	}
+}
+
+// Revenue sums are in the checkpoint from version 4; a version 3 checkpoint
+// restores with none, and an amount no goal value can sum to is refused.
+func TestRevenueSurvivesACheckpoint(t *testing.T) {
+	tr := newTestTracker(10, 10)
+	buy := input(alice, "buy", t0)
+	buy.Event.Goal, buy.Event.Revenue = "purchase", Money{"EUR", 12.5}
+	feed(t, tr, buy)
+	tr.Advance(t0.Add(time.Second))
+
+	restored := newTestTracker(10, 10)
+	require.NoError(t, restored.Restore(tr.Checkpoint()))
+	more := input(alice, "more", t0.Add(time.Minute))
+	more.Event.Goal, more.Event.Revenue = "purchase", Money{"EUR", 7.5}
+	feed(t, restored, more)
+	ends := endingsOf(restored.Flush(EndShutdown))
+	require.Len(t, ends, 1)
+	assert.Equal(t, []Money{{"EUR", 20}}, ends[0].Revenue)
+
+	legacy := newTestTracker(10, 10)
+	require.NoError(t, legacy.Restore(tr.checkpointAs(3)))
+	ends = endingsOf(legacy.Flush(EndShutdown))
+	require.Len(t, ends, 1)
+	assert.Empty(t, ends[0].Revenue)
+	assert.Equal(t, []string{"purchase"}, ends[0].Goals)
+
+	good := tr.Checkpoint()
+	at := bytes.Index(good, []byte("EUR")) + len("EUR")
+	require.Positive(t, at)
+	corrupt := slices.Clone(good)
+	binary.LittleEndian.PutUint64(corrupt[at:], math.Float64bits(math.NaN()))
+	require.ErrorContains(t, newTestTracker(10, 10).Restore(corrupt), "amount NaN")
+}
+
+func endingsOf(out []Output) []Summary {
+	var ends []Summary
+	for _, o := range out {
+		if o.Ending != nil {
+			ends = append(ends, o.Ending.Session)
+		}
+	}
+	return ends
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -18,6 +19,10 @@ func (e *encoder) int(v int64)   { e.buf = binary.AppendVarint(e.buf, v) }
 func (e *encoder) str(s string) {
 	e.uint(uint64(len(s)))
 	e.buf = append(e.buf, s...)
+}
+
+func (e *encoder) float(v float64) {
+	e.buf = binary.LittleEndian.AppendUint64(e.buf, math.Float64bits(v))
 }
 
 func (e *encoder) time(t time.Time) {
@@ -104,6 +109,25 @@ func (d *decoder) fixedBytes() []byte {
 	b := d.buf[:n]
 	d.buf = d.buf[n:]
 	return b
+}
+
+// float reads a float64 that must be finite and not negative: the only
+// floats a checkpoint holds are sums of goal values.
+func (d *decoder) float() float64 {
+	if d.err != nil {
+		return 0
+	}
+	if len(d.buf) < 8 {
+		d.err = errTruncated
+		return 0
+	}
+	v := math.Float64frombits(binary.LittleEndian.Uint64(d.buf))
+	d.buf = d.buf[8:]
+	if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+		d.err = fmt.Errorf("checkpoint is corrupt: amount %v", v)
+		return 0
+	}
+	return v
 }
 
 func (d *decoder) time() time.Time {

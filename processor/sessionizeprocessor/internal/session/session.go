@@ -83,14 +83,27 @@ type Event struct {
 	Path        string
 	Attribution Attribution
 	Goal        string
-	Country     string
-	Device      string
+	// Revenue is the goal's value, when the goal event has a valid one.
+	Revenue Money
+	Country string
+	Device  string
 	// Funnels are the funnel steps the event matches.
 	Funnels FunnelMatch
 }
 
 // MaxGoals bounds the distinct goals one session remembers.
 const MaxGoals = 16
+
+// MaxRevenueCurrencies bounds the currencies one session sums revenue in;
+// the value of a goal in a further currency is not attributed to the
+// session (the connector's footfall.revenue still counts it).
+const MaxRevenueCurrencies = 4
+
+// Money is an amount in one currency (an ISO 4217 code).
+type Money struct {
+	Currency string
+	Value    float64
+}
 
 // Summary is what a session.end event reports.
 type Summary struct {
@@ -111,6 +124,9 @@ type Summary struct {
 	// Goals are the distinct goals reached, sorted; past MaxGoals further
 	// goals are not remembered (so which ones are kept then depends on order).
 	Goals []string
+	// Revenue sums the values of the goals reached, one entry per currency,
+	// sorted by currency; at most MaxRevenueCurrencies.
+	Revenue []Money
 }
 
 // Bounce is true for a session of exactly one page view and no engagement.
@@ -136,7 +152,7 @@ type Session struct {
 	entry, exit              *string
 	attribution              *Attribution
 	origin                   *origin
-	goals                    *[]string
+	goals                    *conversions
 	pageViews, events        uint32
 	index                    int32 // in the Tracker's deadline heap
 	funnels                  FunnelProgress
@@ -154,6 +170,13 @@ const (
 	// the session is done for the snapshot being taken (snapshot.go).
 	flagSnapped
 )
+
+// conversions are what a session that reached a goal remembers of its goals;
+// most sessions reach none and hold a nil pointer.
+type conversions struct {
+	goals   []string
+	revenue []Money
+}
 
 // origin is where the visitor was, from the earliest event.
 type origin struct{ country, device string }
@@ -222,6 +245,7 @@ func (s *Session) add(e Event, in *interner) {
 	}
 	if e.Goal != "" {
 		s.addGoal(e.Goal, in)
+		s.addRevenue(e.Revenue, in)
 	}
 	if !e.PageView {
 		return
@@ -237,13 +261,44 @@ func (s *Session) add(e Event, in *interner) {
 
 func (s *Session) addGoal(goal string, in *interner) {
 	if s.goals == nil {
-		s.goals = &[]string{}
+		s.goals = &conversions{}
 	}
-	i, found := slices.BinarySearch(*s.goals, goal)
-	if found || len(*s.goals) >= MaxGoals {
+	i, found := slices.BinarySearch(s.goals.goals, goal)
+	if found || len(s.goals.goals) >= MaxGoals {
 		return
 	}
-	*s.goals = slices.Insert(*s.goals, i, deref(in.str(goal)))
+	s.goals.goals = slices.Insert(s.goals.goals, i, deref(in.str(goal)))
+}
+
+// addRevenue adds a goal's value to the session's sum in its currency.
+func (s *Session) addRevenue(m Money, in *interner) {
+	if m.Currency == "" {
+		return
+	}
+	if s.goals == nil {
+		s.goals = &conversions{}
+	}
+	i, found := slices.BinarySearchFunc(s.goals.revenue, m.Currency, func(x Money, c string) int { return strings.Compare(x.Currency, c) })
+	switch {
+	case found:
+		s.goals.revenue[i].Value += m.Value
+	case len(s.goals.revenue) < MaxRevenueCurrencies:
+		s.goals.revenue = slices.Insert(s.goals.revenue, i, Money{Currency: deref(in.str(m.Currency)), Value: m.Value})
+	}
+}
+
+func (c *conversions) goalNames() []string {
+	if c == nil {
+		return nil
+	}
+	return c.goals
+}
+
+func (c *conversions) revenueSums() []Money {
+	if c == nil {
+		return nil
+	}
+	return c.revenue
 }
 
 // Summary copies out what session.end reports.
@@ -262,7 +317,8 @@ func (s *Session) Summary() Summary {
 		Attribution: deref(s.attribution),
 		Country:     o.country,
 		Device:      o.device,
-		Goals:       slices.Clone(deref(s.goals)),
+		Goals:       slices.Clone(s.goals.goalNames()),
+		Revenue:     slices.Clone(s.goals.revenueSums()),
 	}
 }
 

@@ -105,22 +105,34 @@ func TestSummary(t *testing.T) {
 	live.add(Event{Time: t0.Add(time.Minute), Engagement: true, Goal: "signup", Country: "FR"}, in)
 	assert.False(t, live.Summary().Bounce(), "one page view with engagement is not a bounce")
 	live.add(pageView(t0.Add(3*time.Minute), "/pricing", Attribution{ReferrerClass: "internal"}), in)
-	live.add(Event{Time: t0.Add(4 * time.Minute), Goal: "signup"}, in)
-	live.add(Event{Time: t0.Add(5 * time.Minute), Goal: "purchase"}, in)
+	live.add(Event{Time: t0.Add(4 * time.Minute), Goal: "signup", Revenue: Money{"USD", 10}}, in)
+	live.add(Event{Time: t0.Add(5 * time.Minute), Goal: "purchase", Revenue: Money{"EUR", 49.5}}, in)
+	live.add(Event{Time: t0.Add(5 * time.Minute), Goal: "purchase", Revenue: Money{"EUR", 0.5}}, in)
 	s := live.Summary()
 
 	assert.Equal(t, "s1", s.ID)
 	assert.Equal(t, t0, s.Start)
 	assert.Equal(t, 5*time.Minute, s.Duration())
 	assert.Equal(t, uint32(2), s.PageViews)
-	assert.Equal(t, uint32(5), s.Events)
+	assert.Equal(t, uint32(6), s.Events)
 	assert.Equal(t, "/", s.EntryPage)
 	assert.Equal(t, "/pricing", s.ExitPage)
 	assert.Equal(t, google, s.Attribution, "attribution of the landing page view")
 	assert.Equal(t, "DE", s.Country)
 	assert.Equal(t, "mobile", s.Device)
 	assert.Equal(t, []string{"purchase", "signup"}, s.Goals)
+	assert.Equal(t, []Money{{"EUR", 50}, {"USD", 10}}, s.Revenue, "summed per currency, sorted")
 	assert.False(t, s.Bounce())
+}
+
+func TestRevenueCurrenciesAreBounded(t *testing.T) {
+	s := newSession("s1", pageView(t0, "/", Attribution{}), nil)
+	for _, c := range []string{"USD", "EUR", "GBP", "JPY", "CHF", "AUD"} {
+		s.add(Event{Time: t0, Goal: "purchase", Revenue: Money{c, 1}}, nil)
+	}
+	s.add(Event{Time: t0, Goal: "purchase", Revenue: Money{"USD", 2}}, nil)
+	assert.Equal(t, []Money{{"EUR", 1}, {"GBP", 1}, {"JPY", 1}, {"USD", 3}}, s.Summary().Revenue,
+		"the first four currencies are kept and go on summing; later ones are not attributed")
 }
 
 func TestGoalsAreBounded(t *testing.T) {
