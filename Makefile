@@ -126,7 +126,9 @@ FUZZ_TARGETS = \
 	FuzzScrub:./receiver/browsereventsreceiver/internal/privacy \
 	FuzzDecodeStoredState:./processor/sessionizeprocessor \
 	FuzzConsume:./connector/webanalyticsconnector \
-	FuzzLoad:./receiver/kafkastreamreceiver/internal/changelog
+	FuzzLoad:./receiver/kafkastreamreceiver/internal/changelog \
+	FuzzDecodeFaro:./receiver/browsereventsreceiver/internal/dropin \
+	FuzzDecodePlausible:./receiver/browsereventsreceiver/internal/dropin
 FUZZTIME_EACH ?= 10s
 
 ## fuzz: each fuzz target for FUZZTIME_EACH (the intake decoder for FUZZTIME)

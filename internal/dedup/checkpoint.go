@@ -63,7 +63,9 @@ func (c *Cache) BeginSnapshot() *Snapshot {
 // snapshot is complete; Bytes is then MarshalBinary's encoding of the
 // cache at the start.
 func (sn *Snapshot) Step(budget int) bool {
-	sn.encodeTo(min(sn.size, sn.next+max(budget, 0)))
+	// Clamped before adding: encodeAll passes math.MaxInt, and next+budget
+	// would wrap negative once next > 0, leaving the snapshot never done.
+	sn.encodeTo(sn.next + min(sn.size-sn.next, max(budget, 0)))
 	if sn.next < sn.size {
 		return false
 	}

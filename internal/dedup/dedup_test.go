@@ -5,6 +5,7 @@ package dedup
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -154,4 +155,20 @@ func TestSnapshotWhileIDsArriveIsTheCacheAtItsStart(t *testing.T) {
 			feed(rng.IntN(1000))
 		}
 	}
+}
+
+// A snapshot begun a piece at a time can be finished at once, as a
+// shutdown does with math.MaxInt: the budget must not wrap around once
+// part is encoded (it did, and the shutdown then waited forever).
+func TestSnapshotFinishesAtOnceAfterPartialSteps(t *testing.T) {
+	c := New(time.Hour, 100, nil)
+	for i := range 50 {
+		c.Seen("shop", fmt.Sprint(i), t0)
+	}
+	want, err := c.MarshalBinary()
+	require.NoError(t, err)
+	snap := c.BeginSnapshot()
+	require.False(t, snap.Step(10))
+	require.True(t, snap.Step(math.MaxInt))
+	assert.Equal(t, want, snap.Bytes())
 }

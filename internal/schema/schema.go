@@ -35,6 +35,10 @@ const (
 	// AttrAnonymousID is an anonymous visitor id chosen by the site (used only
 	// when the site's visitor_id is "client").
 	AttrAnonymousID = "footfall.anonymous_id"
+	// AttrEventInteractive false marks a custom event that is not an
+	// interaction: it does not keep a one-page session from being a bounce
+	// (Plausible's interactive: false).
+	AttrEventInteractive = "footfall.event.interactive"
 )
 
 // Log record attributes derived by the receiver. A client cannot set them:
@@ -71,6 +75,9 @@ const (
 	// AttrEventIDGenerated is true when the client sent no event id and the
 	// receiver made one (such an event cannot be deduplicated across client retries).
 	AttrEventIDGenerated = "footfall.event_id.generated"
+	// AttrIngestFormat is the payload the event came in: otlp, faro or
+	// plausible (docs/ingest.md).
+	AttrIngestFormat = "footfall.ingest.format"
 )
 
 // IsReceiverOwned reports whether only the receiver may write key.
@@ -98,7 +105,7 @@ var ReceiverOwned = []string{
 	AttrGeoCountry, AttrGeoRegion, AttrGeoCity,
 	AttrReferrerClass, AttrReferrerSource, AttrReferrerHost,
 	AttrUTMSource, AttrUTMMedium, AttrUTMCampaign, AttrUTMTerm, AttrUTMContent,
-	AttrClickIDType, AttrClickID, AttrEventIDGenerated,
+	AttrClickIDType, AttrClickID, AttrEventIDGenerated, AttrIngestFormat,
 	"client.address", "client.port", "network.peer.address",
 }
 

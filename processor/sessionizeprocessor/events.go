@@ -205,7 +205,7 @@ func (r *eventReader) input(res pcommon.Map, lr plog.LogRecord, index int) sessi
 		Event: session.Event{
 			Time:       lr.Timestamp().AsTime(),
 			PageView:   pageView,
-			Engagement: !pageView && !r.nonEngagement[name],
+			Engagement: !pageView && !r.nonEngagement[name] && interactive(attrs),
 			Path:       attr.Str(attrs, schema.AttrURLPath),
 			Country:    attr.Str(attrs, schema.AttrGeoCountry),
 			Device:     attr.Str(attrs, schema.AttrDeviceType),
@@ -226,6 +226,20 @@ func (r *eventReader) input(res pcommon.Map, lr plog.LogRecord, index int) sessi
 		}
 	}
 	return in
+}
+
+// interactive is false for an event the client marked as no interaction
+// (a boolean false, or the string "false" some SDKs send).
+func interactive(attrs pcommon.Map) bool {
+	v, ok := attrs.Get(schema.AttrEventInteractive)
+	switch {
+	case !ok:
+		return true
+	case v.Type() == pcommon.ValueTypeBool:
+		return v.Bool()
+	default:
+		return v.AsString() != "false"
+	}
 }
 
 // goalValue is the goal's value when it has a valid amount and currency:

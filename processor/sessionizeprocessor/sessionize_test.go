@@ -216,6 +216,22 @@ func TestSessionRules(t *testing.T) {
 			},
 		},
 		{
+			// An event marked as no interaction (Plausible's interactive:
+			// false) leaves a one-page session a bounce.
+			name: "not_interactive",
+			steps: []step{send(
+				pv("a", "a1", 0, "/"),
+				event{visitor: "a", id: "a2", name: "popup.shown", at: time.Second, attrs: map[string]string{schema.AttrEventInteractive: "false"}},
+				pv("b", "b1", 0, "/"),
+				event{visitor: "b", id: "b2", name: "popup.shown", at: time.Second},
+			)},
+			want: []string{
+				"a start S1 prev=", "a a1 S1 #1", "b start S2 prev=", "b b1 S2 #1", "a a2 S1 #2", "b b2 S2 #2",
+				"a end S1 shutdown pv=1 events=2 bounce=true entry=/ exit=/",
+				"b end S2 shutdown pv=1 events=2 bounce=false entry=/ exit=/",
+			},
+		},
+		{
 			// Goal values sum per currency into session.end, once per event
 			// id; a value or currency that is not valid is left out.
 			name:   "revenue",

@@ -6,6 +6,7 @@ package browsereventsreceiver // import "github.com/footfall-analytics/footfall/
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/confighttp"
@@ -78,8 +79,23 @@ type Config struct {
 	// UserAgentCacheSize is how many parsed user agents are kept. Default 10000.
 	UserAgentCacheSize int `mapstructure:"user_agent_cache_size"`
 
+	// Faro takes the Grafana Faro Web SDK's payload (docs/ingest.md).
+	// Default: enabled, at /collect.
+	Faro IngestPathConfig `mapstructure:"faro"`
+
+	// Plausible takes the Plausible Events API (docs/ingest.md). Default:
+	// enabled, at /api/event.
+	Plausible IngestPathConfig `mapstructure:"plausible"`
+
 	// prevent unkeyed literal initialization
 	_ struct{}
+}
+
+// IngestPathConfig turns on a third-party payload format at a path. Its
+// events go through every check of /v1/logs.
+type IngestPathConfig struct {
+	Enabled bool   `mapstructure:"enabled"`
+	Path    string `mapstructure:"path"`
 }
 
 // SiteConfig is one web site.
@@ -96,6 +112,10 @@ type SiteConfig struct {
 	// AllowMissingOrigin accepts requests with neither Origin nor Referer
 	// header (server-side senders). Browsers always send Origin on a POST.
 	AllowMissingOrigin bool `mapstructure:"allow_missing_origin"`
+	// Names are other names third-party SDKs give the site: the domain of
+	// the Plausible tracker (data-domain), the app name of Faro. Without
+	// them a name is matched against the ids, then against the origins.
+	Names []string `mapstructure:"names"`
 }
 
 // VisitorConfig says where the daily salt of the visitor hash lives.
@@ -241,8 +261,32 @@ func (cfg *Config) Validate() error {
 	if cfg.UserAgentCacheSize <= 0 {
 		errs = append(errs, errors.New("user_agent_cache_size must be positive"))
 	}
+	errs = append(errs, cfg.validatePaths()...)
 	if cfg.MaxRequestBodySize <= 0 {
 		errs = append(errs, errors.New("max_request_body_size must be positive"))
 	}
 	return errors.Join(errs...)
+}
+
+// validatePaths checks that the enabled formats have distinct paths that
+// the receiver does not serve already.
+func (cfg *Config) validatePaths() []error {
+	var errs []error
+	used := map[string]string{logsPath: "/v1/logs", trackerPath: "the tracker"}
+	for _, f := range []struct {
+		name string
+		cfg  IngestPathConfig
+	}{{"faro", cfg.Faro}, {"plausible", cfg.Plausible}} {
+		if !f.cfg.Enabled {
+			continue
+		}
+		switch {
+		case !strings.HasPrefix(f.cfg.Path, "/") || strings.ContainsAny(f.cfg.Path, " ?#{}"):
+			errs = append(errs, fmt.Errorf("%s: path must be an absolute URL path, not %q", f.name, f.cfg.Path))
+		case used[f.cfg.Path] != "":
+			errs = append(errs, fmt.Errorf("%s: path %q is already served for %s", f.name, f.cfg.Path, used[f.cfg.Path]))
+		}
+		used[f.cfg.Path] = f.name
+	}
+	return errs
 }

@@ -24,6 +24,9 @@ const (
 	// defaultReadTimeout bounds how long a client may take to send its
 	// request, body included: a slow body holds a connection and a buffer.
 	defaultReadTimeout = 20 * time.Second
+	// The paths Faro and Plausible post to on their own servers.
+	defaultFaroPath      = "/collect"
+	defaultPlausiblePath = "/api/event"
 )
 
 // defaultQueryParameters are kept in stored URLs: the campaign parameters
@@ -65,6 +68,8 @@ func createDefaultConfig() component.Config {
 			MaxResourceBytes:       4096,
 		},
 		UserAgentCacheSize: 10_000,
+		Faro:               IngestPathConfig{Enabled: true, Path: defaultFaroPath},
+		Plausible:          IngestPathConfig{Enabled: true, Path: defaultPlausiblePath},
 	}
 }
 

@@ -22,97 +22,133 @@ import (
 	"go.uber.org/zap"
 	"google.golang.org/grpc/codes"
 
+	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/dropin"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/intake"
 )
 
 // handleLogs serves POST /v1/logs. Each refusal is answered with an OTLP
 // google.rpc.Status saying what was wrong, and counted by reason.
 func (r *browserEventsReceiver) handleLogs(w http.ResponseWriter, req *http.Request) {
+	r.ingest(w, req, newOTLPFormat(req))
+}
+
+// handleFaro serves the Grafana Faro Web SDK (faro.path, POST /collect).
+func (r *browserEventsReceiver) handleFaro(w http.ResponseWriter, req *http.Request) {
+	r.ingest(w, req, newJSONFormat(req, dropin.FormatFaro, dropin.DecodeFaro))
+}
+
+// handlePlausible serves the Plausible Events API (plausible.path, POST /api/event).
+func (r *browserEventsReceiver) handlePlausible(w http.ResponseWriter, req *http.Request) {
+	r.ingest(w, req, newJSONFormat(req, dropin.FormatPlausible, dropin.DecodePlausible))
+}
+
+// ingest reads one request in format f, checks and enriches its events and
+// hands them to the pipeline; the answer is f's.
+func (r *browserEventsReceiver) ingest(w http.ResponseWriter, req *http.Request, f ingestFormat) {
 	now := r.now()
 	client := r.clientIPs.Resolve(req)
 	// Every request costs a token before its body is read, so that empty,
 	// malformed and oversized requests are not free; its events cost the rest.
-	if !r.allow(w, req, intake.JSON, client, 1, 0, now) {
+	if !r.allow(w, req, f, client, 1, 0, now) {
 		return
 	}
-	if req.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		r.refuseRequest(w, req, intake.JSON, http.StatusMethodNotAllowed, intake.ReasonMethodNotAllowed, 0, fmt.Sprintf("method %s not allowed, use POST", req.Method))
+	decoded, ok := r.readBody(w, req, f)
+	if !ok {
 		return
 	}
-	enc, err := intake.EncodingOf(req.Header.Get("Content-Type"))
-	if err != nil {
-		r.refuseRequest(w, req, enc, http.StatusUnsupportedMediaType, intake.ReasonUnsupportedMediaType, 0, err.Error())
-		return
-	}
-	if req.ContentLength > r.cfg.MaxRequestBodySize {
-		r.refuseRequest(w, req, enc, http.StatusRequestEntityTooLarge, intake.ReasonTooLarge, 0,
-			fmt.Sprintf("body of %d bytes exceeds max_request_body_size of %d bytes", req.ContentLength, r.cfg.MaxRequestBodySize))
-		return
-	}
-	body, err := io.ReadAll(req.Body)
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			r.refuseRequest(w, req, enc, http.StatusRequestEntityTooLarge, intake.ReasonTooLarge, 0,
-				fmt.Sprintf("body exceeds max_request_body_size of %d bytes", tooLarge.Limit))
-			return
-		}
-		r.refuseRequest(w, req, enc, http.StatusBadRequest, intake.ReasonMalformed, 0, "reading body: "+err.Error())
-		return
-	}
-	logs, err := intake.Decode(enc, body)
-	if err != nil {
-		r.refuseRequest(w, req, enc, http.StatusBadRequest, intake.ReasonMalformed, 0, err.Error())
-		return
-	}
+	r.countSignals(req, f, decoded.Signals)
+	logs := decoded.Logs
 	count := logs.LogRecordCount()
-	if count == 0 {
-		r.writeExportResponse(w, enc, nil)
+	if count+decoded.Rejected == 0 {
+		f.writeAccepted(w, 0, "")
 		return
 	}
-	if count > r.cfg.Limits.MaxEventsPerRequest {
-		r.refuseRequest(w, req, enc, http.StatusRequestEntityTooLarge, intake.ReasonTooLarge, count,
-			fmt.Sprintf("request has %d events, more than max_events_per_request of %d", count, r.cfg.Limits.MaxEventsPerRequest))
+	if count+decoded.Rejected > r.cfg.Limits.MaxEventsPerRequest {
+		r.refuseRequest(w, req, f, http.StatusRequestEntityTooLarge, intake.ReasonTooLarge, count+decoded.Rejected,
+			fmt.Sprintf("request has %d events, more than max_events_per_request of %d", count+decoded.Rejected, r.cfg.Limits.MaxEventsPerRequest))
 		return
 	}
-	if !r.allow(w, req, enc, client, count-1, count, now) {
+	if !r.allow(w, req, f, client, count+decoded.Rejected-1, count+decoded.Rejected, now) {
 		return
 	}
 	if r.cfg.Privacy.HonorOptOutHeaders && optedOut(req.Header) {
 		// As footfall.js does in the browser: nothing is kept, and the
 		// client is told nothing it could retry.
-		r.countRefusedEvents(req, intake.ReasonOptedOut, count)
-		r.writeExportResponse(w, enc, nil)
+		r.countRefusedEvents(req, intake.ReasonOptedOut, count+decoded.Rejected)
+		f.writeAccepted(w, 0, "")
 		return
 	}
-
+	siteHint := req.URL.Query().Get("site")
+	if siteHint == "" && decoded.SiteName != "" {
+		siteHint = r.siteNamed(decoded.SiteName)
+	}
 	res := r.enricher.Enrich(req.Context(), intake.Request{
 		Origin:    requestOrigin(req),
 		UserAgent: req.UserAgent(),
 		ClientIP:  client,
-		SiteHint:  req.URL.Query().Get("site"),
+		SiteHint:  siteHint,
 		Received:  now,
+		Format:    string(f.name()),
 	}, logs)
+	res.Add(intake.ReasonInvalidEvent, decoded.Rejected, decoded.Messages)
 	for reason, n := range res.Rejected {
 		r.countRefusedEvents(req, reason, n)
 	}
+	r.deliver(w, req, f, res)
+}
 
+// readBody reads and decodes the body, or refuses the request.
+func (r *browserEventsReceiver) readBody(w http.ResponseWriter, req *http.Request, f ingestFormat) (dropin.Decoded, bool) {
+	if req.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		r.refuseRequest(w, req, f, http.StatusMethodNotAllowed, intake.ReasonMethodNotAllowed, 0, fmt.Sprintf("method %s not allowed, use POST", req.Method))
+		return dropin.Decoded{}, false
+	}
+	if err := f.contentTypeError(); err != nil {
+		r.refuseRequest(w, req, f, http.StatusUnsupportedMediaType, intake.ReasonUnsupportedMediaType, 0, err.Error())
+		return dropin.Decoded{}, false
+	}
+	if req.ContentLength > r.cfg.MaxRequestBodySize {
+		r.refuseRequest(w, req, f, http.StatusRequestEntityTooLarge, intake.ReasonTooLarge, 0,
+			fmt.Sprintf("body of %d bytes exceeds max_request_body_size of %d bytes", req.ContentLength, r.cfg.MaxRequestBodySize))
+		return dropin.Decoded{}, false
+	}
+	body, err := io.ReadAll(req.Body)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			r.refuseRequest(w, req, f, http.StatusRequestEntityTooLarge, intake.ReasonTooLarge, 0,
+				fmt.Sprintf("body exceeds max_request_body_size of %d bytes", tooLarge.Limit))
+			return dropin.Decoded{}, false
+		}
+		r.refuseRequest(w, req, f, http.StatusBadRequest, intake.ReasonMalformed, 0, "reading body: "+err.Error())
+		return dropin.Decoded{}, false
+	}
+	decoded, err := f.decode(body)
+	if err != nil {
+		r.refuseRequest(w, req, f, http.StatusBadRequest, intake.ReasonMalformed, 0, err.Error())
+		return dropin.Decoded{}, false
+	}
+	return decoded, true
+}
+
+// deliver hands the accepted events to the pipeline and answers.
+func (r *browserEventsReceiver) deliver(w http.ResponseWriter, req *http.Request, f ingestFormat, res intake.Result) {
 	if res.Accepted == 0 {
 		if res.RejectedCount() == res.Rejected[intake.ReasonBot] {
 			// Crawlers are told nothing: a refusal would only make them retry.
-			r.writeExportResponse(w, enc, nil)
+			f.writeAccepted(w, 0, "")
 			return
 		}
 		status, reason := refusalStatus(res.Rejected)
 		r.countRefusedRequest(req, reason)
-		writeStatus(w, enc, status, strings.Join(res.Messages, "; "))
+		f.writeStatus(w, status, strings.Join(res.Messages, "; "))
 		return
 	}
 
 	ctx := r.obsrep.StartLogsOp(req.Context())
-	err = r.next.ConsumeLogs(ctx, res.Logs)
-	r.obsrep.EndLogsOp(ctx, formatName(enc), res.Accepted, err)
+	err := r.next.ConsumeLogs(ctx, res.Logs)
+	r.obsrep.EndLogsOp(ctx, f.transport(), res.Accepted, err)
 	if err != nil {
 		// Mapped as otlpreceiver maps consumer errors: permanent ones will
 		// never succeed (400), anything else is worth a retry (503). The
@@ -120,26 +156,26 @@ func (r *browserEventsReceiver) handleLogs(w http.ResponseWriter, req *http.Requ
 		// paths and internals a public client has no business reading.
 		r.settings.Logger.Debug("Pipeline refused browser events", zap.Int("events", res.Accepted), zap.Error(err))
 		if consumererror.IsPermanent(err) {
-			r.refuseRequest(w, req, enc, http.StatusBadRequest, intake.ReasonDownstreamPermanent, res.Accepted, "the events were refused by the pipeline")
+			r.refuseRequest(w, req, f, http.StatusBadRequest, intake.ReasonDownstreamPermanent, res.Accepted, "the events were refused by the pipeline")
 			return
 		}
 		setRetryAfter(w, time.Second)
-		r.refuseRequest(w, req, enc, http.StatusServiceUnavailable, intake.ReasonDownstreamRetryable, res.Accepted, "the collector cannot store events right now; retry later")
+		r.refuseRequest(w, req, f, http.StatusServiceUnavailable, intake.ReasonDownstreamRetryable, res.Accepted, "the collector cannot store events right now; retry later")
 		return
 	}
-	r.writeExportResponse(w, enc, &res)
+	f.writeAccepted(w, res.RejectedCount()-res.Rejected[intake.ReasonBot], strings.Join(res.Messages, "; "))
 }
 
 // allow takes n tokens from the client's bucket, or refuses the request with
 // 429; refused counts the events the refusal drops.
-func (r *browserEventsReceiver) allow(w http.ResponseWriter, req *http.Request, enc intake.Encoding, client netip.Addr, n, refused int, now time.Time) bool {
+func (r *browserEventsReceiver) allow(w http.ResponseWriter, req *http.Request, f ingestFormat, client netip.Addr, n, refused int, now time.Time) bool {
 	if r.limiter == nil || n <= 0 {
 		return true
 	}
 	ok, wait := r.limiter.Allow(client, n, now)
 	if !ok {
 		setRetryAfter(w, wait)
-		r.refuseRequest(w, req, enc, http.StatusTooManyRequests, intake.ReasonRateLimited, refused,
+		r.refuseRequest(w, req, f, http.StatusTooManyRequests, intake.ReasonRateLimited, refused,
 			fmt.Sprintf("rate limit of %g events/s per client exceeded", r.cfg.RateLimit.EventsPerSecond))
 	}
 	return ok
@@ -192,25 +228,10 @@ func requestOrigin(req *http.Request) string {
 	return ""
 }
 
-func (r *browserEventsReceiver) writeExportResponse(w http.ResponseWriter, enc intake.Encoding, res *intake.Result) {
-	rejected, message := 0, ""
-	if res != nil {
-		rejected, message = res.RejectedCount()-res.Rejected[intake.ReasonBot], strings.Join(res.Messages, "; ")
-	}
-	body, err := intake.MarshalResponse(enc, rejected, message)
-	if err != nil {
-		writeStatus(w, enc, http.StatusInternalServerError, "the response could not be encoded")
-		return
-	}
-	w.Header().Set("Content-Type", enc.ContentType())
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body) // #nosec G705 -- an OTLP payload under an explicit, non-HTML Content-Type
-}
-
-func (r *browserEventsReceiver) refuseRequest(w http.ResponseWriter, req *http.Request, enc intake.Encoding, status int, reason intake.Reason, events int, message string) {
+func (r *browserEventsReceiver) refuseRequest(w http.ResponseWriter, req *http.Request, f ingestFormat, status int, reason intake.Reason, events int, message string) {
 	r.countRefusedRequest(req, reason)
 	r.countRefusedEvents(req, reason, events)
-	writeStatus(w, enc, status, message)
+	f.writeStatus(w, status, message)
 }
 
 func (r *browserEventsReceiver) countRefusedRequest(req *http.Request, reason intake.Reason) {
@@ -274,4 +295,21 @@ func formatName(enc intake.Encoding) string {
 		return "protobuf"
 	}
 	return "json"
+}
+
+// countSignals counts what a third-party payload carried besides events.
+func (r *browserEventsReceiver) countSignals(req *http.Request, f ingestFormat, signals map[dropin.Signal]int) {
+	for s, n := range signals {
+		r.telemetry.ReceiverBrowsereventsSignals.Add(req.Context(), int64(n), metric.WithAttributeSet(attribute.NewSet(
+			attribute.String("format", string(f.name())), attribute.String("signal_kind", s.Kind), attribute.String("signal_type", s.Type))))
+	}
+}
+
+// siteNamed is the id of the site a third-party SDK names, or the name
+// itself, so that the refusal says which name is not configured.
+func (r *browserEventsReceiver) siteNamed(name string) string {
+	if site, ok := r.enricher.Sites.Named(name); ok {
+		return site.ID
+	}
+	return name
 }

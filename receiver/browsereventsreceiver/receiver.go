@@ -165,6 +165,7 @@ func (r *browserEventsReceiver) buildSites() (*sites.Registry, error) {
 			ID:                 sc.ID,
 			ClientVisitorID:    sc.VisitorID == VisitorIDClient,
 			AllowMissingOrigin: sc.AllowMissingOrigin,
+			Names:              sc.Names,
 		}
 		for _, o := range sc.Origins {
 			p, err := sites.ParsePattern(o)
@@ -226,6 +227,12 @@ func (r *browserEventsReceiver) startServer(ctx context.Context, host component.
 	mux := http.NewServeMux()
 	mux.HandleFunc(logsPath, r.handleLogs)
 	mux.HandleFunc(trackerPath, r.handleTracker)
+	if r.cfg.Faro.Enabled {
+		mux.HandleFunc(r.cfg.Faro.Path, r.handleFaro)
+	}
+	if r.cfg.Plausible.Enabled {
+		mux.HandleFunc(r.cfg.Plausible.Path, r.handlePlausible)
+	}
 
 	server := r.cfg.ServerConfig
 	if !server.CORS.HasValue() {
@@ -235,6 +242,9 @@ func (r *browserEventsReceiver) startServer(ctx context.Context, host component.
 			AllowedOrigins: corsOrigins(r.cfg.Sites),
 			// The tracker waits as long as a 429 or 503 asks it to.
 			ExposedHeaders: []string{"Retry-After"},
+			// The headers Faro's fetch transport sends (its session, a key per
+			// request, gzip), which a preflight must allow.
+			AllowedHeaders: []string{"Content-Type", "Content-Encoding", "X-Faro-Session-Id", "Idempotency-Key", "X-Api-Key"},
 			MaxAge:         7200,
 		})
 	}

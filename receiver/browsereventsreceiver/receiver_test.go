@@ -260,14 +260,39 @@ func pageViews(n int) []byte {
 	return []byte(`{"resourceLogs":[{"resource":{"attributes":[{"key":"footfall.site.id","value":{"stringValue":"example"}}]},"scopeLogs":[{"logRecords":[` + strings.Join(records, ",") + `]}]}]}`)
 }
 
+// refusalCase is a request and how it must be refused.
+type refusalCase struct {
+	name        string
+	req         request
+	wantStatus  int
+	wantMessage string
+	wantReason  string
+}
+
+// checkRefusals sends each request to a receiver of its own and checks the
+// status, the message (as message reads it), the refusal metric, and that
+// nothing was forwarded.
+func checkRefusals(t *testing.T, config func(testing.TB) *Config, tests []refusalCase, message func(*testing.T, testhttp.Response, []byte) string) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := startReceiver(t, config(t), nil)
+			tt.req.userAgent = chromeUA
+			resp, body := h.do(t, tt.req)
+			require.Equal(t, tt.wantStatus, resp.StatusCode, string(body))
+			assert.Contains(t, message(t, resp, body), tt.wantMessage)
+			assert.Empty(t, h.sink.AllLogs(), "nothing is forwarded")
+			if tt.wantReason != "" {
+				metadatatest.AssertEqualReceiverBrowsereventsRefusedRequests(t, h.tel, []metricdata.DataPoint[int64]{
+					{Attributes: attribute.NewSet(attribute.String("reason", tt.wantReason)), Value: 1},
+				}, metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
+			}
+		})
+	}
+}
+
 func TestRefusals(t *testing.T) {
-	tests := []struct {
-		name        string
-		req         request
-		wantStatus  int
-		wantMessage string
-		wantReason  string
-	}{
+	tests := []refusalCase{
 		{name: "GET on logs path", req: request{method: http.MethodGet}, wantStatus: http.StatusMethodNotAllowed, wantMessage: "method GET not allowed", wantReason: "method_not_allowed"},
 		{name: "corrupt gzip", req: request{contentType: "application/json", body: []byte("not gzip at all"), headers: map[string]string{"Content-Encoding": "gzip"}}, wantStatus: http.StatusBadRequest, wantMessage: "gzip", wantReason: "malformed"},
 		{name: "unsupported content type", req: request{contentType: "application/xml", body: []byte("<x/>")}, wantStatus: http.StatusUnsupportedMediaType, wantMessage: "unsupported media type", wantReason: "unsupported_media_type"},
@@ -284,21 +309,9 @@ func TestRefusals(t *testing.T) {
 		{name: "opaque origin", req: request{contentType: "application/json", origin: "null", body: pageView("example", "e1")}, wantStatus: http.StatusForbidden, wantMessage: `origin "null" may not send events`, wantReason: "origin_not_allowed"},
 		{name: "bad event id", req: request{contentType: "application/json", origin: siteOrigin, body: pageView("example", "has space")}, wantStatus: http.StatusBadRequest, wantMessage: "log.record.uid must be 1 to 64 printable ASCII characters", wantReason: "invalid_event"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			h := startReceiver(t, testConfig(t), nil)
-			tt.req.userAgent = chromeUA
-			resp, body := h.do(t, tt.req)
-			require.Equal(t, tt.wantStatus, resp.StatusCode, string(body))
-			assert.Contains(t, decodeStatus(t, resp, body).GetMessage(), tt.wantMessage)
-			assert.Empty(t, h.sink.AllLogs(), "nothing is forwarded")
-			if tt.wantReason != "" {
-				metadatatest.AssertEqualReceiverBrowsereventsRefusedRequests(t, h.tel, []metricdata.DataPoint[int64]{
-					{Attributes: attribute.NewSet(attribute.String("reason", tt.wantReason)), Value: 1},
-				}, metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
-			}
-		})
-	}
+	checkRefusals(t, testConfig, tests, func(t *testing.T, resp testhttp.Response, body []byte) string {
+		return decodeStatus(t, resp, body).GetMessage()
+	})
 }
 
 // decodeStatus reads the google.rpc.Status an error response must carry, in

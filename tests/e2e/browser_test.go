@@ -79,18 +79,8 @@ func testOutputDir(t *testing.T) string {
 }
 
 // bundleOpenTelemetrySDK builds browser/otel-page.js (the OpenTelemetry JS
-// logs SDK and its OTLP/HTTP exporter) for the browser with esbuild.
-func bundleOpenTelemetrySDK(t *testing.T) []byte {
-	t.Helper()
-	out := filepath.Join(t.TempDir(), "otel-sdk.js")
-	cmd := exec.Command(filepath.Join("node_modules", ".bin", "esbuild"), "otel-page.js", "--bundle", "--format=iife", "--platform=browser", "--target=es2020", "--outfile="+out)
-	cmd.Dir = browserDir
-	output, err := cmd.CombinedOutput()
-	require.NoError(t, err, "esbuild: %s", output)
-	bundle, err := os.ReadFile(out)
-	require.NoError(t, err)
-	return bundle
-}
+// logs SDK and its OTLP/HTTP exporter) for the browser.
+func bundleOpenTelemetrySDK(t *testing.T) []byte { return bundleBrowserScript(t, "otel-page.js") }
 
 // serveDemoSite serves web/demo, plus /otel: a page that sends its page view
 // through the OpenTelemetry JS SDK instead of footfall.js.

@@ -144,6 +144,12 @@ func footfallBinary(t testing.TB) string {
 // waits until it reports healthy.
 func startCollector(t *testing.T, capture *httptest.Server, dataDir string, env ...string) collector {
 	t.Helper()
+	return startCollectorWith(t, capture, dataDir, nil, env...)
+}
+
+// startCollectorWith is startCollector with more configs merged last.
+func startCollectorWith(t *testing.T, capture *httptest.Server, dataDir string, overlays []string, env ...string) collector {
+	t.Helper()
 	c := collector{
 		intake:    "127.0.0.1:" + freePort(t),
 		telemetry: freePort(t),
@@ -158,7 +164,8 @@ func startCollector(t *testing.T, capture *httptest.Server, dataDir string, env 
 		"FOOTFALL_DATA_DIR=" + dataDir,
 		"FOOTFALL_E2E_CAPTURE_URL=" + capture.URL + "/v1/logs",
 	}, env...)
-	p := launch(t, []string{filepath.Join("..", "..", "config", "default.yaml"), filepath.Join("testdata", "capture.yaml")}, env)
+	configs := append([]string{filepath.Join("..", "..", "config", "default.yaml"), filepath.Join("testdata", "capture.yaml")}, overlays...)
+	p := launch(t, configs, env)
 	c.stop, c.kill = p.stop, p.kill
 	return c
 }

@@ -123,7 +123,8 @@ func (ts *trackerSnapshot) step(budget int) int {
 	if ts.next < len(ts.order) {
 		return budget
 	}
-	end := min(len(ts.tombstones), ts.tombNext+budget)
+	// Clamped before adding: a budget of math.MaxInt would wrap.
+	end := ts.tombNext + min(len(ts.tombstones)-ts.tombNext, max(budget, 0))
 	budget -= end - ts.tombNext
 	ts.encodeTombstonesTo(end)
 	return budget

@@ -6,11 +6,13 @@ package session
 import (
 	"fmt"
 	"maps"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -177,4 +179,28 @@ func dumpCheckpoint(t *testing.T, checkpoint []byte) []string {
 		}
 	}
 	return lines
+}
+
+// A snapshot begun a piece at a time can be finished at once, as a
+// shutdown does with math.MaxInt: the budget must not wrap around once
+// ended sessions are partly encoded (it did, and the shutdown then waited
+// forever).
+func TestSnapshotFinishesAtOnceAfterPartialSteps(t *testing.T) {
+	run := newSitesRun(3)
+	run.feed(t, randomSitesStream(rand.New(rand.NewPCG(3, 4)), 80)...)
+	want := dumpCheckpoint(t, run.sites.Checkpoint())
+	snap := run.sites.BeginSnapshot()
+	partly := func() bool {
+		for _, ts := range snap.trackers {
+			if ts.tombNext > 0 && ts.tombNext < len(ts.tombstones) {
+				return true
+			}
+		}
+		return false
+	}
+	for !partly() {
+		require.False(t, snap.Step(1), "the stream must end more than one session of a site")
+	}
+	require.True(t, snap.Step(math.MaxInt))
+	assert.Equal(t, want, dumpCheckpoint(t, snap.Bytes()))
 }

@@ -52,6 +52,8 @@ type Request struct {
 	// SiteHint is the "site" query parameter, for clients that cannot set attributes.
 	SiteHint string
 	Received time.Time
+	// Format is the payload the events came in (footfall.ingest.format).
+	Format string
 }
 
 // Enricher is safe for concurrent use.
@@ -88,6 +90,22 @@ func (r *Result) RejectedCount() int {
 		n += c
 	}
 	return n
+}
+
+// Add counts n records refused before enrichment, with their messages.
+func (r *Result) Add(reason Reason, n int, messages []string) {
+	if n == 0 {
+		return
+	}
+	if r.Rejected == nil {
+		r.Rejected = map[Reason]int{}
+	}
+	r.Rejected[reason] += n
+	for _, m := range messages {
+		if len(r.Messages) < maxMessages {
+			r.Messages = append(r.Messages, m)
+		}
+	}
 }
 
 func (r *Result) reject(reason Reason, n int, format string, args ...any) {
@@ -164,6 +182,7 @@ func (e *Enricher) enrichRecord(ctx context.Context, facts *requestFacts, resour
 	if name == "" {
 		name, _ = stringAttr(attrs, schema.AttrEventNameLegacy)
 	}
+	name = openTelemetryEventName(name, attrs)
 	if msg := e.checkEventName(name); msg != "" {
 		return ReasonInvalidEvent, msg
 	}
@@ -467,6 +486,7 @@ func (e *Enricher) addDerived(facts *requestFacts, site *sites.Site, lr plog.Log
 	}
 
 	attrs.PutStr(schema.AttrEventID, eventID)
+	putNonEmpty(attrs, schema.AttrIngestFormat, facts.req.Format)
 	if generated {
 		attrs.PutBool(schema.AttrEventIDGenerated, true)
 	}

@@ -29,6 +29,7 @@ type TelemetryBuilder struct {
 	ReceiverBrowsereventsRateLimiterEvictions    metric.Int64Counter
 	ReceiverBrowsereventsRefusedEvents           metric.Int64Counter
 	ReceiverBrowsereventsRefusedRequests         metric.Int64Counter
+	ReceiverBrowsereventsSignals                 metric.Int64Counter
 	ReceiverBrowsereventsUserAgentCacheEvictions metric.Int64Counter
 }
 
@@ -77,6 +78,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_receiver_browserevents_refused_requests",
 		metric.WithDescription("HTTP requests answered with an error status, by reason. [Alpha]"),
 		metric.WithUnit("{request}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ReceiverBrowsereventsSignals, err = builder.meter.Int64Counter(
+		"otelcol_receiver_browserevents_signals",
+		metric.WithDescription("Items of third-party payloads that are counted, not forwarded as events (Faro's exceptions, logs, other measurements and its own lifecycle events), by format, kind and type. [Alpha]"),
+		metric.WithUnit("{item}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ReceiverBrowsereventsUserAgentCacheEvictions, err = builder.meter.Int64Counter(

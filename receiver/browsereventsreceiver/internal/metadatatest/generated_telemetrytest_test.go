@@ -22,6 +22,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ReceiverBrowsereventsRateLimiterEvictions.Add(context.Background(), 1)
 	tb.ReceiverBrowsereventsRefusedEvents.Add(context.Background(), 1)
 	tb.ReceiverBrowsereventsRefusedRequests.Add(context.Background(), 1)
+	tb.ReceiverBrowsereventsSignals.Add(context.Background(), 1)
 	tb.ReceiverBrowsereventsUserAgentCacheEvictions.Add(context.Background(), 1)
 	AssertEqualReceiverBrowsereventsRateLimiterEvictions(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
@@ -30,6 +31,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualReceiverBrowsereventsRefusedRequests(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualReceiverBrowsereventsSignals(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualReceiverBrowsereventsUserAgentCacheEvictions(t, testTel,

@@ -59,7 +59,10 @@ func (p Pattern) matches(scheme, host string) bool {
 
 // Site is one configured web site.
 type Site struct {
-	ID                 string
+	ID string
+	// Names are other names third-party SDKs know the site by: a Plausible
+	// domain, a Faro app name.
+	Names              []string
 	Patterns           []Pattern
 	ClientVisitorID    bool
 	AllowMissingOrigin bool
@@ -94,19 +97,46 @@ func (s *Site) OwnsHost(host string) bool {
 
 // Registry finds sites by id.
 type Registry struct {
-	byID map[string]*Site
+	byID   map[string]*Site
+	byName map[string]*Site
 }
 
-// NewRegistry indexes sites by id; ids must be unique.
+// NewRegistry indexes sites by id and name; ids and names must be unique.
 func NewRegistry(list []*Site) (*Registry, error) {
-	r := &Registry{byID: make(map[string]*Site, len(list))}
+	r := &Registry{byID: make(map[string]*Site, len(list)), byName: map[string]*Site{}}
 	for _, s := range list {
 		if _, dup := r.byID[s.ID]; dup {
 			return nil, fmt.Errorf("site %q is configured twice", s.ID)
 		}
 		r.byID[s.ID] = s
 	}
+	for _, s := range list {
+		for _, name := range s.Names {
+			if other, dup := r.byName[name]; dup {
+				return nil, fmt.Errorf("name %q is given to sites %q and %q", name, other.ID, s.ID)
+			}
+			if other, ok := r.byID[name]; ok && other != s {
+				return nil, fmt.Errorf("name %q of site %q is the id of site %q", name, s.ID, other.ID)
+			}
+			r.byName[name] = s
+		}
+	}
 	return r, nil
+}
+
+// Named returns the site a third-party SDK means by name: the site with
+// that id or name, else the one site whose origins allow that host.
+func (r *Registry) Named(name string) (*Site, bool) {
+	if s, ok := r.byID[name]; ok {
+		return s, true
+	}
+	if s, ok := r.byName[name]; ok {
+		return s, true
+	}
+	if strings.ContainsAny(name, "/:@ ") {
+		return nil, false
+	}
+	return r.ByOrigin("https://" + name)
 }
 
 // Lookup returns the site with this id.

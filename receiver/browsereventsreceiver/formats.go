@@ -1,0 +1,104 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package browsereventsreceiver // import "github.com/footfall-analytics/footfall/receiver/browsereventsreceiver"
+
+import (
+	"encoding/json"
+	"errors"
+	"mime"
+	"net/http"
+
+	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/dropin"
+	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/intake"
+)
+
+// ingestFormat is what differs between the payloads the receiver reads: how
+// a body is decoded and how the client is answered. Everything between (rate
+// limits, sites and origins, limits, privacy, the pipeline) is shared.
+type ingestFormat interface {
+	name() dropin.Format
+	// transport names the format in the receiver's obsreport metrics.
+	transport() string
+	// contentTypeError refuses a Content-Type the format cannot read.
+	contentTypeError() error
+	decode(body []byte) (dropin.Decoded, error)
+	writeAccepted(w http.ResponseWriter, rejected int, message string)
+	writeStatus(w http.ResponseWriter, status int, message string)
+}
+
+// otlpFormat is OTLP/HTTP logs, JSON or protobuf, answered as OTLP prescribes.
+type otlpFormat struct {
+	enc intake.Encoding
+	err error
+}
+
+func newOTLPFormat(req *http.Request) otlpFormat {
+	enc, err := intake.EncodingOf(req.Header.Get("Content-Type"))
+	return otlpFormat{enc: enc, err: err}
+}
+
+func (otlpFormat) name() dropin.Format       { return dropin.FormatOTLP }
+func (f otlpFormat) contentTypeError() error { return f.err }
+func (f otlpFormat) transport() string       { return formatName(f.enc) }
+func (f otlpFormat) writeStatus(w http.ResponseWriter, status int, message string) {
+	writeStatus(w, f.enc, status, message)
+}
+
+func (f otlpFormat) decode(body []byte) (dropin.Decoded, error) {
+	logs, err := intake.Decode(f.enc, body)
+	return dropin.Decoded{Logs: logs}, err
+}
+
+func (f otlpFormat) writeAccepted(w http.ResponseWriter, rejected int, message string) {
+	body, err := intake.MarshalResponse(f.enc, rejected, message)
+	if err != nil {
+		writeStatus(w, f.enc, http.StatusInternalServerError, "the response could not be encoded")
+		return
+	}
+	w.Header().Set("Content-Type", f.enc.ContentType())
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body) // #nosec G705 -- an OTLP payload under an explicit, non-HTML Content-Type
+}
+
+// jsonFormat is a third-party JSON payload (Faro, Plausible): accepted with
+// 202 as their own servers answer, refused with {"error": message}.
+type jsonFormat struct {
+	format dropin.Format
+	read   func([]byte) (dropin.Decoded, error)
+	err    error
+}
+
+var errNotJSON = errors.New("unsupported media type, supported: [application/json, text/plain]")
+
+func newJSONFormat(req *http.Request, format dropin.Format, read func([]byte) (dropin.Decoded, error)) jsonFormat {
+	f := jsonFormat{format: format, read: read}
+	mediaType, _, err := mime.ParseMediaType(req.Header.Get("Content-Type"))
+	if err != nil || (mediaType != "application/json" && mediaType != "text/plain") {
+		f.err = errNotJSON
+	}
+	return f
+}
+
+func (f jsonFormat) name() dropin.Format                        { return f.format }
+func (jsonFormat) transport() string                            { return "json" }
+func (f jsonFormat) contentTypeError() error                    { return f.err }
+func (f jsonFormat) decode(body []byte) (dropin.Decoded, error) { return f.read(body) }
+
+// writeAccepted answers 202; events refused within the request are named,
+// as the OTLP partial success does.
+func (f jsonFormat) writeAccepted(w http.ResponseWriter, rejected int, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusAccepted)
+	body := map[string]any{"status": "ok"}
+	if rejected > 0 {
+		body["rejected"], body["error"] = rejected, message
+	}
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+func (f jsonFormat) writeStatus(w http.ResponseWriter, status int, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"error": message})
+}

@@ -1,0 +1,95 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+// Package dropin turns what third-party browser SDKs send (the Grafana Faro
+// Web SDK, the Plausible tracker and Events API) into Footfall events: log
+// records in the client schema of docs/events.md. The receiver then checks
+// and enriches them exactly as it does an OTLP request, so a format adds no
+// way around the site, origin, limit and privacy rules.
+package dropin // import "github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/dropin"
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/footfall-analytics/footfall/internal/schema"
+)
+
+// Format names the payload a request carried (footfall.ingest.format).
+type Format string
+
+// The formats the receiver reads.
+const (
+	FormatOTLP      Format = "otlp"
+	FormatFaro      Format = "faro"
+	FormatPlausible Format = "plausible"
+)
+
+// Decoded is one request's events.
+type Decoded struct {
+	Logs plog.Logs
+	// SiteName names the site as the format does: Plausible's domain, Faro's
+	// app name. Empty when the format names none.
+	SiteName string
+	// Signals counts what the request carried that is not an analytics
+	// event (Faro's exceptions, logs, other measurements and its own
+	// lifecycle events), by kind and type, for a metric.
+	Signals map[Signal]int
+	// Rejected counts the items refused while decoding (the rest of the
+	// request goes on); Messages says why, for the first few.
+	Rejected int
+	Messages []string
+}
+
+const maxMessages = 5
+
+func (d *Decoded) reject(format string, args ...any) {
+	d.Rejected++
+	if len(d.Messages) < maxMessages {
+		d.Messages = append(d.Messages, fmt.Sprintf(format, args...))
+	}
+}
+
+func (d *Decoded) signal(kind, typ string) {
+	if d.Signals == nil {
+		d.Signals = map[Signal]int{}
+	}
+	d.Signals[Signal{Kind: kind, Type: typ}]++
+}
+
+// Signal is a kind of item that is counted, not forwarded, and its type
+// from a closed set.
+type Signal struct{ Kind, Type string }
+
+// errEmptyBody is what a request without a body is told.
+var errEmptyBody = errors.New("the request body is empty")
+
+// derivedID makes an event id from what identifies an item when its format
+// has no id: a retry of the same item gets the same id, so the sessionizer
+// drops it as a duplicate. Parts are separated by a byte no part may hold.
+func derivedID(format Format, parts ...string) string {
+	h := sha256.New()
+	h.Write([]byte(format))
+	for _, p := range parts {
+		h.Write([]byte{0})
+		h.Write([]byte(p))
+	}
+	return string(format) + "-" + hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// reservedProperty reports whether a custom property key would pose as an
+// attribute of the schema: a format's own properties must not set an event
+// id, a URL or a goal value behind the mapping's back.
+func reservedProperty(key string) bool {
+	switch key {
+	case schema.AttrEventID, schema.AttrEventNameLegacy, schema.AttrURLFull, schema.AttrSessionID,
+		schema.AttrSessionPrevID, schema.AttrReferrer, schema.AttrAnonymousID, schema.AttrSiteID:
+		return true
+	}
+	return strings.HasPrefix(key, schema.MeasurePrefix) || schema.IsPipelineOwned(key)
+}
