@@ -128,7 +128,8 @@ FUZZ_TARGETS = \
 	FuzzConsume:./connector/webanalyticsconnector \
 	FuzzLoad:./receiver/kafkastreamreceiver/internal/changelog \
 	FuzzDecodeFaro:./receiver/browsereventsreceiver/internal/dropin \
-	FuzzDecodePlausible:./receiver/browsereventsreceiver/internal/dropin
+	FuzzDecodePlausible:./receiver/browsereventsreceiver/internal/dropin \
+	FuzzMapFaroOTLP:./receiver/browsereventsreceiver/internal/dropin
 FUZZTIME_EACH ?= 10s
 
 ## fuzz: each fuzz target for FUZZTIME_EACH (the intake decoder for FUZZTIME)

@@ -207,3 +207,65 @@ func TestFaroGzippedPayload(t *testing.T) {
 	require.Equal(t, http.StatusAccepted, resp.StatusCode, string(respBody))
 	assert.Equal(t, 3, h.sink.LogRecordCount())
 }
+
+// faroOTLPRequest is what Faro's OTLP transport (@grafana/faro-transport-otlp-http
+// 2.12.1) posts, written from its transform code: every item a log record
+// with the meta as attributes, the user's among them.
+const faroOTLPRequest = `{"resourceLogs":[{"resource":{"attributes":[
+	{"key":"service.name","value":{"stringValue":"shop"}},
+	{"key":"user_agent.original","value":{"stringValue":"Mozilla/5.0"}}]},
+  "scopeLogs":[{"scope":{"name":"@grafana/faro-web-sdk","version":"2.12.1"},"logRecords":[
+	{"timeUnixNano":"1795512598100000000","body":{"stringValue":"signup"},"attributes":[
+		{"key":"url.full","value":{"stringValue":"https://www.example.com/pricing"}},
+		{"key":"session.id","value":{"stringValue":"oUdXih3s2a"}},
+		{"key":"user.email","value":{"stringValue":"someone@example.com"}},
+		{"key":"user.id","value":{"stringValue":"u-42"}},
+		{"key":"event.name","value":{"stringValue":"signup"}},
+		{"key":"event.domain","value":{"stringValue":"browser"}},
+		{"key":"event.attributes","value":{"kvlistValue":{"values":[{"key":"plan","value":{"stringValue":"pro"}}]}}}]},
+	{"timeUnixNano":"1795512598000000000","attributes":[
+		{"key":"url.full","value":{"stringValue":"https://www.example.com/pricing"}},
+		{"key":"session.id","value":{"stringValue":"oUdXih3s2a"}},
+		{"key":"event.name","value":{"stringValue":"session_start"}}]},
+	{"timeUnixNano":"1795512598200000000","attributes":[
+		{"key":"url.full","value":{"stringValue":"https://www.example.com/pricing"}},
+		{"key":"session.id","value":{"stringValue":"oUdXih3s2a"}},
+		{"key":"measurement.type","value":{"stringValue":"web-vitals"}},
+		{"key":"measurement.name","value":{"stringValue":"cls"}},
+		{"key":"measurement.value","value":{"doubleValue":0.1}}]},
+	{"timeUnixNano":"1795512598300000000","attributes":[
+		{"key":"url.full","value":{"stringValue":"https://www.example.com/pricing"}},
+		{"key":"session.id","value":{"stringValue":"oUdXih3s2a"}},
+		{"key":"exception.type","value":{"stringValue":"TypeError"}},
+		{"key":"exception.message","value":{"stringValue":"x is undefined"}}]},
+	{"timeUnixNano":"1795512598400000000","severityText":"WARN","body":{"stringValue":"hello"},"attributes":[
+		{"key":"url.full","value":{"stringValue":"https://www.example.com/pricing"}},
+		{"key":"session.id","value":{"stringValue":"oUdXih3s2a"}}]}]}]}]}`
+
+// Faro's OTLP transport pointed at /v1/logs gives the events its native
+// payload gives, and none of the user meta it attaches to every record.
+func TestFaroOTLPTransport(t *testing.T) {
+	h := startReceiver(t, dropinConfig(t), nil)
+	resp, respBody := h.do(t, request{path: logsPath + "?site=example", contentType: "application/json", origin: siteOrigin, userAgent: chromeUA, body: []byte(faroOTLPRequest)})
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(respBody))
+	require.Len(t, h.sink.AllLogs(), 1)
+	var names []string
+	for _, lr := range h.sink.AllLogs()[0].ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().All() {
+		names = append(names, lr.EventName())
+		assert.Equal(t, "oUdXih3s2a", attr.Str(lr.Attributes(), schema.AttrSessionID))
+		if lr.EventName() == "signup" {
+			assert.Equal(t, "pro", attr.Str(lr.Attributes(), "plan"))
+		}
+	}
+	assert.Equal(t, []string{schema.EventPageView, "signup", schema.EventWebVital}, names)
+	text := logsText(t, h)
+	assert.NotContains(t, text, "someone@example.com")
+	assert.NotContains(t, text, "u-42")
+
+	point := func(kind, typ string) metricdata.DataPoint[int64] {
+		return metricdata.DataPoint[int64]{Value: 1, Attributes: attribute.NewSet(attribute.String("format", "otlp"), attribute.String("signal_kind", kind), attribute.String("signal_type", typ))}
+	}
+	metadatatest.AssertEqualReceiverBrowsereventsSignals(t, h.tel, []metricdata.DataPoint[int64]{
+		point("event", "session_start"), point("exception", "TypeError"), point("log", "warn"),
+	}, metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
+}

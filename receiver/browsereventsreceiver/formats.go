@@ -45,9 +45,14 @@ func (f otlpFormat) writeStatus(w http.ResponseWriter, status int, message strin
 	writeStatus(w, f.enc, status, message)
 }
 
+// decode reads OTLP, and turns the records of Faro's OTLP transport into
+// the events its native payload gives.
 func (f otlpFormat) decode(body []byte) (dropin.Decoded, error) {
 	logs, err := intake.Decode(f.enc, body)
-	return dropin.Decoded{Logs: logs}, err
+	if err != nil {
+		return dropin.Decoded{}, err
+	}
+	return dropin.MapFaroOTLP(logs), nil
 }
 
 func (f otlpFormat) writeAccepted(w http.ResponseWriter, rejected int, message string) {

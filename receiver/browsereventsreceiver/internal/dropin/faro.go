@@ -43,13 +43,17 @@ type faroPayload struct {
 	} `json:"meta"`
 	Events       []faroEvent       `json:"events"`
 	Measurements []faroMeasurement `json:"measurements"`
-	Logs         []struct {
-		Level string `json:"level"`
-	} `json:"logs"`
-	Exceptions []struct {
-		Type string `json:"type"`
-	} `json:"exceptions"`
-	Traces json.RawMessage `json:"traces"`
+	Logs         []faroLog         `json:"logs"`
+	Exceptions   []faroException   `json:"exceptions"`
+	Traces       json.RawMessage   `json:"traces"`
+}
+
+type faroLog struct {
+	Level string `json:"level"`
+}
+
+type faroException struct {
+	Type string `json:"type"`
 }
 
 type faroEvent struct {
@@ -102,7 +106,14 @@ func DecodeFaro(body []byte) (Decoded, error) {
 	d := Decoded{Logs: plog.NewLogs(), SiteName: p.Meta.App.Name}
 	sl := d.Logs.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty()
 	sl.Scope().SetName(FaroScope)
-	f := faroRequest{payload: &p, records: sl.LogRecords(), decoded: &d}
+	mapFaro(&p, sl.LogRecords(), &d)
+	return d, nil
+}
+
+// mapFaro appends the events of one Faro payload to records, and counts in
+// d what it does not keep.
+func mapFaro(p *faroPayload, records plog.LogRecordSlice, d *Decoded) {
+	f := faroRequest{payload: p, records: records, decoded: d}
 	f.pageView()
 	for i := range p.Events {
 		f.event(i, p.Events[i])
@@ -119,7 +130,6 @@ func DecodeFaro(body []byte) (Decoded, error) {
 	if len(p.Traces) > 0 && string(p.Traces) != "null" {
 		d.signal("traces", "otlp")
 	}
-	return d, nil
 }
 
 type faroRequest struct {

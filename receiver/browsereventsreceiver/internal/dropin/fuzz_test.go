@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 
 	"github.com/footfall-analytics/footfall/internal/schema"
 )
@@ -25,13 +26,17 @@ func seedCaptured(f *testing.F, format string) {
 }
 
 // checkDecoded holds for whatever a decoder returns without an error: every
-// record is named, none carries an attribute only the pipeline may write,
-// and the records are bounded by what the body held.
+// record it made is named, none carries an attribute only the pipeline may
+// write, and the records are bounded by what the body held. (Records of
+// other scopes, which MapFaroOTLP leaves alone, are /v1/logs's to check.)
 func checkDecoded(t *testing.T, d Decoded, body []byte) {
 	t.Helper()
 	n := 0
 	for _, rl := range d.Logs.ResourceLogs().All() {
 		for _, sl := range rl.ScopeLogs().All() {
+			if name := sl.Scope().Name(); name != FaroScope && name != PlausibleScope {
+				continue
+			}
 			for _, lr := range sl.LogRecords().All() {
 				n++
 				if lr.EventName() == "" {
@@ -69,5 +74,16 @@ func FuzzDecodePlausible(f *testing.F) {
 		if err == nil {
 			checkDecoded(t, d, body)
 		}
+	})
+}
+
+func FuzzMapFaroOTLP(f *testing.F) {
+	f.Add([]byte(`{"resourceLogs":[{"scopeLogs":[{"scope":{"name":"@grafana/faro-web-sdk"},"logRecords":[{"attributes":[{"key":"url.full","value":{"stringValue":"https://x/"}},{"key":"session.id","value":{"stringValue":"s"}},{"key":"event.name","value":{"stringValue":"signup"}}]},{"attributes":[{"key":"measurement.type","value":{"stringValue":"web-vitals"}},{"key":"measurement.name","value":{"stringValue":"lcp"}},{"key":"measurement.value","value":{"intValue":"-3"}}]}]}]}]}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		req := plogotlp.NewExportRequest()
+		if req.UnmarshalJSON(body) != nil {
+			return
+		}
+		checkDecoded(t, MapFaroOTLP(req.Logs()), body)
 	})
 }
