@@ -41,6 +41,7 @@ func TestE2EShippedConfigsValidate(t *testing.T) {
 		{"gateway.yaml"},
 		{"processing.yaml"},
 		{"processing.yaml", "processing-elasticsearch.yaml"},
+		{"processing.yaml", "processing-archive.yaml"},
 	} {
 		t.Run(strings.Join(set, "+"), func(t *testing.T) {
 			out, err := validate(env, set...)

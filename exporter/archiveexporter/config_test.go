@@ -1,0 +1,55 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package archiveexporter
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/config/configoptional"
+)
+
+func TestConfigValidate(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(*Config)
+		want   string
+	}{
+		{"directory", func(c *Config) { c.Directory = "/var/lib/footfall/archive" }, ""},
+		{"s3", func(c *Config) { c.S3 = configoptional.Some(S3Config{Endpoint: "s3.example", Bucket: "b"}) }, ""},
+		{"no destination", func(*Config) {}, "set directory or s3"},
+		{"both", func(c *Config) {
+			c.Directory = "/d"
+			c.S3 = configoptional.Some(S3Config{Endpoint: "s3.example", Bucket: "b"})
+		}, "not both"},
+		{"s3 without a bucket", func(c *Config) { c.S3 = configoptional.Some(S3Config{Endpoint: "s3.example"}) }, "endpoint and bucket are required"},
+		{"no file size", func(c *Config) { c.Directory = "/d"; c.File.MaxBytes = 0 }, "must be positive"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := createDefaultConfig().(*Config)
+			tt.mutate(cfg)
+			err := cfg.Validate()
+			if tt.want == "" {
+				require.NoError(t, err)
+				return
+			}
+			assert.ErrorContains(t, err, tt.want)
+		})
+	}
+}
+
+// The defaults give files of tens of MB: batches of at least 200,000
+// records unless 5 minutes pass, from a queue of items.
+func TestDefaultsBatchLargeFiles(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	queue := cfg.QueueBatchConfig.Get()
+	require.True(t, queue.Batch.HasValue())
+	batch := queue.Batch.Get()
+	assert.EqualValues(t, 200_000, batch.MinSize)
+	assert.EqualValues(t, 500_000, batch.MaxSize)
+	assert.Equal(t, "items", batch.Sizer.String())
+	assert.Positive(t, batch.Partition.IdleTimeout)
+}
