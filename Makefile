@@ -154,6 +154,7 @@ e2e: build
 e2e-prebuilt:
 	./scripts/ensure-prometheus.sh
 	./scripts/ensure-browser.sh
+	./scripts/ensure-node-modules.sh tests/e2e/duckdb
 	FOOTFALL_BIN=$(BIN) $(GO) test -count=1 -v -run '^TestE2E' ./tests/e2e/
 
 ## bench: Go benchmarks of every component, then footfall and a stock collector
