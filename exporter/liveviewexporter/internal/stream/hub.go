@@ -29,6 +29,10 @@ type Hub struct {
 	writeTimeout time.Duration
 	keepAlive    time.Duration
 	hooks        Hooks
+	// now and after are the clock that spaces a client's events; tests
+	// replace them.
+	now   func() time.Time
+	after func(time.Duration) <-chan time.Time
 
 	mu      sync.Mutex
 	clients map[chan struct{}]struct{}
@@ -49,6 +53,7 @@ func NewHub(maxClients int, interval, writeTimeout time.Duration, hooks Hooks) *
 	return &Hub{
 		maxClients: maxClients, interval: interval, writeTimeout: writeTimeout, keepAlive: 15 * time.Second,
 		hooks: hooks, clients: map[chan struct{}]struct{}{}, closing: make(chan struct{}),
+		now: time.Now, after: time.After,
 	}
 }
 
@@ -153,9 +158,12 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		case <-wake:
-			if wait := h.interval - time.Since(lastSend); wait > 0 {
+			if seq, _ := h.Latest(); seq <= sent {
+				continue // a wake for what was sent already: no wait, no event
+			}
+			if wait := h.interval - h.now().Sub(lastSend); wait > 0 {
 				select {
-				case <-time.After(wait):
+				case <-h.after(wait):
 				case <-r.Context().Done():
 					return
 				case <-h.closing:
@@ -170,7 +178,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if !h.write(rc, w, event) {
 				return
 			}
-			sent, lastSend = seq, time.Now()
+			sent, lastSend = seq, h.now()
 		}
 	}
 }

@@ -17,6 +17,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/footfall-analytics/footfall/internal/testclock"
 )
 
 type counts struct{ connected, disconnected, refused, dropped atomic.Int64 }
@@ -171,33 +173,41 @@ func TestCloseEndsStreams(t *testing.T) {
 	assert.Equal(t, http.StatusServiceUnavailable, status)
 }
 
-// However often snapshots come, a client gets at most one per interval.
+// However often snapshots come, a client gets at most one per interval:
+// an event due sooner waits out the rest of the interval, on the hub's
+// clock (a fake one here), and then carries the latest snapshot.
 func TestAtMostOneEventPerInterval(t *testing.T) {
 	var c counts
 	const interval = 150 * time.Millisecond
+	clock := testclock.New(time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC))
+	waits := make(chan time.Duration, 1)
+	fire := make(chan time.Time)
 	hub := NewHub(4, interval, 5*time.Second, c.hooks())
+	hub.now = clock.Now
+	hub.after = func(d time.Duration) <-chan time.Time {
+		waits <- d
+		return fire
+	}
 	srv := httptest.NewServer(hub)
 	t.Cleanup(srv.Close)
-	hub.Publish(1, []byte(`{}`))
+	hub.Publish(1, []byte(`{"n":1}`))
 	cl, _ := connect(t, srv.URL, "")
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
-		for seq := uint64(2); ; seq++ {
-			select {
-			case <-stop:
-				return
-			case <-time.After(5 * time.Millisecond):
-				hub.Publish(seq, []byte(`{}`))
-			}
-		}
-	}()
-	var arrivals []time.Time
-	for range 4 {
-		cl.next(t)
-		arrivals = append(arrivals, time.Now())
-	}
-	for i := 1; i < len(arrivals); i++ {
-		assert.GreaterOrEqual(t, arrivals[i].Sub(arrivals[i-1]), interval-10*time.Millisecond, "event %d came too soon", i)
-	}
+	id, _ := cl.next(t)
+	assert.Equal(t, "1", id, "the first event goes at once")
+
+	clock.Set(clock.Now().Add(10 * time.Millisecond))
+	hub.Publish(2, []byte(`{"n":2}`))
+	hub.Publish(3, []byte(`{"n":3}`))
+	assert.Equal(t, interval-10*time.Millisecond, <-waits, "the stream waits out the rest of the interval")
+	clock.Set(clock.Now().Add(interval))
+	fire <- clock.Now()
+	id, data := cl.next(t)
+	assert.Equal(t, "3", id, "then sends the latest snapshot, not each one")
+	assert.JSONEq(t, `{"n":3}`, data)
+
+	clock.Set(clock.Now().Add(interval))
+	hub.Publish(4, []byte(`{"n":4}`))
+	id, _ = cl.next(t)
+	assert.Equal(t, "4", id, "a snapshot after a quiet interval goes at once")
+	assert.Empty(t, waits, "without waiting")
 }
