@@ -134,11 +134,11 @@ FUZZTIME_EACH ?= 10s
 
 ## fuzz: each fuzz target for FUZZTIME_EACH (the intake decoder for FUZZTIME)
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzDecodeAndEnrich$$' -fuzztime $(FUZZTIME) ./receiver/browsereventsreceiver/internal/intake
+	GO=$(GO) ./scripts/fuzz.sh FuzzDecodeAndEnrich ./receiver/browsereventsreceiver/internal/intake $(FUZZTIME)
 	@set -e; for entry in $(filter-out FuzzDecodeAndEnrich:%,$(FUZZ_TARGETS)); do \
 		target=$${entry%%:*}; pkg=$${entry#*:}; \
 		echo "fuzz $$target ($$pkg)"; \
-		$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME_EACH) $$pkg; \
+		GO=$(GO) ./scripts/fuzz.sh "$$target" "$$pkg" $(FUZZTIME_EACH); \
 	done
 
 ## alerts: check the Prometheus alerting rules and run their promtool unit tests
