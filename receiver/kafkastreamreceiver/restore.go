@@ -67,14 +67,18 @@ func readChangelog(ctx context.Context, admin *kadm.Client, opts []kgo.Opt, topi
 // returns its end offset. Offsets that cannot be listed yet (a topic just
 // created, a leader moving) are asked for again until ctx ends.
 func stableEnd(ctx context.Context, admin *kadm.Client, topic string, partition int32) (int64, error) {
-	why := errors.New("a transaction stayed open")
+	why := errors.New("no offsets listed yet")
 	for {
 		end, stable, err := endOffsets(ctx, admin, topic, partition)
 		switch {
-		case err != nil:
+		case err != nil && ctx.Err() == nil:
 			why = err
+		case err != nil:
+			// Cut short by ctx itself: keep what was seen before.
 		case end == stable:
 			return end, nil
+		default:
+			why = errors.New("a transaction stayed open")
 		}
 		select {
 		case <-ctx.Done():

@@ -40,7 +40,9 @@ func TestARestoreWaitsForTheFormerOwnersOpenTransaction(t *testing.T) {
 		require.NoError(t, formerOwner.ProduceSync(context.Background(), &kgo.Record{Partition: 1, Key: r.Key, Value: r.Value}).FirstErr())
 	}
 
-	short, cancel := context.WithTimeout(context.Background(), time.Second)
+	// Long enough for the offsets to be listed on a loaded machine: the
+	// error must say why the restore gave up.
+	short, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_, err = readChangelog(short, admin, []kgo.Opt{kgo.SeedBrokers(broker)}, topic, 1)
 	assert.ErrorContains(t, err, "a transaction stayed open")
