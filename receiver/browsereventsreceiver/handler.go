@@ -58,23 +58,24 @@ func (r *browserEventsReceiver) ingest(w http.ResponseWriter, req *http.Request,
 	}
 	r.countSignals(req, f, decoded.Signals)
 	logs := decoded.Logs
-	count := logs.LogRecordCount()
-	if count+decoded.Rejected == 0 {
+	// Events refused while decoding count against the limits as well.
+	total := logs.LogRecordCount() + decoded.Rejected
+	if total == 0 {
 		f.writeAccepted(w, 0, "")
 		return
 	}
-	if count+decoded.Rejected > r.cfg.Limits.MaxEventsPerRequest {
-		r.refuseRequest(w, req, f, http.StatusRequestEntityTooLarge, intake.ReasonTooLarge, count+decoded.Rejected,
-			fmt.Sprintf("request has %d events, more than max_events_per_request of %d", count+decoded.Rejected, r.cfg.Limits.MaxEventsPerRequest))
+	if total > r.cfg.Limits.MaxEventsPerRequest {
+		r.refuseRequest(w, req, f, http.StatusRequestEntityTooLarge, intake.ReasonTooLarge, total,
+			fmt.Sprintf("request has %d events, more than max_events_per_request of %d", total, r.cfg.Limits.MaxEventsPerRequest))
 		return
 	}
-	if !r.allow(w, req, f, client, count+decoded.Rejected-1, count+decoded.Rejected, now) {
+	if !r.allow(w, req, f, client, total-1, total, now) {
 		return
 	}
 	if r.cfg.Privacy.HonorOptOutHeaders && optedOut(req.Header) {
 		// As footfall.js does in the browser: nothing is kept, and the
 		// client is told nothing it could retry.
-		r.countRefusedEvents(req, intake.ReasonOptedOut, count+decoded.Rejected)
+		r.countRefusedEvents(req, intake.ReasonOptedOut, total)
 		f.writeAccepted(w, 0, "")
 		return
 	}

@@ -14,6 +14,8 @@ import (
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/pdatatest/plogtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/footfall-analytics/footfall/internal/schema"
 )
 
 var updateGolden = flag.Bool("update-golden", false, "rewrite the expected events from the current code")
@@ -47,5 +49,21 @@ func TestGolden(t *testing.T) {
 				require.NoError(t, plogtest.CompareLogs(want, decoded.Logs))
 			})
 		}
+	}
+}
+
+// interactive: false (or the tracker's "i") marks the event as no
+// interaction; true or absent adds nothing.
+func TestPlausibleInteractive(t *testing.T) {
+	for body, want := range map[string]bool{
+		`{"n":"x","u":"https://a/","d":"a","interactive":false}`: true,
+		`{"n":"x","u":"https://a/","d":"a","i":false}`:           true,
+		`{"n":"x","u":"https://a/","d":"a","i":true}`:            false,
+		`{"n":"x","u":"https://a/","d":"a"}`:                     false,
+	} {
+		d, err := DecodePlausible([]byte(body))
+		require.NoError(t, err)
+		_, marked := d.Logs.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).Attributes().Get(schema.AttrEventInteractive)
+		assert.Equal(t, want, marked, body)
 	}
 }

@@ -5,6 +5,7 @@ package dropin // import "github.com/footfall-analytics/footfall/receiver/browse
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -121,13 +122,8 @@ func plausibleFields(lr plog.LogRecord, name string, e plausibleEvent) error {
 	default:
 		lr.SetEventName(name)
 	}
-	if interactive := e.Interactive; interactive != nil || e.I != nil {
-		if interactive == nil {
-			interactive = e.I
-		}
-		if !*interactive {
-			attrs.PutBool(schema.AttrEventInteractive, false)
-		}
+	if interactive := cmp.Or(e.Interactive, e.I); interactive != nil && !*interactive {
+		attrs.PutBool(schema.AttrEventInteractive, false)
 	}
 	for _, k := range slices.Sorted(maps.Keys(props)) {
 		attrs.PutStr(k, props[k])
