@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -55,4 +56,14 @@ func TestLabel(t *testing.T) {
 			assert.Equal(t, tc.want, got)
 		})
 	}
+}
+
+func TestQuoteCutsLongStrings(t *testing.T) {
+	assert.Equal(t, `"example.com"`, Quote("example.com"))
+	long := strings.Repeat("<é>", 300_000)
+	q := Quote(long)
+	assert.Less(t, len(q), 2*MaxQuotedBytes+32, "a quote is bounded whatever it quotes")
+	assert.True(t, strings.HasPrefix(q, `"<é><é>`))
+	assert.True(t, strings.HasSuffix(q, "... (1200000 bytes)"))
+	assert.True(t, utf8.ValidString(q))
 }

@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/config/configopaque"
 
+	"github.com/footfall-analytics/footfall/internal/schema"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/clientip"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/sites"
 )
@@ -167,6 +168,10 @@ type RateLimitConfig struct {
 	// MaxClients bounds the table of buckets; the least recently seen client
 	// is dropped first. Default 100000.
 	MaxClients int `mapstructure:"max_clients"`
+	// BytesPerToken charges a request a token for every so many bytes of
+	// decompressed body, on top of its events, refused requests included:
+	// decoding costs by the byte. Default 4096.
+	BytesPerToken int `mapstructure:"bytes_per_token"`
 }
 
 // GeoIPConfig points at a MaxMind-format database.
@@ -189,6 +194,14 @@ type LimitsConfig struct {
 	// Both are copied to every (site, visitor) group of a request, so they
 	// decide how much a request can grow downstream. Default 4096.
 	MaxResourceBytes int `mapstructure:"max_resource_bytes"`
+	// MaxAttributeKeyBytes bounds every attribute key: of an event, a
+	// resource, a scope, and keys nested in map values. Default 128.
+	MaxAttributeKeyBytes int `mapstructure:"max_attribute_key_bytes"`
+	// MaxEventBytes bounds one event once decoded: its attribute keys and
+	// values (nested ones included) and body. It bounds what each event
+	// writes to the write-ahead log, Kafka, Elasticsearch and the archive.
+	// Default 16384.
+	MaxEventBytes int `mapstructure:"max_event_bytes"`
 }
 
 var _ component.Config = (*Config)(nil)
@@ -201,8 +214,8 @@ func (cfg *Config) Validate() error {
 	}
 	seen := map[string]bool{}
 	for i, s := range cfg.Sites {
-		if s.ID == "" {
-			errs = append(errs, fmt.Errorf("sites[%d]: id is required", i))
+		if err := schema.CheckSiteID(s.ID); err != nil {
+			errs = append(errs, fmt.Errorf("sites[%d]: %w", i, err))
 		} else if seen[s.ID] {
 			errs = append(errs, fmt.Errorf("sites[%d]: id %q is used twice", i, s.ID))
 		}
@@ -246,6 +259,9 @@ func (cfg *Config) Validate() error {
 		if cfg.RateLimit.MaxClients <= 0 {
 			errs = append(errs, errors.New("rate_limit: max_clients must be positive"))
 		}
+		if cfg.RateLimit.BytesPerToken <= 0 {
+			errs = append(errs, errors.New("rate_limit: bytes_per_token must be positive"))
+		}
 		if cfg.RateLimit.Burst < cfg.Limits.MaxEventsPerRequest {
 			errs = append(errs, fmt.Errorf("rate_limit: burst (%d) must be at least limits.max_events_per_request (%d), or a full request could never pass", cfg.RateLimit.Burst, cfg.Limits.MaxEventsPerRequest))
 		}
@@ -255,7 +271,8 @@ func (cfg *Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("bots must be %q or %q, not %q", BotsDrop, BotsFlag, cfg.Bots))
 	}
-	if cfg.Limits.MaxEventsPerRequest <= 0 || cfg.Limits.MaxAttributesPerEvent <= 0 || cfg.Limits.MaxAttributeValueBytes <= 0 || cfg.Limits.MaxResourceBytes <= 0 {
+	if l := cfg.Limits; l.MaxEventsPerRequest <= 0 || l.MaxAttributesPerEvent <= 0 || l.MaxAttributeValueBytes <= 0 ||
+		l.MaxResourceBytes <= 0 || l.MaxAttributeKeyBytes <= 0 || l.MaxEventBytes <= 0 {
 		errs = append(errs, errors.New("limits: every limit must be positive"))
 	}
 	if cfg.UserAgentCacheSize <= 0 {

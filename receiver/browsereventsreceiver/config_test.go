@@ -50,10 +50,10 @@ func TestLoadConfig(t *testing.T) {
 		}, cfg.Sites)
 		assert.Equal(t, []string{"10.0.0.0/8", "192.0.2.1"}, cfg.TrustedProxies)
 		assert.Equal(t, "/var/lib/footfall/salt.json", cfg.Visitor.SaltFile)
-		assert.Equal(t, RateLimitConfig{Enabled: true, EventsPerSecond: 50, Burst: 200, MaxClients: 1000}, cfg.RateLimit)
+		assert.Equal(t, RateLimitConfig{Enabled: true, EventsPerSecond: 50, Burst: 200, MaxClients: 1000, BytesPerToken: 4096}, cfg.RateLimit)
 		assert.Equal(t, BotsFlag, cfg.Bots)
 		assert.Equal(t, "/usr/share/GeoIP/GeoLite2-City.mmdb", cfg.GeoIP.Database)
-		assert.Equal(t, LimitsConfig{MaxEventsPerRequest: 20, MaxAttributesPerEvent: 32, MaxAttributeValueBytes: 512, MaxResourceBytes: 2048}, cfg.Limits)
+		assert.Equal(t, LimitsConfig{MaxEventsPerRequest: 20, MaxAttributesPerEvent: 32, MaxAttributeValueBytes: 512, MaxResourceBytes: 2048, MaxAttributeKeyBytes: 64, MaxEventBytes: 8192}, cfg.Limits)
 		assert.Equal(t, clientip.HeaderForwarded, cfg.ForwardedHeader)
 		assert.Equal(t, PrivacyConfig{QueryParameters: []string{"utm_*", "ref"}, StoreUserAgent: true}, cfg.Privacy)
 		assert.Equal(t, 500, cfg.UserAgentCacheSize)
@@ -80,7 +80,9 @@ func TestInvalidConfig(t *testing.T) {
 	}{
 		{name: "invalid_no_sites", errs: []string{"sites: at least one site is required"}},
 		{name: "invalid_site", errs: []string{
-			"sites[0]: id is required",
+			"sites[0]: a site id must be 1 to 64 bytes",
+			`sites[4]: site id "../shop" must start with a lower-case letter or a digit`,
+			`sites[5]: site id "a..b" must not contain ".."`,
 			`origin "ftp://example.com": scheme must be http or https`,
 			`visitor_id must be "hashed" or "client", not "cookie"`,
 			`sites[2]: id "twice" is used twice`,

@@ -24,6 +24,10 @@ const (
 	// defaultReadTimeout bounds how long a client may take to send its
 	// request, body included: a slow body holds a connection and a buffer.
 	defaultReadTimeout = 20 * time.Second
+	// defaultWriteTimeout bounds a request from its headers to the end of
+	// the answer: an answer is small and a durable append takes
+	// milliseconds, so a client that reads its answer slowly holds nothing long.
+	defaultWriteTimeout = 10 * time.Second
 	// The paths Faro and Plausible post to on their own servers.
 	defaultFaroPath      = "/collect"
 	defaultPlausiblePath = "/api/event"
@@ -47,6 +51,7 @@ func createDefaultConfig() component.Config {
 	server.NetAddr.Endpoint = defaultEndpoint
 	server.MaxRequestBodySize = defaultMaxRequestBodySize
 	server.ReadTimeout = defaultReadTimeout
+	server.WriteTimeout = defaultWriteTimeout
 	return &Config{
 		ServerConfig:    server,
 		ForwardedHeader: clientip.HeaderXForwardedFor,
@@ -59,6 +64,7 @@ func createDefaultConfig() component.Config {
 			EventsPerSecond: 300,
 			Burst:           600,
 			MaxClients:      100_000,
+			BytesPerToken:   4096,
 		},
 		Bots: BotsDrop,
 		Limits: LimitsConfig{
@@ -66,6 +72,8 @@ func createDefaultConfig() component.Config {
 			MaxAttributesPerEvent:  64,
 			MaxAttributeValueBytes: 2048,
 			MaxResourceBytes:       4096,
+			MaxAttributeKeyBytes:   128,
+			MaxEventBytes:          16 << 10,
 		},
 		UserAgentCacheSize: 10_000,
 		Faro:               IngestPathConfig{Enabled: true, Path: defaultFaroPath},

@@ -34,13 +34,17 @@ func (r *browserEventsReceiver) handleLogs(w http.ResponseWriter, req *http.Requ
 
 // handleFaro serves the Grafana Faro Web SDK (faro.path, POST /collect).
 func (r *browserEventsReceiver) handleFaro(w http.ResponseWriter, req *http.Request) {
-	r.ingest(w, req, newJSONFormat(req, dropin.FormatFaro, dropin.DecodeFaro))
+	r.ingest(w, req, newJSONFormat(req, dropin.FormatFaro, dropin.DecodeFaro, 0))
 }
 
 // handlePlausible serves the Plausible Events API (plausible.path, POST /api/event).
 func (r *browserEventsReceiver) handlePlausible(w http.ResponseWriter, req *http.Request) {
-	r.ingest(w, req, newJSONFormat(req, dropin.FormatPlausible, dropin.DecodePlausible))
+	r.ingest(w, req, newJSONFormat(req, dropin.FormatPlausible, dropin.DecodePlausible, plausibleMaxBodyBytes))
 }
+
+// plausibleMaxBodyBytes bounds a Plausible request: it carries one event,
+// and an event is at most limits.max_event_bytes once decoded.
+const plausibleMaxBodyBytes = 32 << 10
 
 // ingest reads one request in format f, checks and enriches its events and
 // hands them to the pipeline; the answer is f's.
@@ -52,7 +56,7 @@ func (r *browserEventsReceiver) ingest(w http.ResponseWriter, req *http.Request,
 	if !r.allow(w, req, f, client, 1, 0, now) {
 		return
 	}
-	decoded, ok := r.readBody(w, req, f)
+	decoded, ok := r.readBody(w, req, f, client, now)
 	if !ok {
 		return
 	}
@@ -60,7 +64,7 @@ func (r *browserEventsReceiver) ingest(w http.ResponseWriter, req *http.Request,
 	logs := decoded.Logs
 	// Events refused while decoding count against the limits as well.
 	total := logs.LogRecordCount() + decoded.Rejected
-	if total == 0 {
+	if total == 0 && decoded.Items == 0 {
 		f.writeAccepted(w, 0, "")
 		return
 	}
@@ -69,7 +73,12 @@ func (r *browserEventsReceiver) ingest(w http.ResponseWriter, req *http.Request,
 			fmt.Sprintf("request has %d events, more than max_events_per_request of %d", total, r.cfg.Limits.MaxEventsPerRequest))
 		return
 	}
-	if !r.allow(w, req, f, client, total-1, total, now) {
+	// Every item read costs a token, whether it became an event or not.
+	if !r.allow(w, req, f, client, max(total, decoded.Items)-1, total, now) {
+		return
+	}
+	if total == 0 {
+		f.writeAccepted(w, 0, "")
 		return
 	}
 	if r.cfg.Privacy.HonorOptOutHeaders && optedOut(req.Header) {
@@ -98,8 +107,9 @@ func (r *browserEventsReceiver) ingest(w http.ResponseWriter, req *http.Request,
 	r.deliver(w, req, f, res)
 }
 
-// readBody reads and decodes the body, or refuses the request.
-func (r *browserEventsReceiver) readBody(w http.ResponseWriter, req *http.Request, f ingestFormat) (dropin.Decoded, bool) {
+// readBody reads and decodes the body, or refuses the request. The bytes
+// read cost tokens before anything is decoded, refused bodies included.
+func (r *browserEventsReceiver) readBody(w http.ResponseWriter, req *http.Request, f ingestFormat, client netip.Addr, now time.Time) (dropin.Decoded, bool) {
 	if req.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		r.refuseRequest(w, req, f, http.StatusMethodNotAllowed, intake.ReasonMethodNotAllowed, 0, fmt.Sprintf("method %s not allowed, use POST", req.Method))
@@ -109,28 +119,48 @@ func (r *browserEventsReceiver) readBody(w http.ResponseWriter, req *http.Reques
 		r.refuseRequest(w, req, f, http.StatusUnsupportedMediaType, intake.ReasonUnsupportedMediaType, 0, err.Error())
 		return dropin.Decoded{}, false
 	}
-	if req.ContentLength > r.cfg.MaxRequestBodySize {
+	limit, limitName := r.cfg.MaxRequestBodySize, "max_request_body_size"
+	if formatLimit := f.maxBodyBytes(); formatLimit > 0 && formatLimit < limit {
+		limit, limitName = formatLimit, fmt.Sprintf("the %s format's limit", f.name())
+		req.Body = http.MaxBytesReader(w, req.Body, limit)
+	}
+	if req.ContentLength > limit {
 		r.refuseRequest(w, req, f, http.StatusRequestEntityTooLarge, intake.ReasonTooLarge, 0,
-			fmt.Sprintf("body of %d bytes exceeds max_request_body_size of %d bytes", req.ContentLength, r.cfg.MaxRequestBodySize))
+			fmt.Sprintf("body of %d bytes exceeds %s of %d bytes", req.ContentLength, limitName, limit))
 		return dropin.Decoded{}, false
 	}
 	body, err := io.ReadAll(req.Body)
+	if !r.allow(w, req, f, client, r.byteTokens(len(body)), 0, now) {
+		return dropin.Decoded{}, false
+	}
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
 			r.refuseRequest(w, req, f, http.StatusRequestEntityTooLarge, intake.ReasonTooLarge, 0,
-				fmt.Sprintf("body exceeds max_request_body_size of %d bytes", tooLarge.Limit))
+				fmt.Sprintf("body exceeds %s of %d bytes", limitName, tooLarge.Limit))
 			return dropin.Decoded{}, false
 		}
-		r.refuseRequest(w, req, f, http.StatusBadRequest, intake.ReasonMalformed, 0, "reading body: "+err.Error())
+		r.refuseRequest(w, req, f, http.StatusBadRequest, intake.ReasonMalformed, 0, "the body could not be read")
 		return dropin.Decoded{}, false
 	}
-	decoded, err := f.decode(body)
+	decoded, err := f.decode(body, r.cfg.Limits.MaxEventsPerRequest)
 	if err != nil {
+		var tooMany *dropin.TooManyEventsError
+		if errors.As(err, &tooMany) {
+			r.refuseRequest(w, req, f, http.StatusRequestEntityTooLarge, intake.ReasonTooLarge, tooMany.Items, err.Error())
+			return dropin.Decoded{}, false
+		}
 		r.refuseRequest(w, req, f, http.StatusBadRequest, intake.ReasonMalformed, 0, err.Error())
 		return dropin.Decoded{}, false
 	}
 	return decoded, true
+}
+
+// byteTokens is what n bytes of body cost: a token per whole
+// rate_limit.bytes_per_token; what is less is covered by the token the
+// request paid before it was read.
+func (r *browserEventsReceiver) byteTokens(n int) int {
+	return n / r.cfg.RateLimit.BytesPerToken
 }
 
 // deliver hands the accepted events to the pipeline and answers.
@@ -264,9 +294,10 @@ func (r *browserEventsReceiver) errorHandler(w http.ResponseWriter, req *http.Re
 }
 
 func writeStatus(w http.ResponseWriter, enc intake.Encoding, status int, message string) {
+	body, _ := fitMessage(message, func(m string) ([]byte, error) { return intake.MarshalStatus(enc, grpcCode(status), m), nil })
 	w.Header().Set("Content-Type", enc.ContentType())
 	w.WriteHeader(status)
-	_, _ = w.Write(intake.MarshalStatus(enc, grpcCode(status), message)) // #nosec G705 -- an OTLP status under an explicit, non-HTML Content-Type
+	_, _ = w.Write(body) // #nosec G705 -- an OTLP status under an explicit, non-HTML Content-Type
 }
 
 // grpcCode is the google.rpc.Code an OTLP client expects for an HTTP status.

@@ -149,6 +149,8 @@ func (r *browserEventsReceiver) buildPipeline(ctx context.Context, host componen
 			MaxEventIDBytes:   64,
 			MaxResourceBytes:  r.cfg.Limits.MaxResourceBytes,
 			MaxUserAgentBytes: maxUserAgentBytes,
+			MaxKeyBytes:       r.cfg.Limits.MaxAttributeKeyBytes,
+			MaxEventBytes:     r.cfg.Limits.MaxEventBytes,
 		},
 		KeepBots:       r.cfg.Bots == BotsFlag,
 		NewID:          r.newID,

@@ -348,7 +348,7 @@ func TestSiteFromQueryParameter(t *testing.T) {
 
 func TestRateLimitPerClient(t *testing.T) {
 	cfg := testConfig(t)
-	cfg.RateLimit = RateLimitConfig{Enabled: true, EventsPerSecond: 2, Burst: 100, MaxClients: 10}
+	cfg.RateLimit = RateLimitConfig{Enabled: true, EventsPerSecond: 2, Burst: 100, MaxClients: 10, BytesPerToken: 1 << 20}
 	h := startReceiver(t, cfg, nil)
 	send := func(xff string, n int) testhttp.Response {
 		resp, _ := h.do(t, request{contentType: "application/json", origin: siteOrigin, userAgent: chromeUA, body: pageViews(n), headers: map[string]string{"X-Forwarded-For": xff}})
@@ -389,7 +389,7 @@ func TestRateLimiterTableEvictionsAreCounted(t *testing.T) {
 // body is decoded.
 func TestRateLimiterChargesEveryRequest(t *testing.T) {
 	cfg := testConfig(t)
-	cfg.RateLimit = RateLimitConfig{Enabled: true, EventsPerSecond: 1, Burst: 100, MaxClients: 10}
+	cfg.RateLimit = RateLimitConfig{Enabled: true, EventsPerSecond: 1, Burst: 100, MaxClients: 10, BytesPerToken: 1 << 20}
 	h := startReceiver(t, cfg, nil)
 	for i := range 100 {
 		body := []byte(`{"resourceLogs":[]}`)
@@ -408,7 +408,7 @@ func TestRateLimiterChargesEveryRequest(t *testing.T) {
 // and does not give it a fresh bucket.
 func TestForgedForwardedHeaderGivesNoFreshBucket(t *testing.T) {
 	cfg := testConfig(t)
-	cfg.RateLimit = RateLimitConfig{Enabled: true, EventsPerSecond: 1, Burst: 100, MaxClients: 10}
+	cfg.RateLimit = RateLimitConfig{Enabled: true, EventsPerSecond: 1, Burst: 100, MaxClients: 10, BytesPerToken: 1 << 20}
 	h := startReceiver(t, cfg, nil)
 	send := func(forged string) int {
 		resp, _ := h.do(t, request{

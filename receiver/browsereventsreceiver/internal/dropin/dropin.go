@@ -44,6 +44,10 @@ type Decoded struct {
 	// request goes on); Messages says why, for the first few.
 	Rejected int
 	Messages []string
+	// Items counts what the request carried before mapping: the OTLP
+	// records, Faro's items. A request pays for each, so that items which
+	// map to no event (Faro's logs, empty records) are not free.
+	Items int
 }
 
 const maxMessages = 5
@@ -65,6 +69,24 @@ func (d *Decoded) signal(kind, typ string) {
 // Signal is a kind of item that is counted, not forwarded, and its type
 // from a closed set.
 type Signal struct{ Kind, Type string }
+
+// TooManyEventsError refuses a request with more items than a request may
+// carry. Decoders return it before they map a single item: a small
+// compressed body can hold many thousands of items, and mapping each costs
+// far more than the token the request paid.
+type TooManyEventsError struct{ Items, Limit int }
+
+func (e *TooManyEventsError) Error() string {
+	return fmt.Sprintf("request has %d events, more than max_events_per_request of %d", e.Items, e.Limit)
+}
+
+// CheckItems refuses more than limit items.
+func CheckItems(items, limit int) error {
+	if items > limit {
+		return &TooManyEventsError{Items: items, Limit: limit}
+	}
+	return nil
+}
 
 // errEmptyBody is what a request without a body is told.
 var errEmptyBody = errors.New("the request body is empty")

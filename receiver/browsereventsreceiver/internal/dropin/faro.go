@@ -90,8 +90,9 @@ var (
 	}
 )
 
-// DecodeFaro reads one Faro Web SDK request body (JSON).
-func DecodeFaro(body []byte) (Decoded, error) {
+// DecodeFaro reads one Faro Web SDK request body (JSON) of at most
+// maxItems items (events, measurements, logs, exceptions and the page view).
+func DecodeFaro(body []byte, maxItems int) (Decoded, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return Decoded{}, errEmptyBody
 	}
@@ -103,11 +104,19 @@ func DecodeFaro(body []byte) (Decoded, error) {
 	if dec.More() {
 		return Decoded{}, errors.New("the body holds more than one JSON value")
 	}
-	d := Decoded{Logs: plog.NewLogs(), SiteName: p.Meta.App.Name}
+	if err := CheckItems(p.items(), maxItems); err != nil {
+		return Decoded{}, err
+	}
+	d := Decoded{Logs: plog.NewLogs(), SiteName: p.Meta.App.Name, Items: p.items()}
 	sl := d.Logs.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty()
 	sl.Scope().SetName(FaroScope)
 	mapFaro(&p, sl.LogRecords(), &d)
 	return d, nil
+}
+
+// items counts what mapping the payload will read, the page view included.
+func (p *faroPayload) items() int {
+	return 1 + len(p.Events) + len(p.Measurements) + len(p.Logs) + len(p.Exceptions)
 }
 
 // mapFaro appends the events of one Faro payload to records, and counts in
@@ -192,7 +201,7 @@ func (f *faroRequest) event(index int, e faroEvent) {
 	at, _ := time.Parse(time.RFC3339Nano, e.Timestamp)
 	lr := f.newRecord(e.Name, at)
 	attrs := lr.Attributes()
-	attrs.PutStr(schema.AttrEventID, derivedID(FormatFaro, f.payload.Meta.Session.ID, "event", e.Name, e.Timestamp, canonical(e.Attributes)))
+	f.putDerivedID(attrs, "event", e.Name, e.Timestamp, canonical(e.Attributes))
 	for _, k := range slices.Sorted(maps.Keys(e.Attributes)) {
 		v := e.Attributes[k]
 		if k == schema.AttrGoalValue {
@@ -225,10 +234,24 @@ func (f *faroRequest) measurement(index int, m faroMeasurement) {
 		}
 		lr := f.newRecord(schema.EventWebVital, at)
 		attrs := lr.Attributes()
-		attrs.PutStr(schema.AttrEventID, derivedID(FormatFaro, f.payload.Meta.Session.ID, "vital", name, m.Timestamp))
+		f.putDerivedID(attrs, "vital", name, m.Timestamp)
 		attrs.PutStr(schema.AttrWebVitalName, name)
 		attrs.PutDouble(schema.AttrWebVitalValue, value)
 	}
+}
+
+// putDerivedID gives an event an id derived from its session and content,
+// so that a retried request is deduplicated. Without a session id the
+// content alone would give two visitors' identical events one id (one would
+// be dropped), and anyone who guessed an event's content could suppress
+// it: such an event gets no id here, so the receiver gives it a random one,
+// and a retry of it counts again (docs/ingest.md).
+func (f *faroRequest) putDerivedID(attrs pcommon.Map, parts ...string) {
+	session := f.payload.Meta.Session.ID
+	if session == "" {
+		return
+	}
+	attrs.PutStr(schema.AttrEventID, derivedID(FormatFaro, append([]string{session}, parts...)...))
 }
 
 // newRecord adds an event with what every Faro event carries: the page and

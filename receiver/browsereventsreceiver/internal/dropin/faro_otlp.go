@@ -37,7 +37,7 @@ const (
 // /v1/logs would otherwise keep as properties or refuse for want of an
 // event name. Records of other scopes are left as they are.
 func MapFaroOTLP(logs plog.Logs) Decoded {
-	d := Decoded{Logs: logs}
+	d := Decoded{Logs: logs, Items: logs.LogRecordCount()}
 	for _, rl := range logs.ResourceLogs().All() {
 		scopes := rl.ScopeLogs()
 		for i := range scopes.Len() {

@@ -59,7 +59,7 @@ func FuzzDecodeFaro(f *testing.F) {
 	seedCaptured(f, "faro")
 	f.Add([]byte(`{"meta":{"page":{"url":"https://x/"},"session":{"id":"s"}},"measurements":[{"type":"web-vitals","values":{"lcp":-1,"cls":1e308}}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		d, err := DecodeFaro(body)
+		d, err := DecodeFaro(body, 100)
 		if err == nil {
 			checkDecoded(t, d, body)
 		}
@@ -70,7 +70,7 @@ func FuzzDecodePlausible(f *testing.F) {
 	seedCaptured(f, "plausible")
 	f.Add([]byte(`{"name":"x","url":"https://x/","domain":"x","props":"{\"a\":1}","revenue":{"amount":"1.5","currency":"EUR"}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		d, err := DecodePlausible(body)
+		d, err := DecodePlausible(body, 1)
 		if err == nil {
 			checkDecoded(t, d, body)
 		}

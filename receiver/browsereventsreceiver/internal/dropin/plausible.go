@@ -56,7 +56,9 @@ const (
 
 // DecodePlausible reads one Plausible Events API request body (JSON, sent
 // as text/plain by the tracker).
-func DecodePlausible(body []byte) (Decoded, error) {
+// It carries one event, so no item limit can refuse it; the receiver bounds
+// its body instead (plausibleMaxBodyBytes).
+func DecodePlausible(body []byte, _ int) (Decoded, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return Decoded{}, errEmptyBody
 	}
@@ -89,7 +91,7 @@ func DecodePlausible(body []byte) (Decoded, error) {
 	}
 	// A rollup sends "a.example,b.example": the first names the site.
 	site, _, _ := strings.Cut(domain, ",")
-	return Decoded{Logs: logs, SiteName: strings.TrimSpace(site)}, nil
+	return Decoded{Logs: logs, SiteName: strings.TrimSpace(site), Items: 1}, nil
 }
 
 func plausibleFields(lr plog.LogRecord, name string, e plausibleEvent) error {

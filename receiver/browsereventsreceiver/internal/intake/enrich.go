@@ -37,6 +37,13 @@ type Limits struct {
 	// MaxUserAgentBytes is how much of the User-Agent header is parsed,
 	// hashed and stored.
 	MaxUserAgentBytes int
+	// MaxKeyBytes bounds every attribute key: of a record, a resource, a
+	// scope, and every key nested in a map value.
+	MaxKeyBytes int
+	// MaxEventBytes bounds what one event carries once decoded: its name,
+	// attribute keys and values (nested ones included) and body. It is
+	// what reaches the write-ahead log, Kafka, Elasticsearch and the archive.
+	MaxEventBytes int
 }
 
 // maxScopeField bounds a scope's name and version.
@@ -229,7 +236,7 @@ func (e *Enricher) checkEventName(name string) string {
 	case strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }):
 		return "event name contains control characters"
 	case schema.IsReservedEventName(name):
-		return fmt.Sprintf("event name %q is reserved: only the sessionize processor makes it", name)
+		return fmt.Sprintf("event name %s is reserved: only the sessionize processor makes it", attr.Quote(name))
 	}
 	return ""
 }
@@ -267,7 +274,7 @@ func (e *Enricher) checkScope(scope pcommon.InstrumentationScope) string {
 	name, version := scope.Name(), scope.Version()
 	switch {
 	case schema.IsReservedScope(name):
-		return fmt.Sprintf("scope name %q is reserved for the sessionize processor", name)
+		return fmt.Sprintf("scope name %s is reserved for the sessionize processor", attr.Quote(name))
 	case len(name) > maxScopeField || len(version) > maxScopeField:
 		return fmt.Sprintf("scope name and version must be at most %d bytes each", maxScopeField)
 	case !utf8.ValidString(name) || !utf8.ValidString(version):
@@ -291,12 +298,24 @@ func (e *Enricher) checkContainerAttributes(attrs pcommon.Map) string {
 	}
 	budget := e.Limits.MaxAttributes - attrs.Len()
 	for k, v := range attrs.All() {
-		if !utf8.ValidString(k) {
-			return "attribute key is not valid UTF-8"
+		if msg := e.checkKey(k); msg != "" {
+			return msg
 		}
 		if msg := e.checkValue(k, v, &budget, 0); msg != "" {
 			return msg
 		}
+	}
+	return ""
+}
+
+// checkKey refuses a key that is too long or not UTF-8: a key is stored
+// with every copy of its event as much as a value is.
+func (e *Enricher) checkKey(k string) string {
+	if len(k) > e.Limits.MaxKeyBytes {
+		return fmt.Sprintf("attribute key %s is longer than %d bytes", attr.Quote(k), e.Limits.MaxKeyBytes)
+	}
+	if !utf8.ValidString(k) {
+		return "attribute key is not valid UTF-8"
 	}
 	return ""
 }
@@ -338,43 +357,51 @@ func (e *Enricher) checkValues(lr plog.LogRecord) string {
 	// Nested values spend the same budget as top-level attributes.
 	budget := e.Limits.MaxAttributes - lr.Attributes().Len()
 	for k, v := range lr.Attributes().All() {
-		if !utf8.ValidString(k) {
-			return "attribute key is not valid UTF-8"
+		if msg := e.checkKey(k); msg != "" {
+			return msg
 		}
 		if msg := e.checkValue(k, v, &budget, 0); msg != "" {
 			return msg
 		}
 	}
-	return e.checkValue("body", lr.Body(), &budget, 0)
+	if msg := e.checkValue("body", lr.Body(), &budget, 0); msg != "" {
+		return msg
+	}
+	// Each value within its limit can still add up: the event as a whole
+	// has a budget, nested keys included.
+	if size := attributeBytes(lr.Attributes()) + valueBytes(lr.Body()); size > e.Limits.MaxEventBytes {
+		return fmt.Sprintf("the event's attributes and body take %d bytes, more than the limit of %d", size, e.Limits.MaxEventBytes)
+	}
+	return ""
 }
 
 const maxNesting = 4
 
 func (e *Enricher) checkValue(key string, v pcommon.Value, budget *int, depth int) string {
 	if depth > maxNesting {
-		return fmt.Sprintf("attribute %q nests deeper than %d levels", key, maxNesting)
+		return fmt.Sprintf("attribute %s nests deeper than %d levels", attr.Quote(key), maxNesting)
 	}
 	switch v.Type() {
 	case pcommon.ValueTypeStr:
 		s := v.Str()
 		if len(s) > e.Limits.MaxValueLength {
-			return fmt.Sprintf("attribute %q is longer than %d bytes", key, e.Limits.MaxValueLength)
+			return fmt.Sprintf("attribute %s is longer than %d bytes", attr.Quote(key), e.Limits.MaxValueLength)
 		}
 		if !utf8.ValidString(s) {
-			return fmt.Sprintf("attribute %q is not valid UTF-8", key)
+			return fmt.Sprintf("attribute %s is not valid UTF-8", attr.Quote(key))
 		}
 	case pcommon.ValueTypeBytes:
 		if v.Bytes().Len() > e.Limits.MaxValueLength {
-			return fmt.Sprintf("attribute %q is longer than %d bytes", key, e.Limits.MaxValueLength)
+			return fmt.Sprintf("attribute %s is longer than %d bytes", attr.Quote(key), e.Limits.MaxValueLength)
 		}
 	case pcommon.ValueTypeMap:
 		*budget -= v.Map().Len()
 		if *budget < 0 {
-			return fmt.Sprintf("attribute %q holds more values than the limit of %d", key, e.Limits.MaxAttributes)
+			return fmt.Sprintf("attribute %s holds more values than the limit of %d", attr.Quote(key), e.Limits.MaxAttributes)
 		}
 		for k, nested := range v.Map().All() {
-			if !utf8.ValidString(k) {
-				return fmt.Sprintf("attribute %q has a key that is not valid UTF-8", key)
+			if msg := e.checkKey(k); msg != "" {
+				return fmt.Sprintf("attribute %s: %s", attr.Quote(key), msg)
 			}
 			if msg := e.checkValue(key+"."+k, nested, budget, depth+1); msg != "" {
 				return msg
@@ -383,7 +410,7 @@ func (e *Enricher) checkValue(key string, v pcommon.Value, budget *int, depth in
 	case pcommon.ValueTypeSlice:
 		*budget -= v.Slice().Len()
 		if *budget < 0 {
-			return fmt.Sprintf("attribute %q holds more values than the limit of %d", key, e.Limits.MaxAttributes)
+			return fmt.Sprintf("attribute %s holds more values than the limit of %d", attr.Quote(key), e.Limits.MaxAttributes)
 		}
 		for _, nested := range v.Slice().All() {
 			if msg := e.checkValue(key, nested, budget, depth+1); msg != "" {
@@ -408,16 +435,16 @@ func (e *Enricher) resolveSite(req Request, resourceSite string, attrs pcommon.M
 	)
 	if id != "" {
 		if site, ok = e.Sites.Lookup(id); !ok {
-			return nil, ReasonUnknownSite, fmt.Sprintf("site %q is not configured", id)
+			return nil, ReasonUnknownSite, fmt.Sprintf("site %s is not configured", attr.Quote(id))
 		}
 	} else if site, ok = e.Sites.ByOrigin(req.Origin); !ok {
-		return nil, ReasonUnknownSite, fmt.Sprintf("no site named (set resource attribute %s) and none configured for origin %q", schema.AttrSiteID, req.Origin)
+		return nil, ReasonUnknownSite, fmt.Sprintf("no site named (set resource attribute %s) and none configured for origin %s", schema.AttrSiteID, attr.Quote(req.Origin))
 	}
 	switch {
 	case req.Origin == "" && !site.AllowMissingOrigin:
 		return nil, ReasonOriginNotAllowed, fmt.Sprintf("request has no Origin header and site %q requires one", site.ID)
 	case req.Origin != "" && !site.AllowsOrigin(req.Origin):
-		return nil, ReasonOriginNotAllowed, fmt.Sprintf("origin %q may not send events for site %q", req.Origin, site.ID)
+		return nil, ReasonOriginNotAllowed, fmt.Sprintf("origin %s may not send events for site %q", attr.Quote(req.Origin), site.ID)
 	}
 	return site, "", ""
 }

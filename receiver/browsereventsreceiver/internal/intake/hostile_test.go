@@ -140,6 +140,51 @@ func TestHostileRequests(t *testing.T) {
 			refused: "scope name or version is not valid UTF-8",
 		},
 		{
+			name: "a long attribute key",
+			attack: func() plog.Logs {
+				return oneRecord(func(lr plog.LogRecord) { lr.Attributes().PutStr(strings.Repeat("k", 600_000), "v") })
+			},
+			refused: "is longer than 40 bytes",
+		},
+		{
+			name: "a long key nested in a map",
+			attack: func() plog.Logs {
+				return oneRecord(func(lr plog.LogRecord) {
+					lr.Attributes().PutEmptyMap("props").PutStr(strings.Repeat("k", 41), "v")
+				})
+			},
+			refused: `attribute "props": attribute key "kkkk`,
+		},
+		{
+			name: "a long resource key",
+			attack: func() plog.Logs {
+				ld := oneRecord(func(plog.LogRecord) {})
+				ld.ResourceLogs().At(0).Resource().Attributes().PutStr(strings.Repeat("r", 41), "v")
+				return ld
+			},
+			refused: "resource: attribute key",
+		},
+		{
+			name: "a long scope key",
+			attack: func() plog.Logs {
+				ld := oneRecord(func(plog.LogRecord) {})
+				ld.ResourceLogs().At(0).ScopeLogs().At(0).Scope().Attributes().PutStr(strings.Repeat("s", 41), "v")
+				return ld
+			},
+			refused: "scope: attribute key",
+		},
+		{
+			name: "values each in bounds, over the event's budget",
+			attack: func() plog.Logs {
+				return oneRecord(func(lr plog.LogRecord) {
+					for _, k := range []string{"a", "b", "c", "d", "e", "f"} {
+						lr.Attributes().PutStr(k, strings.Repeat("x", 64))
+					}
+				})
+			},
+			refused: "more than the limit of 400",
+		},
+		{
 			name: "the sessionizer's attributes are removed",
 			attack: func() plog.Logs {
 				return oneRecord(func(lr plog.LogRecord) {
@@ -260,3 +305,31 @@ func TestOutputIsBoundedByTheInput(t *testing.T) {
 
 // maxDerivedBytes bounds what the receiver adds to one event.
 const maxDerivedBytes = 600
+
+// A refusal quotes what it refuses, cut short: a site id, an origin or a
+// key of 900 KB gives a message of a few dozen bytes.
+func TestRefusalsQuoteShort(t *testing.T) {
+	long := strings.Repeat("<", 900_000)
+	e := newTestEnricher(t)
+	unnamed := oneRecord(func(plog.LogRecord) {})
+	unnamed.ResourceLogs().At(0).Resource().Attributes().Clear()
+	hinted := testRequest
+	hinted.SiteHint = long
+	fromLongOrigin := testRequest
+	fromLongOrigin.Origin = "https://" + long
+	for name, attack := range map[string]struct {
+		req    Request
+		ld     plog.Logs
+		length string
+	}{
+		"site id": {hinted, unnamed, "(900000 bytes)"},
+		"origin":  {fromLongOrigin, oneRecord(func(plog.LogRecord) {}), "(900008 bytes)"},
+		"key":     {testRequest, oneRecord(func(lr plog.LogRecord) { lr.Attributes().PutStr(long, "v") }), "(900000 bytes)"},
+	} {
+		res := e.Enrich(context.Background(), attack.req, attack.ld)
+		require.Equal(t, 0, res.Accepted, name)
+		require.Len(t, res.Messages, 1, name)
+		assert.Less(t, len(res.Messages[0]), 300, "%s: %s", name, res.Messages[0])
+		assert.Contains(t, res.Messages[0], attack.length, name)
+	}
+}

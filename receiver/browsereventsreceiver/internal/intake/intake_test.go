@@ -44,7 +44,7 @@ func newTestEnricher(t testing.TB) *Enricher {
 		Sites:     registry,
 		UserAgent: ua,
 		Visitors:  hasher,
-		Limits:    Limits{MaxAttributes: 8, MaxValueLength: 64, MaxEventNameBytes: 32, MaxEventIDBytes: 16, MaxResourceBytes: 256, MaxUserAgentBytes: 512},
+		Limits:    Limits{MaxAttributes: 8, MaxValueLength: 64, MaxEventNameBytes: 32, MaxEventIDBytes: 16, MaxResourceBytes: 256, MaxUserAgentBytes: 512, MaxKeyBytes: 40, MaxEventBytes: 400},
 		URLs:      privacy.NewURLScrubber([]string{"utm_*", "gclid"}),
 		NewID:     func() string { n++; return fmt.Sprintf("gen-%d", n) },
 	}

@@ -57,6 +57,14 @@ func (p Pattern) matches(scheme, host string) bool {
 	return p.wildcard && strings.HasSuffix(host, "."+p.host)
 }
 
+// MaxNameBytes is the longest site name (a domain, an app name) looked up:
+// a DNS name is at most 253 bytes. A longer one names no site, and is not
+// parsed or compared against each configured site.
+const MaxNameBytes = 253
+
+// MaxOriginBytes is the longest Origin parsed: a scheme, a DNS name and a port.
+const MaxOriginBytes = len("https://") + MaxNameBytes + len(":65535")
+
 // Site is one configured web site.
 type Site struct {
 	ID string
@@ -71,6 +79,9 @@ type Site struct {
 // AllowsOrigin reports whether a browser Origin ("https://www.example.com:8443")
 // may send events for this site. The opaque origin "null" never may.
 func (s *Site) AllowsOrigin(origin string) bool {
+	if len(origin) > MaxOriginBytes {
+		return false
+	}
 	u, err := url.Parse(strings.ToLower(origin))
 	if err != nil || u.Host == "" {
 		return false
@@ -127,6 +138,9 @@ func NewRegistry(list []*Site) (*Registry, error) {
 // Named returns the site a third-party SDK means by name: the site with
 // that id or name, else the one site whose origins allow that host.
 func (r *Registry) Named(name string) (*Site, bool) {
+	if len(name) > MaxNameBytes {
+		return nil, false
+	}
 	if s, ok := r.byID[name]; ok {
 		return s, true
 	}
@@ -149,6 +163,9 @@ func (r *Registry) Lookup(id string) (*Site, bool) {
 // a stock OpenTelemetry SDK) that do not name their site. An origin allowed by
 // several sites names none of them.
 func (r *Registry) ByOrigin(origin string) (*Site, bool) {
+	if len(origin) > MaxOriginBytes {
+		return nil, false
+	}
 	var found *Site
 	for _, s := range r.byID {
 		if s.AllowsOrigin(origin) {

@@ -110,3 +110,20 @@ func hostOfPattern(pattern string) string {
 	host, _, _ := strings.Cut(pattern, ":")
 	return host
 }
+
+// A name or origin longer than a DNS name allows names no site, even where a
+// wildcard pattern would match it: it is never parsed once per site.
+func TestOverlongNamesNameNoSite(t *testing.T) {
+	s := mustSite(t, "net", "*.example.net")
+	r, err := NewRegistry([]*Site{s})
+	require.NoError(t, err)
+	long := strings.Repeat("a", MaxNameBytes) + ".example.net"
+	_, ok := r.Named(long)
+	assert.False(t, ok)
+	_, ok = r.ByOrigin("https://" + long)
+	assert.False(t, ok)
+	assert.False(t, s.AllowsOrigin("https://"+long))
+	got, ok := r.Named("www.example.net")
+	require.True(t, ok, "a name of ordinary length still matches")
+	assert.Same(t, s, got)
+}
