@@ -53,7 +53,15 @@ const (
 	// skippedInvalidFunnelStep: a footfall.session.funnel_steps entry that
 	// is not a step the sessionize processor can write.
 	skippedInvalidFunnelStep = "invalid_funnel_step"
+	// skippedSumOverflow: a value that would make its series' sum no
+	// longer a finite number.
+	skippedSumOverflow = "sum_overflow"
 )
+
+// maxCurrenciesPerSite bounds the currencies a site's revenue is broken
+// down by; the currencies after the first ones count as "other". Each
+// currency has a top K of its own in the revenue-by-source metrics.
+const maxCurrenciesPerSite = 5
 
 // recentBatches is how many batch fingerprints are remembered to recognise
 // a redelivery; the sessionize processor redelivers only its oldest
@@ -94,6 +102,25 @@ type siteState struct {
 	// newest is the site's newest event time, never past the wall clock at
 	// which it was seen (newestAt).
 	newest, newestAt time.Time
+	// currencies are the currencies the site's revenue is broken down by,
+	// at most maxCurrenciesPerSite.
+	currencies map[string]bool
+}
+
+// currency is the label a site's revenue in this currency goes under: the
+// currency itself while the site has room for it, else "other".
+func (s *siteState) currency(code string) string {
+	if s.currencies[code] {
+		return code
+	}
+	if len(s.currencies) >= maxCurrenciesPerSite {
+		return otherValue
+	}
+	if s.currencies == nil {
+		s.currencies = map[string]bool{}
+	}
+	s.currencies[strings.Clone(code)] = true
+	return code
 }
 
 func newAggregator(cfg *Config) (*aggregator, error) {
@@ -106,7 +133,7 @@ func newAggregator(cfg *Config) (*aggregator, error) {
 		goals[g] = true
 	}
 	return &aggregator{
-		cfg: cfg, paths: paths, goals: goals, properties: cfg.Properties, store: newStore(cfg.MaxSeries, cfg.MaxSeriesPerSite), sites: map[string]*siteState{},
+		cfg: cfg, paths: paths, goals: goals, properties: cfg.Properties, store: newStore(cfg.MaxSeries, cfg.MaxSeriesPerSite, min(cfg.MaxSeriesPerSite/2, coreSeriesBound(cfg.TopK))), sites: map[string]*siteState{},
 		revenue: dedup.New(cfg.RevenueDedupWindow, cfg.RevenueDedupMaxEntries, nil),
 		recent:  redelivery.New(recentBatches),
 	}, nil
@@ -212,7 +239,7 @@ func (a *aggregator) record(res pcommon.Map, scope pcommon.InstrumentationScope,
 		a.webVital(c, siteID, site, attrs, path)
 	}
 	if a.goals[name] {
-		a.goal(c, siteID, name, attrs, at)
+		a.goal(c, siteID, site, name, attrs, at)
 	}
 	if len(a.properties) > 0 {
 		a.countProperties(c, siteID, site, name, attrs)
@@ -388,6 +415,7 @@ func (a *aggregator) attributeRevenue(c *counts, siteID string, site *siteState,
 			c.skipped[skippedInvalidMeasure]++
 			continue
 		}
+		currency = site.currency(currency)
 		a.addBreakdown(c, revenueByReferrer, siteID, site, value, currency, touch.class, touch.source)
 		if touch.campaigned {
 			a.addBreakdown(c, revenueByCampaign, siteID, site, value, currency, touch.utmSource, touch.medium, touch.campaign)
@@ -426,7 +454,7 @@ func (a *aggregator) webVital(c *counts, siteID string, site *siteState, attrs p
 
 // goal counts a conversion and its value once per event id: a goal event
 // replayed after a crash upstream must never double revenue.
-func (a *aggregator) goal(c *counts, siteID, goal string, attrs pcommon.Map, at time.Time) {
+func (a *aggregator) goal(c *counts, siteID string, site *siteState, goal string, attrs pcommon.Map, at time.Time) {
 	if id := attr.Str(attrs, schema.AttrEventID); id != "" && a.revenue.Seen(siteID, id, at) {
 		c.skipped[skippedDuplicateGoal]++
 		return
@@ -437,7 +465,9 @@ func (a *aggregator) goal(c *counts, siteID, goal string, attrs pcommon.Map, at 
 		return
 	}
 	currency := strings.ToUpper(attr.Str(attrs, schema.AttrGoalCurrency))
-	if !schema.IsCurrency(currency) {
+	if schema.IsCurrency(currency) {
+		currency = site.currency(currency)
+	} else {
 		currency = unknownValue
 	}
 	a.add(c, revenue, siteID, value, goal, currency)
@@ -449,7 +479,9 @@ func (a *aggregator) add(c *counts, def *metricDef, site string, v float64, valu
 		c.dropped++
 		return
 	}
-	s.value += v
+	if !s.add(v) {
+		c.skipped[skippedSumOverflow]++
+	}
 }
 
 func (a *aggregator) observe(c *counts, def *metricDef, site string, v float64, values ...string) {
@@ -458,7 +490,9 @@ func (a *aggregator) observe(c *counts, def *metricDef, site string, v float64, 
 		c.dropped++
 		return
 	}
-	s.observe(v)
+	if !s.observe(v) {
+		c.skipped[skippedSumOverflow]++
+	}
 }
 
 // countBreakdown adds one to the series of values, or of other.

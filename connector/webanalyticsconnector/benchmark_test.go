@@ -77,7 +77,7 @@ func BenchmarkSiteState(b *testing.B) {
 		for i := range 2500 {
 			a.consume(sessionizedBatch(i), t0)
 		}
-		a.store = newStore(1, 1) // count the sketches, not the exported series
+		a.store = newStore(1, 1, 0) // count the sketches, not the exported series
 		runtime.GC()
 		runtime.ReadMemStats(&after)
 		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc), "heap-bytes/site")

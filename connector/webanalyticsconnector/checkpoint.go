@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/gob"
 	"fmt"
+	"math"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -16,6 +17,7 @@ import (
 	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector/internal/redelivery"
 	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector/internal/topk"
 	"github.com/footfall-analytics/footfall/internal/cosave"
+	"github.com/footfall-analytics/footfall/internal/schema"
 	"github.com/footfall-analytics/footfall/internal/storageclient"
 )
 
@@ -132,6 +134,26 @@ func decodeState(data []byte) (savedState, error) {
 	return st, nil
 }
 
+// restoreCurrency takes back the currencies a site's revenue was broken
+// down by, so that they keep their series after a restart.
+func (a *aggregator) restoreCurrency(def *metricDef, siteID string, values []string) {
+	if len(values) == 0 {
+		return
+	}
+	var code string
+	switch def {
+	case revenue:
+		code = values[len(values)-1]
+	case revenueByReferrer, revenueByCampaign:
+		code = values[0]
+	default:
+		return
+	}
+	if site := a.site(siteID); site != nil && schema.IsCurrency(code) {
+		site.currency(code)
+	}
+}
+
 // restore replaces the aggregator's state with a saved one. Series and
 // sites past today's bounds, and metrics this build does not know, are
 // dropped.
@@ -147,6 +169,10 @@ func (a *aggregator) restore(st savedState) error {
 		if def == nil || def.kind == gauge || (def.kind == histogram && len(s.Buckets) != len(def.bounds)+1) {
 			continue
 		}
+		if math.IsNaN(s.Value) || math.IsInf(s.Value, 0) {
+			return fmt.Errorf("web analytics state is corrupt: series %s of site %q holds %v", s.Metric, s.Site, s.Value)
+		}
+		restored.restoreCurrency(def, s.Site, s.Values)
 		if series := restored.store.get(def, s.Site, s.Values...); series != nil {
 			series.value, series.count = s.Value, s.Count
 			if def.kind == histogram {

@@ -229,6 +229,58 @@ func TestHostileRecordsLeaveOtherSitesExact(t *testing.T) {
 			},
 		},
 		{
+			name: "goal values past any realistic amount",
+			attack: func() []plog.Logs {
+				return []plog.Logs{shopAt(
+					event("signup", time.Second, schema.AttrEventID, "o1", schema.AttrGoalValue, 1.7e308, schema.AttrGoalCurrency, "CHF"),
+					event("signup", time.Second, schema.AttrEventID, "o2", schema.AttrGoalValue, 1.7e308, schema.AttrGoalCurrency, "CHF"),
+					event("signup", time.Second, schema.AttrEventID, "o3", schema.AttrGoalValue, 7, schema.AttrGoalCurrency, "CHF"))}
+			},
+			check: func(t *testing.T, values map[string]float64) {
+				assert.InDelta(t, 7, values["footfall.revenue{currency=CHF,goal=signup,site=shop}"], 0)
+			},
+		},
+		{
+			name: "sessions in forty currencies, then new pages",
+			cfg: func(cfg *Config) {
+				cfg.TopK = 5
+				cfg.MaxSeriesPerSite = 90 // the attack's series alone would take 84
+			},
+			attack: func() []plog.Logs {
+				codes := []string{
+					"AED", "AFN", "ALL", "AMD", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT", "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BRL", "BSD",
+					"BTN", "BWP", "BYN", "BZD", "CAD", "CDF", "CHF", "CLP", "CNY", "COP", "CRC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP", "DZD", "EGP", "ERN",
+				}
+				var records []rec
+				for i := range 500 {
+					records = append(records, sessionEnd(fmt.Sprint("s", i), time.Second, schema.AttrSessionEndReason, schema.EndReasonIdle,
+						schema.AttrReferrerClass, "search", schema.AttrReferrerSource, fmt.Sprint("engine-", i),
+						schema.AttrUTMSource, fmt.Sprint("u", i), schema.AttrUTMCampaign, fmt.Sprint("c", i),
+						schema.AttrSessionRevenue, map[string]any{codes[i%len(codes)]: 1.0}))
+				}
+				var pages []rec
+				for i := range 20 {
+					pages = append(pages, pageView("p", 2*time.Second, fmt.Sprint("/page-", i%5), 1, schema.AttrEventID, fmt.Sprint("pv", i)))
+				}
+				return []plog.Logs{trusted(shopAt(records...)), shopAt(pages...)}
+			},
+			check: func(t *testing.T, values map[string]float64) {
+				currencies := map[string]bool{}
+				for key := range values {
+					if strings.HasPrefix(key, "footfall.revenue.by_") && strings.Contains(key, "site=shop") {
+						currency := strings.SplitN(strings.SplitN(key, "currency=", 2)[1], ",", 2)[0]
+						currencies[currency] = true
+					}
+				}
+				assert.LessOrEqual(t, len(currencies), maxCurrenciesPerSite+1, "the first currencies and other: %v", currencies)
+				assert.InDelta(t, 20, values["footfall.page_views{site=shop}"], 0)
+				for i := range 5 {
+					assert.InDelta(t, 4, values[fmt.Sprintf("footfall.page_views.by_path{path=/page-%d,site=shop}", i)], 0,
+						"the core breakdown has its series: the revenue series did not take its room")
+				}
+			},
+		},
+		{
 			name: "the same batch delivered again after a sibling refused it",
 			attack: func() []plog.Logs {
 				batch := shopAt(pageView("x", time.Second, "/", 1, schema.AttrEventID, "r1"), pageView("y", time.Second, "/", 1, schema.AttrEventID, "r2"))
@@ -285,4 +337,65 @@ func sumOf(values map[string]float64, prefix, contains string) float64 {
 		}
 	}
 	return total
+}
+
+// Values in range can still add up past the largest float: such an
+// addition is refused and the sum stays as it was.
+func TestSumsStayFinite(t *testing.T) {
+	s := &series{def: revenue, value: 0.9 * math.MaxFloat64}
+	assert.False(t, s.add(0.9*math.MaxFloat64))
+	assert.InDelta(t, 0.9*math.MaxFloat64, s.value, 0)
+	assert.True(t, s.add(1))
+
+	h := &series{def: sessionDuration, value: 0.9 * math.MaxFloat64, buckets: make([]uint64, len(sessionDuration.bounds)+1)}
+	assert.False(t, h.observe(0.9*math.MaxFloat64))
+	assert.Zero(t, h.count, "a refused observation is not counted either")
+
+	a, err := newAggregator(testConfig())
+	require.NoError(t, err)
+	c := counts{skipped: map[string]int{}}
+	a.add(&c, revenue, "shop", 0.9*math.MaxFloat64, "signup", "EUR")
+	a.add(&c, revenue, "shop", 0.9*math.MaxFloat64, "signup", "EUR")
+	assert.Equal(t, 1, c.skipped[skippedSumOverflow])
+}
+
+// A checkpoint holding a sum that is not finite is refused as corrupt,
+// not restored into a series that would stay +Inf.
+func TestRestoreRefusesNonFiniteState(t *testing.T) {
+	a, err := newAggregator(testConfig())
+	require.NoError(t, err)
+	data, err := a.save(t0, 1)
+	require.NoError(t, err)
+	st, err := decodeState(data)
+	require.NoError(t, err)
+	st.Series = []savedSeries{{Metric: revenue.name, Site: "shop", Values: []string{"signup", "CHF"}, Value: math.Inf(1)}}
+	require.ErrorContains(t, a.restore(st), "corrupt")
+}
+
+// A site's revenue is broken down by its first currencies; the rest count
+// as other, and a restart keeps the same ones.
+func TestCurrenciesPerSiteAreBounded(t *testing.T) {
+	site := &siteState{}
+	codes := []string{"EUR", "USD", "CHF", "GBP", "JPY", "SEK", "NOK"}
+	var labels []string
+	for _, code := range codes {
+		labels = append(labels, site.currency(code))
+	}
+	assert.Equal(t, []string{"EUR", "USD", "CHF", "GBP", "JPY", "other", "other"}, labels)
+	assert.Equal(t, "EUR", site.currency("EUR"), "a known currency keeps its label")
+
+	a, err := newAggregator(testConfig())
+	require.NoError(t, err)
+	var saved []savedSeries
+	for _, code := range codes[:maxCurrenciesPerSite] {
+		saved = append(saved, savedSeries{Metric: revenueByReferrer.name, Site: "shop", Values: []string{code, "search", "google"}, Value: 1})
+	}
+	data, err := a.save(t0, 1)
+	require.NoError(t, err)
+	st, err := decodeState(data)
+	require.NoError(t, err)
+	st.Series = saved
+	require.NoError(t, a.restore(st))
+	assert.Equal(t, "other", a.sites["shop"].currency("SEK"), "the restored currencies fill the site's room")
+	assert.Equal(t, "JPY", a.sites["shop"].currency("JPY"))
 }

@@ -8,23 +8,23 @@ package webanalyticsconnector // import "github.com/footfall-analytics/footfall/
 // Prometheus names and the exact definitions).
 var (
 	pageViews = &metricDef{
-		name: "footfall.page_views", unit: "{page_view}", kind: counter,
+		core: true, name: "footfall.page_views", unit: "{page_view}", kind: counter,
 		description: "Page views.",
 	}
 	pageViewsByPath = &metricDef{
-		name: "footfall.page_views.by_path", unit: "{page_view}", kind: counter, labels: []string{"path"}, breakdown: true,
+		core: true, name: "footfall.page_views.by_path", unit: "{page_view}", kind: counter, labels: []string{"path"}, breakdown: true,
 		description: "Page views by page template; values outside the site's top K count as other.",
 	}
 	eventsByName = &metricDef{
-		name: "footfall.events", unit: "{event}", kind: counter, labels: []string{"event_name"}, breakdown: true,
+		core: true, name: "footfall.events", unit: "{event}", kind: counter, labels: []string{"event_name"}, breakdown: true,
 		description: "Browser events by name (page views, clicks, custom events).",
 	}
 	sessions = &metricDef{
-		name: "footfall.sessions", unit: "{session}", kind: counter,
+		core: true, name: "footfall.sessions", unit: "{session}", kind: counter,
 		description: "Sessions started.",
 	}
 	sessionsByReferrer = &metricDef{
-		name: "footfall.sessions.by_referrer", unit: "{session}", kind: counter, labels: []string{"referrer_class", "referrer_source"}, breakdown: true,
+		core: true, name: "footfall.sessions.by_referrer", unit: "{session}", kind: counter, labels: []string{"referrer_class", "referrer_source"}, breakdown: true,
 		description: "Sessions started, by the referrer of their first event.",
 	}
 	sessionsByCampaign = &metricDef{
@@ -32,39 +32,39 @@ var (
 		description: "Sessions started with UTM parameters, by source, medium and campaign.",
 	}
 	sessionsByCountry = &metricDef{
-		name: "footfall.sessions.by_country", unit: "{session}", kind: counter, labels: []string{"country"}, breakdown: true,
+		core: true, name: "footfall.sessions.by_country", unit: "{session}", kind: counter, labels: []string{"country"}, breakdown: true,
 		description: "Sessions started, by country of their first event.",
 	}
 	sessionsByDevice = &metricDef{
-		name: "footfall.sessions.by_device", unit: "{session}", kind: counter, labels: []string{"device_type"}, breakdown: true,
+		core: true, name: "footfall.sessions.by_device", unit: "{session}", kind: counter, labels: []string{"device_type"}, breakdown: true,
 		description: "Sessions started, by device type of their first event.",
 	}
 	sessionsByBrowser = &metricDef{
-		name: "footfall.sessions.by_browser", unit: "{session}", kind: counter, labels: []string{"browser"}, breakdown: true,
+		core: true, name: "footfall.sessions.by_browser", unit: "{session}", kind: counter, labels: []string{"browser"}, breakdown: true,
 		description: "Sessions started, by browser of their first event.",
 	}
 	sessionsByVisitorType = &metricDef{
-		name: "footfall.sessions.by_visitor_type", unit: "{session}", kind: counter, labels: []string{"visitor_type"},
+		core: true, name: "footfall.sessions.by_visitor_type", unit: "{session}", kind: counter, labels: []string{"visitor_type"},
 		description: "Sessions started, by visitor type: new, or returning (the visitor had a session within the sessionizer's returning_visitor_window).",
 	}
 	sessionsEnded = &metricDef{
-		name: "footfall.sessions.ended", unit: "{session}", kind: counter, labels: []string{"reason"},
+		core: true, name: "footfall.sessions.ended", unit: "{session}", kind: counter, labels: []string{"reason"},
 		description: "Sessions ended, by reason.",
 	}
 	bounces = &metricDef{
-		name: "footfall.bounces", unit: "{session}", kind: counter,
+		core: true, name: "footfall.bounces", unit: "{session}", kind: counter,
 		description: "Sessions ended with exactly one page view and no engagement.",
 	}
 	entries = &metricDef{
-		name: "footfall.entries", unit: "{session}", kind: counter, labels: []string{"path"}, breakdown: true,
+		core: true, name: "footfall.entries", unit: "{session}", kind: counter, labels: []string{"path"}, breakdown: true,
 		description: "Ended sessions by entry page template.",
 	}
 	exits = &metricDef{
-		name: "footfall.exits", unit: "{session}", kind: counter, labels: []string{"path"}, breakdown: true,
+		core: true, name: "footfall.exits", unit: "{session}", kind: counter, labels: []string{"path"}, breakdown: true,
 		description: "Ended sessions by exit page template.",
 	}
 	goalConversions = &metricDef{
-		name: "footfall.goal.conversions", unit: "{conversion}", kind: counter, labels: []string{"goal"},
+		core: true, name: "footfall.goal.conversions", unit: "{conversion}", kind: counter, labels: []string{"goal"},
 		description: "Goal events (event names listed in goals).",
 	}
 	revenue = &metricDef{
@@ -108,12 +108,12 @@ var (
 		description: "Clicks on tracked elements, by page template and element; divide by page views of the page for click-through rate.",
 	}
 	sessionDuration = &metricDef{
-		name: "footfall.session.duration", unit: "s", kind: histogram,
+		core: true, name: "footfall.session.duration", unit: "s", kind: histogram,
 		bounds:      []float64{0, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400},
 		description: "Duration of ended sessions: last event time minus first.",
 	}
 	sessionPageViews = &metricDef{
-		name: "footfall.session.page_views", unit: "{page_view}", kind: histogram,
+		core: true, name: "footfall.session.page_views", unit: "{page_view}", kind: histogram,
 		bounds:      []float64{1, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 50},
 		description: "Page views per ended session.",
 	}
@@ -138,14 +138,32 @@ var (
 		description: "Cumulative Layout Shift by page template.",
 	}
 	visitors = &metricDef{
-		name: "footfall.visitors", unit: "{visitor}", kind: gauge, labels: []string{"window"},
+		core: true, name: "footfall.visitors", unit: "{visitor}", kind: gauge, labels: []string{"window"},
 		description: "Distinct visitors (HyperLogLog, about 0.4% standard error) in the last 5 minutes, the last hour, and today in the site's time zone.",
 	}
 	currentVisitors = &metricDef{
-		name: "footfall.visitors.current", unit: "{visitor}", kind: gauge,
+		core: true, name: "footfall.visitors.current", unit: "{visitor}", kind: gauge,
 		description: "Distinct visitors with an event in the current-visitors window (default 5 minutes).",
 	}
 )
+
+// coreSeriesBound is about how many series a site's core metrics take at
+// most: a site's budget keeps that much room for them (store.reserved).
+func coreSeriesBound(topK int) int {
+	n := 0
+	for _, def := range allMetrics {
+		switch {
+		case !def.core:
+		case def.breakdown:
+			n += topK + 1
+		case len(def.labels) > 0:
+			n += 8 // a closed set: end reasons, windows, visitor types
+		default:
+			n++
+		}
+	}
+	return n
+}
 
 var allMetrics = []*metricDef{
 	pageViews, pageViewsByPath, eventsByName, sessions, sessionsByReferrer, sessionsByCampaign,

@@ -5,6 +5,7 @@ package webanalyticsconnector // import "github.com/footfall-analytics/footfall/
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"strings"
 
@@ -32,6 +33,11 @@ type metricDef struct {
 	// scoped, for a breakdown, is how many of the leading labels scope it:
 	// each of their values has a top-K of its own over the other labels.
 	scoped int
+	// core metrics are the ones every site needs (pages, sources,
+	// countries, sessions, visitors): the others, whose series grow with
+	// what a site configures and sends (properties, currencies, funnels,
+	// campaigns, clicks), cannot take the room kept for these.
+	core bool
 }
 
 type series struct {
@@ -50,15 +56,16 @@ type seriesKey struct {
 }
 
 // store holds every exported series: at most maxPerSite of one site, and
-// at most max in all.
+// at most max in all. Of a site's budget, reserved series are kept for its
+// core metrics.
 type store struct {
-	max, maxPerSite int
-	series          map[seriesKey]*series
-	perSite         map[string]int
+	max, maxPerSite, reserved int
+	series                    map[seriesKey]*series
+	perSite                   map[string]int
 }
 
-func newStore(maxSeries, maxPerSite int) *store {
-	return &store{max: maxSeries, maxPerSite: maxPerSite, series: map[seriesKey]*series{}, perSite: map[string]int{}}
+func newStore(maxSeries, maxPerSite, reserved int) *store {
+	return &store{max: maxSeries, maxPerSite: maxPerSite, reserved: reserved, series: map[seriesKey]*series{}, perSite: map[string]int{}}
 }
 
 func joinValues(values []string) string { return strings.Join(values, "\xff") }
@@ -69,7 +76,11 @@ func (st *store) get(def *metricDef, site string, values ...string) *series {
 	if s, ok := st.series[key]; ok {
 		return s
 	}
-	if len(st.series) >= st.max || st.perSite[site] >= st.maxPerSite {
+	budget := st.maxPerSite
+	if !def.core {
+		budget -= st.reserved
+	}
+	if len(st.series) >= st.max || st.perSite[site] >= budget {
 		return nil
 	}
 	// Label values outlive the request whose buffer they may point into.
@@ -101,11 +112,37 @@ func (st *store) remove(def *metricDef, site, values string) bool {
 	return true
 }
 
-func (s *series) observe(v float64) {
-	s.value += v
+// observe adds an observation to a histogram; false, changing nothing,
+// when its sum would no longer be a finite number.
+func (s *series) observe(v float64) bool {
+	sum, ok := finiteSum(s.value, v)
+	if !ok {
+		return false
+	}
+	s.value = sum
 	s.count++
 	i, _ := slices.BinarySearch(s.def.bounds, v)
 	s.buckets[i]++
+	return true
+}
+
+// add adds v to a counter; false, changing nothing, when the sum would no
+// longer be a finite number.
+func (s *series) add(v float64) bool {
+	sum, ok := finiteSum(s.value, v)
+	if ok {
+		s.value = sum
+	}
+	return ok
+}
+
+// finiteSum is sum + v, and whether it is still a finite number. Each
+// value is in its range (schema.Measures), but values in range can still
+// add up past the largest float: a sum that turned +Inf would stay so,
+// checkpointed, forever.
+func finiteSum(sum, v float64) (float64, bool) {
+	next := sum + v
+	return next, !math.IsInf(next, 0) && !math.IsNaN(next)
 }
 
 // metrics renders every series in a stable order: metrics in defs order,

@@ -281,7 +281,12 @@ func (s *Session) addRevenue(m Money, in *interner) {
 	i, found := slices.BinarySearchFunc(s.goals.revenue, m.Currency, func(x Money, c string) int { return strings.Compare(x.Currency, c) })
 	switch {
 	case found:
-		s.goals.revenue[i].Value += m.Value
+		// A sum past the largest goal value would be refused downstream
+		// (schema.Measures) with the session's other currencies: the goal
+		// still counts, its value stays out of the sum.
+		if sum := s.goals.revenue[i].Value + m.Value; sum <= schema.MaxGoalValue {
+			s.goals.revenue[i].Value = sum
+		}
 	case len(s.goals.revenue) < MaxRevenueCurrencies:
 		s.goals.revenue = slices.Insert(s.goals.revenue, i, Money{Currency: deref(in.str(m.Currency)), Value: m.Value})
 	}

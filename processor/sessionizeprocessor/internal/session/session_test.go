@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/footfall-analytics/footfall/internal/schema"
 )
 
 var (
@@ -133,6 +135,18 @@ func TestRevenueCurrenciesAreBounded(t *testing.T) {
 	s.add(Event{Time: t0, Goal: "purchase", Revenue: Money{"USD", 2}}, nil)
 	assert.Equal(t, []Money{{"EUR", 1}, {"GBP", 1}, {"JPY", 1}, {"USD", 3}}, s.Summary().Revenue,
 		"the first four currencies are kept and go on summing; later ones are not attributed")
+}
+
+// A session's sum stays within the largest goal value, so that the
+// connector never refuses it (and never sums past a finite number).
+func TestRevenueSumStaysInRange(t *testing.T) {
+	s := newSession("s1", pageView(t0, "/", Attribution{}), nil)
+	for range 3 {
+		s.add(Event{Time: t0, Goal: "purchase", Revenue: Money{"CHF", 0.6 * schema.MaxGoalValue}}, nil)
+	}
+	s.add(Event{Time: t0, Goal: "purchase", Revenue: Money{"CHF", 5}}, nil)
+	assert.Equal(t, []Money{{"CHF", 0.6*schema.MaxGoalValue + 5}}, s.Summary().Revenue,
+		"a value that would pass the largest goal value is left out of the sum; smaller ones still add")
 }
 
 func TestGoalsAreBounded(t *testing.T) {
