@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -292,4 +293,26 @@ func TestColumnSchema(t *testing.T) {
 	want, err := os.ReadFile(path)
 	require.NoError(t, err)
 	assert.Equal(t, string(want), got)
+}
+
+// A record whose site id could climb out of its directory ("..") or is no
+// site id a config could hold is skipped alone: the other sites of its
+// batch are written.
+func TestAnInvalidSiteIDIsSkippedAlone(t *testing.T) {
+	e, dir := startDirExporter(t, nil)
+	ld := plog.NewLogs()
+	for _, site := range []string{"..", "a/../../b", "Shop", "blog"} {
+		rl := ld.ResourceLogs().AppendEmpty()
+		rl.Resource().Attributes().PutStr(schema.AttrSiteID, site)
+		lr := rl.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
+		lr.SetEventName(schema.EventPageView)
+		lr.SetTimestamp(pcommon.NewTimestampFromTime(t0))
+		lr.Attributes().PutStr(schema.AttrEventID, "pv-"+site)
+	}
+	require.NoError(t, e.pushLogs(context.Background(), ld))
+	got := files(t, dir)
+	require.Len(t, got, 1)
+	assert.True(t, strings.HasPrefix(got[0], "kind=events/site=blog/"), got[0])
+	assert.Len(t, readFile[rows.Event](t, filepath.Join(dir, got[0])), 1)
+	metadatatest.AssertEqualExporterArchiveRecordsSkipped(t, e.tel, []metricdataPoint{{Value: 3}}, ignoreTime()...)
 }

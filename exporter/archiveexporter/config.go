@@ -24,9 +24,10 @@ type Config struct {
 	File FileConfig `mapstructure:"file"`
 
 	// Batches are cut by the sending queue's batch settings: a batch is
-	// written when it holds batch.min_size records or batch.flush_timeout
+	// written when it holds batch.min_size bytes or batch.flush_timeout
 	// has passed, which bounds a file's age. Default: a persistent-ready
-	// queue of items, batches of 200,000 to 500,000 records, 5 minutes.
+	// queue of 256 MiB, batches of 32 to 64 MiB, 5 minutes; in bytes, so
+	// that large events cannot exhaust memory.
 	exporterhelper.TimeoutConfig `mapstructure:",squash"`
 	QueueBatchConfig             configoptional.Optional[exporterhelper.QueueBatchConfig] `mapstructure:"sending_queue"`
 	BackOffConfig                configretry.BackOffConfig                                `mapstructure:"retry_on_failure"`

@@ -41,15 +41,18 @@ func TestConfigValidate(t *testing.T) {
 	}
 }
 
-// The defaults give files of tens of MB: batches of at least 200,000
-// records unless 5 minutes pass, from a queue of items.
+// The defaults give files of tens of MB: batches of at least 32 MiB unless
+// 5 minutes pass, from a queue bounded in bytes, so that large events cannot
+// exhaust memory.
 func TestDefaultsBatchLargeFiles(t *testing.T) {
 	cfg := createDefaultConfig().(*Config)
 	queue := cfg.QueueBatchConfig.Get()
+	assert.Equal(t, "bytes", queue.Sizer.String())
+	assert.EqualValues(t, 256<<20, queue.QueueSize)
 	require.True(t, queue.Batch.HasValue())
 	batch := queue.Batch.Get()
-	assert.EqualValues(t, 200_000, batch.MinSize)
-	assert.EqualValues(t, 500_000, batch.MaxSize)
-	assert.Equal(t, "items", batch.Sizer.String())
+	assert.EqualValues(t, 32<<20, batch.MinSize)
+	assert.EqualValues(t, 64<<20, batch.MaxSize)
+	assert.Equal(t, "bytes", batch.Sizer.String())
 	assert.Positive(t, batch.Partition.IdleTimeout)
 }

@@ -27,31 +27,33 @@ func NewFactory() exporter.Factory {
 }
 
 // Defaults that give files of tens of MB, not thousands of small ones: a
-// batch of up to 500,000 records (about 150 bytes each once compressed)
-// every 5 minutes at most.
+// batch of 32 to 64 MiB of records (as the pipeline holds them, about ten
+// times their compressed size) every 5 minutes at most. Sizes are in bytes,
+// not records: an event may be up to the intake's max_event_bytes, and a
+// queue or batch counted in records would let fat events exhaust memory.
 const (
 	defaultMaxFileBytes  = 64 << 20
 	defaultRowGroupRows  = 50_000
 	defaultFlushTimeout  = 5 * time.Minute
-	defaultBatchMinItems = 200_000
-	defaultBatchMaxItems = 500_000
-	defaultQueueItems    = 2_000_000
-	// A batch of 500,000 records takes seconds to encode and upload.
+	defaultBatchMinBytes = 32 << 20
+	defaultBatchMaxBytes = 64 << 20
+	defaultQueueBytes    = 256 << 20
+	// A batch of 64 MiB takes seconds to encode and upload.
 	defaultTimeout = 2 * time.Minute
 )
 
 func createDefaultConfig() component.Config {
 	queue := exporterhelper.NewDefaultQueueConfig()
-	queue.Sizer = exporterhelper.RequestSizerTypeItems
-	queue.QueueSize = defaultQueueItems
+	queue.Sizer = exporterhelper.RequestSizerTypeBytes
+	queue.QueueSize = defaultQueueBytes
 	queue.NumConsumers = 2
 	// The default batch's other settings (its partition idle timeout),
 	// with this exporter's sizes.
 	batch := *queue.Batch.GetOrInsertDefault()
 	batch.FlushTimeout = defaultFlushTimeout
-	batch.Sizer = exporterhelper.RequestSizerTypeItems
-	batch.MinSize = defaultBatchMinItems
-	batch.MaxSize = defaultBatchMaxItems
+	batch.Sizer = exporterhelper.RequestSizerTypeBytes
+	batch.MinSize = defaultBatchMinBytes
+	batch.MaxSize = defaultBatchMaxBytes
 	queue.Batch = configoptional.Some(batch)
 	timeout := exporterhelper.NewDefaultTimeoutConfig()
 	timeout.Timeout = defaultTimeout

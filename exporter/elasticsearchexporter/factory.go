@@ -25,7 +25,16 @@ func NewFactory() exporter.Factory {
 	)
 }
 
+// defaultQueueBytes bounds the sending queue in bytes, not requests: the
+// requests the exporter gets differ in size by orders of magnitude (a few
+// events from the intake, hundreds from a Kafka partition), so a queue
+// counted in requests bounds no memory.
+const defaultQueueBytes = 128 << 20
+
 func createDefaultConfig() component.Config {
+	queue := exporterhelper.NewDefaultQueueConfig()
+	queue.Sizer = exporterhelper.RequestSizerTypeBytes
+	queue.QueueSize = defaultQueueBytes
 	return &Config{
 		EventsIndex:      "logs-footfall.events-default",
 		SessionsIndex:    "logs-footfall.sessions-default",
@@ -33,7 +42,7 @@ func createDefaultConfig() component.Config {
 		Templates:        TemplatesConfig{Install: true, RetentionDays: 30},
 		Flush:            FlushConfig{Bytes: 5_000_000},
 		TimeoutConfig:    exporterhelper.NewDefaultTimeoutConfig(),
-		QueueBatchConfig: configoptional.Some(exporterhelper.NewDefaultQueueConfig()),
+		QueueBatchConfig: configoptional.Some(queue),
 		BackOffConfig:    configretry.NewDefaultBackOffConfig(),
 	}
 }

@@ -109,7 +109,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ExporterArchiveRecordsSkipped, err = builder.meter.Int64Counter(
 		"otelcol_exporter_archive_records_skipped",
-		metric.WithDescription("Records not archived because they are neither events nor session summaries of the sessionize processor (session.start, records without a site). [Development]"),
+		metric.WithDescription("Records not archived because they are neither events nor session summaries of the sessionize processor (session.start, records without a site), or because their site id is not a valid one (it names a directory). [Development]"),
 		metric.WithUnit("{record}"),
 	)
 	errs = errors.Join(errs, err)

@@ -70,7 +70,7 @@ func AssertEqualExporterArchiveOpenFiles(t *testing.T, tt *componenttest.Telemet
 func AssertEqualExporterArchiveRecordsSkipped(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_exporter_archive_records_skipped",
-		Description: "Records not archived because they are neither events nor session summaries of the sessionize processor (session.start, records without a site). [Development]",
+		Description: "Records not archived because they are neither events nor session summaries of the sessionize processor (session.start, records without a site), or because their site id is not a valid one (it names a directory). [Development]",
 		Unit:        "{record}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,

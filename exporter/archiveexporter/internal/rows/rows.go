@@ -97,7 +97,10 @@ type Batch struct {
 	Events   map[Partition][]Event
 	Sessions map[Partition][]Session
 	// Skipped counts records that are neither events nor trusted session
-	// summaries (session.start, records without a site).
+	// summaries (session.start, records without a site), and records whose
+	// site id is not one a config could hold (schema.CheckSiteID): a site
+	// id names a directory, and one such record must not fail the writes
+	// of its whole batch.
 	Skipped int
 }
 
@@ -123,7 +126,7 @@ func (b *Batch) add(res pcommon.Map, lr plog.LogRecord, trusted bool) {
 	site := lookup(res, attrs, schema.AttrSiteID)
 	name := lr.EventName()
 	switch {
-	case site == "":
+	case schema.CheckSiteID(site) != nil:
 		b.Skipped++
 	case name == schema.EventSessionEnd && trusted:
 		s := sessionOf(res, attrs, site)
