@@ -129,7 +129,8 @@ FUZZ_TARGETS = \
 	FuzzLoad:./receiver/kafkastreamreceiver/internal/changelog \
 	FuzzDecodeFaro:./receiver/browsereventsreceiver/internal/dropin \
 	FuzzDecodePlausible:./receiver/browsereventsreceiver/internal/dropin \
-	FuzzMapFaroOTLP:./receiver/browsereventsreceiver/internal/dropin
+	FuzzMapFaroOTLP:./receiver/browsereventsreceiver/internal/dropin \
+	FuzzDecodeRecord:./receiver/kafkastreamreceiver
 FUZZTIME_EACH ?= 10s
 
 ## fuzz: each fuzz target for FUZZTIME_EACH (the intake decoder for FUZZTIME)

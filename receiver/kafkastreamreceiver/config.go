@@ -5,6 +5,7 @@ package kafkastreamreceiver // import "github.com/footfall-analytics/footfall/re
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"time"
 
@@ -61,6 +62,22 @@ type Config struct {
 	// reading a changelog partition). Default 60s.
 	Timeout time.Duration `mapstructure:"timeout"`
 
+	// MaxRecordBytes bounds one record of the events topic (its value, as
+	// stored: compressed batches are bounded by fetch_max_bytes). A larger
+	// record is skipped and counted. Default 1 MiB, the brokers' default
+	// message size.
+	MaxRecordBytes int `mapstructure:"max_record_bytes"`
+	// MaxEventsPerRecord bounds the events one record holds; a gateway
+	// writes one record per (site, visitor) group of a request, so at most
+	// the intake's max_events_per_request. A record with more is skipped and
+	// counted. Default 1000; at most a quarter of sessionize's
+	// max_pending_events.
+	MaxEventsPerRecord int `mapstructure:"max_events_per_record"`
+	// FetchMaxBytes bounds what one fetch returns, and what one fetched
+	// batch may decompress to: a small compressed batch of the topic must
+	// not expand into gigabytes. Default 16 MiB; at least max_record_bytes.
+	FetchMaxBytes int32 `mapstructure:"fetch_max_bytes"`
+
 	// Sessionize configures the sessionizer run for each partition, as the
 	// sessionize processor's settings; storage and wal_directory are not
 	// allowed: the state lives in the changelog.
@@ -111,6 +128,12 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.CommitInterval >= cfg.TransactionTimeout {
 		errs = append(errs, errors.New("commit_interval must be shorter than transaction_timeout"))
+	}
+	if cfg.MaxRecordBytes <= 0 || cfg.MaxEventsPerRecord <= 0 || int64(cfg.FetchMaxBytes) < int64(cfg.MaxRecordBytes) {
+		errs = append(errs, errors.New("max_record_bytes and max_events_per_record must be positive, and fetch_max_bytes at least max_record_bytes"))
+	}
+	if cfg.MaxEventsPerRecord > cfg.Sessionize.MaxPendingEvents/4 {
+		errs = append(errs, fmt.Errorf("max_events_per_record (%d) must be at most a quarter of sessionize::max_pending_events (%d), or one record could never fit", cfg.MaxEventsPerRecord, cfg.Sessionize.MaxPendingEvents))
 	}
 	if cfg.Sessionize.Storage != nil || cfg.Sessionize.WALDirectory != "" || cfg.WebAnalytics.Storage != nil {
 		errs = append(errs, errors.New("sessionize and webanalytics: storage and wal_directory are not allowed; their state is kept in changelog_topic"))

@@ -43,6 +43,9 @@ func createDefaultConfig() component.Config {
 		TransactionTimeout: 10 * time.Second,
 		SessionTimeout:     10 * time.Second,
 		Timeout:            60 * time.Second,
+		MaxRecordBytes:     1 << 20,
+		MaxEventsPerRecord: 1000,
+		FetchMaxBytes:      16 << 20,
 		Sessionize:         *sessionize,
 		WebAnalytics:       *webanalytics,
 	}

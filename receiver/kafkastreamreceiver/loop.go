@@ -80,52 +80,123 @@ func (r *kafkaStream) consumeFor(ctx context.Context, unmarshaler plog.Unmarshal
 // sessionizer at once: one request, one write-ahead entry, for many records.
 const recordsPerBatch = 500
 
-// consumePartition hands a partition's fetched records to its sessionizer,
-// recordsPerBatch at a time. A record that is not OTLP is skipped (and its
-// offset committed).
+// consumePartition hands a partition's fetched records to its sessionizer
+// in batches of at most recordsPerBatch records and maxBatchEvents events.
+// A record that can never be processed is skipped alone (and its offset
+// committed).
 func (r *kafkaStream) consumePartition(ctx context.Context, unmarshaler plog.Unmarshaler, id int32, records []*kgo.Record) error {
 	p, err := r.partition(ctx, id)
 	if err != nil {
 		return err
 	}
-	for len(records) > 0 {
-		n := min(len(records), recordsPerBatch)
-		batch := plog.NewLogs()
-		for _, rec := range records[:n] {
-			ld, err := unmarshaler.UnmarshalLogs(rec.Value)
-			if err != nil {
-				r.skipped(ctx, "undecodable")
-				continue
+	b := newBatch()
+	for i, rec := range records {
+		ld, reason := r.decodeRecord(unmarshaler, rec)
+		if reason != "" {
+			r.skipped(ctx, reason, 1)
+		} else {
+			if b.records > 0 && b.events+ld.LogRecordCount() > r.maxBatchEvents() {
+				if err := r.consume(ctx, p, b); err != nil {
+					return err
+				}
+				b = newBatch()
 			}
-			ld.ResourceLogs().MoveAndAppendTo(batch.ResourceLogs())
+			b.add(ld)
 		}
-		r.telemetry.ReceiverKafkastreamRecords.Add(ctx, int64(n))
-		if err := r.consume(ctx, p, batch); err != nil {
-			return err
+		r.telemetry.ReceiverKafkastreamRecords.Add(ctx, 1)
+		if b.records == recordsPerBatch || i == len(records)-1 {
+			if err := r.consume(ctx, p, b); err != nil {
+				return err
+			}
+			b = newBatch()
 		}
-		records = records[n:]
 	}
 	return nil
 }
 
-// consume hands a batch to the partition's sessionizer. A batch that can
-// never be processed is skipped; one refused for now is offered again until
-// the group's patience runs short.
-func (r *kafkaStream) consume(ctx context.Context, p *partition, ld plog.Logs) error {
-	if ld.LogRecordCount() == 0 {
+// maxBatchEvents keeps a batch well below what the sessionizer buffers
+// (max_pending_events), so that a batch is never refused for its size alone.
+func (r *kafkaStream) maxBatchEvents() int {
+	return max(1, r.cfg.Sessionize.MaxPendingEvents/4)
+}
+
+// batch is records of one partition merged for the sessionizer. spans
+// keeps where each record's resources are, so that a batch refused for
+// good can be offered again a record at a time.
+type batch struct {
+	logs            plog.Logs
+	spans           []int
+	records, events int
+}
+
+func newBatch() *batch { return &batch{logs: plog.NewLogs()} }
+
+func (b *batch) add(ld plog.Logs) {
+	b.spans = append(b.spans, ld.ResourceLogs().Len())
+	b.events += ld.LogRecordCount()
+	b.records++
+	ld.ResourceLogs().MoveAndAppendTo(b.logs.ResourceLogs())
+}
+
+// split returns each record of the batch on its own.
+func (b *batch) split() []plog.Logs {
+	out := make([]plog.Logs, 0, len(b.spans))
+	next := 0
+	for _, n := range b.spans {
+		ld := plog.NewLogs()
+		for i := next; i < next+n; i++ {
+			b.logs.ResourceLogs().At(i).CopyTo(ld.ResourceLogs().AppendEmpty())
+		}
+		next += n
+		out = append(out, ld)
+	}
+	return out
+}
+
+// consume hands a batch to the partition's sessionizer. A batch refused
+// for good is offered again a record at a time, so that only the records
+// that can never be processed are skipped; one refused for now is offered
+// again until the group's patience runs short.
+func (r *kafkaStream) consume(ctx context.Context, p *partition, b *batch) error {
+	if b.events == 0 {
 		return nil
+	}
+	permanent, err := r.offer(ctx, p, b.logs)
+	if err != nil || !permanent {
+		return err
+	}
+	if b.records == 1 {
+		r.skipped(ctx, skipRefused, 1)
+		return nil
+	}
+	for _, ld := range b.split() {
+		permanent, err := r.offer(ctx, p, ld)
+		if err != nil {
+			return err
+		}
+		if permanent {
+			r.skipped(ctx, skipRefused, 1)
+		}
+	}
+	return nil
+}
+
+// offer hands ld to the sessionizer until it is taken or refused for good
+// (permanent), or the group's patience runs short (an error).
+func (r *kafkaStream) offer(ctx context.Context, p *partition, ld plog.Logs) (permanent bool, err error) {
+	if ld.LogRecordCount() == 0 {
+		return false, nil
 	}
 	giveUp := time.Now().Add(r.cfg.SessionTimeout / 2)
 	for {
 		err := p.sessionize.ConsumeLogs(ctx, ld)
 		switch {
 		case err == nil:
-			return nil
+			return false, nil
 		case consumererror.IsPermanent(err):
-			r.skipped(ctx, "refused")
-			return nil
+			return true, nil
 		case time.Now().After(giveUp) || ctx.Err() != nil:
-			return errors.Join(errGaveUp, err)
+			return false, errors.Join(errGaveUp, err)
 		}
 		select {
 		case <-ctx.Done():
@@ -134,8 +205,8 @@ func (r *kafkaStream) consume(ctx context.Context, p *partition, ld plog.Logs) e
 	}
 }
 
-func (r *kafkaStream) skipped(ctx context.Context, reason string) {
-	r.telemetry.ReceiverKafkastreamRecordsSkipped.Add(ctx, 1, metric.WithAttributes(attribute.String("reason", reason)))
+func (r *kafkaStream) skipped(ctx context.Context, reason string, n int64) {
+	r.telemetry.ReceiverKafkastreamRecordsSkipped.Add(ctx, n, metric.WithAttributes(attribute.String("reason", reason)))
 }
 
 // partition returns the pipeline of an owned partition, restoring it now if

@@ -133,7 +133,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ReceiverKafkastreamRecordsSkipped, err = builder.meter.Int64Counter(
 		"otelcol_receiver_kafkastream_records_skipped",
-		metric.WithDescription("Records of the events topic that can never be processed (not OTLP, or refused permanently), skipped and committed. [Development]"),
+		metric.WithDescription("Records of the events topic that can never be processed, skipped alone and committed, by reason (undecodable, too_large over max_record_bytes, too_many_events over max_events_per_record, reserved for a record posing as the sessionize processor, refused for one the sessionizer refused for good). [Development]"),
 		metric.WithUnit("{record}"),
 	)
 	errs = errors.Join(errs, err)

@@ -86,7 +86,7 @@ func AssertEqualReceiverKafkastreamRecords(t *testing.T, tt *componenttest.Telem
 func AssertEqualReceiverKafkastreamRecordsSkipped(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_receiver_kafkastream_records_skipped",
-		Description: "Records of the events topic that can never be processed (not OTLP, or refused permanently), skipped and committed. [Development]",
+		Description: "Records of the events topic that can never be processed, skipped alone and committed, by reason (undecodable, too_large over max_record_bytes, too_many_events over max_events_per_record, reserved for a record posing as the sessionize processor, refused for one the sessionizer refused for good). [Development]",
 		Unit:        "{record}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
