@@ -147,7 +147,8 @@ func (r *browserEventsReceiver) readBody(w http.ResponseWriter, req *http.Reques
 	if err != nil {
 		var tooMany *dropin.TooManyEventsError
 		if errors.As(err, &tooMany) {
-			r.refuseRequest(w, req, f, http.StatusRequestEntityTooLarge, intake.ReasonTooLarge, tooMany.Items, err.Error())
+			// Decoding may stop at the limit: at least one more than it.
+			r.refuseRequest(w, req, f, http.StatusRequestEntityTooLarge, intake.ReasonTooLarge, max(tooMany.Items, tooMany.Limit+1), err.Error())
 			return dropin.Decoded{}, false
 		}
 		r.refuseRequest(w, req, f, http.StatusBadRequest, intake.ReasonMalformed, 0, err.Error())

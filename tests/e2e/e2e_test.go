@@ -175,6 +175,7 @@ type proc struct {
 	// stop sends SIGTERM and waits for a clean exit; kill sends SIGKILL.
 	// Either may be called more than once; the first one acts.
 	stop, kill func()
+	pid        int
 }
 
 // launch runs footfall on the given configs (merged in order) with env
@@ -207,7 +208,7 @@ func launch(t testing.TB, configs, env []string) proc {
 			t.Logf("footfall (%v) output:\n%s", configs, out)
 		}
 	}
-	p := proc{}
+	p := proc{pid: cmd.Process.Pid}
 	p.stop = func() {
 		once.Do(func() {
 			_ = cmd.Process.Signal(syscall.SIGTERM)

@@ -71,12 +71,21 @@ func (d *Decoded) signal(kind, typ string) {
 type Signal struct{ Kind, Type string }
 
 // TooManyEventsError refuses a request with more items than a request may
-// carry. Decoders return it before they map a single item: a small
-// compressed body can hold many thousands of items, and mapping each costs
-// far more than the token the request paid.
-type TooManyEventsError struct{ Items, Limit int }
+// carry. Decoders return it before they map a single item, and stop
+// decoding at the limit where they can: a small compressed body can hold
+// many thousands of items, and each costs far more than the token the
+// request paid.
+type TooManyEventsError struct {
+	// Items is how many the request holds; 0 when decoding stopped at the
+	// limit, before they were all counted.
+	Items int
+	Limit int
+}
 
 func (e *TooManyEventsError) Error() string {
+	if e.Items == 0 {
+		return fmt.Sprintf("request has more events than max_events_per_request of %d", e.Limit)
+	}
 	return fmt.Sprintf("request has %d events, more than max_events_per_request of %d", e.Items, e.Limit)
 }
 

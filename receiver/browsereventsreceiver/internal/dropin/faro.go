@@ -29,23 +29,37 @@ const FaroScope = "footfall/faro"
 // repeats in every request; user meta (an id, an e-mail address) is
 // personal data and is not read at all.
 type faroPayload struct {
-	Meta struct {
-		App struct {
-			Name string `json:"name"`
-		} `json:"app"`
-		Session struct {
-			ID string `json:"id"`
-		} `json:"session"`
-		Page struct {
-			URL        string            `json:"url"`
-			Attributes map[string]string `json:"attributes"`
-		} `json:"page"`
-	} `json:"meta"`
-	Events       []faroEvent       `json:"events"`
-	Measurements []faroMeasurement `json:"measurements"`
-	Logs         []faroLog         `json:"logs"`
-	Exceptions   []faroException   `json:"exceptions"`
-	Traces       json.RawMessage   `json:"traces"`
+	Meta         faroMeta
+	Events       []faroEvent
+	Measurements []faroMeasurement
+	Logs         []faroLog
+	Exceptions   []faroException
+	Traces       json.RawMessage
+}
+
+type faroMeta struct {
+	App struct {
+		Name string `json:"name"`
+	} `json:"app"`
+	Session struct {
+		ID string `json:"id"`
+	} `json:"session"`
+	Page struct {
+		URL        string            `json:"url"`
+		Attributes map[string]string `json:"attributes"`
+	} `json:"page"`
+}
+
+// faroWire is the body as it comes: the item lists are decoded one item at
+// a time afterwards, so that decoding stops at the request's item limit
+// instead of building every item of a small compressed body first.
+type faroWire struct {
+	Meta         faroMeta        `json:"meta"`
+	Events       json.RawMessage `json:"events"`
+	Measurements json.RawMessage `json:"measurements"`
+	Logs         json.RawMessage `json:"logs"`
+	Exceptions   json.RawMessage `json:"exceptions"`
+	Traces       json.RawMessage `json:"traces"`
 }
 
 type faroLog struct {
@@ -96,22 +110,79 @@ func DecodeFaro(body []byte, maxItems int) (Decoded, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return Decoded{}, errEmptyBody
 	}
-	var p faroPayload
+	var wire faroWire
 	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&p); err != nil {
+	if err := dec.Decode(&wire); err != nil {
 		return Decoded{}, fmt.Errorf("the body is not a Faro payload: %w", plainJSONError(err))
 	}
 	if dec.More() {
 		return Decoded{}, errors.New("the body holds more than one JSON value")
 	}
-	if err := CheckItems(p.items(), maxItems); err != nil {
+	p, err := wire.payload(maxItems)
+	if err != nil {
 		return Decoded{}, err
 	}
 	d := Decoded{Logs: plog.NewLogs(), SiteName: p.Meta.App.Name, Items: p.items()}
 	sl := d.Logs.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty()
 	sl.Scope().SetName(FaroScope)
-	mapFaro(&p, sl.LogRecords(), &d)
+	mapFaro(p, sl.LogRecords(), &d)
 	return d, nil
+}
+
+// payload decodes the item lists, at most maxItems items in all (the page
+// view included).
+func (w *faroWire) payload(maxItems int) (*faroPayload, error) {
+	p := &faroPayload{Meta: w.Meta, Traces: w.Traces}
+	budget := maxItems - 1 // the page view
+	var err error
+	if p.Events, err = decodeItems[faroEvent](w.Events, "events", &budget); err != nil {
+		return nil, orTooMany(err, maxItems)
+	}
+	if p.Measurements, err = decodeItems[faroMeasurement](w.Measurements, "measurements", &budget); err != nil {
+		return nil, orTooMany(err, maxItems)
+	}
+	if p.Logs, err = decodeItems[faroLog](w.Logs, "logs", &budget); err != nil {
+		return nil, orTooMany(err, maxItems)
+	}
+	if p.Exceptions, err = decodeItems[faroException](w.Exceptions, "exceptions", &budget); err != nil {
+		return nil, orTooMany(err, maxItems)
+	}
+	return p, nil
+}
+
+// errOverBudget stops decodeItems at the item limit.
+var errOverBudget = errors.New("over the item budget")
+
+func orTooMany(err error, limit int) error {
+	if errors.Is(err, errOverBudget) {
+		return &TooManyEventsError{Limit: limit}
+	}
+	return err
+}
+
+// decodeItems decodes a JSON array (or null) one item at a time, taking
+// each from budget, and stops with errOverBudget when it runs out.
+func decodeItems[T any](raw json.RawMessage, field string, budget *int) ([]T, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+		return nil, fmt.Errorf("the body is not a Faro payload: field %q has the wrong type", field)
+	}
+	var items []T
+	for dec.More() {
+		if *budget <= 0 {
+			return nil, errOverBudget
+		}
+		*budget--
+		var item T
+		if err := dec.Decode(&item); err != nil {
+			return nil, fmt.Errorf("the body is not a Faro payload: %w", plainJSONError(err))
+		}
+		items = append(items, item)
+	}
+	return items, nil
 }
 
 // items counts what mapping the payload will read, the page view included.
