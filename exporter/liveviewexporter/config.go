@@ -66,5 +66,8 @@ func (c *Config) Validate() error {
 	if c.BasicAuth != nil && (c.BasicAuth.Username == "" || len(c.BasicAuth.Password) < 12) {
 		errs = append(errs, errors.New("basic_auth needs a username and a password of at least 12 characters"))
 	}
+	if c.BasicAuth != nil && !c.TLS.HasValue() && !isLoopback(c.NetAddr.Endpoint) && !c.BasicAuth.AllowPlainHTTP {
+		errs = append(errs, fmt.Errorf("basic_auth on %s (not loopback) sends the password in the clear: set tls, or basic_auth::allow_plain_http: true behind a proxy that terminates TLS", c.NetAddr.Endpoint))
+	}
 	return errors.Join(errs...)
 }

@@ -30,7 +30,7 @@ func TestLoadConfig(t *testing.T) {
 	storageID := component.MustNewID("file_storage")
 	custom.Storage = &storageID
 	custom.AllowedHosts = []string{"stats.example.com"}
-	custom.BasicAuth = &BasicAuthConfig{Username: "team", Password: "correct horse battery"}
+	custom.BasicAuth = &BasicAuthConfig{Username: "team", Password: "correct horse battery", AllowPlainHTTP: true}
 
 	tests := []struct {
 		id      component.ID

@@ -23,6 +23,7 @@ import (
 	"github.com/footfall-analytics/footfall/exporter/liveviewexporter/internal/metadata"
 	"github.com/footfall-analytics/footfall/exporter/liveviewexporter/internal/snapshot"
 	"github.com/footfall-analytics/footfall/exporter/liveviewexporter/internal/stream"
+	"github.com/footfall-analytics/footfall/internal/ratelimit"
 	"github.com/footfall-analytics/footfall/internal/storageclient"
 )
 
@@ -119,7 +120,11 @@ func (e *liveviewExporter) start(ctx context.Context, host component.Host) error
 	mux.Handle("GET /events", e.hub)
 	mux.HandleFunc("GET /api/snapshot", e.serveSnapshot)
 	var err error
-	if e.server, err = e.cfg.ToServer(ctx, host.GetExtensions(), e.settings.TelemetrySettings, e.cfg.guard(mux)); err != nil {
+	failures := ratelimit.New(failedLoginsPerSec, failedLoginBurst, failedLoginClients, func() {
+		e.telemetry.ExporterLiveviewLoginTableEvictions.Add(context.Background(), 1)
+	})
+	throttled := func() { e.telemetry.ExporterLiveviewLoginsThrottled.Add(context.Background(), 1) }
+	if e.server, err = e.cfg.ToServer(ctx, host.GetExtensions(), e.settings.TelemetrySettings, e.cfg.guard(mux, failures, throttled, e.now)); err != nil {
 		return err
 	}
 	listener, err := e.cfg.ToListener(ctx)

@@ -3,8 +3,9 @@
 
 // Package ratelimit keeps one token bucket per client address in a table of
 // bounded size, so that one noisy client cannot starve the others and a flood
-// of distinct addresses cannot exhaust memory.
-package ratelimit // import "github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/ratelimit"
+// of distinct addresses cannot exhaust memory. The intake limits events with
+// it, the live view failed logins.
+package ratelimit // import "github.com/footfall-analytics/footfall/internal/ratelimit"
 
 import (
 	"math"
@@ -80,6 +81,26 @@ func bucketKey(client netip.Addr) netip.Addr {
 		}
 	}
 	return client
+}
+
+// Available reports whether the client's bucket holds n tokens at time now,
+// taking nothing; when it does not, how long until it will.
+func (l *Limiter) Available(client netip.Addr, n int, now time.Time) (bool, time.Duration) {
+	key := bucketKey(client)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.buckets.Peek(key)
+	if !ok {
+		return l.burst >= float64(n), 0
+	}
+	tokens := b.tokens
+	if elapsed := now.Sub(b.last); elapsed > 0 {
+		tokens = math.Min(l.burst, tokens+elapsed.Seconds()*l.rate)
+	}
+	if tokens >= float64(n) {
+		return true, 0
+	}
+	return false, time.Duration((float64(n) - tokens) / l.rate * float64(time.Second))
 }
 
 // Len is the number of clients tracked.

@@ -82,3 +82,22 @@ func TestIPv6ClientsShareTheirSlash64(t *testing.T) {
 	ok, _ = l.Allow(netip.MustParseAddr("198.51.100.2"), 10, t0)
 	assert.True(t, ok, "IPv4 is per address")
 }
+
+// Available looks without taking: it refills as Allow would, and a client
+// never seen has a full bucket.
+func TestAvailableTakesNothing(t *testing.T) {
+	l := New(1, 2, 10, nil)
+	client := netip.MustParseAddr("192.0.2.9")
+	ok, _ := l.Available(client, 2, t0)
+	assert.True(t, ok)
+	assert.Zero(t, l.Len(), "looking adds no client")
+	ok, _ = l.Allow(client, 2, t0)
+	assert.True(t, ok)
+	ok, wait := l.Available(client, 1, t0)
+	assert.False(t, ok)
+	assert.Equal(t, time.Second, wait)
+	ok, _ = l.Available(client, 1, t0.Add(time.Second))
+	assert.True(t, ok)
+	ok, _ = l.Allow(client, 1, t0.Add(time.Second))
+	assert.True(t, ok, "Available took nothing")
+}

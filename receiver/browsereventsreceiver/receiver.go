@@ -24,12 +24,12 @@ import (
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
 	"go.uber.org/zap"
 
+	"github.com/footfall-analytics/footfall/internal/ratelimit"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/clientip"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/geoip"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/intake"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/metadata"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/privacy"
-	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/ratelimit"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/sites"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/useragent"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/visitor"

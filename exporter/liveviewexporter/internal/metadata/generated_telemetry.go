@@ -23,13 +23,15 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                          metric.Meter
-	mu                             sync.Mutex
-	registrations                  []metric.Registration
-	ExporterLiveviewClients        metric.Int64UpDownCounter
-	ExporterLiveviewClientsDropped metric.Int64Counter
-	ExporterLiveviewClientsRefused metric.Int64Counter
-	ExporterLiveviewSitesDropped   metric.Int64Counter
+	meter                               metric.Meter
+	mu                                  sync.Mutex
+	registrations                       []metric.Registration
+	ExporterLiveviewClients             metric.Int64UpDownCounter
+	ExporterLiveviewClientsDropped      metric.Int64Counter
+	ExporterLiveviewClientsRefused      metric.Int64Counter
+	ExporterLiveviewLoginTableEvictions metric.Int64Counter
+	ExporterLiveviewLoginsThrottled     metric.Int64Counter
+	ExporterLiveviewSitesDropped        metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -77,6 +79,18 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_exporter_liveview_clients_refused",
 		metric.WithDescription("Stream connections refused with 503 because max_clients were connected. [Alpha]"),
 		metric.WithUnit("{client}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterLiveviewLoginTableEvictions, err = builder.meter.Int64Counter(
+		"otelcol_exporter_liveview_login_table_evictions",
+		metric.WithDescription("Addresses dropped from the full table of failed logins (the least recently seen first); such an address starts again with a full allowance. [Alpha]"),
+		metric.WithUnit("{address}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterLiveviewLoginsThrottled, err = builder.meter.Int64Counter(
+		"otelcol_exporter_liveview_logins_throttled",
+		metric.WithDescription("Requests refused with 429 because their address had too many failed logins (basic_auth). [Alpha]"),
+		metric.WithUnit("{request}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ExporterLiveviewSitesDropped, err = builder.meter.Int64Counter(

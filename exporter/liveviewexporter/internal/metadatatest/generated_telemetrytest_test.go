@@ -22,6 +22,8 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ExporterLiveviewClients.Add(context.Background(), 1)
 	tb.ExporterLiveviewClientsDropped.Add(context.Background(), 1)
 	tb.ExporterLiveviewClientsRefused.Add(context.Background(), 1)
+	tb.ExporterLiveviewLoginTableEvictions.Add(context.Background(), 1)
+	tb.ExporterLiveviewLoginsThrottled.Add(context.Background(), 1)
 	tb.ExporterLiveviewSitesDropped.Add(context.Background(), 1)
 	AssertEqualExporterLiveviewClients(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
@@ -30,6 +32,12 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualExporterLiveviewClientsRefused(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualExporterLiveviewLoginTableEvictions(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualExporterLiveviewLoginsThrottled(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualExporterLiveviewSitesDropped(t, testTel,
