@@ -76,6 +76,9 @@ type checkpointRun struct {
 	// with it; oldest is the oldest entry it still needs.
 	released []uint64
 	oldest   uint64
+	// written is how many bytes the write stored: the next checkpoint is
+	// about as large, and the disk guard keeps room for it.
+	written int64
 	// encoded is closed once every part is encoded; result receives the
 	// outcome of the write (when written in the background).
 	encoded chan struct{}
@@ -138,6 +141,10 @@ func (r *checkpointRun) write(ctx context.Context, client storage.Client, log wr
 		storage.SetOperation(sessionsKey, r.sessions.Bytes()),
 		storage.SetOperation(dedupKey, r.dedup.Bytes()),
 		storage.SetOperation(visitorsKey, r.visitors.Bytes()),
+	}
+	r.written = 0
+	for _, op := range ops {
+		r.written += int64(len(op.Value))
 	}
 	ops = append(ops, log.release(r.released)...)
 	if err := client.Batch(ctx, ops...); err != nil {
@@ -270,6 +277,9 @@ func (p *sessionizeProcessor) checkpointWritten(err error) {
 // finishCheckpoint applies the outcome of run's write and records how long
 // the checkpoint took.
 func (p *sessionizeProcessor) finishCheckpoint(run *checkpointRun, err error) error {
+	if err == nil && p.disk != nil {
+		p.disk.CheckpointWritten(run.written)
+	}
 	err = p.state.finishCheckpoint(run, p.wal, err)
 	outcome := "success"
 	if err != nil {

@@ -97,12 +97,38 @@ type Config struct {
 	// CheckpointInterval is how often session and dedup state is written to
 	// storage (also on shutdown). Default 30s.
 	CheckpointInterval time.Duration `mapstructure:"checkpoint_interval"`
+	// Disk keeps room on the disk of the write-ahead log for checkpoints.
+	Disk DiskConfig `mapstructure:"disk"`
 	// FlushOnShutdown ends every open session with reason shutdown when the
 	// collector stops, instead of checkpointing it. Default false.
 	FlushOnShutdown bool `mapstructure:"flush_on_shutdown"`
 
 	// prevent unkeyed literal initialization
 	_ struct{}
+}
+
+// DiskConfig keeps room for checkpoints on the disk of the write-ahead
+// log: batches that would leave less than the reserve free are refused with
+// a retryable error (503 with Retry-After at the intake), so that the
+// checkpoint that truncates the log can always be written, as Kafka and
+// Elasticsearch stop writes before a disk is full.
+type DiskConfig struct {
+	// Directory is where the free space is measured. Default wal_directory;
+	// set it to the storage extension's directory when the write-ahead log
+	// is kept there (no wal_directory), or when they are on different
+	// filesystems. Empty with no wal_directory: not watched.
+	Directory string `mapstructure:"directory"`
+	// MinFreeBytes is the reserve. Default 0: twice the size of the last
+	// checkpoint written, at least 64 MiB.
+	MinFreeBytes int64 `mapstructure:"min_free_bytes"`
+}
+
+// directory is the directory watched, or "" for none.
+func (d DiskConfig) directory(walDirectory string) string {
+	if d.Directory != "" {
+		return d.Directory
+	}
+	return walDirectory
 }
 
 // SiteConfig holds one site's settings.
@@ -157,6 +183,9 @@ func (cfg *Config) Validate() error {
 		if f.n <= 0 {
 			errs = append(errs, fmt.Errorf("%s must be positive, got %d", f.name, f.n))
 		}
+	}
+	if cfg.Disk.MinFreeBytes < 0 {
+		errs = append(errs, fmt.Errorf("disk::min_free_bytes must not be negative, got %d", cfg.Disk.MinFreeBytes))
 	}
 	if cfg.WALDirectory != "" && cfg.Storage == nil {
 		errs = append(errs, errors.New("wal_directory needs storage: checkpoints are kept in the storage extension"))

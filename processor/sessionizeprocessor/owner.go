@@ -114,13 +114,10 @@ func (p *sessionizeProcessor) handle(group []*request) {
 		taken = append(taken, req)
 	}
 	if len(entries) > 0 {
-		ctx, cancel := context.WithTimeout(context.Background(), walTimeout)
-		err := p.wal.append(ctx, entries)
-		cancel()
-		if err != nil {
+		if reason, err := p.appendWAL(entries); err != nil {
 			s.nextSeq = firstSeq
 			for _, req := range taken {
-				req.err = p.refuse(refusedStorage, req.batch, fmt.Errorf("write-ahead log: %w", err))
+				req.err = p.refuse(reason, req.batch, fmt.Errorf("write-ahead log: %w", err))
 			}
 			taken = nil
 		}
@@ -139,6 +136,26 @@ func (p *sessionizeProcessor) handle(group []*request) {
 		req.reply <- req.err
 	}
 	s.record(nil)
+}
+
+// appendWAL makes entries durable, unless they would leave no room on the
+// disk for the checkpoint that truncates the log; the reason names which.
+func (p *sessionizeProcessor) appendWAL(entries []wal.Entry) (string, error) {
+	if p.disk != nil {
+		size := 0
+		for _, e := range entries {
+			size += len(e.Data)
+		}
+		if err := p.disk.Admit(size); err != nil {
+			return refusedDiskLow, err
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), walTimeout)
+	defer cancel()
+	if err := p.wal.append(ctx, entries); err != nil {
+		return refusedStorage, err
+	}
+	return "", nil
 }
 
 func (p *sessionizeProcessor) refuse(reason string, b *batch, err error) error {

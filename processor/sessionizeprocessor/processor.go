@@ -21,6 +21,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
+	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/diskguard"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/metadata"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/wal"
 )
@@ -52,6 +53,7 @@ const (
 	refusedOutboxFull   = "outbox_full"
 	refusedStorage      = "storage"
 	refusedShuttingDown = "shutting_down"
+	refusedDiskLow      = "disk_low"
 )
 
 var errShuttingDown = errors.New("sessionize processor is shutting down")
@@ -77,8 +79,11 @@ type sessionizeProcessor struct {
 	client storage.Client
 	// storageExt is the storage extension: participants of the checkpoints
 	// meet through it (internal/cosave).
-	storageExt     component.Component
-	wal            writeAheadLog
+	storageExt component.Component
+	wal        writeAheadLog
+	// disk refuses appends that would leave no room for a checkpoint; nil
+	// when no directory is watched.
+	disk           *diskguard.Guard
 	lastCheckpoint time.Time
 	// pausing is the pause asked for a checkpoint, running the checkpoint
 	// under way (checkpoint.go); both belong to the owner.
@@ -141,6 +146,18 @@ func newProcessor(cfg *Config, set processor.Settings, next consumer.Logs) (*ses
 		},
 	}
 	p.state = newState(cfg, telemetry)
+	if dir := cfg.Disk.directory(cfg.WALDirectory); dir != "" {
+		p.disk = diskguard.New(dir, cfg.Disk.MinFreeBytes, nil)
+		err := telemetry.RegisterProcessorSessionizeDiskFreeBytesCallback(func(_ context.Context, o metric.Int64Observer) error {
+			if free, err := p.disk.Free(); err == nil {
+				o.Observe(free)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
 	return p, nil
 }
 

@@ -3,10 +3,12 @@
 package metadata
 
 import (
+	"context"
 	"errors"
 	"sync"
 
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/metric/embedded"
 	"go.opentelemetry.io/otel/trace"
 
 	"go.opentelemetry.io/collector/component"
@@ -30,6 +32,7 @@ type TelemetryBuilder struct {
 	ProcessorSessionizeDedupEvictions             metric.Int64Counter
 	ProcessorSessionizeDeliveryDropped            metric.Int64Counter
 	ProcessorSessionizeDeliveryRetries            metric.Int64Counter
+	ProcessorSessionizeDiskFreeBytes              metric.Int64ObservableGauge
 	ProcessorSessionizeEventsClockSkewed          metric.Int64Counter
 	ProcessorSessionizeEventsDropped              metric.Int64Counter
 	ProcessorSessionizeEventsLate                 metric.Int64Counter
@@ -55,6 +58,31 @@ type telemetryBuilderOptionFunc func(mb *TelemetryBuilder)
 
 func (tbof telemetryBuilderOptionFunc) apply(mb *TelemetryBuilder) {
 	tbof(mb)
+}
+
+// RegisterProcessorSessionizeDiskFreeBytesCallback sets callback for observable ProcessorSessionizeDiskFreeBytes metric.
+func (builder *TelemetryBuilder) RegisterProcessorSessionizeDiskFreeBytesCallback(cb metric.Int64Callback) error {
+	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		cb(ctx, &observerInt64{inst: builder.ProcessorSessionizeDiskFreeBytes, obs: o})
+		return nil
+	}, builder.ProcessorSessionizeDiskFreeBytes)
+	if err != nil {
+		return err
+	}
+	builder.mu.Lock()
+	defer builder.mu.Unlock()
+	builder.registrations = append(builder.registrations, reg)
+	return nil
+}
+
+type observerInt64 struct {
+	embedded.Int64Observer
+	inst metric.Int64Observable
+	obs  metric.Observer
+}
+
+func (oi *observerInt64) Observe(value int64, opts ...metric.ObserveOption) {
+	oi.obs.ObserveInt64(oi.inst, value, opts...)
 }
 
 // Shutdown unregister all registered callbacks for async instruments.
@@ -100,6 +128,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		metric.WithUnit("{batch}"),
 	)
 	errs = errors.Join(errs, err)
+	builder.ProcessorSessionizeDiskFreeBytes, err = builder.meter.Int64ObservableGauge(
+		"otelcol_processor_sessionize_disk_free_bytes",
+		metric.WithDescription("Free bytes on the filesystem of the write-ahead log (disk::directory); writes stop while fewer than the reserve would remain. [Alpha]"),
+		metric.WithUnit("By"),
+	)
+	errs = errors.Join(errs, err)
 	builder.ProcessorSessionizeEventsClockSkewed, err = builder.meter.Int64Counter(
 		"otelcol_processor_sessionize_events_clock_skewed",
 		metric.WithDescription("Events whose client timestamp was after the receive time, or more than max_clock_skew before it; the receive time was used. [Alpha]"),
@@ -126,7 +160,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ProcessorSessionizeEventsRefused, err = builder.meter.Int64Counter(
 		"otelcol_processor_sessionize_events_refused",
-		metric.WithDescription("Events refused with a retryable error (the sender retries), by reason (pending_full, outbox_full, storage, shutting_down). [Alpha]"),
+		metric.WithDescription("Events refused with a retryable error (the sender retries), by reason (pending_full, outbox_full, storage, shutting_down, disk_low when the write would leave less than the disk reserve free). [Alpha]"),
 		metric.WithUnit("{event}"),
 	)
 	errs = errors.Join(errs, err)

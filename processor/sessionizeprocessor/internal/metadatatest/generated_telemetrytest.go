@@ -84,6 +84,20 @@ func AssertEqualProcessorSessionizeDeliveryRetries(t *testing.T, tt *componentte
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
 
+func AssertEqualProcessorSessionizeDiskFreeBytes(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_processor_sessionize_disk_free_bytes",
+		Description: "Free bytes on the filesystem of the write-ahead log (disk::directory); writes stop while fewer than the reserve would remain. [Alpha]",
+		Unit:        "By",
+		Data: metricdata.Gauge[int64]{
+			DataPoints: dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_processor_sessionize_disk_free_bytes")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
 func AssertEqualProcessorSessionizeEventsClockSkewed(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_processor_sessionize_events_clock_skewed",
@@ -151,7 +165,7 @@ func AssertEqualProcessorSessionizeEventsPending(t *testing.T, tt *componenttest
 func AssertEqualProcessorSessionizeEventsRefused(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_processor_sessionize_events_refused",
-		Description: "Events refused with a retryable error (the sender retries), by reason (pending_full, outbox_full, storage, shutting_down). [Alpha]",
+		Description: "Events refused with a retryable error (the sender retries), by reason (pending_full, outbox_full, storage, shutting_down, disk_low when the write would leave less than the disk reserve free). [Alpha]",
 		Unit:        "{event}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
