@@ -23,6 +23,8 @@ func TestE2EShippedConfigsValidate(t *testing.T) {
 	env := append(os.Environ(),
 		"FOOTFALL_SALT_SECRET=a-salt-secret-of-at-least-32-bytes!!",
 		"FOOTFALL_LIVEVIEW_PASSWORD=correct horse battery",
+		"FOOTFALL_KAFKA_USERNAME=footfall",
+		"FOOTFALL_KAFKA_PASSWORD=a-scram-password",
 	)
 	validate := func(env []string, configs ...string) (string, error) {
 		args := []string{"validate"}
@@ -42,6 +44,9 @@ func TestE2EShippedConfigsValidate(t *testing.T) {
 		{"processing.yaml"},
 		{"processing.yaml", "processing-elasticsearch.yaml"},
 		{"processing.yaml", "processing-archive.yaml"},
+		{"gateway.yaml", "kafka-plaintext.yaml"},
+		{"processing.yaml", "kafka-plaintext.yaml"},
+		{"single.yaml", "single-kafka.yaml", "kafka-plaintext.yaml"},
 	} {
 		t.Run(strings.Join(set, "+"), func(t *testing.T) {
 			out, err := validate(env, set...)
@@ -57,4 +62,25 @@ func TestE2EShippedConfigsValidate(t *testing.T) {
 	out, err := validate(noPassword, "single.yaml")
 	require.Error(t, err)
 	assert.Contains(t, out, "basic_auth needs a username and a password")
+
+	// The live view's password never crosses a network in the clear.
+	out, err = validate(append(env, "FOOTFALL_LIVEVIEW_ENDPOINT=0.0.0.0:4320"), "single.yaml")
+	require.Error(t, err)
+	assert.Contains(t, out, "sends the password in the clear")
+	out, err = validate(append(env, "FOOTFALL_LIVEVIEW_ENDPOINT=0.0.0.0:4320", "FOOTFALL_LIVEVIEW_BEHIND_TLS_PROXY=true"), "single.yaml")
+	require.NoError(t, err, out)
+
+	// The brokers are never reached without credentials (TLS and SCRAM),
+	// unless the plaintext overlay says so.
+	var noKafkaCredentials []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "FOOTFALL_KAFKA_USERNAME=") && !strings.HasPrefix(kv, "FOOTFALL_KAFKA_PASSWORD=") {
+			noKafkaCredentials = append(noKafkaCredentials, kv)
+		}
+	}
+	for _, config := range []string{"gateway.yaml", "processing.yaml"} {
+		out, err = validate(noKafkaCredentials, config)
+		require.Error(t, err, config)
+		assert.Contains(t, out, "username", config)
+	}
 }
