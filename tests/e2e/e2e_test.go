@@ -99,6 +99,8 @@ type collector struct {
 	stop func()
 	// kill sends SIGKILL, as a crash or an OOM kill would; stop is then a no-op.
 	kill func()
+	// log is the file the process writes its output to.
+	log string
 }
 
 // waitFor waits until the sink holds every given event id, and returns the records.
@@ -166,7 +168,7 @@ func startCollectorWith(t *testing.T, capture *httptest.Server, dataDir string, 
 	}, env...)
 	configs := append([]string{filepath.Join("..", "..", "config", "default.yaml"), filepath.Join("testdata", "capture.yaml")}, overlays...)
 	p := launch(t, configs, env)
-	c.stop, c.kill = p.stop, p.kill
+	c.stop, c.kill, c.log = p.stop, p.kill, p.log
 	return c
 }
 
@@ -176,6 +178,7 @@ type proc struct {
 	// Either may be called more than once; the first one acts.
 	stop, kill func()
 	pid        int
+	log        string
 }
 
 // launch runs footfall on the given configs (merged in order) with env
@@ -208,7 +211,7 @@ func launch(t testing.TB, configs, env []string) proc {
 			t.Logf("footfall (%v) output:\n%s", configs, out)
 		}
 	}
-	p := proc{pid: cmd.Process.Pid}
+	p := proc{pid: cmd.Process.Pid, log: logPath}
 	p.stop = func() {
 		once.Do(func() {
 			_ = cmd.Process.Signal(syscall.SIGTERM)
