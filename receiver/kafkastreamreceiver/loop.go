@@ -24,7 +24,7 @@ import (
 // record again after a retryable refusal (its buffers are full).
 const retryStep = 50 * time.Millisecond
 
-var errGaveUp = errors.New("a partition's sessionizer kept refusing; the transaction is aborted and its records read again")
+var errGaveUp = errors.New("a partition's sessionizer kept refusing")
 
 // run is the loop: each turn polls records for commit_interval, hands
 // them to their partitions, then commits the partitions' state changes,
@@ -37,11 +37,12 @@ func (r *kafkaStream) run(ctx context.Context, host component.Host) {
 	}
 	unmarshaler := &plog.ProtoUnmarshaler{}
 	for ctx.Err() == nil {
+		r.resumeStalled(time.Now())
 		polled, err := r.consumeFor(ctx, unmarshaler, r.cfg.CommitInterval)
 		if errors.Is(err, kgo.ErrClientClosed) {
 			return
 		}
-		r.endTransaction(ctx, polled, err == nil)
+		r.rewindStalled(r.endTransaction(ctx, polled, err == nil))
 		r.session.AllowRebalance()
 	}
 }
@@ -63,7 +64,7 @@ func (r *kafkaStream) consumeFor(ctx context.Context, unmarshaler plog.Unmarshal
 		}
 		var err error
 		fetches.EachPartition(func(fp kgo.FetchTopicPartition) {
-			if err != nil || len(fp.Records) == 0 {
+			if err != nil || len(fp.Records) == 0 || r.stalled(fp.Partition) {
 				return
 			}
 			polled = true
@@ -97,20 +98,30 @@ func (r *kafkaStream) consumePartition(ctx context.Context, unmarshaler plog.Unm
 		} else {
 			if b.records > 0 && b.events+ld.LogRecordCount() > r.maxBatchEvents() {
 				if err := r.consume(ctx, p, b); err != nil {
-					return err
+					return r.stallOn(ctx, id, b, err)
 				}
 				b = newBatch()
 			}
-			b.add(ld)
+			b.add(ld, rec.Offset)
 		}
 		r.telemetry.ReceiverKafkastreamRecords.Add(ctx, 1)
 		if b.records == recordsPerBatch || i == len(records)-1 {
 			if err := r.consume(ctx, p, b); err != nil {
-				return err
+				return r.stallOn(ctx, id, b, err)
 			}
 			b = newBatch()
 		}
 	}
+	return nil
+}
+
+// stallOn pauses partition id at batch b when its sessionizer gave up on
+// it; any other error aborts the turn.
+func (r *kafkaStream) stallOn(ctx context.Context, id int32, b *batch, err error) error {
+	if !errors.Is(err, errGaveUp) || ctx.Err() != nil {
+		return err
+	}
+	r.stallPartition(ctx, id, b.first, err)
 	return nil
 }
 
@@ -127,11 +138,16 @@ type batch struct {
 	logs            plog.Logs
 	spans           []int
 	records, events int
+	// first is the offset of the batch's first record.
+	first int64
 }
 
 func newBatch() *batch { return &batch{logs: plog.NewLogs()} }
 
-func (b *batch) add(ld plog.Logs) {
+func (b *batch) add(ld plog.Logs, offset int64) {
+	if b.records == 0 {
+		b.first = offset
+	}
 	b.spans = append(b.spans, ld.ResourceLogs().Len())
 	b.events += ld.LogRecordCount()
 	b.records++
@@ -234,7 +250,7 @@ type transaction struct {
 // commit with the offsets of the records polled (commit), or aborts. After
 // a commit, the metrics rendered before the cut are published; after an
 // abort, every partition returns to its committed state.
-func (r *kafkaStream) endTransaction(ctx context.Context, polled, commit bool) {
+func (r *kafkaStream) endTransaction(ctx context.Context, polled, commit bool) (committed bool) {
 	txns := r.cut()
 	changed := polled
 	for _, t := range txns {
@@ -244,13 +260,14 @@ func (r *kafkaStream) endTransaction(ctx context.Context, polled, commit bool) {
 		// Nothing new is durable or needs to be: the renderings count only
 		// committed state.
 		r.publish(ctx, txns)
-		return
+		return false
 	}
 	if commit && r.abortNext != nil && r.abortNext() {
 		commit = false
 	}
 	endCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.TransactionTimeout)
 	defer cancel()
+	endCtx = r.stalledOffsets(endCtx)
 	committed, err := r.produce(endCtx, txns, commit)
 	if err != nil {
 		r.logger().Warn("Ending the transaction failed; the partitions return to their committed state", zap.Error(err))
@@ -258,13 +275,14 @@ func (r *kafkaStream) endTransaction(ctx context.Context, polled, commit bool) {
 	if !committed {
 		r.telemetry.ReceiverKafkastreamTransactions.Add(ctx, 1, metric.WithAttributes(attribute.String("outcome", "aborted")))
 		r.rollback(ctx, txns)
-		return
+		return false
 	}
 	r.telemetry.ReceiverKafkastreamTransactions.Add(ctx, 1, metric.WithAttributes(attribute.String("outcome", "committed")))
 	for _, t := range txns {
 		t.partition.store.Commit()
 	}
 	r.publish(ctx, txns)
+	return true
 }
 
 // cut takes each owned partition's writes and latest metrics.

@@ -46,6 +46,9 @@ type kafkaStream struct {
 	// takes) nor while calling next.
 	mu         sync.Mutex
 	partitions map[int32]*partition
+	// stalls are the partitions paused because their sessionizer kept
+	// refusing (stall.go); the loop owns them.
+	stalls map[int32]stall
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -60,7 +63,7 @@ func newReceiver(cfg *Config, set receiver.Settings) (*kafkaStream, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &kafkaStream{cfg: cfg, set: set, telemetry: telemetry, partitions: map[int32]*partition{}}, nil
+	return &kafkaStream{cfg: cfg, set: set, telemetry: telemetry, partitions: map[int32]*partition{}, stalls: map[int32]stall{}}, nil
 }
 
 // Start returns at once: the topics are checked, and the group joined, by
@@ -121,6 +124,9 @@ func (r *kafkaStream) connect(ctx context.Context, host component.Host) bool {
 		kgo.TransactionalID(r.cfg.transactionalID()),
 		kgo.TransactionTimeout(r.cfg.TransactionTimeout),
 		kgo.SessionTimeout(r.cfg.SessionTimeout),
+		// A third of the session timeout, as Kafka advises: franz-go's
+		// default of 3 s loses the membership under a short session timeout.
+		kgo.HeartbeatInterval(r.cfg.SessionTimeout/3),
 		// Rebalances wait until a transaction has ended, so that partitions
 		// change hands only between transactions.
 		kgo.BlockRebalanceOnPoll(),

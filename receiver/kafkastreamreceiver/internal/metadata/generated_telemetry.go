@@ -25,17 +25,18 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                               metric.Meter
-	mu                                  sync.Mutex
-	registrations                       []metric.Registration
-	ReceiverKafkastreamChangelogBytes   metric.Int64Counter
-	ReceiverKafkastreamChangelogRecords metric.Int64Counter
-	ReceiverKafkastreamPartitions       metric.Int64ObservableGauge
-	ReceiverKafkastreamRecords          metric.Int64Counter
-	ReceiverKafkastreamRecordsSkipped   metric.Int64Counter
-	ReceiverKafkastreamRestores         metric.Int64Counter
-	ReceiverKafkastreamStateBytes       metric.Int64ObservableGauge
-	ReceiverKafkastreamTransactions     metric.Int64Counter
+	meter                                metric.Meter
+	mu                                   sync.Mutex
+	registrations                        []metric.Registration
+	ReceiverKafkastreamChangelogBytes    metric.Int64Counter
+	ReceiverKafkastreamChangelogRecords  metric.Int64Counter
+	ReceiverKafkastreamPartitions        metric.Int64ObservableGauge
+	ReceiverKafkastreamPartitionsStalled metric.Int64Counter
+	ReceiverKafkastreamRecords           metric.Int64Counter
+	ReceiverKafkastreamRecordsSkipped    metric.Int64Counter
+	ReceiverKafkastreamRestores          metric.Int64Counter
+	ReceiverKafkastreamStateBytes        metric.Int64ObservableGauge
+	ReceiverKafkastreamTransactions      metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -123,6 +124,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_receiver_kafkastream_partitions",
 		metric.WithDescription("Partitions of the events topic this collector owns now. [Development]"),
 		metric.WithUnit("{partition}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ReceiverKafkastreamPartitionsStalled, err = builder.meter.Int64Counter(
+		"otelcol_receiver_kafkastream_partitions_stalled",
+		metric.WithDescription("Times a partition was paused because its sessionizer kept refusing for half the session timeout; it is read again from its first record not taken, and the other partitions commit as usual. [Development]"),
+		metric.WithUnit("{pause}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ReceiverKafkastreamRecords, err = builder.meter.Int64Counter(

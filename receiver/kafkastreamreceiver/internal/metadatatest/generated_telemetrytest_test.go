@@ -30,6 +30,7 @@ func TestSetupTelemetry(t *testing.T) {
 	}))
 	tb.ReceiverKafkastreamChangelogBytes.Add(context.Background(), 1)
 	tb.ReceiverKafkastreamChangelogRecords.Add(context.Background(), 1)
+	tb.ReceiverKafkastreamPartitionsStalled.Add(context.Background(), 1)
 	tb.ReceiverKafkastreamRecords.Add(context.Background(), 1)
 	tb.ReceiverKafkastreamRecordsSkipped.Add(context.Background(), 1)
 	tb.ReceiverKafkastreamRestores.Add(context.Background(), 1)
@@ -41,6 +42,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualReceiverKafkastreamPartitions(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualReceiverKafkastreamPartitionsStalled(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualReceiverKafkastreamRecords(t, testTel,
