@@ -55,6 +55,9 @@ func (f otlpFormat) writeStatus(w http.ResponseWriter, status int, message strin
 // decode reads OTLP, and turns the records of Faro's OTLP transport into
 // the events its native payload gives.
 func (f otlpFormat) decode(body []byte, maxEvents int) (dropin.Decoded, error) {
+	if intake.MoreRecordsThan(f.enc, body, maxEvents) {
+		return dropin.Decoded{}, &dropin.TooManyEventsError{Limit: maxEvents}
+	}
 	logs, err := intake.Decode(f.enc, body)
 	if err != nil {
 		return dropin.Decoded{}, err

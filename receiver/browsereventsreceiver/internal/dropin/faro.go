@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/footfall-analytics/footfall/internal/schema"
+	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/jsoncount"
 )
 
 // FaroScope is the instrumentation scope of the events read from the Faro
@@ -109,6 +110,10 @@ var (
 func DecodeFaro(body []byte, maxItems int) (Decoded, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return Decoded{}, errEmptyBody
+	}
+	// Counted before anything is decoded, and again item by item.
+	if jsoncount.MoreThan(body, maxItems-1, true, "events", "measurements", "logs", "exceptions") {
+		return Decoded{}, &TooManyEventsError{Limit: maxItems}
 	}
 	var wire faroWire
 	dec := json.NewDecoder(bytes.NewReader(body))
