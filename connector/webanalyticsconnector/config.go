@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 
 	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector/internal/pathnorm"
+	"github.com/footfall-analytics/footfall/internal/schema"
 )
 
 // Config defines configuration for the web analytics connector. Every metric
@@ -127,6 +128,9 @@ func (cfg *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("time_zone: %w", err))
 	}
 	for _, site := range slices.Sorted(maps.Keys(cfg.Sites)) {
+		if err := schema.CheckSiteID(site); err != nil {
+			errs = append(errs, fmt.Errorf("sites: %w", err))
+		}
 		if tz := cfg.Sites[site].TimeZone; tz != "" {
 			if _, err := time.LoadLocation(tz); err != nil {
 				errs = append(errs, fmt.Errorf("sites::%s::time_zone: %w", site, err))

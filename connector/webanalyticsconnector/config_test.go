@@ -68,3 +68,11 @@ func TestLoadConfig(t *testing.T) {
 		})
 	}
 }
+
+// A site id names series and, downstream, storage paths: the ids sites are
+// configured under follow the receiver's rule.
+func TestSiteIDsAreValidated(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	cfg.Sites = map[string]SiteConfig{"../shop": {}}
+	require.ErrorContains(t, cfg.Validate(), `site id "../shop" must start with a lower-case letter or a digit`)
+}

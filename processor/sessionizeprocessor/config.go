@@ -197,6 +197,9 @@ func (cfg *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("time_zone: %w", err))
 	}
 	for site, sc := range cfg.Sites {
+		if err := schema.CheckSiteID(site); err != nil {
+			errs = append(errs, fmt.Errorf("sites: %w", err))
+		}
 		if sc.TimeZone == "" {
 			continue
 		}

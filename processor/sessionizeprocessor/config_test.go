@@ -81,3 +81,11 @@ func TestValidateRejectsAPageViewGoal(t *testing.T) {
 	cfg.Goals = []string{schema.EventPageView}
 	assert.ErrorContains(t, cfg.Validate(), `goals: "browser.page_view" cannot be a goal`)
 }
+
+// A site id names storage keys downstream: the ids sites are configured
+// under follow the receiver's rule.
+func TestSiteIDsAreValidated(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	cfg.Sites = map[string]SiteConfig{"a..b": {}}
+	require.ErrorContains(t, cfg.Validate(), `site id "a..b" must not contain ".."`)
+}
