@@ -161,6 +161,9 @@ func (r *browserEventsReceiver) readBody(w http.ResponseWriter, req *http.Reques
 // rate_limit.bytes_per_token; what is less is covered by the token the
 // request paid before it was read.
 func (r *browserEventsReceiver) byteTokens(n int) int {
+	if r.limiter == nil {
+		return 0 // bytes_per_token is only checked when the limiter is on
+	}
 	return n / r.cfg.RateLimit.BytesPerToken
 }
 
