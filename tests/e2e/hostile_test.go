@@ -6,7 +6,6 @@ package e2e
 import (
 	"bytes"
 	"cmp"
-	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
@@ -139,12 +138,7 @@ func (a attack) send(t *testing.T, intake string) (int, []byte) {
 	t.Helper()
 	body := []byte(a.body)
 	if a.gzip {
-		var buf bytes.Buffer
-		zw := gzip.NewWriter(&buf)
-		_, err := zw.Write(body)
-		require.NoError(t, err)
-		require.NoError(t, zw.Close())
-		body = buf.Bytes()
+		body = gzipped(t, body)
 	}
 	path := cmp.Or(a.path, "/v1/logs")
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, "http://"+intake+path, bytes.NewReader(body))
