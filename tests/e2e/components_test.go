@@ -44,7 +44,7 @@ func TestE2EReadmeListsEveryComponent(t *testing.T) {
 	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
 	require.NoError(t, err)
 	listed := map[string][]string{}
-	row := regexp.MustCompile("^\\| (receivers|processors|connectors|exporters|extensions) \\| (.*) \\|$")
+	row := regexp.MustCompile(`^\| (receivers|processors|connectors|exporters|extensions) \| (.*) \|$`)
 	name := regexp.MustCompile("`([a-z_]+)`")
 	for _, line := range strings.Split(string(readme), "\n") {
 		if m := row.FindStringSubmatch(line); m != nil {
