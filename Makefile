@@ -41,13 +41,15 @@ check-generated: generate
 	@git diff --exit-code -- '*generated*' '*/documentation.md' '*/README.md' || { echo "generated files are stale: run make generate and commit"; exit 1; }
 
 ## build: compile the distribution with ocb into bin/footfall
+# The binary is written beside bin/footfall and renamed over it: copying over
+# it fails ("Text file busy") while make run is running it.
 # ocb generates the sources; go build compiles them without ocb's -trimpath,
 # so that packages golangci-lint compiled for type information (same flags)
 # come from the build cache instead of being compiled twice.
 build: $(OCB) geo
 	$(OCB) --config builder-config.yaml --skip-compilation
 	cd _build && $(GO) build -ldflags='-s -w' -o footfall .
-	@mkdir -p bin && cp _build/footfall $(BIN)
+	@mkdir -p bin && cp _build/footfall $(BIN).new && mv -f $(BIN).new $(BIN)
 	@echo "built $(BIN)"
 
 ## geo: install the country database the configs use (geo/country.mmdb), pinned
