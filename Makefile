@@ -59,6 +59,10 @@ geo:
 	@test -r geo/country.mmdb || { echo "geo/country.mmdb is missing after npm ci"; exit 1; }
 
 ## run: build and start the collector on config/default.yaml
+# The shipped configs look for the country database where the image and the
+# packages install it; from a checkout, it is geo/country.mmdb.
+FOOTFALL_GEOIP_DATABASE ?= $(CURDIR)/geo/country.mmdb
+export FOOTFALL_GEOIP_DATABASE
 run: build
 	$(BIN) --config config/default.yaml
 
