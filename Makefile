@@ -12,7 +12,7 @@ GOLANGCI_LINT := $(TOOLS_BIN)/golangci-lint
 BIN         := $(CURDIR)/bin/footfall
 FUZZTIME    ?= 20s
 
-.PHONY: geo demo-prebuilt all build lint-then-build bench-baseline run demo tracker check-tracker liveview-assets check-liveview test unit-test fuzz alerts e2e e2e-prebuilt generate check-generated bench lint tools clean
+.PHONY: image packages chart-files chart-examples deploy-test geo demo-prebuilt all build lint-then-build bench-baseline run demo tracker check-tracker liveview-assets check-liveview test unit-test fuzz alerts e2e e2e-prebuilt generate check-generated bench lint tools clean
 
 all: build
 
@@ -110,7 +110,7 @@ check-liveview: liveview-assets
 # cold machine, where each alone leaves one core waiting on downloads and links.
 test: geo check-generated check-tracker check-liveview
 	$(MAKE) -j2 --output-sync=target unit-test lint-then-build
-	$(MAKE) fuzz alerts e2e-prebuilt
+	$(MAKE) fuzz alerts e2e-prebuilt deploy-test
 
 # lint-then-build builds after lint, which leaves most of the distribution's
 # packages compiled in the build cache.
@@ -177,9 +177,40 @@ bench: build bench-baseline
 bench-baseline: $(OCB)
 	cd bench/baseline && $(OCB) --config builder-config.yaml
 
-## lint: golangci-lint (govet, gofumpt and the linters in .golangci.yml)
+## lint: golangci-lint (govet, gofumpt and the linters in .golangci.yml), both modules
 lint: $(GOLANGCI_LINT)
 	$(GOLANGCI_LINT) run ./...
+	cd deploy && $(GOLANGCI_LINT) run ./...
+
+# Shipping (docs/deploy.md). The deploy/ module holds the image, chart and
+# package tooling, so that the distribution's go.mod does not carry the
+# Kubernetes, Helm and nfpm libraries.
+SHIP_ARCHS ?= amd64,arm64
+
+## image: the multi-platform OCI image (linux/amd64 and linux/arm64) in dist/image,
+## assembled in Go without a container engine; two builds of a commit give one digest
+image: build
+	cd deploy && $(GO) run ./cmd/footfall-image -repo .. -out ../dist/image -arch $(SHIP_ARCHS)
+
+## packages: deb and rpm packages (linux/amd64 and linux/arm64) in dist/packages, built with nfpm
+packages: build
+	cd deploy && $(GO) run ./cmd/footfall-packages -repo .. -out ../dist/packages -arch $(SHIP_ARCHS)
+
+## chart-files: copy the shipped configs, alert rules and dashboards into the Helm chart
+CHART := deploy/helm/footfall
+chart-files:
+	rm -f $(CHART)/files/config/*.yaml $(CHART)/files/alerts/*.yml $(CHART)/files/dashboards/*.json
+	cp config/*.yaml $(CHART)/files/config/
+	cp alerts/footfall.rules.yml $(CHART)/files/alerts/
+	cp dashboards/*.json $(CHART)/files/dashboards/
+
+## chart-examples: render the chart's examples into their rendered/ goldens
+chart-examples: build chart-files
+	cd deploy && FOOTFALL_BIN=$(BIN) $(GO) test -count=1 -run '^TestExamples$$' ./internal/chart -update
+
+## deploy-test: the image, chart and package tests, on the sources and binary make build left
+deploy-test:
+	cd deploy && FOOTFALL_BIN=$(BIN) $(GO) test -count=1 ./...
 
 clean:
-	rm -rf _build bin
+	rm -rf _build bin dist

@@ -37,7 +37,7 @@ func run(ctx context.Context, repo, out string, archs []string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
+	if err := os.MkdirAll(out, 0o750); err != nil {
 		return err
 	}
 	for _, arch := range archs {

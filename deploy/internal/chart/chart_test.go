@@ -32,9 +32,9 @@ const (
 // dashboards are the repository's files, byte for byte: one source.
 func TestChartFilesMatchSources(t *testing.T) {
 	for src, dst := range map[string]string{
-		"config/*.yaml":            "files/config",
+		"config/*.yaml":             "files/config",
 		"alerts/footfall.rules.yml": "files/alerts",
-		"dashboards/*.json":        "files/dashboards",
+		"dashboards/*.json":         "files/dashboards",
 	} {
 		sources, err := filepath.Glob(filepath.Join(repo, src))
 		require.NoError(t, err)
@@ -115,9 +115,9 @@ func golden(t *testing.T, dir string, r Rendered) {
 	t.Helper()
 	if *update {
 		require.NoError(t, os.RemoveAll(dir))
-		require.NoError(t, os.MkdirAll(dir, 0o755))
+		require.NoError(t, os.MkdirAll(dir, 0o750))
 		for name, text := range r.Files {
-			require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644))
+			require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600))
 		}
 	}
 	have, err := filepath.Glob(filepath.Join(dir, "*"))
@@ -219,7 +219,7 @@ func footfallBinary(t *testing.T) string {
 	if bin == "" {
 		bin = filepath.Join(repo, "bin", "footfall")
 	}
-	_, err := os.Stat(bin)
+	_, err := os.Stat(bin) //nolint:gosec // the binary under test, named by FOOTFALL_BIN
 	require.NoError(t, err, "the footfall binary: run make build, or set FOOTFALL_BIN")
 	return bin
 }
@@ -232,4 +232,3 @@ func envValue(c corev1.Container, name string) (corev1.EnvVar, bool) {
 	}
 	return corev1.EnvVar{}, false
 }
-

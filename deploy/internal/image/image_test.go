@@ -155,13 +155,13 @@ func extract(t *testing.T, img v1.Image, root string) map[string]owner {
 		owners[name] = owner{uid: hdr.Uid, mode: hdr.FileInfo().Mode()}
 		dst := filepath.Join(root, filepath.FromSlash(name))
 		if hdr.Typeflag == tar.TypeDir {
-			require.NoError(t, os.MkdirAll(dst, 0o755))
+			require.NoError(t, os.MkdirAll(dst, 0o750))
 			continue
 		}
 		require.Equal(t, byte(tar.TypeReg), hdr.Typeflag, name)
 		data, err := io.ReadAll(tr)
 		require.NoError(t, err)
-		require.NoError(t, os.MkdirAll(filepath.Dir(dst), 0o755))
+		require.NoError(t, os.MkdirAll(filepath.Dir(dst), 0o750))
 		require.NoError(t, os.WriteFile(dst, data, hdr.FileInfo().Mode().Perm()))
 	}
 	return owners

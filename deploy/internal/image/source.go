@@ -63,8 +63,11 @@ func distVersion(manifest string) (string, error) {
 			Version string `json:"version"`
 		} `json:"dist"`
 	}
-	if err := yaml.Unmarshal(raw, &m); err != nil || m.Dist.Version == "" {
-		return "", fmt.Errorf("no dist.version in %s: %v", manifest, err)
+	if err := yaml.Unmarshal(raw, &m); err != nil {
+		return "", fmt.Errorf("reading %s: %w", manifest, err)
+	}
+	if m.Dist.Version == "" {
+		return "", fmt.Errorf("no dist.version in %s", manifest)
 	}
 	return m.Dist.Version, nil
 }

@@ -44,6 +44,11 @@ func WriteArchive(dir, out string, mtime time.Time) error {
 	if err != nil {
 		return err
 	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
 	tw := tar.NewWriter(f)
 	walkErr := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || p == dir {
@@ -53,7 +58,7 @@ func WriteArchive(dir, out string, mtime time.Time) error {
 		if d.IsDir() {
 			return tw.WriteHeader(&tar.Header{Name: filepath.ToSlash(rel) + "/", Typeflag: tar.TypeDir, Mode: 0o755, ModTime: mtime})
 		}
-		data, err := os.ReadFile(p)
+		data, err := root.ReadFile(rel)
 		if err != nil {
 			return err
 		}
