@@ -79,6 +79,17 @@ func TestProfiles(t *testing.T) {
 		assert.Equal(t, []string{"intake", "telemetry"}, servicePorts(objs))
 		assertHardened(t, d.Spec.Template.Spec)
 
+		// As a statefulset with persistence, each pod's queue is on its
+		// own claim, and the HPA scales the statefulset.
+		objs = renderObjects(t, "gateway", kafkaValues+"saltSecret: {name: salt}\nmode: statefulset\npersistence: {enabled: true}\n")
+		sts := One[appsv1.StatefulSet](objs, "StatefulSet")
+		require.NotNil(t, sts)
+		require.Len(t, sts.Spec.VolumeClaimTemplates, 1)
+		assert.Equal(t, "StatefulSet", One[autoscalingv2.HorizontalPodAutoscaler](objs, "HorizontalPodAutoscaler").Spec.ScaleTargetRef.Kind)
+		for _, v := range sts.Spec.Template.Spec.Volumes {
+			assert.NotEqual(t, "data", v.Name, "the data volume is the claim, not an emptyDir")
+		}
+
 		// With no trusted proxies, none are believed (never "all private ranges").
 		objs = renderObjects(t, "gateway", kafkaValues+"saltSecret: {name: salt}\n")
 		c = One[appsv1.Deployment](objs, "Deployment").Spec.Template.Spec.Containers[0]
@@ -137,6 +148,11 @@ func TestProfiles(t *testing.T) {
 		require.Len(t, sm.Spec.Endpoints, 2)
 		assert.Equal(t, "metrics", sm.Spec.Endpoints[0].Port)
 		assert.Equal(t, "telemetry", sm.Spec.Endpoints[1].Port)
+		for _, e := range sm.Spec.Endpoints {
+			require.Len(t, e.RelabelConfigs, 1)
+			assert.Equal(t, "labeldrop", e.RelabelConfigs[0].Action, "two pods' series of a partition differ only by instance")
+			assert.Equal(t, "pod", e.RelabelConfigs[0].Regex)
+		}
 	})
 }
 
@@ -177,7 +193,7 @@ func TestRenderRefuses(t *testing.T) {
 		{"more replicas than partitions", "processing", kafkaValues + "keda: {maxReplicaCount: 9}\n", "exceed kafka.partitions"},
 		{"an HPA beyond the partitions", "processing", kafkaValues + "keda: {enabled: false}\nautoscaling: {enabled: true, maxReplicas: 12}\n", "exceed kafka.partitions"},
 		{"two autoscalers", "processing", kafkaValues + "autoscaling: {enabled: true, maxReplicas: 4}\n", "choose one"},
-		{"a stateful gateway", "gateway", kafkaValues + "saltSecret: {name: s}\nmode: statefulset\n", "mode: deployment"},
+		{"a gateway without a mode", "gateway", kafkaValues + "saltSecret: {name: s}\nmode: \"\"\n", "mode: deployment"},
 		{"a live view off loopback without TLS", "single", "liveview: {passwordSecret: {name: lv}}\nports: {liveview: {enabled: true}}\n", "behindTLSProxy"},
 		{"two single replicas", "single", "liveview: {passwordSecret: {name: lv}}\nreplicaCount: 2\n", "one replica"},
 		{"an unknown value", "single", "liveview: {passwordSecret: {name: lv}}\nreplicas: 2\n", "replicas"},

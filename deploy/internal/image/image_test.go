@@ -119,6 +119,9 @@ func assertRunConfig(t *testing.T, spec Spec, cf *v1.ConfigFile) {
 	head, err := exec.Command("git", "-C", repo, "log", "-1", "--format=%H %ct").Output()
 	require.NoError(t, err)
 	rev, secs, _ := strings.Cut(strings.TrimSpace(string(head)), " ")
+	if status, err := exec.Command("git", "-C", repo, "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(status) > 0 {
+		rev += "-dirty"
+	}
 	n, err := strconv.ParseInt(secs, 10, 64)
 	require.NoError(t, err)
 	created := time.Unix(n, 0).UTC()

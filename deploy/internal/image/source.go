@@ -72,7 +72,9 @@ func distVersion(manifest string) (string, error) {
 	return m.Dist.Version, nil
 }
 
-// head is the commit and its committer time. SOURCE_DATE_EPOCH, the
+// head is the commit and its committer time; the commit gets a -dirty
+// suffix when the work tree differs from it, so that an image never claims
+// a commit it was not built from. SOURCE_DATE_EPOCH, the
 // reproducible-builds convention, overrides the time.
 func head(ctx context.Context, repo string) (string, time.Time, error) {
 	out, err := exec.CommandContext(ctx, "git", "-C", repo, "log", "-1", "--format=%H %ct").Output()
@@ -80,6 +82,13 @@ func head(ctx context.Context, repo string) (string, time.Time, error) {
 		return "", time.Time{}, fmt.Errorf("reading HEAD of %s: %w", repo, err)
 	}
 	rev, secs, _ := strings.Cut(strings.TrimSpace(string(out)), " ")
+	status, err := exec.CommandContext(ctx, "git", "-C", repo, "status", "--porcelain", "--untracked-files=no").Output()
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("reading the status of %s: %w", repo, err)
+	}
+	if len(status) > 0 {
+		rev += "-dirty"
+	}
 	if epoch := os.Getenv("SOURCE_DATE_EPOCH"); epoch != "" {
 		secs = epoch
 	}

@@ -58,8 +58,8 @@ run.
 {{- if and (ne $p "gateway") (ne .Values.mode "statefulset") }}
 {{- fail (printf "the %s profile needs mode: statefulset (a volume for its state, a stable pod name)" $p) }}
 {{- end }}
-{{- if and (eq $p "gateway") (ne .Values.mode "deployment") }}
-{{- fail "the gateway profile is stateless: mode: deployment" }}
+{{- if and (eq $p "gateway") (not (has .Values.mode (list "deployment" "statefulset"))) }}
+{{- fail "the gateway profile runs as mode: deployment (or statefulset, for a queue that outlives its pod)" }}
 {{- end }}
 {{- if and (eq $p "single") (gt (int .Values.replicaCount) 1) }}
 {{- fail "the single profile runs one replica: scale out with the gateway and processing profiles" }}
