@@ -129,6 +129,8 @@ func dataFiles(spec Spec) []entry {
 		// Owned by the collector's user: WAL, state, salt and queues. A
 		// volume mounted here in Kubernetes gets the pod's fsGroup.
 		{Path: DataDir, Mode: 0o700, Dir: true, UID: UID},
+		// The archive exporter spools uploads in the temporary directory.
+		{Path: "/tmp", Mode: 0o1777, Dir: true},
 	}
 	for _, name := range slices.Sorted(maps.Keys(spec.Configs)) {
 		files = append(files, entry{Path: path.Join(ConfigDir, name), Mode: 0o644, Content: spec.Configs[name]})

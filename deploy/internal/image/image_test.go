@@ -173,6 +173,7 @@ func extract(t *testing.T, img v1.Image, root string) map[string]owner {
 func assertFiles(t *testing.T, root string, owners map[string]owner) {
 	t.Helper()
 	assert.Equal(t, owner{uid: UID, mode: os.ModeDir | 0o700}, owners[DataDir], "the data directory belongs to the collector's user")
+	assert.Equal(t, os.ModeDir|os.ModeSticky|0o777, owners["/tmp"].mode, "a temporary directory anyone may write")
 	assert.Equal(t, os.FileMode(0o755), owners[BinaryPath].mode)
 	assert.Equal(t, 0, owners[BinaryPath].uid, "the binary is not writable by the user that runs it")
 
