@@ -156,6 +156,8 @@ come from Secrets, never from values.
     secretKeyRef:
       name: {{ .Values.saltSecret.name }}
       key: {{ .Values.saltSecret.key }}
+{{- end }}
+{{- if ne .Values.profile "processing" }}
 - name: FOOTFALL_TRUSTED_PROXIES
   value: {{ include "footfall.flowList" .Values.trustedProxies | quote }}
 {{- end }}
