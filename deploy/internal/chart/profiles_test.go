@@ -54,7 +54,7 @@ func TestProfiles(t *testing.T) {
 		pw, ok := envValue(c, "FOOTFALL_LIVEVIEW_PASSWORD")
 		require.True(t, ok)
 		assert.Equal(t, "lv", pw.ValueFrom.SecretKeyRef.Name)
-		assert.ElementsMatch(t, []string{"intake", "metrics"}, servicePorts(objs))
+		assert.ElementsMatch(t, []string{"intake", "metrics", "telemetry"}, servicePorts(objs))
 		proxies, ok := envValue(c, "FOOTFALL_TRUSTED_PROXIES")
 		require.True(t, ok, "the single node reads the proxies too")
 		assert.Equal(t, "[]", proxies.Value)

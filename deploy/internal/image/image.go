@@ -131,6 +131,11 @@ func dataFiles(spec Spec) []entry {
 		{Path: DataDir, Mode: 0o700, Dir: true, UID: UID},
 		// The archive exporter spools uploads in the temporary directory.
 		{Path: "/tmp", Mode: 0o1777, Dir: true},
+		// The shipped configs listen on "localhost"; Docker and Kubernetes
+		// mount their own /etc/hosts over this one, other runtimes may not,
+		// and Go's resolver would then ask DNS for the name.
+		{Path: "/etc/hosts", Mode: 0o644, Content: []byte("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n")},
+		{Path: "/etc/nsswitch.conf", Mode: 0o644, Content: []byte("hosts: files dns\n")},
 	}
 	for _, name := range slices.Sorted(maps.Keys(spec.Configs)) {
 		files = append(files, entry{Path: path.Join(ConfigDir, name), Mode: 0o644, Content: spec.Configs[name]})

@@ -75,6 +75,7 @@ func TestImage(t *testing.T) {
 	owners := extract(t, img, root)
 	assertFiles(t, root, owners)
 	runBinary(t, root)
+	t.Run("runs as a container would", func(t *testing.T) { runContainer(t, root) })
 }
 
 func readBack(t *testing.T, dir string, digest v1.Hash) v1.Image {
@@ -166,6 +167,15 @@ func extract(t *testing.T, img v1.Image, root string) map[string]owner {
 		require.NoError(t, err)
 		require.NoError(t, os.MkdirAll(filepath.Dir(dst), 0o750))
 		require.NoError(t, os.WriteFile(dst, data, hdr.FileInfo().Mode().Perm()))
+	}
+	// As root, the files get the image's owners and modes, so that the
+	// container run below sees what a runtime would unpack.
+	if os.Geteuid() == 0 {
+		for name, o := range owners {
+			dst := filepath.Join(root, filepath.FromSlash(name))
+			require.NoError(t, os.Lchown(dst, o.uid, o.uid))
+			require.NoError(t, os.Chmod(dst, o.mode))
+		}
 	}
 	return owners
 }
