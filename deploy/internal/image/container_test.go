@@ -72,7 +72,7 @@ func runContainer(t *testing.T, root string) {
 	defer func() {
 		if !stopped { // unshare's death SIGKILLs the collector (--kill-child)
 			_ = cmd.Process.Kill()
-			_ = <-exited
+			t.Logf("the collector was killed: %v", <-exited)
 		}
 	}()
 
