@@ -36,18 +36,7 @@ func TestE2EShippedConfigsValidate(t *testing.T) {
 		out, err := cmd.CombinedOutput()
 		return string(out), err
 	}
-	for _, set := range [][]string{
-		{"default.yaml"},
-		{"single.yaml"},
-		{"single.yaml", "single-kafka.yaml"},
-		{"gateway.yaml"},
-		{"processing.yaml"},
-		{"processing.yaml", "processing-elasticsearch.yaml"},
-		{"processing.yaml", "processing-archive.yaml"},
-		{"gateway.yaml", "kafka-plaintext.yaml"},
-		{"processing.yaml", "kafka-plaintext.yaml"},
-		{"single.yaml", "single-kafka.yaml", "kafka-plaintext.yaml"},
-	} {
+	for _, set := range configSets(t) {
 		t.Run(strings.Join(set, "+"), func(t *testing.T) {
 			out, err := validate(env, set...)
 			require.NoError(t, err, out)
@@ -83,4 +72,20 @@ func TestE2EShippedConfigsValidate(t *testing.T) {
 		require.Error(t, err, config)
 		assert.Contains(t, out, "username", config)
 	}
+}
+
+// configSets reads config/sets.txt: the shipped configurations as they
+// are run, one set of files merged in order per line.
+func configSets(t *testing.T) [][]string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "..", "config", "sets.txt"))
+	require.NoError(t, err)
+	var sets [][]string
+	for _, line := range strings.Split(string(raw), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			sets = append(sets, strings.Fields(line))
+		}
+	}
+	require.NotEmpty(t, sets)
+	return sets
 }

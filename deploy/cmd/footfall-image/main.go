@@ -12,43 +12,25 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/footfall-analytics/footfall/deploy/internal/cli"
 	"github.com/footfall-analytics/footfall/deploy/internal/image"
 )
 
-func main() {
-	repo := flag.String("repo", "..", "the checkout")
-	out := flag.String("out", "../dist/image", "the output directory")
-	archs := flag.String("arch", "amd64,arm64", "the linux architectures, comma-separated")
-	flag.Parse()
-	if err := run(context.Background(), *repo, *out, strings.Split(*archs, ",")); err != nil {
-		fmt.Fprintln(os.Stderr, "footfall-image:", err)
-		os.Exit(1)
-	}
-}
+func main() { cli.Main("footfall-image", "../dist/image", run) }
 
-func run(ctx context.Context, repo, out string, archs []string) error {
-	spec, err := image.FromRepo(ctx, repo)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(out, 0o750); err != nil {
-		return err
-	}
+func run(ctx context.Context, spec image.Spec, repo, out string, archs []string) error {
 	for _, arch := range archs {
-		bin := filepath.Join(out, "footfall-linux-"+arch)
-		if err := image.Compile(ctx, filepath.Join(repo, "_build"), arch, bin); err != nil {
+		err := cli.WithBinary(ctx, repo, arch, out, func(bin string) error {
+			var err error
+			spec.Binaries[arch], err = os.ReadFile(bin)
 			return err
-		}
-		if spec.Binaries[arch], err = os.ReadFile(bin); err != nil {
-			return err
-		}
-		if err := os.Remove(bin); err != nil {
+		})
+		if err != nil {
 			return err
 		}
 	}

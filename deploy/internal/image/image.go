@@ -175,18 +175,3 @@ func Labels(spec Spec) map[string]string {
 		"org.opencontainers.image.created":     spec.Created.UTC().Format(time.RFC3339),
 	}
 }
-
-// ConfigSets are the shipped configs and the overlays merged over them,
-// as docs/deploy.md and the configs' comments combine them.
-var ConfigSets = [][]string{
-	{"default.yaml"},
-	{"single.yaml"},
-	{"single.yaml", "single-kafka.yaml"},
-	{"gateway.yaml"},
-	{"processing.yaml"},
-	{"processing.yaml", "processing-elasticsearch.yaml"},
-	{"processing.yaml", "processing-archive.yaml"},
-	{"gateway.yaml", "kafka-plaintext.yaml"},
-	{"processing.yaml", "kafka-plaintext.yaml"},
-	{"single.yaml", "single-kafka.yaml", "kafka-plaintext.yaml"},
-}

@@ -239,7 +239,9 @@ func runBinary(t *testing.T, root string) {
 		"FOOTFALL_KAFKA_PASSWORD=a-scram-password",
 		"FOOTFALL_ES_API_KEY=an-api-key",
 	)
-	for _, set := range ConfigSets {
+	sets, err := ConfigSets(repo)
+	require.NoError(t, err)
+	for _, set := range sets {
 		args := []string{"validate"}
 		for _, c := range set {
 			args = append(args, "--config", filepath.Join(root, ConfigDir, c))

@@ -113,3 +113,22 @@ func Compile(ctx context.Context, buildDir, arch, out string) error {
 	}
 	return nil
 }
+
+// ConfigSets reads config/sets.txt of a checkout: the shipped configs as
+// they are run, one set of files merged in order per line.
+func ConfigSets(repo string) ([][]string, error) {
+	raw, err := os.ReadFile(filepath.Join(repo, "config", "sets.txt"))
+	if err != nil {
+		return nil, err
+	}
+	var sets [][]string
+	for _, line := range strings.Split(string(raw), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			sets = append(sets, strings.Fields(line))
+		}
+	}
+	if len(sets) == 0 {
+		return nil, fmt.Errorf("no config sets in %s/config/sets.txt", repo)
+	}
+	return sets, nil
+}
