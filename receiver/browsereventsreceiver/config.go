@@ -106,7 +106,9 @@ type SiteConfig struct {
 	ID string `mapstructure:"id"`
 	// Origins the site's pages are served from: "https://www.example.com"
 	// (that scheme and host), "example.com" (any scheme) or "*.example.com"
-	// (the domain and every subdomain).
+	// (the domain and every subdomain). Hosts are ASCII, as browsers send
+	// them: an international name in its xn-- form. "example.com" means
+	// http or https: an Origin of any other scheme is no page's.
 	Origins []string `mapstructure:"origins"`
 	// VisitorID is "hashed" (default) or "client".
 	VisitorID VisitorIDMode `mapstructure:"visitor_id"`

@@ -43,8 +43,29 @@ func ParsePattern(entry string) (Pattern, error) {
 	if entry == "" || strings.Contains(entry, "*") {
 		return Pattern{}, fmt.Errorf("origin %q: a wildcard may only stand first, as in *.example.com", entry)
 	}
+	if !asciiHost(entry) {
+		return Pattern{}, fmt.Errorf("origin %q: a host of letters, digits, '-' and '.' with an optional port (an international name in its xn-- form, as browsers send it)", entry)
+	}
 	p.host = entry
 	return p, nil
+}
+
+// asciiHost reports whether s is made of what a browser's Origin host and
+// port are: ASCII letters, digits, '-', '.', ':' and the brackets of an
+// IPv6 literal. Anything else is compared nowhere: strings.ToLower turns
+// every invalid UTF-8 byte into the same replacement rune, so two
+// different non-ASCII hosts could compare equal.
+func asciiHost(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case c == '-', c == '.', c == ':', c == '[', c == ']':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func (p Pattern) matches(scheme, host string) bool {
@@ -77,13 +98,15 @@ type Site struct {
 }
 
 // AllowsOrigin reports whether a browser Origin ("https://www.example.com:8443")
-// may send events for this site. The opaque origin "null" never may.
+// may send events for this site. The opaque origin "null" never may, nor
+// an origin without an http or https scheme or with a host browsers do
+// not send (non-ASCII bytes).
 func (s *Site) AllowsOrigin(origin string) bool {
 	if len(origin) > MaxOriginBytes {
 		return false
 	}
 	u, err := url.Parse(strings.ToLower(origin))
-	if err != nil || u.Host == "" {
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") || !asciiHost(u.Host) {
 		return false
 	}
 	for _, p := range s.Patterns {

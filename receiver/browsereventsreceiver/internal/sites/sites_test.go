@@ -127,3 +127,21 @@ func TestOverlongNamesNameNoSite(t *testing.T) {
 	require.True(t, ok, "a name of ordinary length still matches")
 	assert.Same(t, s, got)
 }
+
+// Hosts are compared as browsers send them, in ASCII: two different
+// non-ASCII hosts must not compare equal after lower-casing (which turns
+// every invalid UTF-8 byte into the same rune), and an Origin without an
+// http or https scheme is no page's.
+func TestOriginsAreASCIIAndHTTP(t *testing.T) {
+	_, err := ParsePattern("\x98.example")
+	require.ErrorContains(t, err, "xn--")
+	_, err = ParsePattern("bücher.example")
+	require.ErrorContains(t, err, "xn--", "an international name is configured in the form browsers send")
+
+	s := mustSite(t, "shop", "xn--bcher-kva.example", "https://[::1]:8443")
+	assert.True(t, s.AllowsOrigin("https://xn--bcher-kva.example"))
+	assert.True(t, s.AllowsOrigin("https://[::1]:8443"))
+	assert.False(t, s.AllowsOrigin("https://bücher.example"))
+	assert.False(t, s.AllowsOrigin("//xn--bcher-kva.example"), "no scheme")
+	assert.False(t, s.AllowsOrigin("chrome-extension://xn--bcher-kva.example"))
+}
