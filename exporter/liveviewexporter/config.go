@@ -64,7 +64,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, errors.New("allowed_hosts must name at least one host"))
 	}
 	if c.BasicAuth != nil && (c.BasicAuth.Username == "" || len(c.BasicAuth.Password) < 12) {
-		errs = append(errs, errors.New("basic_auth needs a username and a password of at least 12 characters"))
+		errs = append(errs, errors.New("basic_auth needs a username and a password of at least 12 characters (the shipped configs read the password from FOOTFALL_LIVEVIEW_PASSWORD)"))
 	}
 	if c.BasicAuth != nil && !c.TLS.HasValue() && !isLoopback(c.NetAddr.Endpoint) && !c.BasicAuth.AllowPlainHTTP {
 		errs = append(errs, fmt.Errorf("basic_auth on %s (not loopback) sends the password in the clear: set tls, or basic_auth::allow_plain_http: true behind a proxy that terminates TLS", c.NetAddr.Endpoint))

@@ -30,7 +30,7 @@ func (c *SASLConfig) Validate() error {
 		return fmt.Errorf("sasl: mechanism %q is not one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512", c.Mechanism)
 	}
 	if c.Username == "" || c.Password == "" {
-		return errors.New("sasl: username and password are required")
+		return errors.New("sasl: username and password are required (the shipped configs read them from FOOTFALL_KAFKA_USERNAME and FOOTFALL_KAFKA_PASSWORD)")
 	}
 	return nil
 }

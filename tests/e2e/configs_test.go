@@ -51,6 +51,7 @@ func TestE2EShippedConfigsValidate(t *testing.T) {
 	out, err := validate(noPassword, "single.yaml")
 	require.Error(t, err)
 	assert.Contains(t, out, "basic_auth needs a username and a password")
+	assert.Contains(t, out, "FOOTFALL_LIVEVIEW_PASSWORD", "validate names the variable to set")
 
 	// The live view's password never crosses a network in the clear.
 	out, err = validate(append(env, "FOOTFALL_LIVEVIEW_ENDPOINT=0.0.0.0:4320"), "single.yaml")
@@ -72,6 +73,9 @@ func TestE2EShippedConfigsValidate(t *testing.T) {
 		require.Error(t, err, config)
 		assert.Contains(t, out, "username", config)
 	}
+	out, err = validate(noKafkaCredentials, "processing.yaml")
+	require.Error(t, err)
+	assert.Contains(t, out, "FOOTFALL_KAFKA_USERNAME and FOOTFALL_KAFKA_PASSWORD", "validate names the variables to set")
 }
 
 // configSets reads config/sets.txt: the shipped configurations as they
