@@ -132,7 +132,7 @@ func (e *liveviewExporter) start(ctx context.Context, host component.Host) error
 		return err
 	}
 	e.boundAddr = listener.Addr()
-	e.settings.Logger.Info("Live dashboard", zap.String("url", "http://"+listener.Addr().String()+"/"))
+	e.settings.Logger.Info("Live dashboard", zap.String("url", dashboardURL(e.cfg, listener.Addr())))
 	e.serverDone.Go(func() {
 		if errHTTP := e.server.Serve(listener); errHTTP != nil && !errors.Is(errHTTP, http.ErrServerClosed) {
 			componentstatus.ReportStatus(host, componentstatus.NewFatalErrorEvent(errHTTP))
@@ -163,4 +163,23 @@ func (e *liveviewExporter) shutdown(ctx context.Context) error {
 	}
 	e.telemetry.Shutdown()
 	return err
+}
+
+// dashboardURL is the address to open the dashboard at: https with tls,
+// the first of allowed_hosts (the Host header must be one of them, so the
+// bound IP address may be refused), and the bound port.
+func dashboardURL(cfg *Config, bound net.Addr) string {
+	scheme := "http"
+	if cfg.TLS.HasValue() {
+		scheme = "https"
+	}
+	host := "localhost"
+	if len(cfg.AllowedHosts) > 0 {
+		host = cfg.AllowedHosts[0]
+	}
+	_, port, err := net.SplitHostPort(bound.String())
+	if err != nil {
+		return scheme + "://" + bound.String() + "/"
+	}
+	return scheme + "://" + net.JoinHostPort(host, port) + "/"
 }

@@ -6,6 +6,7 @@ package liveviewexporter
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"path/filepath"
 	"testing"
@@ -16,6 +17,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/config/configtls"
 	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -170,4 +173,17 @@ func TestShutdownWithoutStartWithStorage(t *testing.T) {
 	e, err := newExporter(cfg, exportertest.NewNopSettings(metadata.Type))
 	require.NoError(t, err)
 	require.NoError(t, e.shutdown(context.Background()))
+}
+
+// The logged address is one a browser can open: the allowed host (not the
+// bound IP, which allowed_hosts may refuse), the bound port, https with tls.
+func TestDashboardURL(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	bound := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 4320}
+	assert.Equal(t, "http://localhost:4320/", dashboardURL(cfg, bound))
+	cfg.AllowedHosts = []string{"stats.example.com"}
+	cfg.TLS = configoptional.Some(configtls.ServerConfig{})
+	assert.Equal(t, "https://stats.example.com:4320/", dashboardURL(cfg, bound))
+	cfg.AllowedHosts = []string{"::1"}
+	assert.Equal(t, "https://[::1]:4320/", dashboardURL(cfg, bound))
 }
