@@ -169,6 +169,7 @@ func servicePorts(objs Objects) []string {
 
 func assertHardened(t *testing.T, spec corev1.PodSpec) {
 	t.Helper()
+	assert.False(t, *spec.AutomountServiceAccountToken, "no API token in the pod")
 	psc := spec.SecurityContext
 	assert.True(t, *psc.RunAsNonRoot)
 	assert.Equal(t, int64(10001), *psc.RunAsUser)

@@ -13,6 +13,8 @@ metadata:
     {{- end }}
 spec:
   serviceAccountName: {{ include "footfall.serviceAccountName" . }}
+  # The collector never talks to the Kubernetes API.
+  automountServiceAccountToken: false
   {{- with .Values.imagePullSecrets }}
   imagePullSecrets:
     {{- toYaml . | nindent 4 }}
