@@ -12,7 +12,7 @@ GOLANGCI_LINT := $(TOOLS_BIN)/golangci-lint
 BIN         := $(CURDIR)/bin/footfall
 FUZZTIME    ?= 20s
 
-.PHONY: image packages chart-files chart-examples deploy-test geo demo-prebuilt all build lint-then-build bench-baseline run demo tracker check-tracker liveview-assets check-liveview test unit-test fuzz alerts e2e e2e-prebuilt generate check-generated bench lint tools clean
+.PHONY: bots-update image packages chart-files chart-examples deploy-test geo demo-prebuilt all build lint-then-build bench-baseline run demo tracker check-tracker liveview-assets check-liveview test unit-test fuzz alerts e2e e2e-prebuilt generate check-generated bench lint tools clean
 
 all: build
 
@@ -33,8 +33,14 @@ tools: $(OCB) $(MDATAGEN)
 DISTRIBUTION_URL := https://github.com/footfall-analytics/footfall/blob/main/builder-config.yaml
 
 generate: $(MDATAGEN)
+	./scripts/ensure-node-modules.sh web/bots
 	PATH="$(TOOLS_BIN):$$PATH" $(GO) generate ./...
 	sed -i 's|^\[footfall\]: *$$|[footfall]: $(DISTRIBUTION_URL)|' $(wildcard */*/README.md)
+
+## bots-update: move the pinned bot lists (web/bots) to their newest releases and regenerate (docs/bots.md)
+bots-update:
+	cd web/bots && npm install --no-audit --no-fund --save-exact isbot@latest crawler-user-agents@latest top-user-agents@latest
+	$(MAKE) generate
 
 ## check-generated: fail when committed generated code is stale
 check-generated: generate

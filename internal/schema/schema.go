@@ -52,8 +52,10 @@ const (
 	AttrUserAgentVersion   = "user_agent.version"
 	AttrUserAgentOSName    = "user_agent.os.name"
 	AttrUserAgentOSVersion = "user_agent.os.version"
-	// AttrUserAgentSynthetic is "bot" when the receiver judged the client automated.
+	// AttrUserAgentSynthetic is "bot" when the pipeline judged the client
+	// automated (kept with bots: flag); AttrBotReason says why (BotReason*).
 	AttrUserAgentSynthetic = "user_agent.synthetic.type"
+	AttrBotReason          = "footfall.bot.reason"
 	AttrDeviceType         = "footfall.device.type"
 
 	AttrGeoCountry = "geo.country.iso_code"
@@ -101,7 +103,7 @@ var ReceiverOwned = []string{
 	AttrSiteID, AttrVisitorID, AttrVisitorIDSource,
 	AttrURLPath, AttrURLDomain,
 	AttrUserAgentOriginal, AttrUserAgentName, AttrUserAgentVersion, AttrUserAgentOSName,
-	AttrUserAgentOSVersion, AttrUserAgentSynthetic, AttrDeviceType,
+	AttrUserAgentOSVersion, AttrUserAgentSynthetic, AttrBotReason, AttrDeviceType,
 	AttrGeoCountry, AttrGeoRegion, AttrGeoCity,
 	AttrReferrerClass, AttrReferrerSource, AttrReferrerHost,
 	AttrUTMSource, AttrUTMMedium, AttrUTMCampaign, AttrUTMTerm, AttrUTMContent,

@@ -39,6 +39,9 @@ const (
 	BotsFlag BotPolicy = "flag"
 )
 
+// minAllowedUserAgent keeps an allow-list entry from matching every User-Agent.
+const minAllowedUserAgent = 3
+
 // Config defines configuration for the browser events receiver.
 type Config struct {
 	// ServerConfig is the HTTP server: endpoint (default localhost:4319), TLS,
@@ -68,8 +71,24 @@ type Config struct {
 	// RateLimit bounds the events each client address may send.
 	RateLimit RateLimitConfig `mapstructure:"rate_limit"`
 
-	// Bots is "drop" (default) or "flag".
+	// Bots is "drop" (default) or "flag": what happens to events judged a
+	// bot's (docs/bots.md). Flagged events carry user_agent.synthetic.type
+	// and footfall.bot.reason and are left out of every metric.
 	Bots BotPolicy `mapstructure:"bots"`
+
+	// AllowedUserAgents are parts of User-Agents (case-insensitive, at least
+	// 3 characters) never taken for a bot's by the User-Agent list: the
+	// place for a false positive. Default none.
+	AllowedUserAgents []string `mapstructure:"allowed_user_agents"`
+
+	// DatacenterRangesFile is a file of IP ranges (CIDR or address, one per
+	// line, # comments) whose clients' events are a bot's, reason
+	// datacenter. None is shipped. Default empty: no such rule.
+	DatacenterRangesFile string `mapstructure:"datacenter_ranges_file"`
+
+	// BlockReferrerSpam judges page views whose referrer is on the pinned
+	// referrer-spam list a bot's, reason referrer_spam. Default true.
+	BlockReferrerSpam bool `mapstructure:"block_referrer_spam"`
 
 	// GeoIP adds country, region and city from a MaxMind-format database.
 	GeoIP GeoIPConfig `mapstructure:"geoip"`
@@ -272,6 +291,11 @@ func (cfg *Config) Validate() error {
 	case BotsDrop, BotsFlag:
 	default:
 		errs = append(errs, fmt.Errorf("bots must be %q or %q, not %q", BotsDrop, BotsFlag, cfg.Bots))
+	}
+	for _, a := range cfg.AllowedUserAgents {
+		if len(strings.TrimSpace(a)) < minAllowedUserAgent {
+			errs = append(errs, fmt.Errorf("allowed_user_agents: %q is shorter than %d characters and would allow most bots", a, minAllowedUserAgent))
+		}
 	}
 	if l := cfg.Limits; l.MaxEventsPerRequest <= 0 || l.MaxAttributesPerEvent <= 0 || l.MaxAttributeValueBytes <= 0 ||
 		l.MaxResourceBytes <= 0 || l.MaxAttributeKeyBytes <= 0 || l.MaxEventBytes <= 0 {

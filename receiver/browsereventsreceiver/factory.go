@@ -66,7 +66,8 @@ func createDefaultConfig() component.Config {
 			MaxClients:      100_000,
 			BytesPerToken:   4096,
 		},
-		Bots: BotsDrop,
+		Bots:              BotsDrop,
+		BlockReferrerSpam: true,
 		Limits: LimitsConfig{
 			MaxEventsPerRequest:    100,
 			MaxAttributesPerEvent:  64,

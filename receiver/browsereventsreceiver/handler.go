@@ -93,16 +93,21 @@ func (r *browserEventsReceiver) ingest(w http.ResponseWriter, req *http.Request,
 		siteHint = r.siteNamed(decoded.SiteName)
 	}
 	res := r.enricher.Enrich(req.Context(), intake.Request{
-		Origin:    requestOrigin(req),
-		UserAgent: req.UserAgent(),
-		ClientIP:  client,
-		SiteHint:  siteHint,
-		Received:  now,
-		Format:    string(f.name()),
+		Origin:      requestOrigin(req),
+		UserAgent:   req.UserAgent(),
+		ClientHints: req.Header.Get("Sec-CH-UA"),
+		ClientIP:    client,
+		SiteHint:    siteHint,
+		Received:    now,
+		Format:      string(f.name()),
 	}, logs)
 	res.Add(intake.ReasonInvalidEvent, decoded.Rejected, decoded.Messages)
 	for reason, n := range res.Rejected {
 		r.countRefusedEvents(req, reason, n)
+	}
+	for bot, n := range res.Bots {
+		r.telemetry.ReceiverBrowsereventsBotEvents.Add(req.Context(), int64(n), metric.WithAttributeSet(attribute.NewSet(
+			attribute.String("site", bot.Site), attribute.String("reason", bot.Reason))))
 	}
 	r.deliver(w, req, f, res)
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -25,6 +26,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/footfall-analytics/footfall/internal/ratelimit"
+	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/botrules"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/clientip"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/geoip"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/intake"
@@ -118,7 +120,7 @@ func (r *browserEventsReceiver) buildPipeline(ctx context.Context, host componen
 		return err
 	}
 
-	uaParser, err := useragent.New(r.cfg.UserAgentCacheSize, func() {
+	uaParser, err := useragent.New(r.cfg.UserAgentCacheSize, r.cfg.AllowedUserAgents, func() {
 		r.telemetry.ReceiverBrowsereventsUserAgentCacheEvictions.Add(context.Background(), 1)
 	})
 	if err != nil {
@@ -129,6 +131,11 @@ func (r *browserEventsReceiver) buildPipeline(ctx context.Context, host componen
 		if r.geo, err = geoip.Open(r.cfg.GeoIP.Database); err != nil {
 			return err
 		}
+	}
+
+	bots, err := r.botRules()
+	if err != nil {
+		return err
 	}
 
 	if r.cfg.RateLimit.Enabled {
@@ -152,12 +159,33 @@ func (r *browserEventsReceiver) buildPipeline(ctx context.Context, host componen
 			MaxKeyBytes:       r.cfg.Limits.MaxAttributeKeyBytes,
 			MaxEventBytes:     r.cfg.Limits.MaxEventBytes,
 		},
+		Bots:           bots,
 		KeepBots:       r.cfg.Bots == BotsFlag,
 		NewID:          r.newID,
 		URLs:           privacy.NewURLScrubber(r.cfg.Privacy.QueryParameters),
 		StoreUserAgent: r.cfg.Privacy.StoreUserAgent,
 	}
 	return nil
+}
+
+// botRules loads the datacenter ranges file and the referrer-spam list.
+func (r *browserEventsReceiver) botRules() (*botrules.Rules, error) {
+	rules := &botrules.Rules{}
+	if r.cfg.BlockReferrerSpam {
+		rules.ReferrerSpam = botrules.ReferrerSpamList()
+	}
+	if path := r.cfg.DatacenterRangesFile; path != "" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("datacenter_ranges_file: %w", err)
+		}
+		defer f.Close()
+		if rules.Datacenters, err = botrules.ParseRanges(path, f); err != nil {
+			return nil, fmt.Errorf("datacenter_ranges_file: %w", err)
+		}
+		r.settings.Logger.Info("Loaded datacenter ranges", zap.String("file", path), zap.Int("ranges", rules.Datacenters.Len()))
+	}
+	return rules, nil
 }
 
 func (r *browserEventsReceiver) buildSites() (*sites.Registry, error) {

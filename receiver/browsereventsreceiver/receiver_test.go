@@ -492,6 +492,53 @@ func TestBots(t *testing.T) {
 		metadatatest.AssertEqualReceiverBrowsereventsRefusedEvents(t, h.tel, []metricdata.DataPoint[int64]{
 			{Attributes: attribute.NewSet(attribute.String("reason", "bot")), Value: 3},
 		}, metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
+		assertBotEvents(t, h, map[string]int64{schema.BotReasonUserAgent: 3})
+	})
+	t.Run("headless client hint with a browser's User-Agent", func(t *testing.T) {
+		h := startReceiver(t, testConfig(t), nil)
+		resp, _ := h.do(t, request{contentType: "application/json", origin: siteOrigin, userAgent: chromeUA, body: pageViews(2), headers: map[string]string{
+			"Sec-CH-UA": `"Chromium";v="131", "Not_A Brand";v="24", "HeadlessChrome";v="131"`,
+		}})
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		assert.Empty(t, h.sink.AllLogs())
+		assertBotEvents(t, h, map[string]int64{schema.BotReasonClientHint: 2})
+	})
+	t.Run("a person's client hint", func(t *testing.T) {
+		h := startReceiver(t, testConfig(t), nil)
+		resp, _ := h.do(t, request{contentType: "application/json", origin: siteOrigin, userAgent: chromeUA, body: pageViews(2), headers: map[string]string{
+			"Sec-CH-UA": `"Chromium";v="131", "Not_A Brand";v="24", "Google Chrome";v="131"`,
+		}})
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		assert.Equal(t, 2, h.sink.LogRecordCount())
+	})
+	t.Run("datacenter ranges", func(t *testing.T) {
+		cfg := testConfig(t)
+		cfg.DatacenterRangesFile = filepath.Join(t.TempDir(), "dc.txt")
+		require.NoError(t, os.WriteFile(cfg.DatacenterRangesFile, []byte("198.51.100.0/24 # the test client\n"), 0o600))
+		h := startReceiver(t, cfg, nil)
+		resp, _ := h.do(t, request{contentType: "application/json", origin: siteOrigin, userAgent: chromeUA, body: pageViews(1)})
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		assert.Empty(t, h.sink.AllLogs())
+		assertBotEvents(t, h, map[string]int64{schema.BotReasonDatacenter: 1})
+	})
+	t.Run("referrer spam drops the page view, not the visitor's click", func(t *testing.T) {
+		h := startReceiver(t, testConfig(t), nil)
+		body := `{"resourceLogs":[{"resource":{"attributes":[{"key":"footfall.site.id","value":{"stringValue":"example"}}]},"scopeLogs":[{"logRecords":[` +
+			`{"eventName":"browser.page_view","attributes":[{"key":"url.full","value":{"stringValue":"https://www.example.com/"}},{"key":"footfall.referrer","value":{"stringValue":"https://www.0-0.fr/promo"}}]},` +
+			`{"eventName":"browser.page_view","attributes":[{"key":"url.full","value":{"stringValue":"https://www.example.com/b"}},{"key":"footfall.referrer","value":{"stringValue":"https://news.ycombinator.com/"}}]},` +
+			`{"eventName":"click","attributes":[{"key":"url.full","value":{"stringValue":"https://www.example.com/"}}]}]}]}]}`
+		resp, _ := h.do(t, request{contentType: "application/json", origin: siteOrigin, userAgent: chromeUA, body: []byte(body)})
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		assert.Equal(t, 2, h.sink.LogRecordCount())
+		assertBotEvents(t, h, map[string]int64{schema.BotReasonReferrerSpam: 1})
+	})
+	t.Run("allowed User-Agent", func(t *testing.T) {
+		cfg := testConfig(t)
+		cfg.AllowedUserAgents = []string{"googlebot/"}
+		h := startReceiver(t, cfg, nil)
+		resp, _ := h.do(t, request{contentType: "application/json", origin: siteOrigin, userAgent: googlebotUA, body: pageViews(1)})
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		assert.Equal(t, 1, h.sink.LogRecordCount())
 	})
 	t.Run("flagged when configured", func(t *testing.T) {
 		cfg := testConfig(t)
@@ -506,7 +553,22 @@ func TestBots(t *testing.T) {
 		assert.Equal(t, "bot", synthetic.Str())
 		device, _ := attrs.Get(schema.AttrDeviceType)
 		assert.Equal(t, "bot", device.Str())
+		reason, _ := attrs.Get(schema.AttrBotReason)
+		assert.Equal(t, schema.BotReasonUserAgent, reason.Str())
+		assertBotEvents(t, h, map[string]int64{schema.BotReasonUserAgent: 1})
 	})
+}
+
+// assertBotEvents checks the receiver's bot_events counter of site example.
+func assertBotEvents(t *testing.T, h *harness, want map[string]int64) {
+	t.Helper()
+	var points []metricdata.DataPoint[int64]
+	for reason, n := range want {
+		points = append(points, metricdata.DataPoint[int64]{
+			Attributes: attribute.NewSet(attribute.String("site", "example"), attribute.String("reason", reason)), Value: n,
+		})
+	}
+	metadatatest.AssertEqualReceiverBrowsereventsBotEvents(t, h.tel, points, metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
 }
 
 func TestEmptyRequestIsSuccess(t *testing.T) {

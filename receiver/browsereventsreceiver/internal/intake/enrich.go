@@ -17,6 +17,7 @@ import (
 
 	"github.com/footfall-analytics/footfall/internal/attr"
 	"github.com/footfall-analytics/footfall/internal/schema"
+	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/botrules"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/geoip"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/privacy"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/referrer"
@@ -55,7 +56,9 @@ type Request struct {
 	// Origin is absent; empty when the request had neither.
 	Origin    string
 	UserAgent string
-	ClientIP  netip.Addr
+	// ClientHints is the Sec-CH-UA header.
+	ClientHints string
+	ClientIP    netip.Addr
 	// SiteHint is the "site" query parameter, for clients that cannot set attributes.
 	SiteHint string
 	Received time.Time
@@ -70,8 +73,11 @@ type Enricher struct {
 	Geo       *geoip.DB
 	Visitors  *visitor.Hasher
 	Limits    Limits
-	KeepBots  bool
-	NewID     func() string
+	// Bots are the rules besides the User-Agent list; KeepBots flags bots'
+	// events instead of dropping them.
+	Bots     *botrules.Rules
+	KeepBots bool
+	NewID    func() string
 	// URLs scrubs the stored URLs (page, referrer, link) of query
 	// parameters outside the allow-list, fragments and user info.
 	URLs *privacy.URLScrubber
@@ -86,6 +92,13 @@ type Result struct {
 	Rejected map[Reason]int
 	// Messages says what was wrong with the first few rejected records.
 	Messages []string
+	// Bots counts the events judged a bot's, dropped or flagged.
+	Bots map[BotCount]int
+}
+
+// BotCount is a site and the reason its events were judged a bot's.
+type BotCount struct {
+	Site, Reason string
 }
 
 const maxMessages = 5
@@ -137,9 +150,10 @@ type requestFacts struct {
 	// clientIDs caches the keyed hash of each (site, anonymous id): a
 	// request carries several events of one visitor.
 	clientIDs map[[2]string]string
-	// dropAsBot is decided per request; records are still checked first, so
-	// that a wrong site or a bad event is reported even to an automated sender.
-	dropAsBot bool
+	// botReason is the request's bot verdict ("" for a person); records are
+	// still checked first, so that a wrong site or a bad event is reported
+	// even to an automated sender.
+	botReason string
 }
 
 // Enrich checks every record of in and returns the accepted ones, enriched and
@@ -148,8 +162,8 @@ func (e *Enricher) Enrich(ctx context.Context, req Request, in plog.Logs) Result
 	res := Result{Logs: plog.NewLogs()}
 	req.UserAgent = attr.TruncateUTF8(req.UserAgent, e.Limits.MaxUserAgentBytes)
 	facts := requestFacts{req: req, ua: e.UserAgent.Parse(req.UserAgent), visitors: map[string]string{}}
-	facts.dropAsBot = facts.ua.Bot && !e.KeepBots
-	if !facts.dropAsBot {
+	facts.botReason = e.Bots.Request(facts.ua.Bot, req.ClientHints, req.ClientIP)
+	if facts.botReason == "" || e.KeepBots {
 		facts.geo = e.Geo.Lookup(req.ClientIP)
 	}
 
@@ -166,7 +180,7 @@ func (e *Enricher) Enrich(ctx context.Context, req Request, in plog.Logs) Result
 			for _, lr := range sl.LogRecords().All() {
 				reason, msg := ReasonInvalidEvent, containerMsg
 				if containerMsg == "" {
-					reason, msg = e.enrichRecord(ctx, &facts, resourceSite, rl.Resource(), sl.Scope(), lr, out)
+					reason, msg = e.enrichRecord(ctx, &facts, &res, resourceSite, rl.Resource(), sl.Scope(), lr, out)
 				}
 				switch {
 				case reason == ReasonBot:
@@ -183,7 +197,7 @@ func (e *Enricher) Enrich(ctx context.Context, req Request, in plog.Logs) Result
 	return res
 }
 
-func (e *Enricher) enrichRecord(ctx context.Context, facts *requestFacts, resourceSite string, resource pcommon.Resource, scope pcommon.InstrumentationScope, lr plog.LogRecord, out *grouper) (Reason, string) {
+func (e *Enricher) enrichRecord(ctx context.Context, facts *requestFacts, res *Result, resourceSite string, resource pcommon.Resource, scope pcommon.InstrumentationScope, lr plog.LogRecord, out *grouper) (Reason, string) {
 	attrs := lr.Attributes()
 	name := lr.EventName()
 	if name == "" {
@@ -214,15 +228,47 @@ func (e *Enricher) enrichRecord(ctx context.Context, facts *requestFacts, resour
 		return ReasonInvalidEvent, msg
 	}
 
-	if facts.dropAsBot {
-		return ReasonBot, ""
+	botReason := e.botReason(facts, name, attrs)
+	if botReason != "" {
+		res.countBot(site.ID, botReason)
+		if !e.KeepBots {
+			return ReasonBot, ""
+		}
 	}
 	visitorID, idSource := e.visitorID(ctx, facts, site, attrs)
 	dest := out.record(site.ID, visitorID, idSource, resource, scope)
 	lr.MoveTo(dest)
 	dest.SetEventName(name)
 	e.addDerived(facts, site, dest, name, page, eventID, generated)
+	if botReason != "" {
+		dest.Attributes().PutStr(schema.AttrUserAgentSynthetic, schema.SyntheticBot)
+		dest.Attributes().PutStr(schema.AttrBotReason, botReason)
+	}
 	return "", ""
+}
+
+// botReason is the request's bot verdict, or for a person's page view,
+// whether its referrer is spam.
+func (e *Enricher) botReason(facts *requestFacts, name string, attrs pcommon.Map) string {
+	if facts.botReason != "" || name != schema.EventPageView {
+		return facts.botReason
+	}
+	ref, ok := stringAttr(attrs, schema.AttrReferrer)
+	if !ok || ref == "" || e.Bots == nil || e.Bots.ReferrerSpam == nil {
+		return ""
+	}
+	u, err := url.Parse(ref)
+	if err != nil {
+		return ""
+	}
+	return e.Bots.Referrer(u.Hostname())
+}
+
+func (r *Result) countBot(site, reason string) {
+	if r.Bots == nil {
+		r.Bots = map[BotCount]int{}
+	}
+	r.Bots[BotCount{Site: site, Reason: reason}]++
 }
 
 func (e *Enricher) checkEventName(name string) string {
@@ -526,9 +572,6 @@ func (e *Enricher) addDerived(facts *requestFacts, site *sites.Site, lr plog.Log
 	putNonEmpty(attrs, schema.AttrUserAgentOSName, facts.ua.OSName)
 	putNonEmpty(attrs, schema.AttrUserAgentOSVersion, facts.ua.OSVersion)
 	putNonEmpty(attrs, schema.AttrDeviceType, facts.ua.DeviceType)
-	if facts.ua.Bot {
-		attrs.PutStr(schema.AttrUserAgentSynthetic, "bot")
-	}
 
 	putNonEmpty(attrs, schema.AttrGeoCountry, facts.geo.CountryISO)
 	putNonEmpty(attrs, schema.AttrGeoRegion, facts.geo.RegionISO)

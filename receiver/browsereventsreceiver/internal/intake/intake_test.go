@@ -34,7 +34,7 @@ func newTestEnricher(t testing.TB) *Enricher {
 	require.NoError(t, err)
 	registry, err := sites.NewRegistry([]*sites.Site{{ID: "example", Patterns: []sites.Pattern{pattern}}})
 	require.NoError(t, err)
-	ua, err := useragent.New(100, nil)
+	ua, err := useragent.New(100, nil, nil)
 	require.NoError(t, err)
 	now := func() time.Time { return time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC) }
 	hasher, err := visitor.NewHasher(context.Background(), &visitor.MemoryStore{}, &visitor.MemoryStore{}, []byte("0123456789abcdef0123456789abcdef"), now, zap.NewNop())

@@ -26,6 +26,7 @@ type TelemetryBuilder struct {
 	meter                                        metric.Meter
 	mu                                           sync.Mutex
 	registrations                                []metric.Registration
+	ReceiverBrowsereventsBotEvents               metric.Int64Counter
 	ReceiverBrowsereventsRateLimiterEvictions    metric.Int64Counter
 	ReceiverBrowsereventsRefusedEvents           metric.Int64Counter
 	ReceiverBrowsereventsRefusedRequests         metric.Int64Counter
@@ -62,6 +63,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	}
 	builder.meter = Meter(settings)
 	var err, errs error
+	builder.ReceiverBrowsereventsBotEvents, err = builder.meter.Int64Counter(
+		"otelcol_receiver_browserevents_bot_events",
+		metric.WithDescription("Events judged a bot's by the receiver, by site and reason, whether dropped (bots drop, also counted in refused_events with reason bot) or flagged (bots flag). [Alpha]"),
+		metric.WithUnit("{event}"),
+	)
+	errs = errors.Join(errs, err)
 	builder.ReceiverBrowsereventsRateLimiterEvictions, err = builder.meter.Int64Counter(
 		"otelcol_receiver_browserevents_rate_limiter_evictions",
 		metric.WithDescription("Client IPs dropped from the full rate limiter table (least recently seen first); an evicted client starts again with a full bucket. [Alpha]"),

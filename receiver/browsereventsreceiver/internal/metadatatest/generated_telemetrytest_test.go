@@ -19,11 +19,15 @@ func TestSetupTelemetry(t *testing.T) {
 	tb, err := metadata.NewTelemetryBuilder(testTel.NewTelemetrySettings())
 	require.NoError(t, err)
 	defer tb.Shutdown()
+	tb.ReceiverBrowsereventsBotEvents.Add(context.Background(), 1)
 	tb.ReceiverBrowsereventsRateLimiterEvictions.Add(context.Background(), 1)
 	tb.ReceiverBrowsereventsRefusedEvents.Add(context.Background(), 1)
 	tb.ReceiverBrowsereventsRefusedRequests.Add(context.Background(), 1)
 	tb.ReceiverBrowsereventsSignals.Add(context.Background(), 1)
 	tb.ReceiverBrowsereventsUserAgentCacheEvictions.Add(context.Background(), 1)
+	AssertEqualReceiverBrowsereventsBotEvents(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
 	AssertEqualReceiverBrowsereventsRateLimiterEvictions(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())

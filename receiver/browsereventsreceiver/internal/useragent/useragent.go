@@ -36,7 +36,8 @@ type Info struct {
 // microseconds per string, and real traffic repeats a few thousand strings, so
 // results are cached in a bounded LRU.
 type Parser struct {
-	uap *uaparser.Parser
+	uap  *uaparser.Parser
+	bots *botMatcher
 
 	mu    sync.Mutex
 	cache *simplelru.LRU[string, Info]
@@ -47,7 +48,9 @@ const maxCachedLength = 512
 
 // New returns a parser caching up to cacheSize results; onEvict is called
 // under the parser's lock for each result dropped from a full cache.
-func New(cacheSize int, onEvict func()) (*Parser, error) {
+// User-Agents containing one of allowedBots (case-insensitive) are never
+// taken for bots.
+func New(cacheSize int, allowedBots []string, onEvict func()) (*Parser, error) {
 	cache, err := simplelru.NewLRU[string, Info](cacheSize, func(string, Info) {
 		if onEvict != nil {
 			onEvict()
@@ -61,7 +64,11 @@ func New(cacheSize int, onEvict func()) (*Parser, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Parser{uap: uap, cache: cache}, nil
+	bots, err := newBotMatcher(isbotPatterns, allowedBots)
+	if err != nil {
+		return nil, err
+	}
+	return &Parser{uap: uap, bots: bots, cache: cache}, nil
 }
 
 // Parse returns what the User-Agent string says.
@@ -96,7 +103,7 @@ func (p *Parser) parse(ua string) Info {
 		OSName:         knownOrEmpty(os.Family),
 		OSVersion:      version(os.Major, os.Minor),
 	}
-	info.Bot = device.Family == "Spider" || isAutomated(ua)
+	_, info.Bot = p.bots.match(ua)
 	info.DeviceType = deviceType(ua, info.OSName, device.Family, info.Bot)
 	return info
 }
@@ -134,26 +141,4 @@ func deviceType(ua, osName, deviceFamily string, bot bool) string {
 	default:
 		return DeviceOther
 	}
-}
-
-// automatedMarkers are substrings of User-Agent strings sent by crawlers,
-// monitors, HTTP libraries and headless browsers that uap-go does not file
-// under its "Spider" device.
-var automatedMarkers = []string{
-	"bot", "crawl", "spider", "slurp", "headlesschrome", "phantomjs", "electron/",
-	"lighthouse", "pagespeed", "gtmetrix", "pingdom", "uptime", "monitor",
-	"curl/", "wget/", "python-requests", "python-urllib", "aiohttp", "go-http-client",
-	"java/", "okhttp", "axios/", "node-fetch", "undici", "libwww-perl", "httpclient",
-	"facebookexternalhit", "embedly", "preview", "scrapy", "playwright", "puppeteer",
-	"selenium", "cypress",
-}
-
-func isAutomated(ua string) bool {
-	lower := strings.ToLower(ua)
-	for _, m := range automatedMarkers {
-		if strings.Contains(lower, m) {
-			return true
-		}
-	}
-	return false
 }

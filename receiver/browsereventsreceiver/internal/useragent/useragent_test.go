@@ -22,7 +22,7 @@ const (
 )
 
 func TestParse(t *testing.T) {
-	p, err := New(16, nil)
+	p, err := New(16, nil, nil)
 	require.NoError(t, err)
 	tests := []struct {
 		ua   string
@@ -49,7 +49,7 @@ func TestParse(t *testing.T) {
 
 func TestCacheIsBounded(t *testing.T) {
 	evicted := 0
-	p, err := New(2, func() { evicted++ })
+	p, err := New(2, nil, func() { evicted++ })
 	require.NoError(t, err)
 	for _, ua := range []string{chromeWindows, safariIPhone, firefoxLinux, googlebot} {
 		p.Parse(ua)
