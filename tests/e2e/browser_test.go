@@ -37,9 +37,10 @@ const (
 // its own, so the receiver gives each its own visitor id.
 var browserVisitors = []string{"bouncer", "reader", "spa", "converter", "otel", "returning"}
 
-// privateVisitors opted out (localStorage, Global Privacy Control): the
-// tracker sends nothing for them.
-var privateVisitors = []string{"optout", "gpc"}
+// privateVisitors opted out (localStorage, Global Privacy Control), or are
+// automated browsers on pages without data-allow-automation: the tracker
+// sends nothing for them.
+var privateVisitors = []string{"optout", "gpc", "automated"}
 
 func visitorUA(name string) string { return chromeUA + " FootfallE2E/" + name }
 
@@ -82,14 +83,19 @@ func testOutputDir(t *testing.T) string {
 // logs SDK and its OTLP/HTTP exporter) for the browser.
 func bundleOpenTelemetrySDK(t *testing.T) []byte { return bundleBrowserScript(t, "otel-page.js") }
 
-// serveDemoSite serves web/demo, plus /otel: a page that sends its page view
-// through the OpenTelemetry JS SDK instead of footfall.js.
+// serveDemoSite serves web/demo with data-allow-automation (the test's
+// browsers are automated), the same site without it under /no-opt-in/, and
+// /otel: a page that sends its page view through the OpenTelemetry JS SDK
+// instead of footfall.js.
 func serveDemoSite(t *testing.T, collectorURL string, otelBundle []byte) *httptest.Server {
 	t.Helper()
-	site, err := demo.Handler(demo.Options{Collector: collectorURL, Site: "demo"})
+	site, err := demo.Handler(demo.Options{Collector: collectorURL, Site: "demo", AllowAutomation: true})
+	require.NoError(t, err)
+	noOptIn, err := demo.Handler(demo.Options{Collector: collectorURL, Site: "demo"})
 	require.NoError(t, err)
 	mux := http.NewServeMux()
 	mux.Handle("/", site)
+	mux.Handle("/no-opt-in/", http.StripPrefix("/no-opt-in", noOptIn))
 	mux.HandleFunc("GET /otel", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, _ = w.Write([]byte(`<!doctype html><title>OpenTelemetry SDK page</title><h1>Sent with the OpenTelemetry JS SDK</h1><script src="/otel-sdk.js"></script>`))
@@ -221,6 +227,10 @@ func TestE2EBrowserVisitors(t *testing.T) {
 	t.Logf("screenshot: %s", filepath.Join(outputDir, "demo-pricing.png"))
 	require.Contains(t, output, "intake refused 1 request with 503", "the reader's retry was exercised")
 	require.Contains(t, output, "the refused batch came again after its Retry-After", "the tracker honours Retry-After")
+	require.Contains(t, output, "automated navigator.webdriver true", "the automated visitor's browser says it is driven")
+	for _, v := range privateVisitors {
+		assert.NotContains(t, output, " "+v+" intake answered", "%s sends no request at all", v)
+	}
 
 	// What each visitor did, as events (name and path), web vitals aside:
 	// they depend on what the browser measured.
@@ -241,9 +251,10 @@ func TestE2EBrowserVisitors(t *testing.T) {
 			"browser.page_view /pricing", "pricing.viewed /pricing", "signup /pricing", "browser.engagement /pricing",
 			"browser.page_view /", "browser.click /", "browser.click /", "browser.engagement /",
 		},
-		"otel":   {"browser.page_view /otel"},
-		"optout": nil,
-		"gpc":    nil,
+		"otel":      {"browser.page_view /otel"},
+		"optout":    nil,
+		"gpc":       nil,
+		"automated": nil,
 		"returning": {
 			"browser.page_view /docs", "browser.engagement /docs",
 			"browser.page_view /pricing", "pricing.viewed /pricing", "browser.engagement /pricing",

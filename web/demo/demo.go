@@ -27,6 +27,10 @@ type Options struct {
 	Site string
 	// Metrics, when set, is linked from every page.
 	Metrics string
+	// AllowAutomation sets data-allow-automation on the tracker's script
+	// tag, so that browsers driven by tests send their events (footfall.js
+	// sends nothing from an automated browser otherwise).
+	AllowAutomation bool
 }
 
 // Handler returns the demo site.

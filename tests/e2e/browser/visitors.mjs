@@ -155,6 +155,16 @@ await privateVisit('optout', () => {
 })
 await privateVisit('gpc', () => Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true }))
 
+// An automated browser (Playwright sets navigator.webdriver) on the same
+// site without data-allow-automation: footfall.js sends nothing.
+await visit('automated', async (page) => {
+  await page.goto(url('/no-opt-in/pricing'))
+  log('automated', 'navigator.webdriver', await page.evaluate(() => navigator.webdriver))
+  await page.click('#signup')
+  await pause(1200)
+  await leave(page)
+})
+
 // The returning visitor comes back 31 minutes later by the page's clock:
 // Playwright's fake clock moves Date, so the events carry the later time.
 await visit('returning', async (page, context) => {

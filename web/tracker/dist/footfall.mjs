@@ -2,17 +2,12 @@
 var MAX_BATCH = 20;
 var MAX_RETRIES = 3;
 var DOWNLOAD = /\.(pdf|zip|gz|dmg|exe|msi|pkg|deb|apk|docx?|xlsx?|pptx?|csv|epub|mp[34]|mov|iso)$/i;
-var value = (v) => typeof v == "number" ? Number.isInteger(v) ? { intValue: "" + v } : { doubleValue: v } : typeof v == "boolean" ? { boolValue: v } : { stringValue: "" + v };
+var value = (v) => v === !!v ? { boolValue: v } : typeof v == "number" ? v % 1 == 0 ? { intValue: v } : { doubleValue: v } : { stringValue: "" + v };
 var attributes = (o) => Object.keys(o).map((key) => ({ key, value: value(o[key]) }));
-var uuid = () => {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  const u = URL.createObjectURL(new Blob());
-  URL.revokeObjectURL(u);
-  return u.slice(-36);
-};
+var uuid = () => crypto.randomUUID ? crypto.randomUUID() : crypto.getRandomValues(new Uint32Array(4)).join("-");
 var optedOut = (nav) => {
   try {
-    if (localStorage.getItem("footfall_ignore") == "true") return true;
+    if (localStorage.footfall_ignore == "true") return true;
   } catch (e) {
   }
   return nav.globalPrivacyControl || nav.doNotTrack == "1";
@@ -32,13 +27,14 @@ function createTracker(o) {
   let since = 0;
   let depth = 0;
   let vitals = {};
-  if (o.respectPrivacy !== false && optedOut(nav)) return () => {
-  };
+  if (o.respectPrivacy !== false && optedOut(nav) || !o.allowAutomation && (nav.webdriver || w._phantom || w.__nightmare || w.Cypress))
+    return () => {
+    };
   const body = (records) => JSON.stringify({
     resourceLogs: [
       {
         resource: { attributes: attributes({ "footfall.site.id": o.site }) },
-        scopeLogs: [{ scope: { name: "footfall.js", version: "1" }, logRecords: records }]
+        scopeLogs: [{ scope: { name: "footfall.js" }, logRecords: records }]
       }
     ]
   });
@@ -73,7 +69,7 @@ function createTracker(o) {
     if (queue.length >= MAX_BATCH) flush();
     else if (!timer) timer = setTimeout(flush, o.flushMs || 1e3);
   };
-  const active = () => d.visibilityState == "visible" && d.hasFocus();
+  const active = () => !d.hidden && d.hasFocus();
   const measure = () => {
     const t = now();
     if (since) engaged += t - since;
@@ -149,7 +145,7 @@ function createTracker(o) {
   w.addEventListener("focus", measure);
   w.addEventListener("blur", measure);
   d.addEventListener("visibilitychange", () => {
-    if (d.visibilityState == "hidden") {
+    if (d.hidden) {
       leave();
       flush(1);
     } else measure();

@@ -10,33 +10,30 @@ const MAX_BATCH = 20
 const MAX_RETRIES = 3
 const DOWNLOAD = /\.(pdf|zip|gz|dmg|exe|msi|pkg|deb|apk|docx?|xlsx?|pptx?|csv|epub|mp[34]|mov|iso)$/i
 
-// value encodes one attribute value as an OTLP AnyValue.
+// value encodes one attribute value as an OTLP AnyValue (v === !!v: a
+// boolean; v % 1 == 0: Number.isInteger; both shorter when minified).
 const value = (v) =>
-  typeof v == 'number'
-    ? Number.isInteger(v)
-      ? { intValue: '' + v }
-      : { doubleValue: v }
-    : typeof v == 'boolean'
-      ? { boolValue: v }
+  v === !!v
+    ? { boolValue: v }
+    : typeof v == 'number'
+      ? v % 1 == 0
+        ? { intValue: v }
+        : { doubleValue: v }
       : { stringValue: '' + v }
 
 const attributes = (o) => Object.keys(o).map((key) => ({ key, value: value(o[key]) }))
 
 // uuid is the event id: a retry resends the same id, so no stage counts it
-// twice. crypto.randomUUID needs a secure context; a blob URL ends in a random
-// UUID everywhere.
-const uuid = () => {
-  if (crypto.randomUUID) return crypto.randomUUID()
-  const u = URL.createObjectURL(new Blob())
-  URL.revokeObjectURL(u)
-  return u.slice(-36)
-}
+// twice. crypto.randomUUID needs a secure context; elsewhere 128 random bits
+// from getRandomValues, which every browser has.
+const uuid = () =>
+  crypto.randomUUID ? crypto.randomUUID() : crypto.getRandomValues(new Uint32Array(4)).join('-')
 
 // optedOut: Global Privacy Control, Do Not Track, or localStorage
 // footfall_ignore=true (a site's own opt-out switch sets it).
 const optedOut = (nav) => {
   try {
-    if (localStorage.getItem('footfall_ignore') == 'true') return true
+    if (localStorage.footfall_ignore == 'true') return true
   } catch (e) {
     // Storage blocked: nothing to read.
   }
@@ -46,7 +43,7 @@ const optedOut = (nav) => {
 /**
  * createTracker starts tracking and returns track(name, props).
  * @param {{site: string, endpoint: string, hash?: boolean, webVitals?: boolean,
- *          flushMs?: number, respectPrivacy?: boolean}} o
+ *          flushMs?: number, respectPrivacy?: boolean, allowAutomation?: boolean}} o
  */
 export function createTracker(o) {
   const w = window
@@ -65,14 +62,21 @@ export function createTracker(o) {
   let depth = 0
   let vitals = {}
 
-  if (o.respectPrivacy !== false && optedOut(nav)) return () => {}
+  // A browser driven by WebDriver (Selenium, Playwright, Puppeteer), or
+  // PhantomJS, Nightmare or Cypress, as Plausible's script checks, sends
+  // nothing unless the page allows it: those visits are tests and scrapers.
+  if (
+    (o.respectPrivacy !== false && optedOut(nav)) ||
+    (!o.allowAutomation && (nav.webdriver || w._phantom || w.__nightmare || w.Cypress))
+  )
+    return () => {}
 
   const body = (records) =>
     JSON.stringify({
       resourceLogs: [
         {
           resource: { attributes: attributes({ 'footfall.site.id': o.site }) },
-          scopeLogs: [{ scope: { name: 'footfall.js', version: '1' }, logRecords: records }],
+          scopeLogs: [{ scope: { name: 'footfall.js' }, logRecords: records }],
         },
       ],
     })
@@ -123,7 +127,7 @@ export function createTracker(o) {
     else if (!timer) timer = setTimeout(flush, o.flushMs || 1e3)
   }
 
-  const active = () => d.visibilityState == 'visible' && d.hasFocus()
+  const active = () => !d.hidden && d.hasFocus()
   const measure = () => {
     const t = now()
     if (since) engaged += t - since
@@ -207,7 +211,7 @@ export function createTracker(o) {
   w.addEventListener('focus', measure)
   w.addEventListener('blur', measure)
   d.addEventListener('visibilitychange', () => {
-    if (d.visibilityState == 'hidden') {
+    if (d.hidden) {
       leave()
       flush(1)
     } else measure()

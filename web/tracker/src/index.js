@@ -10,7 +10,7 @@ const pending = []
 /**
  * init starts tracking; later calls are ignored.
  * @param {{site: string, endpoint: string, hash?: boolean, webVitals?: boolean,
- *          flushMs?: number, respectPrivacy?: boolean}} options
+ *          flushMs?: number, respectPrivacy?: boolean, allowAutomation?: boolean}} options
  */
 export function init(options) {
   if (tracker) return
