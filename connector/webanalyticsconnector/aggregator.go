@@ -195,6 +195,14 @@ func (a *aggregator) record(res pcommon.Map, scope pcommon.InstrumentationScope,
 		c.skipped[skippedUntrustedSession]++
 		return
 	}
+	if reason := schema.BotReasonOf(attrs); reason != "" {
+		// A bot's events, and the start and end of its sessions, count
+		// nowhere else; its events count here.
+		if !schema.IsReservedEventName(name) {
+			a.add(c, botEvents, siteID, 1, reason)
+		}
+		return
+	}
 	at := lr.Timestamp().AsTime()
 	if lr.Timestamp() == 0 {
 		at = lr.ObservedTimestamp().AsTime()

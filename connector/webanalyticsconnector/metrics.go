@@ -141,6 +141,10 @@ var (
 		core: true, name: "footfall.visitors", unit: "{visitor}", kind: gauge, labels: []string{"window"},
 		description: "Distinct visitors (HyperLogLog, about 0.4% standard error) in the last 5 minutes, the last hour, and today in the site's time zone.",
 	}
+	botEvents = &metricDef{
+		core: true, name: "footfall.bot_events", unit: "{event}", kind: counter, labels: []string{"reason"},
+		description: "Events judged a bot's that reached the metrics flagged (bots: flag in the receiver or the sessionizer), by reason (docs/bots.md); every other metric leaves them out.",
+	}
 	currentVisitors = &metricDef{
 		core: true, name: "footfall.visitors.current", unit: "{visitor}", kind: gauge,
 		description: "Distinct visitors with an event in the current-visitors window (default 5 minutes).",
@@ -171,7 +175,7 @@ var allMetrics = []*metricDef{
 	goalConversions, revenue, sessionsEndedByReferrer, sessionsEndedByCampaign, conversionsByReferrer, conversionsByCampaign,
 	revenueByReferrer, revenueByCampaign,
 	eventsByProperty, funnelSessions, clicks, sessionDuration, sessionPageViews, engagedTime,
-	webVitalLCP, webVitalINP, webVitalCLS, visitors, currentVisitors,
+	webVitalLCP, webVitalINP, webVitalCLS, visitors, currentVisitors, botEvents,
 }
 
 // metricByName finds a metric's definition by name, for restored state.

@@ -3,6 +3,25 @@
 
 package schema
 
+import "go.opentelemetry.io/collector/pdata/pcommon"
+
+// BotReasonOf returns the reason a flagged record was judged a bot's: one of
+// BotReasons, BotReasonUnknown for a flagged record with another, or "" for
+// a record not flagged (user_agent.synthetic.type unset).
+func BotReasonOf(attrs pcommon.Map) string {
+	if v, ok := attrs.Get(AttrUserAgentSynthetic); !ok || v.Str() == "" {
+		return ""
+	}
+	if v, ok := attrs.Get(AttrBotReason); ok {
+		for _, r := range BotReasons {
+			if v.Str() == r {
+				return r
+			}
+		}
+	}
+	return BotReasonUnknown
+}
+
 // SyntheticBot is the value of AttrUserAgentSynthetic on an automated client's events.
 const SyntheticBot = "bot"
 
@@ -23,10 +42,13 @@ const (
 	BotReasonNoInteraction = "no_interaction"
 	// BotReasonReloads: the same page was viewed many times in a row.
 	BotReasonReloads = "reloads"
+	// BotReasonUnknown: flagged with no reason of this list (an older or
+	// other pipeline's record).
+	BotReasonUnknown = "unknown"
 )
 
 // BotReasons lists every reason.
 var BotReasons = []string{
 	BotReasonUserAgent, BotReasonClientHint, BotReasonDatacenter, BotReasonReferrerSpam,
-	BotReasonPageRate, BotReasonNoInteraction, BotReasonReloads,
+	BotReasonPageRate, BotReasonNoInteraction, BotReasonReloads, BotReasonUnknown,
 }

@@ -6,11 +6,13 @@ package sessionizeprocessor // import "github.com/footfall-analytics/footfall/pr
 import (
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
 
 	"github.com/footfall-analytics/footfall/internal/schema"
+	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/session"
 )
 
 // Config defines configuration for the sessionize processor. docs/sessions.md
@@ -99,6 +101,8 @@ type Config struct {
 	CheckpointInterval time.Duration `mapstructure:"checkpoint_interval"`
 	// Disk keeps room on the disk of the write-ahead log for checkpoints.
 	Disk DiskConfig `mapstructure:"disk"`
+	// Bots judges sessions a bot's by what they do (docs/bots.md).
+	Bots BotsConfig `mapstructure:"bots"`
 	// FlushOnShutdown ends every open session with reason shutdown when the
 	// collector stops, instead of checkpointing it. Default false.
 	FlushOnShutdown bool `mapstructure:"flush_on_shutdown"`
@@ -131,10 +135,61 @@ func (d DiskConfig) directory(walDirectory string) string {
 	return walDirectory
 }
 
+// BotAction says what happens to a bot's events.
+type BotAction string
+
+const (
+	// BotsDrop forwards nothing of a session from its verdict on.
+	BotsDrop BotAction = "drop"
+	// BotsFlag forwards them with user_agent.synthetic.type = bot and
+	// footfall.bot.reason; every metric leaves them out.
+	BotsFlag BotAction = "flag"
+)
+
+// BotsConfig is what the sessionizer does with sessions that behave like bots.
+type BotsConfig struct {
+	// Action is "drop" (default) or "flag", as the receiver's bots.
+	Action BotAction `mapstructure:"action"`
+	// BotRulesConfig are the rules of every site without its own.
+	BotRulesConfig `mapstructure:",squash"`
+}
+
+// BotRulesConfig are the behaviour rules; 0 disables one. A session is a
+// bot's from the page view that breaks a rule on: that page view and every
+// later event of the session are dropped or flagged; what came before stays
+// counted (docs/bots.md).
+type BotRulesConfig struct {
+	// MaxPageViewsPerMinute: more page views than this within a minute of
+	// event time. Default 60.
+	MaxPageViewsPerMinute int `mapstructure:"max_page_views_per_minute"`
+	// MaxPageViewsWithoutInteraction: more page views than this in a
+	// session with no click, custom event or goal. Default 100.
+	MaxPageViewsWithoutInteraction int `mapstructure:"max_page_views_without_interaction"`
+	// MaxReloads: more page views of one page in a row than this. Default 20.
+	MaxReloads int `mapstructure:"max_reloads"`
+}
+
+func (r BotRulesConfig) validate(prefix string) error {
+	if r.MaxPageViewsPerMinute < 0 || r.MaxPageViewsWithoutInteraction < 0 || r.MaxReloads < 0 {
+		return fmt.Errorf("%s: bot rules must not be negative", prefix)
+	}
+	return nil
+}
+
+func (r BotRulesConfig) rules() session.BotRules {
+	return session.BotRules{
+		MaxPageViewsPerMinute:          uint32(min(r.MaxPageViewsPerMinute, math.MaxUint32)),
+		MaxPageViewsWithoutInteraction: uint32(min(r.MaxPageViewsWithoutInteraction, math.MaxUint32)),
+		MaxReloads:                     uint32(min(r.MaxReloads, math.MaxUint32)),
+	}
+}
+
 // SiteConfig holds one site's settings.
 type SiteConfig struct {
 	// TimeZone is the IANA time zone of the site's midnight, e.g. Europe/Berlin.
 	TimeZone string `mapstructure:"time_zone"`
+	// Bots, when set, replaces the bot rules for this site.
+	Bots *BotRulesConfig `mapstructure:"bots"`
 
 	// prevent unkeyed literal initialization
 	_ struct{}
@@ -196,9 +251,22 @@ func (cfg *Config) Validate() error {
 	if _, err := time.LoadLocation(cfg.TimeZone); err != nil {
 		errs = append(errs, fmt.Errorf("time_zone: %w", err))
 	}
+	switch cfg.Bots.Action {
+	case BotsDrop, BotsFlag:
+	default:
+		errs = append(errs, fmt.Errorf("bots::action must be %q or %q, not %q", BotsDrop, BotsFlag, cfg.Bots.Action))
+	}
+	if err := cfg.Bots.validate("bots"); err != nil {
+		errs = append(errs, err)
+	}
 	for site, sc := range cfg.Sites {
 		if err := schema.CheckSiteID(site); err != nil {
 			errs = append(errs, fmt.Errorf("sites: %w", err))
+		}
+		if sc.Bots != nil {
+			if err := sc.Bots.validate("sites::" + site + "::bots"); err != nil {
+				errs = append(errs, err)
+			}
 		}
 		if sc.TimeZone == "" {
 			continue

@@ -34,7 +34,7 @@ func TestLoadConfig(t *testing.T) {
 				InactivityTimeout:      20 * time.Minute,
 				MaxDuration:            12 * time.Hour,
 				TimeZone:               "America/New_York",
-				Sites:                  map[string]SiteConfig{"shop": {TimeZone: "Europe/Berlin"}},
+				Sites:                  map[string]SiteConfig{"shop": {TimeZone: "Europe/Berlin", Bots: &BotRulesConfig{MaxPageViewsPerMinute: 200}}},
 				AllowedLateness:        2 * time.Second,
 				MaxClockSkew:           time.Minute,
 				DedupWindow:            time.Hour,
@@ -50,11 +50,14 @@ func TestLoadConfig(t *testing.T) {
 				WALDirectory:           "/var/lib/footfall/wal",
 				CheckpointInterval:     10 * time.Second,
 				FlushOnShutdown:        true,
+				Bots:                   BotsConfig{Action: BotsFlag, BotRulesConfig: BotRulesConfig{MaxPageViewsPerMinute: 30, MaxReloads: 10}},
 			},
 		},
 		{id: component.NewIDWithName(metadata.Type, "wal_without_storage"), wantErr: []string{"wal_directory needs storage"}},
 		{id: component.NewIDWithName(metadata.Type, "lateness_too_long"), wantErr: []string{"allowed_lateness (2m0s) must be shorter than inactivity_timeout (1m0s)"}},
 		{id: component.NewIDWithName(metadata.Type, "bad_time_zone"), wantErr: []string{"sites::shop::time_zone: unknown time zone Mars/Olympus_Mons"}},
+		{id: component.NewIDWithName(metadata.Type, "bad_bot_action"), wantErr: []string{`bots::action must be "drop" or "flag", not "block"`}},
+		{id: component.NewIDWithName(metadata.Type, "negative_bot_rule"), wantErr: []string{"sites::shop::bots: bot rules must not be negative"}},
 		{id: component.NewIDWithName(metadata.Type, "zero_bounds"), wantErr: []string{"max_sessions must be positive, got 0", "dedup_window must be positive, got 0s"}},
 	}
 	for _, tt := range tests {

@@ -21,7 +21,11 @@ type emitted struct {
 	late    int
 	started int
 	ended   map[session.EndReason]int
+	// bots counts the events of sessions judged a bot's, by site and reason.
+	bots map[botCount]int
 }
+
+type botCount struct{ site, reason string }
 
 // runKey says which resource and scope an output record belongs to, so that
 // consecutive records from one source share one ResourceLogs.
@@ -50,12 +54,21 @@ func (s *state) render(outs []session.Output) *emitted {
 			rl := b.logs.ResourceLogs().At(at.rl)
 			sl := rl.ScopeLogs().At(at.sl)
 			lr := sl.LogRecords().At(at.lr)
-			if a.Started {
+			drop := a.Bot != "" && s.cfg.Bots.Action == BotsDrop
+			if a.Started && !drop {
 				e.synthetic(a.Key).sessionStart(a, lr.Timestamp())
 				result.records++
 				result.started++
 			}
+			if a.Bot != "" {
+				result.countBot(a.Key.Site, a.Bot)
+			}
+			if drop {
+				s.placed(b)
+				continue
+			}
 			attrs := lr.Attributes()
+			markBot(attrs, a.Bot)
 			attrs.PutStr(schema.AttrSessionID, a.SessionID)
 			attrs.PutInt(schema.AttrSessionSeq, int64(a.Seq))
 			s.stampFunnels(attrs, a.Funnels)
@@ -67,6 +80,10 @@ func (s *state) render(outs []session.Output) *emitted {
 			result.records++
 			s.placed(b)
 		case out.Ending != nil:
+			if out.Ending.Session.BotFromStart && s.cfg.Bots.Action == BotsDrop {
+				// Nothing of the session was forwarded, not even its start.
+				continue
+			}
 			e.synthetic(out.Ending.Key).sessionEnd(out.Ending)
 			result.records++
 			result.ended[out.Ending.Reason]++
@@ -74,6 +91,22 @@ func (s *state) render(outs []session.Output) *emitted {
 	}
 	result.logs = e.logs
 	return result
+}
+
+func (r *emitted) countBot(site, reason string) {
+	if r.bots == nil {
+		r.bots = map[botCount]int{}
+	}
+	r.bots[botCount{site, reason}]++
+}
+
+// markBot flags a bot's record; a session.end says so too, so that the
+// metrics leave the session's summary out.
+func markBot(attrs pcommon.Map, reason string) {
+	if reason != "" {
+		attrs.PutStr(schema.AttrUserAgentSynthetic, schema.SyntheticBot)
+		attrs.PutStr(schema.AttrBotReason, reason)
+	}
 }
 
 func (e *emitter) from(key runKey, rl plog.ResourceLogs, sl plog.ScopeLogs) plog.LogRecordSlice {
@@ -118,6 +151,7 @@ func (r syntheticRecord) sessionStart(a *session.Assignment, at pcommon.Timestam
 		attrs.PutStr(schema.AttrSessionPrevID, a.PreviousID)
 	}
 	attrs.PutBool(schema.AttrSessionReturning, a.Returning)
+	markBot(attrs, a.Bot)
 }
 
 func (r syntheticRecord) sessionEnd(end *session.Ending) {
@@ -136,6 +170,7 @@ func (r syntheticRecord) sessionEnd(end *session.Ending) {
 	attrs.PutBool(schema.AttrSessionBounce, s.Bounce())
 	attrs.PutBool(schema.AttrSessionReturning, s.Returning)
 	attrs.PutStr(schema.AttrSessionEndReason, string(end.Reason))
+	markBot(attrs, s.Bot)
 	putNonEmpty(attrs, schema.AttrSessionEntryPage, s.EntryPage)
 	putNonEmpty(attrs, schema.AttrSessionExitPage, s.ExitPage)
 	putNonEmpty(attrs, schema.AttrReferrerClass, s.Attribution.ReferrerClass)

@@ -209,6 +209,7 @@ func (r *eventReader) input(res pcommon.Map, lr plog.LogRecord, index int) sessi
 			Path:       attr.Str(attrs, schema.AttrURLPath),
 			Country:    attr.Str(attrs, schema.AttrGeoCountry),
 			Device:     attr.Str(attrs, schema.AttrDeviceType),
+			Bot:        schema.BotReasonOf(attrs),
 		},
 	}
 	if r.goals[name] {

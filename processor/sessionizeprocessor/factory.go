@@ -43,6 +43,11 @@ func createDefaultConfig() component.Config {
 		MaxUndeliveredRecords:  200_000,
 		NonEngagementEvents:    []string{schema.EventEngagement, schema.EventWebVital},
 		CheckpointInterval:     30 * time.Second,
+		Bots: BotsConfig{Action: BotsDrop, BotRulesConfig: BotRulesConfig{
+			MaxPageViewsPerMinute:          60,
+			MaxPageViewsWithoutInteraction: 100,
+			MaxReloads:                     20,
+		}},
 	}
 }
 

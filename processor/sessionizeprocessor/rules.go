@@ -20,12 +20,16 @@ func (cfg *Config) rules() func(site string) session.Rules {
 		SplitAtMidnight:       cfg.SplitAtMidnight,
 		Location:              mustLocation(cfg.TimeZone),
 		SplitOnCampaignChange: cfg.SplitOnCampaignChange,
+		Bots:                  cfg.Bots.rules(),
 	}
 	perSite := make(map[string]session.Rules, len(cfg.Sites))
 	for site, sc := range cfg.Sites {
 		r := base
 		if sc.TimeZone != "" {
 			r.Location = mustLocation(sc.TimeZone)
+		}
+		if sc.Bots != nil {
+			r.Bots = sc.Bots.rules()
 		}
 		perSite[site] = r
 	}

@@ -259,6 +259,9 @@ func (s *state) record(e *emitted) {
 		for reason, n := range e.ended {
 			s.telemetry.ProcessorSessionizeSessionsEnded.Add(ctx, int64(n), metric.WithAttributes(attribute.String("reason", string(reason))))
 		}
+		for bot, n := range e.bots {
+			s.telemetry.ProcessorSessionizeBotEvents.Add(ctx, int64(n), metric.WithAttributes(attribute.String("site", bot.site), attribute.String("reason", bot.reason)))
+		}
 	}
 	live, pending := s.tracker.Live(), s.tracker.Pending()
 	s.telemetry.ProcessorSessionizeSessionsLive.Add(ctx, int64(live-s.reportedLive))

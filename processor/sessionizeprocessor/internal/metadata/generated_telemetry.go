@@ -28,6 +28,7 @@ type TelemetryBuilder struct {
 	meter                                         metric.Meter
 	mu                                            sync.Mutex
 	registrations                                 []metric.Registration
+	ProcessorSessionizeBotEvents                  metric.Int64Counter
 	ProcessorSessionizeCheckpointDuration         metric.Float64Histogram
 	ProcessorSessionizeDedupEvictions             metric.Int64Counter
 	ProcessorSessionizeDeliveryDropped            metric.Int64Counter
@@ -103,6 +104,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	}
 	builder.meter = Meter(settings)
 	var err, errs error
+	builder.ProcessorSessionizeBotEvents, err = builder.meter.Int64Counter(
+		"otelcol_processor_sessionize_bot_events",
+		metric.WithDescription("Events of sessions judged a bot's by their behaviour (bots), by site and reason (page_rate, no_interaction, reloads), whether dropped or flagged. [Alpha]"),
+		metric.WithUnit("{event}"),
+	)
+	errs = errors.Join(errs, err)
 	builder.ProcessorSessionizeCheckpointDuration, err = builder.meter.Float64Histogram(
 		"otelcol_processor_sessionize_checkpoint_duration",
 		metric.WithDescription("Time taken to encode and write one checkpoint of session and dedup state, by outcome. [Alpha]"),

@@ -24,6 +24,7 @@ func TestSetupTelemetry(t *testing.T) {
 		observer.Observe(1)
 		return nil
 	}))
+	tb.ProcessorSessionizeBotEvents.Add(context.Background(), 1)
 	tb.ProcessorSessionizeCheckpointDuration.Record(context.Background(), 1)
 	tb.ProcessorSessionizeDedupEvictions.Add(context.Background(), 1)
 	tb.ProcessorSessionizeDeliveryDropped.Add(context.Background(), 1)
@@ -42,6 +43,9 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ProcessorSessionizeSessionsLive.Add(context.Background(), 1)
 	tb.ProcessorSessionizeSessionsStarted.Add(context.Background(), 1)
 	tb.ProcessorSessionizeStateQuarantined.Add(context.Background(), 1)
+	AssertEqualProcessorSessionizeBotEvents(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorSessionizeCheckpointDuration(t, testTel,
 		[]metricdata.HistogramDataPoint[float64]{{}}, metricdatatest.IgnoreValue(),
 		metricdatatest.IgnoreTimestamp())

@@ -7,6 +7,8 @@ import (
 	"container/heap"
 	"errors"
 	"fmt"
+
+	"github.com/footfall-analytics/footfall/internal/schema"
 )
 
 // checkpointVersion is bumped whenever the encoding changes. A build reads
@@ -15,8 +17,9 @@ import (
 // read with the flag unset. Version 3 added its funnel progress after the
 // flag; older versions are read with no progress. Version 4 added the
 // revenue sums per currency after the progress; older versions are read
-// with none.
-const checkpointVersion = 4
+// with none. Version 5 added the bot behaviour after the revenue; older
+// versions are read with none (the rules start counting again).
+const checkpointVersion = 5
 
 // maxCheckpointGoals guards against a corrupt goal count allocating a lot.
 const maxCheckpointGoals = 1 << 10
@@ -81,6 +84,17 @@ func (t *Tracker) encodeSession(e *encoder, s *Session, version byte) {
 		for _, m := range revenue {
 			e.str(m.Currency)
 			e.float(m.Value)
+		}
+	}
+	if version >= 5 {
+		b := s.behaviour
+		e.bool(b != nil)
+		if b != nil {
+			e.int(b.minuteStart)
+			e.uint(uint64(b.minuteViews))
+			e.uint(uint64(b.reloads))
+			e.str(b.bot)
+			e.bool(b.botFromStart)
 		}
 	}
 }
@@ -187,7 +201,20 @@ func (t *Tracker) decodeSession(d *decoder, version byte) *Session {
 	if version >= 4 {
 		t.decodeRevenue(d, s)
 	}
+	if version >= 5 && d.bool() {
+		s.behaviour = &behaviour{minuteStart: d.int(), minuteViews: uint32(d.uint()), reloads: uint32(d.uint()), bot: botReason(d.str()), botFromStart: d.bool()}
+	}
 	return s
+}
+
+// botReason keeps a checkpoint's reason to the closed set, sharing its string.
+func botReason(reason string) string {
+	for _, r := range schema.BotReasons {
+		if r == reason {
+			return r
+		}
+	}
+	return ""
 }
 
 func (t *Tracker) decodeRevenue(d *decoder, s *Session) {

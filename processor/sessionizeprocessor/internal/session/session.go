@@ -42,6 +42,7 @@ type Rules struct {
 	SplitAtMidnight       bool
 	Location              *time.Location
 	SplitOnCampaignChange bool
+	Bots                  BotRules
 }
 
 // Attribution is where a visit came from, taken from its first page view.
@@ -89,6 +90,9 @@ type Event struct {
 	Device  string
 	// Funnels are the funnel steps the event matches.
 	Funnels FunnelMatch
+	// Bot is the receiver's verdict on the event's client (kept with its
+	// bots: flag), or "": its session is a bot's from this event on.
+	Bot string
 }
 
 // MaxGoals bounds the distinct goals one session remembers.
@@ -127,6 +131,10 @@ type Summary struct {
 	// Revenue sums the values of the goals reached, one entry per currency,
 	// sorted by currency; at most MaxRevenueCurrencies.
 	Revenue []Money
+	// Bot is the reason the session was judged a bot's (BotRules), or "";
+	// BotFromStart is set when its first event already was.
+	Bot          string
+	BotFromStart bool
 }
 
 // Bounce is true for a session of exactly one page view and no engagement.
@@ -153,6 +161,7 @@ type Session struct {
 	attribution              *Attribution
 	origin                   *origin
 	goals                    *conversions
+	behaviour                *behaviour
 	pageViews, events        uint32
 	index                    int32 // in the Tracker's deadline heap
 	funnels                  FunnelProgress
@@ -310,20 +319,22 @@ func (c *conversions) revenueSums() []Money {
 func (s *Session) Summary() Summary {
 	o := deref(s.origin)
 	return Summary{
-		ID:          s.ID(),
-		Start:       time.Unix(0, s.start).UTC(),
-		End:         time.Unix(0, s.end).UTC(),
-		PageViews:   s.pageViews,
-		Events:      s.events,
-		Engaged:     s.flags&flagEngaged != 0,
-		Returning:   s.flags&flagReturning != 0,
-		EntryPage:   deref(s.entry),
-		ExitPage:    deref(s.exit),
-		Attribution: deref(s.attribution),
-		Country:     o.country,
-		Device:      o.device,
-		Goals:       slices.Clone(s.goals.goalNames()),
-		Revenue:     slices.Clone(s.goals.revenueSums()),
+		ID:           s.ID(),
+		Start:        time.Unix(0, s.start).UTC(),
+		End:          time.Unix(0, s.end).UTC(),
+		PageViews:    s.pageViews,
+		Events:       s.events,
+		Engaged:      s.flags&flagEngaged != 0,
+		Returning:    s.flags&flagReturning != 0,
+		EntryPage:    deref(s.entry),
+		ExitPage:     deref(s.exit),
+		Attribution:  deref(s.attribution),
+		Country:      o.country,
+		Device:       o.device,
+		Goals:        slices.Clone(s.goals.goalNames()),
+		Revenue:      slices.Clone(s.goals.revenueSums()),
+		Bot:          s.Bot(),
+		BotFromStart: s.behaviour != nil && s.behaviour.botFromStart,
 	}
 }
 

@@ -73,6 +73,9 @@ type Assignment struct {
 	// Funnels holds the steps the session has now done in each funnel the
 	// event moved it on in, and zero for the other funnels.
 	Funnels FunnelProgress
+	// Bot is the reason the session was judged a bot's, from this event on
+	// (BotRules), or "".
+	Bot string
 }
 
 // Ending closes a session.
@@ -324,9 +327,10 @@ func (t *Tracker) place(out []Output, in Input, late bool) []Output {
 	if open {
 		late = late || in.Event.Time.UnixNano() < s.end
 		t.preserve(s)
+		bot := s.observe(in.Event, rules.Bots)
 		s.add(in.Event, t.intern)
 		heap.Fix(&t.deadlines, int(s.index))
-		return append(out, Output{Assignment: &Assignment{Ref: in.Ref, Key: in.Key, SessionID: s.ID(), Seq: s.events, Late: late, Funnels: s.advanceFunnels(in.Event.Funnels)}})
+		return append(out, Output{Assignment: &Assignment{Ref: in.Ref, Key: in.Key, SessionID: s.ID(), Seq: s.events, Late: late, Funnels: s.advanceFunnels(in.Event.Funnels), Bot: bot}})
 	}
 	if len(t.live) >= t.maxLive {
 		out = t.end(out, t.deadlines[0], EndEvicted)
@@ -339,6 +343,10 @@ func (t *Tracker) place(out []Output, in Input, late bool) []Output {
 	}
 	s = newSession(id, in.Event, t.intern)
 	s.key = key
+	if in.Event.Bot != "" {
+		s.judge(in.Event.Bot)
+		s.behaviour.botFromStart = true
+	}
 	if t.snapParity {
 		// Not part of a snapshot being taken.
 		s.flags |= flagSnapped
@@ -360,7 +368,7 @@ func (t *Tracker) place(out []Output, in Input, late bool) []Output {
 	heap.Push(&t.deadlines, s)
 	return append(out, Output{Assignment: &Assignment{
 		Ref: in.Ref, Key: in.Key, SessionID: id, Seq: 1, Late: late, Started: true, PreviousID: previousID, Returning: returning,
-		Funnels: s.advanceFunnels(in.Event.Funnels),
+		Funnels: s.advanceFunnels(in.Event.Funnels), Bot: s.Bot(),
 	}})
 }
 
