@@ -60,7 +60,8 @@ func (s *state) render(outs []session.Output) *emitted {
 				result.records++
 				result.started++
 			}
-			if a.Bot != "" {
+			if a.Bot != "" && schema.BotReasonOf(lr.Attributes()) == "" {
+				// The receiver counted the events it judged itself.
 				result.countBot(a.Key.Site, a.Bot)
 			}
 			if drop {

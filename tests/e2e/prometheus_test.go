@@ -193,8 +193,14 @@ func TestE2EPrometheusDashboardsAndAlerts(t *testing.T) {
 			{name: "signup", after: 2 * time.Second, attrs: map[string]string{schema.AttrURLFull: "http://localhost:8080/pricing", "plan": " pro "}, goal: 10},
 		}},
 	}
+	// Bots, which no panel but "Bots filtered" counts: a crawler's two page
+	// views (User-Agent list), and a person's page view from a spam referrer.
+	bots := []journey{
+		{userAgent: "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", events: []journeyEvent{page("/", 0, ""), page("/pricing", time.Second, "")}},
+		{userAgent: firefox(133), events: []journeyEvent{page("/", 0, "https://www.0-0.fr/")}},
+	}
 	start := time.Now()
-	for i, j := range journeys {
+	for i, j := range append(journeys, bots...) {
 		resp, body := c.post(t, "application/json", jsonBody(t, j.logs(i, start)), map[string]string{"User-Agent": j.userAgent})
 		require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
 	}
@@ -238,11 +244,12 @@ func TestE2EPrometheusDashboardsAndAlerts(t *testing.T) {
 			"Goal conversions": 1, "Conversion rate": 1.0 / 3,
 		}
 		tables := map[string]map[string]float64{
-			"Top pages":   {"/": 2, "/pricing": 2, "/blog/hello": 1},
-			"Entry pages": {"/": 2, "/pricing": 1},
-			"Exit pages":  {"/": 1, "/pricing": 2},
-			"Countries":   {"unknown": 3},
-			"Browsers":    {"Firefox": 3},
+			"Top pages":     {"/": 2, "/pricing": 2, "/blog/hello": 1},
+			"Entry pages":   {"/": 2, "/pricing": 1},
+			"Exit pages":    {"/": 1, "/pricing": 2},
+			"Countries":     {"unknown": 3},
+			"Browsers":      {"Firefox": 3},
+			"Bots filtered": {schema.BotReasonUserAgent: 2, schema.BotReasonReferrerSpam: 1},
 		}
 		// Panels with several labels, as "value/value/...".
 		labelled := map[string]map[string]float64{
@@ -276,7 +283,7 @@ func TestE2EPrometheusDashboardsAndAlerts(t *testing.T) {
 					if want, ok := tables[p.Title]; ok {
 						got := map[string]float64{}
 						for _, s := range samples {
-							for _, label := range []string{"path", "country", "browser"} {
+							for _, label := range []string{"path", "country", "browser", "reason"} {
 								if v, ok := s.labels[label]; ok {
 									got[v] = s.value
 								}

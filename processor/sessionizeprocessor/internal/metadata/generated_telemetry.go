@@ -106,7 +106,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	var err, errs error
 	builder.ProcessorSessionizeBotEvents, err = builder.meter.Int64Counter(
 		"otelcol_processor_sessionize_bot_events",
-		metric.WithDescription("Events of sessions judged a bot's by their behaviour (bots), by site and reason (page_rate, no_interaction, reloads), whether dropped or flagged. [Alpha]"),
+		metric.WithDescription("Events of sessions judged a bot's by their behaviour (bots), by site and reason (page_rate, no_interaction, reloads, or the receiver's reason for a session it judged), whether dropped or flagged; events the receiver flagged itself are counted by the receiver only. [Alpha]"),
 		metric.WithUnit("{event}"),
 	)
 	errs = errors.Join(errs, err)

@@ -24,7 +24,7 @@ func NewSettings(tt *componenttest.Telemetry) processor.Settings {
 func AssertEqualProcessorSessionizeBotEvents(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_processor_sessionize_bot_events",
-		Description: "Events of sessions judged a bot's by their behaviour (bots), by site and reason (page_rate, no_interaction, reloads), whether dropped or flagged. [Alpha]",
+		Description: "Events of sessions judged a bot's by their behaviour (bots), by site and reason (page_rate, no_interaction, reloads, or the receiver's reason for a session it judged), whether dropped or flagged; events the receiver flagged itself are counted by the receiver only. [Alpha]",
 		Unit:        "{event}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
