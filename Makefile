@@ -142,7 +142,8 @@ FUZZ_TARGETS = \
 	FuzzDecodeFaro:./receiver/browsereventsreceiver/internal/dropin \
 	FuzzDecodePlausible:./receiver/browsereventsreceiver/internal/dropin \
 	FuzzMapFaroOTLP:./receiver/browsereventsreceiver/internal/dropin \
-	FuzzDecodeRecord:./receiver/kafkastreamreceiver
+	FuzzDecodeRecord:./receiver/kafkastreamreceiver \
+	FuzzBotMatch:./receiver/browsereventsreceiver/internal/useragent
 FUZZTIME_EACH ?= 10s
 
 ## fuzz: each fuzz target for FUZZTIME_EACH (the intake decoder for FUZZTIME)

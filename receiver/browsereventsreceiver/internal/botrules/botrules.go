@@ -36,13 +36,35 @@ func (r *Rules) Request(userAgentBot bool, clientHints string, client netip.Addr
 	return ""
 }
 
-// Referrer returns BotReasonReferrerSpam when the referrer's host or one of
-// its parent domains is on the spam list, else "".
-func (r *Rules) Referrer(host string) string {
-	if r != nil && r.ReferrerSpam.Contains(host) {
+// Referrer returns BotReasonReferrerSpam when the referrer URL's host or
+// one of its parent domains is on the spam list, else "".
+func (r *Rules) Referrer(referrer string) string {
+	if r != nil && r.ReferrerSpam.Contains(hostOf(referrer)) {
 		return schema.BotReasonReferrerSpam
 	}
 	return ""
+}
+
+// hostOf is the host of an absolute URL, without parsing the rest of it:
+// this runs for every page view with a referrer.
+func hostOf(rawURL string) string {
+	_, rest, ok := strings.Cut(rawURL, "://")
+	if !ok {
+		return ""
+	}
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	if i := strings.LastIndexByte(rest, '@'); i >= 0 {
+		rest = rest[i+1:]
+	}
+	if strings.HasPrefix(rest, "[") {
+		return "" // an IPv6 literal is no domain
+	}
+	if i := strings.IndexByte(rest, ':'); i >= 0 {
+		rest = rest[:i]
+	}
+	return rest
 }
 
 // headlessHint reports whether Sec-CH-UA names a headless browser: headless

@@ -73,6 +73,18 @@ func TestRequest(t *testing.T) {
 	assert.Equal(t, schema.BotReasonClientHint, r.Request(false, headless, person))
 	assert.Equal(t, schema.BotReasonDatacenter, r.Request(false, chrome, cloud))
 	assert.Empty(t, (&Rules{}).Request(false, chrome, cloud), "no ranges: no datacenter rule")
-	assert.Equal(t, schema.BotReasonReferrerSpam, (&Rules{ReferrerSpam: ReferrerSpamList()}).Referrer("0-0.fr"))
-	assert.Empty(t, (&Rules{}).Referrer("0-0.fr"))
+	spam := &Rules{ReferrerSpam: ReferrerSpamList()}
+	for ref, want := range map[string]bool{
+		"https://0-0.fr/":                       true,
+		"http://www.0-0.FR:8080/x?y#z":          true,
+		"https://user@promo.0-0.fr":             true,
+		"https://0-0.fr.example.com/":           false,
+		"https://example.com/?r=https://0-0.fr": false,
+		"0-0.fr":                                false,
+		"https://[2001:db8::1]/":                false,
+		"":                                      false,
+	} {
+		assert.Equal(t, want, spam.Referrer(ref) == schema.BotReasonReferrerSpam, ref)
+	}
+	assert.Empty(t, (&Rules{}).Referrer("https://0-0.fr/"))
 }

@@ -254,14 +254,10 @@ func (e *Enricher) botReason(facts *requestFacts, name string, attrs pcommon.Map
 		return facts.botReason
 	}
 	ref, ok := stringAttr(attrs, schema.AttrReferrer)
-	if !ok || ref == "" || e.Bots == nil || e.Bots.ReferrerSpam == nil {
+	if !ok || ref == "" {
 		return ""
 	}
-	u, err := url.Parse(ref)
-	if err != nil {
-		return ""
-	}
-	return e.Bots.Referrer(u.Hostname())
+	return e.Bots.Referrer(ref)
 }
 
 func (r *Result) countBot(site, reason string) {

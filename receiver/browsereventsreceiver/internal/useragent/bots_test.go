@@ -189,3 +189,30 @@ func BenchmarkBotMatchCrawler(b *testing.B) {
 		m.match(crawlers[i%len(crawlers)])
 	}
 }
+
+// FuzzBotMatch: for any User-Agent, the literal table finds what running
+// every pattern finds, and nothing panics.
+func FuzzBotMatch(f *testing.F) {
+	for _, line := range readLines(f, "testdata/classifier.tsv") {
+		_, ua, _ := strings.Cut(line, "\t")
+		f.Add(ua)
+	}
+	f.Add("")
+	f.Add("\xff\xfe google\x00bot")
+	m := newTestMatcher(f)
+	f.Fuzz(func(t *testing.T, ua string) {
+		lower := strings.ToLower(ua)
+		want := false
+		for i := range m.rules {
+			rule := &m.rules[i]
+			if rule.re == nil {
+				want = want || strings.Contains(lower, rule.literal)
+				continue
+			}
+			want = want || rule.matches(lower)
+		}
+		if _, got := m.match(ua); got != want {
+			t.Fatalf("match(%q) = %v, every pattern says %v", ua, got, want)
+		}
+	})
+}
