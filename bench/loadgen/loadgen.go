@@ -105,11 +105,14 @@ type Report struct {
 }
 
 // GroundTruth is what the acknowledged events say, as the sessionizer and
-// the webanalytics connector should count them.
+// the webanalytics connector should count them: people only. Crawlers'
+// events are acknowledged too (the receiver answers a bot 200) and counted
+// apart, in BotEvents and BotVisits.
 type GroundTruth struct {
 	// Visitors equals Sessions: every visit is a new visitor.
 	Visitors, Sessions, Bounces, PageViews, Events int
 	Signups                                        int
+	BotVisits, BotEvents                           int
 }
 
 // Quantile returns the q-quantile of acknowledged request latency.
@@ -197,6 +200,11 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 			if !v.ackedAny {
 				continue
 			}
+			if v.Bot {
+				rep.Truth.BotVisits++
+				rep.Truth.BotEvents += v.ackedPages
+				continue
+			}
 			rep.Truth.Visitors++
 			rep.Truth.Sessions++
 			rep.Truth.PageViews += v.ackedPages
@@ -206,7 +214,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 			}
 		}
 	}
-	rep.Truth.Events = rep.EventsAcked
+	rep.Truth.Events = rep.EventsAcked - rep.Truth.BotEvents
 	slices.Sort(rep.Latencies)
 	return rep, nil
 }
@@ -228,6 +236,7 @@ type sender struct {
 	limiter    <-chan time.Time
 	visitsLeft chan struct{}
 	active     []*liveVisit
+	crawls     []*liveVisit
 	res        senderResult
 	nextID     uint64
 	buf        []byte
@@ -240,20 +249,48 @@ func (s *sender) run(ctx context.Context) senderResult {
 	batch := make([]pending, 0, s.cfg.BatchSize)
 	for ctx.Err() == nil && time.Now().Before(s.deadline) {
 		batch = s.fill(batch[:0])
-		if len(batch) == 0 {
+		if len(batch) > 0 && !s.post(ctx, site, origin, batch) {
+			return s.res
+		}
+		if !s.sendCrawls(ctx, site, origin) || len(batch) == 0 {
 			break
 		}
-		if s.limiter != nil {
-			select {
-			case <-s.limiter:
-			case <-ctx.Done():
-				s.res.lost += len(batch)
-				return s.res
-			}
-		}
-		s.send(ctx, site, origin, batch)
 	}
 	return s.res
+}
+
+// post sends one request when the rate limit lets it; false when the run
+// ended first.
+func (s *sender) post(ctx context.Context, site, origin string, batch []pending) bool {
+	if s.limiter != nil {
+		select {
+		case <-s.limiter:
+		case <-ctx.Done():
+			s.res.lost += len(batch)
+			return false
+		}
+	}
+	s.send(ctx, site, origin, batch)
+	return true
+}
+
+// sendCrawls sends the crawlers' visits taken so far, each in requests of
+// its own (BatchSize events at most).
+func (s *sender) sendCrawls(ctx context.Context, site, origin string) bool {
+	for _, v := range s.crawls {
+		for v.next < len(v.Events) {
+			var batch []pending
+			for ; v.next < len(v.Events) && len(batch) < s.cfg.BatchSize; v.next++ {
+				s.nextID++
+				batch = append(batch, pending{visit: v, event: v.Events[v.next], id: s.maker.id + "-" + strconv.FormatUint(s.nextID, 36) + "-" + v.Visitor})
+			}
+			if !s.post(ctx, site, origin, batch) {
+				return false
+			}
+		}
+	}
+	s.crawls = s.crawls[:0]
+	return true
 }
 
 // fill takes the next events of the active visits, round robin, starting new
@@ -262,8 +299,14 @@ func (s *sender) fill(batch []pending) []pending {
 	for len(batch) < s.cfg.BatchSize {
 		for len(s.active) < s.cfg.ActiveVisits && s.takeVisit() {
 			v := &liveVisit{Visit: s.maker.visit()}
-			s.active = append(s.active, v)
 			s.res.visits = append(s.res.visits, v)
+			if v.Bot {
+				// A request has one User-Agent: a crawler's events go in
+				// requests of their own (sendCrawls).
+				s.crawls = append(s.crawls, v)
+				continue
+			}
+			s.active = append(s.active, v)
 		}
 		if len(s.active) == 0 {
 			return batch

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -25,6 +26,13 @@ type intake struct {
 	accepted map[string]plog.LogRecord
 	visitors map[string]bool
 	types    map[string]int
+	// crawled holds the accepted event ids sent with a crawler's User-Agent,
+	// and crawlers their visitors.
+	crawled  map[string]bool
+	crawlers map[string]bool
+	// peopleRequests and peopleEvents count the requests with a browser's
+	// User-Agent, refused ones included, and the events in them.
+	peopleRequests, peopleEvents int
 }
 
 func (in *intake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -38,6 +46,10 @@ func (in *intake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer in.mu.Unlock()
 	in.requests++
 	in.types[r.Header.Get("Content-Type")]++
+	if !slices.Contains(crawlerUserAgents, r.Header.Get("User-Agent")) {
+		in.peopleRequests++
+		in.peopleEvents += req.Logs().LogRecordCount()
+	}
 	if in.requests%7 == 0 {
 		http.Error(w, "busy", http.StatusServiceUnavailable)
 		return
@@ -48,6 +60,11 @@ func (in *intake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				id, _ := lr.Attributes().Get("log.record.uid")
 				visitor, _ := lr.Attributes().Get("footfall.anonymous_id")
 				in.accepted[id.Str()] = lr
+				if slices.Contains(crawlerUserAgents, r.Header.Get("User-Agent")) {
+					in.crawled[id.Str()] = true
+					in.crawlers[visitor.Str()] = true
+					continue
+				}
 				in.visitors[visitor.Str()] = true
 			}
 		}
@@ -57,7 +74,10 @@ func (in *intake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func TestGroundTruthMatchesWhatWasAccepted(t *testing.T) {
 	for _, mode := range []Mode{Batch, Beacon} {
 		t.Run(string(mode), func(t *testing.T) {
-			in := &intake{accepted: map[string]plog.LogRecord{}, visitors: map[string]bool{}, types: map[string]int{}}
+			in := &intake{
+				accepted: map[string]plog.LogRecord{}, visitors: map[string]bool{}, types: map[string]int{},
+				crawled: map[string]bool{}, crawlers: map[string]bool{},
+			}
 			srv := httptest.NewServer(in)
 			defer srv.Close()
 			rep, err := Run(t.Context(), Config{
@@ -68,7 +88,10 @@ func TestGroundTruthMatchesWhatWasAccepted(t *testing.T) {
 			t.Log(rep)
 
 			pageViews, signups := 0, 0
-			for _, lr := range in.accepted {
+			for id, lr := range in.accepted {
+				if in.crawled[id] {
+					continue
+				}
 				switch lr.EventName() {
 				case "browser.page_view":
 					pageViews++
@@ -80,18 +103,22 @@ func TestGroundTruthMatchesWhatWasAccepted(t *testing.T) {
 			assert.Equal(t, len(in.accepted), rep.EventsAcked, "every event acknowledged once, retries aside")
 			assert.Greater(t, rep.EventsSent, rep.EventsAcked, "refused requests were sent again")
 			assert.Equal(t, rep.Statuses[http.StatusServiceUnavailable], in.requests/7)
-			assert.Equal(t, 300, rep.Truth.Sessions)
+			assert.Equal(t, 300, rep.Truth.Sessions+rep.Truth.BotVisits)
+			assert.InDelta(t, 0.05*300, rep.Truth.BotVisits, 10, "about 5% of visits are crawlers'")
 			assert.Len(t, in.visitors, rep.Truth.Visitors)
+			assert.Len(t, in.crawlers, rep.Truth.BotVisits)
+			assert.Len(t, in.crawled, rep.Truth.BotEvents, "a crawler's events go with its own User-Agent")
+			assert.Equal(t, len(in.accepted), rep.Truth.Events+rep.Truth.BotEvents)
 			assert.Equal(t, pageViews, rep.Truth.PageViews)
 			assert.Equal(t, signups, rep.Truth.Signups)
-			assert.InDelta(t, 0.4*300, rep.Truth.Bounces, 40, "about 40% of visits bounce")
+			assert.InDelta(t, 0.4*0.95*300, rep.Truth.Bounces, 40, "about 40% of people's visits bounce")
 			assert.Len(t, rep.Latencies, rep.Statuses[http.StatusOK])
 			if mode == Beacon {
 				assert.Equal(t, rep.Requests, rep.EventsSent, "one event per beacon")
 				assert.Equal(t, in.requests, in.types["text/plain;charset=UTF-8"])
 			} else {
 				assert.Equal(t, in.requests, in.types["application/json"])
-				assert.Greater(t, float64(rep.EventsSent)/float64(rep.Requests), 19.0, "batches of 20 but the last")
+				assert.Greater(t, float64(in.peopleEvents)/float64(in.peopleRequests), 19.0, "people's batches of 20 but the last")
 			}
 		})
 	}
@@ -103,12 +130,15 @@ func TestVisitsInterleaveButKeepTheirOrder(t *testing.T) {
 	for range 1000 {
 		v := m.visit()
 		require.Equal(t, "browser.page_view", v.Events[0].Name)
+		if v.Bot {
+			continue
+		}
 		if v.Bounce {
 			assert.Len(t, v.Events, 2)
 		}
 		pages += v.PageViews
 	}
-	assert.InDelta(t, 0.4*1+0.6*4, float64(pages)/1000, 0.3, "mean pages per visit")
+	assert.InDelta(t, 0.4*1+0.6*4, float64(pages)/950, 0.3, "mean pages per person's visit")
 }
 
 func TestTrafficValidation(t *testing.T) {

@@ -29,6 +29,10 @@ type Traffic struct {
 	// outbound click; SignupShare of non-bouncing visits end with a signup.
 	ClickShare  float64
 	SignupShare float64
+	// BotShare of visits are crawlers' (a crawler's User-Agent, a few page
+	// views): the receiver filters them, and the ground truth counts them
+	// apart (GroundTruth.BotEvents).
+	BotShare float64
 }
 
 // DefaultTraffic is a content site's shape: 40% bounces, 4 pages per
@@ -43,6 +47,7 @@ func DefaultTraffic() Traffic {
 		UTMShare:    0.2,
 		ClickShare:  0.1,
 		SignupShare: 0.05,
+		BotShare:    0.05,
 	}
 }
 
@@ -58,7 +63,7 @@ func (t Traffic) Validate() error {
 	case t.MeanPages < 2:
 		return fmt.Errorf("loadgen: mean pages of an engaged visit must be at least 2")
 	}
-	for _, share := range []float64{t.BounceShare, t.UTMShare, t.ClickShare, t.SignupShare} {
+	for _, share := range []float64{t.BounceShare, t.UTMShare, t.ClickShare, t.SignupShare, t.BotShare} {
 		if share < 0 || share > 1 {
 			return fmt.Errorf("loadgen: shares must be between 0 and 1")
 		}
@@ -84,6 +89,8 @@ type Visit struct {
 	Events                   []Event
 	PageViews                int
 	Bounce                   bool
+	// Bot is set on a crawler's visit.
+	Bot bool
 }
 
 var userAgents = []string{
@@ -95,6 +102,15 @@ var userAgents = []string{
 	"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
 	"Mozilla/5.0 (iPad; CPU OS 17_7 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.7 Mobile/15E148 Safari/604.1",
 	"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+}
+
+// crawlerUserAgents are on the receiver's bot list (docs/bots.md).
+var crawlerUserAgents = []string{
+	"Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+	"Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
+	"Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)",
+	"Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)",
+	"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36",
 }
 
 var referrers = []string{
@@ -147,6 +163,9 @@ func (m *visitMaker) visit() Visit {
 		Visitor:   "w" + m.id + "-v" + strconv.FormatUint(m.next, 10),
 		UserAgent: userAgents[m.rng.IntN(len(userAgents))],
 	}
+	if m.rng.Float64() < m.t.BotShare {
+		return m.crawl(v)
+	}
 	landing := Event{Name: "browser.page_view", Path: m.page(), Referrer: referrers[m.rng.IntN(len(referrers))]}
 	if m.rng.Float64() < m.t.UTMShare {
 		landing.Query = campaigns[m.rng.IntN(len(campaigns))]
@@ -174,6 +193,17 @@ func (m *visitMaker) visit() Visit {
 	}
 	if m.rng.Float64() < m.t.SignupShare {
 		v.Events = append(v.Events, Event{Name: "signup", Path: path})
+	}
+	return v
+}
+
+// crawl is a crawler's visit: one to five page views, no other event.
+func (m *visitMaker) crawl(v Visit) Visit {
+	v.Bot = true
+	v.UserAgent = crawlerUserAgents[m.rng.IntN(len(crawlerUserAgents))]
+	for range 1 + m.rng.IntN(5) {
+		v.Events = append(v.Events, Event{Name: "browser.page_view", Path: m.page()})
+		v.PageViews++
 	}
 	return v
 }

@@ -37,6 +37,7 @@ func main() {
 	flag.Uint64Var(&cfg.Seed, "seed", 1, "seed of the simulated traffic")
 	flag.StringVar(&sites, "sites", strings.Join(cfg.Traffic.Sites, ","), "site ids, comma separated")
 	flag.Float64Var(&cfg.Traffic.BounceShare, "bounce-share", cfg.Traffic.BounceShare, "share of visits with one page")
+	flag.Float64Var(&cfg.Traffic.BotShare, "bot-share", cfg.Traffic.BotShare, "share of visits that are crawlers' (filtered by the receiver; counted apart in the ground truth)")
 	flag.Float64Var(&cfg.Traffic.MeanPages, "mean-pages", cfg.Traffic.MeanPages, "mean pages of a visit that does not bounce")
 	flag.Float64Var(&cfg.Traffic.UTMShare, "utm-share", cfg.Traffic.UTMShare, "share of visits landing with UTM tags")
 	flag.BoolVar(&asJSON, "json", false, "print the report as JSON (latencies summarised)")

@@ -16,7 +16,8 @@ import (
 
 // The load generator's ground truth is what the benchmark pipeline counts:
 // realistic traffic over three sites, in batches and as beacons, through
-// the receiver, the sessionizer and the webanalytics connector.
+// the receiver, the sessionizer and the webanalytics connector. A share of
+// the visits are crawlers': people are counted exactly, crawlers not at all.
 func TestE2ELoadgenGroundTruth(t *testing.T) {
 	intake := "127.0.0.1:" + freePort(t)
 	metrics := "127.0.0.1:" + freePort(t)
@@ -37,7 +38,9 @@ func TestE2ELoadgenGroundTruth(t *testing.T) {
 		truth.Bounces += rep.Truth.Bounces
 		truth.PageViews += rep.Truth.PageViews
 		truth.Signups += rep.Truth.Signups
+		truth.BotEvents += rep.Truth.BotEvents
 	}
+	require.Positive(t, truth.BotEvents, "crawlers were sent too; the exact counts below are people's only")
 
 	sum := assertGroundTruth(t, metrics, traffic.Sites, truth)
 	// Unique visitors are a HyperLogLog estimate: within 2% at this size.

@@ -78,6 +78,10 @@ type measurement struct {
 	// loadgenCPUSeconds is the load generator's own CPU (this process),
 	// on the same two cores.
 	loadgenCPUSeconds float64
+	// counted, for footfall, is the page views its metrics endpoint showed
+	// after the run, against the people's page views of the warm-up and
+	// the run (wantCounted): crawlers' must not be among them.
+	counted, wantCounted float64
 }
 
 func (m measurement) cpuPerMillion() float64 {
@@ -177,6 +181,15 @@ func run(footfallBin, baselineBin, microPath string, duration time.Duration, rou
 	for _, c := range peers[1:] {
 		fmt.Printf("| %s | %.2f× | %.2f× |\n", c.name, rate(peerFootfall)/rate(c.name), cpu(peerFootfall)/cpu(c.name))
 	}
+	fmt.Println()
+	for i, m := range results[peerFootfall] {
+		verdict := "exact"
+		if m.counted != m.wantCounted {
+			verdict = "NOT exact"
+		}
+		fmt.Printf("Footfall round %d counted %.0f page views of people's %.0f (%s), while %d crawler events (%d visits) were acknowledged and filtered.\n",
+			i+1, m.counted, m.wantCounted, verdict, m.report.Truth.BotEvents, m.report.Truth.BotVisits)
+	}
 	fmt.Printf("\nSingle-event beacons: footfall %.0f requests/s, %.2f× the bare limit (%.0f).\n",
 		beacons[peerFootfall].report.EventsPerSecond(), beacons[peerFootfall].report.EventsPerSecond()/beacons[peerBare].report.EventsPerSecond(), beacons[peerBare].report.EventsPerSecond())
 	return printLatency(footfall)
@@ -254,7 +267,8 @@ func measure(c collector, load loadgen.Config) (measurement, error) {
 	load.URL = "http://" + p.intake + "/v1/logs"
 	warm := load
 	warm.Duration = 2 * time.Second
-	if _, err := loadgen.Run(context.Background(), warm); err != nil {
+	warmRep, err := loadgen.Run(context.Background(), warm)
+	if err != nil {
 		return measurement{}, err
 	}
 	cpuBefore, err := cpuSeconds(p.cmd.Process.Pid)
@@ -275,7 +289,33 @@ func measure(c collector, load loadgen.Config) (measurement, error) {
 	if err != nil {
 		return measurement{}, err
 	}
-	return measurement{report: rep, cpuSeconds: cpuAfter - cpuBefore, peakRSSMiB: rss, loadgenCPUSeconds: selfAfter - selfBefore}, nil
+	m := measurement{report: rep, cpuSeconds: cpuAfter - cpuBefore, peakRSSMiB: rss, loadgenCPUSeconds: selfAfter - selfBefore}
+	if c.name == peerFootfall {
+		m.wantCounted = float64(warmRep.Truth.PageViews + rep.Truth.PageViews)
+		m.counted = countedPageViews(p.metrics, load.Traffic.Sites, m.wantCounted)
+	}
+	return m, nil
+}
+
+// countedPageViews waits up to 10 s for the page views on the metrics
+// endpoint to reach want (events wait allowed_lateness, the connector
+// flushes every 250 ms), and returns what it shows then.
+func countedPageViews(endpoint string, sites []string, want float64) float64 {
+	got := 0.0
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		got = 0
+		for _, site := range sites {
+			v, _, err := promtext.Sum(endpoint, "footfall_page_views_total", `site="`+site+`"`)
+			if err != nil {
+				return -1
+			}
+			got += v
+		}
+		if got >= want {
+			break
+		}
+	}
+	return got
 }
 
 // eventToMetrics sends one page view at a time and times until the page view
@@ -341,6 +381,7 @@ func oneBounce() loadgen.Traffic {
 	t := loadgen.DefaultTraffic()
 	t.Sites = []string{"bench-a"}
 	t.BounceShare = 1
+	t.BotShare = 0
 	return t
 }
 
