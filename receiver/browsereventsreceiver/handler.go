@@ -95,7 +95,7 @@ func (r *browserEventsReceiver) ingest(w http.ResponseWriter, req *http.Request,
 	res := r.enricher.Enrich(req.Context(), intake.Request{
 		Origin:      requestOrigin(req),
 		UserAgent:   req.UserAgent(),
-		ClientHints: req.Header.Get("Sec-CH-UA"),
+		ClientHints: req.Header.Get("Sec-Ch-Ua"), // canonical: Get allocates no key
 		ClientIP:    client,
 		SiteHint:    siteHint,
 		Received:    now,

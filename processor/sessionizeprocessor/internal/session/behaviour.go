@@ -25,8 +25,10 @@ type BotRules struct {
 func (r BotRules) enabled() bool { return r != BotRules{} }
 
 // behaviour is what a session remembers to judge it; sessions of one page
-// view never need it, so it is allocated at the second.
+// view never need it, so it is kept (in the session's extras) from the second.
 type behaviour struct {
+	// kept is set once the session keeps its behaviour.
+	kept bool
 	// minuteStart is the event time (Unix nanoseconds) the current minute
 	// of page views began; minuteViews counts them.
 	minuteStart int64
@@ -40,11 +42,25 @@ type behaviour struct {
 }
 
 // Bot is the reason the session was judged a bot's, or "".
-func (s *Session) Bot() string {
-	if s.behaviour == nil {
-		return ""
+func (s *Session) Bot() string { return s.behaviour().bot }
+
+// behaviour returns a copy of the session's behaviour (zero when not kept).
+func (s *Session) behaviour() behaviour {
+	if s.extras == nil {
+		return behaviour{}
 	}
-	return s.behaviour.bot
+	return s.extras.behaviour
+}
+
+// keptBehaviour returns the session's behaviour to update, starting it from
+// what the session already holds: its page views so far (the first started
+// the minute and a run of one page).
+func (s *Session) keptBehaviour() *behaviour {
+	b := &s.more().behaviour
+	if !b.kept {
+		*b = behaviour{kept: true, minuteStart: s.exitAt, minuteViews: s.pageViews, reloads: min(s.pageViews, 1)}
+	}
+	return b
 }
 
 // observe updates the behaviour with an event about to be added to the
@@ -60,11 +76,7 @@ func (s *Session) observe(e Event, r BotRules) string {
 		return s.Bot()
 	}
 	at := e.Time.UnixNano()
-	b := s.behaviour
-	if b == nil {
-		b = &behaviour{minuteStart: s.exitAt, minuteViews: s.pageViews, reloads: min(s.pageViews, 1)}
-		s.behaviour = b
-	}
+	b := s.keptBehaviour()
 	if at-b.minuteStart >= int64(time.Minute) || at < b.minuteStart {
 		b.minuteStart, b.minuteViews = at, 0
 	}
@@ -88,9 +100,7 @@ func (s *Session) observe(e Event, r BotRules) string {
 
 // judge records a verdict made elsewhere (the receiver's, carried by an event).
 func (s *Session) judge(reason string) {
-	if s.behaviour == nil {
-		s.behaviour = &behaviour{minuteStart: s.exitAt, minuteViews: s.pageViews, reloads: min(s.pageViews, 1)}
-	}
-	s.behaviour.bot = reason
-	s.behaviour.botFromStart = s.events == 0
+	b := s.keptBehaviour()
+	b.bot = reason
+	b.botFromStart = s.events == 0
 }

@@ -146,7 +146,7 @@ func TestBotRulesOffByDefault(t *testing.T) {
 	for p := range 500 {
 		assert.Empty(t, s.observe(pageView(t0.Add(time.Duration(p)*time.Millisecond), "/", Attribution{}), BotRules{}))
 	}
-	assert.Nil(t, s.behaviour, "no rule, no memory")
+	assert.Nil(t, s.extras, "no rule, no memory")
 }
 
 // TestBotVerdictSurvivesACheckpoint: a restored session stays a bot's, and

@@ -87,9 +87,9 @@ func (t *Tracker) encodeSession(e *encoder, s *Session, version byte) {
 		}
 	}
 	if version >= 5 {
-		b := s.behaviour
-		e.bool(b != nil)
-		if b != nil {
+		b := s.behaviour()
+		e.bool(b.kept)
+		if b.kept {
 			e.int(b.minuteStart)
 			e.uint(uint64(b.minuteViews))
 			e.uint(uint64(b.reloads))
@@ -202,7 +202,7 @@ func (t *Tracker) decodeSession(d *decoder, version byte) *Session {
 		t.decodeRevenue(d, s)
 	}
 	if version >= 5 && d.bool() {
-		s.behaviour = &behaviour{minuteStart: d.int(), minuteViews: uint32(d.uint()), reloads: uint32(d.uint()), bot: botReason(d.str()), botFromStart: d.bool()}
+		s.more().behaviour = behaviour{kept: true, minuteStart: d.int(), minuteViews: uint32(d.uint()), reloads: uint32(d.uint()), bot: botReason(d.str()), botFromStart: d.bool()}
 	}
 	return s
 }
@@ -239,7 +239,7 @@ func newSessionFromCheckpoint(id, clientID string, in *interner) *Session {
 	case clientID == id && id != "":
 		s.flags |= flagClientNamed
 	case clientID != "":
-		s.clientAlias = in.str(clientID)
+		s.more().clientAlias = in.str(clientID)
 	}
 	return s
 }

@@ -151,17 +151,15 @@ type Session struct {
 	key liveKey
 	// id is the session id; with flagRawID, 16 bytes to print as hex.
 	id string
-	// clientAlias is the client's own session id when the session was given
-	// another one (the client reused an ended session's id).
-	clientAlias *string
-	start, end  int64
+	// extras hold what few sessions need; nil for most.
+	extras     *extras
+	start, end int64
 	// Unix nanoseconds of the events entry, exit and origin came from.
 	entryAt, exitAt, firstAt int64
 	entry, exit              *string
 	attribution              *Attribution
 	origin                   *origin
 	goals                    *conversions
-	behaviour                *behaviour
 	pageViews, events        uint32
 	index                    int32 // in the Tracker's deadline heap
 	funnels                  FunnelProgress
@@ -179,6 +177,25 @@ const (
 	// the session is done for the snapshot being taken (snapshot.go).
 	flagSnapped
 )
+
+// extras are what few sessions need, behind one pointer so that the others
+// do not pay for it.
+type extras struct {
+	// clientAlias is the client's own session id when the session was given
+	// another one (the client reused an ended session's id).
+	clientAlias *string
+	// behaviour is kept from a session's second page view when bot rules
+	// are on (behaviour.go).
+	behaviour behaviour
+}
+
+// more returns the session's extras, made on first use.
+func (s *Session) more() *extras {
+	if s.extras == nil {
+		s.extras = &extras{}
+	}
+	return s.extras
+}
 
 // conversions are what a session that reached a goal remembers of its goals;
 // most sessions reach none and hold a nil pointer.
@@ -236,7 +253,10 @@ func (s *Session) clientID() string {
 	if s.flags&flagClientNamed != 0 {
 		return s.ID()
 	}
-	return deref(s.clientAlias)
+	if s.extras == nil {
+		return ""
+	}
+	return deref(s.extras.clientAlias)
 }
 
 // add folds an event into the summary. Where two events share an instant,
@@ -334,7 +354,7 @@ func (s *Session) Summary() Summary {
 		Goals:        slices.Clone(s.goals.goalNames()),
 		Revenue:      slices.Clone(s.goals.revenueSums()),
 		Bot:          s.Bot(),
-		BotFromStart: s.behaviour != nil && s.behaviour.botFromStart,
+		BotFromStart: s.behaviour().botFromStart,
 	}
 }
 

@@ -345,7 +345,7 @@ func (t *Tracker) place(out []Output, in Input, late bool) []Output {
 	s.key = key
 	if in.Event.Bot != "" {
 		s.judge(in.Event.Bot)
-		s.behaviour.botFromStart = true
+		s.more().behaviour.botFromStart = true
 	}
 	if t.snapParity {
 		// Not part of a snapshot being taken.
@@ -359,7 +359,7 @@ func (t *Tracker) place(out []Output, in Input, late bool) []Output {
 	case in.ClientSessionID == id:
 		s.flags |= flagClientNamed
 	case in.ClientSessionID != "":
-		s.clientAlias = t.intern.str(in.ClientSessionID)
+		s.more().clientAlias = t.intern.str(in.ClientSessionID)
 	}
 	if !canonical {
 		t.names[key] = strings.Clone(in.Key.Visitor)
