@@ -114,9 +114,8 @@ const maxRules = 512
 // ruleSet is a set of rule indexes.
 type ruleSet [maxRules / 64]uint64
 
-func (s *ruleSet) add(i int)      { s[i>>6] |= 1 << (i & 63) }
-func (s *ruleSet) has(i int) bool { return s[i>>6]&(1<<(i&63)) != 0 }
-func (b *byteSet) add(c byte)     { b[c>>6] |= 1 << (c & 63) }
+func (s *ruleSet) add(i int)  { s[i>>6] |= 1 << (i & 63) }
+func (b *byteSet) add(c byte) { b[c>>6] |= 1 << (c & 63) }
 func (b *byteSet) within(o *byteSet) bool {
 	return b[0]&^o[0] == 0 && b[1]&^o[1] == 0 && b[2]&^o[2] == 0 && b[3]&^o[3] == 0
 }
