@@ -316,3 +316,32 @@ func TestAnInvalidSiteIDIsSkippedAlone(t *testing.T) {
 	assert.Len(t, readFile[rows.Event](t, filepath.Join(dir, got[0])), 1)
 	metadatatest.AssertEqualExporterArchiveRecordsSkipped(t, e.tel, []metricdataPoint{{Value: 3}}, ignoreTime()...)
 }
+
+// A bot's events and sessions kept by bots: flag are archived with the
+// reason, for audit; a person's have none.
+func TestBotReasonIsArchived(t *testing.T) {
+	e, dir := startDirExporter(t, nil)
+	ld := plog.NewLogs()
+	rl := ld.ResourceLogs().AppendEmpty()
+	rl.Resource().Attributes().PutStr(schema.AttrSiteID, "shop")
+	rl.Resource().Attributes().PutStr(schema.AttrVisitorID, "v1")
+	records := rl.ScopeLogs().AppendEmpty().LogRecords()
+	for _, id := range []string{"person", "bot"} {
+		lr := records.AppendEmpty()
+		lr.SetEventName(schema.EventPageView)
+		lr.SetTimestamp(pcommon.NewTimestampFromTime(t0))
+		lr.Attributes().PutStr(schema.AttrEventID, id)
+		if id == "bot" {
+			lr.Attributes().PutStr(schema.AttrUserAgentSynthetic, schema.SyntheticBot)
+			lr.Attributes().PutStr(schema.AttrBotReason, schema.BotReasonPageRate)
+		}
+	}
+	require.NoError(t, e.pushLogs(context.Background(), ld))
+	got := files(t, dir)
+	require.Len(t, got, 1)
+	reasons := map[string]string{}
+	for _, row := range readFile[rows.Event](t, filepath.Join(dir, got[0])) {
+		reasons[row.EventID] = row.BotReason
+	}
+	assert.Equal(t, map[string]string{"person": "", "bot": schema.BotReasonPageRate}, reasons)
+}

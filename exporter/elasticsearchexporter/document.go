@@ -41,7 +41,7 @@ func init() {
 	for _, k := range []string{
 		schema.AttrEventID, schema.AttrEventNameLegacy, schema.AttrURLFull, schema.AttrURLPath, schema.AttrURLDomain,
 		schema.AttrUserAgentOriginal, schema.AttrUserAgentName, schema.AttrUserAgentVersion, schema.AttrUserAgentOSName,
-		schema.AttrUserAgentOSVersion, schema.AttrUserAgentSynthetic, schema.AttrDeviceType,
+		schema.AttrUserAgentOSVersion, schema.AttrUserAgentSynthetic, schema.AttrBotReason, schema.AttrDeviceType,
 		schema.AttrGeoCountry, schema.AttrGeoRegion, schema.AttrGeoCity,
 		schema.AttrReferrer, schema.AttrReferrerClass, schema.AttrReferrerSource, schema.AttrReferrerHost,
 		schema.AttrUTMSource, schema.AttrUTMMedium, schema.AttrUTMCampaign, schema.AttrUTMTerm, schema.AttrUTMContent,
@@ -162,6 +162,7 @@ func footfall(res, attrs pcommon.Map) object {
 		}
 	}
 	ff.str("device_type", attrs, schema.AttrDeviceType)
+	ff.str("bot_reason", attrs, schema.AttrBotReason)
 	ff.with("referrer", object{}.str("class", attrs, schema.AttrReferrerClass).str("source", attrs, schema.AttrReferrerSource).
 		str("host", attrs, schema.AttrReferrerHost))
 	ff.with("utm", object{}.str("source", attrs, schema.AttrUTMSource).str("medium", attrs, schema.AttrUTMMedium).

@@ -175,3 +175,19 @@ func assertMapped(t *testing.T, fields map[string]any, mapping map[string]any, p
 	}
 	return n
 }
+
+// A bot's event kept by bots: flag says why in footfall.bot_reason, a field
+// of its own (not a custom property).
+func TestBotReasonIsAField(t *testing.T) {
+	ld := visit("9f86d081884c7d65", 1)
+	rl := ld.ResourceLogs().At(0)
+	lr := rl.ScopeLogs().At(0).LogRecords().At(1)
+	lr.Attributes().PutStr(schema.AttrUserAgentSynthetic, schema.SyntheticBot)
+	lr.Attributes().PutStr(schema.AttrBotReason, schema.BotReasonReloads)
+	doc, reason := toDocument(rl.Resource().Attributes(), lr)
+	require.Empty(t, reason)
+	ff := doc.body["footfall"].(object)
+	assert.Equal(t, schema.BotReasonReloads, ff["bot_reason"])
+	assert.NotContains(t, ff, "properties", "no custom property holds it")
+	assert.Equal(t, object{"type": "bot"}, doc.body["user_agent"].(object)["synthetic"])
+}

@@ -49,8 +49,9 @@ func commonFields() map[string]any {
 		"source":     props(map[string]any{"geo": props(keywords("country_iso_code", "region_iso_code", "city_name"))}),
 		"footfall": props(map[string]any{
 			"site_id": keyword(), "visitor_id": keyword(), "visitor_id_source": keyword(), "device_type": keyword(),
-			"referrer": props(keywords("class", "source", "host")),
-			"utm":      props(keywords("source", "medium", "campaign", "term", "content")),
+			"bot_reason": keyword(),
+			"referrer":   props(keywords("class", "source", "host")),
+			"utm":        props(keywords("source", "medium", "campaign", "term", "content")),
 		}),
 	}
 }

@@ -49,6 +49,9 @@ type Event struct {
 	WebVitalValue    *float64 `parquet:"web_vital_value,optional"`
 	IngestFormat     string   `parquet:"ingest_format,dict"`
 	Properties       string   `parquet:"properties,json"`
+	// BotReason is why the event was judged a bot's (kept with bots: flag),
+	// empty for a person's.
+	BotReason string `parquet:"bot_reason,dict"`
 }
 
 // Session is one session.end summary.
@@ -75,6 +78,7 @@ type Session struct {
 	Device         string   `parquet:"device_type,dict"`
 	Goals          []string `parquet:"goals,list"`
 	Revenue        string   `parquet:"revenue,json"`
+	BotReason      string   `parquet:"bot_reason,dict"`
 }
 
 // Kind names what a file holds: the kind= directory of the layout.
@@ -174,6 +178,7 @@ func eventOf(res pcommon.Map, lr plog.LogRecord, site string) Event {
 		WebVitalValue:    measure(attrs, schema.AttrWebVitalValue),
 		IngestFormat:     attr.Str(attrs, schema.AttrIngestFormat),
 		Properties:       properties(attrs),
+		BotReason:        schema.BotReasonOf(attrs),
 	}
 }
 
@@ -200,6 +205,7 @@ func sessionOf(res, attrs pcommon.Map, site string) Session {
 		Country:        attr.Str(attrs, schema.AttrGeoCountry),
 		Device:         attr.Str(attrs, schema.AttrDeviceType),
 		Revenue:        "{}",
+		BotReason:      schema.BotReasonOf(attrs),
 	}
 	if goals, ok := attrs.Get(schema.AttrSessionGoals); ok && goals.Type() == pcommon.ValueTypeSlice {
 		for _, g := range goals.Slice().All() {
