@@ -154,18 +154,21 @@ type BotsConfig struct {
 	BotRulesConfig `mapstructure:",squash"`
 }
 
-// BotRulesConfig are the behaviour rules; 0 disables one. A session is a
-// bot's from the page view that breaks a rule on: that page view and every
-// later event of the session are dropped or flagged; what came before stays
-// counted (docs/bots.md).
+// BotRulesConfig are the behaviour rules; 0 (the default) disables one. A
+// session is a bot's from the page view that breaks a rule on: that page
+// view and every later event of the session are dropped or flagged; what
+// came before stays counted (docs/bots.md). They judge a visitor id: turn
+// them on for sites whose visitor ids are one browser each (visitor_id:
+// client), not where a hashed id stands for everyone behind one address.
 type BotRulesConfig struct {
 	// MaxPageViewsPerMinute: more page views than this within a minute of
-	// event time. Default 60.
+	// event time (60 suits most sites).
 	MaxPageViewsPerMinute int `mapstructure:"max_page_views_per_minute"`
 	// MaxPageViewsWithoutInteraction: more page views than this in a
-	// session with no click, custom event or goal. Default 100.
+	// session with no click, custom event or goal (100 suits most sites).
 	MaxPageViewsWithoutInteraction int `mapstructure:"max_page_views_without_interaction"`
-	// MaxReloads: more page views of one page in a row than this. Default 20.
+	// MaxReloads: more page views of one page in a row than this (20 suits
+	// most sites; not a wall display's).
 	MaxReloads int `mapstructure:"max_reloads"`
 }
 

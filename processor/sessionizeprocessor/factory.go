@@ -43,11 +43,10 @@ func createDefaultConfig() component.Config {
 		MaxUndeliveredRecords:  200_000,
 		NonEngagementEvents:    []string{schema.EventEngagement, schema.EventWebVital},
 		CheckpointInterval:     30 * time.Second,
-		Bots: BotsConfig{Action: BotsDrop, BotRulesConfig: BotRulesConfig{
-			MaxPageViewsPerMinute:          60,
-			MaxPageViewsWithoutInteraction: 100,
-			MaxReloads:                     20,
-		}},
+		// The behaviour rules are off by default: with hashed visitor ids,
+		// the people behind one address with one browser build are one
+		// visitor, and a rule would drop them all (docs/bots.md).
+		Bots: BotsConfig{Action: BotsDrop},
 	}
 }
 
