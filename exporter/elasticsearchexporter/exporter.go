@@ -53,6 +53,12 @@ func (e *esExporter) start(ctx context.Context, _ component.Host) error {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.TLSClientConfig = tlsConfig
 	a := e.cfg.Authentication
+	if a.APIKey == "" && a.BearerToken == "" && a.User == "" {
+		// config/processing-elasticsearch.yaml reads the key from the
+		// environment: unset, it is empty, and Elasticsearch may then
+		// refuse every request (401) or, worse, accept them unauthenticated.
+		e.settings.Logger.Warn("Elasticsearch requests go without authentication: auth::api_key, bearer_token and user are all empty (config/processing-elasticsearch.yaml reads FOOTFALL_ES_API_KEY)")
+	}
 	client, err := elasticsearch.NewClient(elasticsearch.Config{
 		Addresses:    e.cfg.Endpoints,
 		CloudID:      e.cfg.CloudID,

@@ -18,11 +18,15 @@ import (
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
+	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/footfall-analytics/footfall/exporter/elasticsearchexporter/internal/estest"
+	"github.com/footfall-analytics/footfall/exporter/elasticsearchexporter/internal/metadata"
 	"github.com/footfall-analytics/footfall/exporter/elasticsearchexporter/internal/metadatatest"
 	"github.com/footfall-analytics/footfall/internal/schema"
 	"github.com/footfall-analytics/footfall/internal/storagetest"
@@ -260,5 +264,33 @@ func TestTemplatesAndPolicyAreInstalled(t *testing.T) {
 		require.NotNil(t, tpl, name)
 		assert.Equal(t, []any{pattern}, tpl["index_patterns"])
 		assert.Equal(t, "footfall", tpl["template"].(map[string]any)["settings"].(map[string]any)["index.lifecycle.name"])
+	}
+}
+
+// Credentials left empty (an unset FOOTFALL_ES_API_KEY) are said at start.
+func TestEmptyCredentialsWarn(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		auth AuthenticationConfig
+		warn bool
+	}{
+		{name: "none", warn: true},
+		{name: "api key", auth: AuthenticationConfig{APIKey: "a-key"}},
+		{name: "user", auth: AuthenticationConfig{User: "footfall", Password: "secret"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			core, logs := observer.New(zap.WarnLevel)
+			cfg := createDefaultConfig().(*Config)
+			cfg.Endpoints = []string{"http://127.0.0.1:1"}
+			cfg.Templates.Install = false
+			cfg.Authentication = tt.auth
+			set := exportertest.NewNopSettings(metadata.Type)
+			set.Logger = zap.New(core)
+			e, err := newExporter(cfg, set)
+			require.NoError(t, err)
+			require.NoError(t, e.start(context.Background(), componenttest.NewNopHost()))
+			warned := logs.FilterMessageSnippet("without authentication").Len() == 1
+			assert.Equal(t, tt.warn, warned)
+		})
 	}
 }
