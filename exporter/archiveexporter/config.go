@@ -5,11 +5,14 @@ package archiveexporter // import "github.com/footfall-analytics/footfall/export
 
 import (
 	"errors"
+	"fmt"
 
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
+
+	"github.com/footfall-analytics/footfall/internal/writable"
 )
 
 // Config defines the archive exporter. Exactly one destination is set:
@@ -81,6 +84,18 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.File.MaxBytes <= 0 || cfg.File.RowGroupRows <= 0 {
 		errs = append(errs, errors.New("file: max_bytes and row_group_rows must be positive"))
+	}
+	dirs := []struct{ key, path string }{{"directory", cfg.Directory}}
+	if cfg.S3.HasValue() {
+		dirs = append(dirs, struct{ key, path string }{"s3::spool_directory", cfg.S3.Get().SpoolDirectory})
+	}
+	for _, dir := range dirs {
+		if dir.path == "" {
+			continue
+		}
+		if err := writable.Dir(dir.path); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", dir.key, err))
+		}
 	}
 	return errors.Join(errs...)
 }

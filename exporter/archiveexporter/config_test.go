@@ -4,6 +4,8 @@
 package archiveexporter
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -17,7 +19,7 @@ func TestConfigValidate(t *testing.T) {
 		mutate func(*Config)
 		want   string
 	}{
-		{"directory", func(c *Config) { c.Directory = "/var/lib/footfall/archive" }, ""},
+		{"directory", func(c *Config) { c.Directory = filepath.Join(os.TempDir(), "footfall-archive-test") }, ""},
 		{"s3", func(c *Config) { c.S3 = configoptional.Some(S3Config{Endpoint: "s3.example", Bucket: "b"}) }, ""},
 		{"no destination", func(*Config) {}, "set directory or s3"},
 		{"both", func(c *Config) {
@@ -55,4 +57,15 @@ func TestDefaultsBatchLargeFiles(t *testing.T) {
 	assert.EqualValues(t, 64<<20, batch.MaxSize)
 	assert.Equal(t, "bytes", batch.Sizer.String())
 	assert.Positive(t, batch.Partition.IdleTimeout)
+}
+
+// footfall validate reports an archive directory a start could not write.
+func TestValidateChecksTheDirectory(t *testing.T) {
+	notADir := filepath.Join(t.TempDir(), "file")
+	require.NoError(t, os.WriteFile(notADir, nil, 0o600))
+	cfg := createDefaultConfig().(*Config)
+	cfg.Directory = filepath.Join(notADir, "archive")
+	assert.ErrorContains(t, cfg.Validate(), "directory: "+notADir+" is not a directory")
+	cfg.Directory = t.TempDir()
+	assert.NoError(t, cfg.Validate())
 }

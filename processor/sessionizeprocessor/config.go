@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 
 	"github.com/footfall-analytics/footfall/internal/schema"
+	"github.com/footfall-analytics/footfall/internal/writable"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/session"
 )
 
@@ -253,6 +254,11 @@ func (cfg *Config) Validate() error {
 	}
 	if _, err := time.LoadLocation(cfg.TimeZone); err != nil {
 		errs = append(errs, fmt.Errorf("time_zone: %w", err))
+	}
+	if cfg.WALDirectory != "" {
+		if err := writable.Dir(cfg.WALDirectory); err != nil {
+			errs = append(errs, fmt.Errorf("wal_directory: %w (the shipped configs keep it in FOOTFALL_DATA_DIR)", err))
+		}
 	}
 	switch cfg.Bots.Action {
 	case BotsDrop, BotsFlag:

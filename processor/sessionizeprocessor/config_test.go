@@ -4,6 +4,7 @@
 package sessionizeprocessor
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -47,7 +48,7 @@ func TestLoadConfig(t *testing.T) {
 				Goals:                  []string{"signup", "purchase"},
 				NonEngagementEvents:    []string{schema.EventEngagement},
 				Storage:                &storage,
-				WALDirectory:           "/var/lib/footfall/wal",
+				WALDirectory:           "state/wal",
 				CheckpointInterval:     10 * time.Second,
 				FlushOnShutdown:        true,
 				Bots:                   BotsConfig{Action: BotsFlag, BotRulesConfig: BotRulesConfig{MaxPageViewsPerMinute: 30, MaxReloads: 10}},
@@ -91,4 +92,17 @@ func TestSiteIDsAreValidated(t *testing.T) {
 	cfg := createDefaultConfig().(*Config)
 	cfg.Sites = map[string]SiteConfig{"a..b": {}}
 	require.ErrorContains(t, cfg.Validate(), `site id "a..b" must not contain ".."`)
+}
+
+// footfall validate reports a write-ahead log directory a start could not write.
+func TestValidateChecksTheWALDirectory(t *testing.T) {
+	notADir := filepath.Join(t.TempDir(), "file")
+	require.NoError(t, os.WriteFile(notADir, nil, 0o600))
+	cfg := createDefaultConfig().(*Config)
+	id := component.MustNewID("file_storage")
+	cfg.Storage = &id
+	cfg.WALDirectory = filepath.Join(notADir, "wal")
+	assert.ErrorContains(t, cfg.Validate(), "wal_directory: "+notADir+" is not a directory")
+	cfg.WALDirectory = filepath.Join(t.TempDir(), "wal")
+	assert.NoError(t, cfg.Validate())
 }

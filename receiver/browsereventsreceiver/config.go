@@ -6,6 +6,7 @@ package browsereventsreceiver // import "github.com/footfall-analytics/footfall/
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"go.opentelemetry.io/collector/component"
@@ -13,7 +14,9 @@ import (
 	"go.opentelemetry.io/collector/config/configopaque"
 
 	"github.com/footfall-analytics/footfall/internal/schema"
+	"github.com/footfall-analytics/footfall/internal/writable"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/clientip"
+	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/geoip"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/sites"
 )
 
@@ -305,10 +308,31 @@ func (cfg *Config) Validate() error {
 		errs = append(errs, errors.New("user_agent_cache_size must be positive"))
 	}
 	errs = append(errs, cfg.validatePaths()...)
+	errs = append(errs, cfg.validateFiles()...)
 	if cfg.MaxRequestBodySize <= 0 {
 		errs = append(errs, errors.New("max_request_body_size must be positive"))
 	}
 	return errors.Join(errs...)
+}
+
+// validateFiles checks what the receiver opens at start, so that footfall
+// validate reports it rather than the start: the country database, and the
+// directory of the salt file.
+func (cfg *Config) validateFiles() []error {
+	var errs []error
+	if cfg.GeoIP.Database != "" {
+		db, err := geoip.Open(cfg.GeoIP.Database)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("geoip: %w (the shipped configs read its path from FOOTFALL_GEOIP_DATABASE)", err))
+		}
+		_ = db.Close()
+	}
+	if cfg.Visitor.SaltFile != "" {
+		if err := writable.Dir(filepath.Dir(cfg.Visitor.SaltFile)); err != nil {
+			errs = append(errs, fmt.Errorf("visitor: salt_file: %w (the shipped configs keep it in FOOTFALL_DATA_DIR)", err))
+		}
+	}
+	return errs
 }
 
 // validatePaths checks that the enabled formats have distinct paths that

@@ -4,6 +4,7 @@
 package browsereventsreceiver
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -14,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/clientip"
+	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/geoip"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/metadata"
 )
 
@@ -41,7 +43,6 @@ func TestLoadConfig(t *testing.T) {
 
 	t.Run("full", func(t *testing.T) {
 		cfg := loadConfig(t, "full")
-		require.NoError(t, confmap.Validate(cfg))
 		assert.Equal(t, "0.0.0.0:8443", cfg.NetAddr.Endpoint)
 		assert.Equal(t, int64(65536), cfg.MaxRequestBodySize)
 		assert.Equal(t, []SiteConfig{
@@ -57,6 +58,12 @@ func TestLoadConfig(t *testing.T) {
 		assert.Equal(t, clientip.HeaderForwarded, cfg.ForwardedHeader)
 		assert.Equal(t, PrivacyConfig{QueryParameters: []string{"utm_*", "ref"}, StoreUserAgent: true}, cfg.Privacy)
 		assert.Equal(t, 500, cfg.UserAgentCacheSize)
+
+		// The files it names are another host's: here, ones that exist.
+		cfg.GeoIP.Database = filepath.Join(t.TempDir(), "city.mmdb")
+		require.NoError(t, geoip.WriteTestDatabase(cfg.GeoIP.Database, nil))
+		cfg.Visitor.SaltFile = filepath.Join(t.TempDir(), "salt.json")
+		require.NoError(t, confmap.Validate(cfg))
 	})
 
 	t.Run("storage", func(t *testing.T) {
@@ -111,4 +118,17 @@ func TestInvalidConfig(t *testing.T) {
 			}
 		})
 	}
+}
+
+// footfall validate reports the files a start would fail on.
+func TestValidateChecksTheFilesItOpens(t *testing.T) {
+	cfg := loadConfig(t, "")
+	cfg.GeoIP.Database = filepath.Join(t.TempDir(), "missing.mmdb")
+	assert.ErrorContains(t, confmap.Validate(cfg), "FOOTFALL_GEOIP_DATABASE")
+
+	notADir := filepath.Join(t.TempDir(), "file")
+	require.NoError(t, os.WriteFile(notADir, nil, 0o600))
+	cfg = loadConfig(t, "")
+	cfg.Visitor.SaltFile = filepath.Join(notADir, "salt.json")
+	assert.ErrorContains(t, confmap.Validate(cfg), "salt_file: "+notADir+" is not a directory")
 }

@@ -21,6 +21,7 @@ import (
 func TestE2EShippedConfigsValidate(t *testing.T) {
 	bin := footfallBinary(t)
 	env := append(os.Environ(),
+		"FOOTFALL_DATA_DIR="+t.TempDir(),
 		"FOOTFALL_SALT_SECRET=a-salt-secret-of-at-least-32-bytes!!",
 		"FOOTFALL_LIVEVIEW_PASSWORD=correct horse battery",
 		"FOOTFALL_KAFKA_USERNAME=footfall",
@@ -52,6 +53,18 @@ func TestE2EShippedConfigsValidate(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, out, "basic_auth needs a username and a password")
 	assert.Contains(t, out, "FOOTFALL_LIVEVIEW_PASSWORD", "validate names the variable to set")
+
+	// A country database it cannot open and a data directory it cannot
+	// write fail validate, naming the variable, not the start.
+	out, err = validate(append(env, "FOOTFALL_GEOIP_DATABASE="+filepath.Join(t.TempDir(), "missing.mmdb")), "default.yaml")
+	require.Error(t, err)
+	assert.Contains(t, out, "FOOTFALL_GEOIP_DATABASE")
+	notADir := filepath.Join(t.TempDir(), "file")
+	require.NoError(t, os.WriteFile(notADir, nil, 0o600))
+	out, err = validate(append(env, "FOOTFALL_DATA_DIR="+notADir), "single.yaml")
+	require.Error(t, err)
+	assert.Contains(t, out, notADir+" is not a directory")
+	assert.Contains(t, out, "FOOTFALL_DATA_DIR")
 
 	// The live view's password never crosses a network in the clear.
 	out, err = validate(append(env, "FOOTFALL_LIVEVIEW_ENDPOINT=0.0.0.0:4320"), "single.yaml")

@@ -151,6 +151,12 @@ func validateConfig(t *testing.T, objs Objects) {
 	config := filepath.Join(t.TempDir(), "config.yaml")
 	require.NoError(t, os.WriteFile(config, []byte(cm.Data["config.yaml"]), 0o600))
 	env := append(slices.Clone(image.Env), podEnv(t, container(t, objs).Env)...)
+	// validate opens the country database and checks the data directory:
+	// the checkout's database and a directory of the test's stand in for
+	// the image's paths.
+	geo, err := filepath.Abs(filepath.Join("..", "..", "..", "geo", "country.mmdb"))
+	require.NoError(t, err)
+	env = append(env, "FOOTFALL_GEOIP_DATABASE="+geo, "FOOTFALL_DATA_DIR="+t.TempDir())
 	cmd := exec.Command(footfallBinary(t), "validate", "--config", config)
 	cmd.Env = env
 	out, err := cmd.CombinedOutput()

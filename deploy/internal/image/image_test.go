@@ -238,6 +238,11 @@ func runBinary(t *testing.T, root string) {
 		"FOOTFALL_KAFKA_USERNAME=footfall",
 		"FOOTFALL_KAFKA_PASSWORD=a-scram-password",
 		"FOOTFALL_ES_API_KEY=an-api-key",
+		// validate opens the country database and checks the data
+		// directory: the image's own files, found under its root here
+		// (the container run of the image checks them at their paths).
+		"FOOTFALL_GEOIP_DATABASE="+filepath.Join(root, GeoIPPath),
+		"FOOTFALL_DATA_DIR="+t.TempDir(),
 	)
 	sets, err := ConfigSets(repo)
 	require.NoError(t, err)
