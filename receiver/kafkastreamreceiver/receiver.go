@@ -95,6 +95,7 @@ func (r *kafkaStream) Start(ctx context.Context, host component.Host) error {
 // connect checks the topics, retrying while Kafka cannot be reached, then
 // joins the group. It reports false when the receiver must not run.
 func (r *kafkaStream) connect(ctx context.Context, host component.Host) bool {
+	attempt := 0
 	for {
 		checkCtx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
 		err := ensureTopics(checkCtx, r.admin, r.cfg)
@@ -107,7 +108,8 @@ func (r *kafkaStream) connect(ctx context.Context, host component.Host) bool {
 			componentstatus.ReportStatus(host, componentstatus.NewFatalErrorEvent(err))
 			return false
 		}
-		r.logger().Warn("Checking the Kafka topics failed; retrying", zap.Error(err))
+		attempt++
+		r.connectFailed(host, attempt, err)
 		select {
 		case <-ctx.Done():
 			return false
@@ -142,7 +144,28 @@ func (r *kafkaStream) connect(ctx context.Context, host component.Host) bool {
 		return false
 	}
 	r.session = session
+	if attempt > 0 {
+		r.logger().Info("Kafka reached", zap.Int("failed_attempts", attempt))
+		componentstatus.ReportStatus(host, componentstatus.NewEvent(componentstatus.StatusOK))
+	}
 	return true
+}
+
+// connectWarnEvery is how many failed attempts to reach Kafka pass between
+// two warnings: one a minute at connectRetry, not one a second.
+const connectWarnEvery = 60
+
+// connectFailed reports a failed attempt to reach Kafka: the first as a
+// recoverable error status (a health check built on component status then
+// says not ready), and a warning on the first and every connectWarnEvery-th.
+func (r *kafkaStream) connectFailed(host component.Host, attempt int, err error) {
+	if attempt == 1 {
+		componentstatus.ReportStatus(host, componentstatus.NewRecoverableErrorEvent(err))
+	}
+	if attempt == 1 || attempt%connectWarnEvery == 0 {
+		r.logger().Warn("Kafka cannot be reached; nothing is consumed until it can, retrying every second",
+			zap.Int("attempts", attempt), zap.Error(err))
+	}
 }
 
 // Shutdown ends the loop after its transaction, stops every partition's
