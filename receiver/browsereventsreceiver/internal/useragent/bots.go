@@ -154,7 +154,7 @@ func (m *botMatcher) match(ua string) (string, bool) {
 	}
 	for w, bits := range toRun {
 		for ; bits != 0; bits &= bits - 1 {
-			rule := &m.rules[w*64+bits63(bits)]
+			rule := &m.rules[w*64+lowestBit(bits)]
 			if rule.whole && !present.within(&rule.bytes) {
 				continue
 			}
@@ -166,8 +166,8 @@ func (m *botMatcher) match(ua string) (string, bool) {
 	return "", false
 }
 
-// bits63 is the index of the lowest set bit.
-func bits63(bits uint64) int { return mathbits.TrailingZeros64(bits) }
+// lowestBit is the index of the lowest set bit.
+func lowestBit(bits uint64) int { return mathbits.TrailingZeros64(bits) }
 
 // scanAt settles the rules whose literal starts at lower[i:] and is all
 // they ask for, and notes the others.
