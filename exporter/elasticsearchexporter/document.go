@@ -103,7 +103,18 @@ func toDocument(res pcommon.Map, lr plog.LogRecord) (document, string) {
 	}
 	ff.with("properties", props)
 	doc.put("footfall", ff)
-	return document{kind: eventDoc, id: id, body: doc}, ""
+	return document{kind: eventDoc, id: siteScoped(res, attrs, id), body: doc}, ""
+}
+
+// siteScoped is a document's _id: the site and the record's id. Event ids
+// come from clients, and a client of one site must not be able to take,
+// with an id it chose, the _id of another site's document.
+func siteScoped(res, attrs pcommon.Map, id string) string {
+	site := str(res, schema.AttrSiteID)
+	if site == "" {
+		site = str(attrs, schema.AttrSiteID)
+	}
+	return site + ":" + id
 }
 
 func sessionDocument(res pcommon.Map, lr plog.LogRecord) (document, string) {
@@ -128,7 +139,7 @@ func sessionDocument(res pcommon.Map, lr plog.LogRecord) (document, string) {
 	doc.put("session", s)
 	doc.put("source", object{}.with("geo", geo(attrs)))
 	doc.put("footfall", footfall(res, attrs))
-	return document{kind: sessionDoc, id: id, body: doc}, ""
+	return document{kind: sessionDoc, id: siteScoped(res, attrs, id), body: doc}, ""
 }
 
 // revenue lists a session's goal values per currency as nested

@@ -142,7 +142,7 @@ func TestStoresEventsAndSessionsOnceAcrossRetriesAndReplays(t *testing.T) {
 	assert.Len(t, server.Docs(eventsIndex), 4)
 	assert.Len(t, server.Docs(sessionsIndex), 2)
 	assert.Empty(t, server.Docs(deadIndex))
-	session := server.Docs(sessionsIndex)["s-a"]
+	session := server.Docs(sessionsIndex)["shop:s-a"]
 	assert.Equal(t, "2026-11-27T10:00:00Z", session["@timestamp"])
 	assert.Equal(t, "idle", session["session"].(map[string]any)["end_reason"])
 	assert.Equal(t, map[string]int64{
@@ -170,9 +170,9 @@ func TestItemsAnswered429Or503AreRetriedUntilStored(t *testing.T) {
 	server := newServer(t)
 	server.ItemFault = func(_, id string, attempt int) estest.Fault {
 		switch {
-		case id == "a-e1" && attempt <= 2:
+		case id == "shop:a-e1" && attempt <= 2:
 			return estest.Fault{Status: http.StatusTooManyRequests, Type: "es_rejected_execution_exception"}
-		case id == "s-a" && attempt == 1:
+		case id == "shop:s-a" && attempt == 1:
 			return estest.Fault{Status: http.StatusServiceUnavailable, Type: "unavailable_shards_exception"}
 		}
 		return estest.Fault{}
@@ -187,7 +187,7 @@ func TestItemsAnswered429Or503AreRetriedUntilStored(t *testing.T) {
 func TestMappingErrorsGoToTheDeadLetterStream(t *testing.T) {
 	server := newServer(t)
 	server.ItemFault = func(_, id string, _ int) estest.Fault {
-		if id == "a-e0" {
+		if id == "shop:a-e0" {
 			return estest.Fault{Status: http.StatusBadRequest, Type: "mapper_parsing_exception"}
 		}
 		return estest.Fault{}
@@ -197,7 +197,7 @@ func TestMappingErrorsGoToTheDeadLetterStream(t *testing.T) {
 	assert.Len(t, server.Docs(eventsIndex), 1)
 	dead := server.Docs(deadIndex)
 	require.Len(t, dead, 1)
-	letter := dead[eventsIndex+":a-e0"]
+	letter := dead[eventsIndex+":shop:a-e0"]
 	require.NotNil(t, letter)
 	assert.Equal(t, "mapper_parsing_exception", letter["error"].(map[string]any)["type"])
 	assert.Contains(t, letter["footfall"].(map[string]any)["dead_letter"].(map[string]any)["document"], `"a-e0"`)
@@ -293,4 +293,18 @@ func TestEmptyCredentialsWarn(t *testing.T) {
 			assert.Equal(t, tt.warn, warned)
 		})
 	}
+}
+
+// Two sites' events and sessions with equal ids are two documents: a
+// client of one site cannot take another's _id with an id it chose.
+func TestEqualIDsOfTwoSitesAreTwoDocuments(t *testing.T) {
+	server := newServer(t)
+	h := start(t, server, nil)
+	shop := visit("a", 1)
+	blog := visit("a", 1)
+	blog.ResourceLogs().At(0).Resource().Attributes().PutStr(schema.AttrSiteID, "blog")
+	require.NoError(t, h.exporter.ConsumeLogs(context.Background(), docs(shop, blog)))
+	assert.Len(t, server.Docs(eventsIndex), 2)
+	assert.Len(t, server.Docs(sessionsIndex), 2)
+	assert.Contains(t, server.Docs(eventsIndex), "blog:a-e0")
 }
