@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -25,6 +26,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/footfall-analytics/footfall/exporter/elasticsearchexporter/internal/metadata"
+	"github.com/footfall-analytics/footfall/internal/attr"
 )
 
 type esExporter struct {
@@ -237,7 +239,7 @@ func (e *esExporter) bulk(ctx context.Context, items []bulkItem) error {
 	var errs []error
 	if len(dead) > 0 {
 		e.settings.Logger.Warn("Elasticsearch refused documents for good; they go to the dead-letter data stream",
-			zap.Int("documents", len(dead)), zap.String("first_error", dead[0].errType+": "+dead[0].detail))
+			zap.Int("documents", len(dead)), zap.String("first_error", dead[0].errType+": "+logSafe(dead[0].detail)))
 		errs = append(errs, e.deadLetter(ctx, dead))
 	}
 	if retry > 0 {
@@ -318,6 +320,19 @@ func errorType(o bulkItemOutcome) string {
 	}
 	return o.Error.Type
 }
+
+// logSafe is an Elasticsearch error reason fit for the collector's log:
+// without the value preview Elasticsearch appends to a mapping error (a
+// visitor's data; the dead-letter document keeps it, in Elasticsearch), and
+// at most maxLoggedReason bytes.
+func logSafe(reason string) string {
+	if i := strings.Index(reason, "Preview of field's value"); i >= 0 {
+		reason = strings.TrimRight(reason[:i], " .") + ". (value preview left out)"
+	}
+	return attr.TruncateUTF8(reason, maxLoggedReason)
+}
+
+const maxLoggedReason = 300
 
 func errorReason(o bulkItemOutcome) string {
 	if o.Error == nil {

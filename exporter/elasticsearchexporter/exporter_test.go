@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -307,4 +308,14 @@ func TestEqualIDsOfTwoSitesAreTwoDocuments(t *testing.T) {
 	assert.Len(t, server.Docs(eventsIndex), 2)
 	assert.Len(t, server.Docs(sessionsIndex), 2)
 	assert.Contains(t, server.Docs(eventsIndex), "blog:a-e0")
+}
+
+// The log says why Elasticsearch refused a document, without the value
+// preview it appends (a visitor's data) and within a bound.
+func TestLoggedReasonsLeaveValuesOut(t *testing.T) {
+	reason := "failed to parse field [footfall.properties.email] of type [long] in document with id 'shop:a-e0'. Preview of field's value: 'alice@example.com'"
+	got := logSafe(reason)
+	assert.NotContains(t, got, "alice@example.com")
+	assert.Equal(t, "failed to parse field [footfall.properties.email] of type [long] in document with id 'shop:a-e0'. (value preview left out)", got)
+	assert.LessOrEqual(t, len(logSafe(strings.Repeat("é", 1000))), maxLoggedReason)
 }
