@@ -15,6 +15,8 @@ import (
 	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/config/configtls"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
+
+	"github.com/footfall-analytics/footfall/internal/netaddr"
 )
 
 // Config defines configuration for the Elasticsearch exporter. The surface
@@ -60,6 +62,10 @@ type AuthenticationConfig struct {
 	BearerToken configopaque.String `mapstructure:"bearer_token"`
 	User        string              `mapstructure:"user"`
 	Password    configopaque.String `mapstructure:"password"`
+	// AllowPlainHTTP sends the credentials to an http:// endpoint on
+	// another machine: only behind a proxy that adds TLS. Default false:
+	// such a config is refused (loopback endpoints are always allowed).
+	AllowPlainHTTP bool `mapstructure:"allow_plain_http"`
 
 	// prevent unkeyed literal initialization
 	_ struct{}
@@ -95,13 +101,17 @@ func (cfg *Config) Validate() error {
 	case len(cfg.Endpoints) > 0 && cfg.CloudID != "":
 		errs = append(errs, errors.New("endpoints and cloudid are exclusive"))
 	}
+	a := cfg.Authentication
+	credentials := a.APIKey != "" || a.BearerToken != "" || a.User != ""
 	for _, e := range cfg.Endpoints {
 		u, err := url.Parse(e)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		switch {
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
 			errs = append(errs, fmt.Errorf("endpoint %q must be an http or https URL", e))
+		case credentials && u.Scheme == "http" && !netaddr.IsLoopback(u.Host) && !a.AllowPlainHTTP:
+			errs = append(errs, fmt.Errorf("endpoint %q is plain http on another machine: the credentials would cross the network in the clear; use https, or set auth::allow_plain_http: true when a proxy in front adds TLS", e))
 		}
 	}
-	a := cfg.Authentication
 	methods := 0
 	for _, set := range []bool{a.APIKey != "", a.BearerToken != "", a.User != ""} {
 		if set {

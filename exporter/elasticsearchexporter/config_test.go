@@ -40,6 +40,7 @@ func TestLoadConfig(t *testing.T) {
 		{id: component.NewIDWithName(metadata.Type, "custom"), want: custom},
 		{id: component.NewIDWithName(metadata.Type, "no_endpoint"), wantErr: "one of endpoints or cloudid is required"},
 		{id: component.NewIDWithName(metadata.Type, "two_auths"), wantErr: "auth: use one of api_key, bearer_token, or user and password"},
+		{id: component.NewIDWithName(metadata.Type, "key_over_plain_http"), wantErr: `endpoint "http://es.internal:9200" is plain http on another machine`},
 		{id: component.NewIDWithName(metadata.Type, "bad_index"), wantErr: `events_index "Logs*Bad" is not a valid data stream name`},
 	}
 	for _, tt := range tests {
@@ -56,5 +57,19 @@ func TestLoadConfig(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, cfg)
 		})
+	}
+}
+
+// Credentials over plain http are allowed to this machine, and elsewhere
+// only when the config says a proxy adds TLS.
+func TestCredentialsOverPlainHTTPWhereAllowed(t *testing.T) {
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	require.NoError(t, err)
+	for _, name := range []string{"key_over_plain_http_behind_a_proxy", "key_over_loopback_http"} {
+		cfg := createDefaultConfig()
+		sub, err := cm.Sub(component.NewIDWithName(metadata.Type, name).String())
+		require.NoError(t, err)
+		require.NoError(t, sub.Unmarshal(cfg))
+		assert.NoError(t, confmap.Validate(cfg), name)
 	}
 }

@@ -43,19 +43,6 @@ const (
 	failedLoginClients = 10_000
 )
 
-// isLoopback reports whether the endpoint listens on loopback only.
-func isLoopback(endpoint string) bool {
-	host, _, err := net.SplitHostPort(endpoint)
-	if err != nil {
-		host = endpoint
-	}
-	if host == "localhost" {
-		return true
-	}
-	addr, err := netip.ParseAddr(strings.Trim(host, "[]"))
-	return err == nil && addr.IsLoopback()
-}
-
 // guard answers only requests for an allowed host name (so that a web page
 // cannot reach the dashboard through DNS rebinding) that carry the
 // credentials, when basic auth is set.

@@ -10,6 +10,8 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/confighttp"
+
+	"github.com/footfall-analytics/footfall/internal/netaddr"
 )
 
 // Config of the live dashboard.
@@ -66,7 +68,7 @@ func (c *Config) Validate() error {
 	if c.BasicAuth != nil && (c.BasicAuth.Username == "" || len(c.BasicAuth.Password) < 12) {
 		errs = append(errs, errors.New("basic_auth needs a username and a password of at least 12 characters (the shipped configs read the password from FOOTFALL_LIVEVIEW_PASSWORD)"))
 	}
-	if c.BasicAuth != nil && !c.TLS.HasValue() && !isLoopback(c.NetAddr.Endpoint) && !c.BasicAuth.AllowPlainHTTP {
+	if c.BasicAuth != nil && !c.TLS.HasValue() && !netaddr.IsLoopback(c.NetAddr.Endpoint) && !c.BasicAuth.AllowPlainHTTP {
 		errs = append(errs, fmt.Errorf("basic_auth on %s (not loopback) sends the password in the clear: set tls, or basic_auth::allow_plain_http: true behind a proxy that terminates TLS", c.NetAddr.Endpoint))
 	}
 	return errors.Join(errs...)
