@@ -57,11 +57,7 @@ func (r *kafkaStream) consumeFor(ctx context.Context, unmarshaler plog.Unmarshal
 		if fetches.IsClientClosed() {
 			return polled, kgo.ErrClientClosed
 		}
-		for _, fe := range fetches.Errors() {
-			if !errors.Is(fe.Err, context.DeadlineExceeded) && !errors.Is(fe.Err, context.Canceled) {
-				r.logger().Warn("Fetching from the events topic failed; retrying", zap.String("topic", fe.Topic), zap.Int32("partition", fe.Partition), zap.Error(fe.Err))
-			}
-		}
+		r.observeFetches(fetches)
 		var err error
 		fetches.EachPartition(func(fp kgo.FetchTopicPartition) {
 			if err != nil || len(fp.Records) == 0 || r.stalled(fp.Partition) {
@@ -75,6 +71,15 @@ func (r *kafkaStream) consumeFor(ctx context.Context, unmarshaler plog.Unmarshal
 		}
 	}
 	return polled, nil
+}
+
+// observeFetches tells the health of a failed fetch.
+func (r *kafkaStream) observeFetches(fetches kgo.Fetches) {
+	for _, fe := range fetches.Errors() {
+		if !errors.Is(fe.Err, context.DeadlineExceeded) && !errors.Is(fe.Err, context.Canceled) {
+			r.health.failed("Fetching from the events topic failed; retrying", fe.Err, zap.String("topic", fe.Topic), zap.Int32("partition", fe.Partition))
+		}
+	}
 }
 
 // recordsPerBatch bounds how many records of one partition go to its
@@ -270,7 +275,7 @@ func (r *kafkaStream) endTransaction(ctx context.Context, polled, commit bool) (
 	endCtx = r.stalledOffsets(endCtx)
 	committed, err := r.produce(endCtx, txns, commit)
 	if err != nil {
-		r.logger().Warn("Ending the transaction failed; the partitions return to their committed state", zap.Error(err))
+		r.health.failed("Ending the transaction failed; the partitions return to their committed state", err)
 	}
 	if !committed {
 		r.telemetry.ReceiverKafkastreamTransactions.Add(ctx, 1, metric.WithAttributes(attribute.String("outcome", "aborted")))

@@ -52,6 +52,8 @@ type kafkaStream struct {
 
 	cancel context.CancelFunc
 	done   chan struct{}
+	// health is what the loop last saw of Kafka (health.go).
+	health *kafkaHealth
 
 	// abortNext, when set, is asked before each commit whether to abort
 	// instead: tests use it to abort transactions that would commit.
@@ -63,7 +65,11 @@ func newReceiver(cfg *Config, set receiver.Settings) (*kafkaStream, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &kafkaStream{cfg: cfg, set: set, telemetry: telemetry, partitions: map[int32]*partition{}, stalls: map[int32]stall{}}, nil
+	return &kafkaStream{
+		cfg: cfg, set: set, telemetry: telemetry,
+		partitions: map[int32]*partition{}, stalls: map[int32]stall{},
+		health: &kafkaHealth{logger: set.Logger, now: time.Now},
+	}, nil
 }
 
 // Start returns at once: the topics are checked, and the group joined, by
@@ -80,6 +86,8 @@ func (r *kafkaStream) Start(ctx context.Context, host component.Host) error {
 	if err != nil {
 		return err
 	}
+	r.health.host = host
+	opts = append(opts, kgo.WithHooks(healthHooks{r.health}))
 	r.clientOpts = opts
 	adminClient, err := kgo.NewClient(r.clientOpts...)
 	if err != nil {
@@ -95,7 +103,6 @@ func (r *kafkaStream) Start(ctx context.Context, host component.Host) error {
 // connect checks the topics, retrying while Kafka cannot be reached, then
 // joins the group. It reports false when the receiver must not run.
 func (r *kafkaStream) connect(ctx context.Context, host component.Host) bool {
-	attempt := 0
 	for {
 		checkCtx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
 		err := ensureTopics(checkCtx, r.admin, r.cfg)
@@ -108,8 +115,7 @@ func (r *kafkaStream) connect(ctx context.Context, host component.Host) bool {
 			componentstatus.ReportStatus(host, componentstatus.NewFatalErrorEvent(err))
 			return false
 		}
-		attempt++
-		r.connectFailed(host, attempt, err)
+		r.health.failed("The Kafka topics cannot be checked; nothing is consumed until they can, retrying every second", err)
 		select {
 		case <-ctx.Done():
 			return false
@@ -144,28 +150,7 @@ func (r *kafkaStream) connect(ctx context.Context, host component.Host) bool {
 		return false
 	}
 	r.session = session
-	if attempt > 0 {
-		r.logger().Info("Kafka reached", zap.Int("failed_attempts", attempt))
-		componentstatus.ReportStatus(host, componentstatus.NewEvent(componentstatus.StatusOK))
-	}
 	return true
-}
-
-// connectWarnEvery is how many failed attempts to reach Kafka pass between
-// two warnings: one a minute at connectRetry, not one a second.
-const connectWarnEvery = 60
-
-// connectFailed reports a failed attempt to reach Kafka: the first as a
-// recoverable error status (a health check built on component status then
-// says not ready), and a warning on the first and every connectWarnEvery-th.
-func (r *kafkaStream) connectFailed(host component.Host, attempt int, err error) {
-	if attempt == 1 {
-		componentstatus.ReportStatus(host, componentstatus.NewRecoverableErrorEvent(err))
-	}
-	if attempt == 1 || attempt%connectWarnEvery == 0 {
-		r.logger().Warn("Kafka cannot be reached; nothing is consumed until it can, retrying every second",
-			zap.Int("attempts", attempt), zap.Error(err))
-	}
 }
 
 // Shutdown ends the loop after its transaction, stops every partition's

@@ -30,7 +30,11 @@ func TestE2EShippedConfigsValidate(t *testing.T) {
 	validate := func(env []string, configs ...string) (string, error) {
 		args := []string{"validate"}
 		for _, c := range configs {
-			args = append(args, "--config", filepath.Join("..", "..", "config", c))
+			if strings.HasPrefix(c, "--") {
+				args = append(args, c)
+			} else {
+				args = append(args, "--config", filepath.Join("..", "..", "config", c))
+			}
 		}
 		cmd := exec.Command(bin, args...) // #nosec G204 -- the test's own binary and configs
 		cmd.Env = env
@@ -81,18 +85,42 @@ func TestE2EShippedConfigsValidate(t *testing.T) {
 			noKafkaCredentials = append(noKafkaCredentials, kv)
 		}
 	}
-	for _, config := range []string{"gateway.yaml", "processing.yaml"} {
-		out, err = validate(noKafkaCredentials, config)
-		require.Error(t, err, config)
-		assert.Contains(t, out, "username", config)
-	}
-	out, err = validate(noKafkaCredentials, "processing.yaml")
+	processing := append([]string{"processing.yaml"}, shippedFlags(t, "processing.yaml")...)
+	out, err = validate(noKafkaCredentials, "gateway.yaml")
+	require.Error(t, err)
+	assert.Contains(t, out, "username")
+	out, err = validate(noKafkaCredentials, processing...)
 	require.Error(t, err)
 	assert.Contains(t, out, "FOOTFALL_KAFKA_USERNAME and FOOTFALL_KAFKA_PASSWORD", "validate names the variables to set")
+
+	// The processing tier's health follows component status, which the
+	// health check does only behind its feature gate: without the flag,
+	// validate names it.
+	out, err = validate(env, "processing.yaml")
+	require.Error(t, err)
+	assert.Contains(t, out, "--feature-gates=+extension.healthcheck.useComponentStatus")
+}
+
+// shippedFlags are the flags config/sets.txt runs config with (alone).
+func shippedFlags(t *testing.T, config string) []string {
+	t.Helper()
+	for _, set := range configSets(t) {
+		if set[0] == config {
+			var flags []string
+			for _, word := range set {
+				if strings.HasPrefix(word, "--") {
+					flags = append(flags, word)
+				}
+			}
+			return flags
+		}
+	}
+	t.Fatalf("config/sets.txt does not run %s", config)
+	return nil
 }
 
 // configSets reads config/sets.txt: the shipped configurations as they
-// are run, one set of files merged in order per line.
+// are run, one set of files merged in order (and flags) per line.
 func configSets(t *testing.T) [][]string {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join("..", "..", "config", "sets.txt"))

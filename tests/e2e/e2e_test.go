@@ -99,6 +99,8 @@ type collector struct {
 	stop func()
 	// kill sends SIGKILL, as a crash or an OOM kill would; stop is then a no-op.
 	kill func()
+	// health is the health_check extension's address.
+	health string
 	// log is the file the process writes its output to.
 	log string
 }
@@ -179,10 +181,12 @@ type proc struct {
 	stop, kill func()
 	pid        int
 	log        string
+	// health is the health_check extension's address.
+	health string
 }
 
-// launch runs footfall on the given configs (merged in order) with env
-// added, on a health endpoint of its own, and waits until it is healthy.
+// launch runs footfall on the given configs (merged in order; a word
+// that starts with -- is a flag) with env added, on a health endpoint of its own, and waits until it is healthy.
 func launch(t testing.TB, configs, env []string) proc {
 	t.Helper()
 	bin := footfallBinary(t)
@@ -192,7 +196,11 @@ func launch(t testing.TB, configs, env []string) proc {
 	require.NoError(t, err)
 	var args []string
 	for _, c := range configs {
-		args = append(args, "--config", c)
+		if strings.HasPrefix(c, "--") {
+			args = append(args, c) // a flag, as in config/sets.txt
+		} else {
+			args = append(args, "--config", c)
+		}
 	}
 	cmd := exec.Command(bin, args...)
 	// The configs name the country database relative to the repository.
@@ -211,7 +219,7 @@ func launch(t testing.TB, configs, env []string) proc {
 			t.Logf("footfall (%v) output:\n%s", configs, out)
 		}
 	}
-	p := proc{pid: cmd.Process.Pid, log: logPath}
+	p := proc{pid: cmd.Process.Pid, log: logPath, health: health}
 	p.stop = func() {
 		once.Do(func() {
 			_ = cmd.Process.Signal(syscall.SIGTERM)

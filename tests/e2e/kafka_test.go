@@ -63,7 +63,8 @@ func startGateway(t testing.TB, brokers, dataDir string, extraConfigs ...string)
 func startProcessing(t *testing.T, brokers, group, name string) collector {
 	t.Helper()
 	c := collector{telemetry: freePort(t), metrics: "127.0.0.1:" + freePort(t)}
-	p := launch(t, []string{filepath.Join("..", "..", "config", "processing.yaml"), filepath.Join("..", "..", "config", "kafka-plaintext.yaml"), filepath.Join("testdata", "processing-fast.yaml")}, []string{
+	configs := []string{filepath.Join("..", "..", "config", "processing.yaml"), filepath.Join("..", "..", "config", "kafka-plaintext.yaml"), filepath.Join("testdata", "processing-fast.yaml")}
+	p := launch(t, append(configs, shippedFlags(t, "processing.yaml")...), []string{
 		"FOOTFALL_KAFKA_BROKERS=[" + brokers + "]",
 		"FOOTFALL_GROUP_ID=" + group,
 		"FOOTFALL_TRANSACTIONAL_ID=" + name,
@@ -71,7 +72,7 @@ func startProcessing(t *testing.T, brokers, group, name string) collector {
 		"FOOTFALL_TELEMETRY_HOST=127.0.0.1",
 		"FOOTFALL_TELEMETRY_PORT=" + c.telemetry,
 	})
-	c.stop, c.kill = p.stop, p.kill
+	c.stop, c.kill, c.health, c.log = p.stop, p.kill, p.health, p.log
 	return c
 }
 

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -157,7 +158,16 @@ func validateConfig(t *testing.T, objs Objects) {
 	geo, err := filepath.Abs(filepath.Join("..", "..", "..", "geo", "country.mmdb"))
 	require.NoError(t, err)
 	env = append(env, "FOOTFALL_GEOIP_DATABASE="+geo, "FOOTFALL_DATA_DIR="+t.TempDir())
-	cmd := exec.Command(footfallBinary(t), "validate", "--config", config)
+	// The container's arguments, with the ConfigMap's file where it is
+	// mounted.
+	args := []string{"validate"}
+	for _, arg := range container(t, objs).Args {
+		if strings.HasSuffix(arg, "/config.yaml") {
+			arg = config
+		}
+		args = append(args, arg)
+	}
+	cmd := exec.Command(footfallBinary(t), args...)
 	cmd.Env = env
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "footfall validate on the rendered config:\n%s\n%s", out, cm.Data["config.yaml"])

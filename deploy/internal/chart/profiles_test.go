@@ -178,7 +178,7 @@ func assertHardened(t *testing.T, spec corev1.PodSpec) {
 	assert.True(t, *c.SecurityContext.ReadOnlyRootFilesystem)
 	assert.False(t, *c.SecurityContext.AllowPrivilegeEscalation)
 	assert.Equal(t, []corev1.Capability{"ALL"}, c.SecurityContext.Capabilities.Drop)
-	assert.Equal(t, "health", c.LivenessProbe.HTTPGet.Port.StrVal)
+	assert.Equal(t, "health", c.LivenessProbe.TCPSocket.Port.StrVal)
 	assert.Equal(t, "health", c.ReadinessProbe.HTTPGet.Port.StrVal)
 	assert.NotNil(t, c.Resources.Limits.Memory())
 }

@@ -249,7 +249,11 @@ func runBinary(t *testing.T, root string) {
 	for _, set := range sets {
 		args := []string{"validate"}
 		for _, c := range set {
-			args = append(args, "--config", filepath.Join(root, ConfigDir, c))
+			if strings.HasPrefix(c, "--") {
+				args = append(args, c) // a flag the set is run with
+			} else {
+				args = append(args, "--config", filepath.Join(root, ConfigDir, c))
+			}
 		}
 		cmd := exec.Command(bin, args...)
 		cmd.Env = env

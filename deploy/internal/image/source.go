@@ -115,7 +115,8 @@ func Compile(ctx context.Context, buildDir, arch, out string) error {
 }
 
 // ConfigSets reads config/sets.txt of a checkout: the shipped configs as
-// they are run, one set of files merged in order per line.
+// they are run, one set of files merged in order (and the flags they
+// need, words that start with --) per line.
 func ConfigSets(repo string) ([][]string, error) {
 	raw, err := os.ReadFile(filepath.Join(repo, "config", "sets.txt"))
 	if err != nil {

@@ -29,7 +29,13 @@ spec:
     - name: footfall
       image: {{ include "footfall.image" . }}
       imagePullPolicy: {{ .Values.image.pullPolicy }}
-      args: ["--config", "/etc/footfall/release/config.yaml"]
+      args:
+        - --config
+        - /etc/footfall/release/config.yaml
+        {{- if eq .Values.profile "processing" }}
+        # Health follows component status: not ready while Kafka is away.
+        - --feature-gates=+extension.healthcheck.useComponentStatus
+        {{- end }}
       securityContext:
         {{- toYaml .Values.securityContext | nindent 8 }}
       ports:
@@ -45,9 +51,10 @@ spec:
           protocol: TCP
       env:
         {{- include "footfall.env" . | nindent 8 }}
+      # Alive while the health port answers: a restart does not bring back
+      # a Kafka that is away, which readiness reports.
       livenessProbe:
-        httpGet:
-          path: /
+        tcpSocket:
           port: health
         {{- toYaml .Values.livenessProbe | nindent 8 }}
       readinessProbe:

@@ -1,0 +1,55 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package e2e
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// A processing collector says not ready while Kafka is away, and ready
+// again once it is back (config/processing.yaml's health check;
+// processing-fast.yaml shortens its recovery_duration to 1 s).
+func TestE2EProcessingHealthFollowsKafka(t *testing.T) {
+	port, err := strconv.Atoi(freePort(t))
+	require.NoError(t, err)
+	dataDir := t.TempDir()
+	kafka := startKafka(t, port, dataDir)
+	processing := startProcessing(t, kafka.ListenAddrs()[0], "footfall-processing", "p1")
+	require.Equal(t, http.StatusOK, healthStatus(processing.health))
+
+	kafka.Close()
+	// The health check answers 500 for a component in error past its
+	// recovery_duration (503 while starting or stopping).
+	assert.Eventually(t, func() bool { return healthStatus(processing.health) == http.StatusInternalServerError },
+		30*time.Second, 100*time.Millisecond, "not ready while Kafka is away")
+
+	startKafka(t, port, dataDir)
+	assert.Eventually(t, func() bool { return healthStatus(processing.health) == http.StatusOK },
+		30*time.Second, 100*time.Millisecond, "ready once Kafka is back")
+
+	processing.stop()
+	log, err := os.ReadFile(filepath.Clean(processing.log))
+	require.NoError(t, err)
+	assert.Contains(t, string(log), "Kafka cannot be reached")
+	assert.Contains(t, string(log), "Kafka reached")
+}
+
+// healthStatus is the status code of the health endpoint, 0 when it does
+// not answer.
+func healthStatus(addr string) int {
+	resp, err := http.Get("http://" + addr + "/") // #nosec G107 -- the test's own collector
+	if err != nil {
+		return 0
+	}
+	_ = resp.Body.Close()
+	return resp.StatusCode
+}
