@@ -9,7 +9,8 @@ import (
 	"os"
 	"time"
 
-	"go.opentelemetry.io/collector/config/configtls"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/kafka/configkafka"
+	"go.opentelemetry.io/collector/confmap"
 
 	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor"
@@ -17,14 +18,13 @@ import (
 
 // Config of the kafkastream receiver.
 type Config struct {
-	// Brokers are the Kafka bootstrap servers. Default [localhost:9092].
-	Brokers []string `mapstructure:"brokers"`
-	// TLS, when set, encrypts the connections to the brokers
-	// (configtls.ClientConfig: ca_file, cert_file, key_file, ...). Default
-	// unset: plaintext.
-	TLS *configtls.ClientConfig `mapstructure:"tls"`
-	// SASL, when set, authenticates to the brokers. Default unset.
-	SASL *SASLConfig `mapstructure:"sasl"`
+	// ClientConfig is the connection to the brokers in contrib's shape
+	// (configkafka, as the Kafka exporter and receiver): brokers, client_id,
+	// tls, auth::sasl, metadata, rack_id, dial_timeout, conn_idle_timeout,
+	// protocol_version. Defaults configkafka.NewDefaultClientConfig():
+	// [localhost:9092], plaintext, no authentication. Options this receiver
+	// does not support are refused (unsupportedClientOptions).
+	configkafka.ClientConfig `mapstructure:",squash"`
 	// Topic is the events topic the gateways write (OTLP protobuf logs, keyed
 	// by visitor). Default footfall.events.
 	Topic string `mapstructure:"topic"`
@@ -90,6 +90,16 @@ type Config struct {
 	_ struct{}
 }
 
+// Unmarshal reads the settings, and says where a key of the receiver's
+// former shape went: sasl is auth::sasl since it takes contrib's connection
+// settings.
+func (cfg *Config) Unmarshal(conf *confmap.Conf) error {
+	if conf.IsSet("sasl") {
+		return errors.New("sasl is now auth::sasl, as in the contrib Kafka receiver and exporter (mechanism, username and password are unchanged)")
+	}
+	return conf.Unmarshal(cfg)
+}
+
 // changelogTopic is the configured topic, or the group's own.
 func (cfg *Config) changelogTopic() string {
 	if cfg.ChangelogTopic != "" {
@@ -110,12 +120,12 @@ func (cfg *Config) transactionalID() string {
 	return cfg.GroupID + "-" + host
 }
 
-// Validate checks the settings; the nested sessionize and webanalytics
-// settings are validated by their own Validate.
+// Validate checks the settings; the connection and the nested sessionize
+// and webanalytics settings are validated by their own Validate too.
 func (cfg *Config) Validate() error {
-	var errs []error
-	if len(cfg.Brokers) == 0 {
-		errs = append(errs, errors.New("brokers: at least one is required"))
+	errs := unsupportedClientOptions(cfg.ClientConfig)
+	if sasl := cfg.Authentication.SASL; sasl != nil && (sasl.Username == "" || sasl.Password == "") {
+		errs = append(errs, errors.New("auth::sasl: username and password are required (the shipped configs read them from FOOTFALL_KAFKA_USERNAME and FOOTFALL_KAFKA_PASSWORD)"))
 	}
 	if cfg.Topic == "" || cfg.GroupID == "" {
 		errs = append(errs, errors.New("topic and group_id must be set"))

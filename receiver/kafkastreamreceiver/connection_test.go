@@ -13,7 +13,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"go.opentelemetry.io/collector/config/configopaque"
+
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/kafka/configkafka"
 )
 
 func TestSASLCredentialsReachAnAuthenticatingBroker(t *testing.T) {
@@ -24,7 +25,7 @@ func TestSASLCredentialsReachAnAuthenticatingBroker(t *testing.T) {
 
 	check := func(password string) error {
 		cfg := testConfig(cluster.ListenAddrs()[0], "a")
-		cfg.SASL = &SASLConfig{Mechanism: "SCRAM-SHA-512", Username: "footfall", Password: configopaque.String(password)}
+		cfg.Authentication.SASL = &configkafka.SASLConfig{Mechanism: "SCRAM-SHA-512", Username: "footfall", Password: password}
 		cfg.Timeout = 2 * time.Second
 		opts, err := connectionOpts(context.Background(), cfg)
 		require.NoError(t, err)
@@ -37,4 +38,18 @@ func TestSASLCredentialsReachAnAuthenticatingBroker(t *testing.T) {
 	}
 	assert.NoError(t, check("right"))
 	assert.Error(t, check("wrong"))
+}
+
+// metadata::retry::backoff doubles per try up to the larger of 5 s and
+// itself, as configkafka documents it.
+func TestRetryBackoffDoublesUpToItsCeiling(t *testing.T) {
+	var got []time.Duration
+	backoff := retryBackoff(250 * time.Millisecond)
+	for tries := 1; tries <= 7; tries++ {
+		got = append(got, backoff(tries))
+	}
+	assert.Equal(t, []time.Duration{
+		250 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 5 * time.Second, 5 * time.Second,
+	}, got)
+	assert.Equal(t, 8*time.Second, retryBackoff(8*time.Second)(3))
 }

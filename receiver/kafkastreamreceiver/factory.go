@@ -7,6 +7,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/kafka/configkafka"
+
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/receiver"
@@ -34,7 +36,7 @@ func createDefaultConfig() component.Config {
 	sessionize.CheckpointInterval = 10 * time.Second
 	webanalytics := webanalyticsconnector.NewFactory().CreateDefaultConfig().(*webanalyticsconnector.Config)
 	return &Config{
-		Brokers:            []string{"localhost:9092"},
+		ClientConfig:       configkafka.NewDefaultClientConfig(),
 		Topic:              "footfall.events",
 		CreateChangelog:    true,
 		ReplicationFactor:  -1,

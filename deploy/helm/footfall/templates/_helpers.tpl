@@ -111,7 +111,7 @@ when kafka.plaintext, and .Values.config merged over it.
 {{- $cfg := .Files.Get (printf "files/config/%s.yaml" .Values.profile) | fromYaml }}
 {{- if .Values.kafka.plaintext }}
 {{- with $cfg.exporters }}{{ with .kafka }}{{ $_ := unset . "tls" }}{{ $_ := unset . "auth" }}{{ end }}{{ end }}
-{{- with $cfg.receivers }}{{ with .kafkastream }}{{ $_ := unset . "tls" }}{{ $_ := unset . "sasl" }}{{ end }}{{ end }}
+{{- with $cfg.receivers }}{{ with .kafkastream }}{{ $_ := unset . "tls" }}{{ $_ := unset . "auth" }}{{ end }}{{ end }}
 {{- end }}
 {{- toYaml (mustMergeOverwrite $cfg (deepCopy .Values.config)) }}
 {{- end }}
