@@ -138,7 +138,7 @@ func BenchmarkCheckpointMillionSessions(b *testing.B) {
 	client, err := ext.GetClient(context.Background(), component.KindProcessor, processorID, "")
 	require.NoError(b, err)
 	for b.Loop() {
-		require.NoError(b, s.checkpoint(context.Background(), client, &storageWAL{client: client}, nil, 1))
+		require.NoError(b, checkpointNow(context.Background(), s, client, &storageWAL{client: client}, 1))
 	}
 	size := 0
 	for _, key := range []string{checkpointKey, sessionsKey, dedupKey} {
@@ -155,16 +155,24 @@ func millionSessions(b *testing.B, live int) *state {
 	cfg := testConfig()
 	cfg.MaxPendingEvents = live
 	s := newState(cfg, mustTelemetry(b))
+	events := make([]session.Input, live)
 	for i := range live {
 		v := fmt.Sprintf("%016x", uint64(i)*0x9e3779b97f4a7c15)
 		at := t0.Add(time.Duration(i) * time.Microsecond)
-		s.dedup.Seen("shop", v, at)
-		_, _, err := s.tracker.Add(session.Input{Key: session.Key{Site: "shop", Visitor: v}, EventID: v, Event: session.Event{Time: at, PageView: true, Path: "/"}})
-		require.NoError(b, err)
+		events[i] = session.Input{Key: session.Key{Site: "shop", Visitor: v}, EventID: v, Received: at, Event: session.Event{Time: at, PageView: true, Path: "/"}}
 	}
-	s.tracker.Advance("shop", t0.Add(2*time.Second))
-	require.Equal(b, live, s.tracker.Live())
+	_, refused := s.core.Apply(events, events[live-1].Received, t0)
+	require.Empty(b, refused)
+	s.core.PlacePending()
+	require.Equal(b, live, s.core.Live())
 	return s
+}
+
+// checkpointNow writes the state's checkpoint at once.
+func checkpointNow(ctx context.Context, s *state, client storage.Client, log writeAheadLog, epoch int64) error {
+	run := s.beginCheckpoint(nil, epoch)
+	run.encodeAll()
+	return s.finishCheckpoint(run, log, run.write(ctx, client, log))
 }
 
 // BenchmarkMillionLiveSessionsRSS is the resident memory of a process
@@ -254,7 +262,7 @@ func checkpointsWritten(b *testing.B, tel *componenttest.Telemetry) uint64 {
 func seedCheckpoint(b *testing.B, ext component.Component, s *state) {
 	client, err := ext.(storage.Extension).GetClient(context.Background(), component.KindProcessor, processorID, "")
 	require.NoError(b, err)
-	require.NoError(b, s.checkpoint(context.Background(), client, &storageWAL{client: client}, nil, 0))
+	require.NoError(b, checkpointNow(context.Background(), s, client, &storageWAL{client: client}, 0))
 	require.NoError(b, client.Close(context.Background()))
 }
 

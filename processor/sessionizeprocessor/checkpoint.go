@@ -18,8 +18,7 @@ import (
 
 	"github.com/footfall-analytics/footfall/internal/binread"
 	"github.com/footfall-analytics/footfall/internal/cosave"
-	"github.com/footfall-analytics/footfall/internal/dedup"
-	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/session"
+	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/core"
 )
 
 // How state survives a restart:
@@ -69,9 +68,7 @@ type checkpointRun struct {
 	epoch    int64
 	began    time.Time
 	envelope []byte
-	sessions *session.Snapshot
-	dedup    *dedup.Snapshot
-	visitors *dedup.Snapshot
+	snapshot *core.Snapshot
 	// released are the write-ahead entries finished at the start, deleted
 	// with it; oldest is the oldest entry it still needs.
 	released []uint64
@@ -92,9 +89,7 @@ func (s *state) beginCheckpoint(outbox [][]byte, epoch int64) *checkpointRun {
 		epoch:    epoch,
 		began:    time.Now(),
 		envelope: s.envelope(outbox, epoch),
-		sessions: s.tracker.BeginSnapshot(),
-		dedup:    s.dedup.BeginSnapshot(),
-		visitors: s.visitors.BeginSnapshot(),
+		snapshot: s.core.BeginSnapshot(),
 		released: s.walDone,
 		oldest:   s.oldestLogged(),
 		encoded:  make(chan struct{}),
@@ -116,9 +111,7 @@ func (r *checkpointRun) step() bool {
 }
 
 func (r *checkpointRun) stepBy(sessions, ids int) bool {
-	done := r.sessions.Step(sessions)
-	done = r.dedup.Step(ids) && done
-	done = r.visitors.Step(ids) && done
+	done := r.snapshot.Step(sessions, ids)
 	if done {
 		select {
 		case <-r.encoded:
@@ -138,9 +131,9 @@ func (r *checkpointRun) encodeAll() { r.stepBy(math.MaxInt, math.MaxInt) }
 func (r *checkpointRun) write(ctx context.Context, client storage.Client, log writeAheadLog) error {
 	ops := []*storage.Operation{
 		storage.SetOperation(checkpointKey, r.envelope),
-		storage.SetOperation(sessionsKey, r.sessions.Bytes()),
-		storage.SetOperation(dedupKey, r.dedup.Bytes()),
-		storage.SetOperation(visitorsKey, r.visitors.Bytes()),
+		storage.SetOperation(sessionsKey, r.snapshot.Sessions()),
+		storage.SetOperation(dedupKey, r.snapshot.IDs()),
+		storage.SetOperation(visitorsKey, r.snapshot.Visitors()),
 	}
 	r.written = 0
 	for _, op := range ops {
@@ -163,13 +156,6 @@ func (s *state) finishCheckpoint(run *checkpointRun, log writeAheadLog, err erro
 	}
 	s.epoch = run.epoch
 	return log.truncate(run.oldest)
-}
-
-// checkpoint writes the state at once, for tests and benchmarks.
-func (s *state) checkpoint(ctx context.Context, client storage.Client, log writeAheadLog, outbox [][]byte, epoch int64) error {
-	run := s.beginCheckpoint(outbox, epoch)
-	run.encodeAll()
-	return s.finishCheckpoint(run, log, run.write(ctx, client, log))
 }
 
 // envelope encodes the checkpoint's small part: the write-ahead position,

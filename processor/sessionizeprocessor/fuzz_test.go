@@ -29,8 +29,8 @@ func FuzzDecodeStoredState(f *testing.F) {
 			require.Len(t, b.accepted, len(b.inputs))
 		}
 		_, _, _ = p.state.decodeEnvelope(data)
-		_ = p.state.tracker.Restore(data)
-		_ = p.state.dedup.UnmarshalBinary(data)
-		_ = p.state.visitors.UnmarshalBinary(data)
+		_ = p.state.core.RestoreSessions(data)
+		_ = p.state.core.RestoreIDs(data)
+		_ = p.state.core.RestoreVisitors(data)
 	})
 }

@@ -46,10 +46,10 @@ func (p *sessionizeProcessor) Start(ctx context.Context, host component.Host) er
 		for _, step := range restored.steps {
 			p.emit(step)
 		}
-		p.state.record(nil)
+		p.state.reportGauges()
 		p.settings.Logger.Info("Sessionize state restored",
-			zap.Int("live_sessions", p.state.tracker.Live()),
-			zap.Int("pending_events", p.state.tracker.Pending()),
+			zap.Int("live_sessions", p.state.core.Live()),
+			zap.Int("pending_events", p.state.core.Pending()),
 			zap.Int("undelivered_records", p.outbox.pendingRecords()))
 	} else {
 		p.settings.Logger.Warn("No storage configured: events held for allowed_lateness are lost on a crash, and open sessions are lost on shutdown unless flush_on_shutdown is set")
@@ -96,14 +96,14 @@ func (p *sessionizeProcessor) Shutdown(ctx context.Context) error {
 	s := p.state
 	switch {
 	case p.cfg.FlushOnShutdown:
-		p.emit(s.render(s.tracker.Flush(session.EndShutdown)))
+		p.emit(s.render(s.core.Flush(session.EndShutdown)))
 	case p.client == nil:
-		p.emit(s.render(s.tracker.PlacePending()))
-		if live := s.tracker.Live(); live > 0 {
+		p.emit(s.render(s.core.PlacePending()))
+		if live := s.core.Live(); live > 0 {
 			p.settings.Logger.Warn("Open sessions are lost at shutdown: configure storage to keep them, or flush_on_shutdown to end them", zap.Int("sessions", live))
 		}
 	}
-	s.record(nil)
+	s.reportGauges()
 	close(p.drain)
 	var errs []error
 	select {

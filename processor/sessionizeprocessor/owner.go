@@ -88,7 +88,7 @@ func (p *sessionizeProcessor) handle(group []*request) {
 		}
 		b := req.batch
 		switch {
-		case s.tracker.Pending()+reserved+len(b.inputs) > p.cfg.MaxPendingEvents:
+		case s.core.Pending()+reserved+len(b.inputs) > p.cfg.MaxPendingEvents:
 			req.err = p.refuse(refusedPendingFull, b, fmt.Errorf("sessionize reorder buffer is full (max_pending_events %d)", p.cfg.MaxPendingEvents))
 			continue
 		case p.outbox.pendingRecords() > p.cfg.MaxUndeliveredRecords:
@@ -135,7 +135,7 @@ func (p *sessionizeProcessor) handle(group []*request) {
 		}
 		req.reply <- req.err
 	}
-	s.record(nil)
+	s.reportGauges()
 }
 
 // appendWAL makes entries durable, unless they would leave no room on the
@@ -170,7 +170,7 @@ func (p *sessionizeProcessor) tick(now time.Time) {
 	if p.checkpointDue(now) {
 		p.requestCheckpoint()
 	}
-	p.state.record(nil)
+	p.state.reportGauges()
 }
 
 // tickNow is a tick sent as a request (tests drive the clock so): a
@@ -189,7 +189,7 @@ func (p *sessionizeProcessor) tickNow(now time.Time) {
 		}
 		cancel()
 	}
-	p.state.record(nil)
+	p.state.reportGauges()
 }
 
 // checkpointDue reports whether checkpoint_interval has passed since the
@@ -207,7 +207,7 @@ func (p *sessionizeProcessor) emit(e *emitted) {
 	if e == nil {
 		return
 	}
-	p.state.record(e)
+	p.state.count(e)
 	if e.records == 0 {
 		return
 	}

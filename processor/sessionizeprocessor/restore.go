@@ -39,7 +39,7 @@ func (p *sessionizeProcessor) restore(ctx context.Context, client storage.Client
 		return nil, err
 	}
 	now := p.now()
-	s.restoreClocks(now)
+	s.core.RestoreClocks(now)
 	isRetained := make(map[uint64]bool, len(retained))
 	for _, seq := range retained {
 		isRetained[seq] = true
@@ -75,30 +75,24 @@ func (p *sessionizeProcessor) restore(ctx context.Context, client storage.Client
 }
 
 // rebuffer takes back a retained batch's records that were still in the
-// reorder buffer at the checkpoint: those received after their site's
-// watermark. The others were placed before it.
+// core's reorder buffer at the checkpoint (core.Rebuffer).
 func (p *sessionizeProcessor) rebuffer(b *batch, now time.Time) error {
 	s := p.state
-	for i := range b.inputs {
-		in := &b.inputs[i]
-		if !b.accepted[i] || !in.Received.After(s.tracker.Watermark(in.Key.Site)) {
+	unplaced := 0
+	for i, in := range b.inputs {
+		if !b.accepted[i] {
 			continue
 		}
 		in.Ref = ref(b.seq, i)
-		b.unplaced++
-		_, slot, err := s.tracker.Add(*in)
+		buffered, err := s.core.Rebuffer(in, now)
 		if err != nil {
 			return fmt.Errorf("restore write-ahead entry %d: %w", b.seq, err)
 		}
-		if _, ok := s.clocks[slot]; !ok {
-			s.see(slot, s.tracker.Watermark(in.Key.Site).Add(s.cfg.AllowedLateness), now)
+		if buffered {
+			unplaced++
 		}
 	}
-	if b.unplaced > 0 {
-		s.batches[b.seq] = b
-	} else {
-		s.walDone = append(s.walDone, b.seq)
-	}
+	s.hold(b, unplaced)
 	return nil
 }
 
@@ -137,11 +131,10 @@ func (p *sessionizeProcessor) restoreCheckpoint(ctx context.Context, client stor
 	parts := []struct {
 		part, key string
 		restore   func([]byte) error
-		reset     func()
 	}{
-		{partSessions, sessionsKey, s.tracker.Restore, s.resetTracker},
-		{partDedup, dedupKey, s.dedup.UnmarshalBinary, s.resetDedup},
-		{partVisitors, visitorsKey, s.visitors.UnmarshalBinary, s.resetVisitors},
+		{partSessions, sessionsKey, s.core.RestoreSessions},
+		{partDedup, dedupKey, s.core.RestoreIDs},
+		{partVisitors, visitorsKey, s.core.RestoreVisitors},
 	}
 	for _, part := range parts {
 		stored, err := client.Get(ctx, part.key)
@@ -152,7 +145,6 @@ func (p *sessionizeProcessor) restoreCheckpoint(ctx context.Context, client stor
 			continue // checkpoints from before returning visitors have none
 		}
 		if err := part.restore(stored); err != nil {
-			part.reset()
 			if qerr := p.quarantineKey(ctx, client, part.part, part.key, err); qerr != nil {
 				return nil, qerr
 			}

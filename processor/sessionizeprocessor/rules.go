@@ -8,8 +8,25 @@ import (
 	"hash/fnv"
 	"time"
 
+	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/core"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/session"
 )
+
+// coreConfig is what the synchronous core needs of the settings.
+func (cfg *Config) coreConfig() core.Config {
+	return core.Config{
+		Rules:                  cfg.rules(),
+		NewSessionID:           sessionID,
+		MaxSessions:            cfg.MaxSessions,
+		MaxPending:             cfg.MaxPendingEvents,
+		AllowedLateness:        cfg.AllowedLateness,
+		WatermarkIdleTimeout:   cfg.WatermarkIdleTimeout,
+		DedupWindow:            cfg.DedupWindow,
+		DedupMaxEntries:        cfg.DedupMaxEntries,
+		ReturningVisitorWindow: cfg.ReturningVisitorWindow,
+		MaxRememberedVisitors:  cfg.MaxRememberedVisitors,
+	}
+}
 
 // rules returns each site's session boundaries. Config.Validate has checked
 // the time zones.
@@ -18,7 +35,7 @@ func (cfg *Config) rules() func(site string) session.Rules {
 		InactivityTimeout:     cfg.InactivityTimeout,
 		MaxDuration:           cfg.MaxDuration,
 		SplitAtMidnight:       cfg.SplitAtMidnight,
-		Location:              mustLocation(cfg.TimeZone),
+		Location:              locationOrUTC(cfg.TimeZone),
 		SplitOnCampaignChange: cfg.SplitOnCampaignChange,
 		Bots:                  cfg.Bots.rules(),
 	}
@@ -26,7 +43,7 @@ func (cfg *Config) rules() func(site string) session.Rules {
 	for site, sc := range cfg.Sites {
 		r := base
 		if sc.TimeZone != "" {
-			r.Location = mustLocation(sc.TimeZone)
+			r.Location = locationOrUTC(sc.TimeZone)
 		}
 		if sc.Bots != nil {
 			r.Bots = sc.Bots.rules()
@@ -41,7 +58,8 @@ func (cfg *Config) rules() func(site string) session.Rules {
 	}
 }
 
-func mustLocation(name string) *time.Location {
+// locationOrUTC loads a time zone Config.Validate has checked.
+func locationOrUTC(name string) *time.Location {
 	loc, err := time.LoadLocation(name)
 	if err != nil {
 		return time.UTC

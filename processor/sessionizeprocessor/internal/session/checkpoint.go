@@ -24,23 +24,6 @@ const checkpointVersion = 5
 // maxCheckpointGoals guards against a corrupt goal count allocating a lot.
 const maxCheckpointGoals = 1 << 10
 
-// Checkpoint encodes the open sessions, the remembered ended sessions and the
-// watermark. It does not hold the reorder buffer: buffered events belong to
-// the caller's records, which the caller keeps durable in its own log and
-// adds again after Restore.
-func (t *Tracker) Checkpoint() []byte { return t.checkpointAs(checkpointVersion) }
-
-// checkpointAs encodes t alone, at once, in version: older versions too, so
-// that tests can check that this build reads them.
-func (t *Tracker) checkpointAs(version byte) []byte {
-	ts := t.beginSnapshot(version)
-	ts.step(len(ts.order) + len(ts.tombstones))
-	ts.finish()
-	e := &encoder{}
-	ts.appendTo(e)
-	return e.buf
-}
-
 func (t *Tracker) encodeSession(e *encoder, s *Session, version byte) {
 	key := t.key(s.key)
 	e.str(key.Site)

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"math"
 	"slices"
 	"time"
 )
@@ -225,14 +224,6 @@ func (s *Sites) Flush(reason EndReason) []Output {
 // sitesCheckpointVersion follows the Tracker's versions 1 and 2, which held
 // every site in one Tracker; Restore reads those too.
 const sitesCheckpointVersion = 3
-
-// Checkpoint encodes every site's Tracker (without its reorder buffer), at
-// once; BeginSnapshot does it a piece at a time.
-func (s *Sites) Checkpoint() []byte {
-	sn := s.BeginSnapshot()
-	sn.Step(math.MaxInt)
-	return sn.Bytes()
-}
 
 // Restore replaces the sessions and watermarks with a checkpoint's. A
 // checkpoint of one Tracker for all sites (versions 1 and 2) is split by

@@ -1,0 +1,95 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package core // import "github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/core"
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/footfall-analytics/footfall/internal/dedup"
+	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/session"
+)
+
+// Snapshot is the core's state at one instant, encoded a step at a time:
+// the core may go on between steps (what changes meanwhile is copied on
+// write), so that a large state never stops intake for long.
+type Snapshot struct {
+	sessions *session.Snapshot
+	ids      *dedup.Snapshot
+	visitors *dedup.Snapshot
+}
+
+// BeginSnapshot starts a snapshot of the state as it is now.
+func (c *Core) BeginSnapshot() *Snapshot {
+	return &Snapshot{
+		sessions: c.sessions.BeginSnapshot(),
+		ids:      c.ids.BeginSnapshot(),
+		visitors: c.visitors.BeginSnapshot(),
+	}
+}
+
+// Step encodes up to sessions sessions and ids memory entries more, and
+// reports whether the snapshot is encoded.
+func (s *Snapshot) Step(sessions, ids int) bool {
+	done := s.sessions.Step(sessions)
+	done = s.ids.Step(ids) && done
+	return s.visitors.Step(ids) && done
+}
+
+// Sessions, IDs and Visitors are the encoded parts, once Step reported done.
+func (s *Snapshot) Sessions() []byte { return s.sessions.Bytes() }
+func (s *Snapshot) IDs() []byte      { return s.ids.Bytes() }
+func (s *Snapshot) Visitors() []byte { return s.visitors.Bytes() }
+
+// RestoreSessions, RestoreIDs and RestoreVisitors load a part of a
+// snapshot; a part that cannot be read leaves that part empty and is
+// reported, so that the host can set it aside and start without it.
+func (c *Core) RestoreSessions(data []byte) error {
+	return c.restorePart(data, c.sessions.Restore, c.ResetSessions)
+}
+
+func (c *Core) RestoreIDs(data []byte) error {
+	return c.restorePart(data, c.ids.UnmarshalBinary, c.ResetIDs)
+}
+
+func (c *Core) RestoreVisitors(data []byte) error {
+	return c.restorePart(data, c.visitors.UnmarshalBinary, c.ResetVisitors)
+}
+
+func (*Core) restorePart(data []byte, restore func([]byte) error, reset func()) error {
+	if err := restore(data); err != nil {
+		reset()
+		return err
+	}
+	return nil
+}
+
+// RestoreClocks starts every restored site's clock at its watermark plus
+// the lateness (its newest receive time when the watermark last followed
+// it), seen at wall-clock time now.
+func (c *Core) RestoreClocks(now time.Time) {
+	c.clocks = map[string]*siteClock{}
+	c.received = siteClock{}
+	c.sessions.Watermarks(func(slot string, watermark time.Time) {
+		c.clocks[slot] = &siteClock{newest: watermark.Add(c.cfg.AllowedLateness), newestAt: now}
+	})
+}
+
+// Rebuffer takes back, at restore, an event of a batch the snapshot
+// retained: one its site's watermark had not passed was still buffered
+// (and reports true); the others had been placed before the snapshot.
+func (c *Core) Rebuffer(in session.Input, now time.Time) (bool, error) {
+	watermark := c.sessions.Watermark(in.Key.Site)
+	if !in.Received.After(watermark) {
+		return false, nil
+	}
+	_, slot, err := c.sessions.Add(in)
+	if err != nil {
+		return false, fmt.Errorf("rebuffer event %q: %w", in.EventID, err)
+	}
+	if _, ok := c.clocks[slot]; !ok {
+		c.see(slot, watermark.Add(c.cfg.AllowedLateness), now)
+	}
+	return true, nil
+}
