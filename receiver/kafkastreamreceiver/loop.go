@@ -267,9 +267,6 @@ func (r *kafkaStream) endTransaction(ctx context.Context, polled, commit bool) (
 		r.publish(ctx, txns)
 		return false
 	}
-	if commit && r.abortNext != nil && r.abortNext() {
-		commit = false
-	}
 	endCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.TransactionTimeout)
 	defer cancel()
 	endCtx = r.stalledOffsets(endCtx)
@@ -325,16 +322,21 @@ func (r *kafkaStream) produce(ctx context.Context, txns []transaction, commit bo
 			})
 		}
 	}
-	committed, err := r.session.End(ctx, kgo.TransactionEndTry(commit))
+	// End commits what it is told to even when a record failed: it aborts
+	// on its own only for a rebalance or a failed offset commit. So the
+	// records are flushed first, and a failed one aborts: committing would
+	// store the offsets of events whose state changes are not stored.
+	var flushErr error
+	if commit {
+		flushErr = r.session.Client().Flush(ctx)
+	}
 	select {
 	case produceErr = <-errOnce:
 	default:
 	}
-	if produceErr != nil && committed {
-		// Not reached: End flushes and aborts when a record failed.
-		return false, produceErr
-	}
-	return committed, errors.Join(err, produceErr)
+	commit = commit && flushErr == nil && produceErr == nil
+	committed, err := r.session.End(ctx, kgo.TransactionEndTry(commit))
+	return committed, errors.Join(err, flushErr, produceErr)
 }
 
 // publish sends the committed renderings on, outside the lock.

@@ -54,10 +54,6 @@ type kafkaStream struct {
 	done   chan struct{}
 	// health is what the loop last saw of Kafka (health.go).
 	health *kafkaHealth
-
-	// abortNext, when set, is asked before each commit whether to abort
-	// instead: tests use it to abort transactions that would commit.
-	abortNext func() bool
 }
 
 func newReceiver(cfg *Config, set receiver.Settings) (*kafkaStream, error) {

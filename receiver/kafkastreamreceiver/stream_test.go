@@ -14,8 +14,10 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumertest"
@@ -163,11 +165,34 @@ func totals(collectors ...*published) map[string]float64 {
 
 func startCluster(t testing.TB) string {
 	t.Helper()
+	return newCluster(t).ListenAddrs()[0]
+}
+
+func newCluster(t testing.TB) *kfake.Cluster {
+	t.Helper()
 	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(partitions, eventsTopic),
 		kfake.GroupMinSessionTimeout(500*time.Millisecond))
 	require.NoError(t, err)
 	t.Cleanup(cluster.Close)
-	return cluster.ListenAddrs()[0]
+	return cluster
+}
+
+// refuseProduce answers a produce request with a non-retriable error for
+// every partition, as a broker refusing the write would.
+func refuseProduce(req *kmsg.ProduceRequest) *kmsg.ProduceResponse {
+	resp := req.ResponseKind().(*kmsg.ProduceResponse)
+	for _, topic := range req.Topics {
+		rt := kmsg.NewProduceResponseTopic()
+		rt.Topic, rt.TopicID = topic.Topic, topic.TopicID
+		for _, partition := range topic.Partitions {
+			rp := kmsg.NewProduceResponseTopicPartition()
+			rp.Partition = partition.Partition
+			rp.ErrorCode = kerr.PolicyViolation.Code
+			rt.Partitions = append(rt.Partitions, rp)
+		}
+		resp.Topics = append(resp.Topics, rt)
+	}
+	return resp
 }
 
 func testConfig(broker, id string) *Config {
@@ -307,25 +332,34 @@ func TestOneCollectorCountsTheCorpus(t *testing.T) {
 // changelog: it counts the same, so the changelog held every change,
 // including those first cut into aborted transactions.
 func TestAbortedTransactionsChangeNoNumber(t *testing.T) {
-	broker := startCluster(t)
+	cluster := newCluster(t)
+	broker := cluster.ListenAddrs()[0]
 	c := newCorpus(60)
-	var ended, aborted atomic.Int32
+	var ended, refused atomic.Int32
 	var crashed atomic.Bool
-	a := startCollector(t, broker, "a", func(r *kafkaStream) {
-		r.abortNext = func() bool {
-			if crashed.Load() || ended.Add(1)%2 == 0 {
-				aborted.Add(1)
-				return true
-			}
-			return false
-		}
+	// The broker refuses a's changelog writes in every other transaction,
+	// and in all once "crashed": the transaction then aborts.
+	cluster.ControlKey(int16(kmsg.EndTxn), func(kmsg.Request) (kmsg.Response, error, bool) {
+		cluster.KeepControl()
+		ended.Add(1)
+		return nil, nil, false
 	})
+	cluster.ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		cluster.KeepControl()
+		produce := req.(*kmsg.ProduceRequest)
+		if produce.TransactionID == nil || *produce.TransactionID != "a" || (!crashed.Load() && ended.Load()%2 == 0) {
+			return nil, nil, false
+		}
+		refused.Add(1)
+		return refuseProduce(produce), nil, true
+	})
+	a := startCollector(t, broker, "a")
 	for i := 0; i < len(c.Records); i += 40 {
 		produce(t, broker, c.Records[i:min(i+40, len(c.Records))])
 		waitForLagZero(t, broker)
 	}
 	assertTotals(t, c.Truth, a.out)
-	assert.GreaterOrEqual(t, aborted.Load(), int32(3), "transactions were aborted")
+	assert.GreaterOrEqual(t, refused.Load(), int32(3), "transactions were aborted")
 
 	crashed.Store(true)
 	require.NoError(t, a.r.Shutdown(context.Background()))
