@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/configretry"
 
 	"github.com/footfall-analytics/footfall/internal/schema"
 	"github.com/footfall-analytics/footfall/internal/writable"
@@ -100,6 +101,13 @@ type Config struct {
 	// CheckpointInterval is how often session and dedup state is written to
 	// storage (also on shutdown). Default 30s.
 	CheckpointInterval time.Duration `mapstructure:"checkpoint_interval"`
+	// DeliveryBackoff is how delivery to the next consumer waits between
+	// tries after a retryable refusal (initial_interval, multiplier,
+	// max_interval, randomization_factor). The records wait in the outbox
+	// (max_undelivered_records) until delivered: delivery never gives up,
+	// so enabled must stay true and max_elapsed_time 0. Default 100ms,
+	// doubling up to 5s, randomized by half.
+	DeliveryBackoff configretry.BackOffConfig `mapstructure:"delivery_backoff"`
 	// Disk keeps room on the disk of the write-ahead log for checkpoints.
 	Disk DiskConfig `mapstructure:"disk"`
 	// Bots judges sessions a bot's by what they do (docs/bots.md).
@@ -204,6 +212,9 @@ var _ component.Config = (*Config)(nil)
 // Validate checks the configuration.
 func (cfg *Config) Validate() error {
 	var errs []error
+	if b := cfg.DeliveryBackoff; !b.Enabled || b.MaxElapsedTime != 0 {
+		errs = append(errs, errors.New("delivery_backoff: enabled must be true and max_elapsed_time 0: delivery retries until the next consumer takes the records"))
+	}
 	type duration struct {
 		name string
 		d    time.Duration

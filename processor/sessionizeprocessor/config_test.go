@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 
@@ -50,8 +51,11 @@ func TestLoadConfig(t *testing.T) {
 				Storage:                &storage,
 				WALDirectory:           "state/wal",
 				CheckpointInterval:     10 * time.Second,
-				FlushOnShutdown:        true,
-				Bots:                   BotsConfig{Action: BotsFlag, BotRulesConfig: BotRulesConfig{MaxPageViewsPerMinute: 30, MaxReloads: 10}},
+				DeliveryBackoff: configretry.BackOffConfig{
+					Enabled: true, InitialInterval: time.Second, Multiplier: 2, MaxInterval: time.Minute, RandomizationFactor: 0.5,
+				},
+				FlushOnShutdown: true,
+				Bots:            BotsConfig{Action: BotsFlag, BotRulesConfig: BotRulesConfig{MaxPageViewsPerMinute: 30, MaxReloads: 10}},
 			},
 		},
 		{id: component.NewIDWithName(metadata.Type, "wal_without_storage"), wantErr: []string{"wal_directory needs storage"}},
@@ -59,6 +63,7 @@ func TestLoadConfig(t *testing.T) {
 		{id: component.NewIDWithName(metadata.Type, "bad_time_zone"), wantErr: []string{"sites::shop::time_zone: unknown time zone Mars/Olympus_Mons"}},
 		{id: component.NewIDWithName(metadata.Type, "bad_bot_action"), wantErr: []string{`bots::action must be "drop" or "flag", not "block"`}},
 		{id: component.NewIDWithName(metadata.Type, "negative_bot_rule"), wantErr: []string{"sites::shop::bots: bot rules must not be negative"}},
+		{id: component.NewIDWithName(metadata.Type, "delivery_gives_up"), wantErr: []string{"delivery_backoff: enabled must be true and max_elapsed_time 0"}},
 		{id: component.NewIDWithName(metadata.Type, "zero_bounds"), wantErr: []string{"max_sessions must be positive, got 0", "dedup_window must be positive, got 0s"}},
 	}
 	for _, tt := range tests {

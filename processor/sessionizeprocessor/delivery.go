@@ -7,6 +7,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/cenkalti/backoff/v7"
+	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.uber.org/zap"
 )
@@ -15,7 +17,7 @@ import (
 // retryable errors with backoff until shutdown.
 func (p *sessionizeProcessor) deliver() {
 	defer close(p.deliverDone)
-	delay := initialRetryDelay
+	delays := newBackoff(p.cfg.DeliveryBackoff)
 	failing := false
 	for {
 		item, ok := p.outbox.front()
@@ -36,7 +38,8 @@ func (p *sessionizeProcessor) deliver() {
 		}
 		err := p.handOver(item)
 		if err == nil {
-			delay, failing = initialRetryDelay, false
+			delays.Reset()
+			failing = false
 			continue
 		}
 		if !failing {
@@ -44,10 +47,9 @@ func (p *sessionizeProcessor) deliver() {
 			failing = true
 		}
 		p.telemetry.ProcessorSessionizeDeliveryRetries.Add(context.Background(), 1)
-		if !p.sleep(p.deliverCtx, delay) {
+		if !p.sleep(p.deliverCtx, delays.NextBackOff()) {
 			return
 		}
-		delay = min(2*delay, maxRetryDelay)
 	}
 }
 
@@ -72,6 +74,19 @@ func (p *sessionizeProcessor) handOver(item outboxItem) error {
 func (p *sessionizeProcessor) delivered(item outboxItem) {
 	p.outbox.pop()
 	p.telemetry.ProcessorSessionizeOutboxRecords.Add(context.Background(), -int64(item.records))
+}
+
+// newBackoff is the delays of cfg, growing without end (Config.Validate
+// refuses a max_elapsed_time).
+func newBackoff(cfg configretry.BackOffConfig) *backoff.ExponentialBackOff {
+	b := &backoff.ExponentialBackOff{
+		InitialInterval:     cfg.InitialInterval,
+		RandomizationFactor: cfg.RandomizationFactor,
+		Multiplier:          cfg.Multiplier,
+		MaxInterval:         cfg.MaxInterval,
+	}
+	b.Reset()
+	return b
 }
 
 func sleepContext(ctx context.Context, d time.Duration) bool {

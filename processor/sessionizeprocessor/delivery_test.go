@@ -53,7 +53,20 @@ func TestRetryableDownstreamErrorsAreRetriedInOrder(t *testing.T) {
 	next := &failingConsumer{failures: 3, err: errors.New("exporter queue is full"), sink: &consumertest.LogsSink{}}
 	cfg := testConfig()
 	cfg.FlushOnShutdown = true
-	h := start(t, cfg, nil, next)
+	cfg.DeliveryBackoff.InitialInterval = time.Second
+	cfg.DeliveryBackoff.Multiplier = 3
+	cfg.DeliveryBackoff.MaxInterval = 5 * time.Second
+	cfg.DeliveryBackoff.RandomizationFactor = 0
+	var mu sync.Mutex
+	var waits []time.Duration
+	h := start(t, cfg, nil, next, func(p *sessionizeProcessor) {
+		p.sleep = func(ctx context.Context, d time.Duration) bool {
+			mu.Lock()
+			waits = append(waits, d)
+			mu.Unlock()
+			return ctx.Err() == nil
+		}
+	})
 	h.mustConsume(logsOf(pv("a", "e1", 0, "/")))
 	h.mustConsume(logsOf(click("a", "e2", time.Minute)))
 	h.shutdown()
@@ -61,6 +74,7 @@ func TestRetryableDownstreamErrorsAreRetriedInOrder(t *testing.T) {
 		"a start S1 prev=", "a e1 S1 #1", "a e2 S1 #2",
 		"a end S1 shutdown pv=1 events=2 bounce=false entry=/ exit=/",
 	}, summary(joinLogs(next.sink.AllLogs())))
+	assert.Equal(t, []time.Duration{time.Second, 3 * time.Second, 5 * time.Second}, waits, "delivery_backoff")
 	metadatatest.AssertEqualProcessorSessionizeDeliveryRetries(t, h.telemetry,
 		[]metricdata.DataPoint[int64]{{Value: 3}}, metricdatatest.IgnoreTimestamp())
 	metadatatest.AssertEqualProcessorSessionizeOutboxRecords(t, h.telemetry,

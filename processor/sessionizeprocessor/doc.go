@@ -7,4 +7,31 @@
 // and visitor, drops duplicate events, emits session.start and session.end
 // events into the stream, and keeps its state in a storage extension so that
 // a restart neither loses nor double counts a session.
+//
+// It is the single-node host of the sessionizer's synchronous core
+// (internal/core), which decides everything about sessions; around it, this
+// package makes events durable before they are acknowledged, delivers what
+// the core placed, and checkpoints. One event's path:
+//
+//	ConsumeLogs (processor.go)
+//	  eventReader.read (events.go): the records become a batch of
+//	  session.Input, one per event; other records pass on unchanged
+//	  -> the owner goroutine (owner.go), which alone touches the state:
+//	handle: a group of waiting requests together
+//	  admission (room in the reorder buffer and the outbox, disk space)
+//	  state.filterDuplicates: event ids the core applied before are dropped
+//	  appendWAL (wal.go): one write and one sync for the whole group
+//	  state.applyAll (state.go) -> core.Apply: the events are buffered and
+//	  placed in order as their sites' watermarks pass them
+//	  render (emit.go): placed events and session.start/end become records
+//	  emit: the records join the outbox (outbox.go); each request is answered
+//	deliver (delivery.go, its own goroutine): the outbox goes to the next
+//	consumer in order, a refusal retried with delivery_backoff
+//	tick (owner.go, every 100 ms): core.Advance moves quiet sites'
+//	watermarks with the wall clock; a checkpoint is started when due
+//
+// Checkpoints (checkpoint.go) store the core's snapshot, the undelivered
+// outbox and the write-ahead position, encoded a chunk at a time between
+// requests and written by a goroutine of their own; restore.go reads them
+// back and replays the write-ahead log.
 package sessionizeprocessor // import "github.com/footfall-analytics/footfall/processor/sessionizeprocessor"

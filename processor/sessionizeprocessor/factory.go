@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/processor"
 
@@ -43,11 +44,23 @@ func createDefaultConfig() component.Config {
 		MaxUndeliveredRecords:  200_000,
 		NonEngagementEvents:    []string{schema.EventEngagement, schema.EventWebVital},
 		CheckpointInterval:     30 * time.Second,
+		DeliveryBackoff:        defaultDeliveryBackoff(),
 		// The behaviour rules are off by default: with hashed visitor ids,
 		// the people behind one address with one browser build are one
 		// visitor, and a rule would drop them all (docs/bots.md).
 		Bots: BotsConfig{Action: BotsDrop},
 	}
+}
+
+// defaultDeliveryBackoff retries quickly (a next consumer that refuses is
+// usually a full queue that drains in milliseconds), never giving up.
+func defaultDeliveryBackoff() configretry.BackOffConfig {
+	b := configretry.NewDefaultBackOffConfig()
+	b.InitialInterval = 100 * time.Millisecond
+	b.Multiplier = 2
+	b.MaxInterval = 5 * time.Second
+	b.MaxElapsedTime = 0
+	return b
 }
 
 func createLogs(_ context.Context, set processor.Settings, cfg component.Config, next consumer.Logs) (processor.Logs, error) {

@@ -42,9 +42,6 @@ const (
 	// walTimeout bounds one group's write to a storage extension's
 	// write-ahead log.
 	walTimeout = 10 * time.Second
-
-	initialRetryDelay = 100 * time.Millisecond
-	maxRetryDelay     = 5 * time.Second
 )
 
 // Reasons for refusing a batch with a retryable error.
