@@ -92,6 +92,9 @@ func (e *esExporter) shutdown(context.Context) error {
 
 // pushLogs stores every event and session.end record. It returns nil only
 // when every document was stored (or was already: a 409) or dead-lettered.
+// What needs another try (429, 5xx, a request that failed) comes back as a
+// consumererror.Logs holding only those records, so that the retry resends
+// them alone, not the whole batch.
 func (e *esExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	if e.cfg.Templates.Install && !e.templatesInstalled.Load() {
 		if err := e.installTemplates(ctx); err != nil {
@@ -100,10 +103,10 @@ func (e *esExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	}
 	var items []bulkItem
 	skipped := map[string]int{}
-	for _, rl := range ld.ResourceLogs().All() {
+	for i, rl := range ld.ResourceLogs().All() {
 		res := rl.Resource().Attributes()
-		for _, sl := range rl.ScopeLogs().All() {
-			for _, lr := range sl.LogRecords().All() {
+		for j, sl := range rl.ScopeLogs().All() {
+			for k, lr := range sl.LogRecords().All() {
 				doc, reason := toDocument(res, lr)
 				if reason != "" {
 					skipped[reason]++
@@ -118,39 +121,99 @@ func (e *esExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 				if doc.kind == sessionDoc {
 					index = e.cfg.SessionsIndex
 				}
-				items = append(items, bulkItem{index: index, id: doc.id, doc: body})
+				items = append(items, bulkItem{index: index, id: doc.id, doc: body, src: recordAt{i, j, k}})
 			}
 		}
 	}
 	for reason, n := range skipped {
 		e.count(ctx, "skipped", reason, n)
 	}
-	return e.store(ctx, items)
+	again := e.store(ctx, items)
+	if len(again.items) == 0 {
+		return again.dropped
+	}
+	if again.dropped != nil {
+		// The documents to send again must not be dropped with these: the
+		// retryable error wins, and these are only logged.
+		e.settings.Logger.Error("Documents dropped for good", zap.Error(again.dropped))
+	}
+	return consumererror.NewLogs(fmt.Errorf("%d of %d documents to send again: %w", len(again.items), len(items), again.err), recordsOf(ld, again.items))
 }
 
-// bulkItem is one document to create.
+// recordAt is where a document's record is in the batch.
+type recordAt struct{ rl, sl, lr int }
+
+// bulkItem is one document to create, and the record it came from.
 type bulkItem struct {
 	index, id string
 	doc       []byte
+	src       recordAt
+}
+
+// retry is what bulk requests left to do: the items to send again, with
+// the retryable causes in err, and the permanent errors of documents
+// dropped for good (already counted).
+type retry struct {
+	items   []bulkItem
+	err     error
+	dropped error
+}
+
+// and joins two outcomes.
+func (r retry) and(o retry) retry {
+	return retry{items: append(r.items, o.items...), err: errors.Join(r.err, o.err), dropped: errors.Join(r.dropped, o.dropped)}
+}
+
+// recordsOf copies the records of items out of ld, in their resources and
+// scopes.
+func recordsOf(ld plog.Logs, items []bulkItem) plog.Logs {
+	wanted := make(map[recordAt]bool, len(items))
+	for _, it := range items {
+		wanted[it.src] = true
+	}
+	out := plog.NewLogs()
+	for i, rl := range ld.ResourceLogs().All() {
+		var outRL plog.ResourceLogs
+		for j, sl := range rl.ScopeLogs().All() {
+			var outSL plog.ScopeLogs
+			for k, lr := range sl.LogRecords().All() {
+				if !wanted[recordAt{i, j, k}] {
+					continue
+				}
+				if outSL == (plog.ScopeLogs{}) {
+					if outRL == (plog.ResourceLogs{}) {
+						outRL = out.ResourceLogs().AppendEmpty()
+						rl.Resource().CopyTo(outRL.Resource())
+						outRL.SetSchemaUrl(rl.SchemaUrl())
+					}
+					outSL = outRL.ScopeLogs().AppendEmpty()
+					sl.Scope().CopyTo(outSL.Scope())
+					outSL.SetSchemaUrl(sl.SchemaUrl())
+				}
+				lr.CopyTo(outSL.LogRecords().AppendEmpty())
+			}
+		}
+	}
+	return out
 }
 
 // store sends items in bulk requests of at most flush::bytes.
-func (e *esExporter) store(ctx context.Context, items []bulkItem) error {
-	var errs []error
+func (e *esExporter) store(ctx context.Context, items []bulkItem) retry {
+	var out retry
 	start := 0
 	size := 0
 	for i, it := range items {
 		n := len(it.index) + len(it.id) + len(it.doc) + 64
 		if i > start && size+n > e.cfg.Flush.Bytes {
-			errs = append(errs, e.bulk(ctx, items[start:i]))
+			out = out.and(e.bulk(ctx, items[start:i]))
 			start, size = i, 0
 		}
 		size += n
 	}
 	if start < len(items) {
-		errs = append(errs, e.bulk(ctx, items[start:]))
+		out = out.and(e.bulk(ctx, items[start:]))
 	}
-	return e.combine(errs...)
+	return out
 }
 
 // bulkResponse is Elasticsearch's answer to a bulk request.
@@ -169,7 +232,7 @@ type bulkItemOutcome struct {
 	} `json:"error"`
 }
 
-func (e *esExporter) bulk(ctx context.Context, items []bulkItem) error {
+func (e *esExporter) bulk(ctx context.Context, items []bulkItem) retry {
 	var body bytes.Buffer
 	for _, it := range items {
 		action, _ := json.Marshal(map[string]any{"create": map[string]string{"_index": it.index, "_id": it.id}})
@@ -185,13 +248,13 @@ func (e *esExporter) bulk(ctx context.Context, items []bulkItem) error {
 	resp, err := e.client.Bulk(bytes.NewReader(body.Bytes()), args...)
 	if err != nil {
 		e.requests(ctx, "retryable")
-		return fmt.Errorf("bulk request: %w", err)
+		return retry{items: items, err: fmt.Errorf("bulk request: %w", err)}
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
 		e.requests(ctx, "retryable")
-		return fmt.Errorf("read bulk response: %w", err)
+		return retry{items: items, err: fmt.Errorf("read bulk response: %w", err)}
 	}
 	switch {
 	case resp.StatusCode == http.StatusRequestEntityTooLarge:
@@ -200,23 +263,23 @@ func (e *esExporter) bulk(ctx context.Context, items []bulkItem) error {
 			return e.deadLetter(ctx, []refused{{item: items[0], errType: "request_entity_too_large", detail: "the document alone is larger than the cluster's http.max_content_length"}})
 		}
 		half := len(items) / 2
-		return e.combine(e.bulk(ctx, items[:half]), e.bulk(ctx, items[half:]))
+		return e.bulk(ctx, items[:half]).and(e.bulk(ctx, items[half:]))
 	case resp.StatusCode == http.StatusBadRequest:
 		e.requests(ctx, "permanent")
 		e.count(ctx, "dropped", "bulk_request_refused", len(items))
-		return consumererror.NewPermanent(fmt.Errorf("bulk request refused (400): %s", truncate(raw)))
+		return retry{dropped: consumererror.NewPermanent(fmt.Errorf("bulk request refused (400): %s", truncate(raw)))}
 	case resp.StatusCode >= 300:
 		// 429, 5xx, and also 401/403 (credentials may be fixed): retry with backoff.
 		e.requests(ctx, "retryable")
-		return fmt.Errorf("bulk request answered %d: %s", resp.StatusCode, truncate(raw))
+		return retry{items: items, err: fmt.Errorf("bulk request answered %d: %s", resp.StatusCode, truncate(raw))}
 	}
 	var parsed bulkResponse
 	if err := json.Unmarshal(raw, &parsed); err != nil || len(parsed.Items) != len(items) {
 		e.requests(ctx, "retryable")
-		return fmt.Errorf("bulk response unreadable or with %d items for %d documents: %w", len(parsed.Items), len(items), err)
+		return retry{items: items, err: fmt.Errorf("bulk response unreadable or with %d items for %d documents: %w", len(parsed.Items), len(items), err)}
 	}
 	e.requests(ctx, "success")
-	var retry int
+	var again []bulkItem
 	var dead []refused
 	counts := map[[2]string]int{}
 	for i, outcome := range parsed.Items {
@@ -227,7 +290,7 @@ func (e *esExporter) bulk(ctx context.Context, items []bulkItem) error {
 		case o.Status == http.StatusConflict:
 			counts[[2]string{"duplicate", errorType(o)}]++
 		case o.Status == http.StatusTooManyRequests || o.Status >= 500:
-			retry++
+			again = append(again, items[i])
 			counts[[2]string{"retried", errorType(o)}]++
 		default:
 			dead = append(dead, refused{item: items[i], errType: errorType(o), detail: errorReason(o)})
@@ -236,41 +299,16 @@ func (e *esExporter) bulk(ctx context.Context, items []bulkItem) error {
 	for k, n := range counts {
 		e.count(ctx, k[0], k[1], n)
 	}
-	var errs []error
+	var out retry
+	if len(again) > 0 {
+		out = retry{items: again, err: fmt.Errorf("%d of %d documents answered 429 or 5xx", len(again), len(items))}
+	}
 	if len(dead) > 0 {
 		e.settings.Logger.Warn("Elasticsearch refused documents for good; they go to the dead-letter data stream",
 			zap.Int("documents", len(dead)), zap.String("first_error", dead[0].errType+": "+logSafe(dead[0].detail)))
-		errs = append(errs, e.deadLetter(ctx, dead))
+		out = out.and(e.deadLetter(ctx, dead))
 	}
-	if retry > 0 {
-		// The whole batch comes again; what was stored answers 409 then.
-		errs = append(errs, fmt.Errorf("%d of %d documents to retry (429 or 5xx)", retry, len(items)))
-	}
-	return e.combine(errs...)
-}
-
-// combine joins errors so that a retryable one wins: a permanent error
-// joined to a retryable one would make the whole batch permanent, and the
-// documents to retry would be dropped. The permanent ones are logged (their
-// documents were counted as dropped).
-func (e *esExporter) combine(errs ...error) error {
-	var retryable, permanent []error
-	for _, err := range errs {
-		switch {
-		case err == nil:
-		case consumererror.IsPermanent(err):
-			permanent = append(permanent, err)
-		default:
-			retryable = append(retryable, err)
-		}
-	}
-	if len(retryable) == 0 {
-		return errors.Join(permanent...)
-	}
-	for _, err := range permanent {
-		e.settings.Logger.Error("Documents dropped for good", zap.Error(err))
-	}
-	return errors.Join(retryable...)
+	return out
 }
 
 // refused is a document Elasticsearch refused for good, and why.
@@ -280,14 +318,15 @@ type refused struct {
 }
 
 // deadLetter stores refused documents, as text with the error, in the
-// dead-letter data stream. A dead letter that cannot be stored either is a
+// dead-letter data stream; a letter to send again brings back its
+// document's record. A dead letter that cannot be stored either is a
 // permanent error: it is logged and counted, never retried forever.
-func (e *esExporter) deadLetter(ctx context.Context, dead []refused) error {
+func (e *esExporter) deadLetter(ctx context.Context, dead []refused) retry {
 	if dead[0].item.index == e.cfg.DeadLetterIndex {
 		for _, d := range dead {
 			e.count(ctx, "dropped", d.errType, 1)
 		}
-		return consumererror.NewPermanent(fmt.Errorf("%d dead letters refused by Elasticsearch: %s", len(dead), dead[0].detail))
+		return retry{dropped: consumererror.NewPermanent(fmt.Errorf("%d dead letters refused by Elasticsearch: %s", len(dead), dead[0].detail))}
 	}
 	letters := make([]bulkItem, len(dead))
 	for i, d := range dead {
@@ -296,15 +335,21 @@ func (e *esExporter) deadLetter(ctx context.Context, dead []refused) error {
 			"error":      map[string]string{"type": d.errType, "message": d.detail},
 			"footfall":   map[string]any{"dead_letter": map[string]string{"index": d.item.index, "id": d.item.id, "document": string(d.item.doc)}},
 		})
-		letters[i] = bulkItem{index: e.cfg.DeadLetterIndex, id: d.item.index + ":" + d.item.id, doc: doc}
+		letters[i] = bulkItem{index: e.cfg.DeadLetterIndex, id: d.item.index + ":" + d.item.id, doc: doc, src: d.item.src}
 	}
-	if err := e.bulk(ctx, letters); err != nil {
-		return err
+	out := e.bulk(ctx, letters)
+	if out.dropped == nil {
+		again := make(map[string]bool, len(out.items))
+		for _, it := range out.items {
+			again[it.id] = true
+		}
+		for i, d := range dead {
+			if !again[letters[i].id] {
+				e.count(ctx, "dead_lettered", d.errType, 1)
+			}
+		}
 	}
-	for _, d := range dead {
-		e.count(ctx, "dead_lettered", d.errType, 1)
-	}
-	return nil
+	return out
 }
 
 func firstOutcome(m map[string]bulkItemOutcome) bulkItemOutcome {

@@ -167,6 +167,7 @@ func documentCounts(t *testing.T, tel *componenttest.Telemetry) map[string]int64
 	return out
 }
 
+// Documents answered 429 or 503 are sent again, alone, until stored.
 func TestItemsAnswered429Or503AreRetriedUntilStored(t *testing.T) {
 	server := newServer(t)
 	server.ItemFault = func(_, id string, attempt int) estest.Fault {
@@ -182,7 +183,8 @@ func TestItemsAnswered429Or503AreRetriedUntilStored(t *testing.T) {
 	require.NoError(t, h.exporter.ConsumeLogs(context.Background(), visit("a", 3)))
 	assert.Len(t, server.Docs(eventsIndex), 3, "every document exactly once")
 	assert.Len(t, server.Docs(sessionsIndex), 1)
-	assert.Equal(t, 3, server.BulkRequests(), "two retries of the batch")
+	assert.Equal(t, 3, server.BulkRequests(), "two retries")
+	assert.Equal(t, 4+2+1, server.BulkItems(), "each retry resends only the documents that failed")
 }
 
 func TestMappingErrorsGoToTheDeadLetterStream(t *testing.T) {
@@ -207,6 +209,29 @@ func TestMappingErrorsGoToTheDeadLetterStream(t *testing.T) {
 	assert.Len(t, server.Docs(deadIndex), 1)
 	counts := documentCounts(t, h.telemetry)
 	assert.Equal(t, int64(2), counts["dead_lettered/mapper_parsing_exception"])
+}
+
+// A dead letter answered 429 brings its document back: sent again, refused
+// again, and dead-lettered then.
+func TestADeadLetterToRetryResendsItsDocument(t *testing.T) {
+	server := newServer(t)
+	server.ItemFault = func(index, id string, attempt int) estest.Fault {
+		switch {
+		case id == "shop:a-e0":
+			return estest.Fault{Status: http.StatusBadRequest, Type: "mapper_parsing_exception"}
+		case index == deadIndex && attempt == 1:
+			return estest.Fault{Status: http.StatusTooManyRequests, Type: "es_rejected_execution_exception"}
+		}
+		return estest.Fault{}
+	}
+	h := start(t, server, nil)
+	require.NoError(t, h.exporter.ConsumeLogs(context.Background(), visit("a", 2)))
+	assert.Len(t, server.Docs(eventsIndex), 1)
+	assert.Len(t, server.Docs(deadIndex), 1)
+	// 3 documents; the dead letter (429); the document alone, then its
+	// dead letter.
+	assert.Equal(t, 3+1+1+1, server.BulkItems())
+	assert.Equal(t, int64(1), documentCounts(t, h.telemetry)["dead_lettered/mapper_parsing_exception"])
 }
 
 func TestWholeRequest429IsRetriedAnd413IsSplit(t *testing.T) {

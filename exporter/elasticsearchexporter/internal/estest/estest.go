@@ -35,6 +35,7 @@ type Server struct {
 	templates map[string]map[string]any
 	policies  map[string]map[string]any
 	requests  int
+	items     int
 	// ItemFault, when set, may force an item's answer; a zero Fault means normal.
 	ItemFault func(index, id string, attempt int) Fault
 	attempts  map[string]int
@@ -85,6 +86,13 @@ func (s *Server) BulkRequests() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.requests
+}
+
+// BulkItems is how many documents bulk requests carried in all.
+func (s *Server) BulkItems() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.items
 }
 
 // Problems returns what the server found wrong in requests.
@@ -212,6 +220,7 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		index, id := a.Create.Index, a.Create.ID
+		s.items++
 		var doc map[string]any
 		result := map[string]any{"_index": index, "_id": id}
 		s.attempts[index+"/"+id]++
