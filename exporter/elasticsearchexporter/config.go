@@ -8,28 +8,41 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/config/configretry"
-	"go.opentelemetry.io/collector/config/configtls"
+	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
 	"github.com/footfall-analytics/footfall/internal/netaddr"
 )
 
-// Config defines configuration for the Elasticsearch exporter. The surface
-// follows the contrib exporter where it can; README.md lists the differences.
+// Config defines configuration for the Elasticsearch exporter. Its keys
+// mean what the contrib exporter's mean: a contrib config that uses only
+// options this exporter has loads and does the same, and one that uses
+// another is refused naming it (Unmarshal). README.md lists the differences.
 type Config struct {
-	// Endpoints are Elasticsearch URLs (http or https). One of endpoints or cloudid.
+	// Endpoints are Elasticsearch URLs (http or https). One of endpoint,
+	// endpoints or cloudid.
 	Endpoints []string `mapstructure:"endpoints"`
 	// CloudID is an Elastic Cloud deployment id.
 	CloudID string `mapstructure:"cloudid"`
-	// Authentication: an API key, a bearer token, or user and password.
-	Authentication AuthenticationConfig `mapstructure:"auth"`
-	// TLS configures the connection to Elasticsearch.
-	TLS configtls.ClientConfig `mapstructure:"tls"`
+	// ClientConfig is the HTTP client: endpoint (one URL), tls, headers,
+	// auth (an authenticator extension, such as bearertokenauth), timeout,
+	// compression, proxy_url. Default confighttp.NewDefaultClientConfig()
+	// with a 90s timeout.
+	confighttp.ClientConfig `mapstructure:",squash"`
+	// Authentication is an API key, or user and password; an authenticator
+	// extension goes under auth.
+	Authentication AuthenticationConfig `mapstructure:",squash"`
+	// AllowPlainHTTP sends credentials to an http:// endpoint on another
+	// machine: only behind a proxy that adds TLS. Default false: such a
+	// config is refused (loopback endpoints are always allowed).
+	AllowPlainHTTP bool `mapstructure:"allow_plain_http"`
 
 	// EventsIndex is the data stream for browser events. Default logs-footfall.events-default.
 	EventsIndex string `mapstructure:"events_index"`
@@ -48,27 +61,49 @@ type Config struct {
 	// most Flush.Bytes. Default 5 MB.
 	Flush FlushConfig `mapstructure:"flush"`
 
-	exporterhelper.TimeoutConfig `mapstructure:",squash"`
-	QueueBatchConfig             configoptional.Optional[exporterhelper.QueueBatchConfig] `mapstructure:"sending_queue"`
-	BackOffConfig                configretry.BackOffConfig                                `mapstructure:"retry_on_failure"`
+	QueueBatchConfig configoptional.Optional[exporterhelper.QueueBatchConfig] `mapstructure:"sending_queue"`
+	// Retry is how documents answered 429 or 5xx (and requests that failed
+	// or were answered so) are sent again, alone, with exponential backoff.
+	Retry RetryConfig `mapstructure:"retry"`
 
 	// prevent unkeyed literal initialization
 	_ struct{}
 }
 
-// AuthenticationConfig holds one way to authenticate.
+// AuthenticationConfig holds the credentials Elasticsearch takes itself.
 type AuthenticationConfig struct {
-	APIKey      configopaque.String `mapstructure:"api_key"`
-	BearerToken configopaque.String `mapstructure:"bearer_token"`
-	User        string              `mapstructure:"user"`
-	Password    configopaque.String `mapstructure:"password"`
-	// AllowPlainHTTP sends the credentials to an http:// endpoint on
-	// another machine: only behind a proxy that adds TLS. Default false:
-	// such a config is refused (loopback endpoints are always allowed).
-	AllowPlainHTTP bool `mapstructure:"allow_plain_http"`
+	User     string              `mapstructure:"user"`
+	Password configopaque.String `mapstructure:"password"`
+	APIKey   configopaque.String `mapstructure:"api_key"`
 
 	// prevent unkeyed literal initialization
 	_ struct{}
+}
+
+// RetryConfig is contrib's retry section, on exporterhelper's retry.
+type RetryConfig struct {
+	// Enabled sends again what needs it. Default true.
+	Enabled bool `mapstructure:"enabled"`
+	// InitialInterval is the first wait. Default 100ms.
+	InitialInterval time.Duration `mapstructure:"initial_interval"`
+	// MaxInterval is the longest wait. Default 1m.
+	MaxInterval time.Duration `mapstructure:"max_interval"`
+	// MaxElapsedTime gives up on a batch after this long; 0 never does.
+	// Default 5m (not in contrib, which counts tries: max_retries).
+	MaxElapsedTime time.Duration `mapstructure:"max_elapsed_time"`
+
+	// prevent unkeyed literal initialization
+	_ struct{}
+}
+
+// backOff is the retry as exporterhelper takes it.
+func (r RetryConfig) backOff() configretry.BackOffConfig {
+	b := configretry.NewDefaultBackOffConfig()
+	b.Enabled = r.Enabled
+	b.InitialInterval = r.InitialInterval
+	b.MaxInterval = r.MaxInterval
+	b.MaxElapsedTime = r.MaxElapsedTime
+	return b
 }
 
 // TemplatesConfig controls the index templates and ILM policy.
@@ -92,34 +127,92 @@ type FlushConfig struct {
 
 var _ component.Config = (*Config)(nil)
 
+// unsupported are contrib options (and former keys of this exporter) that
+// this exporter does not have, and what to do instead.
+var unsupported = []struct{ key, instead string }{
+	{"num_workers", "requests are sent by the sending queue's consumers (sending_queue::num_consumers)"},
+	{"logs_index", "events and session summaries go to events_index and sessions_index"},
+	{"logs_dynamic_index", "events and session summaries go to events_index and sessions_index"},
+	{"logs_dynamic_id", "every document's _id is <site>:<event or session id>"},
+	{"logs_dynamic_pipeline", "use pipeline"},
+	{"metrics_index", "this exporter takes logs only"},
+	{"traces_index", "this exporter takes logs only"},
+	{"logstash_format", "data streams roll over by the ILM policy (templates)"},
+	{"mapping", "one mapping (README.md), installed by templates"},
+	{"discover", "list the nodes in endpoints"},
+	{"batcher", "batching is the sending queue's (sending_queue::batch)"},
+	{"include_source_on_error", "refused documents go whole to dead_letter_index"},
+	{"flush::interval", "batching is the sending queue's (sending_queue::batch)"},
+	{"retry::max_requests", "use retry::max_elapsed_time"},
+	{"retry::max_retries", "use retry::max_elapsed_time"},
+	{"retry::retry_on_status", "429 and 5xx are always retried, other 4xx dead-lettered"},
+	{"retry_on_failure", "the retry settings are under retry, as in contrib"},
+	{"auth::api_key", "api_key is at the top level, as in contrib; auth names an authenticator extension"},
+	{"auth::user", "user and password are at the top level, as in contrib; auth names an authenticator extension"},
+	{"auth::password", "user and password are at the top level, as in contrib; auth names an authenticator extension"},
+	{"auth::bearer_token", "use the bearertokenauth extension: auth::authenticator: bearertokenauth"},
+	{"auth::allow_plain_http", "allow_plain_http is at the top level"},
+}
+
+// Unmarshal refuses the options this exporter does not have with what to
+// use instead, then reads the rest.
+func (cfg *Config) Unmarshal(conf *confmap.Conf) error {
+	var errs []error
+	for _, u := range unsupported {
+		if conf.IsSet(u.key) {
+			errs = append(errs, fmt.Errorf("%s is not supported: %s", u.key, u.instead))
+		}
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	return conf.Unmarshal(cfg)
+}
+
+// endpoints are the URLs requests go to: endpoints, or endpoint alone.
+func (cfg *Config) endpoints() []string {
+	if cfg.Endpoint != "" {
+		return []string{cfg.Endpoint}
+	}
+	return cfg.Endpoints
+}
+
+// hasCredentials reports whether requests carry credentials.
+func (cfg *Config) hasCredentials() bool {
+	a := cfg.Authentication
+	return a.APIKey != "" || a.User != "" || cfg.Auth.HasValue()
+}
+
 // Validate checks the configuration.
 func (cfg *Config) Validate() error {
 	var errs []error
-	switch {
-	case len(cfg.Endpoints) == 0 && cfg.CloudID == "":
-		errs = append(errs, errors.New("one of endpoints or cloudid is required"))
-	case len(cfg.Endpoints) > 0 && cfg.CloudID != "":
-		errs = append(errs, errors.New("endpoints and cloudid are exclusive"))
+	set := 0
+	for _, given := range []bool{cfg.Endpoint != "", len(cfg.Endpoints) > 0, cfg.CloudID != ""} {
+		if given {
+			set++
+		}
 	}
-	a := cfg.Authentication
-	credentials := a.APIKey != "" || a.BearerToken != "" || a.User != ""
-	for _, e := range cfg.Endpoints {
+	if set != 1 {
+		errs = append(errs, errors.New("exactly one of endpoint, endpoints or cloudid is required"))
+	}
+	for _, e := range cfg.endpoints() {
 		u, err := url.Parse(e)
 		switch {
 		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
 			errs = append(errs, fmt.Errorf("endpoint %q must be an http or https URL", e))
-		case credentials && u.Scheme == "http" && !netaddr.IsLoopback(u.Host) && !a.AllowPlainHTTP:
-			errs = append(errs, fmt.Errorf("endpoint %q is plain http on another machine: the credentials would cross the network in the clear; use https, or set auth::allow_plain_http: true when a proxy in front adds TLS", e))
+		case cfg.hasCredentials() && u.Scheme == "http" && !netaddr.IsLoopback(u.Host) && !cfg.AllowPlainHTTP:
+			errs = append(errs, fmt.Errorf("endpoint %q is plain http on another machine: the credentials would cross the network in the clear; use https, or set allow_plain_http: true when a proxy in front adds TLS", e))
 		}
 	}
+	a := cfg.Authentication
 	methods := 0
-	for _, set := range []bool{a.APIKey != "", a.BearerToken != "", a.User != ""} {
-		if set {
+	for _, given := range []bool{a.APIKey != "", a.User != "", cfg.Auth.HasValue()} {
+		if given {
 			methods++
 		}
 	}
 	if methods > 1 {
-		errs = append(errs, errors.New("auth: use one of api_key, bearer_token, or user and password"))
+		errs = append(errs, errors.New("use one of api_key, user and password, or auth (an authenticator extension)"))
 	}
 	for name, index := range map[string]string{"events_index": cfg.EventsIndex, "sessions_index": cfg.SessionsIndex, "dead_letter_index": cfg.DeadLetterIndex} {
 		if index == "" || strings.ContainsAny(index, ` "*\/,|<>?#`) || strings.ToLower(index) != index {
@@ -131,6 +224,9 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.Flush.Bytes < 1024 {
 		errs = append(errs, fmt.Errorf("flush::bytes must be at least 1024, got %d", cfg.Flush.Bytes))
+	}
+	if cfg.Retry.Enabled && (cfg.Retry.InitialInterval <= 0 || cfg.Retry.MaxInterval < cfg.Retry.InitialInterval || cfg.Retry.MaxElapsedTime < 0) {
+		errs = append(errs, errors.New("retry: initial_interval must be positive, max_interval at least initial_interval, and max_elapsed_time not negative"))
 	}
 	return errors.Join(errs...)
 }

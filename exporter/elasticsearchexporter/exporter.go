@@ -47,28 +47,27 @@ func newExporter(cfg *Config, set exporter.Settings) (*esExporter, error) {
 	return &esExporter{cfg: cfg, settings: set, telemetry: telemetry}, nil
 }
 
-func (e *esExporter) start(ctx context.Context, _ component.Host) error {
-	tlsConfig, err := e.cfg.TLS.LoadTLSConfig(ctx)
+func (e *esExporter) start(ctx context.Context, host component.Host) error {
+	httpClient, err := e.cfg.ToClient(ctx, host.GetExtensions(), e.settings.TelemetrySettings)
 	if err != nil {
-		return fmt.Errorf("tls: %w", err)
+		return err
 	}
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.TLSClientConfig = tlsConfig
-	a := e.cfg.Authentication
-	if a.APIKey == "" && a.BearerToken == "" && a.User == "" {
+	if !e.cfg.hasCredentials() {
 		// config/processing-elasticsearch.yaml reads the key from the
 		// environment: unset, it is empty, and Elasticsearch may then
 		// refuse every request (401) or, worse, accept them unauthenticated.
-		e.settings.Logger.Warn("Elasticsearch requests go without authentication: auth::api_key, bearer_token and user are all empty (config/processing-elasticsearch.yaml reads FOOTFALL_ES_API_KEY)")
+		e.settings.Logger.Warn("Elasticsearch requests go without authentication: api_key, user and auth are all empty (config/processing-elasticsearch.yaml reads FOOTFALL_ES_API_KEY)")
 	}
+	a := e.cfg.Authentication
 	client, err := elasticsearch.NewClient(elasticsearch.Config{
-		Addresses:    e.cfg.Endpoints,
-		CloudID:      e.cfg.CloudID,
-		APIKey:       string(a.APIKey),
-		ServiceToken: string(a.BearerToken),
-		Username:     a.User,
-		Password:     string(a.Password),
-		Transport:    transport,
+		Addresses: e.cfg.endpoints(),
+		CloudID:   e.cfg.CloudID,
+		APIKey:    string(a.APIKey),
+		Username:  a.User,
+		Password:  string(a.Password),
+		// TLS, headers, compression, the proxy and an authenticator
+		// extension are the HTTP client's.
+		Transport: httpClient.Transport,
 		// exporterhelper retries with backoff; the client must not retry on its own.
 		DisableRetry: true,
 	})
@@ -216,6 +215,32 @@ func (e *esExporter) store(ctx context.Context, items []bulkItem) retry {
 	return out
 }
 
+// answer is a bulk request's status and body.
+type answer struct {
+	status int
+	body   []byte
+}
+
+// send makes one bulk request, within the HTTP client's timeout, and reads
+// the answer.
+func (e *esExporter) send(ctx context.Context, body []byte, args []func(*esapi.BulkRequest)) (answer, error) {
+	if e.cfg.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, e.cfg.Timeout)
+		defer cancel()
+	}
+	resp, err := e.client.Bulk(bytes.NewReader(body), append(args, e.client.Bulk.WithContext(ctx))...)
+	if err != nil {
+		return answer{}, fmt.Errorf("bulk request: %w", err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return answer{}, fmt.Errorf("read bulk response: %w", err)
+	}
+	return answer{status: resp.StatusCode, body: raw}, nil
+}
+
 // bulkResponse is Elasticsearch's answer to a bulk request.
 type bulkResponse struct {
 	Errors bool                         `json:"errors"`
@@ -241,37 +266,33 @@ func (e *esExporter) bulk(ctx context.Context, items []bulkItem) retry {
 		body.Write(it.doc)
 		body.WriteByte('\n')
 	}
-	args := []func(*esapi.BulkRequest){e.client.Bulk.WithContext(ctx)}
+	var args []func(*esapi.BulkRequest)
 	if e.cfg.Pipeline != "" {
 		args = append(args, e.client.Bulk.WithPipeline(e.cfg.Pipeline))
 	}
-	resp, err := e.client.Bulk(bytes.NewReader(body.Bytes()), args...)
+	resp, err := e.send(ctx, body.Bytes(), args)
 	if err != nil {
 		e.requests(ctx, "retryable")
-		return retry{items: items, err: fmt.Errorf("bulk request: %w", err)}
+		return retry{items: items, err: err}
 	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		e.requests(ctx, "retryable")
-		return retry{items: items, err: fmt.Errorf("read bulk response: %w", err)}
-	}
+	raw := resp.body
+
 	switch {
-	case resp.StatusCode == http.StatusRequestEntityTooLarge:
+	case resp.status == http.StatusRequestEntityTooLarge:
 		e.requests(ctx, "split")
 		if len(items) == 1 {
 			return e.deadLetter(ctx, []refused{{item: items[0], errType: "request_entity_too_large", detail: "the document alone is larger than the cluster's http.max_content_length"}})
 		}
 		half := len(items) / 2
 		return e.bulk(ctx, items[:half]).and(e.bulk(ctx, items[half:]))
-	case resp.StatusCode == http.StatusBadRequest:
+	case resp.status == http.StatusBadRequest:
 		e.requests(ctx, "permanent")
 		e.count(ctx, "dropped", "bulk_request_refused", len(items))
 		return retry{dropped: consumererror.NewPermanent(fmt.Errorf("bulk request refused (400): %s", truncate(raw)))}
-	case resp.StatusCode >= 300:
+	case resp.status >= 300:
 		// 429, 5xx, and also 401/403 (credentials may be fixed): retry with backoff.
 		e.requests(ctx, "retryable")
-		return retry{items: items, err: fmt.Errorf("bulk request answered %d: %s", resp.StatusCode, truncate(raw))}
+		return retry{items: items, err: fmt.Errorf("bulk request answered %d: %s", resp.status, truncate(raw))}
 	}
 	var parsed bulkResponse
 	if err := json.Unmarshal(raw, &parsed); err != nil || len(parsed.Items) != len(items) {

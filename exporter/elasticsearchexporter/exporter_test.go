@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
@@ -53,9 +54,9 @@ func start(t *testing.T, server *estest.Server, ext component.Component, configu
 	t.Helper()
 	cfg := createDefaultConfig().(*Config)
 	cfg.Endpoints = []string{server.URL}
-	cfg.BackOffConfig.InitialInterval = 5 * time.Millisecond
-	cfg.BackOffConfig.MaxInterval = 20 * time.Millisecond
-	cfg.BackOffConfig.MaxElapsedTime = 0
+	cfg.Retry.InitialInterval = 5 * time.Millisecond
+	cfg.Retry.MaxInterval = 20 * time.Millisecond
+	cfg.Retry.MaxElapsedTime = 0
 	cfg.QueueBatchConfig = configoptional.None[exporterhelper.QueueBatchConfig]()
 	host := storagetest.Host{Extensions: map[component.ID]component.Component{}}
 	if ext != nil {
@@ -291,6 +292,20 @@ func TestTemplatesAndPolicyAreInstalled(t *testing.T) {
 		assert.Equal(t, []any{pattern}, tpl["index_patterns"])
 		assert.Equal(t, "footfall", tpl["template"].(map[string]any)["settings"].(map[string]any)["index.lifecycle.name"])
 	}
+}
+
+// The API key and the configured headers reach Elasticsearch (the HTTP
+// client is confighttp's: headers, TLS, compression, authenticators).
+func TestCredentialsAndHeadersReachElasticsearch(t *testing.T) {
+	server := newServer(t)
+	h := start(t, server, nil, func(cfg *Config) {
+		cfg.Authentication.APIKey = "a-key"
+		cfg.Headers = configopaque.MapList{{Name: "X-Tenant", Value: "shop"}}
+	})
+	require.NoError(t, h.exporter.ConsumeLogs(context.Background(), visit("a", 1)))
+	header := server.LastHeader()
+	assert.Equal(t, "APIKey a-key", header.Get("Authorization"), "as the official client sends it")
+	assert.Equal(t, "shop", header.Get("X-Tenant"))
 }
 
 // Credentials left empty (an unset FOOTFALL_ES_API_KEY) are said at start.

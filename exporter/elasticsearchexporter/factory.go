@@ -5,10 +5,11 @@ package elasticsearchexporter // import "github.com/footfall-analytics/footfall/
 
 import (
 	"context"
+	"time"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/config/configoptional"
-	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
@@ -35,17 +36,22 @@ func createDefaultConfig() component.Config {
 	queue := exporterhelper.NewDefaultQueueConfig()
 	queue.Sizer = exporterhelper.RequestSizerTypeBytes
 	queue.QueueSize = defaultQueueBytes
+	client := confighttp.NewDefaultClientConfig()
+	client.Timeout = defaultTimeout
 	return &Config{
+		ClientConfig:     client,
 		EventsIndex:      "logs-footfall.events-default",
 		SessionsIndex:    "logs-footfall.sessions-default",
 		DeadLetterIndex:  "logs-footfall.deadletter-default",
 		Templates:        TemplatesConfig{Install: true, RetentionDays: 30},
 		Flush:            FlushConfig{Bytes: 5_000_000},
-		TimeoutConfig:    exporterhelper.NewDefaultTimeoutConfig(),
 		QueueBatchConfig: configoptional.Some(queue),
-		BackOffConfig:    configretry.NewDefaultBackOffConfig(),
+		Retry:            RetryConfig{Enabled: true, InitialInterval: 100 * time.Millisecond, MaxInterval: time.Minute, MaxElapsedTime: 5 * time.Minute},
 	}
 }
+
+// defaultTimeout bounds one bulk request, as contrib's default does.
+const defaultTimeout = 90 * time.Second
 
 func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
 	c := cfg.(*Config)
@@ -57,8 +63,10 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 		exporterhelper.WithStart(e.start),
 		exporterhelper.WithShutdown(e.shutdown),
 		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
-		exporterhelper.WithTimeout(c.TimeoutConfig),
-		exporterhelper.WithRetry(c.BackOffConfig),
+		// Each bulk request has the HTTP client's timeout instead: a push
+		// may send several.
+		exporterhelper.WithTimeout(exporterhelper.TimeoutConfig{}),
+		exporterhelper.WithRetry(c.Retry.backOff()),
 		exporterhelper.WithQueue(c.QueueBatchConfig),
 	)
 }

@@ -36,6 +36,8 @@ type Server struct {
 	policies  map[string]map[string]any
 	requests  int
 	items     int
+	// header is the last bulk request's header.
+	header http.Header
 	// ItemFault, when set, may force an item's answer; a zero Fault means normal.
 	ItemFault func(index, id string, attempt int) Fault
 	attempts  map[string]int
@@ -86,6 +88,13 @@ func (s *Server) BulkRequests() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.requests
+}
+
+// LastHeader is the last bulk request's header.
+func (s *Server) LastHeader() http.Header {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.header.Clone()
 }
 
 // BulkItems is how many documents bulk requests carried in all.
@@ -185,6 +194,7 @@ type action struct {
 
 func (s *Server) bulk(w http.ResponseWriter, r *http.Request) {
 	s.requests++
+	s.header = r.Header.Clone()
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/x-ndjson") && !strings.HasPrefix(ct, "application/json") {
 		s.problem("bulk Content-Type is %q", ct)
 	}
