@@ -143,7 +143,8 @@ FUZZ_TARGETS = \
 	FuzzDecodePlausible:./receiver/browsereventsreceiver/internal/dropin \
 	FuzzMapFaroOTLP:./receiver/browsereventsreceiver/internal/dropin \
 	FuzzDecodeRecord:./receiver/kafkastreamreceiver \
-	FuzzBotMatch:./receiver/browsereventsreceiver/internal/useragent
+	FuzzBotMatch:./receiver/browsereventsreceiver/internal/useragent \
+	FuzzEncodeDocument:./exporter/elasticsearchexporter
 FUZZTIME_EACH ?= 10s
 
 ## fuzz: each fuzz target for FUZZTIME_EACH (the intake decoder for FUZZTIME)

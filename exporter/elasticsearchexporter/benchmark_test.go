@@ -5,16 +5,17 @@ package elasticsearchexporter
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/footfall-analytics/footfall/exporter/elasticsearchexporter/internal/estest"
+	"github.com/footfall-analytics/footfall/exporter/elasticsearchexporter/internal/jsonwriter"
 	"github.com/footfall-analytics/footfall/exporter/elasticsearchexporter/internal/metadata"
 )
 
@@ -24,13 +25,14 @@ func BenchmarkEncode(b *testing.B) {
 	rl := ld.ResourceLogs().At(0)
 	lr := rl.ScopeLogs().At(0).LogRecords().At(1)
 	size := 0
+	var w jsonwriter.Writer
+	var f fields
 	for b.Loop() {
-		doc, _ := toDocument(rl.Resource().Attributes(), lr)
-		body, err := json.Marshal(doc.body)
-		if err != nil {
-			b.Fatal(err)
+		w.Buf = w.Buf[:0]
+		if _, _, reason := encodeDocument(&w, &f, rl.Resource().Attributes(), lr); reason != "" {
+			b.Fatal(reason)
 		}
-		size = len(body)
+		size = len(w.Buf)
 	}
 	b.ReportMetric(float64(size), "bytes/doc")
 }
@@ -49,7 +51,7 @@ func BenchmarkPushToTestServer(b *testing.B) {
 	cfg.Templates.Install = false
 	e, err := newExporter(cfg, benchmarkSettings())
 	require.NoError(b, err)
-	require.NoError(b, e.start(context.Background(), nil))
+	require.NoError(b, e.start(context.Background(), componenttest.NewNopHost()))
 	docs := 0
 	for i := 0; b.Loop(); i++ {
 		batch := plog.NewLogs()

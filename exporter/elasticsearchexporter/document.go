@@ -4,11 +4,13 @@
 package elasticsearchexporter // import "github.com/footfall-analytics/footfall/exporter/elasticsearchexporter"
 
 import (
+	"slices"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/footfall-analytics/footfall/exporter/elasticsearchexporter/internal/jsonwriter"
 	"github.com/footfall-analytics/footfall/internal/schema"
 )
 
@@ -16,6 +18,7 @@ import (
 const (
 	skippedMissingID    = "missing_id"
 	skippedSessionStart = "session_start"
+	skippedUnencodable  = "unencodable"
 )
 
 // kind says which data stream a document goes to.
@@ -26,216 +29,400 @@ const (
 	sessionDoc
 )
 
-// document is one record mapped to an ECS-friendly JSON object.
-type document struct {
-	kind kind
-	id   string
-	body map[string]any
+// field is an attribute a document holds in a field of its own; any other
+// attribute goes under footfall.properties (a flattened field).
+type field int
+
+const (
+	fEventID field = iota
+	fEventNameLegacy
+	fURLFull
+	fURLPath
+	fURLDomain
+	fUAOriginal
+	fUAName
+	fUAVersion
+	fUAOSName
+	fUAOSVersion
+	fUASynthetic
+	fBotReason
+	fDeviceType
+	fGeoCountry
+	fGeoRegion
+	fGeoCity
+	fReferrer
+	fReferrerClass
+	fReferrerSource
+	fReferrerHost
+	fUTMSource
+	fUTMMedium
+	fUTMCampaign
+	fUTMTerm
+	fUTMContent
+	fClickIDType
+	fClickID
+	fEventIDGenerated
+	fSessionID
+	fSessionPrevID
+	fSessionSeq
+	fEventLate
+	fEventClockSkewed
+	fEventClientTime
+	fClickElement
+	fGoalValue
+	fGoalCurrency
+	fEngagementTimeMs
+	fEngagementScrollDepth
+	fWebVitalName
+	fWebVitalValue
+	fLinkURL
+	fSiteID
+	fVisitorID
+	fVisitorIDSource
+	// Read by session documents only; on an event they are properties.
+	fSessionStartTime
+	fSessionEndTime
+	fSessionDurationMs
+	fSessionPageViews
+	fSessionEvents
+	fSessionBounce
+	fSessionReturning
+	fSessionEntryPage
+	fSessionExitPage
+	fSessionEndReason
+	fSessionGoals
+	fSessionRevenue
+	numFields
+)
+
+// firstSessionOnly is the first field only session documents map.
+const firstSessionOnly = fSessionStartTime
+
+var fieldOf = map[string]field{
+	schema.AttrEventID: fEventID, schema.AttrEventNameLegacy: fEventNameLegacy, schema.AttrURLFull: fURLFull,
+	schema.AttrURLPath: fURLPath, schema.AttrURLDomain: fURLDomain, schema.AttrUserAgentOriginal: fUAOriginal,
+	schema.AttrUserAgentName: fUAName, schema.AttrUserAgentVersion: fUAVersion, schema.AttrUserAgentOSName: fUAOSName,
+	schema.AttrUserAgentOSVersion: fUAOSVersion, schema.AttrUserAgentSynthetic: fUASynthetic, schema.AttrBotReason: fBotReason,
+	schema.AttrDeviceType: fDeviceType, schema.AttrGeoCountry: fGeoCountry, schema.AttrGeoRegion: fGeoRegion,
+	schema.AttrGeoCity: fGeoCity, schema.AttrReferrer: fReferrer, schema.AttrReferrerClass: fReferrerClass,
+	schema.AttrReferrerSource: fReferrerSource, schema.AttrReferrerHost: fReferrerHost, schema.AttrUTMSource: fUTMSource,
+	schema.AttrUTMMedium: fUTMMedium, schema.AttrUTMCampaign: fUTMCampaign, schema.AttrUTMTerm: fUTMTerm,
+	schema.AttrUTMContent: fUTMContent, schema.AttrClickIDType: fClickIDType, schema.AttrClickID: fClickID,
+	schema.AttrEventIDGenerated: fEventIDGenerated, schema.AttrSessionID: fSessionID, schema.AttrSessionPrevID: fSessionPrevID,
+	schema.AttrSessionSeq: fSessionSeq, schema.AttrEventLate: fEventLate, schema.AttrEventClockSkewed: fEventClockSkewed,
+	schema.AttrEventClientTime: fEventClientTime, schema.AttrClickElement: fClickElement, schema.AttrGoalValue: fGoalValue,
+	schema.AttrGoalCurrency: fGoalCurrency, schema.AttrEngagementTimeMs: fEngagementTimeMs,
+	schema.AttrEngagementScrollDepth: fEngagementScrollDepth, schema.AttrWebVitalName: fWebVitalName,
+	schema.AttrWebVitalValue: fWebVitalValue, schema.AttrLinkURL: fLinkURL, schema.AttrSiteID: fSiteID,
+	schema.AttrVisitorID: fVisitorID, schema.AttrVisitorIDSource: fVisitorIDSource,
+	schema.AttrSessionStartTime: fSessionStartTime, schema.AttrSessionEndTime: fSessionEndTime,
+	schema.AttrSessionDurationMs: fSessionDurationMs, schema.AttrSessionPageViews: fSessionPageViews,
+	schema.AttrSessionEvents: fSessionEvents, schema.AttrSessionBounce: fSessionBounce,
+	schema.AttrSessionReturning: fSessionReturning, schema.AttrSessionEntryPage: fSessionEntryPage,
+	schema.AttrSessionExitPage: fSessionExitPage, schema.AttrSessionEndReason: fSessionEndReason,
+	schema.AttrSessionGoals: fSessionGoals, schema.AttrSessionRevenue: fSessionRevenue,
 }
 
-// mapped lists the attributes a document holds in fields of their own; any
-// other attribute goes under footfall.properties (a flattened field).
-var mapped = map[string]bool{}
+// fields are one record's attributes, found in one pass: the mapped ones
+// by field, the others (custom properties) by key. One is reused for every
+// record of a push.
+type fields struct {
+	values [numFields]pcommon.Value
+	has    [numFields]bool
+	other  []string
+	attrs  pcommon.Map
+}
 
-func init() {
-	for _, k := range []string{
-		schema.AttrEventID, schema.AttrEventNameLegacy, schema.AttrURLFull, schema.AttrURLPath, schema.AttrURLDomain,
-		schema.AttrUserAgentOriginal, schema.AttrUserAgentName, schema.AttrUserAgentVersion, schema.AttrUserAgentOSName,
-		schema.AttrUserAgentOSVersion, schema.AttrUserAgentSynthetic, schema.AttrBotReason, schema.AttrDeviceType,
-		schema.AttrGeoCountry, schema.AttrGeoRegion, schema.AttrGeoCity,
-		schema.AttrReferrer, schema.AttrReferrerClass, schema.AttrReferrerSource, schema.AttrReferrerHost,
-		schema.AttrUTMSource, schema.AttrUTMMedium, schema.AttrUTMCampaign, schema.AttrUTMTerm, schema.AttrUTMContent,
-		schema.AttrClickIDType, schema.AttrClickID, schema.AttrEventIDGenerated,
-		schema.AttrSessionID, schema.AttrSessionPrevID, schema.AttrSessionSeq, schema.AttrEventLate,
-		schema.AttrEventClockSkewed, schema.AttrEventClientTime, schema.AttrClickElement, schema.AttrGoalValue,
-		schema.AttrGoalCurrency, schema.AttrEngagementTimeMs, schema.AttrEngagementScrollDepth, schema.AttrWebVitalName, schema.AttrWebVitalValue,
-		schema.AttrLinkURL,
-		schema.AttrSiteID, schema.AttrVisitorID, schema.AttrVisitorIDSource,
-	} {
-		mapped[k] = true
+func (f *fields) read(attrs pcommon.Map) {
+	f.has = [numFields]bool{}
+	f.other = f.other[:0]
+	f.attrs = attrs
+	for k, v := range attrs.All() {
+		if id, ok := fieldOf[k]; ok {
+			if !f.has[id] {
+				f.values[id], f.has[id] = v, true
+			}
+			continue
+		}
+		f.other = append(f.other, k)
 	}
 }
 
-// toDocument maps one record, or reports why it is not stored.
-func toDocument(res pcommon.Map, lr plog.LogRecord) (document, string) {
-	attrs := lr.Attributes()
+// str is a mapped attribute's value when it is a string.
+func (f *fields) str(id field) string {
+	if f.has[id] && f.values[id].Type() == pcommon.ValueTypeStr {
+		return f.values[id].Str()
+	}
+	return ""
+}
+
+func (f *fields) int(id field) int64 {
+	if f.has[id] && f.values[id].Type() == pcommon.ValueTypeInt {
+		return f.values[id].Int()
+	}
+	return 0
+}
+
+// writeStr and writeValue write a mapped attribute: a non-empty string, or
+// a value of any type.
+func (f *fields) writeStr(w *jsonwriter.Writer, key string, id field) { w.String(key, f.str(id)) }
+
+func (f *fields) writeValue(w *jsonwriter.Writer, key string, id field) {
+	if f.has[id] {
+		w.Value(key, f.values[id])
+	}
+}
+
+// encodeDocument appends the document of one record to w: its data
+// stream's kind and _id, or the reason it is not stored. The keys of every
+// object are written in sorted order, so that the document equals
+// encoding/json's of the same object (document_reference_test.go).
+func encodeDocument(w *jsonwriter.Writer, f *fields, res pcommon.Map, lr plog.LogRecord) (kind, string, string) {
+	f.read(lr.Attributes())
 	name := lr.EventName()
 	if name == "" {
-		name = str(attrs, schema.AttrEventNameLegacy)
+		name = f.str(fEventNameLegacy)
 	}
 	switch name {
 	case schema.EventSessionStart:
-		return document{}, skippedSessionStart
+		return 0, "", skippedSessionStart
 	case schema.EventSessionEnd:
-		return sessionDocument(res, lr)
+		return encodeSession(w, f, res)
 	}
-	id := str(attrs, schema.AttrEventID)
+	id := f.str(fEventID)
 	if id == "" {
-		return document{}, skippedMissingID
+		return 0, "", skippedMissingID
 	}
-	doc := object{}
-	doc.put("@timestamp", timestamp(lr.Timestamp()))
-	doc.put("event", object{"id": id, "action": name, "kind": "event", "dataset": "footfall.events"}.
-		with("created", timestamp(lr.ObservedTimestamp())))
-	doc.put("url", object{}.str("full", attrs, schema.AttrURLFull).str("path", attrs, schema.AttrURLPath).str("domain", attrs, schema.AttrURLDomain))
-	doc.put("user_agent", object{}.str("original", attrs, schema.AttrUserAgentOriginal).str("name", attrs, schema.AttrUserAgentName).
-		str("version", attrs, schema.AttrUserAgentVersion).
-		with("os", object{}.str("name", attrs, schema.AttrUserAgentOSName).str("version", attrs, schema.AttrUserAgentOSVersion)).
-		with("synthetic", object{}.str("type", attrs, schema.AttrUserAgentSynthetic)))
-	doc.put("source", object{}.with("geo", geo(attrs)))
-	doc.put("session", object{}.str("id", attrs, schema.AttrSessionID).str("previous_id", attrs, schema.AttrSessionPrevID).
-		value("sequence", attrs, schema.AttrSessionSeq))
-	ff := footfall(res, attrs)
-	ff.with("click", object{}.str("element", attrs, schema.AttrClickElement)).
-		with("link", object{}.str("url", attrs, schema.AttrLinkURL)).
-		with("goal", object{}.value("value", attrs, schema.AttrGoalValue).str("currency", attrs, schema.AttrGoalCurrency)).
-		with("engagement", object{}.value("time_ms", attrs, schema.AttrEngagementTimeMs).value("scroll_depth", attrs, schema.AttrEngagementScrollDepth)).
-		with("web_vital", object{}.str("name", attrs, schema.AttrWebVitalName).value("value", attrs, schema.AttrWebVitalValue)).
-		with("click_id", object{}.str("type", attrs, schema.AttrClickIDType).str("value", attrs, schema.AttrClickID)).
-		value("late", attrs, schema.AttrEventLate).value("clock_skewed", attrs, schema.AttrEventClockSkewed).
-		value("client_time_unix_nano", attrs, schema.AttrEventClientTime).value("event_id_generated", attrs, schema.AttrEventIDGenerated)
-	ff.str("referrer_url", attrs, schema.AttrReferrer)
-	props := object{}
-	for k, v := range attrs.All() {
-		if !mapped[k] {
-			props[k] = v.AsRaw()
+	w.Begin()
+	w.Time("@timestamp", lr.Timestamp())
+	w.Object("event")
+	w.Field("action", name)
+	w.Time("created", lr.ObservedTimestamp())
+	w.Field("dataset", "footfall.events")
+	w.Field("id", id)
+	w.Field("kind", "event")
+	w.Close()
+	encodeEventFootfall(w, f, res)
+	w.Object("session")
+	f.writeStr(w, "id", fSessionID)
+	f.writeStr(w, "previous_id", fSessionPrevID)
+	f.writeValue(w, "sequence", fSessionSeq)
+	w.Close()
+	encodeGeo(w, f)
+	w.Object("url")
+	f.writeStr(w, "domain", fURLDomain)
+	f.writeStr(w, "full", fURLFull)
+	f.writeStr(w, "path", fURLPath)
+	w.Close()
+	w.Object("user_agent")
+	f.writeStr(w, "name", fUAName)
+	f.writeStr(w, "original", fUAOriginal)
+	w.Object("os")
+	f.writeStr(w, "name", fUAOSName)
+	f.writeStr(w, "version", fUAOSVersion)
+	w.Close()
+	w.Object("synthetic")
+	f.writeStr(w, "type", fUASynthetic)
+	w.Close()
+	f.writeStr(w, "version", fUAVersion)
+	w.Close()
+	w.End()
+	if w.Err() != nil {
+		return 0, "", skippedUnencodable
+	}
+	return eventDoc, siteScoped(res, f, id), ""
+}
+
+// encodeEventFootfall writes an event's footfall namespace: what events
+// and sessions share (identity, device, bot verdict, attribution) and the
+// event's own fields.
+func encodeEventFootfall(w *jsonwriter.Writer, f *fields, res pcommon.Map) {
+	w.Object("footfall")
+	f.writeStr(w, "bot_reason", fBotReason)
+	w.Object("click")
+	f.writeStr(w, "element", fClickElement)
+	w.Close()
+	w.Object("click_id")
+	f.writeStr(w, "type", fClickIDType)
+	f.writeStr(w, "value", fClickID)
+	w.Close()
+	f.writeValue(w, "client_time_unix_nano", fEventClientTime)
+	f.writeValue(w, "clock_skewed", fEventClockSkewed)
+	f.writeStr(w, "device_type", fDeviceType)
+	w.Object("engagement")
+	f.writeValue(w, "scroll_depth", fEngagementScrollDepth)
+	f.writeValue(w, "time_ms", fEngagementTimeMs)
+	w.Close()
+	f.writeValue(w, "event_id_generated", fEventIDGenerated)
+	w.Object("goal")
+	f.writeStr(w, "currency", fGoalCurrency)
+	f.writeValue(w, "value", fGoalValue)
+	w.Close()
+	f.writeValue(w, "late", fEventLate)
+	w.Object("link")
+	f.writeStr(w, "url", fLinkURL)
+	w.Close()
+	encodeProperties(w, f)
+	encodeAttribution(w, f, "referrer")
+	f.writeStr(w, "referrer_url", fReferrer)
+	encodeIdentity(w, f, res, "site_id", fSiteID)
+	encodeAttribution(w, f, "utm")
+	encodeIdentity(w, f, res, "visitor_id", fVisitorID)
+	encodeIdentity(w, f, res, "visitor_id_source", fVisitorIDSource)
+	w.Object("web_vital")
+	f.writeStr(w, "name", fWebVitalName)
+	f.writeValue(w, "value", fWebVitalValue)
+	w.Close()
+	w.Close()
+}
+
+// encodeProperties writes the attributes no field holds, by sorted key.
+// The session fields are properties of an event.
+func encodeProperties(w *jsonwriter.Writer, f *fields) {
+	w.Object("properties")
+	keys := f.other
+	for id := firstSessionOnly; id < numFields; id++ {
+		if f.has[id] {
+			keys = append(keys, sessionAttrs[id-firstSessionOnly])
 		}
 	}
-	ff.with("properties", props)
-	doc.put("footfall", ff)
-	return document{kind: eventDoc, id: siteScoped(res, attrs, id), body: doc}, ""
+	f.other = keys
+	slices.Sort(keys)
+	for _, k := range keys {
+		v, _ := f.attrs.Get(k)
+		w.Raw(k, v)
+	}
+	w.Close()
+}
+
+// sessionAttrs are the attributes of the session-only fields, in order.
+var sessionAttrs = []string{
+	schema.AttrSessionStartTime, schema.AttrSessionEndTime, schema.AttrSessionDurationMs, schema.AttrSessionPageViews,
+	schema.AttrSessionEvents, schema.AttrSessionBounce, schema.AttrSessionReturning, schema.AttrSessionEntryPage,
+	schema.AttrSessionExitPage, schema.AttrSessionEndReason, schema.AttrSessionGoals, schema.AttrSessionRevenue,
+}
+
+// encodeAttribution writes the referrer or utm object.
+func encodeAttribution(w *jsonwriter.Writer, f *fields, which string) {
+	w.Object(which)
+	if which == "referrer" {
+		f.writeStr(w, "class", fReferrerClass)
+		f.writeStr(w, "host", fReferrerHost)
+		f.writeStr(w, "source", fReferrerSource)
+	} else {
+		f.writeStr(w, "campaign", fUTMCampaign)
+		f.writeStr(w, "content", fUTMContent)
+		f.writeStr(w, "medium", fUTMMedium)
+		f.writeStr(w, "source", fUTMSource)
+		f.writeStr(w, "term", fUTMTerm)
+	}
+	w.Close()
+}
+
+// encodeIdentity writes the site or visitor: the resource's, else the record's.
+func encodeIdentity(w *jsonwriter.Writer, f *fields, res pcommon.Map, key string, id field) {
+	if v, ok := res.Get(attrOf(id)); ok && v.Type() == pcommon.ValueTypeStr && v.Str() != "" {
+		w.String(key, v.Str())
+		return
+	}
+	f.writeStr(w, key, id)
+}
+
+func attrOf(id field) string {
+	switch id {
+	case fSiteID:
+		return schema.AttrSiteID
+	case fVisitorID:
+		return schema.AttrVisitorID
+	default:
+		return schema.AttrVisitorIDSource
+	}
+}
+
+func encodeGeo(w *jsonwriter.Writer, f *fields) {
+	w.Object("source")
+	w.Object("geo")
+	f.writeStr(w, "city_name", fGeoCity)
+	f.writeStr(w, "country_iso_code", fGeoCountry)
+	f.writeStr(w, "region_iso_code", fGeoRegion)
+	w.Close()
+	w.Close()
 }
 
 // siteScoped is a document's _id: the site and the record's id. Event ids
 // come from clients, and a client of one site must not be able to take,
 // with an id it chose, the _id of another site's document.
-func siteScoped(res, attrs pcommon.Map, id string) string {
-	site := str(res, schema.AttrSiteID)
+func siteScoped(res pcommon.Map, f *fields, id string) string {
+	site := ""
+	if v, ok := res.Get(schema.AttrSiteID); ok && v.Type() == pcommon.ValueTypeStr {
+		site = v.Str()
+	}
 	if site == "" {
-		site = str(attrs, schema.AttrSiteID)
+		site = f.str(fSiteID)
 	}
 	return site + ":" + id
 }
 
-func sessionDocument(res pcommon.Map, lr plog.LogRecord) (document, string) {
-	attrs := lr.Attributes()
-	id := str(attrs, schema.AttrSessionID)
+// encodeSession appends a session.end record's document.
+func encodeSession(w *jsonwriter.Writer, f *fields, res pcommon.Map) (kind, string, string) {
+	id := f.str(fSessionID)
 	if id == "" {
-		return document{}, skippedMissingID
+		return 0, "", skippedMissingID
 	}
-	doc := object{}
-	startTime := time.Unix(0, intOf(attrs, schema.AttrSessionStartTime)).UTC()
-	doc.put("@timestamp", startTime.Format(time.RFC3339Nano))
-	doc.put("event", object{"action": schema.EventSessionEnd, "kind": "event", "dataset": "footfall.sessions"}.str("id", attrs, schema.AttrEventID))
-	s := object{"id": id}.
-		with("start", startTime.Format(time.RFC3339Nano)).
-		with("end", time.Unix(0, intOf(attrs, schema.AttrSessionEndTime)).UTC().Format(time.RFC3339Nano)).
-		value("duration_ms", attrs, schema.AttrSessionDurationMs).value("page_views", attrs, schema.AttrSessionPageViews).
-		value("events", attrs, schema.AttrSessionEvents).value("bounce", attrs, schema.AttrSessionBounce).
-		value("returning", attrs, schema.AttrSessionReturning).str("entry_page", attrs, schema.AttrSessionEntryPage).
-		str("exit_page", attrs, schema.AttrSessionExitPage).str("end_reason", attrs, schema.AttrSessionEndReason).
-		value("goals", attrs, schema.AttrSessionGoals)
-	s.put("revenue", revenue(attrs))
-	doc.put("session", s)
-	doc.put("source", object{}.with("geo", geo(attrs)))
-	doc.put("footfall", footfall(res, attrs))
-	return document{kind: sessionDoc, id: siteScoped(res, attrs, id), body: doc}, ""
+	start := time.Unix(0, f.int(fSessionStartTime))
+	w.Begin()
+	w.TimeOf("@timestamp", start)
+	w.Object("event")
+	w.Field("action", schema.EventSessionEnd)
+	w.Field("dataset", "footfall.sessions")
+	f.writeStr(w, "id", fEventID)
+	w.Field("kind", "event")
+	w.Close()
+	w.Object("footfall")
+	f.writeStr(w, "bot_reason", fBotReason)
+	f.writeStr(w, "device_type", fDeviceType)
+	encodeAttribution(w, f, "referrer")
+	encodeIdentity(w, f, res, "site_id", fSiteID)
+	encodeAttribution(w, f, "utm")
+	encodeIdentity(w, f, res, "visitor_id", fVisitorID)
+	encodeIdentity(w, f, res, "visitor_id_source", fVisitorIDSource)
+	w.Close()
+	w.Object("session")
+	f.writeValue(w, "bounce", fSessionBounce)
+	f.writeValue(w, "duration_ms", fSessionDurationMs)
+	w.TimeOf("end", time.Unix(0, f.int(fSessionEndTime)))
+	f.writeStr(w, "end_reason", fSessionEndReason)
+	f.writeStr(w, "entry_page", fSessionEntryPage)
+	f.writeValue(w, "events", fSessionEvents)
+	f.writeStr(w, "exit_page", fSessionExitPage)
+	f.writeValue(w, "goals", fSessionGoals)
+	w.Field("id", id)
+	f.writeValue(w, "page_views", fSessionPageViews)
+	f.writeValue(w, "returning", fSessionReturning)
+	encodeRevenue(w, f)
+	w.TimeOf("start", start)
+	w.Close()
+	encodeGeo(w, f)
+	w.End()
+	if w.Err() != nil {
+		return 0, "", skippedUnencodable
+	}
+	return sessionDoc, siteScoped(res, f, id), ""
 }
 
-// revenue lists a session's goal values per currency as nested
+// encodeRevenue writes a session's goal values per currency as nested
 // {currency, value} objects: a field per currency would grow the mapping
 // with every currency, and a sum must not mix currencies.
-func revenue(attrs pcommon.Map) []object {
-	sums, ok := attrs.Get(schema.AttrSessionRevenue)
-	if !ok || sums.Type() != pcommon.ValueTypeMap {
-		return nil
+func encodeRevenue(w *jsonwriter.Writer, f *fields) {
+	if !f.has[fSessionRevenue] || f.values[fSessionRevenue].Type() != pcommon.ValueTypeMap || f.values[fSessionRevenue].Map().Len() == 0 {
+		return
 	}
-	var list []object
-	for currency, amount := range sums.Map().All() {
-		list = append(list, object{"currency": currency, "value": amount.AsRaw()})
+	w.List("revenue")
+	for currency, amount := range f.values[fSessionRevenue].Map().All() {
+		w.Item()
+		w.Field("currency", currency)
+		w.Raw("value", amount)
+		w.EndItem()
 	}
-	return list
-}
-
-func geo(attrs pcommon.Map) object {
-	return object{}.str("country_iso_code", attrs, schema.AttrGeoCountry).str("region_iso_code", attrs, schema.AttrGeoRegion).
-		str("city_name", attrs, schema.AttrGeoCity)
-}
-
-// footfall holds the fields of the footfall namespace common to events and sessions.
-func footfall(res, attrs pcommon.Map) object {
-	ff := object{}
-	for _, kv := range [][2]string{{"site_id", schema.AttrSiteID}, {"visitor_id", schema.AttrVisitorID}, {"visitor_id_source", schema.AttrVisitorIDSource}} {
-		if v := str(res, kv[1]); v != "" {
-			ff[kv[0]] = v
-		} else {
-			ff.str(kv[0], attrs, kv[1])
-		}
-	}
-	ff.str("device_type", attrs, schema.AttrDeviceType)
-	ff.str("bot_reason", attrs, schema.AttrBotReason)
-	ff.with("referrer", object{}.str("class", attrs, schema.AttrReferrerClass).str("source", attrs, schema.AttrReferrerSource).
-		str("host", attrs, schema.AttrReferrerHost))
-	ff.with("utm", object{}.str("source", attrs, schema.AttrUTMSource).str("medium", attrs, schema.AttrUTMMedium).
-		str("campaign", attrs, schema.AttrUTMCampaign).str("term", attrs, schema.AttrUTMTerm).str("content", attrs, schema.AttrUTMContent))
-	return ff
-}
-
-// object builds a JSON object, leaving out empty values and empty objects.
-type object map[string]any
-
-func (o object) put(key string, v any) {
-	switch v := v.(type) {
-	case object:
-		if len(v) == 0 {
-			return
-		}
-	case []object:
-		if len(v) == 0 {
-			return
-		}
-	case string:
-		if v == "" {
-			return
-		}
-	}
-	o[key] = v
-}
-
-func (o object) with(key string, v any) object { o.put(key, v); return o }
-
-func (o object) str(key string, attrs pcommon.Map, attr string) object {
-	if v := str(attrs, attr); v != "" {
-		o[key] = v
-	}
-	return o
-}
-
-// value copies an attribute of any type.
-func (o object) value(key string, attrs pcommon.Map, attr string) object {
-	if v, ok := attrs.Get(attr); ok && v.Type() != pcommon.ValueTypeEmpty {
-		o[key] = v.AsRaw()
-	}
-	return o
-}
-
-func str(m pcommon.Map, key string) string {
-	if v, ok := m.Get(key); ok && v.Type() == pcommon.ValueTypeStr {
-		return v.Str()
-	}
-	return ""
-}
-
-func intOf(m pcommon.Map, key string) int64 {
-	if v, ok := m.Get(key); ok && v.Type() == pcommon.ValueTypeInt {
-		return v.Int()
-	}
-	return 0
-}
-
-func timestamp(ts pcommon.Timestamp) string {
-	if ts == 0 {
-		return ""
-	}
-	return ts.AsTime().UTC().Format(time.RFC3339Nano)
+	w.EndList()
 }

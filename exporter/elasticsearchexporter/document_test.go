@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/footfall-analytics/footfall/exporter/elasticsearchexporter/internal/jsonwriter"
 	"github.com/footfall-analytics/footfall/internal/schema"
 )
 
@@ -104,19 +105,23 @@ func TestDocumentMapping(t *testing.T) {
 	for _, rl := range input.ResourceLogs().All() {
 		for _, sl := range rl.ScopeLogs().All() {
 			for _, lr := range sl.LogRecords().All() {
-				doc, skipped := toDocument(rl.Resource().Attributes(), lr)
+				doc, kind, id, skipped := encodeOne(rl.Resource().Attributes(), lr)
 				if skipped != "" {
 					assert.Equal(t, skippedSessionStart, skipped)
 					continue
 				}
 				index := cfg.EventsIndex
-				if doc.kind == sessionDoc {
+				if kind == sessionDoc {
 					index = cfg.SessionsIndex
 				}
-				line, err := json.Marshal(map[string]any{"_index": index, "_id": doc.id, "doc": doc.body})
-				require.NoError(t, err)
-				got.Write(line)
-				got.WriteByte('\n')
+				// As json.Marshal writes {"_index", "_id", "doc"}: keys sorted.
+				got.WriteString(`{"_id":`)
+				got.Write(jsonwriter.AppendString(nil, id))
+				got.WriteString(`,"_index":`)
+				got.Write(jsonwriter.AppendString(nil, index))
+				got.WriteString(`,"doc":`)
+				got.Write(doc)
+				got.WriteString("}\n")
 			}
 		}
 	}
@@ -142,16 +147,13 @@ func TestEveryDocumentFieldIsMapped(t *testing.T) {
 	for _, rl := range input.ResourceLogs().All() {
 		for _, sl := range rl.ScopeLogs().All() {
 			for _, lr := range sl.LogRecords().All() {
-				doc, skipped := toDocument(rl.Resource().Attributes(), lr)
+				raw, kind, _, skipped := encodeOne(rl.Resource().Attributes(), lr)
 				if skipped != "" {
 					continue
 				}
-				// What Elasticsearch receives: the JSON, not the Go values.
-				raw, err := json.Marshal(doc.body)
-				require.NoError(t, err)
 				var sent map[string]any
 				require.NoError(t, json.Unmarshal(raw, &sent))
-				checked += assertMapped(t, sent, mappingsOf[doc.kind], "")
+				checked += assertMapped(t, sent, mappingsOf[kind], "")
 			}
 		}
 	}
@@ -184,10 +186,71 @@ func TestBotReasonIsAField(t *testing.T) {
 	lr := rl.ScopeLogs().At(0).LogRecords().At(1)
 	lr.Attributes().PutStr(schema.AttrUserAgentSynthetic, schema.SyntheticBot)
 	lr.Attributes().PutStr(schema.AttrBotReason, schema.BotReasonReloads)
-	doc, reason := toDocument(rl.Resource().Attributes(), lr)
+	raw, _, _, reason := encodeOne(rl.Resource().Attributes(), lr)
 	require.Empty(t, reason)
-	ff := doc.body["footfall"].(object)
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal(raw, &doc))
+	ff := doc["footfall"].(map[string]any)
 	assert.Equal(t, schema.BotReasonReloads, ff["bot_reason"])
 	assert.NotContains(t, ff, "properties", "no custom property holds it")
-	assert.Equal(t, object{"type": "bot"}, doc.body["user_agent"].(object)["synthetic"])
+	assert.Equal(t, map[string]any{"type": "bot"}, doc["user_agent"].(map[string]any)["synthetic"])
+}
+
+// encodeOne is one record's document alone.
+func encodeOne(res pcommon.Map, lr plog.LogRecord) ([]byte, kind, string, string) {
+	var w jsonwriter.Writer
+	var f fields
+	k, id, reason := encodeDocument(&w, &f, res, lr)
+	return w.Buf, k, id, reason
+}
+
+// The streaming encoder writes, byte for byte, what the reference mapping
+// (maps and encoding/json, document_reference_test.go) writes: for the
+// golden stream, and for values that need escaping or are of every type.
+func TestEncoderMatchesTheReference(t *testing.T) {
+	ld := enrichedStream()
+	extra := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(1).Attributes()
+	extra.PutStr(schema.AttrURLPath, "/a\"b<c>&d\u2028\x01\xff\u00e9")
+	extra.PutDouble("tiny", 1e-9)
+	extra.PutDouble("huge", 1e22)
+	extra.PutInt("count", -3)
+	extra.PutEmptyBytes("blob").FromRaw([]byte{0, 1, 2})
+	list := extra.PutEmptySlice("list")
+	list.AppendEmpty().SetStr("x")
+	list.AppendEmpty().SetBool(false)
+	m := extra.PutEmptyMap("nested")
+	m.PutStr("z", "1")
+	m.PutStr("a", "2")
+	m.PutEmpty("none")
+	extra.PutInt(schema.AttrSessionPageViews, 7) // a property of an event
+	compared := 0
+	for _, rl := range ld.ResourceLogs().All() {
+		for _, sl := range rl.ScopeLogs().All() {
+			for _, lr := range sl.LogRecords().All() {
+				compared += assertMatchesReference(t, rl.Resource().Attributes(), lr)
+			}
+		}
+	}
+	assert.Equal(t, 5, compared)
+}
+
+func assertMatchesReference(t *testing.T, res pcommon.Map, lr plog.LogRecord) int {
+	t.Helper()
+	got, gotKind, gotID, gotReason := encodeOne(res, lr)
+	doc, reason := referenceDocument(res, lr)
+	var want []byte
+	if reason == "" {
+		var err error
+		if want, err = json.Marshal(doc.body); err != nil {
+			reason = skippedUnencodable
+		}
+	}
+	require.Equal(t, reason, gotReason)
+	if reason != "" {
+		return 0
+	}
+	require.Equal(t, string(want), string(got))
+	assert.Equal(t, doc.kind, gotKind)
+	assert.Equal(t, doc.id, gotID)
+	return 1
 }

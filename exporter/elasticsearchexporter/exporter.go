@@ -25,6 +25,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
+	"github.com/footfall-analytics/footfall/exporter/elasticsearchexporter/internal/jsonwriter"
 	"github.com/footfall-analytics/footfall/exporter/elasticsearchexporter/internal/metadata"
 	"github.com/footfall-analytics/footfall/internal/attr"
 )
@@ -100,30 +101,7 @@ func (e *esExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 			return fmt.Errorf("install index templates: %w", err)
 		}
 	}
-	var items []bulkItem
-	skipped := map[string]int{}
-	for i, rl := range ld.ResourceLogs().All() {
-		res := rl.Resource().Attributes()
-		for j, sl := range rl.ScopeLogs().All() {
-			for k, lr := range sl.LogRecords().All() {
-				doc, reason := toDocument(res, lr)
-				if reason != "" {
-					skipped[reason]++
-					continue
-				}
-				body, err := json.Marshal(doc.body)
-				if err != nil {
-					skipped["unencodable"]++
-					continue
-				}
-				index := e.cfg.EventsIndex
-				if doc.kind == sessionDoc {
-					index = e.cfg.SessionsIndex
-				}
-				items = append(items, bulkItem{index: index, id: doc.id, doc: body, src: recordAt{i, j, k}})
-			}
-		}
-	}
+	items, skipped := e.encode(ld)
 	for reason, n := range skipped {
 		e.count(ctx, "skipped", reason, n)
 	}
@@ -137,6 +115,51 @@ func (e *esExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 		e.settings.Logger.Error("Documents dropped for good", zap.Error(again.dropped))
 	}
 	return consumererror.NewLogs(fmt.Errorf("%d of %d documents to send again: %w", len(again.items), len(items), again.err), recordsOf(ld, again.items))
+}
+
+// docBytesGuess is about how many bytes a document takes: the buffer for a
+// push's documents starts at that much per record.
+const docBytesGuess = 1024
+
+// encode writes the documents of ld into one buffer, and counts the
+// records that are not stored by reason.
+func (e *esExporter) encode(ld plog.Logs) ([]bulkItem, map[string]int) {
+	items := make([]bulkItem, 0, ld.LogRecordCount())
+	var skipped map[string]int
+	w := jsonwriter.Writer{Buf: make([]byte, 0, docBytesGuess*ld.LogRecordCount())}
+	var f fields
+	ends := make([]int, 0, ld.LogRecordCount())
+	for i, rl := range ld.ResourceLogs().All() {
+		res := rl.Resource().Attributes()
+		for j, sl := range rl.ScopeLogs().All() {
+			for k, lr := range sl.LogRecords().All() {
+				start := len(w.Buf)
+				kind, id, reason := encodeDocument(&w, &f, res, lr)
+				if reason != "" {
+					w.Buf = w.Buf[:start]
+					if skipped == nil {
+						skipped = map[string]int{}
+					}
+					skipped[reason]++
+					continue
+				}
+				index := e.cfg.EventsIndex
+				if kind == sessionDoc {
+					index = e.cfg.SessionsIndex
+				}
+				items = append(items, bulkItem{index: index, id: id, src: recordAt{i, j, k}})
+				ends = append(ends, len(w.Buf))
+			}
+		}
+	}
+	// The buffer has grown in place or moved: the documents are cut from
+	// where it ended up.
+	start := 0
+	for n := range items {
+		items[n].doc = w.Buf[start:ends[n]:ends[n]]
+		start = ends[n]
+	}
+	return items, skipped
 }
 
 // recordAt is where a document's record is in the batch.
@@ -258,19 +281,25 @@ type bulkItemOutcome struct {
 }
 
 func (e *esExporter) bulk(ctx context.Context, items []bulkItem) retry {
-	var body bytes.Buffer
+	size := 0
 	for _, it := range items {
-		action, _ := json.Marshal(map[string]any{"create": map[string]string{"_index": it.index, "_id": it.id}})
-		body.Write(action)
-		body.WriteByte('\n')
-		body.Write(it.doc)
-		body.WriteByte('\n')
+		size += len(it.doc) + len(it.index) + len(it.id) + 64
+	}
+	body := make([]byte, 0, size)
+	for _, it := range items {
+		body = append(body, `{"create":{"_index":`...)
+		body = jsonwriter.AppendString(body, it.index)
+		body = append(body, `,"_id":`...)
+		body = jsonwriter.AppendString(body, it.id)
+		body = append(body, "}}\n"...)
+		body = append(body, it.doc...)
+		body = append(body, '\n')
 	}
 	var args []func(*esapi.BulkRequest)
 	if e.cfg.Pipeline != "" {
 		args = append(args, e.client.Bulk.WithPipeline(e.cfg.Pipeline))
 	}
-	resp, err := e.send(ctx, body.Bytes(), args)
+	resp, err := e.send(ctx, body, args)
 	if err != nil {
 		e.requests(ctx, "retryable")
 		return retry{items: items, err: err}
