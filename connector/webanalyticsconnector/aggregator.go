@@ -187,11 +187,8 @@ func (a *aggregator) record(res pcommon.Map, scope pcommon.InstrumentationScope,
 		c.skipped[skippedTooManySites]++
 		return
 	}
-	name := lr.EventName()
-	if name == "" {
-		name = attr.Str(attrs, schema.AttrEventNameLegacy)
-	}
-	if schema.IsReservedEventName(name) && !schema.IsTrustedSessionRecord(scope.Name()) {
+	name := schema.EventName(lr)
+	if schema.KindOf(scope, lr) == schema.KindForgedSession {
 		c.skipped[skippedUntrustedSession]++
 		return
 	}

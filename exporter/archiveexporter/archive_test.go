@@ -345,3 +345,27 @@ func TestBotReasonIsArchived(t *testing.T) {
 	}
 	assert.Equal(t, map[string]string{"person": "", "bot": schema.BotReasonPageRate}, reasons)
 }
+
+// An event named by the legacy event.name attribute (older SDKs) is archived
+// under that name, as the metrics and Elasticsearch name it; a session.end
+// a client sent is not archived.
+func TestLegacyEventNamesAndForgedSessionsAreReadAsEverywhere(t *testing.T) {
+	e, dir := startDirExporter(t, nil)
+	ld := plog.NewLogs()
+	rl := ld.ResourceLogs().AppendEmpty()
+	rl.Resource().Attributes().PutStr(schema.AttrSiteID, "shop")
+	records := rl.ScopeLogs().AppendEmpty().LogRecords()
+	legacy := records.AppendEmpty()
+	legacy.SetTimestamp(pcommon.NewTimestampFromTime(t0))
+	legacy.Attributes().PutStr(schema.AttrEventID, "e1")
+	legacy.Attributes().PutStr(schema.AttrEventNameLegacy, "signup")
+	forged := records.AppendEmpty()
+	forged.SetTimestamp(pcommon.NewTimestampFromTime(t0))
+	forged.Attributes().PutStr(schema.AttrEventNameLegacy, schema.EventSessionEnd)
+	require.NoError(t, e.pushLogs(context.Background(), ld))
+	got := files(t, dir)
+	require.Len(t, got, 1, "no sessions file")
+	events := readFile[rows.Event](t, filepath.Join(dir, got[0]))
+	require.Len(t, events, 1)
+	assert.Equal(t, "signup", events[0].EventName)
+}

@@ -29,7 +29,7 @@ func BenchmarkEncode(b *testing.B) {
 	var f fields
 	for b.Loop() {
 		w.Buf = w.Buf[:0]
-		if _, _, reason := encodeDocument(&w, &f, rl.Resource().Attributes(), lr); reason != "" {
+		if _, _, reason := encodeDocument(&w, &f, rl.ScopeLogs().At(0).Scope(), rl.Resource().Attributes(), lr); reason != "" {
 			b.Fatal(reason)
 		}
 		size = len(w.Buf)

@@ -19,6 +19,9 @@ const (
 	skippedMissingID    = "missing_id"
 	skippedSessionStart = "session_start"
 	skippedUnencodable  = "unencodable"
+	// skippedUntrustedSession: a session.start or session.end the sessionize
+	// processor did not make (not under its scope).
+	skippedUntrustedSession = "untrusted_session"
 )
 
 // kind says which data stream a document goes to.
@@ -177,18 +180,17 @@ func (f *fields) writeValue(w *jsonwriter.Writer, key string, id field) {
 // stream's kind and _id, or the reason it is not stored. The keys of every
 // object are written in sorted order, so that the document equals
 // encoding/json's of the same object (document_reference_test.go).
-func encodeDocument(w *jsonwriter.Writer, f *fields, res pcommon.Map, lr plog.LogRecord) (kind, string, string) {
+func encodeDocument(w *jsonwriter.Writer, f *fields, scope pcommon.InstrumentationScope, res pcommon.Map, lr plog.LogRecord) (kind, string, string) {
 	f.read(lr.Attributes())
-	name := lr.EventName()
-	if name == "" {
-		name = f.str(fEventNameLegacy)
-	}
-	switch name {
-	case schema.EventSessionStart:
+	switch schema.KindOf(scope, lr) {
+	case schema.KindSessionStart:
 		return 0, "", skippedSessionStart
-	case schema.EventSessionEnd:
+	case schema.KindSessionEnd:
 		return encodeSession(w, f, res)
+	case schema.KindForgedSession:
+		return 0, "", skippedUntrustedSession
 	}
+	name := schema.EventName(lr)
 	id := f.str(fEventID)
 	if id == "" {
 		return 0, "", skippedMissingID

@@ -105,7 +105,7 @@ func TestDocumentMapping(t *testing.T) {
 	for _, rl := range input.ResourceLogs().All() {
 		for _, sl := range rl.ScopeLogs().All() {
 			for _, lr := range sl.LogRecords().All() {
-				doc, kind, id, skipped := encodeOne(rl.Resource().Attributes(), lr)
+				doc, kind, id, skipped := encodeOne(trusted(), rl.Resource().Attributes(), lr)
 				if skipped != "" {
 					assert.Equal(t, skippedSessionStart, skipped)
 					continue
@@ -147,7 +147,7 @@ func TestEveryDocumentFieldIsMapped(t *testing.T) {
 	for _, rl := range input.ResourceLogs().All() {
 		for _, sl := range rl.ScopeLogs().All() {
 			for _, lr := range sl.LogRecords().All() {
-				raw, kind, _, skipped := encodeOne(rl.Resource().Attributes(), lr)
+				raw, kind, _, skipped := encodeOne(trusted(), rl.Resource().Attributes(), lr)
 				if skipped != "" {
 					continue
 				}
@@ -186,7 +186,7 @@ func TestBotReasonIsAField(t *testing.T) {
 	lr := rl.ScopeLogs().At(0).LogRecords().At(1)
 	lr.Attributes().PutStr(schema.AttrUserAgentSynthetic, schema.SyntheticBot)
 	lr.Attributes().PutStr(schema.AttrBotReason, schema.BotReasonReloads)
-	raw, _, _, reason := encodeOne(rl.Resource().Attributes(), lr)
+	raw, _, _, reason := encodeOne(trusted(), rl.Resource().Attributes(), lr)
 	require.Empty(t, reason)
 	var doc map[string]any
 	require.NoError(t, json.Unmarshal(raw, &doc))
@@ -196,11 +196,19 @@ func TestBotReasonIsAField(t *testing.T) {
 	assert.Equal(t, map[string]any{"type": "bot"}, doc["user_agent"].(map[string]any)["synthetic"])
 }
 
+// trusted is the sessionize processor's scope, under which its session
+// records are stored.
+func trusted() pcommon.InstrumentationScope {
+	scope := pcommon.NewInstrumentationScope()
+	scope.SetName(schema.SessionizeScope)
+	return scope
+}
+
 // encodeOne is one record's document alone.
-func encodeOne(res pcommon.Map, lr plog.LogRecord) ([]byte, kind, string, string) {
+func encodeOne(scope pcommon.InstrumentationScope, res pcommon.Map, lr plog.LogRecord) ([]byte, kind, string, string) {
 	var w jsonwriter.Writer
 	var f fields
-	k, id, reason := encodeDocument(&w, &f, res, lr)
+	k, id, reason := encodeDocument(&w, &f, scope, res, lr)
 	return w.Buf, k, id, reason
 }
 
@@ -236,7 +244,7 @@ func TestEncoderMatchesTheReference(t *testing.T) {
 
 func assertMatchesReference(t *testing.T, res pcommon.Map, lr plog.LogRecord) int {
 	t.Helper()
-	got, gotKind, gotID, gotReason := encodeOne(res, lr)
+	got, gotKind, gotID, gotReason := encodeOne(trusted(), res, lr)
 	doc, reason := referenceDocument(res, lr)
 	var want []byte
 	if reason == "" {

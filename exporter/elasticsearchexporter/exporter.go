@@ -134,7 +134,7 @@ func (e *esExporter) encode(ld plog.Logs) ([]bulkItem, map[string]int) {
 		for j, sl := range rl.ScopeLogs().All() {
 			for k, lr := range sl.LogRecords().All() {
 				start := len(w.Buf)
-				kind, id, reason := encodeDocument(&w, &f, res, lr)
+				kind, id, reason := encodeDocument(&w, &f, sl.Scope(), res, lr)
 				if reason != "" {
 					w.Buf = w.Buf[:start]
 					if skipped == nil {

@@ -95,7 +95,11 @@ func visit(visitor string, pages int) plog.Logs {
 	rl := ld.ResourceLogs().AppendEmpty()
 	rl.Resource().Attributes().PutStr(schema.AttrSiteID, "shop")
 	rl.Resource().Attributes().PutStr(schema.AttrVisitorID, visitor)
-	records := rl.ScopeLogs().AppendEmpty().LogRecords()
+	// As the sessionize processor emits them: its session records under its
+	// scope.
+	sl := rl.ScopeLogs().AppendEmpty()
+	sl.Scope().SetName(schema.SessionizeScope)
+	records := sl.LogRecords()
 	sid := "s-" + visitor
 	start := records.AppendEmpty()
 	start.SetEventName(schema.EventSessionStart)
@@ -358,4 +362,19 @@ func TestLoggedReasonsLeaveValuesOut(t *testing.T) {
 	assert.NotContains(t, got, "alice@example.com")
 	assert.Equal(t, "failed to parse field [footfall.properties.email] of type [long] in document with id 'shop:a-e0'. (value preview left out)", got)
 	assert.LessOrEqual(t, len(logSafe(strings.Repeat("é", 1000))), maxLoggedReason)
+}
+
+// A session.end not under the sessionize processor's scope is forged (a
+// client named its event so): it is not stored, and counted.
+func TestForgedSessionRecordsAreNotStored(t *testing.T) {
+	server := newServer(t)
+	h := start(t, server, nil)
+	ld := visit("a", 1)
+	sl := ld.ResourceLogs().At(0).ScopeLogs().At(0)
+	sl.Scope().SetName("a-client")
+	require.NoError(t, h.exporter.ConsumeLogs(context.Background(), ld))
+	assert.Len(t, server.Docs(eventsIndex), 1, "the page view is stored")
+	assert.Empty(t, server.Docs(sessionsIndex))
+	counts := documentCounts(t, h.telemetry)
+	assert.Equal(t, int64(2), counts["skipped/untrusted_session"], "its session.start and session.end")
 }

@@ -6,6 +6,10 @@ package schema
 import (
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
 )
 
 func TestIsCurrency(t *testing.T) {
@@ -54,4 +58,23 @@ func TestMeasuresShareTheirPrefix(t *testing.T) {
 			t.Errorf("measure %s does not start with %s", key, MeasurePrefix)
 		}
 	}
+}
+
+// The event name is the record's, or the legacy attribute's; a session
+// record counts only under the sessionizer's scope.
+func TestEventNameAndKind(t *testing.T) {
+	lr := plog.NewLogRecord()
+	assert.Empty(t, EventName(lr))
+	lr.Attributes().PutStr(AttrEventNameLegacy, EventSessionEnd)
+	assert.Equal(t, EventSessionEnd, EventName(lr))
+	trusted, other := pcommon.NewInstrumentationScope(), pcommon.NewInstrumentationScope()
+	trusted.SetName(SessionizeScope)
+	other.SetName("a-client")
+	assert.Equal(t, KindSessionEnd, KindOf(trusted, lr))
+	assert.Equal(t, KindForgedSession, KindOf(other, lr))
+	lr.SetEventName(EventSessionStart)
+	assert.Equal(t, EventSessionStart, EventName(lr), "the field wins over the attribute")
+	assert.Equal(t, KindSessionStart, KindOf(trusted, lr))
+	lr.SetEventName(EventPageView)
+	assert.Equal(t, KindEvent, KindOf(other, lr))
 }

@@ -151,11 +151,10 @@ func isForeign(reason string) bool {
 
 // classify returns why a record cannot be sessionized, or "".
 func classify(res pcommon.Map, scope pcommon.InstrumentationScope, lr plog.LogRecord) string {
-	name := eventName(lr)
-	switch {
-	case schema.IsReservedEventName(name) && schema.IsTrustedSessionRecord(scope.Name()):
+	switch kind := schema.KindOf(scope, lr); {
+	case kind == schema.KindSessionStart || kind == schema.KindSessionEnd:
 		return reasonSessionizeOuput
-	case schema.IsReservedEventName(name):
+	case kind == schema.KindForgedSession:
 		return reasonReservedName
 	case lookup(res, lr, schema.AttrSiteID) == "":
 		return reasonMissingSite
@@ -194,7 +193,7 @@ func (r *eventReader) correctClock(lr plog.LogRecord) bool {
 
 func (r *eventReader) input(res pcommon.Map, lr plog.LogRecord, index int) session.Input {
 	attrs := lr.Attributes()
-	name := eventName(lr)
+	name := schema.EventName(lr)
 	pageView := name == schema.EventPageView
 	in := session.Input{
 		Key:             session.Key{Site: lookup(res, lr, schema.AttrSiteID), Visitor: lookup(res, lr, schema.AttrVisitorID)},
@@ -261,13 +260,6 @@ func receivedAt(lr plog.LogRecord) time.Time {
 		return lr.ObservedTimestamp().AsTime()
 	}
 	return lr.Timestamp().AsTime()
-}
-
-func eventName(lr plog.LogRecord) string {
-	if name := lr.EventName(); name != "" {
-		return name
-	}
-	return attr.Str(lr.Attributes(), schema.AttrEventNameLegacy)
 }
 
 func lookup(res pcommon.Map, lr plog.LogRecord, key string) string {

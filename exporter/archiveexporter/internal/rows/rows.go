@@ -116,27 +116,25 @@ func FromLogs(ld plog.Logs) Batch {
 	for _, rl := range ld.ResourceLogs().All() {
 		res := rl.Resource().Attributes()
 		for _, sl := range rl.ScopeLogs().All() {
-			trusted := schema.IsTrustedSessionRecord(sl.Scope().Name())
 			for _, lr := range sl.LogRecords().All() {
-				b.add(res, lr, trusted)
+				b.add(res, lr, schema.KindOf(sl.Scope(), lr))
 			}
 		}
 	}
 	return b
 }
 
-func (b *Batch) add(res pcommon.Map, lr plog.LogRecord, trusted bool) {
+func (b *Batch) add(res pcommon.Map, lr plog.LogRecord, kind schema.RecordKind) {
 	attrs := lr.Attributes()
-	site := lookup(res, attrs, schema.AttrSiteID)
-	name := lr.EventName()
+	site := attr.Lookup(res, attrs, schema.AttrSiteID)
 	switch {
 	case schema.CheckSiteID(site) != nil:
 		b.Skipped++
-	case name == schema.EventSessionEnd && trusted:
+	case kind == schema.KindSessionEnd:
 		s := sessionOf(res, attrs, site)
 		p := Partition{Kind: KindSessions, Site: site, Hour: hourOf(s.Start)}
 		b.Sessions[p] = append(b.Sessions[p], s)
-	case name == schema.EventSessionStart || name == schema.EventSessionEnd:
+	case kind != schema.KindEvent:
 		b.Skipped++
 	default:
 		e := eventOf(res, lr, site)
@@ -156,10 +154,10 @@ func eventOf(res pcommon.Map, lr plog.LogRecord, site string) Event {
 	return Event{
 		Time:             at.AsTime().UnixMicro(),
 		Site:             site,
-		VisitorID:        lookup(res, attrs, schema.AttrVisitorID),
+		VisitorID:        attr.Lookup(res, attrs, schema.AttrVisitorID),
 		SessionID:        attr.Str(attrs, schema.AttrSessionID),
 		EventID:          attr.Str(attrs, schema.AttrEventID),
-		EventName:        lr.EventName(),
+		EventName:        schema.EventName(lr),
 		Path:             attr.Str(attrs, schema.AttrURLPath),
 		Domain:           attr.Str(attrs, schema.AttrURLDomain),
 		ReferrerClass:    attr.Str(attrs, schema.AttrReferrerClass),
@@ -187,7 +185,7 @@ func sessionOf(res, attrs pcommon.Map, site string) Session {
 		Start:          intAttr(attrs, schema.AttrSessionStartTime) / 1000,
 		End:            intAttr(attrs, schema.AttrSessionEndTime) / 1000,
 		Site:           site,
-		VisitorID:      lookup(res, attrs, schema.AttrVisitorID),
+		VisitorID:      attr.Lookup(res, attrs, schema.AttrVisitorID),
 		SessionID:      attr.Str(attrs, schema.AttrSessionID),
 		DurationMs:     intAttr(attrs, schema.AttrSessionDurationMs),
 		PageViews:      intAttr(attrs, schema.AttrSessionPageViews),
@@ -218,15 +216,6 @@ func sessionOf(res, attrs pcommon.Map, site string) Session {
 		}
 	}
 	return s
-}
-
-// lookup reads key from the resource, where the receiver puts site and
-// visitor, or from the record.
-func lookup(res, attrs pcommon.Map, key string) string {
-	if v := attr.Str(res, key); v != "" {
-		return v
-	}
-	return attr.Str(attrs, key)
 }
 
 func measure(attrs pcommon.Map, key string) *float64 {
