@@ -294,7 +294,9 @@ func TestTemplatesAndPolicyAreInstalled(t *testing.T) {
 		tpl := server.Template(name)
 		require.NotNil(t, tpl, name)
 		assert.Equal(t, []any{pattern}, tpl["index_patterns"])
-		assert.Equal(t, "footfall", tpl["template"].(map[string]any)["settings"].(map[string]any)["index.lifecycle.name"])
+		settings := tpl["template"].(map[string]any)["settings"].(map[string]any)
+		assert.Equal(t, "footfall", settings["index.lifecycle.name"])
+		assert.Equal(t, true, settings["index.mapping.ignore_malformed"], "one bad value does not dead-letter its event")
 	}
 }
 

@@ -115,7 +115,13 @@ func (cfg *Config) templates() map[string]map[string]any {
 			"data_stream":    map[string]any{},
 			"priority":       500,
 			"template": map[string]any{
-				"settings": map[string]any{"index.lifecycle.name": ilmPolicy},
+				"settings": map[string]any{
+					"index.lifecycle.name": ilmPolicy,
+					// A value of the wrong type for a number, date or
+					// boolean field is left unindexed (kept in _source)
+					// instead of refusing the whole document.
+					"index.mapping.ignore_malformed": true,
+				},
 				"mappings": mappings,
 			},
 			"_meta": map[string]any{"managed_by": "footfall"},
