@@ -23,6 +23,37 @@ func Str(m pcommon.Map, key string) string {
 	return ""
 }
 
+// StrOK is the string value of key, and whether key holds a string.
+func StrOK(m pcommon.Map, key string) (string, bool) {
+	v, ok := m.Get(key)
+	if !ok || v.Type() != pcommon.ValueTypeStr {
+		return "", false
+	}
+	return v.Str(), true
+}
+
+// Int is the value of key when it is an int, else 0.
+func Int(m pcommon.Map, key string) int64 {
+	if v, ok := m.Get(key); ok && v.Type() == pcommon.ValueTypeInt {
+		return v.Int()
+	}
+	return 0
+}
+
+// Bool is the value of key when it is a bool, else false.
+func Bool(m pcommon.Map, key string) bool {
+	v, ok := m.Get(key)
+	return ok && v.Type() == pcommon.ValueTypeBool && v.Bool()
+}
+
+// PutNonEmpty sets key to value unless value is empty: an attribute the
+// pipeline could not derive is left out, not written empty.
+func PutNonEmpty(m pcommon.Map, key, value string) {
+	if value != "" {
+		m.PutStr(key, value)
+	}
+}
+
 // Lookup reads key from the resource, falling back to the record: the
 // receiver puts site and visitor on the resource, other pipelines may not.
 func Lookup(res, record pcommon.Map, key string) string {

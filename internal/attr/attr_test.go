@@ -65,3 +65,30 @@ func TestLookupPrefersResource(t *testing.T) {
 		t.Fatalf("Str of an int: got %q", got)
 	}
 }
+
+// The typed readers take a value only of their type; PutNonEmpty writes
+// only a value.
+func TestTypedReadersAndPutNonEmpty(t *testing.T) {
+	m := pcommon.NewMap()
+	m.PutStr("s", "x")
+	m.PutInt("i", 7)
+	m.PutBool("b", true)
+	m.PutStr("empty", "")
+	for key, want := range map[string]struct {
+		s  string
+		ok bool
+	}{"s": {"x", true}, "empty": {"", true}, "i": {"", false}, "none": {"", false}} {
+		s, ok := StrOK(m, key)
+		if s != want.s || ok != want.ok {
+			t.Errorf("StrOK(%q) = %q, %v", key, s, ok)
+		}
+	}
+	if Int(m, "i") != 7 || Int(m, "s") != 0 || !Bool(m, "b") || Bool(m, "i") {
+		t.Error("Int or Bool read a value of another type")
+	}
+	PutNonEmpty(m, "new", "")
+	PutNonEmpty(m, "set", "v")
+	if _, ok := m.Get("new"); ok || Str(m, "set") != "v" {
+		t.Error("PutNonEmpty wrote an empty value or missed a value")
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/footfall-analytics/footfall/internal/attr"
 	"github.com/footfall-analytics/footfall/internal/schema"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/metadata"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/session"
@@ -172,15 +173,15 @@ func (r syntheticRecord) sessionEnd(end *session.Ending) {
 	attrs.PutBool(schema.AttrSessionReturning, s.Returning)
 	attrs.PutStr(schema.AttrSessionEndReason, string(end.Reason))
 	markBot(attrs, s.Bot)
-	putNonEmpty(attrs, schema.AttrSessionEntryPage, s.EntryPage)
-	putNonEmpty(attrs, schema.AttrSessionExitPage, s.ExitPage)
-	putNonEmpty(attrs, schema.AttrReferrerClass, s.Attribution.ReferrerClass)
-	putNonEmpty(attrs, schema.AttrReferrerSource, s.Attribution.ReferrerSource)
-	putNonEmpty(attrs, schema.AttrUTMSource, s.Attribution.UTMSource)
-	putNonEmpty(attrs, schema.AttrUTMMedium, s.Attribution.UTMMedium)
-	putNonEmpty(attrs, schema.AttrUTMCampaign, s.Attribution.UTMCampaign)
-	putNonEmpty(attrs, schema.AttrGeoCountry, s.Country)
-	putNonEmpty(attrs, schema.AttrDeviceType, s.Device)
+	attr.PutNonEmpty(attrs, schema.AttrSessionEntryPage, s.EntryPage)
+	attr.PutNonEmpty(attrs, schema.AttrSessionExitPage, s.ExitPage)
+	attr.PutNonEmpty(attrs, schema.AttrReferrerClass, s.Attribution.ReferrerClass)
+	attr.PutNonEmpty(attrs, schema.AttrReferrerSource, s.Attribution.ReferrerSource)
+	attr.PutNonEmpty(attrs, schema.AttrUTMSource, s.Attribution.UTMSource)
+	attr.PutNonEmpty(attrs, schema.AttrUTMMedium, s.Attribution.UTMMedium)
+	attr.PutNonEmpty(attrs, schema.AttrUTMCampaign, s.Attribution.UTMCampaign)
+	attr.PutNonEmpty(attrs, schema.AttrGeoCountry, s.Country)
+	attr.PutNonEmpty(attrs, schema.AttrDeviceType, s.Device)
 	if len(s.Goals) > 0 {
 		goals := attrs.PutEmptySlice(schema.AttrSessionGoals)
 		for _, g := range s.Goals {
@@ -192,12 +193,6 @@ func (r syntheticRecord) sessionEnd(end *session.Ending) {
 		for _, m := range s.Revenue {
 			revenue.PutDouble(m.Currency, m.Value)
 		}
-	}
-}
-
-func putNonEmpty(attrs pcommon.Map, key, value string) {
-	if value != "" {
-		attrs.PutStr(key, value)
 	}
 }
 

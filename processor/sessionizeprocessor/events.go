@@ -156,9 +156,9 @@ func classify(res pcommon.Map, scope pcommon.InstrumentationScope, lr plog.LogRe
 		return reasonSessionizeOuput
 	case kind == schema.KindForgedSession:
 		return reasonReservedName
-	case lookup(res, lr, schema.AttrSiteID) == "":
+	case attr.Lookup(res, lr.Attributes(), schema.AttrSiteID) == "":
 		return reasonMissingSite
-	case lookup(res, lr, schema.AttrVisitorID) == "":
+	case attr.Lookup(res, lr.Attributes(), schema.AttrVisitorID) == "":
 		return reasonMissingVisitor
 	case attr.Str(lr.Attributes(), schema.AttrEventID) == "":
 		return reasonMissingEventID
@@ -196,7 +196,7 @@ func (r *eventReader) input(res pcommon.Map, lr plog.LogRecord, index int) sessi
 	name := schema.EventName(lr)
 	pageView := name == schema.EventPageView
 	in := session.Input{
-		Key:             session.Key{Site: lookup(res, lr, schema.AttrSiteID), Visitor: lookup(res, lr, schema.AttrVisitorID)},
+		Key:             session.Key{Site: attr.Lookup(res, lr.Attributes(), schema.AttrSiteID), Visitor: attr.Lookup(res, lr.Attributes(), schema.AttrVisitorID)},
 		EventID:         attr.Str(attrs, schema.AttrEventID),
 		ClientSessionID: attr.Str(attrs, schema.AttrSessionID),
 		Ref:             index,
@@ -260,8 +260,4 @@ func receivedAt(lr plog.LogRecord) time.Time {
 		return lr.ObservedTimestamp().AsTime()
 	}
 	return lr.Timestamp().AsTime()
-}
-
-func lookup(res pcommon.Map, lr plog.LogRecord, key string) string {
-	return attr.Lookup(res, lr.Attributes(), key)
 }

@@ -182,16 +182,16 @@ func eventOf(res pcommon.Map, lr plog.LogRecord, site string) Event {
 
 func sessionOf(res, attrs pcommon.Map, site string) Session {
 	s := Session{
-		Start:          intAttr(attrs, schema.AttrSessionStartTime) / 1000,
-		End:            intAttr(attrs, schema.AttrSessionEndTime) / 1000,
+		Start:          attr.Int(attrs, schema.AttrSessionStartTime) / 1000,
+		End:            attr.Int(attrs, schema.AttrSessionEndTime) / 1000,
 		Site:           site,
 		VisitorID:      attr.Lookup(res, attrs, schema.AttrVisitorID),
 		SessionID:      attr.Str(attrs, schema.AttrSessionID),
-		DurationMs:     intAttr(attrs, schema.AttrSessionDurationMs),
-		PageViews:      intAttr(attrs, schema.AttrSessionPageViews),
-		Events:         intAttr(attrs, schema.AttrSessionEvents),
-		Bounce:         boolAttr(attrs, schema.AttrSessionBounce),
-		Returning:      boolAttr(attrs, schema.AttrSessionReturning),
+		DurationMs:     attr.Int(attrs, schema.AttrSessionDurationMs),
+		PageViews:      attr.Int(attrs, schema.AttrSessionPageViews),
+		Events:         attr.Int(attrs, schema.AttrSessionEvents),
+		Bounce:         attr.Bool(attrs, schema.AttrSessionBounce),
+		Returning:      attr.Bool(attrs, schema.AttrSessionReturning),
 		EntryPage:      attr.Str(attrs, schema.AttrSessionEntryPage),
 		ExitPage:       attr.Str(attrs, schema.AttrSessionExitPage),
 		EndReason:      attr.Str(attrs, schema.AttrSessionEndReason),
@@ -224,18 +224,6 @@ func measure(attrs pcommon.Map, key string) *float64 {
 		return nil
 	}
 	return &v
-}
-
-func intAttr(attrs pcommon.Map, key string) int64 {
-	if v, ok := attrs.Get(key); ok && v.Type() == pcommon.ValueTypeInt {
-		return v.Int()
-	}
-	return 0
-}
-
-func boolAttr(attrs pcommon.Map, key string) bool {
-	v, ok := attrs.Get(key)
-	return ok && v.Type() == pcommon.ValueTypeBool && v.Bool()
 }
 
 // properties is the event's custom properties as a JSON object: every

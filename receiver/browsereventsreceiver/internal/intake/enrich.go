@@ -170,7 +170,7 @@ func (e *Enricher) Enrich(ctx context.Context, req Request, in plog.Logs) Result
 	out := newGrouper(res.Logs)
 	index := 0
 	for _, rl := range in.ResourceLogs().All() {
-		resourceSite, _ := stringAttr(rl.Resource().Attributes(), schema.AttrSiteID)
+		resourceSite, _ := attr.StrOK(rl.Resource().Attributes(), schema.AttrSiteID)
 		resourceMsg := e.checkResource(rl.Resource())
 		for _, sl := range rl.ScopeLogs().All() {
 			containerMsg := resourceMsg
@@ -201,7 +201,7 @@ func (e *Enricher) enrichRecord(ctx context.Context, facts *requestFacts, res *R
 	attrs := lr.Attributes()
 	name := lr.EventName()
 	if name == "" {
-		name, _ = stringAttr(attrs, schema.AttrEventNameLegacy)
+		name, _ = attr.StrOK(attrs, schema.AttrEventNameLegacy)
 	}
 	name = openTelemetryEventName(name, attrs)
 	if msg := e.checkEventName(name); msg != "" {
@@ -253,7 +253,7 @@ func (e *Enricher) botReason(facts *requestFacts, name string, attrs pcommon.Map
 	if facts.botReason != "" || name != schema.EventPageView {
 		return facts.botReason
 	}
-	ref, ok := stringAttr(attrs, schema.AttrReferrer)
+	ref, ok := attr.StrOK(attrs, schema.AttrReferrer)
 	if !ok || ref == "" {
 		return ""
 	}
@@ -465,7 +465,7 @@ func (e *Enricher) checkValue(key string, v pcommon.Value, budget *int, depth in
 
 func (e *Enricher) resolveSite(req Request, resourceSite string, attrs pcommon.Map) (*sites.Site, Reason, string) {
 	id := resourceSite
-	if v, ok := stringAttr(attrs, schema.AttrSiteID); ok && id == "" {
+	if v, ok := attr.StrOK(attrs, schema.AttrSiteID); ok && id == "" {
 		id = v
 	}
 	if id == "" {
@@ -492,7 +492,7 @@ func (e *Enricher) resolveSite(req Request, resourceSite string, attrs pcommon.M
 }
 
 func pageURL(attrs pcommon.Map, name string) (*url.URL, string) {
-	raw, ok := stringAttr(attrs, schema.AttrURLFull)
+	raw, ok := attr.StrOK(attrs, schema.AttrURLFull)
 	if !ok {
 		if name == schema.EventPageView {
 			return nil, fmt.Sprintf("%s needs attribute %s", schema.EventPageView, schema.AttrURLFull)
@@ -520,7 +520,7 @@ func (e *Enricher) eventID(attrs pcommon.Map) (string, bool, string) {
 
 func (e *Enricher) visitorID(ctx context.Context, facts *requestFacts, site *sites.Site, attrs pcommon.Map) (string, string) {
 	if site.ClientVisitorID {
-		if anon, ok := stringAttr(attrs, schema.AttrAnonymousID); ok && anon != "" {
+		if anon, ok := attr.StrOK(attrs, schema.AttrAnonymousID); ok && anon != "" {
 			key := [2]string{site.ID, anon}
 			id, ok := facts.clientIDs[key]
 			if !ok {
@@ -555,23 +555,23 @@ func (e *Enricher) addDerived(facts *requestFacts, site *sites.Site, lr plog.Log
 	}
 
 	attrs.PutStr(schema.AttrEventID, eventID)
-	putNonEmpty(attrs, schema.AttrIngestFormat, facts.req.Format)
+	attr.PutNonEmpty(attrs, schema.AttrIngestFormat, facts.req.Format)
 	if generated {
 		attrs.PutBool(schema.AttrEventIDGenerated, true)
 	}
 
 	if e.StoreUserAgent {
-		putNonEmpty(attrs, schema.AttrUserAgentOriginal, facts.req.UserAgent)
+		attr.PutNonEmpty(attrs, schema.AttrUserAgentOriginal, facts.req.UserAgent)
 	}
-	putNonEmpty(attrs, schema.AttrUserAgentName, facts.ua.BrowserName)
-	putNonEmpty(attrs, schema.AttrUserAgentVersion, facts.ua.BrowserVersion)
-	putNonEmpty(attrs, schema.AttrUserAgentOSName, facts.ua.OSName)
-	putNonEmpty(attrs, schema.AttrUserAgentOSVersion, facts.ua.OSVersion)
-	putNonEmpty(attrs, schema.AttrDeviceType, facts.ua.DeviceType)
+	attr.PutNonEmpty(attrs, schema.AttrUserAgentName, facts.ua.BrowserName)
+	attr.PutNonEmpty(attrs, schema.AttrUserAgentVersion, facts.ua.BrowserVersion)
+	attr.PutNonEmpty(attrs, schema.AttrUserAgentOSName, facts.ua.OSName)
+	attr.PutNonEmpty(attrs, schema.AttrUserAgentOSVersion, facts.ua.OSVersion)
+	attr.PutNonEmpty(attrs, schema.AttrDeviceType, facts.ua.DeviceType)
 
-	putNonEmpty(attrs, schema.AttrGeoCountry, facts.geo.CountryISO)
-	putNonEmpty(attrs, schema.AttrGeoRegion, facts.geo.RegionISO)
-	putNonEmpty(attrs, schema.AttrGeoCity, facts.geo.City)
+	attr.PutNonEmpty(attrs, schema.AttrGeoCountry, facts.geo.CountryISO)
+	attr.PutNonEmpty(attrs, schema.AttrGeoRegion, facts.geo.RegionISO)
+	attr.PutNonEmpty(attrs, schema.AttrGeoCity, facts.geo.City)
 
 	e.scrubAttr(attrs, schema.AttrLinkURL)
 	if page == nil {
@@ -590,26 +590,26 @@ func (e *Enricher) addDerived(facts *requestFacts, site *sites.Site, lr plog.Log
 		return
 	}
 
-	ref, _ := stringAttr(attrs, schema.AttrReferrer)
+	ref, _ := attr.StrOK(attrs, schema.AttrReferrer)
 	src := referrer.Classify(ref, page.Hostname(), site.OwnsHost)
 	e.scrubAttr(attrs, schema.AttrReferrer)
 	attrs.PutStr(schema.AttrReferrerClass, src.Class)
-	putNonEmpty(attrs, schema.AttrReferrerSource, src.Name)
-	putNonEmpty(attrs, schema.AttrReferrerHost, src.Host)
+	attr.PutNonEmpty(attrs, schema.AttrReferrerSource, src.Name)
+	attr.PutNonEmpty(attrs, schema.AttrReferrerHost, src.Host)
 
 	c := referrer.ParseCampaign(page.Query())
-	putNonEmpty(attrs, schema.AttrUTMSource, c.Source)
-	putNonEmpty(attrs, schema.AttrUTMMedium, c.Medium)
-	putNonEmpty(attrs, schema.AttrUTMCampaign, c.Name)
-	putNonEmpty(attrs, schema.AttrUTMTerm, c.Term)
-	putNonEmpty(attrs, schema.AttrUTMContent, c.Content)
-	putNonEmpty(attrs, schema.AttrClickIDType, c.ClickIDType)
-	putNonEmpty(attrs, schema.AttrClickID, c.ClickID)
+	attr.PutNonEmpty(attrs, schema.AttrUTMSource, c.Source)
+	attr.PutNonEmpty(attrs, schema.AttrUTMMedium, c.Medium)
+	attr.PutNonEmpty(attrs, schema.AttrUTMCampaign, c.Name)
+	attr.PutNonEmpty(attrs, schema.AttrUTMTerm, c.Term)
+	attr.PutNonEmpty(attrs, schema.AttrUTMContent, c.Content)
+	attr.PutNonEmpty(attrs, schema.AttrClickIDType, c.ClickIDType)
+	attr.PutNonEmpty(attrs, schema.AttrClickID, c.ClickID)
 }
 
 // scrubAttr removes from a stored URL what the privacy allow-list does not keep.
 func (e *Enricher) scrubAttr(attrs pcommon.Map, key string) {
-	raw, ok := stringAttr(attrs, key)
+	raw, ok := attr.StrOK(attrs, key)
 	if !ok {
 		return
 	}
@@ -626,18 +626,4 @@ func pathOf(u *url.URL) string {
 		return "/"
 	}
 	return u.Path
-}
-
-func stringAttr(m pcommon.Map, key string) (string, bool) {
-	v, ok := m.Get(key)
-	if !ok || v.Type() != pcommon.ValueTypeStr {
-		return "", false
-	}
-	return v.Str(), true
-}
-
-func putNonEmpty(m pcommon.Map, key, value string) {
-	if value != "" {
-		m.PutStr(key, value)
-	}
 }
