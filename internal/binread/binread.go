@@ -69,6 +69,36 @@ func (r *Reader) Varint() int64 {
 	return v
 }
 
+// Fixed64 reads 8 bytes, little endian.
+func (r *Reader) Fixed64() uint64 {
+	if r.err != nil || len(r.buf) < 8 {
+		r.fail(ErrShort)
+		return 0
+	}
+	v := binary.LittleEndian.Uint64(r.buf)
+	r.buf = r.buf[8:]
+	return v
+}
+
+// Next reads the next n bytes, refused when fewer are left. It returns a
+// slice of the data, not a copy.
+func (r *Reader) Next(n uint64) []byte {
+	if r.err != nil {
+		return nil
+	}
+	if n > uint64(len(r.buf)) {
+		r.fail(fmt.Errorf("%d bytes wanted, %d left", n, len(r.buf)))
+		return nil
+	}
+	b := r.buf[:n]
+	r.buf = r.buf[n:]
+	return b
+}
+
+// Fail records err, for what a caller finds wrong in what it read; the
+// first error sticks.
+func (r *Reader) Fail(err error) { r.fail(err) }
+
 // Count reads a length and refuses one longer than the bytes left could
 // hold, so that corrupt data cannot make a caller allocate for it.
 func (r *Reader) Count() uint64 {

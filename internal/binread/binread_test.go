@@ -5,6 +5,7 @@ package binread
 
 import (
 	"encoding/binary"
+	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -40,4 +41,27 @@ func TestCorruptDataFailsOnce(t *testing.T) {
 	r = New(nil)
 	r.Varint()
 	assert.ErrorIs(t, r.Err(), ErrShort)
+}
+
+// Fixed-width reads and exact-length slices; a caller's own complaint
+// sticks like a short read.
+func TestFixedAndNextAndFail(t *testing.T) {
+	data := binary.LittleEndian.AppendUint64(nil, 3)
+	data = append(data, "xyz!"...)
+	r := New(data)
+	assert.Equal(t, []byte("xyz"), r.Next(r.Fixed64()))
+	assert.Equal(t, 1, r.Len())
+	assert.Nil(t, r.Next(2), "more than is left")
+	require.ErrorContains(t, r.Err(), "2 bytes wanted, 1 left")
+
+	r = New([]byte{1, 2})
+	assert.Zero(t, r.Fixed64())
+	require.ErrorIs(t, r.Err(), ErrShort)
+
+	r = New([]byte{5})
+	complaint := errors.New("bad value")
+	r.Fail(complaint)
+	r.Fail(errors.New("later"))
+	assert.Zero(t, r.Byte())
+	assert.Equal(t, complaint, r.Err())
 }

@@ -93,7 +93,7 @@ func (t *Tracker) Restore(data []byte) error {
 	if version < 1 || version > checkpointVersion {
 		return fmt.Errorf("session checkpoint has version %d; this build reads versions 1 to %d", version, checkpointVersion)
 	}
-	d := &decoder{buf: data[1:]}
+	d := newDecoder(data[1:])
 	restored := NewTracker(t.rules, t.newID, t.maxLive, t.maxPending)
 	restored.Returning = t.Returning
 	restored.intern = t.intern
@@ -104,9 +104,9 @@ func (t *Tracker) Restore(data []byte) error {
 	}
 	restored.live = make(map[liveKey]*Session, count)
 	restored.deadlines = make(deadlineHeap, 0, count)
-	for i := uint64(0); i < count && d.err == nil; i++ {
+	for i := uint64(0); i < count && d.Err() == nil; i++ {
 		s := restored.decodeSession(d, version)
-		if d.err != nil {
+		if d.Err() != nil {
 			break
 		}
 		s.index = int32(len(restored.deadlines))
@@ -115,7 +115,7 @@ func (t *Tracker) Restore(data []byte) error {
 	}
 	heap.Init(&restored.deadlines)
 	tombstones := d.uint()
-	for i := uint64(0); i < tombstones && d.err == nil; i++ {
+	for i := uint64(0); i < tombstones && d.Err() == nil; i++ {
 		key := restored.keepName(Key{Site: d.str(), Visitor: d.str()})
 		ref := tombstoneRef{key: key, until: d.time()}
 		current, id := d.bool(), d.str()
@@ -125,11 +125,11 @@ func (t *Tracker) Restore(data []byte) error {
 			restored.ended[ref.key] = tombstone{id: id, at: uint64(len(restored.endedOrder) - 1)}
 		}
 	}
-	if d.err != nil {
-		return fmt.Errorf("session checkpoint: %w", d.err)
+	if d.Err() != nil {
+		return fmt.Errorf("session checkpoint: %w", d.Err())
 	}
-	if len(d.buf) != 0 {
-		return fmt.Errorf("session checkpoint is corrupt: %d bytes after the end", len(d.buf))
+	if d.Len() != 0 {
+		return fmt.Errorf("session checkpoint is corrupt: %d bytes after the end", d.Len())
 	}
 	restored.pending = t.pending
 	*t = *restored
@@ -169,7 +169,7 @@ func (t *Tracker) decodeSession(d *decoder, version byte) *Session {
 	s.origin = t.intern.origin(origin{country: d.str(), device: d.str()})
 	goals := d.uint()
 	if goals > maxCheckpointGoals {
-		d.err = fmt.Errorf("checkpoint is corrupt: %d goals in one session", goals)
+		d.Fail(fmt.Errorf("checkpoint is corrupt: %d goals in one session", goals))
 		return s
 	}
 	for range goals {
@@ -203,7 +203,7 @@ func botReason(reason string) string {
 func (t *Tracker) decodeRevenue(d *decoder, s *Session) {
 	currencies := d.uint()
 	if currencies > MaxRevenueCurrencies {
-		d.err = fmt.Errorf("checkpoint is corrupt: revenue in %d currencies in one session", currencies)
+		d.Fail(fmt.Errorf("checkpoint is corrupt: revenue in %d currencies in one session", currencies))
 		return
 	}
 	for range currencies {

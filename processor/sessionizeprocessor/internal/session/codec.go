@@ -5,10 +5,11 @@ package session // import "github.com/footfall-analytics/footfall/processor/sess
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/footfall-analytics/footfall/internal/binread"
 )
 
 // encoder appends varint-framed fields.
@@ -41,90 +42,27 @@ func (e *encoder) bool(b bool) {
 	}
 }
 
-// decoder reads what encoder wrote; the first error sticks and later reads
-// return zero values, so callers check err once at the end.
-type decoder struct {
-	buf []byte
-	err error
-}
+// decoder reads what encoder wrote, on binread's Reader: the first error
+// sticks and later reads return zero values, so callers check Err once at
+// the end.
+type decoder struct{ *binread.Reader }
 
-var errTruncated = errors.New("checkpoint is truncated")
+func newDecoder(data []byte) *decoder { return &decoder{binread.New(data)} }
 
-func (d *decoder) uint() uint64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(d.buf)
-	if n <= 0 {
-		d.err = errTruncated
-		return 0
-	}
-	d.buf = d.buf[n:]
-	return v
-}
-
-func (d *decoder) int() int64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(d.buf)
-	if n <= 0 {
-		d.err = errTruncated
-		return 0
-	}
-	d.buf = d.buf[n:]
-	return v
-}
-
-func (d *decoder) str() string {
-	n := d.uint()
-	if d.err != nil {
-		return ""
-	}
-	if n > uint64(len(d.buf)) {
-		d.err = errTruncated
-		return ""
-	}
-	s := string(d.buf[:n])
-	d.buf = d.buf[n:]
-	return s
-}
+func (d *decoder) uint() uint64 { return d.Uvarint() }
+func (d *decoder) int() int64   { return d.Varint() }
+func (d *decoder) str() string  { return string(d.Bytes()) }
 
 // fixedBytes reads a length of 8 bytes (little endian) and returns a slice
 // of the decoder's buffer that long, not a copy.
-func (d *decoder) fixedBytes() []byte {
-	if d.err != nil {
-		return nil
-	}
-	if len(d.buf) < 8 {
-		d.err = errTruncated
-		return nil
-	}
-	n := binary.LittleEndian.Uint64(d.buf)
-	d.buf = d.buf[8:]
-	if n > uint64(len(d.buf)) {
-		d.err = errTruncated
-		return nil
-	}
-	b := d.buf[:n]
-	d.buf = d.buf[n:]
-	return b
-}
+func (d *decoder) fixedBytes() []byte { return d.Next(d.Fixed64()) }
 
 // float reads a float64 that must be finite and not negative: the only
 // floats a checkpoint holds are sums of goal values.
 func (d *decoder) float() float64 {
-	if d.err != nil {
-		return 0
-	}
-	if len(d.buf) < 8 {
-		d.err = errTruncated
-		return 0
-	}
-	v := math.Float64frombits(binary.LittleEndian.Uint64(d.buf))
-	d.buf = d.buf[8:]
-	if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
-		d.err = fmt.Errorf("checkpoint is corrupt: amount %v", v)
+	v := math.Float64frombits(d.Fixed64())
+	if d.Err() == nil && (math.IsNaN(v) || math.IsInf(v, 0) || v < 0) {
+		d.Fail(fmt.Errorf("checkpoint is corrupt: amount %v", v))
 		return 0
 	}
 	return v
@@ -139,17 +77,9 @@ func (d *decoder) time() time.Time {
 }
 
 func (d *decoder) bool() bool {
-	if d.err != nil {
-		return false
-	}
-	if len(d.buf) == 0 {
-		d.err = errTruncated
-		return false
-	}
-	b := d.buf[0]
-	d.buf = d.buf[1:]
+	b := d.Byte()
 	if b > 1 {
-		d.err = fmt.Errorf("checkpoint is corrupt: boolean byte %d", b)
+		d.Fail(fmt.Errorf("checkpoint is corrupt: boolean byte %d", b))
 	}
 	return b == 1
 }

@@ -235,11 +235,11 @@ func (s *Sites) Restore(data []byte) error {
 	trackers := map[string]*Tracker{}
 	switch data[0] {
 	case sitesCheckpointVersion:
-		d := &decoder{buf: data[1:]}
+		d := newDecoder(data[1:])
 		n := d.uint()
-		for i := uint64(0); i < n && d.err == nil; i++ {
+		for i := uint64(0); i < n && d.Err() == nil; i++ {
 			site, encoded := d.str(), d.fixedBytes()
-			if d.err != nil {
+			if d.Err() != nil {
 				break
 			}
 			t := s.newTracker()
@@ -248,11 +248,11 @@ func (s *Sites) Restore(data []byte) error {
 			}
 			trackers[site] = t
 		}
-		if d.err != nil {
-			return fmt.Errorf("session checkpoint: %w", d.err)
+		if d.Err() != nil {
+			return fmt.Errorf("session checkpoint: %w", d.Err())
 		}
-		if len(d.buf) != 0 {
-			return fmt.Errorf("session checkpoint is corrupt: %d bytes after the end", len(d.buf))
+		if d.Len() != 0 {
+			return fmt.Errorf("session checkpoint is corrupt: %d bytes after the end", d.Len())
 		}
 	default:
 		all := s.newTracker()
