@@ -23,6 +23,7 @@ import (
 	"github.com/footfall-analytics/footfall/internal/attr"
 	"github.com/footfall-analytics/footfall/internal/dedup"
 	"github.com/footfall-analytics/footfall/internal/schema"
+	"github.com/footfall-analytics/footfall/internal/sitezone"
 )
 
 const (
@@ -78,6 +79,7 @@ type counts struct {
 // the connector's mutex owns it.
 type aggregator struct {
 	cfg   *Config
+	zones sitezone.Zones
 	paths *pathnorm.Normalizer
 	goals map[string]bool
 	// properties are the custom properties broken down, by event name.
@@ -132,8 +134,9 @@ func newAggregator(cfg *Config) (*aggregator, error) {
 	for _, g := range cfg.Goals {
 		goals[g] = true
 	}
+	zones, _ := cfg.zones() // Validate refused a zone that cannot load
 	return &aggregator{
-		cfg: cfg, paths: paths, goals: goals, properties: cfg.Properties, store: newStore(cfg.MaxSeries, cfg.MaxSeriesPerSite, min(cfg.MaxSeriesPerSite/2, coreSeriesBound(cfg.TopK))), sites: map[string]*siteState{},
+		cfg: cfg, zones: zones, paths: paths, goals: goals, properties: cfg.Properties, store: newStore(cfg.MaxSeries, cfg.MaxSeriesPerSite, min(cfg.MaxSeriesPerSite/2, coreSeriesBound(cfg.TopK))), sites: map[string]*siteState{},
 		revenue: dedup.New(cfg.RevenueDedupWindow, cfg.RevenueDedupMaxEntries, nil),
 		recent:  redelivery.New(recentBatches),
 	}, nil
@@ -146,7 +149,7 @@ func (a *aggregator) site(id string) *siteState {
 	if len(a.sites) >= maxSites {
 		return nil
 	}
-	s := &siteState{uniques: uniques.New(a.cfg.location(id)), breakdowns: map[breakdownKey]*breakdown{}}
+	s := &siteState{uniques: uniques.New(a.zones.Of(id)), breakdowns: map[breakdownKey]*breakdown{}}
 	a.sites[strings.Clone(id)] = s
 	return s
 }

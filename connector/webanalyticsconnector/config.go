@@ -14,6 +14,7 @@ import (
 
 	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector/internal/pathnorm"
 	"github.com/footfall-analytics/footfall/internal/schema"
+	"github.com/footfall-analytics/footfall/internal/sitezone"
 )
 
 // Config defines configuration for the web analytics connector. Every metric
@@ -124,17 +125,12 @@ func (cfg *Config) Validate() error {
 	if cfg.RevenueDedupMaxEntries < 1 || cfg.RevenueDedupWindow <= 0 {
 		errs = append(errs, errors.New("revenue_dedup_max_entries and revenue_dedup_window must be positive"))
 	}
-	if _, err := time.LoadLocation(cfg.TimeZone); err != nil {
-		errs = append(errs, fmt.Errorf("time_zone: %w", err))
+	if _, err := cfg.zones(); err != nil {
+		errs = append(errs, err)
 	}
 	for _, site := range slices.Sorted(maps.Keys(cfg.Sites)) {
 		if err := schema.CheckSiteID(site); err != nil {
 			errs = append(errs, fmt.Errorf("sites: %w", err))
-		}
-		if tz := cfg.Sites[site].TimeZone; tz != "" {
-			if _, err := time.LoadLocation(tz); err != nil {
-				errs = append(errs, fmt.Errorf("sites::%s::time_zone: %w", site, err))
-			}
 		}
 	}
 	errs = append(errs, cfg.validateProperties()...)
@@ -183,14 +179,11 @@ func (cfg *Config) pathRules() []pathnorm.Rule {
 	return rules
 }
 
-func (cfg *Config) location(site string) *time.Location {
-	name := cfg.TimeZone
-	if sc, ok := cfg.Sites[site]; ok && sc.TimeZone != "" {
-		name = sc.TimeZone
+// zones are the sites' time zones (for "today").
+func (cfg *Config) zones() (sitezone.Zones, error) {
+	own := make(map[string]string, len(cfg.Sites))
+	for site, sc := range cfg.Sites {
+		own[site] = sc.TimeZone
 	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return time.UTC // Validate refused it already
-	}
-	return loc
+	return sitezone.Load(cfg.TimeZone, own)
 }

@@ -263,8 +263,8 @@ func (cfg *Config) Validate() error {
 	if cfg.Storage != nil && cfg.CheckpointInterval <= 0 {
 		errs = append(errs, fmt.Errorf("checkpoint_interval must be positive when storage is set, got %s", cfg.CheckpointInterval))
 	}
-	if _, err := time.LoadLocation(cfg.TimeZone); err != nil {
-		errs = append(errs, fmt.Errorf("time_zone: %w", err))
+	if _, err := cfg.zones(); err != nil {
+		errs = append(errs, err)
 	}
 	if cfg.WALDirectory != "" {
 		if err := writable.Dir(cfg.WALDirectory); err != nil {
@@ -287,12 +287,6 @@ func (cfg *Config) Validate() error {
 			if err := sc.Bots.validate("sites::" + site + "::bots"); err != nil {
 				errs = append(errs, err)
 			}
-		}
-		if sc.TimeZone == "" {
-			continue
-		}
-		if _, err := time.LoadLocation(sc.TimeZone); err != nil {
-			errs = append(errs, fmt.Errorf("sites::%s::time_zone: %w", site, err))
 		}
 	}
 	for _, name := range cfg.Goals {

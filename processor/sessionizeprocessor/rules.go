@@ -6,8 +6,8 @@ package sessionizeprocessor // import "github.com/footfall-analytics/footfall/pr
 import (
 	"encoding/hex"
 	"hash/fnv"
-	"time"
 
+	"github.com/footfall-analytics/footfall/internal/sitezone"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/core"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/session"
 )
@@ -31,20 +31,19 @@ func (cfg *Config) coreConfig() core.Config {
 // rules returns each site's session boundaries. Config.Validate has checked
 // the time zones.
 func (cfg *Config) rules() func(site string) session.Rules {
+	zones, _ := cfg.zones() // Validate refused a zone that cannot load
 	base := session.Rules{
 		InactivityTimeout:     cfg.InactivityTimeout,
 		MaxDuration:           cfg.MaxDuration,
 		SplitAtMidnight:       cfg.SplitAtMidnight,
-		Location:              locationOrUTC(cfg.TimeZone),
+		Location:              zones.Of(""),
 		SplitOnCampaignChange: cfg.SplitOnCampaignChange,
 		Bots:                  cfg.Bots.rules(),
 	}
 	perSite := make(map[string]session.Rules, len(cfg.Sites))
 	for site, sc := range cfg.Sites {
 		r := base
-		if sc.TimeZone != "" {
-			r.Location = locationOrUTC(sc.TimeZone)
-		}
+		r.Location = zones.Of(site)
 		if sc.Bots != nil {
 			r.Bots = sc.Bots.rules()
 		}
@@ -58,13 +57,13 @@ func (cfg *Config) rules() func(site string) session.Rules {
 	}
 }
 
-// locationOrUTC loads a time zone Config.Validate has checked.
-func locationOrUTC(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return time.UTC
+// zones are the sites' time zones (for midnight).
+func (cfg *Config) zones() (sitezone.Zones, error) {
+	own := make(map[string]string, len(cfg.Sites))
+	for site, sc := range cfg.Sites {
+		own[site] = sc.TimeZone
 	}
-	return loc
+	return sitezone.Load(cfg.TimeZone, own)
 }
 
 // sessionID names a session after the event that opened it, so that
