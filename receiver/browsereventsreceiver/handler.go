@@ -7,23 +7,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
-	"math/rand/v2"
 	"net/http"
 	"net/netip"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
-	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
-	"google.golang.org/grpc/codes"
 
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/dropin"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/intake"
+	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/status"
 )
 
 // handleLogs serves POST /v1/logs. Each refusal is answered with an OTLP
@@ -180,9 +176,9 @@ func (r *browserEventsReceiver) deliver(w http.ResponseWriter, req *http.Request
 			f.writeAccepted(w, 0, "")
 			return
 		}
-		status, reason := refusalStatus(res.Rejected)
+		code, reason := status.OfRefusal(res.Rejected)
 		r.countRefusedRequest(req, reason)
-		f.writeStatus(w, status, strings.Join(res.Messages, "; "))
+		f.writeStatus(w, code, strings.Join(res.Messages, "; "))
 		return
 	}
 
@@ -190,17 +186,17 @@ func (r *browserEventsReceiver) deliver(w http.ResponseWriter, req *http.Request
 	err := r.next.ConsumeLogs(ctx, res.Logs)
 	r.obsrep.EndLogsOp(ctx, f.transport(), res.Accepted, err)
 	if err != nil {
-		// Mapped as otlpreceiver maps consumer errors: permanent ones will
-		// never succeed (400), anything else is worth a retry (503). The
-		// error's text stays in the collector's log: it may name storage
-		// paths and internals a public client has no business reading.
+		// The error's text stays in the collector's log: it may name
+		// storage paths and internals a public client has no business
+		// reading.
 		r.settings.Logger.Debug("Pipeline refused browser events", zap.Int("events", res.Accepted), zap.Error(err))
-		if consumererror.IsPermanent(err) {
-			r.refuseRequest(w, req, f, http.StatusBadRequest, intake.ReasonDownstreamPermanent, res.Accepted, "the events were refused by the pipeline")
+		code, retry := status.OfConsumerError(err)
+		if !retry {
+			r.refuseRequest(w, req, f, code, intake.ReasonDownstreamPermanent, res.Accepted, "the events were refused by the pipeline")
 			return
 		}
-		setRetryAfter(w, time.Second)
-		r.refuseRequest(w, req, f, http.StatusServiceUnavailable, intake.ReasonDownstreamRetryable, res.Accepted, "the collector cannot store events right now; retry later")
+		w.Header().Set("Retry-After", status.RetryAfter(time.Second))
+		r.refuseRequest(w, req, f, code, intake.ReasonDownstreamRetryable, res.Accepted, "the collector cannot store events right now; retry later")
 		return
 	}
 	f.writeAccepted(w, res.RejectedCount()-res.Rejected[intake.ReasonBot], strings.Join(res.Messages, "; "))
@@ -214,44 +210,17 @@ func (r *browserEventsReceiver) allow(w http.ResponseWriter, req *http.Request, 
 	}
 	ok, wait := r.limiter.Allow(client, n, now)
 	if !ok {
-		setRetryAfter(w, wait)
+		w.Header().Set("Retry-After", status.RetryAfter(wait))
 		r.refuseRequest(w, req, f, http.StatusTooManyRequests, intake.ReasonRateLimited, refused,
 			fmt.Sprintf("rate limit of %g events/s per client exceeded", r.cfg.RateLimit.EventsPerSecond))
 	}
 	return ok
 }
 
-// setRetryAfter asks the client to wait at least d, plus up to two seconds
-// of jitter, so that clients refused together do not all come back together.
-func setRetryAfter(w http.ResponseWriter, d time.Duration) {
-	seconds := max(1, int(math.Ceil(d.Seconds()))) + rand.IntN(3) // #nosec G404 -- jitter, not a secret
-	w.Header().Set("Retry-After", strconv.Itoa(seconds))
-}
-
 // optedOut reports whether the browser asks not to be tracked: Global
 // Privacy Control (Sec-GPC: 1) or Do Not Track (DNT: 1).
 func optedOut(h http.Header) bool {
 	return h.Get("Sec-GPC") == "1" || h.Get("DNT") == "1"
-}
-
-// refusalStatus answers 403 when every record was refused for who sent it,
-// else 400; the reason reported is the most frequent one. Bot drops are
-// silent and do not decide the status.
-func refusalStatus(rejected map[intake.Reason]int) (int, intake.Reason) {
-	status := http.StatusForbidden
-	var top intake.Reason
-	for reason, n := range rejected {
-		if reason == intake.ReasonBot {
-			continue
-		}
-		if !reason.Forbidden() {
-			status = http.StatusBadRequest
-		}
-		if top == "" || n > rejected[top] || (n == rejected[top] && reason < top) {
-			top = reason
-		}
-	}
-	return status, top
 }
 
 // requestOrigin is the Origin header, or the origin of the Referer when a
@@ -268,10 +237,10 @@ func requestOrigin(req *http.Request) string {
 	return ""
 }
 
-func (r *browserEventsReceiver) refuseRequest(w http.ResponseWriter, req *http.Request, f ingestFormat, status int, reason intake.Reason, events int, message string) {
+func (r *browserEventsReceiver) refuseRequest(w http.ResponseWriter, req *http.Request, f ingestFormat, code int, reason intake.Reason, events int, message string) {
 	r.countRefusedRequest(req, reason)
 	r.countRefusedEvents(req, reason, events)
-	f.writeStatus(w, status, message)
+	f.writeStatus(w, code, message)
 }
 
 func (r *browserEventsReceiver) countRefusedRequest(req *http.Request, reason intake.Reason) {
@@ -289,46 +258,24 @@ func reasonAttr(reason intake.Reason) metric.AddOption {
 }
 
 // errorHandler answers failures inside confighttp (decompression, auth) in OTLP form.
-func (r *browserEventsReceiver) errorHandler(w http.ResponseWriter, req *http.Request, message string, status int) {
+func (r *browserEventsReceiver) errorHandler(w http.ResponseWriter, req *http.Request, message string, code int) {
 	enc, _ := intake.EncodingOf(req.Header.Get("Content-Type"))
 	reason := intake.ReasonMalformed // a body that does not decompress
-	switch status {
+	switch code {
 	case http.StatusRequestEntityTooLarge:
 		reason = intake.ReasonTooLarge
 	case http.StatusUnauthorized:
 		reason = intake.ReasonUnauthorized
 	}
 	r.countRefusedRequest(req, reason)
-	writeStatus(w, enc, status, message)
+	writeStatus(w, enc, code, message)
 }
 
-func writeStatus(w http.ResponseWriter, enc intake.Encoding, status int, message string) {
-	body, _ := fitMessage(message, func(m string) ([]byte, error) { return intake.MarshalStatus(enc, grpcCode(status), m), nil })
+func writeStatus(w http.ResponseWriter, enc intake.Encoding, code int, message string) {
+	body, _ := fitMessage(message, func(m string) ([]byte, error) { return intake.MarshalStatus(enc, status.GRPCCode(code), m), nil })
 	w.Header().Set("Content-Type", enc.ContentType())
-	w.WriteHeader(status)
+	w.WriteHeader(code)
 	_, _ = w.Write(body) // #nosec G705 -- an OTLP status under an explicit, non-HTML Content-Type
-}
-
-// grpcCode is the google.rpc.Code an OTLP client expects for an HTTP status.
-func grpcCode(status int) int32 {
-	switch status {
-	case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType:
-		return int32(codes.InvalidArgument)
-	case http.StatusUnauthorized:
-		return int32(codes.Unauthenticated)
-	case http.StatusForbidden:
-		return int32(codes.PermissionDenied)
-	case http.StatusNotFound:
-		return int32(codes.NotFound)
-	case http.StatusMethodNotAllowed:
-		return int32(codes.Unimplemented)
-	case http.StatusTooManyRequests:
-		return int32(codes.ResourceExhausted)
-	case http.StatusServiceUnavailable:
-		return int32(codes.Unavailable)
-	default:
-		return int32(codes.Internal)
-	}
 }
 
 func formatName(enc intake.Encoding) string {
