@@ -26,6 +26,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/footfall-analytics/footfall/internal/ratelimit"
+	"github.com/footfall-analytics/footfall/internal/storageclient"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/botrules"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/clientip"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/geoip"
@@ -229,15 +230,7 @@ func (r *browserEventsReceiver) saltStores(ctx context.Context, host component.H
 func (r *browserEventsReceiver) saltStore(ctx context.Context, host component.Host) (visitor.SaltStore, error) {
 	switch {
 	case r.cfg.Visitor.Storage != nil:
-		ext, ok := host.GetExtensions()[*r.cfg.Visitor.Storage]
-		if !ok {
-			return nil, fmt.Errorf("visitor.storage: extension %q not found", r.cfg.Visitor.Storage)
-		}
-		se, ok := ext.(storage.Extension)
-		if !ok {
-			return nil, fmt.Errorf("visitor.storage: extension %q is not a storage extension", r.cfg.Visitor.Storage)
-		}
-		client, err := se.GetClient(ctx, component.KindReceiver, r.settings.ID, "")
+		client, err := storageclient.Get(ctx, host, *r.cfg.Visitor.Storage, component.KindReceiver, r.settings.ID)
 		if err != nil {
 			return nil, fmt.Errorf("visitor.storage: %w", err)
 		}
