@@ -3,16 +3,18 @@
 
 package webanalyticsconnector // import "github.com/footfall-analytics/footfall/connector/webanalyticsconnector"
 
+import "github.com/footfall-analytics/footfall/internal/schema"
+
 // The exported metrics. Names are OpenTelemetry names; the prometheus
 // exporter adds the unit and _total suffixes (docs/metrics.md lists the
 // Prometheus names and the exact definitions).
 var (
 	pageViews = &metricDef{
-		core: true, name: "footfall.page_views", unit: "{page_view}", kind: counter,
+		core: true, name: schema.MetricPageViews, unit: "{page_view}", kind: counter,
 		description: "Page views.",
 	}
 	pageViewsByPath = &metricDef{
-		core: true, name: "footfall.page_views.by_path", unit: "{page_view}", kind: counter, labels: []string{"path"}, breakdown: true,
+		core: true, name: schema.MetricPageViewsByPath, unit: "{page_view}", kind: counter, labels: []string{"path"}, breakdown: true,
 		description: "Page views by page template; values outside the site's top K count as other.",
 	}
 	eventsByName = &metricDef{
@@ -20,11 +22,11 @@ var (
 		description: "Browser events by name (page views, clicks, custom events).",
 	}
 	sessions = &metricDef{
-		core: true, name: "footfall.sessions", unit: "{session}", kind: counter,
+		core: true, name: schema.MetricSessions, unit: "{session}", kind: counter,
 		description: "Sessions started.",
 	}
 	sessionsByReferrer = &metricDef{
-		core: true, name: "footfall.sessions.by_referrer", unit: "{session}", kind: counter, labels: []string{"referrer_class", "referrer_source"}, breakdown: true,
+		core: true, name: schema.MetricSessionsByRef, unit: "{session}", kind: counter, labels: []string{"referrer_class", "referrer_source"}, breakdown: true,
 		description: "Sessions started, by the referrer of their first event.",
 	}
 	sessionsByCampaign = &metricDef{
@@ -32,11 +34,11 @@ var (
 		description: "Sessions started with UTM parameters, by source, medium and campaign.",
 	}
 	sessionsByCountry = &metricDef{
-		core: true, name: "footfall.sessions.by_country", unit: "{session}", kind: counter, labels: []string{"country"}, breakdown: true,
+		core: true, name: schema.MetricSessionsByGeo, unit: "{session}", kind: counter, labels: []string{"country"}, breakdown: true,
 		description: "Sessions started, by country of their first event.",
 	}
 	sessionsByDevice = &metricDef{
-		core: true, name: "footfall.sessions.by_device", unit: "{session}", kind: counter, labels: []string{"device_type"}, breakdown: true,
+		core: true, name: schema.MetricSessionsByDevice, unit: "{session}", kind: counter, labels: []string{"device_type"}, breakdown: true,
 		description: "Sessions started, by device type of their first event.",
 	}
 	sessionsByBrowser = &metricDef{
@@ -48,11 +50,11 @@ var (
 		description: "Sessions started, by visitor type: new, or returning (the visitor had a session within the sessionizer's returning_visitor_window).",
 	}
 	sessionsEnded = &metricDef{
-		core: true, name: "footfall.sessions.ended", unit: "{session}", kind: counter, labels: []string{"reason"},
+		core: true, name: schema.MetricSessionsEnded, unit: "{session}", kind: counter, labels: []string{"reason"},
 		description: "Sessions ended, by reason.",
 	}
 	bounces = &metricDef{
-		core: true, name: "footfall.bounces", unit: "{session}", kind: counter,
+		core: true, name: schema.MetricBounces, unit: "{session}", kind: counter,
 		description: "Sessions ended with exactly one page view and no engagement.",
 	}
 	entries = &metricDef{
@@ -64,7 +66,7 @@ var (
 		description: "Ended sessions by exit page template.",
 	}
 	goalConversions = &metricDef{
-		core: true, name: "footfall.goal.conversions", unit: "{conversion}", kind: counter, labels: []string{"goal"},
+		core: true, name: schema.MetricGoalConversions, unit: "{conversion}", kind: counter, labels: []string{"goal"},
 		description: "Goal events (event names listed in goals).",
 	}
 	revenue = &metricDef{
@@ -100,7 +102,7 @@ var (
 		description: "Ended sessions with UTM parameters, by the first page view's source, medium and campaign: the denominator of conversion rate by campaign.",
 	}
 	funnelSessions = &metricDef{
-		name: "footfall.funnel.sessions", unit: "{session}", kind: counter, labels: []string{"funnel", "step"},
+		name: schema.MetricFunnelSessions, unit: "{session}", kind: counter, labels: []string{"funnel", "step"},
 		description: "Sessions that reached each step of a funnel of the sessionize processor (step 1, 2, ... in the funnel's order), counted when the step is done.",
 	}
 	clicks = &metricDef{
@@ -108,7 +110,7 @@ var (
 		description: "Clicks on tracked elements, by page template and element; divide by page views of the page for click-through rate.",
 	}
 	sessionDuration = &metricDef{
-		core: true, name: "footfall.session.duration", unit: "s", kind: histogram,
+		core: true, name: schema.MetricSessionDuration, unit: "s", kind: histogram,
 		bounds:      []float64{0, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400},
 		description: "Duration of ended sessions: last event time minus first.",
 	}
@@ -138,7 +140,7 @@ var (
 		description: "Cumulative Layout Shift by page template.",
 	}
 	visitors = &metricDef{
-		core: true, name: "footfall.visitors", unit: "{visitor}", kind: gauge, labels: []string{"window"},
+		core: true, name: schema.MetricVisitors, unit: "{visitor}", kind: gauge, labels: []string{"window"},
 		description: "Distinct visitors (HyperLogLog, about 0.4% standard error) in the last 5 minutes, the last hour, and today in the site's time zone.",
 	}
 	botEvents = &metricDef{
@@ -146,7 +148,7 @@ var (
 		description: "Events judged a bot's that reached the metrics flagged (bots: flag in the receiver or the sessionizer), by reason (docs/bots.md); every other metric leaves them out.",
 	}
 	currentVisitors = &metricDef{
-		core: true, name: "footfall.visitors.current", unit: "{visitor}", kind: gauge,
+		core: true, name: schema.MetricVisitorsCurrent, unit: "{visitor}", kind: gauge,
 		description: "Distinct visitors with an event in the current-visitors window (default 5 minutes).",
 	}
 )

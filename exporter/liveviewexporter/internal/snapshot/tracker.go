@@ -9,6 +9,8 @@ package snapshot // import "github.com/footfall-analytics/footfall/exporter/live
 import (
 	"time"
 
+	"github.com/footfall-analytics/footfall/internal/schema"
+
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 )
@@ -29,12 +31,12 @@ const (
 // breakdowns shown as top lists, by metric, with the attribute naming an
 // entry (and a second one, for funnels: the step).
 var breakdowns = map[string]struct{ list, label, fallback, second string }{
-	"footfall.page_views.by_path":   {list: "pages", label: "path"},
-	"footfall.sessions.by_referrer": {list: "sources", label: "referrer_source", fallback: "referrer_class"},
-	"footfall.sessions.by_country":  {list: "countries", label: "country"},
-	"footfall.sessions.by_device":   {list: "devices", label: "device_type"},
-	"footfall.goal.conversions":     {list: "goals", label: "goal"},
-	"footfall.funnel.sessions":      {list: "funnels", label: "funnel", second: "step"},
+	schema.MetricPageViewsByPath:  {list: "pages", label: "path"},
+	schema.MetricSessionsByRef:    {list: "sources", label: "referrer_source", fallback: "referrer_class"},
+	schema.MetricSessionsByGeo:    {list: "countries", label: "country"},
+	schema.MetricSessionsByDevice: {list: "devices", label: "device_type"},
+	schema.MetricGoalConversions:  {list: "goals", label: "goal"},
+	schema.MetricFunnelSessions:   {list: "funnels", label: "funnel", second: "step"},
 }
 
 // historyLength keeps enough minutes for "today" in any time zone.
@@ -159,13 +161,13 @@ func (t *Tracker) ingestMetric(m pmetric.Metric, pushed map[listKey]bool, add fu
 			}
 			v := numberValue(dp)
 			switch m.Name() {
-			case "footfall.page_views":
+			case schema.MetricPageViews:
 				add(siteID, pageViews, v)
-			case "footfall.sessions":
+			case schema.MetricSessions:
 				add(siteID, sessions, v)
-			case "footfall.bounces":
+			case schema.MetricBounces:
 				add(siteID, bounces, v)
-			case "footfall.sessions.ended":
+			case schema.MetricSessionsEnded:
 				add(siteID, sessionsEnded, v)
 			}
 			if b, ok := breakdowns[m.Name()]; ok {
@@ -191,7 +193,7 @@ func (t *Tracker) ingestMetric(m pmetric.Metric, pushed map[listKey]bool, add fu
 			}
 		}
 	case pmetric.MetricTypeHistogram:
-		if m.Name() != "footfall.session.duration" {
+		if m.Name() != schema.MetricSessionDuration {
 			return dropped
 		}
 		for _, dp := range m.Histogram().DataPoints().All() {
@@ -207,9 +209,9 @@ func (t *Tracker) ingestMetric(m pmetric.Metric, pushed map[listKey]bool, add fu
 				continue
 			}
 			switch m.Name() {
-			case "footfall.visitors.current":
+			case schema.MetricVisitorsCurrent:
 				s.live, s.hasLive = numberValue(dp), true
-			case "footfall.visitors":
+			case schema.MetricVisitors:
 				window, _ := dp.Attributes().Get("window")
 				s.visitors[window.Str()] = numberValue(dp)
 			}
