@@ -32,8 +32,9 @@ const (
 	sessionDoc
 )
 
-// field is an attribute a document holds in a field of its own; any other
-// attribute goes under footfall.properties (a flattened field).
+// field is an attribute a document holds in a field of its own; a custom
+// property (schema.IsCustomProperty) goes under footfall.properties (a
+// flattened field); any other attribute of the schema is not stored.
 type field int
 
 const (
@@ -82,7 +83,8 @@ const (
 	fSiteID
 	fVisitorID
 	fVisitorIDSource
-	// Read by session documents only; on an event they are properties.
+	fIngestFormat
+	// Read by session documents only.
 	fSessionStartTime
 	fSessionEndTime
 	fSessionDurationMs
@@ -97,9 +99,6 @@ const (
 	fSessionRevenue
 	numFields
 )
-
-// firstSessionOnly is the first field only session documents map.
-const firstSessionOnly = fSessionStartTime
 
 var fieldOf = map[string]field{
 	schema.AttrEventID: fEventID, schema.AttrEventNameLegacy: fEventNameLegacy, schema.AttrURLFull: fURLFull,
@@ -117,7 +116,7 @@ var fieldOf = map[string]field{
 	schema.AttrGoalCurrency: fGoalCurrency, schema.AttrEngagementTimeMs: fEngagementTimeMs,
 	schema.AttrEngagementScrollDepth: fEngagementScrollDepth, schema.AttrWebVitalName: fWebVitalName,
 	schema.AttrWebVitalValue: fWebVitalValue, schema.AttrLinkURL: fLinkURL, schema.AttrSiteID: fSiteID,
-	schema.AttrVisitorID: fVisitorID, schema.AttrVisitorIDSource: fVisitorIDSource,
+	schema.AttrVisitorID: fVisitorID, schema.AttrVisitorIDSource: fVisitorIDSource, schema.AttrIngestFormat: fIngestFormat,
 	schema.AttrSessionStartTime: fSessionStartTime, schema.AttrSessionEndTime: fSessionEndTime,
 	schema.AttrSessionDurationMs: fSessionDurationMs, schema.AttrSessionPageViews: fSessionPageViews,
 	schema.AttrSessionEvents: fSessionEvents, schema.AttrSessionBounce: fSessionBounce,
@@ -127,7 +126,7 @@ var fieldOf = map[string]field{
 }
 
 // fields are one record's attributes, found in one pass: the mapped ones
-// by field, the others (custom properties) by key. One is reused for every
+// by field, the custom properties by key. One is reused for every
 // record of a push.
 type fields struct {
 	values [numFields]pcommon.Value
@@ -147,7 +146,9 @@ func (f *fields) read(attrs pcommon.Map) {
 			}
 			continue
 		}
-		f.other = append(f.other, k)
+		if schema.IsCustomProperty(k) {
+			f.other = append(f.other, k)
+		}
 	}
 }
 
@@ -260,6 +261,7 @@ func encodeEventFootfall(w *jsonwriter.Writer, f *fields, res pcommon.Map) {
 	f.writeStr(w, "currency", fGoalCurrency)
 	f.writeValue(w, "value", fGoalValue)
 	w.Close()
+	f.writeStr(w, "ingest_format", fIngestFormat)
 	f.writeValue(w, "late", fEventLate)
 	w.Object("link")
 	f.writeStr(w, "url", fLinkURL)
@@ -278,30 +280,15 @@ func encodeEventFootfall(w *jsonwriter.Writer, f *fields, res pcommon.Map) {
 	w.Close()
 }
 
-// encodeProperties writes the attributes no field holds, by sorted key.
-// The session fields are properties of an event.
+// encodeProperties writes the custom properties, by sorted key.
 func encodeProperties(w *jsonwriter.Writer, f *fields) {
 	w.Object("properties")
-	keys := f.other
-	for id := firstSessionOnly; id < numFields; id++ {
-		if f.has[id] {
-			keys = append(keys, sessionAttrs[id-firstSessionOnly])
-		}
-	}
-	f.other = keys
-	slices.Sort(keys)
-	for _, k := range keys {
+	slices.Sort(f.other)
+	for _, k := range f.other {
 		v, _ := f.attrs.Get(k)
 		w.Raw(k, v)
 	}
 	w.Close()
-}
-
-// sessionAttrs are the attributes of the session-only fields, in order.
-var sessionAttrs = []string{
-	schema.AttrSessionStartTime, schema.AttrSessionEndTime, schema.AttrSessionDurationMs, schema.AttrSessionPageViews,
-	schema.AttrSessionEvents, schema.AttrSessionBounce, schema.AttrSessionReturning, schema.AttrSessionEntryPage,
-	schema.AttrSessionExitPage, schema.AttrSessionEndReason, schema.AttrSessionGoals, schema.AttrSessionRevenue,
 }
 
 // encodeAttribution writes the referrer or utm object.

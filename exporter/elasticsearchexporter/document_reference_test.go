@@ -23,29 +23,6 @@ type document struct {
 	body map[string]any
 }
 
-// mapped lists the attributes a document holds in fields of their own; any
-// other attribute goes under footfall.properties (a flattened field).
-var mapped = map[string]bool{}
-
-func init() {
-	for _, k := range []string{
-		schema.AttrEventID, schema.AttrEventNameLegacy, schema.AttrURLFull, schema.AttrURLPath, schema.AttrURLDomain,
-		schema.AttrUserAgentOriginal, schema.AttrUserAgentName, schema.AttrUserAgentVersion, schema.AttrUserAgentOSName,
-		schema.AttrUserAgentOSVersion, schema.AttrUserAgentSynthetic, schema.AttrBotReason, schema.AttrDeviceType,
-		schema.AttrGeoCountry, schema.AttrGeoRegion, schema.AttrGeoCity,
-		schema.AttrReferrer, schema.AttrReferrerClass, schema.AttrReferrerSource, schema.AttrReferrerHost,
-		schema.AttrUTMSource, schema.AttrUTMMedium, schema.AttrUTMCampaign, schema.AttrUTMTerm, schema.AttrUTMContent,
-		schema.AttrClickIDType, schema.AttrClickID, schema.AttrEventIDGenerated,
-		schema.AttrSessionID, schema.AttrSessionPrevID, schema.AttrSessionSeq, schema.AttrEventLate,
-		schema.AttrEventClockSkewed, schema.AttrEventClientTime, schema.AttrClickElement, schema.AttrGoalValue,
-		schema.AttrGoalCurrency, schema.AttrEngagementTimeMs, schema.AttrEngagementScrollDepth, schema.AttrWebVitalName, schema.AttrWebVitalValue,
-		schema.AttrLinkURL,
-		schema.AttrSiteID, schema.AttrVisitorID, schema.AttrVisitorIDSource,
-	} {
-		mapped[k] = true
-	}
-}
-
 // referenceDocument maps one record, or reports why it is not stored.
 func referenceDocument(res pcommon.Map, lr plog.LogRecord) (document, string) {
 	attrs := lr.Attributes()
@@ -84,10 +61,10 @@ func referenceDocument(res pcommon.Map, lr plog.LogRecord) (document, string) {
 		with("click_id", object{}.str("type", attrs, schema.AttrClickIDType).str("value", attrs, schema.AttrClickID)).
 		value("late", attrs, schema.AttrEventLate).value("clock_skewed", attrs, schema.AttrEventClockSkewed).
 		value("client_time_unix_nano", attrs, schema.AttrEventClientTime).value("event_id_generated", attrs, schema.AttrEventIDGenerated)
-	ff.str("referrer_url", attrs, schema.AttrReferrer)
+	ff.str("referrer_url", attrs, schema.AttrReferrer).str("ingest_format", attrs, schema.AttrIngestFormat)
 	props := object{}
 	for k, v := range attrs.All() {
-		if !mapped[k] {
+		if schema.IsCustomProperty(k) {
 			props[k] = v.AsRaw()
 		}
 	}

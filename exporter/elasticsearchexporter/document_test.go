@@ -51,6 +51,7 @@ func enrichedStream() plog.Logs {
 	a.PutStr(schema.AttrReferrerSource, "Google")
 	a.PutStr(schema.AttrReferrerHost, "google.com")
 	a.PutStr(schema.AttrUTMSource, "newsletter")
+	a.PutStr(schema.AttrIngestFormat, "otlp")
 	goal := records.AppendEmpty()
 	goal.SetEventName("signup")
 	goal.SetTimestamp(pcommon.NewTimestampFromTime(t0.Add(time.Minute)))
@@ -61,6 +62,7 @@ func enrichedStream() plog.Logs {
 	g.PutDouble(schema.AttrGoalValue, 49.9)
 	g.PutStr(schema.AttrGoalCurrency, "EUR")
 	g.PutStr("plan", "pro")
+	g.PutBool(schema.AttrEventInteractive, false) // the schema's, with no field: not a property
 	g.PutBool(schema.AttrEventLate, true)
 	click := records.AppendEmpty()
 	click.SetEventName(schema.EventClick)

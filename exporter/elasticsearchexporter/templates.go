@@ -78,6 +78,7 @@ func eventMappings() map[string]any {
 	ff["clock_skewed"] = boolean()
 	ff["client_time_unix_nano"] = long()
 	ff["event_id_generated"] = boolean()
+	ff["ingest_format"] = keyword()
 	ff["properties"] = map[string]any{"type": "flattened"}
 	return map[string]any{"dynamic": "false", "properties": fields}
 }

@@ -4,6 +4,8 @@
 package schema // import "github.com/footfall-analytics/footfall/internal/schema"
 
 import (
+	"strings"
+
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 )
@@ -50,4 +52,21 @@ func KindOf(scope pcommon.InstrumentationScope, lr plog.LogRecord) RecordKind {
 	default:
 		return KindSessionEnd
 	}
+}
+
+// schemaNamespaces are the key prefixes of the event schema: the
+// attributes it names (docs/events.md) and the ones it may name later.
+var schemaNamespaces = []string{"footfall.", "url.", "user_agent.", "geo.", "session.", "log.record.", "client.", "network.", AttrEventNameLegacy}
+
+// IsCustomProperty reports whether an attribute is one of the site's own
+// event properties rather than the schema's: stored by Elasticsearch under
+// footfall.properties and by the archive in its properties column, the
+// same keys in both.
+func IsCustomProperty(key string) bool {
+	for _, prefix := range schemaNamespaces {
+		if strings.HasPrefix(key, prefix) {
+			return false
+		}
+	}
+	return true
 }

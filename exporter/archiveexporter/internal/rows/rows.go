@@ -226,12 +226,12 @@ func measure(attrs pcommon.Map, key string) *float64 {
 	return &v
 }
 
-// properties is the event's custom properties as a JSON object: every
-// attribute the schema does not name.
+// properties is the event's custom properties as a JSON object
+// (schema.IsCustomProperty).
 func properties(attrs pcommon.Map) string {
 	props := map[string]any{}
 	for k, v := range attrs.All() {
-		if !isSchemaKey(k) {
+		if schema.IsCustomProperty(k) {
 			props[k] = v.AsRaw()
 		}
 	}
@@ -240,13 +240,4 @@ func properties(attrs pcommon.Map) string {
 		return "{}"
 	}
 	return string(b)
-}
-
-func isSchemaKey(k string) bool {
-	for _, prefix := range []string{"footfall.", "url.", "user_agent.", "geo.", "session.", "log.record.", "client.", "network.", "event.name"} {
-		if strings.HasPrefix(k, prefix) {
-			return true
-		}
-	}
-	return false
 }
