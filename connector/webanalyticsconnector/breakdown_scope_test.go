@@ -52,7 +52,7 @@ func TestPropertiesHaveATopKPerEventAndProperty(t *testing.T) {
 		if coupon != "" {
 			extra = append(extra, "coupon", coupon)
 		}
-		r := event("signup", time.Duration(len(records))*time.Second, extra...)
+		r := eventOf("signup", time.Duration(len(records))*time.Second, extra...)
 		records = append(records, r)
 	}
 	for range 5 {
@@ -98,7 +98,6 @@ func TestPropertiesHaveATopKPerEventAndProperty(t *testing.T) {
 func TestConversionsHaveATopKPerGoal(t *testing.T) {
 	cfg := testConfig()
 	cfg.TopK = 1
-	cfg.Goals = []string{"signup", "purchase"}
 	h := newHarness(t, cfg)
 	end := func(visitor, source string, goals ...any) rec {
 		return sessionEnd(visitor, time.Minute, schema.AttrReferrerClass, "search", schema.AttrReferrerSource, source, schema.AttrSessionGoals, goals)
@@ -123,7 +122,7 @@ func TestScopedBreakdownsSurviveACheckpoint(t *testing.T) {
 	cfg := testConfig()
 	cfg.TopK = 1
 	h := newHarness(t, cfg)
-	h.consume(event("signup", time.Second, "plan", "team"), event("signup", time.Second, "plan", "team"),
+	h.consume(eventOf("signup", time.Second, "plan", "team"), eventOf("signup", time.Second, "plan", "team"),
 		pageView("b", time.Second, "/", 2, "author", "Ada"), pageView("b", time.Second, "/", 2, "author", "Ada"))
 	h.flush(t0.Add(time.Minute))
 	saved, err := h.c.aggregator.save(t0, 1)
@@ -133,7 +132,7 @@ func TestScopedBreakdownsSurviveACheckpoint(t *testing.T) {
 	st, err := decodeState(saved)
 	require.NoError(t, err)
 	require.NoError(t, restored.c.aggregator.restore(st))
-	restored.consume(event("signup", 2*time.Second, "plan", "pro"), pageView("b", 2*time.Second, "/", 2, "author", "Grace"))
+	restored.consume(eventOf("signup", 2*time.Second, "plan", "pro"), pageView("b", 2*time.Second, "/", 2, "author", "Grace"))
 	values := pointValues(restored.flush(t0.Add(2 * time.Minute)))
 	const metric = "footfall.events.by_property"
 	assert.InDelta(t, 2, values[metric+"{event_name=signup,property=plan,site=shop,value=team}"], 0)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/confmap"
 
 	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector/internal/pathnorm"
 	"github.com/footfall-analytics/footfall/internal/schema"
@@ -41,9 +42,6 @@ type Config struct {
 	// CurrentVisitorsWindow is the window of the current-visitors gauge, in
 	// whole minutes from 1m to 60m. Default 5m.
 	CurrentVisitorsWindow time.Duration `mapstructure:"current_visitors_window"`
-	// AllowedLateness: events older than the newest event time minus this
-	// are counted late. Default 10s.
-	AllowedLateness time.Duration `mapstructure:"allowed_lateness"`
 	// FlushInterval is how often metrics go to the next consumer. Default
 	// 250ms: a click shows on /metrics and the live view within a second.
 	FlushInterval time.Duration `mapstructure:"flush_interval"`
@@ -52,8 +50,6 @@ type Config struct {
 	// every flush). Default 10s.
 	HourlyRefreshInterval time.Duration `mapstructure:"hourly_refresh_interval"`
 
-	// Goals are event names counted as goal conversions.
-	Goals []string `mapstructure:"goals"`
 	// Properties lists, per event name, the custom properties (record
 	// attributes) broken down by value in footfall.events.by_property: for
 	// example `signup: [plan]` or `browser.page_view: [author]`. Each event
@@ -100,6 +96,29 @@ type PathRule struct {
 
 var _ component.Config = (*Config)(nil)
 
+// movedToSessionize are the settings the connector takes from the records
+// of the sessionize processor, which is configured with them: declaring
+// them here as well let the two disagree.
+var movedToSessionize = []struct{ key, instead string }{
+	{"goals", "declare goals once, on the sessionize processor: it marks goal events (footfall.event.goal) and the connector counts what it marks"},
+	{"allowed_lateness", "the sessionize processor's allowed_lateness decides which events are late (footfall.event.late), and the connector counts what it marks"},
+}
+
+// Unmarshal refuses the settings the sessionize processor holds, naming
+// where they went.
+func (cfg *Config) Unmarshal(conf *confmap.Conf) error {
+	var errs []error
+	for _, moved := range movedToSessionize {
+		if conf.IsSet(moved.key) {
+			errs = append(errs, fmt.Errorf("%s is no longer a setting of the webanalytics connector: %s", moved.key, moved.instead))
+		}
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	return conf.Unmarshal(cfg)
+}
+
 // Validate checks the configuration.
 func (cfg *Config) Validate() error {
 	var errs []error
@@ -116,16 +135,13 @@ func (cfg *Config) Validate() error {
 	if w < time.Minute || w > time.Hour || w%time.Minute != 0 {
 		errs = append(errs, fmt.Errorf("current_visitors_window must be whole minutes from 1m to 60m, got %s", w))
 	}
-	if cfg.AllowedLateness < 0 {
-		errs = append(errs, fmt.Errorf("allowed_lateness must not be negative, got %s", cfg.AllowedLateness))
-	}
 	if cfg.FlushInterval <= 0 || cfg.HourlyRefreshInterval <= 0 {
 		errs = append(errs, errors.New("flush_interval and hourly_refresh_interval must be positive"))
 	}
 	if cfg.RevenueDedupMaxEntries < 1 || cfg.RevenueDedupWindow <= 0 {
 		errs = append(errs, errors.New("revenue_dedup_max_entries and revenue_dedup_window must be positive"))
 	}
-	if _, err := cfg.zones(); err != nil {
+	if _, err := cfg.Zones(); err != nil {
 		errs = append(errs, err)
 	}
 	for _, site := range slices.Sorted(maps.Keys(cfg.Sites)) {
@@ -179,8 +195,8 @@ func (cfg *Config) pathRules() []pathnorm.Rule {
 	return rules
 }
 
-// zones are the sites' time zones (for "today").
-func (cfg *Config) zones() (sitezone.Zones, error) {
+// Zones are the sites' time zones (for "today").
+func (cfg *Config) Zones() (sitezone.Zones, error) {
 	own := make(map[string]string, len(cfg.Sites))
 	for site, sc := range cfg.Sites {
 		own[site] = sc.TimeZone

@@ -36,16 +36,16 @@ func TestLoadConfig(t *testing.T) {
 				MaxSeriesPerSite:       500,
 				MaxSeries:              5000,
 				CurrentVisitorsWindow:  10 * time.Minute,
-				AllowedLateness:        5 * time.Second,
 				FlushInterval:          2 * time.Second,
 				HourlyRefreshInterval:  30 * time.Second,
-				Goals:                  []string{"signup", "purchase"},
 				Properties:             map[string][]string{"signup": {"plan"}, "browser.page_view": {"author", "category"}},
 				RevenueDedupMaxEntries: 1000,
 				RevenueDedupWindow:     time.Hour,
 				Storage:                &storageID,
 			},
 		},
+		{id: component.NewIDWithName(metadata.Type, "moved_to_sessionize"), wantErr: "goals is no longer a setting of the webanalytics connector: declare goals once, on the sessionize processor"},
+		{id: component.NewIDWithName(metadata.Type, "moved_to_sessionize"), wantErr: "allowed_lateness is no longer a setting of the webanalytics connector: the sessionize processor's allowed_lateness decides"},
 		{id: component.NewIDWithName(metadata.Type, "bad_window"), wantErr: "current_visitors_window must be whole minutes from 1m to 60m, got 1m30s"},
 		{id: component.NewIDWithName(metadata.Type, "bad_rule"), wantErr: "path_rules: path rule 0: error parsing regexp"},
 		{id: component.NewIDWithName(metadata.Type, "bad_site_budget"), wantErr: "max_series_per_site must be from 1 to max_series (100), got 200"},
@@ -57,8 +57,10 @@ func TestLoadConfig(t *testing.T) {
 			cfg := createDefaultConfig()
 			sub, err := cm.Sub(tt.id.String())
 			require.NoError(t, err)
-			require.NoError(t, sub.Unmarshal(cfg))
-			err = confmap.Validate(cfg)
+			err = sub.Unmarshal(cfg)
+			if err == nil {
+				err = confmap.Validate(cfg)
+			}
 			if tt.wantErr != "" {
 				assert.ErrorContains(t, err, tt.wantErr)
 				return

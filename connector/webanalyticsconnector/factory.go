@@ -30,7 +30,6 @@ func createDefaultConfig() component.Config {
 		MaxSeriesPerSite:       2_000,
 		MaxSeries:              20_000,
 		CurrentVisitorsWindow:  5 * time.Minute,
-		AllowedLateness:        10 * time.Second,
 		FlushInterval:          250 * time.Millisecond,
 		HourlyRefreshInterval:  10 * time.Second,
 		RevenueDedupMaxEntries: 100_000,

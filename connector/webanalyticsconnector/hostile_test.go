@@ -29,7 +29,7 @@ func innocentTraffic() plog.Logs {
 			rec{visitor: v, name: schema.EventSessionStart, at: at},
 			pageView(v, at, "/post", 1, schema.AttrEventID, "blog-pv-"+v))
 	}
-	signup := event("signup", 40*time.Second, schema.AttrEventID, "blog-signup", schema.AttrGoalValue, 10, schema.AttrGoalCurrency, "EUR")
+	signup := eventOf("signup", 40*time.Second, schema.AttrEventID, "blog-signup", schema.AttrGoalValue, 10, schema.AttrGoalCurrency, "EUR")
 	signup.visitor = "b2"
 	records = append(records, signup,
 		sessionEnd("b1", 45*time.Second, schema.AttrSessionEndReason, schema.EndReasonIdle, schema.AttrSessionBounce, true,
@@ -134,10 +134,10 @@ func TestHostileRecordsLeaveOtherSitesExact(t *testing.T) {
 			name: "goal values NaN, Inf and negative",
 			attack: func() []plog.Logs {
 				return []plog.Logs{shopAt(
-					event("signup", time.Second, schema.AttrEventID, "g1", schema.AttrGoalValue, "5", schema.AttrGoalCurrency, "EUR"),
-					event("signup", time.Second, schema.AttrEventID, "g2", schema.AttrGoalValue, "NaN", schema.AttrGoalCurrency, "EUR"),
-					event("signup", time.Second, schema.AttrEventID, "g3", schema.AttrGoalValue, "-1e9", schema.AttrGoalCurrency, "EUR"),
-					event("signup", time.Second, schema.AttrEventID, "g4", schema.AttrGoalValue, math.Inf(1), schema.AttrGoalCurrency, "EUR"))}
+					eventOf("signup", time.Second, schema.AttrEventID, "g1", schema.AttrGoalValue, "5", schema.AttrGoalCurrency, "EUR"),
+					eventOf("signup", time.Second, schema.AttrEventID, "g2", schema.AttrGoalValue, "NaN", schema.AttrGoalCurrency, "EUR"),
+					eventOf("signup", time.Second, schema.AttrEventID, "g3", schema.AttrGoalValue, "-1e9", schema.AttrGoalCurrency, "EUR"),
+					eventOf("signup", time.Second, schema.AttrEventID, "g4", schema.AttrGoalValue, math.Inf(1), schema.AttrGoalCurrency, "EUR"))}
 			},
 			check: func(t *testing.T, values map[string]float64) {
 				assert.InDelta(t, 5, values["footfall.revenue{currency=EUR,goal=signup,site=shop}"], 0, "only the valid value is summed")
@@ -148,10 +148,10 @@ func TestHostileRecordsLeaveOtherSitesExact(t *testing.T) {
 			name: "web vitals and engagement NaN or negative",
 			attack: func() []plog.Logs {
 				return []plog.Logs{shopAt(
-					event(schema.EventWebVital, time.Second, schema.AttrEventID, "w1", schema.AttrWebVitalName, "LCP", schema.AttrWebVitalValue, "NaN"),
-					event(schema.EventWebVital, time.Second, schema.AttrEventID, "w2", schema.AttrWebVitalName, "INP", schema.AttrWebVitalValue, -40.0),
-					event(schema.EventWebVital, time.Second, schema.AttrEventID, "w3", schema.AttrWebVitalName, "CLS", schema.AttrWebVitalValue, 0.25),
-					event(schema.EventEngagement, time.Second, schema.AttrEventID, "e1", schema.AttrEngagementTimeMs, "-Inf"))}
+					eventOf(schema.EventWebVital, time.Second, schema.AttrEventID, "w1", schema.AttrWebVitalName, "LCP", schema.AttrWebVitalValue, "NaN"),
+					eventOf(schema.EventWebVital, time.Second, schema.AttrEventID, "w2", schema.AttrWebVitalName, "INP", schema.AttrWebVitalValue, -40.0),
+					eventOf(schema.EventWebVital, time.Second, schema.AttrEventID, "w3", schema.AttrWebVitalName, "CLS", schema.AttrWebVitalValue, 0.25),
+					eventOf(schema.EventEngagement, time.Second, schema.AttrEventID, "e1", schema.AttrEngagementTimeMs, "-Inf"))}
 			},
 			check: func(t *testing.T, values map[string]float64) {
 				for key, v := range values {
@@ -189,7 +189,7 @@ func TestHostileRecordsLeaveOtherSitesExact(t *testing.T) {
 				var records []rec
 				for i := range 2000 {
 					code := string([]byte{'A' + byte(i/676%26), 'A' + byte(i/26%26), 'A' + byte(i%26)})
-					records = append(records, event("signup", time.Second, schema.AttrEventID, fmt.Sprint("c", i), schema.AttrGoalValue, 1, schema.AttrGoalCurrency, code))
+					records = append(records, eventOf("signup", time.Second, schema.AttrEventID, fmt.Sprint("c", i), schema.AttrGoalValue, 1, schema.AttrGoalCurrency, code))
 				}
 				return []plog.Logs{shopAt(records...)}
 			},
@@ -213,7 +213,7 @@ func TestHostileRecordsLeaveOtherSitesExact(t *testing.T) {
 			attack: func() []plog.Logs {
 				var records []rec
 				for i := range 5000 {
-					records = append(records, event(fmt.Sprint("ev-", i), time.Second, schema.AttrEventID, fmt.Sprint("f", i),
+					records = append(records, eventOf(fmt.Sprint("ev-", i), time.Second, schema.AttrEventID, fmt.Sprint("f", i),
 						schema.AttrURLPath, fmt.Sprint("/p/x", i%977, "y")))
 				}
 				return []plog.Logs{shopAt(records...)}
@@ -232,9 +232,9 @@ func TestHostileRecordsLeaveOtherSitesExact(t *testing.T) {
 			name: "goal values past any realistic amount",
 			attack: func() []plog.Logs {
 				return []plog.Logs{shopAt(
-					event("signup", time.Second, schema.AttrEventID, "o1", schema.AttrGoalValue, 1.7e308, schema.AttrGoalCurrency, "CHF"),
-					event("signup", time.Second, schema.AttrEventID, "o2", schema.AttrGoalValue, 1.7e308, schema.AttrGoalCurrency, "CHF"),
-					event("signup", time.Second, schema.AttrEventID, "o3", schema.AttrGoalValue, 7, schema.AttrGoalCurrency, "CHF"))}
+					eventOf("signup", time.Second, schema.AttrEventID, "o1", schema.AttrGoalValue, 1.7e308, schema.AttrGoalCurrency, "CHF"),
+					eventOf("signup", time.Second, schema.AttrEventID, "o2", schema.AttrGoalValue, 1.7e308, schema.AttrGoalCurrency, "CHF"),
+					eventOf("signup", time.Second, schema.AttrEventID, "o3", schema.AttrGoalValue, 7, schema.AttrGoalCurrency, "CHF"))}
 			},
 			check: func(t *testing.T, values map[string]float64) {
 				assert.InDelta(t, 7, values["footfall.revenue{currency=CHF,goal=signup,site=shop}"], 0)
@@ -343,19 +343,19 @@ func sumOf(values map[string]float64, prefix, contains string) float64 {
 // addition is refused and the sum stays as it was.
 func TestSumsStayFinite(t *testing.T) {
 	s := &series{def: revenue, value: 0.9 * math.MaxFloat64}
-	assert.False(t, s.add(0.9*math.MaxFloat64))
+	assert.False(t, s.update(0.9*math.MaxFloat64))
 	assert.InDelta(t, 0.9*math.MaxFloat64, s.value, 0)
-	assert.True(t, s.add(1))
+	assert.True(t, s.update(1))
 
 	h := &series{def: sessionDuration, value: 0.9 * math.MaxFloat64, buckets: make([]uint64, len(sessionDuration.bounds)+1)}
-	assert.False(t, h.observe(0.9*math.MaxFloat64))
+	assert.False(t, h.update(0.9*math.MaxFloat64))
 	assert.Zero(t, h.count, "a refused observation is not counted either")
 
 	a, err := newAggregator(testConfig())
 	require.NoError(t, err)
 	c := counts{skipped: map[string]int{}}
-	a.add(&c, revenue, "shop", 0.9*math.MaxFloat64, "signup", "EUR")
-	a.add(&c, revenue, "shop", 0.9*math.MaxFloat64, "signup", "EUR")
+	a.put(&c, "shop", a.site("shop"), revenue, 0.9*math.MaxFloat64, "signup", "EUR")
+	a.put(&c, "shop", a.site("shop"), revenue, 0.9*math.MaxFloat64, "signup", "EUR")
 	assert.Equal(t, 1, c.skipped[skippedSumOverflow])
 }
 

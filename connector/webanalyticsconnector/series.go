@@ -112,28 +112,25 @@ func (st *store) remove(def *metricDef, site, values string) bool {
 	return true
 }
 
-// observe adds an observation to a histogram; false, changing nothing,
-// when its sum would no longer be a finite number.
-func (s *series) observe(v float64) bool {
+// update applies v to the series as its kind says: a counter adds it, a
+// histogram observes it, a gauge takes it. False, changing nothing, when a
+// sum would no longer be a finite number.
+func (s *series) update(v float64) bool {
+	if s.def.kind == gauge {
+		s.value = v
+		return true
+	}
 	sum, ok := finiteSum(s.value, v)
 	if !ok {
 		return false
 	}
 	s.value = sum
-	s.count++
-	i, _ := slices.BinarySearch(s.def.bounds, v)
-	s.buckets[i]++
-	return true
-}
-
-// add adds v to a counter; false, changing nothing, when the sum would no
-// longer be a finite number.
-func (s *series) add(v float64) bool {
-	sum, ok := finiteSum(s.value, v)
-	if ok {
-		s.value = sum
+	if s.def.kind == histogram {
+		s.count++
+		i, _ := slices.BinarySearch(s.def.bounds, v)
+		s.buckets[i]++
 	}
-	return ok
+	return true
 }
 
 // finiteSum is sum + v, and whether it is still a finite number. Each

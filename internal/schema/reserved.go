@@ -34,7 +34,7 @@ func IsTrustedSessionRecord(scope string) bool {
 // writes; the receiver removes them from client records, so that a client
 // cannot pose as an event the sessionizer already placed.
 var SessionizerOwned = []string{
-	AttrSessionSeq, AttrEventLate, AttrEventClockSkewed, AttrEventClientTime,
+	AttrSessionSeq, AttrEventLate, AttrEventGoal, AttrEventClockSkewed, AttrEventClientTime,
 	AttrSessionStartTime, AttrSessionEndTime, AttrSessionDurationMs, AttrSessionPageViews,
 	AttrSessionEvents, AttrSessionEntryPage, AttrSessionExitPage, AttrSessionBounce,
 	AttrSessionGoals, AttrSessionRevenue, AttrSessionEndReason, AttrSessionReturning, AttrSessionFunnelSteps,

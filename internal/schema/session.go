@@ -23,6 +23,10 @@ const (
 	// AttrEventLate is true on an event that arrived after the watermark had
 	// passed its time, so it was placed where it fit on arrival.
 	AttrEventLate = "footfall.event.late"
+	// AttrEventGoal is true on an event whose name is one of the sessionize
+	// processor's goals: the web analytics connector counts conversions by
+	// it, so that goals are configured in one place.
+	AttrEventGoal = "footfall.event.goal"
 	// AttrEventClockSkewed is true when the client timestamp was too far from
 	// the receive time; the record's Timestamp then holds the receive time and
 	// AttrEventClientTime the client's (Unix nanoseconds).

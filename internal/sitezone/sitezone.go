@@ -55,3 +55,26 @@ func (z Zones) Of(site string) *time.Location {
 	}
 	return z.byDefault
 }
+
+// Disagreements lists where z and other name different zones: "default"
+// for the zone of sites neither names, else each site either names whose
+// zone differs, sorted.
+func (z Zones) Disagreements(other Zones) []string {
+	var out []string
+	if z.Of("").String() != other.Of("").String() {
+		out = append(out, "default")
+	}
+	sites := map[string]bool{}
+	for site := range z.sites {
+		sites[site] = true
+	}
+	for site := range other.sites {
+		sites[site] = true
+	}
+	for _, site := range slices.Sorted(maps.Keys(sites)) {
+		if z.Of(site).String() != other.Of(site).String() {
+			out = append(out, site)
+		}
+	}
+	return out
+}

@@ -263,7 +263,7 @@ func (cfg *Config) Validate() error {
 	if cfg.Storage != nil && cfg.CheckpointInterval <= 0 {
 		errs = append(errs, fmt.Errorf("checkpoint_interval must be positive when storage is set, got %s", cfg.CheckpointInterval))
 	}
-	if _, err := cfg.zones(); err != nil {
+	if _, err := cfg.Zones(); err != nil {
 		errs = append(errs, err)
 	}
 	if cfg.WALDirectory != "" {

@@ -78,6 +78,9 @@ func (s *state) render(outs []session.Output) *emitted {
 				attrs.PutBool(schema.AttrEventLate, true)
 				result.late++
 			}
+			if a.Goal {
+				attrs.PutBool(schema.AttrEventGoal, true)
+			}
 			lr.MoveTo(e.from(runKey{seq: b.seq, rl: at.rl, sl: at.sl}, rl, sl).AppendEmpty())
 			result.records++
 			s.placed(b)

@@ -31,7 +31,7 @@ func (cfg *Config) coreConfig() core.Config {
 // rules returns each site's session boundaries. Config.Validate has checked
 // the time zones.
 func (cfg *Config) rules() func(site string) session.Rules {
-	zones, _ := cfg.zones() // Validate refused a zone that cannot load
+	zones, _ := cfg.Zones() // Validate refused a zone that cannot load
 	base := session.Rules{
 		InactivityTimeout:     cfg.InactivityTimeout,
 		MaxDuration:           cfg.MaxDuration,
@@ -57,8 +57,8 @@ func (cfg *Config) rules() func(site string) session.Rules {
 	}
 }
 
-// zones are the sites' time zones (for midnight).
-func (cfg *Config) zones() (sitezone.Zones, error) {
+// Zones are the sites' time zones (for midnight).
+func (cfg *Config) Zones() (sitezone.Zones, error) {
 	own := make(map[string]string, len(cfg.Sites))
 	for site, sc := range cfg.Sites {
 		own[site] = sc.TimeZone

@@ -210,7 +210,6 @@ func testConfig(broker, id string) *Config {
 	// placed. A visitor's events are in order in the corpus, so an event
 	// that pause makes late is still placed in the right session.
 	cfg.Sessionize.CheckpointInterval = time.Second
-	cfg.WebAnalytics.Goals = []string{visitcorpus.Goal}
 	cfg.WebAnalytics.FlushInterval = 100 * time.Millisecond
 	return cfg
 }

@@ -64,13 +64,13 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	var err, errs error
 	builder.ConnectorWebanalyticsEventsLate, err = builder.meter.Int64Counter(
 		"otelcol_connector_webanalytics_events_late",
-		metric.WithDescription("Events older than the watermark (newest event time minus allowed_lateness) when they arrived; still added to cumulative counters, and to the unique-visitor windows they still fit in. [Alpha]"),
+		metric.WithDescription("Events the sessionize processor marked late (footfall.event.late, past its allowed_lateness); still added to cumulative counters, and to the unique-visitor windows they still fit in. [Alpha]"),
 		metric.WithUnit("{event}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ConnectorWebanalyticsRecordsSkipped, err = builder.meter.Int64Counter(
 		"otelcol_connector_webanalytics_records_skipped",
-		metric.WithDescription("Records (or values) not counted, by reason (missing_site, missing_visitor, too_many_sites, duplicate_goal for a goal event whose id was already counted, untrusted_session_record for a session record the sessionize processor did not make, invalid_measure for a value that is not a finite number in range, redelivered for a batch counted already, invalid_property for a configured custom property whose value cannot be a label, invalid_funnel_step for a funnel step the sessionize processor cannot have written, sum_overflow for a value that would make its sum no longer a finite number). [Alpha]"),
+		metric.WithDescription("Records (or values) not counted, by reason (missing_site, missing_visitor, too_many_sites, duplicate_goal for a goal event whose id was already counted, untrusted_session_record for a session record the sessionize processor did not make, invalid_measure for a value that is not a finite number in range, redelivered for a batch counted already, invalid_property for a configured custom property whose value cannot be a label, invalid_funnel_step for a funnel step the sessionize processor cannot have written, invalid_goal for a session goal that cannot be a label, sum_overflow for a value that would make its sum no longer a finite number). [Alpha]"),
 		metric.WithUnit("{record}"),
 	)
 	errs = errors.Join(errs, err)

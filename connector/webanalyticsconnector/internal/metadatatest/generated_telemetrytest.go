@@ -24,7 +24,7 @@ func NewSettings(tt *componenttest.Telemetry) connector.Settings {
 func AssertEqualConnectorWebanalyticsEventsLate(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_connector_webanalytics_events_late",
-		Description: "Events older than the watermark (newest event time minus allowed_lateness) when they arrived; still added to cumulative counters, and to the unique-visitor windows they still fit in. [Alpha]",
+		Description: "Events the sessionize processor marked late (footfall.event.late, past its allowed_lateness); still added to cumulative counters, and to the unique-visitor windows they still fit in. [Alpha]",
 		Unit:        "{event}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
@@ -40,7 +40,7 @@ func AssertEqualConnectorWebanalyticsEventsLate(t *testing.T, tt *componenttest.
 func AssertEqualConnectorWebanalyticsRecordsSkipped(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_connector_webanalytics_records_skipped",
-		Description: "Records (or values) not counted, by reason (missing_site, missing_visitor, too_many_sites, duplicate_goal for a goal event whose id was already counted, untrusted_session_record for a session record the sessionize processor did not make, invalid_measure for a value that is not a finite number in range, redelivered for a batch counted already, invalid_property for a configured custom property whose value cannot be a label, invalid_funnel_step for a funnel step the sessionize processor cannot have written, sum_overflow for a value that would make its sum no longer a finite number). [Alpha]",
+		Description: "Records (or values) not counted, by reason (missing_site, missing_visitor, too_many_sites, duplicate_goal for a goal event whose id was already counted, untrusted_session_record for a session record the sessionize processor did not make, invalid_measure for a value that is not a finite number in range, redelivered for a batch counted already, invalid_property for a configured custom property whose value cannot be a label, invalid_funnel_step for a funnel step the sessionize processor cannot have written, invalid_goal for a session goal that cannot be a label, sum_overflow for a value that would make its sum no longer a finite number). [Alpha]",
 		Unit:        "{record}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,

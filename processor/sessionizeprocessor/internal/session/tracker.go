@@ -64,7 +64,9 @@ type Assignment struct {
 	// arrived after the watermark had passed its receive time, or its
 	// session already held a later event. It joined whatever session was
 	// open.
-	Late       bool
+	Late bool
+	// Goal is set when the event is one of the goals (Event.Goal).
+	Goal       bool
 	Started    bool
 	PreviousID string
 	// Returning is set with Started when the visitor had a session before,
@@ -330,7 +332,7 @@ func (t *Tracker) place(out []Output, in Input, late bool) []Output {
 		bot := s.observe(in.Event, rules.Bots)
 		s.add(in.Event, t.intern)
 		heap.Fix(&t.deadlines, int(s.index))
-		return append(out, Output{Assignment: &Assignment{Ref: in.Ref, Key: in.Key, SessionID: s.ID(), Seq: s.events, Late: late, Funnels: s.advanceFunnels(in.Event.Funnels), Bot: bot}})
+		return append(out, Output{Assignment: &Assignment{Ref: in.Ref, Key: in.Key, SessionID: s.ID(), Seq: s.events, Late: late, Goal: in.Event.Goal != "", Funnels: s.advanceFunnels(in.Event.Funnels), Bot: bot}})
 	}
 	if len(t.live) >= t.maxLive {
 		out = t.end(out, t.deadlines[0], EndEvicted)
@@ -367,7 +369,7 @@ func (t *Tracker) place(out []Output, in Input, late bool) []Output {
 	t.live[key] = s
 	heap.Push(&t.deadlines, s)
 	return append(out, Output{Assignment: &Assignment{
-		Ref: in.Ref, Key: in.Key, SessionID: id, Seq: 1, Late: late, Started: true, PreviousID: previousID, Returning: returning,
+		Ref: in.Ref, Key: in.Key, SessionID: id, Seq: 1, Late: late, Goal: in.Event.Goal != "", Started: true, PreviousID: previousID, Returning: returning,
 		Funnels: s.advanceFunnels(in.Event.Funnels), Bot: s.Bot(),
 	}})
 }
