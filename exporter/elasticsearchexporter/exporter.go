@@ -264,22 +264,6 @@ func (e *esExporter) send(ctx context.Context, body []byte, args []func(*esapi.B
 	return answer{status: resp.StatusCode, body: raw}, nil
 }
 
-// bulkResponse is Elasticsearch's answer to a bulk request.
-type bulkResponse struct {
-	Errors bool                         `json:"errors"`
-	Items  []map[string]bulkItemOutcome `json:"items"`
-}
-
-type bulkItemOutcome struct {
-	Index  string `json:"_index"`
-	ID     string `json:"_id"`
-	Status int    `json:"status"`
-	Error  *struct {
-		Type   string `json:"type"`
-		Reason string `json:"reason"`
-	} `json:"error"`
-}
-
 func (e *esExporter) bulk(ctx context.Context, items []bulkItem) retry {
 	size := 0
 	for _, it := range items {
@@ -323,27 +307,24 @@ func (e *esExporter) bulk(ctx context.Context, items []bulkItem) retry {
 		e.requests(ctx, "retryable")
 		return retry{items: items, err: fmt.Errorf("bulk request answered %d: %s", resp.status, truncate(raw))}
 	}
-	var parsed bulkResponse
-	if err := json.Unmarshal(raw, &parsed); err != nil || len(parsed.Items) != len(items) {
+	outcomes, err := parseBulkAnswer(raw, len(items))
+	if err != nil {
 		e.requests(ctx, "retryable")
-		return retry{items: items, err: fmt.Errorf("bulk response unreadable or with %d items for %d documents: %w", len(parsed.Items), len(items), err)}
+		return retry{items: items, err: err}
 	}
 	e.requests(ctx, "success")
 	var again []bulkItem
 	var dead []refused
 	counts := map[[2]string]int{}
-	for i, outcome := range parsed.Items {
-		o := firstOutcome(outcome)
-		switch {
-		case o.Status == http.StatusOK || o.Status == http.StatusCreated:
-			counts[[2]string{"stored", ""}]++
-		case o.Status == http.StatusConflict:
-			counts[[2]string{"duplicate", errorType(o)}]++
-		case o.Status == http.StatusTooManyRequests || o.Status >= 500:
+	for i, o := range outcomes {
+		switch v := verdictOf(o.Status); v {
+		case verdictRetry:
 			again = append(again, items[i])
-			counts[[2]string{"retried", errorType(o)}]++
+			counts[[2]string{string(v), o.errorType()}]++
+		case verdictRefused:
+			dead = append(dead, refused{item: items[i], errType: o.errorType(), detail: o.errorReason()})
 		default:
-			dead = append(dead, refused{item: items[i], errType: errorType(o), detail: errorReason(o)})
+			counts[[2]string{string(v), o.errorType()}]++
 		}
 	}
 	for k, n := range counts {
@@ -402,20 +383,6 @@ func (e *esExporter) deadLetter(ctx context.Context, dead []refused) retry {
 	return out
 }
 
-func firstOutcome(m map[string]bulkItemOutcome) bulkItemOutcome {
-	for _, o := range m {
-		return o
-	}
-	return bulkItemOutcome{}
-}
-
-func errorType(o bulkItemOutcome) string {
-	if o.Error == nil {
-		return ""
-	}
-	return o.Error.Type
-}
-
 // logSafe is an Elasticsearch error reason fit for the collector's log:
 // without the value preview Elasticsearch appends to a mapping error (a
 // visitor's data; the dead-letter document keeps it, in Elasticsearch), and
@@ -428,13 +395,6 @@ func logSafe(reason string) string {
 }
 
 const maxLoggedReason = 300
-
-func errorReason(o bulkItemOutcome) string {
-	if o.Error == nil {
-		return fmt.Sprintf("status %d", o.Status)
-	}
-	return o.Error.Reason
-}
 
 func truncate(b []byte) string {
 	if len(b) > 512 {

@@ -46,6 +46,12 @@ type Server struct {
 	RequestFault func(items int) int
 	// Errors records what the server found wrong in requests (a test fails on any).
 	Errors []string
+	// Recorded are answers of a real product (testdata/responses), given
+	// as they are to the next bulk requests, one each, in order.
+	Recorded [][]byte
+	// Product is the X-Elastic-Product header answers carry; NewServer sets
+	// "Elasticsearch", and "" stands for OpenSearch, which sends none.
+	Product string
 }
 
 // NewServer starts a server; Close stops it.
@@ -53,6 +59,7 @@ func NewServer() *Server {
 	s := &Server{
 		docs: map[string]map[string]map[string]any{}, templates: map[string]map[string]any{},
 		policies: map[string]map[string]any{}, attempts: map[string]int{},
+		Product: "Elasticsearch",
 	}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
@@ -116,11 +123,13 @@ func (s *Server) problem(format string, args ...any) {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	// The official client refuses answers without this header.
-	w.Header().Set("X-Elastic-Product", "Elasticsearch")
-	w.Header().Set("Content-Type", "application/json")
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// The official client refuses answers without this header.
+	if s.Product != "" {
+		w.Header().Set("X-Elastic-Product", s.Product)
+	}
+	w.Header().Set("Content-Type", "application/json")
 	switch {
 	case r.Method == http.MethodGet && r.URL.Path == "/":
 		_, _ = io.WriteString(w, `{"name":"estest","cluster_name":"estest","version":{"number":"8.19.0","build_flavor":"default"},"tagline":"You Know, for Search"}`)
@@ -213,6 +222,12 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(lines)%2 != 0 {
 		s.problem("bulk body has %d lines: actions and documents must pair", len(lines))
+	}
+	if len(s.Recorded) > 0 {
+		s.items += len(lines) / 2
+		_, _ = w.Write(s.Recorded[0])
+		s.Recorded = s.Recorded[1:]
+		return
 	}
 	if s.RequestFault != nil {
 		if status := s.RequestFault(len(lines) / 2); status != 0 {
