@@ -141,7 +141,7 @@ FUZZ_TARGETS = \
 	FuzzLoad:./receiver/kafkastreamreceiver/internal/changelog \
 	FuzzDecodeFaro:./receiver/browsereventsreceiver/internal/dropin \
 	FuzzDecodePlausible:./receiver/browsereventsreceiver/internal/dropin \
-	FuzzMapFaroOTLP:./receiver/browsereventsreceiver/internal/dropin \
+	FuzzMapOTLP:./receiver/browsereventsreceiver/internal/dropin \
 	FuzzDecodeRecord:./receiver/kafkastreamreceiver \
 	FuzzBotMatch:./receiver/browsereventsreceiver/internal/useragent \
 	FuzzEncodeDocument:./exporter/elasticsearchexporter

@@ -66,6 +66,20 @@ func TestPlausibleEventsAPI(t *testing.T) {
 	assert.Equal(t, "EUR", attr.Str(signup.Attributes(), schema.AttrGoalCurrency))
 }
 
+// A navigation of the OpenTelemetry JS browser instrumentation, posted to
+// /v1/logs, becomes a page view with its attribution.
+func TestOpenTelemetryNavigationOverOTLP(t *testing.T) {
+	h := startReceiver(t, testConfig(t), nil)
+	body := []byte(`{"resourceLogs":[{"resource":{"attributes":[{"key":"footfall.site.id","value":{"stringValue":"example"}}]},"scopeLogs":[{"logRecords":[` +
+		`{"eventName":"browser.navigation","attributes":[{"key":"url.full","value":{"stringValue":"https://www.example.com/a?utm_source=x"}},{"key":"browser.navigation.hash_change","value":{"boolValue":false}}]}]}]}]}`)
+	resp, respBody := h.do(t, request{contentType: "application/json", origin: siteOrigin, userAgent: chromeUA, body: body})
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(respBody))
+	require.Equal(t, 1, h.sink.LogRecordCount())
+	lr := h.sink.AllLogs()[0].ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0)
+	assert.Equal(t, schema.EventPageView, lr.EventName())
+	assert.Equal(t, "x", attr.Str(lr.Attributes(), schema.AttrUTMSource))
+}
+
 // Faro's payload: its app name names the site; the page view is derived
 // from meta.page.url, custom events and web vitals come through, Faro's own
 // events, exceptions and logs are counted by type, and the user meta (an

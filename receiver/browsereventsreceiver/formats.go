@@ -65,7 +65,7 @@ func (f otlpFormat) decode(body []byte, maxEvents int) (dropin.Decoded, error) {
 	if err := dropin.CheckItems(logs.LogRecordCount(), maxEvents); err != nil {
 		return dropin.Decoded{}, err
 	}
-	return dropin.MapFaroOTLP(logs), nil
+	return dropin.MapOTLP(logs), nil
 }
 
 func (f otlpFormat) writeAccepted(w http.ResponseWriter, rejected int, message string) {

@@ -30,19 +30,24 @@ const (
 	faroOTLPExceptionType   = "exception.type"
 )
 
-// MapFaroOTLP replaces, in an OTLP request, the log records of Faro's OTLP
-// transport with the events DecodeFaro makes of the same items: the
-// transport writes every item of Faro's payload as a log record with its
-// meta as attributes (the user's id and e-mail address among them), which
-// /v1/logs would otherwise keep as properties or refuse for want of an
-// event name. Records of other scopes are left as they are.
-func MapFaroOTLP(logs plog.Logs) Decoded {
+// MapOTLP maps what browser SDKs send over OTLP to the schema's events. It
+// replaces the log records of Faro's OTLP transport with the events
+// DecodeFaro makes of the same items: the transport writes every item of
+// Faro's payload as a log record with its meta as attributes (the user's id
+// and e-mail address among them), which /v1/logs would otherwise keep as
+// properties or refuse for want of an event name. Of other scopes, it maps
+// the OpenTelemetry JS browser instrumentations' navigations
+// (otelbrowser.go) and leaves the rest as it is.
+func MapOTLP(logs plog.Logs) Decoded {
 	d := Decoded{Logs: logs, Items: logs.LogRecordCount()}
 	for _, rl := range logs.ResourceLogs().All() {
 		scopes := rl.ScopeLogs()
 		for i := range scopes.Len() {
 			sl := scopes.At(i)
 			if sl.Scope().Name() != FaroOTLPScope {
+				for _, lr := range sl.LogRecords().All() {
+					mapOpenTelemetryBrowser(lr)
+				}
 				continue
 			}
 			payloads := faroPayloadsOf(sl.LogRecords())

@@ -28,7 +28,7 @@ func seedCaptured(f *testing.F, format string) {
 // checkDecoded holds for whatever a decoder returns without an error: every
 // record it made is named, none carries an attribute only the pipeline may
 // write, and the records are bounded by what the body held. (Records of
-// other scopes, which MapFaroOTLP leaves alone, are /v1/logs's to check.)
+// other scopes, which MapOTLP leaves alone, are /v1/logs's to check.)
 func checkDecoded(t *testing.T, d Decoded, body []byte) {
 	t.Helper()
 	n := 0
@@ -77,13 +77,14 @@ func FuzzDecodePlausible(f *testing.F) {
 	})
 }
 
-func FuzzMapFaroOTLP(f *testing.F) {
+func FuzzMapOTLP(f *testing.F) {
 	f.Add([]byte(`{"resourceLogs":[{"scopeLogs":[{"scope":{"name":"@grafana/faro-web-sdk"},"logRecords":[{"attributes":[{"key":"url.full","value":{"stringValue":"https://x/"}},{"key":"session.id","value":{"stringValue":"s"}},{"key":"event.name","value":{"stringValue":"signup"}}]},{"attributes":[{"key":"measurement.type","value":{"stringValue":"web-vitals"}},{"key":"measurement.name","value":{"stringValue":"lcp"}},{"key":"measurement.value","value":{"intValue":"-3"}}]}]}]}]}`))
+	f.Add([]byte(`{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"eventName":"browser.navigation","attributes":[{"key":"browser.navigation.hash_change","value":{"boolValue":true}}]},{"attributes":[{"key":"event.name","value":{"stringValue":"browser.navigation"}}]}]}]}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		req := plogotlp.NewExportRequest()
 		if req.UnmarshalJSON(body) != nil {
 			return
 		}
-		checkDecoded(t, MapFaroOTLP(req.Logs()), body)
+		checkDecoded(t, MapOTLP(req.Logs()), body)
 	})
 }

@@ -263,29 +263,3 @@ func checkOutputRecord(t *testing.T, e *Enricher, scope pcommon.InstrumentationS
 		t.Fatalf("invalid measure accepted: %s", msg)
 	}
 }
-
-// The OpenTelemetry JS browser-navigation instrumentation's events are page
-// views, with their attribution; a change of the fragment alone is not one
-// and does not count as an interaction.
-func TestOpenTelemetryNavigationIsAPageView(t *testing.T) {
-	navigation := func(hashChange bool) plog.LogRecord {
-		res := newTestEnricher(t).Enrich(context.Background(), testRequest, oneRecord(func(lr plog.LogRecord) {
-			lr.SetEventName("browser.navigation")
-			lr.Attributes().PutStr(schema.AttrURLFull, "https://www.example.com/a?utm_source=x")
-			lr.Attributes().PutBool("browser.navigation.same_document", hashChange)
-			lr.Attributes().PutBool("browser.navigation.hash_change", hashChange)
-		}))
-		require.Equal(t, 1, res.Accepted, res.Messages)
-		return res.Logs.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0)
-	}
-	load := navigation(false)
-	assert.Equal(t, schema.EventPageView, load.EventName())
-	source, _ := load.Attributes().Get(schema.AttrUTMSource)
-	assert.Equal(t, "x", source.Str())
-
-	hash := navigation(true)
-	assert.Equal(t, "browser.navigation", hash.EventName())
-	interactive, ok := hash.Attributes().Get(schema.AttrEventInteractive)
-	require.True(t, ok)
-	assert.False(t, interactive.Bool())
-}

@@ -1,10 +1,11 @@
 // Copyright The Footfall Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package intake // import "github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/intake"
+package dropin // import "github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/dropin"
 
 import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/footfall-analytics/footfall/internal/schema"
 )
@@ -17,17 +18,18 @@ const (
 	attrNavigationHashChange = "browser.navigation.hash_change"
 )
 
-// openTelemetryEventName maps the events of the OpenTelemetry JS browser
+// mapOpenTelemetryBrowser maps the events of the OpenTelemetry JS browser
 // instrumentations to the schema's: a navigation is a page view, unless
 // only the URL's fragment changed, which footfall.js does not count either
 // (it is kept, as no interaction).
-func openTelemetryEventName(name string, attrs pcommon.Map) string {
-	if name != eventBrowserNavigation {
-		return name
+func mapOpenTelemetryBrowser(lr plog.LogRecord) {
+	if schema.EventName(lr) != eventBrowserNavigation {
+		return
 	}
+	attrs := lr.Attributes()
 	if v, ok := attrs.Get(attrNavigationHashChange); ok && v.Type() == pcommon.ValueTypeBool && v.Bool() {
 		attrs.PutBool(schema.AttrEventInteractive, false)
-		return name
+		return
 	}
-	return schema.EventPageView
+	lr.SetEventName(schema.EventPageView)
 }
