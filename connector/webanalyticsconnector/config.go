@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 
 	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector/internal/pathnorm"
+	"github.com/footfall-analytics/footfall/internal/confkeys"
 	"github.com/footfall-analytics/footfall/internal/schema"
 	"github.com/footfall-analytics/footfall/internal/sitezone"
 )
@@ -99,24 +100,17 @@ var _ component.Config = (*Config)(nil)
 // movedToSessionize are the settings the connector takes from the records
 // of the sessionize processor, which is configured with them: declaring
 // them here as well let the two disagree.
-var movedToSessionize = []struct{ key, instead string }{
-	{"goals", "declare goals once, on the sessionize processor: it marks goal events (footfall.event.goal) and the connector counts what it marks"},
-	{"allowed_lateness", "the sessionize processor's allowed_lateness decides which events are late (footfall.event.late), and the connector counts what it marks"},
+var movedToSessionize = []confkeys.Refused{
+	{Key: "goals", Verdict: noLongerHere, Instead: "declare goals once, on the sessionize processor: it marks goal events (footfall.event.goal) and the connector counts what it marks"},
+	{Key: "allowed_lateness", Verdict: noLongerHere, Instead: "the sessionize processor's allowed_lateness decides which events are late (footfall.event.late), and the connector counts what it marks"},
 }
+
+const noLongerHere = "is no longer a setting of the webanalytics connector"
 
 // Unmarshal refuses the settings the sessionize processor holds, naming
 // where they went.
 func (cfg *Config) Unmarshal(conf *confmap.Conf) error {
-	var errs []error
-	for _, moved := range movedToSessionize {
-		if conf.IsSet(moved.key) {
-			errs = append(errs, fmt.Errorf("%s is no longer a setting of the webanalytics connector: %s", moved.key, moved.instead))
-		}
-	}
-	if len(errs) > 0 {
-		return errors.Join(errs...)
-	}
-	return conf.Unmarshal(cfg)
+	return confkeys.Unmarshal(conf, cfg, movedToSessionize)
 }
 
 // Validate checks the configuration.

@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
+	"github.com/footfall-analytics/footfall/internal/confkeys"
 	"github.com/footfall-analytics/footfall/internal/netaddr"
 )
 
@@ -127,46 +128,39 @@ type FlushConfig struct {
 
 var _ component.Config = (*Config)(nil)
 
+const notSupported = "is not supported"
+
 // unsupported are contrib options (and former keys of this exporter) that
 // this exporter does not have, and what to do instead.
-var unsupported = []struct{ key, instead string }{
-	{"num_workers", "requests are sent by the sending queue's consumers (sending_queue::num_consumers)"},
-	{"logs_index", "events and session summaries go to events_index and sessions_index"},
-	{"logs_dynamic_index", "events and session summaries go to events_index and sessions_index"},
-	{"logs_dynamic_id", "every document's _id is <site>:<event or session id>"},
-	{"logs_dynamic_pipeline", "use pipeline"},
-	{"metrics_index", "this exporter takes logs only"},
-	{"traces_index", "this exporter takes logs only"},
-	{"logstash_format", "data streams roll over by the ILM policy (templates)"},
-	{"mapping", "one mapping (README.md), installed by templates"},
-	{"discover", "list the nodes in endpoints"},
-	{"batcher", "batching is the sending queue's (sending_queue::batch)"},
-	{"include_source_on_error", "refused documents go whole to dead_letter_index"},
-	{"flush::interval", "batching is the sending queue's (sending_queue::batch)"},
-	{"retry::max_requests", "use retry::max_elapsed_time"},
-	{"retry::max_retries", "use retry::max_elapsed_time"},
-	{"retry::retry_on_status", "429 and 5xx are always retried, other 4xx dead-lettered"},
-	{"retry_on_failure", "the retry settings are under retry, as in contrib"},
-	{"auth::api_key", "api_key is at the top level, as in contrib; auth names an authenticator extension"},
-	{"auth::user", "user and password are at the top level, as in contrib; auth names an authenticator extension"},
-	{"auth::password", "user and password are at the top level, as in contrib; auth names an authenticator extension"},
-	{"auth::bearer_token", "use the bearertokenauth extension: auth::authenticator: bearertokenauth"},
-	{"auth::allow_plain_http", "allow_plain_http is at the top level"},
+var unsupported = []confkeys.Refused{
+	{Key: "num_workers", Verdict: notSupported, Instead: "requests are sent by the sending queue's consumers (sending_queue::num_consumers)"},
+	{Key: "logs_index", Verdict: notSupported, Instead: "events and session summaries go to events_index and sessions_index"},
+	{Key: "logs_dynamic_index", Verdict: notSupported, Instead: "events and session summaries go to events_index and sessions_index"},
+	{Key: "logs_dynamic_id", Verdict: notSupported, Instead: "every document's _id is <site>:<event or session id>"},
+	{Key: "logs_dynamic_pipeline", Verdict: notSupported, Instead: "use pipeline"},
+	{Key: "metrics_index", Verdict: notSupported, Instead: "this exporter takes logs only"},
+	{Key: "traces_index", Verdict: notSupported, Instead: "this exporter takes logs only"},
+	{Key: "logstash_format", Verdict: notSupported, Instead: "data streams roll over by the ILM policy (templates)"},
+	{Key: "mapping", Verdict: notSupported, Instead: "one mapping (README.md), installed by templates"},
+	{Key: "discover", Verdict: notSupported, Instead: "list the nodes in endpoints"},
+	{Key: "batcher", Verdict: notSupported, Instead: "batching is the sending queue's (sending_queue::batch)"},
+	{Key: "include_source_on_error", Verdict: notSupported, Instead: "refused documents go whole to dead_letter_index"},
+	{Key: "flush::interval", Verdict: notSupported, Instead: "batching is the sending queue's (sending_queue::batch)"},
+	{Key: "retry::max_requests", Verdict: notSupported, Instead: "use retry::max_elapsed_time"},
+	{Key: "retry::max_retries", Verdict: notSupported, Instead: "use retry::max_elapsed_time"},
+	{Key: "retry::retry_on_status", Verdict: notSupported, Instead: "429 and 5xx are always retried, other 4xx dead-lettered"},
+	{Key: "retry_on_failure", Verdict: notSupported, Instead: "the retry settings are under retry, as in contrib"},
+	{Key: "auth::api_key", Verdict: notSupported, Instead: "api_key is at the top level, as in contrib; auth names an authenticator extension"},
+	{Key: "auth::user", Verdict: notSupported, Instead: "user and password are at the top level, as in contrib; auth names an authenticator extension"},
+	{Key: "auth::password", Verdict: notSupported, Instead: "user and password are at the top level, as in contrib; auth names an authenticator extension"},
+	{Key: "auth::bearer_token", Verdict: notSupported, Instead: "use the bearertokenauth extension: auth::authenticator: bearertokenauth"},
+	{Key: "auth::allow_plain_http", Verdict: notSupported, Instead: "allow_plain_http is at the top level"},
 }
 
 // Unmarshal refuses the options this exporter does not have with what to
 // use instead, then reads the rest.
 func (cfg *Config) Unmarshal(conf *confmap.Conf) error {
-	var errs []error
-	for _, u := range unsupported {
-		if conf.IsSet(u.key) {
-			errs = append(errs, fmt.Errorf("%s is not supported: %s", u.key, u.instead))
-		}
-	}
-	if len(errs) > 0 {
-		return errors.Join(errs...)
-	}
-	return conf.Unmarshal(cfg)
+	return confkeys.Unmarshal(conf, cfg, unsupported)
 }
 
 // endpoints are the URLs requests go to: endpoints, or endpoint alone.

@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 
 	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector"
+	"github.com/footfall-analytics/footfall/internal/confkeys"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor"
 )
 
@@ -95,10 +96,11 @@ type Config struct {
 // former shape went: sasl is auth::sasl since it takes contrib's connection
 // settings.
 func (cfg *Config) Unmarshal(conf *confmap.Conf) error {
-	if conf.IsSet("sasl") {
-		return errors.New("sasl is now auth::sasl, as in the contrib Kafka receiver and exporter (mechanism, username and password are unchanged)")
-	}
-	return conf.Unmarshal(cfg)
+	return confkeys.Unmarshal(conf, cfg, formerKeys)
+}
+
+var formerKeys = []confkeys.Refused{
+	{Key: "sasl", Verdict: "is now auth::sasl", Instead: "as in the contrib Kafka receiver and exporter (mechanism, username and password are unchanged)"},
 }
 
 // changelogTopic is the configured topic, or the group's own.
