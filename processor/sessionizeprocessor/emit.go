@@ -74,6 +74,10 @@ func (s *state) render(outs []session.Output) *emitted {
 			attrs.PutStr(schema.AttrSessionID, a.SessionID)
 			attrs.PutInt(schema.AttrSessionSeq, int64(a.Seq))
 			s.stampFunnels(attrs, a.Funnels)
+			// Only this processor marks an event late or a goal: a record
+			// that came another way than the browserevents receiver (which
+			// strips them) may carry marks of its own.
+			attrs.RemoveIf(func(k string, _ pcommon.Value) bool { return k == schema.AttrEventLate || k == schema.AttrEventGoal })
 			if a.Late {
 				attrs.PutBool(schema.AttrEventLate, true)
 				result.late++

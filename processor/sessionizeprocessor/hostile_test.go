@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
+	"github.com/footfall-analytics/footfall/internal/schema"
 	"github.com/footfall-analytics/footfall/internal/storagetest"
 )
 
@@ -158,4 +159,32 @@ func TestReplayIntoASmallerReorderBufferPlacesEarly(t *testing.T) {
 	for i := range 6 {
 		assert.True(t, placed[fmt.Sprintf("v%d e%d S%d #1", i, i, i+1)], "event %d placed once", i)
 	}
+}
+
+// Only the processor marks an event late or a goal: the marks a record
+// brings (by a way in other than the browserevents receiver, which strips
+// them) are removed, and its own are set.
+func TestClaimedMarksAreRemoved(t *testing.T) {
+	h := start(t, testConfig(), nil, nil)
+	h.mustConsume(logsOf(
+		pv("a", "a1", 0, "/").with(schema.AttrEventGoal, "true").with(schema.AttrEventLate, "true"),
+		event{visitor: "a", id: "a2", name: "signup", at: time.Second},
+	))
+	h.tick(t0.Add(time.Minute))
+	h.waitDelivered()
+	marks := map[string][2]bool{}
+	for _, rl := range h.output().ResourceLogs().All() {
+		for _, sl := range rl.ScopeLogs().All() {
+			for _, lr := range sl.LogRecords().All() {
+				_, goal := lr.Attributes().Get(schema.AttrEventGoal)
+				_, late := lr.Attributes().Get(schema.AttrEventLate)
+				if id, ok := lr.Attributes().Get(schema.AttrEventID); ok {
+					marks[id.Str()] = [2]bool{goal, late}
+				}
+			}
+		}
+	}
+	assert.Equal(t, [2]bool{false, false}, marks["a1"], "a page view's claimed goal and late marks are gone")
+	assert.Equal(t, [2]bool{true, false}, marks["a2"], "the signup is the processor's goal")
+	h.shutdown()
 }
