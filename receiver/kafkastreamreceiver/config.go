@@ -15,6 +15,7 @@ import (
 
 	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector"
 	"github.com/footfall-analytics/footfall/internal/confkeys"
+	"github.com/footfall-analytics/footfall/internal/kafkaclient"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor"
 )
 
@@ -25,7 +26,7 @@ type Config struct {
 	// tls, auth::sasl, metadata, rack_id, dial_timeout, conn_idle_timeout,
 	// protocol_version. Defaults configkafka.NewDefaultClientConfig():
 	// [localhost:9092], plaintext, no authentication. Options this receiver
-	// does not support are refused (unsupportedClientOptions).
+	// does not support are refused (kafkaclient.Unsupported).
 	configkafka.ClientConfig `mapstructure:",squash"`
 	// Topic is the events topic the gateways write (OTLP protobuf logs, keyed
 	// by visitor). Default footfall.events.
@@ -126,7 +127,7 @@ func (cfg *Config) transactionalID() string {
 // Validate checks the settings; the connection and the nested sessionize
 // and webanalytics settings are validated by their own Validate too.
 func (cfg *Config) Validate() error {
-	errs := unsupportedClientOptions(cfg.ClientConfig)
+	errs := kafkaclient.Unsupported(cfg.ClientConfig)
 	if sasl := cfg.Authentication.SASL; sasl != nil && (sasl.Username == "" || sasl.Password == "") {
 		errs = append(errs, errors.New("auth::sasl: username and password are required (the shipped configs read them from FOOTFALL_KAFKA_USERNAME and FOOTFALL_KAFKA_PASSWORD)"))
 	}

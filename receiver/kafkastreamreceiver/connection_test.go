@@ -39,17 +39,3 @@ func TestSASLCredentialsReachAnAuthenticatingBroker(t *testing.T) {
 	assert.NoError(t, check("right"))
 	assert.Error(t, check("wrong"))
 }
-
-// metadata::retry::backoff doubles per try up to the larger of 5 s and
-// itself, as configkafka documents it.
-func TestRetryBackoffDoublesUpToItsCeiling(t *testing.T) {
-	var got []time.Duration
-	backoff := retryBackoff(250 * time.Millisecond)
-	for tries := 1; tries <= 7; tries++ {
-		got = append(got, backoff(tries))
-	}
-	assert.Equal(t, []time.Duration{
-		250 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 5 * time.Second, 5 * time.Second,
-	}, got)
-	assert.Equal(t, 8*time.Second, retryBackoff(8*time.Second)(3))
-}
