@@ -144,7 +144,9 @@ FUZZ_TARGETS = \
 	FuzzMapOTLP:./receiver/browsereventsreceiver/internal/dropin \
 	FuzzDecodeRecord:./receiver/kafkastreamreceiver \
 	FuzzBotMatch:./receiver/browsereventsreceiver/internal/useragent \
-	FuzzEncodeDocument:./exporter/elasticsearchexporter
+	FuzzEncodeDocument:./exporter/elasticsearchexporter \
+	FuzzReadSpillEntry:./exporter/kafkaspillexporter \
+	FuzzSegment:./exporter/kafkaspillexporter/internal/spill
 FUZZTIME_EACH ?= 10s
 
 ## fuzz: each fuzz target for FUZZTIME_EACH (the intake decoder for FUZZTIME)

@@ -22,6 +22,7 @@ import (
 	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector"
 	"github.com/footfall-analytics/footfall/exporter/archiveexporter"
 	"github.com/footfall-analytics/footfall/exporter/elasticsearchexporter"
+	"github.com/footfall-analytics/footfall/exporter/kafkaspillexporter"
 	"github.com/footfall-analytics/footfall/exporter/liveviewexporter"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver"
@@ -180,6 +181,7 @@ func TestReadmeSettingsExistWithTheirDefaults(t *testing.T) {
 		"../connector/webanalyticsconnector/README.md": webanalyticsconnector.NewFactory(),
 		"../exporter/archiveexporter/README.md":        archiveexporter.NewFactory(),
 		"../exporter/elasticsearchexporter/README.md":  elasticsearchexporter.NewFactory(),
+		"../exporter/kafkaspillexporter/README.md":     kafkaspillexporter.NewFactory(),
 		"../exporter/liveviewexporter/README.md":       liveviewexporter.NewFactory(),
 		"../processor/sessionizeprocessor/README.md":   sessionizeprocessor.NewFactory(),
 		"../receiver/kafkastreamreceiver/README.md":    kafkastreamreceiver.NewFactory(),

@@ -26,7 +26,7 @@ func telemetry(t *testing.T) (names, prefixes []string) {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join("..", "*", "*", "metadata.yaml"))
 	require.NoError(t, err)
-	require.Len(t, files, 7, "a component was added or removed: check this test still sees all")
+	require.Len(t, files, 8, "a component was added or removed: check this test still sees all")
 	for _, file := range files {
 		conf, err := confmaptest.LoadConf(file)
 		require.NoError(t, err)

@@ -48,7 +48,7 @@ func each(endpoint, metric string, labels []string, f func(float64) bool) (bool,
 	scanner.Buffer(make([]byte, 1<<20), 1<<20)
 	for scanner.Scan() {
 		line := scanner.Text()
-		if !strings.HasPrefix(line, metric+"{") || !containsAll(line, labels) {
+		if !strings.HasPrefix(line, metric+"{") && !strings.HasPrefix(line, metric+" ") || !containsAll(line, labels) {
 			continue
 		}
 		v, err := strconv.ParseFloat(line[strings.LastIndex(line, " ")+1:], 64)

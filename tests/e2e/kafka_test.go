@@ -235,53 +235,19 @@ func TestE2EKafkaGatewayToProcessing(t *testing.T) {
 	}, 60*time.Second, 250*time.Millisecond, "a replay gives the same sessions and counts")
 }
 
-// SIGKILL the gateway under load: every event acknowledged before the kill
-// is in Kafka once a gateway restarts on the same disk.
+// SIGKILL the gateway under load while Kafka is there: every event
+// acknowledged before the kill is in Kafka (the gateway acks on Kafka's
+// acks), and a gateway restarted on the same disk changes nothing.
 func TestE2EKafkaGatewayKill9LosesNoAcknowledgedEvent(t *testing.T) {
 	kafka := startKafka(t, 0, t.TempDir())
 	brokers := kafka.ListenAddrs()[0]
 	dataDir := t.TempDir()
 	gateway := startGateway(t, brokers, dataDir)
 
-	var mu sync.Mutex
-	var acked []string
-	stop := make(chan struct{})
-	var senders sync.WaitGroup
-	for s := range 4 {
-		senders.Add(1)
-		go func() {
-			defer senders.Done()
-			client := &http.Client{Timeout: 5 * time.Second}
-			for n := 0; ; n++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				ld, ids := pageViews(fmt.Sprintf("s%d-%d", s, n))
-				req, err := http.NewRequest(http.MethodPost, "http://"+gateway.intake+"/v1/logs", strings.NewReader(string(jsonBody(t, ld))))
-				if err != nil {
-					return
-				}
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("User-Agent", firefox(120+s))
-				resp, err := client.Do(req)
-				if err != nil {
-					continue // the gateway is gone; keep trying until told to stop
-				}
-				_ = resp.Body.Close()
-				if resp.StatusCode == http.StatusOK {
-					mu.Lock()
-					acked = append(acked, ids...)
-					mu.Unlock()
-				}
-			}
-		}()
-	}
+	load := sendContinuously(t, gateway.intake, 4)
 	time.Sleep(time.Duration(300+rand.IntN(700)) * time.Millisecond) // #nosec G404 -- a random moment
 	gateway.kill()
-	close(stop)
-	senders.Wait()
+	acked := load.stop()
 	require.NotEmpty(t, acked, "the gateway acknowledged events before it was killed")
 	atKill := readTopic(t, brokers)
 	onlyOnDisk := 0
@@ -297,7 +263,7 @@ func TestE2EKafkaGatewayKill9LosesNoAcknowledgedEvent(t *testing.T) {
 	for _, id := range acked {
 		duplicates += len(got[id]) - 1
 	}
-	t.Logf("acked %d before SIGKILL, %d of them only in the gateway's queue on disk at the kill; all %d in Kafka after the restart; %d duplicated; %d more written but not acknowledged",
+	t.Logf("acked %d before SIGKILL, %d of them not yet in Kafka at the kill; all %d in Kafka after the restart; %d duplicated; %d more written but not acknowledged",
 		len(acked), onlyOnDisk, len(acked), duplicates, len(got)-len(acked))
 
 	// Duplicates on the wire, none in the counts: every distinct event once,
@@ -309,35 +275,170 @@ func TestE2EKafkaGatewayKill9LosesNoAcknowledgedEvent(t *testing.T) {
 	}, 60*time.Second, 250*time.Millisecond, "the processing tier counts %d distinct events once", len(got))
 }
 
-// The broker goes away and comes back: events acknowledged meanwhile wait in
-// the gateway's queue on disk and are delivered.
+// The broker goes away for 30 s under load and comes back: the gateway
+// acknowledges from its spill meanwhile, drains it in order, goes back to
+// acking on Kafka, and no acknowledged event is missing. Nothing is refused:
+// the spill never fills.
 func TestE2EKafkaBrokerOutage(t *testing.T) {
 	port, err := strconv.Atoi(freePort(t))
 	require.NoError(t, err)
 	kafkaDir := t.TempDir()
 	kafka := startKafka(t, port, kafkaDir)
 	brokers := kafka.ListenAddrs()[0]
-	gateway := startGateway(t, brokers, t.TempDir())
+	// One address sends everything: no per-client rate limit.
+	gateway := startGateway(t, brokers, t.TempDir(), filepath.Join("testdata", "gateway-bench.yaml"))
+	telemetry := "127.0.0.1:" + gateway.telemetry
 
-	before, beforeIDs := pageViews("before")
-	resp, body := gateway.post(t, "application/json", jsonBody(t, before), nil)
-	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
-	waitForTopic(t, brokers, beforeIDs)
-
+	load := sendContinuously(t, gateway.intake, 4)
+	time.Sleep(2 * time.Second)
 	kafka.Close()
-	var during []string
-	for i := range 10 {
-		ld, ids := pageViews(fmt.Sprintf("during-%d", i))
-		resp, body := gateway.post(t, "application/json", jsonBody(t, ld), nil)
-		require.Equal(t, http.StatusOK, resp.StatusCode, "the queue on disk takes events while the broker is away: %s", body)
-		during = append(during, ids...)
-	}
-	time.Sleep(2 * time.Second) // the exporter is failing and backing off
+	require.Eventually(t, func() bool {
+		return scrapeSum(telemetry, "otelcol_exporter_kafka_spill_messages", `path="spilled"`) > 0
+	}, 30*time.Second, 100*time.Millisecond, "requests go to the spill while the broker is away")
+	time.Sleep(30 * time.Second)
+	spilled := scrapeSum(telemetry, "otelcol_exporter_kafka_spill_messages", `path="spilled"`)
 
 	// The broker comes back on the same address and log.
 	startKafka(t, port, kafkaDir)
-	got := waitForTopic(t, brokers, append(beforeIDs, during...))
-	t.Logf("%d events acknowledged during the outage, all delivered after it (%d distinct in the topic)", len(during), len(got))
+	require.Eventually(t, func() bool {
+		return scrapeSum(telemetry, "otelcol_exporter_kafka_spill_spilling") == 0 &&
+			scrapeSum(telemetry, "otelcol_exporter_kafka_spill_bytes") == 0
+	}, 60*time.Second, 100*time.Millisecond, "the spill drains and the gateway acks on Kafka again")
+	direct := scrapeSum(telemetry, "otelcol_exporter_kafka_spill_messages", `path="direct"`)
+	require.Eventually(t, func() bool {
+		return scrapeSum(telemetry, "otelcol_exporter_kafka_spill_messages", `path="direct"`) > direct
+	}, 10*time.Second, 100*time.Millisecond, "new requests are acknowledged on Kafka's acks")
+	acked, refused := load.stopCounting()
+	assert.Zero(t, refused, "no request was refused: the spill never filled")
+	assert.LessOrEqual(t, scrapeSum(telemetry, "otelcol_exporter_kafka_spill_refused_requests"), 0.0)
+
+	got := waitForTopic(t, brokers, acked)
+	t.Logf("%d events acknowledged across a 30 s outage, %.0f messages of them spilled; all in the topic (%d distinct)", len(acked), spilled, len(got))
+	assertVisitorsInOnePartition(t, got)
+}
+
+// SIGKILL the gateway while it spills (the broker away), then again while it
+// drains (the broker back): every acknowledged event is in Kafka once a
+// gateway has run to the end on the same disk.
+func TestE2EKafkaGatewayKill9WhileSpillingAndDraining(t *testing.T) {
+	port, err := strconv.Atoi(freePort(t))
+	require.NoError(t, err)
+	kafkaDir, dataDir := t.TempDir(), t.TempDir()
+	kafka := startKafka(t, port, kafkaDir)
+	brokers := kafka.ListenAddrs()[0]
+	noRateLimit := filepath.Join("testdata", "gateway-bench.yaml")
+	gateway := startGateway(t, brokers, dataDir, noRateLimit)
+
+	kafka.Close()
+	load := sendContinuously(t, gateway.intake, 4)
+	require.Eventually(t, func() bool {
+		return scrapeSum("127.0.0.1:"+gateway.telemetry, "otelcol_exporter_kafka_spill_messages", `path="spilled"`) >= 100
+	}, 30*time.Second, 100*time.Millisecond, "the gateway spills")
+	gateway.kill()
+	acked := load.stop()
+	require.NotEmpty(t, acked)
+
+	startKafka(t, port, kafkaDir)
+	draining := startGateway(t, brokers, dataDir, noRateLimit)
+	time.Sleep(time.Duration(rand.IntN(300)) * time.Millisecond) // #nosec G404 -- a random moment of the drain
+	draining.kill()
+
+	startGateway(t, brokers, dataDir, noRateLimit)
+	got := waitForTopic(t, brokers, acked)
+	duplicates := 0
+	for _, id := range acked {
+		duplicates += len(got[id]) - 1
+	}
+	t.Logf("%d events acknowledged from the spill before SIGKILL; all in Kafka after a second kill while draining; %d duplicated", len(acked), duplicates)
+	assertVisitorsInOnePartition(t, got)
+}
+
+func assertVisitorsInOnePartition(t *testing.T, got map[string][]kafkaEvent) {
+	t.Helper()
+	partitionsOf := map[string]map[int32]bool{}
+	for _, copies := range got {
+		for _, c := range copies {
+			if partitionsOf[c.visitor] == nil {
+				partitionsOf[c.visitor] = map[int32]bool{}
+			}
+			partitionsOf[c.visitor][c.partition] = true
+		}
+	}
+	for visitor, partitions := range partitionsOf {
+		assert.Len(t, partitions, 1, "visitor %s's events are in one partition", visitor)
+	}
+}
+
+// continuousLoad is senders posting page views to a gateway, one request
+// after another each, until stopped.
+type continuousLoad struct {
+	mu       sync.Mutex
+	acked    []string
+	refused  int
+	done     chan struct{}
+	counting bool
+	senders  sync.WaitGroup
+}
+
+func sendContinuously(t *testing.T, intake string, senders int) *continuousLoad {
+	t.Helper()
+	l := &continuousLoad{done: make(chan struct{}), counting: true}
+	for s := range senders {
+		l.senders.Add(1)
+		go func() {
+			defer l.senders.Done()
+			client := &http.Client{Timeout: 5 * time.Second}
+			for n := 0; ; n++ {
+				select {
+				case <-l.done:
+					return
+				default:
+				}
+				ld, ids := pageViews(fmt.Sprintf("s%d-%d", s, n))
+				req, err := http.NewRequest(http.MethodPost, "http://"+intake+"/v1/logs", strings.NewReader(string(jsonBody(t, ld))))
+				if err != nil {
+					return
+				}
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("User-Agent", firefox(120+s))
+				resp, err := client.Do(req)
+				if err != nil {
+					time.Sleep(10 * time.Millisecond) // the gateway is gone; keep trying until told to stop
+					continue
+				}
+				_ = resp.Body.Close()
+				l.mu.Lock()
+				switch {
+				case resp.StatusCode == http.StatusOK:
+					l.acked = append(l.acked, ids...)
+				case l.counting:
+					l.refused++
+				}
+				l.mu.Unlock()
+			}
+		}()
+	}
+	t.Cleanup(func() { l.stop() })
+	return l
+}
+
+// stop stops the senders and returns the ids of the events acknowledged.
+func (l *continuousLoad) stop() []string {
+	acked, _ := l.stopCounting()
+	return acked
+}
+
+// stopCounting also returns the requests refused while the gateway ran.
+func (l *continuousLoad) stopCounting() ([]string, int) {
+	select {
+	case <-l.done:
+	default:
+		close(l.done)
+	}
+	l.senders.Wait()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.acked, l.refused
 }
 
 // Large events: a burst of 8 MB of nearly incompressible events goes through

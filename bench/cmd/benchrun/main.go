@@ -40,7 +40,17 @@ func main() {
 	rounds := flag.Int("rounds", 2, "alternating rounds of every peer")
 	bare := flag.Bool("serve-bare-ingest", false, "serve the bare durable-ingest peer (benchrun starts itself with it)")
 	latencyOnly := flag.Bool("latency-only", false, "only time event → metrics, under load and on a quiet site")
+	gatewayOnly := flag.Bool("gateway-only", false, "only the gateway peers into Kafka")
+	flag.StringVar(&gatewayConfig, "gateway-config", gatewayConfig, "the footfall gateway's config, merged with config/kafka-plaintext.yaml and bench/gateway-bench.yaml")
 	flag.Parse()
+	if *gatewayOnly {
+		batch := loadgen.Config{Mode: loadgen.Batch, Senders: 16, Duration: *duration, Traffic: loadgen.DefaultTraffic()}
+		if err := runGateways(*footfall, *baseline, batch, *rounds); err != nil {
+			fmt.Fprintln(os.Stderr, "benchrun:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *bare {
 		if err := serveBareIngest(); err != nil {
 			fmt.Fprintln(os.Stderr, "benchrun bare ingest:", err)
@@ -192,7 +202,10 @@ func run(footfallBin, baselineBin, microPath string, duration time.Duration, rou
 	}
 	fmt.Printf("\nSingle-event beacons: footfall %.0f requests/s, %.2f× the bare limit (%.0f).\n",
 		beacons[peerFootfall].report.EventsPerSecond(), beacons[peerFootfall].report.EventsPerSecond()/beacons[peerBare].report.EventsPerSecond(), beacons[peerBare].report.EventsPerSecond())
-	return printLatency(footfall)
+	if err := printLatency(footfall); err != nil {
+		return err
+	}
+	return runGateways(footfallBin, baselineBin, batch, rounds)
 }
 
 // printLatency times event → metrics under load and on a quiet site.
@@ -259,6 +272,12 @@ func printRow(name string, m measurement) {
 // measure starts the collector, warms it up, runs the load and reads the
 // process's CPU time and peak RSS from /proc.
 func measure(c collector, load loadgen.Config) (measurement, error) {
+	return measureWith(c, load, nil)
+}
+
+// measureWith is measure, calling afterRun with the warm-up's and the run's
+// reports before it stops the collector.
+func measureWith(c collector, load loadgen.Config, afterRun func(warm, run loadgen.Report) error) (measurement, error) {
 	p, err := start(c)
 	if err != nil {
 		return measurement{}, err
@@ -290,6 +309,11 @@ func measure(c collector, load loadgen.Config) (measurement, error) {
 		return measurement{}, err
 	}
 	m := measurement{report: rep, cpuSeconds: cpuAfter - cpuBefore, peakRSSMiB: rss, loadgenCPUSeconds: selfAfter - selfBefore}
+	if afterRun != nil {
+		if err := afterRun(warmRep, rep); err != nil {
+			return measurement{}, err
+		}
+	}
 	if c.name == peerFootfall {
 		m.wantCounted = float64(warmRep.Truth.PageViews + rep.Truth.PageViews)
 		m.counted = countedPageViews(p.metrics, load.Traffic.Sites, m.wantCounted)

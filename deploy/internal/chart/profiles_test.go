@@ -93,6 +93,17 @@ func TestProfiles(t *testing.T) {
 			assert.NotEqual(t, "data", v.Name, "the data volume is the claim, not an emptyDir")
 		}
 
+		// kafka.plaintext takes TLS and SASL off the gateway's exporter.
+		objs = renderObjects(t, "gateway", "kafka: {brokers: [k1:9092], plaintext: true}\nsaltSecret: {name: salt}\n")
+		cm := One[corev1.ConfigMap](objs, "ConfigMap")
+		var cfg struct {
+			Exporters map[string]map[string]any `json:"exporters"`
+		}
+		require.NoError(t, yaml.Unmarshal([]byte(cm.Data["config.yaml"]), &cfg))
+		require.Contains(t, cfg.Exporters, "kafka_spill")
+		assert.NotContains(t, cfg.Exporters["kafka_spill"], "tls")
+		assert.NotContains(t, cfg.Exporters["kafka_spill"], "auth")
+
 		// With no trusted proxies, none are believed (never "all private ranges").
 		objs = renderObjects(t, "gateway", kafkaValues+"saltSecret: {name: salt}\n")
 		c = One[appsv1.Deployment](objs, "Deployment").Spec.Template.Spec.Containers[0]

@@ -59,7 +59,7 @@ run.
 {{- fail (printf "the %s profile needs mode: statefulset (a volume for its state, a stable pod name)" $p) }}
 {{- end }}
 {{- if and (eq $p "gateway") (not (has .Values.mode (list "deployment" "statefulset"))) }}
-{{- fail "the gateway profile runs as mode: deployment (or statefulset, for a queue that outlives its pod)" }}
+{{- fail "the gateway profile runs as mode: deployment (or statefulset, for a spill that outlives its pod)" }}
 {{- end }}
 {{- if and (eq $p "single") (gt (int .Values.replicaCount) 1) }}
 {{- fail "the single profile runs one replica: scale out with the gateway and processing profiles" }}
@@ -111,6 +111,7 @@ when kafka.plaintext, and .Values.config merged over it.
 {{- $cfg := .Files.Get (printf "files/config/%s.yaml" .Values.profile) | fromYaml }}
 {{- if .Values.kafka.plaintext }}
 {{- with $cfg.exporters }}{{ with .kafka }}{{ $_ := unset . "tls" }}{{ $_ := unset . "auth" }}{{ end }}{{ end }}
+{{- with $cfg.exporters }}{{ with .kafka_spill }}{{ $_ := unset . "tls" }}{{ $_ := unset . "auth" }}{{ end }}{{ end }}
 {{- with $cfg.receivers }}{{ with .kafkastream }}{{ $_ := unset . "tls" }}{{ $_ := unset . "auth" }}{{ end }}{{ end }}
 {{- end }}
 {{- toYaml (mustMergeOverwrite $cfg (deepCopy .Values.config)) }}
