@@ -70,6 +70,7 @@ func TestRefusesWhatTheReorderBufferCannotHold(t *testing.T) {
 	require.ErrorContains(t, err, "reorder buffer is full")
 	assert.False(t, consumererror.IsPermanent(err))
 	require.NoError(t, h.consume(logsOf(pv("c", "e3", 0, "/"))), "a batch that fits is taken")
+	h.tick(h.clock.Now()) // after the owner's report of its gauges, which follows its reply
 	metadatatest.AssertEqualProcessorSessionizeEventsRefused(t, h.telemetry,
 		[]metricdata.DataPoint[int64]{{Value: 2, Attributes: reason(refusedPendingFull)}}, metricdatatest.IgnoreTimestamp())
 	metadatatest.AssertEqualProcessorSessionizeEventsPending(t, h.telemetry,
