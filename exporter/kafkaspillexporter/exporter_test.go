@@ -267,6 +267,19 @@ func TestAFullSpillRefuses(t *testing.T) {
 	assertRefused(t, e, "spill_full")
 }
 
+// No Kafka and no disk: the request is refused (the intake answers 503),
+// and a later request that can be written is taken.
+func TestAFailedSpillWriteRefuses(t *testing.T) {
+	b := startBroker(t)
+	e := start(t, testConfig(t, b, t.TempDir()))
+	defer func() { require.NoError(t, e.shutdown(context.Background())) }()
+	b.down.Store(true)
+	require.NoError(t, spillOne(t, e, request(map[string][]string{"v": {"1"}})))
+	require.NoError(t, e.log.Close()) // the disk goes: every write fails
+	require.ErrorIs(t, e.pushLogs(context.Background(), request(map[string][]string{"v": {"2"}})), errSpillFailed)
+	assertRefused(t, e, "spill_failed")
+}
+
 func TestTheInFlightBoundRefuses(t *testing.T) {
 	b := startBroker(t)
 	cfg := testConfig(t, b, t.TempDir())

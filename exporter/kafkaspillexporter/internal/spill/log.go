@@ -201,6 +201,9 @@ func (l *Log) startSegment(id uint64) error {
 // fdatasync: when it returns nil they survive a crash. On an error none of
 // them is in the log.
 func (l *Log) Append(payloads [][]byte) error {
+	if l.f == nil {
+		return ErrClosed
+	}
 	size := int64(0)
 	for _, p := range payloads {
 		size += headerSize + int64(len(p))
@@ -385,12 +388,14 @@ func (l *Log) Reset() error {
 	return nil
 }
 
-// Close closes the segment appended to.
+// Close closes the segment appended to; appends fail after it.
 func (l *Log) Close() error {
 	if l.f == nil {
 		return nil
 	}
-	return l.f.Close()
+	err := l.f.Close()
+	l.f = nil
+	return err
 }
 
 func syncDir(dir string) error {
@@ -405,5 +410,6 @@ func syncDir(dir string) error {
 	return nil
 }
 
-// ErrClosed is returned for appends queued when the writer stopped.
+// ErrClosed is returned for appends queued when the writer stopped, or
+// made after Close.
 var ErrClosed = errors.New("the spill is closed")
