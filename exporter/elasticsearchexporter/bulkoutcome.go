@@ -30,6 +30,9 @@ type bulkItemOutcome struct {
 // answer it cannot read, or with another number of items, means that all
 // must be sent again.
 func parseBulkAnswer(raw []byte, n int) ([]bulkItemOutcome, error) {
+	if outcomes, ok := allCreated(raw, n); ok {
+		return outcomes, nil
+	}
 	var answer bulkAnswer
 	if err := json.Unmarshal(raw, &answer); err != nil || len(answer.Items) != n {
 		return nil, fmt.Errorf("bulk response unreadable or with %d items for %d documents: %w", len(answer.Items), n, err)
@@ -84,4 +87,33 @@ func (o bulkItemOutcome) errorReason() string {
 		return fmt.Sprintf("status %d", o.Status)
 	}
 	return o.Error.Reason
+}
+
+// bulkStatuses is a bulk answer read for its item statuses alone: decoding
+// no strings and no map per item, it costs a fraction of bulkAnswer.
+type bulkStatuses struct {
+	Errors bool `json:"errors"`
+	Items  []struct {
+		Create struct {
+			Status int `json:"status"`
+		} `json:"create"`
+	} `json:"items"`
+}
+
+// allCreated reads the usual answer, every create succeeded, cheaply: it
+// reports false for anything else (an error, another action, another
+// number of items), which parseBulkAnswer then reads in full.
+func allCreated(raw []byte, n int) ([]bulkItemOutcome, bool) {
+	var answer bulkStatuses
+	if err := json.Unmarshal(raw, &answer); err != nil || answer.Errors || len(answer.Items) != n {
+		return nil, false
+	}
+	outcomes := make([]bulkItemOutcome, n)
+	for i, item := range answer.Items {
+		if verdictOf(item.Create.Status) != verdictStored {
+			return nil, false
+		}
+		outcomes[i].Status = item.Create.Status
+	}
+	return outcomes, true
 }

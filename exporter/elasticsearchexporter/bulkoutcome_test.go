@@ -56,6 +56,32 @@ func TestBulkAnswersOfElasticsearchAndOpenSearchMeanTheSame(t *testing.T) {
 	}
 }
 
+// The usual answer, every create stored, is read by its statuses alone;
+// one that says otherwise anywhere is read in full, and a count that does
+// not match is still refused.
+func TestAnAllCreatedAnswerIsReadByItsStatuses(t *testing.T) {
+	created := `{"took":3,"errors":false,"items":[` +
+		`{"create":{"_index":"logs-footfall.events-default","_id":"shop:a-e0","_version":1,"result":"created","status":201}},` +
+		`{"create":{"_index":"logs-footfall.events-default","_id":"shop:a-e1","_version":1,"result":"created","status":201}}]}`
+	outcomes, ok := allCreated([]byte(created), 2)
+	require.True(t, ok)
+	assert.Equal(t, []bulkItemOutcome{{Status: 201}, {Status: 201}}, outcomes)
+	_, err := parseBulkAnswer([]byte(created), 3)
+	assert.ErrorContains(t, err, "with 2 items for 3 documents")
+
+	for _, file := range []string{"elasticsearch-8.json", "opensearch-2.json"} {
+		_, ok := allCreated(recordedAnswer(t, file), 5)
+		assert.False(t, ok, "%s has errors: it is read in full", file)
+	}
+	// errors: false beside a failed item (a proxy's rewrite) is read in full.
+	lying := `{"took":3,"errors":false,"items":[{"create":{"_index":"i","_id":"x","status":429,"error":{"type":"es_rejected_execution_exception"}}}]}`
+	_, ok = allCreated([]byte(lying), 1)
+	assert.False(t, ok)
+	full, err := parseBulkAnswer([]byte(lying), 1)
+	require.NoError(t, err)
+	assert.Equal(t, verdictRetry, verdictOf(full[0].Status))
+}
+
 // fiveEvents is one visitor's five page views, a-e0 to a-e4: the documents
 // the recorded answers are answers to.
 func fiveEvents() plog.Logs {
