@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/footfall-analytics/footfall/internal/schema"
+	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/problems"
 )
 
 // Format names the payload a request carried (footfall.ingest.format).
@@ -43,20 +44,16 @@ type Decoded struct {
 	// Rejected counts the items refused while decoding (the rest of the
 	// request goes on); Messages says why, for the first few.
 	Rejected int
-	Messages []string
+	Messages problems.List
 	// Items counts what the request carried before mapping: the OTLP
 	// records, Faro's items. A request pays for each, so that items which
 	// map to no event (Faro's logs, empty records) are not free.
 	Items int
 }
 
-const maxMessages = 5
-
 func (d *Decoded) reject(format string, args ...any) {
 	d.Rejected++
-	if len(d.Messages) < maxMessages {
-		d.Messages = append(d.Messages, fmt.Sprintf(format, args...))
-	}
+	d.Messages.Addf(format, args...)
 }
 
 func (d *Decoded) signal(kind, typ string) {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/footfall-analytics/footfall/internal/schema"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/privacy"
+	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/problems"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/sites"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/useragent"
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/visitor"
@@ -142,7 +143,7 @@ func TestMessagesAreBounded(t *testing.T) {
 	}
 	res := newTestEnricher(t).Enrich(context.Background(), testRequest, ld)
 	assert.Equal(t, 20, res.RejectedCount())
-	assert.Len(t, res.Messages, maxMessages)
+	assert.Len(t, res.Messages, problems.Kept)
 }
 
 func TestEncodingOf(t *testing.T) {

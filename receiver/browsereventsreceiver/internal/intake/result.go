@@ -4,9 +4,9 @@
 package intake // import "github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/intake"
 
 import (
-	"fmt"
-
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/problems"
 )
 
 // Result is the outcome for one request.
@@ -15,7 +15,7 @@ type Result struct {
 	Accepted int
 	Rejected map[Reason]int
 	// Messages says what was wrong with the first few rejected records.
-	Messages []string
+	Messages problems.List
 	// Bots counts the events judged a bot's, dropped or flagged.
 	Bots map[BotCount]int
 }
@@ -24,8 +24,6 @@ type Result struct {
 type BotCount struct {
 	Site, Reason string
 }
-
-const maxMessages = 5
 
 // RejectedCount is the number of records refused for any reason.
 func (r *Result) RejectedCount() int {
@@ -46,9 +44,7 @@ func (r *Result) Add(reason Reason, n int, messages []string) {
 	}
 	r.Rejected[reason] += n
 	for _, m := range messages {
-		if len(r.Messages) < maxMessages {
-			r.Messages = append(r.Messages, m)
-		}
+		r.Messages.Add(m)
 	}
 }
 
@@ -60,8 +56,8 @@ func (r *Result) reject(reason Reason, n int, format string, args ...any) {
 		r.Rejected = map[Reason]int{}
 	}
 	r.Rejected[reason] += n
-	if len(r.Messages) < maxMessages && format != "" {
-		r.Messages = append(r.Messages, fmt.Sprintf(format, args...))
+	if format != "" {
+		r.Messages.Addf(format, args...)
 	}
 }
 
