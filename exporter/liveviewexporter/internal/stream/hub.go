@@ -175,10 +175,13 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				continue
 			}
 			event := fmt.Appendf(nil, "id: %d\nevent: snapshot\ndata: %s\n\n", seq, data)
+			// The time is read before the write: once the client has the
+			// event, the clock may move on (a test's does at once).
+			at := h.now()
 			if !h.write(rc, w, event) {
 				return
 			}
-			sent, lastSend = seq, h.now()
+			sent, lastSend = seq, at
 		}
 	}
 }
