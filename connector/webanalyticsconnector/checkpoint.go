@@ -231,7 +231,16 @@ func (c *webAnalytics) SaveState(ctx context.Context, epoch int64) error {
 // processor restored (cosave.Participant), before it delivers anything. A
 // state that is missing or cannot be read is logged: the series start from
 // zero, which Prometheus reads as a counter reset.
+//
+// Flushing stops until ReplayDelivered: the series would otherwise go back
+// from what was exported before the restart (events counted after the
+// checkpoint) to the checkpoint's values, which Prometheus also reads as a
+// counter reset, and which a partition's new owner in kafkastream must not
+// publish.
 func (c *webAnalytics) RestoreState(ctx context.Context, epoch int64) error {
+	c.mu.Lock()
+	c.replaying = true
+	c.mu.Unlock()
 	if epoch == 0 {
 		return nil
 	}
@@ -265,6 +274,16 @@ func (c *webAnalytics) RestoreState(ctx context.Context, epoch int64) error {
 	}
 	c.settings.Logger.Info("Web analytics state restored", zap.Int64("checkpoint", epoch), zap.Int("series", series), zap.Int("sites", sites))
 	return nil
+}
+
+// ReplayDelivered resumes flushing: the aggregator has counted what the
+// sessionize processor delivered again after restoring (cosave.Participant).
+// A flush takes the lock, so none renders before the last replayed batch
+// was counted.
+func (c *webAnalytics) ReplayDelivered() {
+	c.mu.Lock()
+	c.replaying = false
+	c.mu.Unlock()
 }
 
 // joinCheckpoints opens the storage client and joins the checkpoints of the

@@ -53,6 +53,7 @@ func TestRestoredStateContinuesEverySeries(t *testing.T) {
 		require.NoError(t, second.c.RestoreState(ctx, 7))
 		second.clock.Set(t0.Add(4 * time.Minute))
 		second.consume(journeys()[cut:]...)
+		second.c.ReplayDelivered()
 		got := second.flush(t0.Add(5 * time.Minute))
 		assertJourneyTruth(t, got)
 		want, err := golden.ReadMetrics(filepath.Join("testdata", "journeys", "expected.yaml"))
@@ -61,6 +62,41 @@ func TestRestoredStateContinuesEverySeries(t *testing.T) {
 		assertStartTimestamp(t, got, t0)
 		require.NoError(t, second.c.Shutdown(ctx))
 	}
+}
+
+// Between RestoreState and ReplayDelivered the aggregator holds the
+// checkpoint without the events counted after it, which the sessionize
+// processor is delivering again: a flush then would make every counter go
+// back from what was exported before the restart (a counter reset to
+// Prometheus, and a number a partition's new owner in kafkastream must not
+// publish). Nothing is flushed until the replay is delivered, not even at
+// shutdown.
+func TestNothingIsFlushedUntilTheReplayIsDelivered(t *testing.T) {
+	ctx := context.Background()
+	ext := storagetest.NewExtension()
+	first := startWith(t, storageConfig(), ext)
+	first.consume(pageView("a", 0, "/", 1))
+	require.NoError(t, first.c.SaveState(ctx, 1))
+	first.consume(pageView("b", time.Second, "/", 1)) // after the checkpoint
+	before := pointValues(first.flush(t0.Add(time.Minute)))["footfall.page_views{site=shop}"]
+	require.Equal(t, 2.0, before)
+	require.NoError(t, first.c.Shutdown(ctx))
+
+	second := startWith(t, storageConfig(), ext)
+	require.NoError(t, second.c.RestoreState(ctx, 1))
+	require.NoError(t, second.c.flush(ctx))
+	assert.Empty(t, second.sink.AllMetrics(), "the checkpoint alone counts less than was exported")
+	second.consume(pageView("b", time.Second, "/", 1)) // the replay
+	require.NoError(t, second.c.flush(ctx))
+	assert.Empty(t, second.sink.AllMetrics(), "the replay may have more to deliver")
+	second.c.ReplayDelivered()
+	assert.Equal(t, before, pointValues(second.flush(t0.Add(time.Minute)))["footfall.page_views{site=shop}"], "from where the first run was")
+
+	third := startWith(t, storageConfig(), ext)
+	require.NoError(t, third.c.RestoreState(ctx, 1))
+	require.NoError(t, third.c.Shutdown(ctx))
+	assert.Empty(t, third.sink.AllMetrics(), "not at shutdown either")
+	require.NoError(t, second.c.Shutdown(ctx))
 }
 
 // The state of the two latest checkpoints is kept: the processor may not
@@ -82,6 +118,7 @@ func TestRestoresTheStateOfTheCheckpointAsked(t *testing.T) {
 	}{{1, 1}, {2, 2}, {3, 0}, {0, 0}} {
 		h := startWith(t, storageConfig(), ext)
 		require.NoError(t, h.c.RestoreState(ctx, tt.epoch))
+		h.c.ReplayDelivered()
 		h.consume(pageView("c", 2*time.Second, "/", 1))
 		got := h.flush(t0.Add(time.Minute))
 		assert.InDelta(t, tt.want+1, pointValues(got)["footfall.page_views{site=shop}"], 0, "checkpoint %d", tt.epoch)
@@ -103,6 +140,7 @@ func TestRecentBatchesAreRememberedAcrossARestart(t *testing.T) {
 	second := startWith(t, storageConfig(), ext)
 	require.NoError(t, second.c.RestoreState(ctx, 1))
 	require.NoError(t, second.c.ConsumeLogs(ctx, batch))
+	second.c.ReplayDelivered()
 	got := second.flush(t0.Add(time.Minute))
 	assert.InDelta(t, 1, pointValues(got)["footfall.page_views{site=shop}"], 0)
 	require.NoError(t, second.c.Shutdown(ctx))
@@ -138,6 +176,7 @@ func TestUnreadableStateStartsFromZero(t *testing.T) {
 	require.NoError(t, client.Set(context.Background(), stateKey(1), []byte("not a state")))
 	h := startWith(t, storageConfig(), ext)
 	require.NoError(t, h.c.RestoreState(context.Background(), 1))
+	h.c.ReplayDelivered()
 	h.consume(pageView("a", 0, "/", 1))
 	got := h.flush(t0.Add(time.Minute))
 	assert.InDelta(t, 1, pointValues(got)["footfall.page_views{site=shop}"], 0)

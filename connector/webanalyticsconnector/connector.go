@@ -35,6 +35,10 @@ type webAnalytics struct {
 	mu         sync.Mutex
 	aggregator *aggregator
 	series     int
+	// replaying is set from RestoreState until ReplayDelivered: the
+	// aggregator then holds the checkpoint without what the sessionize
+	// processor delivers again, and nothing is flushed (checkpoint.go).
+	replaying bool
 
 	// client keeps the state with the sessionize processor's checkpoints
 	// (storage set); leave leaves them.
@@ -110,6 +114,10 @@ func (c *webAnalytics) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 // flush sends every series, as cumulative values, to the next consumer.
 func (c *webAnalytics) flush(ctx context.Context) error {
 	c.mu.Lock()
+	if c.replaying {
+		c.mu.Unlock()
+		return nil
+	}
 	md, counts := c.aggregator.metrics(c.start, c.now())
 	series := len(c.aggregator.store.series)
 	c.mu.Unlock()

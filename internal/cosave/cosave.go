@@ -11,7 +11,8 @@
 // its participants' state inside its checkpoint: it stops delivering, has
 // each participant save its state under the checkpoint's epoch, writes its
 // own checkpoint, and delivers again. On start, it tells each participant
-// which epoch it restored.
+// which epoch it restored, and later when the output it delivers again
+// after a restart has all been delivered.
 //
 // Components meet through the storage extension they share: the registry is
 // keyed by the extension instance, so that two collectors in one process (as
@@ -36,6 +37,13 @@ type Participant interface {
 	// RestoreState loads the state saved for epoch, before anything is
 	// delivered; without one (epoch 0, or none saved) it starts empty.
 	RestoreState(ctx context.Context, epoch int64) error
+	// ReplayDelivered is called after RestoreState, once the processor has
+	// delivered everything it restored to deliver again (the output
+	// undelivered at the checkpoint, and the replay of its write-ahead
+	// log). Only then does the participant hold what the stored state
+	// holds: before, it holds the checkpoint alone, less than was exported
+	// before the restart.
+	ReplayDelivered()
 }
 
 var registry = struct {

@@ -25,6 +25,7 @@ func (p *participant) SaveState(_ context.Context, epoch int64) error {
 	return nil
 }
 func (*participant) RestoreState(context.Context, int64) error { return nil }
+func (*participant) ReplayDelivered()                          {}
 
 // Participants meet only through the same storage extension instance.
 func TestMembersAreKeyedByTheStorageInstance(t *testing.T) {

@@ -331,6 +331,14 @@ func (p *sessionizeProcessor) restoreParticipants(ctx context.Context) error {
 	return nil
 }
 
+// replayDelivered tells every participant that what the processor restored
+// to deliver again has all been delivered (cosave.Participant).
+func (p *sessionizeProcessor) replayDelivered() {
+	for _, member := range cosave.Members(p.storageExt) {
+		member.ReplayDelivered()
+	}
+}
+
 // encode makes the OTLP encoding of undelivered output for a checkpoint.
 func (p *sessionizeProcessor) encode(ld plog.Logs) []byte {
 	wire, err := protoMarshaler.MarshalLogs(ld)

@@ -74,6 +74,12 @@ func (p *sessionizeProcessor) handOver(item outboxItem) error {
 func (p *sessionizeProcessor) delivered(item outboxItem) {
 	p.outbox.pop()
 	p.telemetry.ProcessorSessionizeOutboxRecords.Add(context.Background(), -int64(item.records))
+	if p.restoredLeft > 0 {
+		p.restoredLeft--
+		if p.restoredLeft == 0 {
+			p.replayDelivered()
+		}
+	}
 }
 
 // newBackoff is the delays of cfg, growing without end (Config.Validate

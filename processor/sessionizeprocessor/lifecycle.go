@@ -46,6 +46,11 @@ func (p *sessionizeProcessor) Start(ctx context.Context, host component.Host) er
 		for _, step := range restored.steps {
 			p.emit(step)
 		}
+		// Only the delivery loop counts it down, from here on.
+		p.restoredLeft = p.outbox.len()
+		if p.restoredLeft == 0 {
+			p.replayDelivered()
+		}
 		p.state.reportGauges()
 		p.settings.Logger.Info("Sessionize state restored",
 			zap.Int("live_sessions", p.state.core.Live()),

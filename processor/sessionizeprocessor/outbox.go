@@ -71,6 +71,13 @@ func (o *outbox) front() (outboxItem, bool) {
 	return o.items[0], true
 }
 
+// len is the number of items waiting.
+func (o *outbox) len() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return len(o.items)
+}
+
 // pop removes the oldest item, once the next consumer took it.
 func (o *outbox) pop() {
 	o.mu.Lock()

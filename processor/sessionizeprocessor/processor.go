@@ -96,6 +96,11 @@ type sessionizeProcessor struct {
 	cancel      context.CancelFunc
 	deliverDone chan struct{}
 	started     bool
+
+	// restoredLeft counts the outbox items restored at Start that the
+	// delivery loop has yet to hand over; the checkpoints' participants are
+	// told when it reaches zero (cosave.Participant.ReplayDelivered).
+	restoredLeft int
 }
 
 // request is one call into the state owner: a batch to take, or a tick.

@@ -229,6 +229,8 @@ func TestInterleavingsWithinLatenessGiveTheSameSessions(t *testing.T) {
 type participant struct {
 	saved, restored []int64
 	failSave        error
+	// replayDelivered, when set, is called from ReplayDelivered.
+	replayDelivered func()
 }
 
 func (p *participant) SaveState(_ context.Context, epoch int64) error {
@@ -242,6 +244,12 @@ func (p *participant) SaveState(_ context.Context, epoch int64) error {
 func (p *participant) RestoreState(_ context.Context, epoch int64) error {
 	p.restored = append(p.restored, epoch)
 	return nil
+}
+
+func (p *participant) ReplayDelivered() {
+	if p.replayDelivered != nil {
+		p.replayDelivered()
+	}
 }
 
 // Participants save their state under each checkpoint's epoch, and are told
@@ -273,4 +281,55 @@ func TestParticipantsSaveWithEveryCheckpoint(t *testing.T) {
 	second.tick(t0.Add(4 * time.Hour))
 	assert.Equal(t, []int64{1, 2, 3}, member.saved, "the next checkpoint after it")
 	second.shutdown()
+}
+
+// Participants are told when what the processor delivers again after a
+// restart has all been delivered: not while the replay of the write-ahead
+// log waits on the next consumer, and once every replayed record was taken.
+// A counting participant (the webanalytics connector) flushes only after.
+func TestParticipantsAreToldWhenTheReplayIsDelivered(t *testing.T) {
+	ext := storagetest.NewExtension()
+	told := make(chan int, 2)
+	var stuck *blockingConsumer
+	member := &participant{replayDelivered: func() {
+		taken := 0
+		if stuck != nil {
+			stuck.mu.Lock()
+			taken = len(summary(joinLogs(stuck.got)))
+			stuck.mu.Unlock()
+		}
+		told <- taken
+	}}
+	leave := cosave.Join(ext, member)
+	defer leave()
+
+	cfg := storageConfig()
+	cfg.AllowedLateness = 0
+	first := start(t, cfg, ext, nil)
+	require.Equal(t, 0, <-told, "told at once when there is nothing to deliver again")
+	first.mustConsume(logsOf(pv("a", "e1", 0, "/"), click("a", "e2", time.Second)))
+	first.mustConsume(logsOf(pv("b", "e3", 0, "/")))
+	first.waitDelivered()
+	first.crash()
+	replayed := len(summary(first.output()))
+	require.Positive(t, replayed)
+
+	stuck = &blockingConsumer{release: make(chan struct{})}
+	second := start(t, cfg, ext, stuck)
+	// The consumer takes nothing before release: no delivery has ended.
+	select {
+	case <-told:
+		t.Fatal("told while the replay waits on the next consumer")
+	default:
+	}
+	close(stuck.release)
+	select {
+	case taken := <-told:
+		assert.Equal(t, replayed, taken, "told once every replayed record was taken")
+	case <-time.After(10 * time.Second):
+		t.Fatal("never told after the replay was delivered")
+	}
+	second.mustConsume(logsOf(pv("c", "e4", 2*time.Second, "/")))
+	second.shutdown()
+	assert.Empty(t, told, "told once")
 }
