@@ -18,7 +18,6 @@ import (
 	"github.com/footfall-analytics/footfall/internal/attr"
 	"github.com/footfall-analytics/footfall/internal/dedup"
 	"github.com/footfall-analytics/footfall/internal/schema"
-	"github.com/footfall-analytics/footfall/internal/sitezone"
 )
 
 // The aggregator's files, one idea each: this one holds the state, routes a
@@ -78,7 +77,6 @@ type counts struct {
 // the connector's mutex owns it.
 type aggregator struct {
 	cfg   *Config
-	zones sitezone.Zones
 	paths *pathnorm.Normalizer
 	// properties are the custom properties broken down, by event name.
 	properties map[string][]string
@@ -96,9 +94,8 @@ func newAggregator(cfg *Config) (*aggregator, error) {
 	if err != nil {
 		return nil, err
 	}
-	zones, _ := cfg.Zones() // Validate refused a zone that cannot load
 	return &aggregator{
-		cfg: cfg, zones: zones, paths: paths, properties: cfg.Properties, store: newStore(cfg.MaxSeries, cfg.MaxSeriesPerSite, min(cfg.MaxSeriesPerSite/2, coreSeriesBound(cfg.TopK))), sites: map[string]*siteState{},
+		cfg: cfg, paths: paths, properties: cfg.Properties, store: newStore(cfg.MaxSeries, cfg.MaxSeriesPerSite, min(cfg.MaxSeriesPerSite/2, coreSeriesBound(cfg.TopK))), sites: map[string]*siteState{},
 		revenue: dedup.New(cfg.RevenueDedupWindow, cfg.RevenueDedupMaxEntries, nil),
 		recent:  redelivery.New(recentBatches),
 	}, nil
@@ -111,7 +108,8 @@ func (a *aggregator) site(id string) *siteState {
 	if len(a.sites) >= maxSites {
 		return nil
 	}
-	s := &siteState{uniques: uniques.New(a.zones.Of(id)), breakdowns: map[breakdownKey]*breakdown{}}
+	// UTC until the records name the site's zone (followZone).
+	s := &siteState{uniques: uniques.New(time.UTC), breakdowns: map[breakdownKey]*breakdown{}}
 	a.sites[strings.Clone(id)] = s
 	return s
 }
@@ -155,6 +153,7 @@ func (a *aggregator) count(res pcommon.Map, scope pcommon.InstrumentationScope, 
 		c.skipped[skippedTooManySites]++
 		return
 	}
+	site.followZone(res)
 	if schema.KindOf(scope, lr) == schema.KindForgedSession {
 		c.skipped[skippedUntrustedSession]++
 		return

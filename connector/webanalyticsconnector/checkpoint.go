@@ -70,7 +70,10 @@ type savedSeries struct {
 }
 
 type savedSite struct {
-	ID               string
+	ID string
+	// Zone is the site's time zone as the records named it; empty in
+	// states saved before (the next record names it).
+	Zone             string
 	Uniques          []byte
 	Breakdowns       []savedBreakdown
 	Newest, NewestAt time.Time
@@ -100,7 +103,7 @@ func (a *aggregator) save(start time.Time, epoch int64) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		saved := savedSite{ID: id, Uniques: visitors, Newest: site.newest, NewestAt: site.newestAt}
+		saved := savedSite{ID: id, Zone: site.zone, Uniques: visitors, Newest: site.newest, NewestAt: site.newestAt}
 		for key, b := range site.breakdowns {
 			sb := savedBreakdown{Metric: key.def.name, Scope: key.scope, Entries: b.sketch.Entries()}
 			for key := range b.reported {
@@ -184,6 +187,9 @@ func (a *aggregator) restore(st savedState) error {
 		site := restored.site(saved.ID)
 		if site == nil {
 			continue
+		}
+		if saved.Zone != "" {
+			site.setZone(saved.Zone)
 		}
 		if err := site.uniques.UnmarshalBinary(saved.Uniques); err != nil {
 			return err

@@ -12,10 +12,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/golden"
 
+	"github.com/footfall-analytics/footfall/internal/schema"
 	"github.com/footfall-analytics/footfall/internal/storagetest"
 )
 
@@ -64,6 +66,17 @@ func TestRestoredStateContinuesEverySeries(t *testing.T) {
 	}
 }
 
+// pageViewsAroundACheckpoint starts a connector on ext that counts page
+// view a, saves its state with checkpoint 1, then counts page view b.
+func pageViewsAroundACheckpoint(t *testing.T, ext *storagetest.Extension) *harness {
+	t.Helper()
+	h := startWith(t, storageConfig(), ext)
+	h.consume(pageView("a", 0, "/", 1))
+	require.NoError(t, h.c.SaveState(context.Background(), 1))
+	h.consume(pageView("b", time.Second, "/", 1))
+	return h
+}
+
 // Between RestoreState and ReplayDelivered the aggregator holds the
 // checkpoint without the events counted after it, which the sessionize
 // processor is delivering again: a flush then would make every counter go
@@ -74,10 +87,7 @@ func TestRestoredStateContinuesEverySeries(t *testing.T) {
 func TestNothingIsFlushedUntilTheReplayIsDelivered(t *testing.T) {
 	ctx := context.Background()
 	ext := storagetest.NewExtension()
-	first := startWith(t, storageConfig(), ext)
-	first.consume(pageView("a", 0, "/", 1))
-	require.NoError(t, first.c.SaveState(ctx, 1))
-	first.consume(pageView("b", time.Second, "/", 1)) // after the checkpoint
+	first := pageViewsAroundACheckpoint(t, ext)
 	before := pointValues(first.flush(t0.Add(time.Minute)))["footfall.page_views{site=shop}"]
 	require.Equal(t, 2.0, before)
 	require.NoError(t, first.c.Shutdown(ctx))
@@ -105,10 +115,7 @@ func TestNothingIsFlushedUntilTheReplayIsDelivered(t *testing.T) {
 func TestRestoresTheStateOfTheCheckpointAsked(t *testing.T) {
 	ctx := context.Background()
 	ext := storagetest.NewExtension()
-	first := startWith(t, storageConfig(), ext)
-	first.consume(pageView("a", 0, "/", 1))
-	require.NoError(t, first.c.SaveState(ctx, 1))
-	first.consume(pageView("b", time.Second, "/", 1))
+	first := pageViewsAroundACheckpoint(t, ext)
 	require.NoError(t, first.c.SaveState(ctx, 2)) // not committed
 	require.NoError(t, first.c.Shutdown(ctx))
 
@@ -186,4 +193,45 @@ func TestUnreadableStateStartsFromZero(t *testing.T) {
 func TestShutdownWithoutStartClosesNothingItDidNotOpen(t *testing.T) {
 	h := newHarness(t, storageConfig())
 	require.NoError(t, h.c.Shutdown(context.Background()))
+}
+
+// inZone names the site's time zone on every resource of ld, as the
+// sessionize processor does.
+func inZone(ld plog.Logs, zone string) plog.Logs {
+	for _, rl := range ld.ResourceLogs().All() {
+		rl.Resource().Attributes().PutStr(schema.AttrSiteTimeZone, zone)
+	}
+	return ld
+}
+
+// A site's "today" is counted in the time zone its records name (the
+// sessionize processor's, configured there alone); the zone is kept with
+// the state across a restart; a change of zone starts today again.
+func TestTodayIsInTheZoneTheRecordsName(t *testing.T) {
+	ctx := context.Background()
+	today := func(h *harness, now time.Time) float64 {
+		return pointValues(h.flush(now))["footfall.visitors{site=shop,window=today}"]
+	}
+	// t0 is 19:00 in Tokyo; six hours later it is 01:00 the next day there,
+	// still the same day in UTC.
+	ext := storagetest.NewExtension()
+	first := startWith(t, storageConfig(), ext)
+	require.NoError(t, first.c.ConsumeLogs(ctx, inZone(logsOf(pageView("a", 0, "/", 1)), "Asia/Tokyo")))
+	first.clock.Set(t0.Add(6 * time.Hour))
+	require.NoError(t, first.c.ConsumeLogs(ctx, inZone(logsOf(pageView("b", 6*time.Hour, "/", 1)), "Asia/Tokyo")))
+	require.InDelta(t, 1, today(first, t0.Add(6*time.Hour+time.Minute)), 0, "a came yesterday in Tokyo")
+	require.NoError(t, first.c.SaveState(ctx, 1))
+	require.NoError(t, first.c.Shutdown(ctx))
+
+	second := startWith(t, storageConfig(), ext)
+	require.NoError(t, second.c.RestoreState(ctx, 1))
+	second.c.ReplayDelivered()
+	assert.InDelta(t, 1, today(second, t0.Add(6*time.Hour+2*time.Minute)), 0, "the restored site still counts in Tokyo")
+
+	// Eight hours after t0 it is 18:00 in UTC: a and b came today in UTC,
+	// but before the change.
+	second.clock.Set(t0.Add(8 * time.Hour))
+	require.NoError(t, second.c.ConsumeLogs(ctx, inZone(logsOf(pageView("c", 8*time.Hour, "/", 1)), "UTC")))
+	assert.InDelta(t, 1, today(second, t0.Add(8*time.Hour+time.Minute)), 0, "after a change of zone today starts again: c alone")
+	require.NoError(t, second.c.Shutdown(ctx))
 }

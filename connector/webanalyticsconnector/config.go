@@ -15,18 +15,11 @@ import (
 
 	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector/internal/pathnorm"
 	"github.com/footfall-analytics/footfall/internal/confkeys"
-	"github.com/footfall-analytics/footfall/internal/schema"
-	"github.com/footfall-analytics/footfall/internal/sitezone"
 )
 
 // Config defines configuration for the web analytics connector. Every metric
 // is defined in docs/metrics.md.
 type Config struct {
-	// TimeZone is the IANA time zone of "today" for sites without their own. Default UTC.
-	TimeZone string `mapstructure:"time_zone"`
-	// Sites holds per-site settings, keyed by footfall.site.id.
-	Sites map[string]SiteConfig `mapstructure:"sites"`
-
 	// PathRules turn paths into templates before the built-in id detection
 	// (numbers, UUIDs, long hex and token segments become {id}).
 	PathRules []PathRule `mapstructure:"path_rules"`
@@ -76,15 +69,6 @@ type Config struct {
 	_ struct{}
 }
 
-// SiteConfig holds one site's settings.
-type SiteConfig struct {
-	// TimeZone is the IANA time zone of the site's "today".
-	TimeZone string `mapstructure:"time_zone"`
-
-	// prevent unkeyed literal initialization
-	_ struct{}
-}
-
 // PathRule rewrites paths matching Match (a regular expression over the
 // whole path) into Template, which may use $1 or ${name}.
 type PathRule struct {
@@ -103,7 +87,11 @@ var _ component.Config = (*Config)(nil)
 var movedToSessionize = []confkeys.Refused{
 	{Key: "goals", Verdict: noLongerHere, Instead: "declare goals once, on the sessionize processor: it marks goal events (footfall.event.goal) and the connector counts what it marks"},
 	{Key: "allowed_lateness", Verdict: noLongerHere, Instead: "the sessionize processor's allowed_lateness decides which events are late (footfall.event.late), and the connector counts what it marks"},
+	{Key: "time_zone", Verdict: noLongerHere, Instead: timeZonesInstead},
+	{Key: "sites", Verdict: noLongerHere, Instead: timeZonesInstead},
 }
+
+const timeZonesInstead = "set time_zone and sites::<id>::time_zone once, on the sessionize processor: it names each site's time zone on its records (footfall.site.time_zone), and the connector's \"today\" follows it"
 
 const noLongerHere = "is no longer a setting of the webanalytics connector"
 
@@ -134,14 +122,6 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.RevenueDedupMaxEntries < 1 || cfg.RevenueDedupWindow <= 0 {
 		errs = append(errs, errors.New("revenue_dedup_max_entries and revenue_dedup_window must be positive"))
-	}
-	if _, err := cfg.Zones(); err != nil {
-		errs = append(errs, err)
-	}
-	for _, site := range slices.Sorted(maps.Keys(cfg.Sites)) {
-		if err := schema.CheckSiteID(site); err != nil {
-			errs = append(errs, fmt.Errorf("sites: %w", err))
-		}
 	}
 	errs = append(errs, cfg.validateProperties()...)
 	if _, err := pathnorm.New(cfg.pathRules(), maxPathSegments, maxPathBytes); err != nil {
@@ -187,13 +167,4 @@ func (cfg *Config) pathRules() []pathnorm.Rule {
 		rules[i] = pathnorm.Rule{Match: r.Match, Template: r.Template}
 	}
 	return rules
-}
-
-// Zones are the sites' time zones (for "today").
-func (cfg *Config) Zones() (sitezone.Zones, error) {
-	own := make(map[string]string, len(cfg.Sites))
-	for site, sc := range cfg.Sites {
-		own[site] = sc.TimeZone
-	}
-	return sitezone.Load(cfg.TimeZone, own)
 }

@@ -29,8 +29,6 @@ func TestLoadConfig(t *testing.T) {
 		{
 			id: component.NewIDWithName(metadata.Type, "custom"),
 			want: &Config{
-				TimeZone:               "America/New_York",
-				Sites:                  map[string]SiteConfig{"shop": {TimeZone: "Europe/Berlin"}},
 				PathRules:              []PathRule{{Match: "/product/[^/]+", Template: "/product/{id}"}},
 				TopK:                   20,
 				MaxSeriesPerSite:       500,
@@ -46,6 +44,8 @@ func TestLoadConfig(t *testing.T) {
 		},
 		{id: component.NewIDWithName(metadata.Type, "moved_to_sessionize"), wantErr: "goals is no longer a setting of the webanalytics connector: declare goals once, on the sessionize processor"},
 		{id: component.NewIDWithName(metadata.Type, "moved_to_sessionize"), wantErr: "allowed_lateness is no longer a setting of the webanalytics connector: the sessionize processor's allowed_lateness decides"},
+		{id: component.NewIDWithName(metadata.Type, "moved_to_sessionize"), wantErr: "time_zone is no longer a setting of the webanalytics connector: set time_zone and sites::<id>::time_zone once, on the sessionize processor"},
+		{id: component.NewIDWithName(metadata.Type, "moved_to_sessionize"), wantErr: "sites is no longer a setting of the webanalytics connector: set time_zone"},
 		{id: component.NewIDWithName(metadata.Type, "bad_window"), wantErr: "current_visitors_window must be whole minutes from 1m to 60m, got 1m30s"},
 		{id: component.NewIDWithName(metadata.Type, "bad_rule"), wantErr: "path_rules: path rule 0: error parsing regexp"},
 		{id: component.NewIDWithName(metadata.Type, "bad_site_budget"), wantErr: "max_series_per_site must be from 1 to max_series (100), got 200"},
@@ -69,12 +69,4 @@ func TestLoadConfig(t *testing.T) {
 			assert.Equal(t, tt.want, cfg)
 		})
 	}
-}
-
-// A site id names series and, downstream, storage paths: the ids sites are
-// configured under follow the receiver's rule.
-func TestSiteIDsAreValidated(t *testing.T) {
-	cfg := createDefaultConfig().(*Config)
-	cfg.Sites = map[string]SiteConfig{"../shop": {}}
-	require.ErrorContains(t, cfg.Validate(), `site id "../shop" must start with a lower-case letter or a digit`)
 }

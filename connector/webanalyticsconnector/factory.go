@@ -25,7 +25,6 @@ func NewFactory() connector.Factory {
 
 func createDefaultConfig() component.Config {
 	return &Config{
-		TimeZone:               "UTC",
 		TopK:                   50,
 		MaxSeriesPerSite:       2_000,
 		MaxSeries:              20_000,

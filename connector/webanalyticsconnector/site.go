@@ -7,7 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/collector/pdata/pcommon"
+
 	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector/internal/uniques"
+	"github.com/footfall-analytics/footfall/internal/schema"
 )
 
 // maxCurrenciesPerSite bounds the currencies a site's revenue is broken
@@ -18,6 +21,9 @@ const maxCurrenciesPerSite = 5
 // siteState is everything kept per site. Its clock is its own: what one site
 // sends can never move the windows of another.
 type siteState struct {
+	// zone is the name of the site's time zone as the sessionize processor
+	// names it on the records (schema.AttrSiteTimeZone); empty until known.
+	zone       string
 	uniques    *uniques.Windows
 	breakdowns map[breakdownKey]*breakdown
 	// hourly caches the last-hour and today estimates between refreshes.
@@ -29,6 +35,31 @@ type siteState struct {
 	// currencies are the currencies the site's revenue is broken down by,
 	// at most maxCurrenciesPerSite.
 	currencies map[string]bool
+}
+
+// followZone takes the site's time zone from a record's resource, where
+// the sessionize processor names it: the zones are configured there alone.
+func (s *siteState) followZone(res pcommon.Map) {
+	v, ok := res.Get(schema.AttrSiteTimeZone)
+	if !ok || v.Type() != pcommon.ValueTypeStr || v.Str() == s.zone {
+		return
+	}
+	s.setZone(v.Str())
+}
+
+// setZone counts the site's "today" in the zone named; a zone that cannot
+// be loaded leaves the one before (the processor names only zones it
+// loaded). A change from a known zone starts today again.
+func (s *siteState) setZone(name string) {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return
+	}
+	if s.zone != "" {
+		s.uniques.RestartToday()
+	}
+	s.zone = strings.Clone(name)
+	s.uniques.SetLocation(loc)
 }
 
 // currency is the label a site's revenue in this currency goes under: the

@@ -21,6 +21,12 @@ const (
 	AttrVisitorIDSource = "footfall.visitor.id_source"
 )
 
+// AttrSiteTimeZone is the IANA name of the site's time zone (its midnight
+// and its "today"), a resource attribute the sessionize processor sets on
+// everything it sends on: the time zones are configured there alone, and
+// the webanalytics connector reads them from its records.
+const AttrSiteTimeZone = "footfall.site.time_zone"
+
 // Log record attributes sent by the client.
 const (
 	// AttrEventID is the dedup key of every later stage (semantic convention log.record.uid).

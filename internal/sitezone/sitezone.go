@@ -1,9 +1,11 @@
 // Copyright The Footfall Authors
 // SPDX-License-Identifier: Apache-2.0
 
-// Package sitezone resolves each site's time zone the one way the
-// sessionizer (for midnight) and the web analytics connector (for "today")
-// both do: the site's own time_zone, else the component's.
+// Package sitezone resolves each site's time zone: the site's own
+// time_zone, else the default. The sessionize processor is where time zones
+// are configured: it splits sessions at the site's midnight and names the
+// zone on its records (schema.AttrSiteTimeZone), which the web analytics
+// connector's "today" follows.
 package sitezone // import "github.com/footfall-analytics/footfall/internal/sitezone"
 
 import (
@@ -54,27 +56,4 @@ func (z Zones) Of(site string) *time.Location {
 		return time.UTC
 	}
 	return z.byDefault
-}
-
-// Disagreements lists where z and other name different zones: "default"
-// for the zone of sites neither names, else each site either names whose
-// zone differs, sorted.
-func (z Zones) Disagreements(other Zones) []string {
-	var out []string
-	if z.Of("").String() != other.Of("").String() {
-		out = append(out, "default")
-	}
-	sites := map[string]bool{}
-	for site := range z.sites {
-		sites[site] = true
-	}
-	for site := range other.sites {
-		sites[site] = true
-	}
-	for _, site := range slices.Sorted(maps.Keys(sites)) {
-		if z.Of(site).String() != other.Of(site).String() {
-			out = append(out, site)
-		}
-	}
-	return out
 }

@@ -24,19 +24,3 @@ func TestZones(t *testing.T) {
 	assert.ErrorContains(t, err, "sites::shop::time_zone: unknown time zone Venus/Maxwell")
 	assert.Equal(t, time.UTC, Zones{}.Of("shop"), "the zero Zones is UTC")
 }
-
-// Two components' zones disagree where a site, or the default, would see
-// another midnight: a site named in one only, in the other's default zone,
-// agrees.
-func TestDisagreements(t *testing.T) {
-	a, err := Load("UTC", map[string]string{"shop": "Europe/Berlin", "blog": "UTC"})
-	require.NoError(t, err)
-	b, err := Load("UTC", map[string]string{"shop": "Europe/Berlin", "docs": "America/New_York"})
-	require.NoError(t, err)
-	assert.Equal(t, []string{"docs"}, a.Disagreements(b))
-	assert.Equal(t, []string{"docs"}, b.Disagreements(a))
-	c, err := Load("Europe/Paris", nil)
-	require.NoError(t, err)
-	assert.Equal(t, []string{"default", "docs", "shop"}, b.Disagreements(c))
-	assert.Empty(t, a.Disagreements(a))
-}

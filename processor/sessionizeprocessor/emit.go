@@ -9,6 +9,7 @@ import (
 
 	"github.com/footfall-analytics/footfall/internal/attr"
 	"github.com/footfall-analytics/footfall/internal/schema"
+	"github.com/footfall-analytics/footfall/internal/sitezone"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/metadata"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/session"
 )
@@ -38,6 +39,7 @@ type runKey struct {
 
 type emitter struct {
 	logs    plog.Logs
+	zones   sitezone.Zones
 	current plog.LogRecordSlice
 	last    runKey
 	started bool
@@ -45,7 +47,7 @@ type emitter struct {
 
 // render moves the placed records out of their batches into one output.
 func (s *state) render(outs []session.Output) *emitted {
-	e := &emitter{logs: plog.NewLogs()}
+	e := &emitter{logs: plog.NewLogs(), zones: s.zones}
 	result := &emitted{ended: map[session.EndReason]int{}}
 	for _, out := range outs {
 		switch {
@@ -85,7 +87,7 @@ func (s *state) render(outs []session.Output) *emitted {
 			if a.Goal {
 				attrs.PutBool(schema.AttrEventGoal, true)
 			}
-			lr.MoveTo(e.from(runKey{seq: b.seq, rl: at.rl, sl: at.sl}, rl, sl).AppendEmpty())
+			lr.MoveTo(e.from(runKey{seq: b.seq, rl: at.rl, sl: at.sl}, a.Key.Site, rl, sl).AppendEmpty())
 			result.records++
 			s.placed(b)
 		case out.Ending != nil:
@@ -118,12 +120,19 @@ func markBot(attrs pcommon.Map, reason string) {
 	}
 }
 
-func (e *emitter) from(key runKey, rl plog.ResourceLogs, sl plog.ScopeLogs) plog.LogRecordSlice {
+// from returns where a record of site from rl and sl goes: the resource
+// and scope of the previous record when they are the same, else copies of
+// them, the resource with the site's time zone.
+func (e *emitter) from(key runKey, site string, rl plog.ResourceLogs, sl plog.ScopeLogs) plog.LogRecordSlice {
 	if e.started && key == e.last {
 		return e.current
 	}
 	out := e.logs.ResourceLogs().AppendEmpty()
+	// Room for the zone first: the copy then fills it, and the zone is
+	// added without growing the attributes again.
+	out.Resource().Attributes().EnsureCapacity(rl.Resource().Attributes().Len() + 1)
 	rl.Resource().CopyTo(out.Resource())
+	out.Resource().Attributes().PutStr(schema.AttrSiteTimeZone, e.zones.Of(site).String())
 	out.SetSchemaUrl(rl.SchemaUrl())
 	scope := out.ScopeLogs().AppendEmpty()
 	sl.Scope().CopyTo(scope.Scope())
@@ -137,8 +146,10 @@ func (e *emitter) synthetic(key session.Key) syntheticRecord {
 	run := runKey{synthetic: key}
 	if !e.started || run != e.last {
 		out := e.logs.ResourceLogs().AppendEmpty()
+		out.Resource().Attributes().EnsureCapacity(3)
 		out.Resource().Attributes().PutStr(schema.AttrSiteID, key.Site)
 		out.Resource().Attributes().PutStr(schema.AttrVisitorID, key.Visitor)
+		out.Resource().Attributes().PutStr(schema.AttrSiteTimeZone, e.zones.Of(key.Site).String())
 		scope := out.ScopeLogs().AppendEmpty()
 		scope.Scope().SetName(metadata.ScopeName)
 		e.started, e.last, e.current = true, run, scope.LogRecords()

@@ -348,3 +348,31 @@ func TestSessionRules(t *testing.T) {
 		})
 	}
 }
+
+// Every resource the processor sends on names its site's time zone, the
+// site's own or the default: the time zones are configured here alone, and
+// the webanalytics connector reads them from the records. A zone the input
+// carried is replaced.
+func TestOutputNamesTheSiteTimeZone(t *testing.T) {
+	cfg := testConfig()
+	cfg.AllowedLateness = 0
+	cfg.TimeZone = "America/New_York"
+	cfg.Sites = map[string]SiteConfig{"blog": {TimeZone: "Europe/Berlin"}}
+	h := start(t, cfg, nil, nil)
+	forged := logsOf(pv("a", "e1", 0, "/"))
+	forged.ResourceLogs().At(0).Resource().Attributes().PutStr(schema.AttrSiteTimeZone, "Asia/Tokyo")
+	h.mustConsume(forged)
+	h.mustConsume(logsOf(pv("b", "e2", 0, "/").on("blog")))
+	h.shutdown()
+
+	want := map[string]string{"shop": "America/New_York", "blog": "Europe/Berlin"}
+	seen := map[string]bool{}
+	for _, rl := range h.output().ResourceLogs().All() {
+		site, _ := rl.Resource().Attributes().Get(schema.AttrSiteID)
+		zone, ok := rl.Resource().Attributes().Get(schema.AttrSiteTimeZone)
+		require.True(t, ok, "site %s", site.Str())
+		assert.Equal(t, want[site.Str()], zone.Str(), "site %s", site.Str())
+		seen[site.Str()] = true
+	}
+	assert.Equal(t, map[string]bool{"shop": true, "blog": true}, seen)
+}

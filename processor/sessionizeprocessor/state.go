@@ -7,6 +7,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/footfall-analytics/footfall/internal/sitezone"
+
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
@@ -24,6 +26,9 @@ type state struct {
 	cfg       *Config
 	core      *core.Core
 	telemetry *metadata.TelemetryBuilder
+	// zones are the sites' time zones, stamped on the output
+	// (schema.AttrSiteTimeZone).
+	zones sitezone.Zones
 
 	// batches hold records the core has not placed yet, by sequence number.
 	batches map[uint64]*batch
@@ -46,7 +51,8 @@ type reported struct {
 }
 
 func newState(cfg *Config, telemetry *metadata.TelemetryBuilder) *state {
-	return &state{cfg: cfg, core: core.New(cfg.coreConfig()), telemetry: telemetry, batches: map[uint64]*batch{}}
+	zones, _ := cfg.Zones() // Validate refused a zone that cannot load
+	return &state{cfg: cfg, core: core.New(cfg.coreConfig()), telemetry: telemetry, zones: zones, batches: map[uint64]*batch{}}
 }
 
 // filterDuplicates marks the inputs whose event id was already seen, here or

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/kafka/configkafka"
@@ -152,20 +151,5 @@ func (cfg *Config) Validate() error {
 	if cfg.Sessionize.Storage != nil || cfg.Sessionize.WALDirectory != "" || cfg.WebAnalytics.Storage != nil {
 		errs = append(errs, errors.New("sessionize and webanalytics: storage and wal_directory are not allowed; their state is kept in changelog_topic"))
 	}
-	return errors.Join(append(errs, cfg.zonesAgree())...)
-}
-
-// zonesAgree refuses time zones that differ between the sessionizer (its
-// midnight) and the aggregator (its "today"): a site's day would end at
-// two times.
-func (cfg *Config) zonesAgree() error {
-	sessionize, err1 := cfg.Sessionize.Zones()
-	webanalytics, err2 := cfg.WebAnalytics.Zones()
-	if err1 != nil || err2 != nil {
-		return nil // each section's own Validate names the bad zone
-	}
-	if differ := sessionize.Disagreements(webanalytics); len(differ) > 0 {
-		return fmt.Errorf("sessionize and webanalytics name different time zones for %s: set time_zone and sites::<id>::time_zone the same in both", strings.Join(differ, ", "))
-	}
-	return nil
+	return errors.Join(errs...)
 }

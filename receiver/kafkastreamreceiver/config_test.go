@@ -61,7 +61,7 @@ func TestLoadConfig(t *testing.T) {
 		{id: component.NewIDWithName(metadata.Type, "no_brokers"), wantErr: "brokers must be specified"},
 		{id: component.NewIDWithName(metadata.Type, "old_sasl_key"), wantErr: "sasl is now auth::sasl"},
 		{id: component.NewIDWithName(metadata.Type, "storage_not_allowed"), wantErr: "storage and wal_directory are not allowed"},
-		{id: component.NewIDWithName(metadata.Type, "zones_disagree"), wantErr: "sessionize and webanalytics name different time zones for shop: set time_zone and sites::<id>::time_zone the same in both"},
+		{id: component.NewIDWithName(metadata.Type, "zone_in_webanalytics"), wantErr: "time_zone is no longer a setting of the webanalytics connector: set time_zone and sites::<id>::time_zone once, on the sessionize processor"},
 		{id: component.NewIDWithName(metadata.Type, "same_topics"), wantErr: "changelog_topic must differ from topic"},
 		{id: component.NewIDWithName(metadata.Type, "nested_invalid"), wantErr: "sessionize: max_sessions must be positive"},
 		{id: component.NewIDWithName(metadata.Type, "commit_too_slow"), wantErr: "commit_interval must be shorter than transaction_timeout"},

@@ -51,6 +51,21 @@ func New(loc *time.Location) *Windows {
 	return &Windows{loc: loc, completedUpTo: -1}
 }
 
+// SetLocation counts "today" in loc from now on. Today's visitors so far
+// stay: a zone that was only unknown until now (a new site, a state saved
+// before sites named their zones) was the one they were counted in.
+func (w *Windows) SetLocation(loc *time.Location) {
+	if loc != nil {
+		w.loc = loc
+	}
+}
+
+// RestartToday forgets today's visitors: after a change of time zone they
+// were counted from another midnight.
+func (w *Windows) RestartToday() {
+	w.today, w.todayKey = nil, 0
+}
+
 // newSketch makes a sketch to insert into: sparse, so a small site's minute
 // costs bytes, not 64 KiB.
 func newSketch() *hyperloglog.Sketch { return mustSketch(true) }

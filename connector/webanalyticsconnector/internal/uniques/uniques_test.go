@@ -78,6 +78,26 @@ func TestTodayFollowsTheSiteTimeZone(t *testing.T) {
 	assert.Equal(t, uint64(1), w.Estimate(time.Date(2026, 11, 27, 23, 31, 0, 0, time.UTC)).Today)
 }
 
+// A site's time zone is learned from its records: the visitors of today so
+// far stay when it is only learned, and start again when it changes.
+func TestTodayMovesWithTheTimeZone(t *testing.T) {
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	require.NoError(t, err)
+	noon := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC) // 21:00 in Tokyo
+	w := New(time.UTC)
+	w.Add("a", noon)
+	w.SetLocation(tokyo)
+	assert.Equal(t, uint64(1), w.Estimate(noon).Today, "learned: today's visitors stay")
+	w.Add("b", noon.Add(4*time.Hour)) // 01:00 the next day in Tokyo
+	assert.Equal(t, uint64(1), w.Estimate(noon.Add(4*time.Hour)).Today, "a new day began at midnight Tokyo time")
+
+	w.RestartToday()
+	w.SetLocation(time.UTC)
+	assert.Equal(t, uint64(0), w.Estimate(noon.Add(4*time.Hour)).Today, "changed: today starts again")
+	w.Add("c", noon.Add(4*time.Hour))
+	assert.Equal(t, uint64(1), w.Estimate(noon.Add(4*time.Hour)).Today)
+}
+
 func BenchmarkAdd(b *testing.B) {
 	w := New(time.UTC)
 	for i := 0; b.Loop(); i++ {
