@@ -94,7 +94,7 @@ func TestBotRulesKeepPeopleExact(t *testing.T) {
 			inputs = append(inputs, Input{Key: sv.key, EventID: id, Event: ev, Ref: n})
 		}
 	}
-	slices.SortStableFunc(inputs, func(a, b Input) int { return a.compare(b) })
+	slices.SortStableFunc(inputs, func(a, b Input) int { return a.compare(&b) })
 
 	rulesWithBots := rules
 	rulesWithBots.Bots = botRules
