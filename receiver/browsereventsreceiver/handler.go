@@ -6,7 +6,6 @@ package browsereventsreceiver // import "github.com/footfall-analytics/footfall/
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -130,7 +129,7 @@ func (r *browserEventsReceiver) readBody(w http.ResponseWriter, req *http.Reques
 			fmt.Sprintf("body of %d bytes exceeds %s of %d bytes", req.ContentLength, limitName, limit))
 		return dropin.Decoded{}, false
 	}
-	body, err := io.ReadAll(req.Body)
+	body, err := readBody(req.Body, req.ContentLength)
 	if !r.allow(w, req, f, client, r.byteTokens(len(body)), 0, now) {
 		return dropin.Decoded{}, false
 	}
