@@ -11,6 +11,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -121,12 +122,52 @@ func (s *sink) waitFor(t *testing.T, ids ...string) map[string]capturedRecord {
 	return got
 }
 
+// handedOut are the ports freePort gave, never given twice: a collector's
+// ports are chosen before it binds them.
+var handedOut = struct {
+	sync.Mutex
+	ports map[int]bool
+}{ports: map[int]bool{}}
+
+// freePort returns a port free now, below the kernel's ephemeral range. A
+// port from that range (a listener on port 0) can be taken, between this
+// check and the collector binding it, as the local port of any outgoing
+// connection on the machine: CI failed on "bind: address already in use"
+// while other packages' tests ran beside these.
 func freePort(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return fmt.Sprint(l.Addr().(*net.TCPAddr).Port)
+	handedOut.Lock()
+	defer handedOut.Unlock()
+	lowest := ephemeralPortsFrom()
+	for range 1000 {
+		port := 10000 + rand.IntN(lowest-10000)
+		if handedOut.ports[port] {
+			continue
+		}
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		_ = l.Close()
+		handedOut.ports[port] = true
+		return fmt.Sprint(port)
+	}
+	t.Fatal("no free port below the ephemeral range")
+	return ""
+}
+
+// ephemeralPortsFrom is the first port the kernel hands to outgoing
+// connections and port-0 listeners (32768 when it cannot be read).
+func ephemeralPortsFrom() int {
+	data, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 32768
+	}
+	var low, high int
+	if _, err := fmt.Sscan(string(data), &low, &high); err != nil || low <= 11000 {
+		return 32768
+	}
+	return low
 }
 
 func footfallBinary(t testing.TB) string {
