@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
@@ -55,6 +56,11 @@ func pageURL(attrs pcommon.Map, name string) (*url.URL, string) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Sprintf("attribute %s is not an absolute http(s) URL", schema.AttrURLFull)
+	}
+	// Percent-escapes are decoded into the host and the path, which become
+	// url.domain and url.path: "%80" would make them invalid UTF-8.
+	if !utf8.ValidString(u.Hostname()) || !utf8.ValidString(u.Path) {
+		return nil, fmt.Sprintf("attribute %s escapes bytes that are not UTF-8 in its host or path", schema.AttrURLFull)
 	}
 	return u, ""
 }

@@ -101,6 +101,8 @@ func TestRecordChecks(t *testing.T) {
 		{"body too long", func(lr plog.LogRecord) { lr.Body().SetStr(strings.Repeat("b", 65)) }, `attribute "body" is longer than 64 bytes`},
 		{"relative url", func(lr plog.LogRecord) { lr.Attributes().PutStr(schema.AttrURLFull, "/a") }, "url.full is not an absolute http(s) URL"},
 		{"javascript url", func(lr plog.LogRecord) { lr.Attributes().PutStr(schema.AttrURLFull, "javascript:alert(1)") }, "url.full is not an absolute http(s) URL"},
+		{"url host escaping a non-UTF-8 byte", func(lr plog.LogRecord) { lr.Attributes().PutStr(schema.AttrURLFull, "https://www%80.example/") }, "url.full escapes bytes that are not UTF-8 in its host or path"},
+		{"url path escaping a non-UTF-8 byte", func(lr plog.LogRecord) { lr.Attributes().PutStr(schema.AttrURLFull, "https://example.com/a%ff") }, "url.full escapes bytes that are not UTF-8 in its host or path"},
 		{"event id too long", func(lr plog.LogRecord) { lr.Attributes().PutStr(schema.AttrEventID, strings.Repeat("i", 17)) }, "log.record.uid must be 1 to 16"},
 		{"event id empty", func(lr plog.LogRecord) { lr.Attributes().PutStr(schema.AttrEventID, "") }, "log.record.uid must be 1 to 16"},
 	}
