@@ -193,8 +193,10 @@ func TestE2EHostileClientsLeaveTheGroundTruthExact(t *testing.T) {
 	done := make(chan result, 1)
 	go func() {
 		rep, err := loadgen.Run(t.Context(), loadgen.Config{
-			URL: "http://" + intake + "/v1/logs", Mode: loadgen.Batch, Senders: 4, Duration: time.Minute, MaxVisits: 300,
-			// Paced so that the load lasts the whole attack (about 2 s).
+			URL: "http://" + intake + "/v1/logs", Mode: loadgen.Batch, Senders: 4, Duration: time.Minute, MaxVisits: 700,
+			// Paced so that the load lasts the whole attack: about 8 s,
+			// where the attacks take 2 s, and 3.7 s on a slow CI machine
+			// (300 visits, 3.4 s, once ended first).
 			Rate: 600, Traffic: traffic, Seed: 7,
 		})
 		done <- result{rep, err, time.Now()}
