@@ -7,17 +7,18 @@ import (
 	"context"
 	"time"
 
-	"github.com/cenkalti/backoff/v7"
-	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.uber.org/zap"
+
+	"github.com/footfall-analytics/footfall/internal/retrybackoff"
 )
 
 // deliver hands queued output to the next consumer in order, retrying
 // retryable errors with backoff until shutdown.
 func (p *sessionizeProcessor) deliver() {
 	defer close(p.deliverDone)
-	delays := newBackoff(p.cfg.DeliveryBackoff)
+	// Validate refuses a max_elapsed_time: delivery tries until shutdown.
+	delays := retrybackoff.New(p.cfg.DeliveryBackoff)
 	failing := false
 	for {
 		item, ok := p.outbox.front()
@@ -80,19 +81,6 @@ func (p *sessionizeProcessor) delivered(item outboxItem) {
 			p.replayDelivered()
 		}
 	}
-}
-
-// newBackoff is the delays of cfg, growing without end (Config.Validate
-// refuses a max_elapsed_time).
-func newBackoff(cfg configretry.BackOffConfig) *backoff.ExponentialBackOff {
-	b := &backoff.ExponentialBackOff{
-		InitialInterval:     cfg.InitialInterval,
-		RandomizationFactor: cfg.RandomizationFactor,
-		Multiplier:          cfg.Multiplier,
-		MaxInterval:         cfg.MaxInterval,
-	}
-	b.Reset()
-	return b
 }
 
 func sleepContext(ctx context.Context, d time.Duration) bool {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/kafka/configkafka"
+	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/confmap"
 
 	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector"
@@ -60,6 +61,14 @@ type Config struct {
 	// SessionTimeout is how long the group waits for a silent member before
 	// it gives its partitions to others. Default 10s.
 	SessionTimeout time.Duration `mapstructure:"session_timeout"`
+	// ErrorBackOff is how a batch a partition's sessionizer refused for
+	// now (its buffers are full) is offered again: the contrib Kafka
+	// receiver's error_backoff. The tries end at max_elapsed_time, and
+	// always by half of session_timeout, the group's patience; the
+	// partition is then paused and read again later (stall). Disabled, the
+	// first refusal pauses the partition. Default: 50ms doubling up to 1s,
+	// randomized by half.
+	ErrorBackOff configretry.BackOffConfig `mapstructure:"error_backoff"`
 	// Timeout bounds each call to Kafka outside the commit loop (topic checks,
 	// reading a changelog partition). Default 60s.
 	Timeout time.Duration `mapstructure:"timeout"`
@@ -138,6 +147,9 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.CommitInterval <= 0 || cfg.TransactionTimeout <= 0 || cfg.SessionTimeout <= 0 || cfg.Timeout <= 0 {
 		errs = append(errs, errors.New("commit_interval, transaction_timeout, session_timeout and timeout must be positive"))
+	}
+	if b := cfg.ErrorBackOff; b.Enabled && (b.InitialInterval <= 0 || b.MaxInterval < b.InitialInterval || b.Multiplier < 1 || b.MaxElapsedTime < 0) {
+		errs = append(errs, errors.New("error_backoff: initial_interval must be positive, max_interval at least initial_interval, multiplier at least 1 and max_elapsed_time not negative"))
 	}
 	if cfg.CommitInterval >= cfg.TransactionTimeout {
 		errs = append(errs, errors.New("commit_interval must be shorter than transaction_timeout"))

@@ -33,6 +33,9 @@ func TestLoadConfig(t *testing.T) {
 	custom.CommitInterval = time.Second
 	custom.TransactionTimeout = 15 * time.Second
 	custom.SessionTimeout = 12 * time.Second
+	custom.ErrorBackOff.InitialInterval = 100 * time.Millisecond
+	custom.ErrorBackOff.MaxInterval = 2 * time.Second
+	custom.ErrorBackOff.MaxElapsedTime = 4 * time.Second
 	custom.Timeout = 30 * time.Second
 	custom.Sessionize.Goals = []string{"signup"}
 	custom.Sessionize.AllowedLateness = 2 * time.Second
@@ -64,6 +67,7 @@ func TestLoadConfig(t *testing.T) {
 		{id: component.NewIDWithName(metadata.Type, "zone_in_webanalytics"), wantErr: "time_zone is no longer a setting of the webanalytics connector: set time_zone and sites::<id>::time_zone once, on the sessionize processor"},
 		{id: component.NewIDWithName(metadata.Type, "same_topics"), wantErr: "changelog_topic must differ from topic"},
 		{id: component.NewIDWithName(metadata.Type, "nested_invalid"), wantErr: "sessionize: max_sessions must be positive"},
+		{id: component.NewIDWithName(metadata.Type, "backoff_shrinks"), wantErr: "error_backoff: initial_interval must be positive, max_interval at least initial_interval"},
 		{id: component.NewIDWithName(metadata.Type, "commit_too_slow"), wantErr: "commit_interval must be shorter than transaction_timeout"},
 	}
 	for _, tt := range tests {

@@ -22,8 +22,9 @@
 //     many events or poses as the sessionizer, counted by reason. The
 //     rest go to the partition's
 //     sessionizer in batches of at most 500 records (offer). A refusal
-//     "for now" (its buffers are full) is offered again every 50 ms, for
-//     up to half of session_timeout. After that the partition stalls
+//     "for now" (its buffers are full) is offered again after
+//     error_backoff's delays, for up to half of session_timeout. After
+//     that the partition stalls
 //     (stall.go): it is paused where the refused batch starts, and the
 //     other partitions go on.
 //  3. The partition's pipeline (partition.go) is the sessionize

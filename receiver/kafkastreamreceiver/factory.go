@@ -10,6 +10,7 @@ import (
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/kafka/configkafka"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/receiver"
 
@@ -44,6 +45,7 @@ func createDefaultConfig() component.Config {
 		CommitInterval:     500 * time.Millisecond,
 		TransactionTimeout: 10 * time.Second,
 		SessionTimeout:     10 * time.Second,
+		ErrorBackOff:       defaultErrorBackOff(),
 		Timeout:            60 * time.Second,
 		MaxRecordBytes:     1 << 20,
 		MaxEventsPerRecord: 1000,
@@ -51,6 +53,17 @@ func createDefaultConfig() component.Config {
 		Sessionize:         *sessionize,
 		WebAnalytics:       *webanalytics,
 	}
+}
+
+// defaultErrorBackOff retries a refusal quickly: a sessionizer refuses
+// while its output waits on a slow next consumer, usually for milliseconds.
+func defaultErrorBackOff() configretry.BackOffConfig {
+	b := configretry.NewDefaultBackOffConfig()
+	b.InitialInterval = 50 * time.Millisecond
+	b.Multiplier = 2
+	b.MaxInterval = time.Second
+	b.MaxElapsedTime = 0
+	return b
 }
 
 func createMetrics(_ context.Context, set receiver.Settings, cfg component.Config, next consumer.Metrics) (receiver.Metrics, error) {

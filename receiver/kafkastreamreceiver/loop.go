@@ -8,6 +8,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/cenkalti/backoff/v7"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer/consumererror"
@@ -17,12 +18,9 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
+	"github.com/footfall-analytics/footfall/internal/retrybackoff"
 	"github.com/footfall-analytics/footfall/receiver/kafkastreamreceiver/internal/changelog"
 )
-
-// retryStep is the wait before a partition's sessionizer is offered a
-// record again after a retryable refusal (its buffers are full).
-const retryStep = 50 * time.Millisecond
 
 var errGaveUp = errors.New("a partition's sessionizer kept refusing")
 
@@ -37,7 +35,7 @@ func (r *kafkaStream) run(ctx context.Context, host component.Host) {
 	}
 	unmarshaler := &plog.ProtoUnmarshaler{}
 	for ctx.Err() == nil {
-		r.resumeStalled(time.Now())
+		r.resumeStalled(r.now())
 		polled, err := r.consumeFor(ctx, unmarshaler, r.cfg.CommitInterval)
 		if errors.Is(err, kgo.ErrClientClosed) {
 			return
@@ -203,12 +201,15 @@ func (r *kafkaStream) consume(ctx context.Context, p *partition, b *batch) error
 }
 
 // offer hands ld to the sessionizer until it is taken or refused for good
-// (permanent), or the group's patience runs short (an error).
+// (permanent), waiting error_backoff between tries; past its
+// max_elapsed_time, or half of session_timeout (the group's patience),
+// it gives up (errGaveUp) and the partition is paused.
 func (r *kafkaStream) offer(ctx context.Context, p *partition, ld plog.Logs) (permanent bool, err error) {
 	if ld.LogRecordCount() == 0 {
 		return false, nil
 	}
-	giveUp := time.Now().Add(r.cfg.SessionTimeout / 2)
+	giveUp := r.now().Add(r.patience())
+	var delays *backoff.ExponentialBackOff
 	for {
 		err := p.sessionize.ConsumeLogs(ctx, ld)
 		switch {
@@ -216,14 +217,32 @@ func (r *kafkaStream) offer(ctx context.Context, p *partition, ld plog.Logs) (pe
 			return false, nil
 		case consumererror.IsPermanent(err):
 			return true, nil
-		case time.Now().After(giveUp) || ctx.Err() != nil:
+		case !r.cfg.ErrorBackOff.Enabled || ctx.Err() != nil:
+			return false, errors.Join(errGaveUp, err)
+		}
+		if delays == nil {
+			delays = retrybackoff.New(r.cfg.ErrorBackOff)
+		}
+		delay := delays.NextBackOff()
+		if r.now().Add(delay).After(giveUp) {
 			return false, errors.Join(errGaveUp, err)
 		}
 		select {
 		case <-ctx.Done():
-		case <-time.After(retryStep):
+		case <-r.after(delay):
 		}
 	}
+}
+
+// patience is how long a refused batch is offered again: error_backoff's
+// max_elapsed_time, at most half of session_timeout, so that the group
+// does not take the partition away meanwhile.
+func (r *kafkaStream) patience() time.Duration {
+	half := r.cfg.SessionTimeout / 2
+	if m := r.cfg.ErrorBackOff.MaxElapsedTime; m > 0 && m < half {
+		return m
+	}
+	return half
 }
 
 func (r *kafkaStream) skipped(ctx context.Context, reason string, n int64) {

@@ -54,6 +54,10 @@ type kafkaStream struct {
 	done   chan struct{}
 	// health is what the loop last saw of Kafka (health.go).
 	health *kafkaHealth
+	// now and after are the loop's clock: time.Now and time.After, or a
+	// test's.
+	now   func() time.Time
+	after func(time.Duration) <-chan time.Time
 }
 
 func newReceiver(cfg *Config, set receiver.Settings) (*kafkaStream, error) {
@@ -65,6 +69,7 @@ func newReceiver(cfg *Config, set receiver.Settings) (*kafkaStream, error) {
 		cfg: cfg, set: set, telemetry: telemetry,
 		partitions: map[int32]*partition{}, stalls: map[int32]stall{},
 		health: &kafkaHealth{logger: set.Logger, now: time.Now},
+		now:    time.Now, after: time.After,
 	}, nil
 }
 
@@ -115,7 +120,7 @@ func (r *kafkaStream) connect(ctx context.Context, host component.Host) bool {
 		select {
 		case <-ctx.Done():
 			return false
-		case <-time.After(connectRetry):
+		case <-r.after(connectRetry):
 		}
 	}
 	session, err := kgo.NewGroupTransactSession(append(r.clientOpts,
