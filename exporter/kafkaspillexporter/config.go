@@ -10,7 +10,10 @@ import (
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/kafka/configkafka"
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/configretry"
+	"go.opentelemetry.io/collector/confmap"
 
+	"github.com/footfall-analytics/footfall/internal/confkeys"
 	"github.com/footfall-analytics/footfall/internal/kafkaclient"
 )
 
@@ -62,14 +65,24 @@ type SpillConfig struct {
 	// twice (the processing tier drops duplicates by event id). Default
 	// 16 MiB.
 	SegmentBytes int64 `mapstructure:"segment_bytes"`
-	// RetryInitialInterval and RetryMaxInterval space the drainer's tries
-	// while Kafka is away: doubling from the first to the second. Defaults
-	// 250ms and 5s.
-	RetryInitialInterval time.Duration `mapstructure:"retry_initial_interval"`
-	RetryMaxInterval     time.Duration `mapstructure:"retry_max_interval"`
+	// DrainBackOff spaces the drainer's tries while Kafka is away: a
+	// configretry setting, which must be enabled with max_elapsed_time 0
+	// (the spill holds acknowledged events: the drainer never gives up).
+	// Default 250ms doubling up to 5s, randomized by half.
+	DrainBackOff configretry.BackOffConfig `mapstructure:"drain_backoff"`
 }
 
 var _ component.Config = (*Config)(nil)
+
+// Unmarshal reads the settings, and says where a former key went.
+func (cfg *Config) Unmarshal(conf *confmap.Conf) error {
+	return confkeys.Unmarshal(conf, cfg, formerKeys)
+}
+
+var formerKeys = []confkeys.Refused{
+	{Key: "spill::retry_initial_interval", Verdict: "is now spill::drain_backoff::initial_interval", Instead: "the drainer's waits are a configretry setting"},
+	{Key: "spill::retry_max_interval", Verdict: "is now spill::drain_backoff::max_interval", Instead: "the drainer's waits are a configretry setting"},
+}
 
 // Validate checks the configuration.
 func (cfg *Config) Validate() error {
@@ -107,8 +120,8 @@ func (s SpillConfig) validate() []error {
 	if s.SegmentBytes <= 0 || s.MaxBytes < s.SegmentBytes {
 		errs = append(errs, errors.New("spill::segment_bytes must be positive and spill::max_bytes at least one segment"))
 	}
-	if s.RetryInitialInterval <= 0 || s.RetryMaxInterval < s.RetryInitialInterval {
-		errs = append(errs, errors.New("spill::retry_initial_interval must be positive and spill::retry_max_interval at least as long"))
+	if b := s.DrainBackOff; !b.Enabled || b.MaxElapsedTime != 0 || b.InitialInterval <= 0 || b.MaxInterval < b.InitialInterval || b.Multiplier < 1 {
+		errs = append(errs, errors.New("spill::drain_backoff: enabled must be true, max_elapsed_time 0 (the drainer never gives up on acknowledged events), initial_interval positive, max_interval at least initial_interval and multiplier at least 1"))
 	}
 	return errs
 }

@@ -8,9 +8,11 @@ import (
 	"errors"
 	"time"
 
+	"github.com/cenkalti/backoff/v7"
 	"go.uber.org/zap"
 
 	"github.com/footfall-analytics/footfall/exporter/kafkaspillexporter/internal/spill"
+	"github.com/footfall-analytics/footfall/internal/retrybackoff"
 )
 
 const (
@@ -40,7 +42,7 @@ func (e *kafkaSpillExporter) drain(parent context.Context) {
 		case <-ctx.Done():
 		}
 	}()
-	d := drainer{e: e, ctx: ctx, cursor: e.log.Start(), backoff: e.cfg.Spill.RetryInitialInterval}
+	d := drainer{e: e, ctx: ctx, cursor: e.log.Start(), delays: retrybackoff.New(e.cfg.Spill.DrainBackOff)}
 	for {
 		if !e.isSpilling() {
 			select {
@@ -51,13 +53,12 @@ func (e *kafkaSpillExporter) drain(parent context.Context) {
 			}
 		}
 		if !d.pass() {
-			if !d.wait(d.backoff) {
+			if !d.wait(d.delays.NextBackOff()) {
 				return
 			}
-			d.backoff = min(2*d.backoff, e.cfg.Spill.RetryMaxInterval)
 			continue
 		}
-		d.backoff = e.cfg.Spill.RetryInitialInterval
+		d.delays.Reset()
 		select {
 		case <-e.stop:
 			return
@@ -67,10 +68,11 @@ func (e *kafkaSpillExporter) drain(parent context.Context) {
 }
 
 type drainer struct {
-	e       *kafkaSpillExporter
-	ctx     context.Context
-	cursor  spill.Cursor
-	backoff time.Duration
+	e      *kafkaSpillExporter
+	ctx    context.Context
+	cursor spill.Cursor
+	// delays are spill::drain_backoff's waits after a failed pass.
+	delays *backoff.ExponentialBackOff
 	// proven is set once Kafka has taken a pass of the spill: only then
 	// does the drainer hand over to the direct route.
 	proven bool

@@ -9,6 +9,7 @@ import (
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/kafka/configkafka"
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
@@ -36,13 +37,23 @@ func createDefaultConfig() component.Config {
 		SpillAfter:       time.Second,
 		MaxInFlightBytes: 64 << 20,
 		Spill: SpillConfig{
-			Directory:            "/var/lib/footfall/spill",
-			MaxBytes:             1 << 30,
-			SegmentBytes:         16 << 20,
-			RetryInitialInterval: 250 * time.Millisecond,
-			RetryMaxInterval:     5 * time.Second,
+			Directory:    "/var/lib/footfall/spill",
+			MaxBytes:     1 << 30,
+			SegmentBytes: 16 << 20,
+			DrainBackOff: defaultDrainBackOff(),
 		},
 	}
+}
+
+// defaultDrainBackOff tries Kafka again soon after a failed pass, and at
+// most every 5 s while it stays away; it never gives up.
+func defaultDrainBackOff() configretry.BackOffConfig {
+	b := configretry.NewDefaultBackOffConfig()
+	b.InitialInterval = 250 * time.Millisecond
+	b.Multiplier = 2
+	b.MaxInterval = 5 * time.Second
+	b.MaxElapsedTime = 0
+	return b
 }
 
 func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
