@@ -124,7 +124,9 @@ func (r *eventReader) read(ld plog.Logs) (b *batch, foreign plog.Logs, invalid m
 	if skewed > 0 {
 		r.countSkewed(skewed)
 	}
-	b = &batch{logs: ld}
+	// Sized once: grown by append, a batch of 20 would allocate room for 63.
+	n := ld.LogRecordCount()
+	b = &batch{logs: ld, where: make([]recordAt, 0, n), inputs: make([]session.Input, 0, n)}
 	for i := range ld.ResourceLogs().Len() {
 		rl := ld.ResourceLogs().At(i)
 		res := rl.Resource().Attributes()

@@ -105,7 +105,7 @@ func (p *sessionizeProcessor) handle(group []*request) {
 			b.seq = s.nextSeq
 			s.nextSeq++
 			if p.wal != nil {
-				entries = append(entries, wal.Entry{Seq: b.seq, Data: encodeWAL(b, b.wal)})
+				entries = append(entries, wal.Entry{Seq: b.seq, Head: walHeader(b), Data: b.wal})
 				b.logged = true
 			}
 		}
@@ -144,7 +144,7 @@ func (p *sessionizeProcessor) appendWAL(entries []wal.Entry) (string, error) {
 	if p.disk != nil {
 		size := 0
 		for _, e := range entries {
-			size += len(e.Data)
+			size += e.Size()
 		}
 		if err := p.disk.Admit(size); err != nil {
 			return refusedDiskLow, err

@@ -53,7 +53,8 @@ type storageWAL struct {
 func (w *storageWAL) append(ctx context.Context, entries []wal.Entry) error {
 	ops := make([]*storage.Operation, len(entries))
 	for i, e := range entries {
-		ops[i] = storage.SetOperation(walKey(e.Seq), e.Data)
+		value := make([]byte, 0, e.Size())
+		ops[i] = storage.SetOperation(walKey(e.Seq), append(append(value, e.Head...), e.Data...))
 	}
 	return w.client.Batch(ctx, ops...)
 }
@@ -166,19 +167,21 @@ func walEntrySize(b *batch) int {
 	return 1 + binary.MaxVarintLen64 + (len(b.inputs)+7)/8 + len(b.wal)
 }
 
-// encodeWAL is version, record count, accepted bitmap, then the records as OTLP protobuf.
-func encodeWAL(b *batch, records []byte) []byte {
-	out := make([]byte, 0, 1+binary.MaxVarintLen64+len(b.accepted)/8+1+len(records))
+// walHeader is the head of b's write-ahead entry: version, record count
+// and accepted bitmap. The records follow as OTLP protobuf (b.wal), written
+// after it by the log without a copy joining the two.
+func walHeader(b *batch) []byte {
+	out := make([]byte, 0, 1+binary.MaxVarintLen64+(len(b.accepted)+7)/8)
 	out = append(out, walVersion)
 	out = binary.AppendUvarint(out, uint64(len(b.accepted)))
-	bitmap := make([]byte, (len(b.accepted)+7)/8)
+	bitmap := len(out)
+	out = append(out, make([]byte, (len(b.accepted)+7)/8)...)
 	for i, ok := range b.accepted {
 		if ok {
-			bitmap[i/8] |= 1 << (i % 8)
+			out[bitmap+i/8] |= 1 << (i % 8)
 		}
 	}
-	out = append(out, bitmap...)
-	return append(out, records...)
+	return out
 }
 
 func (p *sessionizeProcessor) decodeWAL(seq uint64, data []byte) (*batch, error) {

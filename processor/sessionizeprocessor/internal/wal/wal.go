@@ -27,11 +27,18 @@ const (
 // are deleted whole, once a checkpoint covers every entry they hold.
 const DefaultSegmentSize = 32 * 1024 * 1024
 
-// Entry is one appended value and its sequence number.
+// Entry is one appended value and its sequence number. Append writes Head
+// followed by Data, so that a caller can put a header before bytes it holds
+// already without copying them together first; Replay returns both as
+// Data.
 type Entry struct {
 	Seq  uint64
+	Head []byte
 	Data []byte
 }
+
+// Size is the length of the entry's value.
+func (e Entry) Size() int { return len(e.Head) + len(e.Data) }
 
 // segmentStart records the first sequence number written to a segment.
 type segmentStart struct {
@@ -54,7 +61,17 @@ type Log struct {
 	// starts lists, oldest first, the segments holding entries and the
 	// first entry of each.
 	starts []segmentStart
+	// scratch holds a group's records while wlog copies them into its
+	// pages, and records and ends slice it; kept between groups, so that
+	// an append allocates nothing, unless it grew past maxKeptScratch.
+	scratch []byte
+	records [][]byte
+	ends    []int
 }
+
+// maxKeptScratch bounds the scratch buffer kept after an append: a rare
+// large group does not pin its size.
+const maxKeptScratch = 4 << 20
 
 // ErrTooLarge is returned by Append for an entry that cannot fit in one
 // segment.
@@ -130,24 +147,15 @@ func (l *Log) noteStart(segment int, seq uint64) {
 // Append writes entries and syncs them to disk: when it returns nil, they
 // survive a crash.
 func (l *Log) Append(entries []Entry) error {
-	records := make([][]byte, 0, len(entries))
-	flush := func() error {
-		if len(records) == 0 {
-			return nil
-		}
-		err := l.wl.Log(records...)
-		records = records[:0]
-		return err
-	}
+	defer l.dropLargeScratch()
+	l.scratch, l.ends = l.scratch[:0], l.ends[:0]
 	for _, e := range entries {
-		rec := binary.AppendUvarint(make([]byte, 0, binary.MaxVarintLen64+len(e.Data)), e.Seq)
-		rec = append(rec, e.Data...)
-		size := footprint(len(rec))
+		size := footprint(uvarintLen(e.Seq) + e.Size())
 		if size > l.segmentSize-pageSize {
 			return ErrTooLarge
 		}
 		if l.written > 0 && l.written+size > l.segmentSize-pageSize {
-			if err := flush(); err != nil {
+			if err := l.flush(); err != nil {
 				return err
 			}
 			next, err := l.wl.NextSegmentSync()
@@ -158,15 +166,46 @@ func (l *Log) Append(entries []Entry) error {
 		}
 		l.noteStart(l.current, e.Seq)
 		l.written += size
-		records = append(records, rec)
+		l.scratch = binary.AppendUvarint(l.scratch, e.Seq)
+		l.scratch = append(append(l.scratch, e.Head...), e.Data...)
+		l.ends = append(l.ends, len(l.scratch))
 	}
-	if err := flush(); err != nil {
+	if err := l.flush(); err != nil {
 		return fmt.Errorf("append to write-ahead log: %w", err)
 	}
 	if err := l.wl.Sync(); err != nil {
 		return fmt.Errorf("sync write-ahead log: %w", err)
 	}
 	return nil
+}
+
+// flush hands wlog the records in scratch. wlog copies them into its
+// pages, so scratch is empty again once it returns.
+func (l *Log) flush() error {
+	if len(l.ends) == 0 {
+		return nil
+	}
+	l.records = l.records[:0]
+	start := 0
+	for _, end := range l.ends {
+		l.records = append(l.records, l.scratch[start:end])
+		start = end
+	}
+	err := l.wl.Log(l.records...)
+	clear(l.records)
+	l.scratch, l.ends = l.scratch[:0], l.ends[:0]
+	return err
+}
+
+func (l *Log) dropLargeScratch() {
+	if cap(l.scratch) > maxKeptScratch {
+		l.scratch = nil
+	}
+}
+
+func uvarintLen(v uint64) int {
+	var b [binary.MaxVarintLen64]byte
+	return binary.PutUvarint(b[:], v)
 }
 
 // MaxEntryBytes is the largest entry Append takes: one must fit in a
