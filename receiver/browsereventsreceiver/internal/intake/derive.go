@@ -33,7 +33,7 @@ func (e *Enricher) addDerived(facts *requestFacts, site *sites.Site, lr plog.Log
 	attrs.RemoveIf(func(key string, _ pcommon.Value) bool {
 		return schema.IsPipelineOwned(key) || key == schema.AttrAnonymousID || key == schema.AttrEventNameLegacy
 	})
-	attrs.EnsureCapacity(attrs.Len() + derivedAttributes)
+	attrs.EnsureCapacity(attrs.Len() + e.derivedCount(facts, page, name, generated))
 
 	received := pcommon.NewTimestampFromTime(facts.req.Received)
 	lr.SetObservedTimestamp(received)
@@ -112,5 +112,33 @@ func pathOf(u *url.URL) string {
 	return u.Path
 }
 
-// derivedAttributes is about how many attributes addDerived adds at most.
-const derivedAttributes = 24
+// derivedCount bounds how many attributes addDerived adds to a record, so
+// that its attributes grow once, to about the size they end at: a fixed
+// bound of every attribute it can add would make each record's attributes
+// half empty.
+func (e *Enricher) derivedCount(facts *requestFacts, page *url.URL, name string, generated bool) int {
+	n := 2 // event id, ingest format
+	if generated {
+		n++
+	}
+	if e.StoreUserAgent {
+		n++
+	}
+	for _, v := range [...]string{facts.ua.BrowserName, facts.ua.BrowserVersion, facts.ua.OSName, facts.ua.OSVersion, facts.ua.DeviceType, facts.geo.CountryISO, facts.geo.RegionISO, facts.geo.City} {
+		if v != "" {
+			n++
+		}
+	}
+	if page == nil {
+		return n
+	}
+	n += 3 // path, domain, scrubbed url
+	if name != schema.EventPageView {
+		return n
+	}
+	n += 3 // referrer class, source, host
+	if page.RawQuery != "" {
+		n += 7 // campaign and click id
+	}
+	return n
+}
