@@ -5,11 +5,15 @@ package visitor
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -117,4 +121,27 @@ func TestClientID(t *testing.T) {
 	g2, err := NewHasher(context.Background(), &MemoryStore{}, &MemoryStore{}, secret, clock.Now, zap.NewNop())
 	require.NoError(t, err)
 	assert.Equal(t, g1.ClientID("s", "x"), g2.ClientID("s", "x"), "gateways sharing the secret agree")
+}
+
+// A client id is HMAC-SHA-256 under the client key of site, a zero byte and
+// the id, its first 8 bytes in hex, whatever was hashed before on the same
+// reused HMAC and from many goroutines at once.
+func TestClientIDIsTheKeyedHash(t *testing.T) {
+	h, err := NewHasher(context.Background(), &MemoryStore{}, &MemoryStore{}, []byte("0123456789abcdef0123456789abcdef"), time.Now, zap.NewNop())
+	require.NoError(t, err)
+	want := func(site, id string) string {
+		mac := hmac.New(sha256.New, h.clientKey)
+		_, _ = mac.Write([]byte(site + "\x00" + id))
+		return hex.EncodeToString(mac.Sum(nil)[:8])
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 200 {
+				site, id := fmt.Sprint("site-", g), strings.Repeat("a", i*7)
+				assert.Equal(t, want(site, id), h.ClientID(site, id))
+			}
+		})
+	}
+	wg.Wait()
 }
