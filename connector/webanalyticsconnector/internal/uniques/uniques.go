@@ -27,6 +27,8 @@ type Counts struct {
 type minuteSketch struct {
 	minute int64 // Unix minute the sketch holds; a slot with another minute is stale
 	sketch *hyperloglog.Sketch
+	// changed is the Windows' insert count at the slot's last insert.
+	changed uint64
 }
 
 // Windows is not safe for concurrent use: it belongs to the connector's state owner.
@@ -41,6 +43,10 @@ type Windows struct {
 	completedUpTo int64
 	todayKey      int64 // local date as yyyymmdd
 	today         *hyperloglog.Sketch
+	// inserts counts inserts into minute slots; recent caches EstimateLast
+	// for each window length asked (recent.go).
+	inserts uint64
+	recent  [ringMinutes + 1]recentWindow
 }
 
 // New counts in the given time zone (for "today").
@@ -120,6 +126,8 @@ func (w *Windows) Add(visitor string, at time.Time) bool {
 		fallthrough
 	case slot.minute == minute:
 		slot.sketch.Insert([]byte(visitor))
+		w.inserts++
+		slot.changed = w.inserts
 		if minute < w.completedUpTo {
 			w.completedUpTo = -1 // a late visitor changes a completed minute
 		}
@@ -171,17 +179,6 @@ func (w *Windows) Estimate(now time.Time) Counts {
 // within now's local date, so that today's visitors include its visitors.
 func (w *Windows) TodayHolds(now time.Time, d time.Duration) bool {
 	return w.dayKey(now.Add(-d)) == w.dayKey(now)
-}
-
-// EstimateLast returns the distinct visitors of the last n minutes ending at
-// now (the minute of now and the n-1 before it), for n from 1 to 60.
-func (w *Windows) EstimateLast(now time.Time, n int) uint64 {
-	current := unixMinute(now)
-	acc := newAccumulator()
-	for m := current - int64(n) + 1; m <= current; m++ {
-		w.mergeMinute(acc, m)
-	}
-	return acc.Estimate()
 }
 
 func (w *Windows) mergeMinute(into *hyperloglog.Sketch, minute int64) {
