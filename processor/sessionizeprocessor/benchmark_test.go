@@ -27,6 +27,7 @@ import (
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/metadata"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/metadatatest"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/session"
+	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/wal"
 )
 
 // benchmarkTraffic makes batches of 20 events from 50,000 visitors, one event
@@ -101,7 +102,45 @@ func BenchmarkConsumeLogsConcurrentSenders(b *testing.B) {
 	b.Run("segment_wal", func(b *testing.B) { benchmarkConcurrentSenders(b, b.TempDir()) })
 }
 
+// BenchmarkConsumeLogsSlowDisk is many senders on a disk whose sync takes
+// 4 ms (a network volume), the segment log written in line by the owner
+// (as the storage extension's log is) or in the background by the writer,
+// which lets the owner take and check the next groups meanwhile.
+func BenchmarkConsumeLogsSlowDisk(b *testing.B) {
+	for _, mode := range []string{"in_line", "background"} {
+		b.Run(mode, func(b *testing.B) {
+			benchmarkSenders(b, b.TempDir(), 128, func(p *sessionizeProcessor) {
+				slow := &slowLog{writeAheadLog: p.wal, delay: 4 * time.Millisecond}
+				p.wal = slow
+				if mode == "in_line" {
+					p.writer.stop()
+					p.writer = nil
+					return
+				}
+				p.writer.log = slow
+			})
+		})
+	}
+}
+
+// slowLog adds delay to every append, as a slow sync would.
+type slowLog struct {
+	writeAheadLog
+	delay time.Duration
+}
+
+func (l *slowLog) append(ctx context.Context, entries []wal.Entry) error {
+	time.Sleep(l.delay)
+	return l.writeAheadLog.append(ctx, entries)
+}
+
 func benchmarkConcurrentSenders(b *testing.B, walDir string) {
+	benchmarkSenders(b, walDir, 8, nil)
+}
+
+// benchmarkSenders runs parallelism senders per core; adjust, when set,
+// changes the started processor before the first request.
+func benchmarkSenders(b *testing.B, walDir string, parallelism int, adjust func(*sessionizeProcessor)) {
 	cfg := testConfig()
 	cfg.Storage = &storageID
 	cfg.WALDirectory = walDir
@@ -110,9 +149,12 @@ func benchmarkConcurrentSenders(b *testing.B, walDir string) {
 	p, err := newProcessor(cfg, metadatatest.NewSettings(componenttest.NewTelemetry()), consumertest.NewNop())
 	require.NoError(b, err)
 	require.NoError(b, p.Start(context.Background(), storagetest.Host{Extensions: map[component.ID]component.Component{storageID: ext}}))
+	if adjust != nil {
+		adjust(p)
+	}
 	batches := benchmarkTraffic(0, b.N)
 	var next atomic.Int64
-	b.SetParallelism(8) // 8 per core: 16 senders on 2 cores
+	b.SetParallelism(parallelism) // 8 per core: 16 senders on 2 cores
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {

@@ -25,8 +25,11 @@ import (
 //
 //   - Write-ahead log (wal.go): before ConsumeLogs answers success, the
 //     batch's records are appended to the log, one append and one sync for
-//     all requests the owner took together, with a mark for each record that
-//     was a duplicate. The log is segment files (wal_directory) or keys
+//     all requests the owner took together (and, with segment files, for
+//     every group that waited while the last one synced), with a mark for
+//     each record that was a duplicate. No checkpoint begins while a group
+//     is written and not yet applied: it records the next sequence number
+//     as applied. The log is segment files (wal_directory) or keys
 //     wal/<seq> of the storage extension.
 //   - Checkpoint (this file): every checkpoint_interval and on shutdown, the
 //     tracker's open sessions, the dedup and visitor memory, the records

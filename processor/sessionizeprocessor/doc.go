@@ -18,9 +18,13 @@
 //	  session.Input, one per event; other records pass on unchanged
 //	  -> the owner goroutine (owner.go), which alone touches the state:
 //	handle: a group of waiting requests together
-//	  admission (room in the reorder buffer and the outbox, disk space)
-//	  state.filterDuplicates: event ids the core applied before are dropped
-//	  appendWAL (wal.go): one write and one sync for the whole group
+//	  admit: room in the reorder buffer and the outbox, disk space;
+//	  state.filterDuplicates: event ids the core applied, or a group in
+//	  flight took, are dropped
+//	  the write-ahead log (wal.go): one write and one sync for the group;
+//	  with segment files the walWriter (walwriter.go, its own goroutine)
+//	  writes it while the owner takes the next groups, and hands it back
+//	finish, once durable, in the order taken:
 //	  state.applyAll (state.go) -> core.Apply: the events are buffered and
 //	  placed in order as their sites' watermarks pass them
 //	  render (emit.go): placed events and session.start/end become records

@@ -59,6 +59,9 @@ func (p *sessionizeProcessor) Start(ctx context.Context, host component.Host) er
 	} else {
 		p.settings.Logger.Warn("No storage configured: events held for allowed_lateness are lost on a crash, and open sessions are lost on shutdown unless flush_on_shutdown is set")
 	}
+	if _, segments := p.wal.(*segmentWAL); segments {
+		p.writer = newWALWriter(p.wal)
+	}
 	p.lastCheckpoint = p.now()
 	p.deliverCtx, p.cancel = context.WithCancel(context.Background())
 	p.deliverDone = make(chan struct{})

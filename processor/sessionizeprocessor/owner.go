@@ -23,11 +23,14 @@ func (p *sessionizeProcessor) run() {
 	for {
 		if p.encodingCheckpoint() {
 			select {
-			case req := <-p.requests:
+			case req := <-p.intake():
 				p.handle(p.group(req))
+			case g := <-p.written():
+				p.finish(g)
 			case <-ticker.C:
 				p.tick(p.now())
 			case <-p.stopping:
+				p.stopWriter()
 				return
 			default:
 			}
@@ -35,7 +38,7 @@ func (p *sessionizeProcessor) run() {
 			continue
 		}
 		var granted <-chan struct{}
-		if p.pausing != nil {
+		if p.pausing != nil && p.inFlight.groups == 0 {
 			granted = p.pausing.granted
 		}
 		var written <-chan error
@@ -43,8 +46,10 @@ func (p *sessionizeProcessor) run() {
 			written = p.running.result
 		}
 		select {
-		case req := <-p.requests:
+		case req := <-p.intake():
 			p.handle(p.group(req))
+		case g := <-p.written():
+			p.finish(g)
 		case <-ticker.C:
 			p.tick(p.now())
 		case <-granted:
@@ -52,9 +57,28 @@ func (p *sessionizeProcessor) run() {
 		case err := <-written:
 			p.checkpointWritten(err)
 		case <-p.stopping:
+			p.stopWriter()
 			return
 		}
 	}
+}
+
+// intake is where the owner takes requests: nowhere while the writer
+// holds as many groups as it may, or while a checkpoint waits for the
+// groups in flight to be applied.
+func (p *sessionizeProcessor) intake() <-chan *request {
+	if p.inFlight.groups >= maxWALInFlight || (p.pausing != nil && p.inFlight.groups > 0) {
+		return nil
+	}
+	return p.requests
+}
+
+// written returns the groups the writer made durable; nil without one.
+func (p *sessionizeProcessor) written() <-chan *walGroup {
+	if p.writer == nil {
+		return nil
+	}
+	return p.writer.done
 }
 
 // group is req and the requests waiting behind it, up to maxGroup.
@@ -71,17 +95,47 @@ func (p *sessionizeProcessor) group(req *request) []*request {
 	return group
 }
 
-// handle takes a group of requests: checks room, drops duplicates, writes the
-// accepted batches to the write-ahead log in one storage operation, then
-// places them and answers.
+// handle takes a group of requests: checks room, drops duplicates, and
+// writes the accepted batches to the write-ahead log in one append. With
+// the writer, the group is applied and answered once that append is
+// durable (finish); without it, at once.
 func (p *sessionizeProcessor) handle(group []*request) {
+	g := p.admit(group)
+	if p.writer == nil {
+		if len(g.entries) > 0 {
+			if reason, err := p.appendWAL(g.entries); err != nil {
+				p.state.nextSeq = g.firstSeq
+				g.reason, g.err = reason, fmt.Errorf("write-ahead log: %w", err)
+			}
+		}
+		p.finish(g)
+		return
+	}
+	if len(g.entries) > 0 && p.disk != nil {
+		if err := p.disk.Admit(entriesSize(g.entries)); err != nil {
+			g.reason, g.err = refusedDiskLow, fmt.Errorf("write-ahead log: %w", err)
+			g.entries = nil
+		}
+	}
+	p.inFlight.add(g)
+	p.writer.todo <- g
+	if hasTick(group) {
+		// A tick is answered after the requests before it were applied.
+		p.drainWriter()
+	}
+}
+
+// admit checks each request of group for room, size and duplicates, and
+// gives the accepted batches their sequence numbers and write-ahead
+// entries. Refused requests carry their error.
+func (p *sessionizeProcessor) admit(group []*request) *walGroup {
 	s := p.state
-	now := p.now()
-	firstSeq := s.nextSeq
-	seenInGroup := map[[2]string]bool{}
-	var taken []*request
-	var entries []wal.Entry
-	reserved := 0
+	g := &walGroup{requests: group, now: p.now(), firstSeq: s.nextSeq}
+	seen := p.inFlight.ids
+	if p.writer == nil {
+		seen = map[[2]string]*walGroup{}
+	}
+	reserved := p.inFlight.events
 	for _, req := range group {
 		if req.batch == nil {
 			continue
@@ -99,54 +153,94 @@ func (p *sessionizeProcessor) handle(group []*request) {
 			req.err = consumererror.NewPermanent(fmt.Errorf("a batch of %d bytes is larger than a write-ahead entry can be (%d bytes)", walEntrySize(b), p.wal.maxEntryBytes()))
 			continue
 		}
-		accepted := s.filterDuplicates(b, seenInGroup)
+		accepted := s.filterDuplicates(b, seen, g)
 		reserved += accepted
+		g.events += accepted
 		if accepted > 0 {
 			b.seq = s.nextSeq
 			s.nextSeq++
 			if p.wal != nil {
-				entries = append(entries, wal.Entry{Seq: b.seq, Head: walHeader(b), Data: b.wal})
+				g.entries = append(g.entries, wal.Entry{Seq: b.seq, Head: walHeader(b), Data: b.wal})
 				b.logged = true
 			}
 		}
 		// Placed records are rebuilt from the log on restore, not from these bytes.
 		b.wal = nil
-		taken = append(taken, req)
+		g.taken = append(g.taken, req)
 	}
-	if len(entries) > 0 {
-		if reason, err := p.appendWAL(entries); err != nil {
-			s.nextSeq = firstSeq
-			for _, req := range taken {
-				req.err = p.refuse(reason, req.batch, fmt.Errorf("write-ahead log: %w", err))
-			}
-			taken = nil
+	return g
+}
+
+// finish applies a group whose entries are durable and answers its
+// requests; a group whose entries were not written, or that dropped a
+// duplicate of such a group's event, is refused.
+func (p *sessionizeProcessor) finish(g *walGroup) {
+	p.inFlight.remove(g)
+	for _, dep := range g.deps {
+		if dep.err != nil && g.err == nil {
+			g.reason, g.err = dep.reason, dep.err
 		}
 	}
-	if len(taken) > 0 {
-		batches := make([]*batch, len(taken))
-		for i, req := range taken {
+	if g.err != nil {
+		for _, req := range g.taken {
+			req.err = p.refuse(g.reason, req.batch, g.err)
+		}
+		g.taken = nil
+	}
+	if len(g.taken) > 0 {
+		batches := make([]*batch, len(g.taken))
+		for i, req := range g.taken {
 			batches[i] = req.batch
 		}
-		p.emit(s.applyAll(batches, now))
+		p.emit(p.state.applyAll(batches, g.now))
 	}
-	for _, req := range group {
+	for _, req := range g.requests {
 		if req.batch == nil {
 			p.tickNow(req.tickAt)
 		}
 		req.reply <- req.err
 	}
-	s.reportGauges()
+	p.state.reportGauges()
+}
+
+// drainWriter applies every group in flight.
+func (p *sessionizeProcessor) drainWriter() {
+	for p.inFlight.groups > 0 {
+		p.finish(<-p.writer.done)
+	}
+}
+
+// stopWriter answers every group in flight and stops the writer.
+func (p *sessionizeProcessor) stopWriter() {
+	if p.writer == nil {
+		return
+	}
+	p.drainWriter()
+	p.writer.stop()
+}
+
+func hasTick(group []*request) bool {
+	for _, req := range group {
+		if req.batch == nil {
+			return true
+		}
+	}
+	return false
+}
+
+func entriesSize(entries []wal.Entry) int {
+	size := 0
+	for _, e := range entries {
+		size += e.Size()
+	}
+	return size
 }
 
 // appendWAL makes entries durable, unless they would leave no room on the
 // disk for the checkpoint that truncates the log; the reason names which.
 func (p *sessionizeProcessor) appendWAL(entries []wal.Entry) (string, error) {
 	if p.disk != nil {
-		size := 0
-		for _, e := range entries {
-			size += e.Size()
-		}
-		if err := p.disk.Admit(size); err != nil {
+		if err := p.disk.Admit(entriesSize(entries)); err != nil {
 			return refusedDiskLow, err
 		}
 	}

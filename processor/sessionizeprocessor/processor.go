@@ -78,6 +78,11 @@ type sessionizeProcessor struct {
 	// meet through it (internal/cosave).
 	storageExt component.Component
 	wal        writeAheadLog
+	// writer appends to a segment log while the owner goes on; nil for a
+	// storage extension's log or none (walwriter.go). inFlight is what the
+	// owner knows of the groups it holds.
+	writer   *walWriter
+	inFlight inFlight
 	// disk refuses appends that would leave no room for a checkpoint; nil
 	// when no directory is watched.
 	disk           *diskguard.Guard
@@ -130,6 +135,7 @@ func newProcessor(cfg *Config, set processor.Settings, next consumer.Logs) (*ses
 		stopping:       make(chan struct{}),
 		ownerDone:      make(chan struct{}),
 		drain:          make(chan struct{}),
+		inFlight:       inFlight{ids: map[[2]string]*walGroup{}},
 	}
 	p.reader = &eventReader{
 		maxClockSkew:  cfg.MaxClockSkew,

@@ -55,17 +55,26 @@ func newState(cfg *Config, telemetry *metadata.TelemetryBuilder) *state {
 	return &state{cfg: cfg, core: core.New(cfg.coreConfig()), telemetry: telemetry, zones: zones, batches: map[uint64]*batch{}}
 }
 
-// filterDuplicates marks the inputs whose event id was already seen, here or
-// earlier in the same group of batches (seenInGroup), without remembering any.
-func (s *state) filterDuplicates(b *batch, seenInGroup map[[2]string]bool) int {
+// filterDuplicates marks the inputs whose event id was already seen: applied
+// here, or taken by group g or a group in flight before it (seen, which
+// remembers g's). A group in flight holding the first copy becomes one of
+// g's deps: g stands or falls with it.
+func (s *state) filterDuplicates(b *batch, seen map[[2]string]*walGroup, g *walGroup) int {
 	b.accepted = make([]bool, len(b.inputs))
 	accepted := 0
 	for i, in := range b.inputs {
 		id := [2]string{in.Key.Site, in.EventID}
-		if seenInGroup[id] || s.core.IsDuplicate(in.Key.Site, in.EventID) {
+		if first := seen[id]; first != nil {
+			if first != g {
+				g.deps = append(g.deps, first)
+			}
 			continue
 		}
-		seenInGroup[id] = true
+		if s.core.IsDuplicate(in.Key.Site, in.EventID) {
+			continue
+		}
+		seen[id] = g
+		g.ids = append(g.ids, id)
 		b.accepted[i] = true
 		accepted++
 	}

@@ -9,6 +9,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"sync"
 
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -105,8 +106,11 @@ func (*storageWAL) maxEntryBytes() int { return math.MaxInt32 }
 func (*storageWAL) close() error { return nil }
 
 // segmentWAL keeps entries in segment files: one write and one fsync per
-// group, and whole segments deleted once a checkpoint covers them.
+// group, and whole segments deleted once a checkpoint covers them. The
+// writer appends while the owner may truncate after a checkpoint: mu
+// orders the two.
 type segmentWAL struct {
+	mu         sync.Mutex
 	log        *wal.Log
 	quarantine quarantineFunc
 	logger     *zap.Logger
@@ -121,6 +125,8 @@ func openSegmentWAL(dir string, segmentSize int, quarantine quarantineFunc, logg
 }
 
 func (w *segmentWAL) append(_ context.Context, entries []wal.Entry) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	return w.log.Append(entries)
 }
 
@@ -152,11 +158,19 @@ func (w *segmentWAL) replay(ctx context.Context, retained []uint64, from uint64,
 
 func (*segmentWAL) release([]uint64) []*storage.Operation { return nil }
 
-func (w *segmentWAL) truncate(oldest uint64) error { return w.log.Truncate(oldest) }
+func (w *segmentWAL) truncate(oldest uint64) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.log.Truncate(oldest)
+}
 
 func (w *segmentWAL) maxEntryBytes() int { return w.log.MaxEntryBytes() }
 
-func (w *segmentWAL) close() error { return w.log.Close() }
+func (w *segmentWAL) close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.log.Close()
+}
 
 func walKey(seq uint64) string { return fmt.Sprintf("wal/%016x", seq) }
 

@@ -47,8 +47,8 @@ type segmentStart struct {
 }
 
 // Log is a write-ahead log of entries with increasing sequence numbers.
-// It is not safe for concurrent use: the sessionizer's state owner drives
-// it.
+// It is not safe for concurrent use: the sessionizer's writer appends and
+// its owner truncates, under the lock of the processor's segmentWAL.
 type Log struct {
 	wl          *wlog.WL
 	segmentSize int
