@@ -56,6 +56,7 @@ func (c *Cache) BeginSnapshot() *Snapshot {
 	sn.out.Tail = append(sn.out.Tail, checkpointVersion)
 	sn.out.Tail = binary.AppendUvarint(sn.out.Tail, uint64(c.size))
 	c.snap = sn
+	c.setMark()
 	return sn
 }
 
@@ -116,14 +117,18 @@ func (c *Cache) UnmarshalBinary(data []byte) error {
 	entries := len(body) / entrySize
 	fresh := New(c.window, c.maxEntries, c.onEvict)
 	for i := max(0, entries-c.maxEntries); i < entries; i++ {
-		rec := [entrySize]byte(body[i*entrySize : (i+1)*entrySize])
-		e := entry{
-			key:  key{binary.BigEndian.Uint64(rec[0:8]), binary.BigEndian.Uint64(rec[8:16])},
-			seen: int64(binary.BigEndian.Uint64(rec[16:24])),
-		}
+		e := decodeEntry([entrySize]byte(body[i*entrySize : (i+1)*entrySize]))
 		fresh.seen[e.key] = e.seen
 		fresh.push(e)
 	}
 	*c = *fresh
+	c.setMark()
 	return nil
+}
+
+func decodeEntry(rec [entrySize]byte) entry {
+	return entry{
+		key:  key{binary.BigEndian.Uint64(rec[0:8]), binary.BigEndian.Uint64(rec[8:16])},
+		seen: int64(binary.BigEndian.Uint64(rec[16:24])),
+	}
 }

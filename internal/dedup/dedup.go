@@ -35,6 +35,10 @@ type Cache struct {
 	size  int
 	// snap is the snapshot being taken, if any (checkpoint.go).
 	snap *Snapshot
+	// pushed and popped count the entries remembered and forgotten, and
+	// mark is the ring at the last snapshot or delta (delta.go).
+	pushed, popped uint64
+	mark           mark
 }
 
 // New returns a cache remembering ids for window of event time, holding at
@@ -112,6 +116,7 @@ func (c *Cache) push(e entry) {
 	}
 	c.order[(c.head+c.size)%len(c.order)] = e
 	c.size++
+	c.pushed++
 }
 
 // grow doubles the ring, up to maxEntries, unrolling it so that head is at 0.
@@ -132,4 +137,5 @@ func (c *Cache) popOldest() {
 	delete(c.seen, e.key)
 	c.head = (c.head + 1) % len(c.order)
 	c.size--
+	c.popped++
 }

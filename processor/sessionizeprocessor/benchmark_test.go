@@ -180,6 +180,7 @@ func BenchmarkCheckpointMillionSessions(b *testing.B) {
 	client, err := ext.GetClient(context.Background(), component.KindProcessor, processorID, "")
 	require.NoError(b, err)
 	for b.Loop() {
+		s.chain.based = false // a base each time: what changed since is nothing
 		require.NoError(b, checkpointNow(context.Background(), s, client, &storageWAL{client: client}, 1))
 	}
 	size := 0
@@ -189,6 +190,54 @@ func BenchmarkCheckpointMillionSessions(b *testing.B) {
 		size += len(data)
 	}
 	b.ReportMetric(float64(size)/live, "checkpoint-bytes/session")
+}
+
+// BenchmarkCheckpointDeltaOfMillionSessions writes the checkpoint that
+// follows a base of 900,000 open sessions once 10,000 of them had one more
+// page view and 10,000 more visitors came (max_sessions is a million): a
+// delta of what changed. It reports the bytes the delta wrote per changed session
+// and the delta's share of the base's bytes; the time is the delta's
+// encoding and write.
+func BenchmarkCheckpointDeltaOfMillionSessions(b *testing.B) {
+	const live, changed = 900_000, 10_000
+	s := millionSessions(b, live)
+	ext := storagetest.NewExtension()
+	client, err := ext.GetClient(context.Background(), component.KindProcessor, processorID, "")
+	require.NoError(b, err)
+	log := &storageWAL{client: client}
+	require.NoError(b, checkpointNow(context.Background(), s, client, log, 1))
+	base := s.chain.baseBytes
+	var written int64
+	round := 0
+	for b.Loop() {
+		b.StopTimer()
+		round++
+		if s.chain.deltas == maxCheckpointDeltas || s.chain.deltaBytes > base/2 {
+			s.chain.deltas, s.chain.deltaBytes = 0, 0 // keep measuring deltas
+		}
+		events := make([]session.Input, 0, 2*changed)
+		at := t0.Add(time.Duration(live+round*2*changed) * time.Microsecond)
+		for i := range changed {
+			returning := fmt.Sprintf("%016x", uint64((round*changed+i)%live)*0x9e3779b97f4a7c15)
+			fresh := fmt.Sprintf("%016x", uint64(live+round*changed+i)*0x9e3779b97f4a7c15)
+			for _, v := range []string{returning, fresh} {
+				at = at.Add(time.Microsecond)
+				events = append(events, session.Input{Key: session.Key{Site: "shop", Visitor: v}, EventID: fmt.Sprint(v, round), Received: at, Event: session.Event{Time: at, PageView: true, Path: "/next"}})
+			}
+		}
+		_, refused := s.core.Apply(events, at, t0)
+		require.Empty(b, refused)
+		s.core.PlacePending()
+		before := s.chain.deltaBytes
+		b.StartTimer()
+		require.NoError(b, checkpointNow(context.Background(), s, client, log, int64(round+1)))
+		b.StopTimer()
+		require.Positive(b, s.chain.deltas, "the checkpoint is a delta")
+		written = s.chain.deltaBytes - before
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(written)/(2*changed), "delta-bytes/changed-session")
+	b.ReportMetric(float64(written)/float64(base), "delta/base")
 }
 
 // millionSessions is the state of live open sessions, each of a new
@@ -248,8 +297,8 @@ func mustTelemetry(tb testing.TB) *metadata.TelemetryBuilder {
 // batches of 20 events for 3 s, on file_storage and the segment log, both
 // with fsync, with a checkpoint due every second, and beside it with none
 // due, which is what a million sessions cost without checkpoints. It
-// reports the acknowledgement latency (p50, p99, max) and the checkpoints
-// written.
+// reports the acknowledgement latency (p50, p99, max), the checkpoints
+// written and their megabytes by kind (base, delta).
 func BenchmarkAckDuringMillionSessionCheckpoint(b *testing.B) {
 	b.Run("checkpoint_every_second", func(b *testing.B) { benchmarkAckDuringCheckpoints(b, time.Second) })
 	b.Run("no_checkpoint", func(b *testing.B) { benchmarkAckDuringCheckpoints(b, time.Hour) })
@@ -285,7 +334,23 @@ func benchmarkAckDuringCheckpoints(b *testing.B, interval time.Duration) {
 		b.ReportMetric(quantile(1), "max-ack-ms")
 		b.ReportMetric(float64(len(latencies)*20)/3, "events/s")
 		b.ReportMetric(float64(checkpointsWritten(b, tel)), "checkpoints")
+		for kind, mb := range checkpointMBWritten(b, tel) {
+			b.ReportMetric(mb, kind+"-MB")
+		}
 	}
+}
+
+// checkpointMBWritten is the checkpoint bytes written by kind (base or
+// delta), in MB.
+func checkpointMBWritten(b *testing.B, tel *componenttest.Telemetry) map[string]float64 {
+	m, err := tel.GetMetric("otelcol_processor_sessionize_checkpoint_bytes")
+	require.NoError(b, err)
+	out := map[string]float64{}
+	for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
+		kind, _ := dp.Attributes.Value("kind")
+		out[kind.AsString()] = float64(dp.Value) / 1e6
+	}
+	return out
 }
 
 // checkpointsWritten counts the checkpoints written (the shutdown's one

@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 
 	"go.opentelemetry.io/collector/extension/xextension/storage"
@@ -34,16 +35,24 @@ import (
 //   - Checkpoint (this file): every checkpoint_interval and on shutdown, the
 //     tracker's open sessions, the dedup and visitor memory, the records
 //     placed but not yet accepted by the next consumer, and the write-ahead
-//     bookkeeping are written under "checkpoint", "checkpoint/sessions",
-//     "checkpoint/dedup" and "checkpoint/visitors" in one storage Batch. A
-//     write-ahead entry is done once every record of it is placed: the
-//     checkpoint deletes those keys, or the segments holding only such
-//     entries. The periodic checkpoint is the state at one instant, taken
-//     without stopping intake: see checkpointRun.
-//   - Restore (restore.go): the checkpoint, then the records of its retained
-//     write-ahead entries that were still buffered (received after the
-//     checkpoint's watermark), then every later write-ahead entry applied as
-//     it was the first time.
+//     bookkeeping are written in one storage Batch. The envelope
+//     ("checkpoint") holds the bookkeeping and the undelivered records. The
+//     state is either a base, all of it under "checkpoint/sessions",
+//     "checkpoint/dedup" and "checkpoint/visitors", or a delta: what
+//     changed since the checkpoint before, under "checkpoint/delta/<n>"
+//     (internal/core TakeDelta). The envelope counts the deltas after the
+//     base; a base deletes them. A delta is written while the deltas since
+//     the base add up to less than the base (and at most
+//     maxCheckpointDeltas), so a restore reads at most twice the state,
+//     and a checkpoint of a million sessions where a thousand changed
+//     writes a thousand. A write-ahead entry is done once every record of
+//     it is placed: the checkpoint deletes those keys, or the segments
+//     holding only such entries. The periodic checkpoint is the state at
+//     one instant, taken without stopping intake: see checkpointRun.
+//   - Restore (restore.go): the base and its deltas, then the records of
+//     the retained write-ahead entries that were still buffered (received
+//     after the checkpoint's watermark), then every later write-ahead entry
+//     applied as it was the first time.
 //
 // After a crash, output emitted since the last checkpoint is emitted again
 // (at least once); after a clean shutdown, nothing is repeated or lost.
@@ -55,11 +64,31 @@ const (
 	sessionsKey = "checkpoint/sessions"
 	dedupKey    = "checkpoint/dedup"
 	visitorsKey = "checkpoint/visitors"
-	walVersion  = 1
+	// deltaKeyPrefix and the delta's index after the base name a delta.
+	deltaKeyPrefix = "checkpoint/delta/"
+	walVersion     = 1
 	// checkpointVersion is bumped whenever the envelope changes; Restore reads
-	// the versions it knows and moves others aside.
-	checkpointVersion = 1
+	// the versions it knows and moves others aside. Version 2 added the
+	// count of deltas; version 1 is read as a base alone.
+	checkpointVersion = 2
 )
+
+func deltaKey(i int) string { return deltaKeyPrefix + strconv.Itoa(i) }
+
+// maxCheckpointDeltas bounds the deltas after a base, and so the keys a
+// restore reads.
+const maxCheckpointDeltas = 32
+
+// checkpointChain is what the stored checkpoint is made of: a base and the
+// deltas after it.
+type checkpointChain struct {
+	// based: the core's marks follow the stored base and deltas, so the
+	// next checkpoint may be a delta. A failed write or an unreadable part
+	// clears it: the next checkpoint is a base.
+	based                 bool
+	baseBytes, deltaBytes int64
+	deltas                int
+}
 
 // checkpointRun is one checkpoint on its way. It begins at a point where
 // delivery is paused (what was delivered is in the participants' state,
@@ -71,7 +100,13 @@ type checkpointRun struct {
 	epoch    int64
 	began    time.Time
 	envelope []byte
-	snapshot *core.Snapshot
+	// snapshot is the state's encoding: a base, which deletes the
+	// staleDeltas after the last base, or a delta (stored as delta number
+	// index).
+	snapshot    *core.Snapshot
+	staleDeltas int
+	delta       bool
+	index       int
 	// released are the write-ahead entries finished at the start, deleted
 	// with it; oldest is the oldest entry it still needs.
 	released []uint64
@@ -91,14 +126,31 @@ func (s *state) beginCheckpoint(outbox [][]byte, epoch int64) *checkpointRun {
 	run := &checkpointRun{
 		epoch:    epoch,
 		began:    time.Now(),
-		envelope: s.envelope(outbox, epoch),
-		snapshot: s.core.BeginSnapshot(),
 		released: s.walDone,
 		oldest:   s.oldestLogged(),
 		encoded:  make(chan struct{}),
 	}
 	s.walDone = nil
+	if delta := s.beginDelta(); delta != nil {
+		run.snapshot, run.delta, run.index = delta, true, s.chain.deltas
+		run.envelope = s.envelope(outbox, epoch, s.chain.deltas+1)
+		return run
+	}
+	run.snapshot, run.staleDeltas = s.core.BeginSnapshot(), s.chain.deltas
+	run.envelope = s.envelope(outbox, epoch, 0)
 	return run
+}
+
+// beginDelta begins a delta when one may follow the stored chain: the
+// deltas since the base are fewer than maxCheckpointDeltas and smaller than
+// the base, and at most half the open sessions (and 1,024 more) changed.
+// Otherwise a base is the smaller write, or the faster restore.
+func (s *state) beginDelta() *core.Snapshot {
+	c := s.chain
+	if !c.based || c.deltas >= maxCheckpointDeltas || c.deltaBytes >= c.baseBytes {
+		return nil
+	}
+	return s.core.BeginDelta(s.core.Live()/2 + 1024)
 }
 
 // The owner encodes a checkpoint this much at a time: a few milliseconds of
@@ -132,15 +184,21 @@ func (r *checkpointRun) encodeAll() { r.stepBy(math.MaxInt, math.MaxInt) }
 // it finished, in one storage Batch. It reads only the encoded parts, so it
 // may run beside the owner.
 func (r *checkpointRun) write(ctx context.Context, client storage.Client, log writeAheadLog) error {
-	ops := []*storage.Operation{
-		storage.SetOperation(checkpointKey, r.envelope),
-		storage.SetOperation(sessionsKey, r.snapshot.Sessions()),
-		storage.SetOperation(dedupKey, r.snapshot.IDs()),
-		storage.SetOperation(visitorsKey, r.snapshot.Visitors()),
+	ops := []*storage.Operation{storage.SetOperation(checkpointKey, r.envelope)}
+	if r.delta {
+		ops = append(ops, storage.SetOperation(deltaKey(r.index), encodeDelta(r.snapshot)))
+	} else {
+		ops = append(ops,
+			storage.SetOperation(sessionsKey, r.snapshot.Sessions()),
+			storage.SetOperation(dedupKey, r.snapshot.IDs()),
+			storage.SetOperation(visitorsKey, r.snapshot.Visitors()))
 	}
 	r.written = 0
 	for _, op := range ops {
 		r.written += int64(len(op.Value))
+	}
+	for i := range r.staleDeltas {
+		ops = append(ops, storage.DeleteOperation(deltaKey(i)))
 	}
 	ops = append(ops, log.release(r.released)...)
 	if err := client.Batch(ctx, ops...); err != nil {
@@ -155,16 +213,57 @@ func (r *checkpointRun) write(ctx context.Context, client storage.Client, log wr
 func (s *state) finishCheckpoint(run *checkpointRun, log writeAheadLog, err error) error {
 	if err != nil {
 		s.walDone = append(run.released, s.walDone...)
+		// The core is marked at this checkpoint, which is not stored.
+		s.chain.based = false
 		return err
 	}
 	s.epoch = run.epoch
+	if run.delta {
+		s.chain.deltas++
+		s.chain.deltaBytes += run.written
+	} else {
+		s.chain = checkpointChain{based: true, baseBytes: run.written}
+	}
 	return log.truncate(run.oldest)
+}
+
+// kind names what run writes, for the telemetry.
+func (r *checkpointRun) kind() string {
+	if r.delta {
+		return "delta"
+	}
+	return "base"
+}
+
+// encodeDelta joins an encoded delta's parts into one stored value.
+func encodeDelta(delta *core.Snapshot) []byte {
+	sessions, ids, visitors := delta.Sessions(), delta.IDs(), delta.Visitors()
+	buf := make([]byte, 0, len(sessions)+len(ids)+len(visitors)+3*binary.MaxVarintLen64)
+	buf = appendBytes(buf, sessions)
+	buf = appendBytes(buf, ids)
+	return appendBytes(buf, visitors)
+}
+
+// storedDelta is a stored delta's parts.
+type storedDelta struct{ sessions, ids, visitors []byte }
+
+// decodeDelta splits a stored delta into its parts.
+func decodeDelta(data []byte) (storedDelta, error) {
+	r := binread.New(data)
+	d := storedDelta{sessions: r.Bytes(), ids: r.Bytes(), visitors: r.Bytes()}
+	if r.Err() == nil && r.Len() != 0 {
+		return storedDelta{}, fmt.Errorf("sessionize checkpoint delta is corrupt: %d bytes after the end", r.Len())
+	}
+	if r.Err() != nil {
+		return storedDelta{}, fmt.Errorf("sessionize checkpoint delta is corrupt: %w", r.Err())
+	}
+	return d, nil
 }
 
 // envelope encodes the checkpoint's small part: the write-ahead position,
 // the participants' epoch, the batches with records still buffered, and
 // the undelivered records.
-func (s *state) envelope(outbox [][]byte, epoch int64) []byte {
+func (s *state) envelope(outbox [][]byte, epoch int64, deltas int) []byte {
 	buf := make([]byte, 0, 64+binary.MaxVarintLen64*len(s.batches))
 	buf = append(buf, checkpointVersion)
 	buf = binary.AppendUvarint(buf, s.nextSeq)
@@ -180,7 +279,7 @@ func (s *state) envelope(outbox [][]byte, epoch int64) []byte {
 	for _, item := range outbox {
 		buf = appendBytes(buf, item)
 	}
-	return buf
+	return binary.AppendUvarint(buf, uint64(deltas))
 }
 
 // oldestLogged is the oldest write-ahead entry the state still needs: the
@@ -266,13 +365,16 @@ func (p *sessionizeProcessor) checkpointWritten(err error) {
 // finishCheckpoint applies the outcome of run's write and records how long
 // the checkpoint took.
 func (p *sessionizeProcessor) finishCheckpoint(run *checkpointRun, err error) error {
-	if err == nil && p.disk != nil {
-		p.disk.CheckpointWritten(run.written)
-	}
 	err = p.state.finishCheckpoint(run, p.wal, err)
 	outcome := "success"
 	if err != nil {
 		outcome = "failure"
+	} else {
+		p.telemetry.ProcessorSessionizeCheckpointBytes.Add(context.Background(), run.written, metric.WithAttributes(attribute.String("kind", run.kind())))
+		if p.disk != nil {
+			// The next checkpoint may be a base.
+			p.disk.CheckpointWritten(p.state.chain.baseBytes)
+		}
 	}
 	p.telemetry.ProcessorSessionizeCheckpointDuration.Record(context.Background(), time.Since(run.began).Seconds(), metric.WithAttributes(attribute.String("outcome", outcome)))
 	return err
@@ -352,12 +454,14 @@ func (p *sessionizeProcessor) encode(ld plog.Logs) []byte {
 	return wire
 }
 
-// decodeEnvelope reads the checkpoint envelope into s.
-func (s *state) decodeEnvelope(data []byte) (retained []uint64, outbox [][]byte, err error) {
+// decodeEnvelope reads the checkpoint envelope into s, and returns the
+// write-ahead entries it retained, the undelivered records and the count of
+// deltas after the base.
+func (s *state) decodeEnvelope(data []byte) (retained []uint64, outbox [][]byte, deltas int, err error) {
 	r := binread.New(data)
 	version := r.Byte()
-	if r.Err() == nil && version != checkpointVersion {
-		return nil, nil, fmt.Errorf("sessionize checkpoint has version %d; this build reads version %d", version, checkpointVersion)
+	if r.Err() == nil && (version < 1 || version > checkpointVersion) {
+		return nil, nil, 0, fmt.Errorf("sessionize checkpoint has version %d; this build reads versions 1 to %d", version, checkpointVersion)
 	}
 	nextSeq := r.Uvarint()
 	epoch := r.Varint()
@@ -367,9 +471,15 @@ func (s *state) decodeEnvelope(data []byte) (retained []uint64, outbox [][]byte,
 	for range r.Count() {
 		outbox = append(outbox, r.Bytes())
 	}
+	if version >= 2 {
+		deltas = int(r.Uvarint())
+	}
+	if r.Err() == nil && deltas > maxCheckpointDeltas {
+		return nil, nil, 0, fmt.Errorf("sessionize checkpoint is corrupt: %d deltas", deltas)
+	}
 	if r.Err() != nil {
-		return nil, nil, fmt.Errorf("sessionize checkpoint is corrupt: %w", r.Err())
+		return nil, nil, 0, fmt.Errorf("sessionize checkpoint is corrupt: %w", r.Err())
 	}
 	s.nextSeq, s.epoch = nextSeq, epoch
-	return retained, outbox, nil
+	return retained, outbox, deltas, nil
 }

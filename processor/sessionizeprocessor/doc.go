@@ -34,8 +34,9 @@
 //	tick (owner.go, every 100 ms): core.Advance moves quiet sites'
 //	watermarks with the wall clock; a checkpoint is started when due
 //
-// Checkpoints (checkpoint.go) store the core's snapshot, the undelivered
-// outbox and the write-ahead position, encoded a chunk at a time between
-// requests and written by a goroutine of their own; restore.go reads them
-// back and replays the write-ahead log.
+// Checkpoints (checkpoint.go) store the core's snapshot (a base) or what
+// changed since the last checkpoint (a delta), the undelivered outbox and
+// the write-ahead position, encoded a chunk at a time between requests and
+// written by a goroutine of their own; restore.go reads the base and its
+// deltas back and replays the write-ahead log.
 package sessionizeprocessor // import "github.com/footfall-analytics/footfall/processor/sessionizeprocessor"

@@ -97,7 +97,11 @@ func setStored(t *testing.T, ext *storagetest.Extension, key string, value func(
 	require.NoError(t, err)
 	data, err := client.Get(context.Background(), key)
 	require.NoError(t, err)
-	require.NoError(t, client.Set(context.Background(), key, value(data)))
+	if replaced := value(data); replaced != nil {
+		require.NoError(t, client.Set(context.Background(), key, replaced))
+		return
+	}
+	require.NoError(t, client.Delete(context.Background(), key), "value nil: the key is deleted")
 }
 
 // A checkpoint this build cannot read (a newer version, or bytes cut short)

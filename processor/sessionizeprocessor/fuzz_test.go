@@ -4,23 +4,32 @@
 package sessionizeprocessor
 
 import (
+	"math"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/processor/processortest"
 
+	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/core"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/metadata"
+	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/session"
 )
 
 // FuzzDecodeStoredState feeds arbitrary bytes to every decoder of stored
-// state: a write-ahead entry, the checkpoint envelope and its parts. None
-// may panic; each either decodes or says why not, so that restore can move
-// the bytes aside.
+// state: a write-ahead entry, the checkpoint envelope, its parts and its
+// deltas (applied over open sessions, so that a delta's ended and changed
+// sessions meet sessions of the same visitors). None may panic; each
+// either decodes or says why not, so that restore can move the bytes
+// aside.
 func FuzzDecodeStoredState(f *testing.F) {
 	f.Add([]byte{walVersion, 1, 1})
 	f.Add([]byte{checkpointVersion, 0, 0, 0, 0})
 	f.Add([]byte{})
+	delta := fuzzSeedDelta(f)
+	f.Add(encodeDelta(delta))
+	f.Add(delta.Sessions())
+	f.Add(delta.IDs())
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := newProcessor(storageConfig(), processortest.NewNopSettings(metadata.Type), nil)
 		require.NoError(t, err)
@@ -28,9 +37,45 @@ func FuzzDecodeStoredState(f *testing.F) {
 		if b, err := p.decodeWAL(7, data); err == nil {
 			require.Len(t, b.accepted, len(b.inputs))
 		}
-		_, _, _ = p.state.decodeEnvelope(data)
-		_ = p.state.core.RestoreSessions(data)
-		_ = p.state.core.RestoreIDs(data)
-		_ = p.state.core.RestoreVisitors(data)
+		_, _, _, _ = p.state.decodeEnvelope(data)
+		_, _ = decodeDelta(data)
+		c := p.state.core
+		_ = c.RestoreSessions(data)
+		_ = c.RestoreIDs(data)
+		_ = c.RestoreVisitors(data)
+		fuzzSessions(c)
+		_ = c.ApplySessionsDelta(data)
+		_ = c.ApplyIDsDelta(data)
+		_ = c.ApplyVisitorsDelta(data)
 	})
+}
+
+// fuzzSessions opens sessions for visitors a and b in c.
+func fuzzSessions(c *core.Core) {
+	var events []session.Input
+	for i, v := range []string{"a", "b", "00000000000000aa"} {
+		at := t0.Add(time.Duration(i) * time.Second)
+		events = append(events, session.Input{Key: session.Key{Site: "shop", Visitor: v}, EventID: v, Received: at, Event: session.Event{Time: at, PageView: true, Path: "/"}})
+	}
+	c.Apply(events, t0.Add(time.Minute), t0)
+	c.PlacePending()
+}
+
+// fuzzSeedDelta is a real delta: visitor a ended, b changed, c opened.
+func fuzzSeedDelta(f *testing.F) *core.Snapshot {
+	p, err := newProcessor(storageConfig(), processortest.NewNopSettings(metadata.Type), nil)
+	require.NoError(f, err)
+	c := p.state.core
+	fuzzSessions(c)
+	c.BeginSnapshot().Step(math.MaxInt, math.MaxInt)
+	at := t0.Add(2 * time.Hour)
+	c.Apply([]session.Input{
+		{Key: session.Key{Site: "shop", Visitor: "b"}, EventID: "b2", Received: at, Event: session.Event{Time: at, PageView: true, Path: "/next"}},
+		{Key: session.Key{Site: "shop", Visitor: "c"}, EventID: "c", Received: at, Event: session.Event{Time: at, PageView: true, Path: "/"}},
+	}, at, t0)
+	c.PlacePending()
+	delta := c.BeginDelta(math.MaxInt)
+	require.NotNil(f, delta)
+	delta.Step(math.MaxInt, math.MaxInt)
+	return delta
 }

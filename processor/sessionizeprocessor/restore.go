@@ -5,6 +5,7 @@ package sessionizeprocessor // import "github.com/footfall-analytics/footfall/pr
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -117,38 +118,23 @@ func (p *sessionizeProcessor) restoreCheckpoint(ctx context.Context, client stor
 	if data == nil {
 		return nil, nil
 	}
-	retained, outboxBytes, err := s.decodeEnvelope(data)
+	retained, outboxBytes, deltas, err := s.decodeEnvelope(data)
 	if err != nil {
 		// The parts belong to the envelope: without it they cannot be placed.
 		s.nextSeq = 0
-		for _, key := range []string{checkpointKey, sessionsKey, dedupKey, visitorsKey} {
+		keys := []string{checkpointKey, sessionsKey, dedupKey, visitorsKey}
+		for i := range maxCheckpointDeltas {
+			keys = append(keys, deltaKey(i))
+		}
+		for _, key := range keys {
 			if qerr := p.quarantineKey(ctx, client, partCheckpoint, key, err); qerr != nil {
 				return nil, qerr
 			}
 		}
 		return nil, nil
 	}
-	parts := []struct {
-		part, key string
-		restore   func([]byte) error
-	}{
-		{partSessions, sessionsKey, s.core.RestoreSessions},
-		{partDedup, dedupKey, s.core.RestoreIDs},
-		{partVisitors, visitorsKey, s.core.RestoreVisitors},
-	}
-	for _, part := range parts {
-		stored, err := client.Get(ctx, part.key)
-		if err != nil {
-			return nil, fmt.Errorf("read sessionize checkpoint: %w", err)
-		}
-		if stored == nil && part.part == partVisitors {
-			continue // checkpoints from before returning visitors have none
-		}
-		if err := part.restore(stored); err != nil {
-			if qerr := p.quarantineKey(ctx, client, part.part, part.key, err); qerr != nil {
-				return nil, qerr
-			}
-		}
+	if err := p.restoreState(ctx, client, deltas); err != nil {
+		return nil, err
 	}
 	for i, item := range outboxBytes {
 		ld, err := (&plog.ProtoUnmarshaler{}).UnmarshalLogs(item)
@@ -161,6 +147,104 @@ func (p *sessionizeProcessor) restoreCheckpoint(ctx context.Context, client stor
 		out.outbox = append(out.outbox, ld)
 	}
 	return retained, nil
+}
+
+// statePart is one part of the core's stored state: its base key, how the
+// core restores it and applies a delta of it.
+type statePart struct {
+	part, key  string
+	restore    func([]byte) error
+	applyDelta func([]byte) error
+	ofDelta    func(storedDelta) []byte
+	// unreadable: the part could not be read; it takes no later delta.
+	unreadable bool
+}
+
+// restoreState reads the base of the core's state, then applies the deltas
+// after it. A part (sessions, dedup, visitors) whose base or a delta cannot
+// be read starts from what could be read before it and takes no later
+// delta; the next checkpoint is then a base.
+func (p *sessionizeProcessor) restoreState(ctx context.Context, client storage.Client, deltas int) error {
+	c := p.state.core
+	parts := []*statePart{
+		{part: partSessions, key: sessionsKey, restore: c.RestoreSessions, applyDelta: c.ApplySessionsDelta, ofDelta: func(d storedDelta) []byte { return d.sessions }},
+		{part: partDedup, key: dedupKey, restore: c.RestoreIDs, applyDelta: c.ApplyIDsDelta, ofDelta: func(d storedDelta) []byte { return d.ids }},
+		{part: partVisitors, key: visitorsKey, restore: c.RestoreVisitors, applyDelta: c.ApplyVisitorsDelta, ofDelta: func(d storedDelta) []byte { return d.visitors }},
+	}
+	chain := checkpointChain{deltas: deltas}
+	for _, part := range parts {
+		stored, err := client.Get(ctx, part.key)
+		if err != nil {
+			return fmt.Errorf("read sessionize checkpoint: %w", err)
+		}
+		chain.baseBytes += int64(len(stored))
+		if stored == nil && part.part == partVisitors {
+			// Checkpoints from before returning visitors have none.
+			part.unreadable = true
+			continue
+		}
+		if err := part.restore(stored); err != nil {
+			part.unreadable = true
+			if qerr := p.quarantineKey(ctx, client, part.part, part.key, err); qerr != nil {
+				return qerr
+			}
+		}
+	}
+	for i := range deltas {
+		n, err := p.applyDelta(ctx, client, i, parts)
+		if err != nil {
+			return err
+		}
+		chain.deltaBytes += n
+	}
+	chain.based = true
+	for _, part := range parts {
+		chain.based = chain.based && !part.unreadable
+	}
+	p.state.chain = chain
+	return nil
+}
+
+// applyDelta applies delta number i to each readable part, and returns
+// its size.
+func (p *sessionizeProcessor) applyDelta(ctx context.Context, client storage.Client, i int, parts []*statePart) (int64, error) {
+	key := deltaKey(i)
+	stored, err := client.Get(ctx, key)
+	if err != nil {
+		return 0, fmt.Errorf("read sessionize checkpoint: %w", err)
+	}
+	if stored == nil {
+		p.settings.Logger.Error("Sessionize checkpoint names a delta that is missing; the state restored stops before it", zap.String("key", key))
+		for _, part := range parts {
+			if !part.unreadable {
+				part.unreadable = true
+				p.countQuarantined(part.part)
+			}
+		}
+		return 0, nil
+	}
+	delta, decodeErr := decodeDelta(stored)
+	var failed []error
+	for _, part := range parts {
+		if part.unreadable {
+			continue
+		}
+		err := decodeErr
+		if err == nil {
+			err = part.applyDelta(part.ofDelta(delta))
+		}
+		if err != nil {
+			part.unreadable = true
+			p.countQuarantined(part.part)
+			failed = append(failed, fmt.Errorf("%s: %w", part.part, err))
+		}
+	}
+	if len(failed) > 0 {
+		if err := p.moveAside(ctx, client, key, stored, errors.Join(failed...)); err != nil {
+			return 0, err
+		}
+	}
+	return int64(len(stored)), nil
 }
 
 // quarantineKey moves the value stored under key aside.
@@ -178,13 +262,22 @@ func (p *sessionizeProcessor) quarantineKey(ctx context.Context, client storage.
 // quarantineValue stores data under quarantine/<time>/<key>, deletes key,
 // and logs and counts what was lost.
 func (p *sessionizeProcessor) quarantineValue(ctx context.Context, client storage.Client, part, key string, data []byte, cause error) error {
+	if err := p.moveAside(ctx, client, key, data, fmt.Errorf("%s: %w", part, cause)); err != nil {
+		return err
+	}
+	p.countQuarantined(part)
+	return nil
+}
+
+// moveAside stores data under quarantine/<time>/<key>, deletes key, and
+// logs why.
+func (p *sessionizeProcessor) moveAside(ctx context.Context, client storage.Client, key string, data []byte, cause error) error {
 	aside := fmt.Sprintf("quarantine/%d/%s", p.now().UnixNano(), key)
 	if err := client.Batch(ctx, storage.SetOperation(aside, data), storage.DeleteOperation(key)); err != nil {
 		return fmt.Errorf("move unreadable sessionize state %q aside: %w", key, err)
 	}
 	p.settings.Logger.Error("Sessionize state could not be read; it was moved aside and the processor starts without it",
-		zap.String("part", part), zap.String("moved_to", aside), zap.Error(cause))
-	p.countQuarantined(part)
+		zap.String("moved_to", aside), zap.Error(cause))
 	return nil
 }
 

@@ -39,6 +39,8 @@ type state struct {
 	// walDone lists write-ahead entries whose records are all placed: the
 	// next checkpoint deletes them.
 	walDone []uint64
+	// chain is what the stored checkpoint is made of (checkpoint.go).
+	chain checkpointChain
 
 	reported reported
 }

@@ -30,7 +30,9 @@
 // The output is session.Output values that name the host's records by the
 // Ref the host gave each event: the host keeps the records and renders them.
 // Snapshots (BeginSnapshot) and the Restore methods carry the state across
-// restarts; the host stores them.
+// restarts; deltas (BeginDelta) and the ApplyDelta methods carry what
+// changed since the last snapshot or delta, so that the host writes what
+// changed rather than the whole state. The host stores them.
 package core // import "github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/core"
 
 import (

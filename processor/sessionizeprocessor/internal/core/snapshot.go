@@ -93,3 +93,32 @@ func (c *Core) Rebuffer(in session.Input, now time.Time) (bool, error) {
 	}
 	return true, nil
 }
+
+// BeginDelta starts a snapshot of what changed since the last snapshot,
+// restore or delta, in the same three parts, encoded a step at a time as
+// a snapshot is; applied in order over the snapshot before them, the
+// deltas restore the state at the last one's start. It declines (nil,
+// nothing marked) when there was no mark or more than maxSessions
+// sessions changed: a snapshot is then the better write.
+func (c *Core) BeginDelta(maxSessions int) *Snapshot {
+	sessions := c.sessions.BeginDelta(maxSessions)
+	if sessions == nil {
+		return nil
+	}
+	return &Snapshot{sessions: sessions, ids: c.ids.BeginDelta(), visitors: c.visitors.BeginDelta()}
+}
+
+// ApplySessionsDelta, ApplyIDsDelta and ApplyVisitorsDelta apply a part of
+// a delta over the restored state; a part that cannot be applied leaves
+// that part empty and is reported, as the Restore methods do.
+func (c *Core) ApplySessionsDelta(data []byte) error {
+	return c.restorePart(data, c.sessions.ApplyDelta, c.ResetSessions)
+}
+
+func (c *Core) ApplyIDsDelta(data []byte) error {
+	return c.restorePart(data, c.ids.ApplyDelta, c.ResetIDs)
+}
+
+func (c *Core) ApplyVisitorsDelta(data []byte) error {
+	return c.restorePart(data, c.visitors.ApplyDelta, c.ResetVisitors)
+}

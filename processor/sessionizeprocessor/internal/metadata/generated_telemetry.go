@@ -29,6 +29,7 @@ type TelemetryBuilder struct {
 	mu                                            sync.Mutex
 	registrations                                 []metric.Registration
 	ProcessorSessionizeBotEvents                  metric.Int64Counter
+	ProcessorSessionizeCheckpointBytes            metric.Int64Counter
 	ProcessorSessionizeCheckpointDuration         metric.Float64Histogram
 	ProcessorSessionizeDedupEvictions             metric.Int64Counter
 	ProcessorSessionizeDeliveryDropped            metric.Int64Counter
@@ -108,6 +109,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_processor_sessionize_bot_events",
 		metric.WithDescription("Events of sessions judged a bot's by their behaviour (bots), by site and reason (page_rate, no_interaction, reloads, or the receiver's reason for a session it judged), whether dropped or flagged; events the receiver flagged itself are counted by the receiver only. [Alpha]"),
 		metric.WithUnit("{event}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorSessionizeCheckpointBytes, err = builder.meter.Int64Counter(
+		"otelcol_processor_sessionize_checkpoint_bytes",
+		metric.WithDescription("Bytes of session and dedup state written by checkpoints, by kind (base or delta). [Alpha]"),
+		metric.WithUnit("By"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ProcessorSessionizeCheckpointDuration, err = builder.meter.Float64Histogram(

@@ -25,6 +25,7 @@ func TestSetupTelemetry(t *testing.T) {
 		return nil
 	}))
 	tb.ProcessorSessionizeBotEvents.Add(context.Background(), 1)
+	tb.ProcessorSessionizeCheckpointBytes.Add(context.Background(), 1)
 	tb.ProcessorSessionizeCheckpointDuration.Record(context.Background(), 1)
 	tb.ProcessorSessionizeDedupEvictions.Add(context.Background(), 1)
 	tb.ProcessorSessionizeDeliveryDropped.Add(context.Background(), 1)
@@ -44,6 +45,9 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ProcessorSessionizeSessionsStarted.Add(context.Background(), 1)
 	tb.ProcessorSessionizeStateQuarantined.Add(context.Background(), 1)
 	AssertEqualProcessorSessionizeBotEvents(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorSessionizeCheckpointBytes(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorSessionizeCheckpointDuration(t, testTel,

@@ -19,7 +19,7 @@ func (t *Tracker) checkpointAs(version byte) []byte {
 	ts.step(len(ts.order) + len(ts.tombstones))
 	ts.finish()
 	e := &encoder{}
-	ts.appendTo(e)
+	ts.appendTo(e, false)
 	return e.buf
 }
 

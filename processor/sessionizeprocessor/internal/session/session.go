@@ -176,6 +176,9 @@ const (
 	// flagSnapped, compared with the Tracker's snapParity, tells whether
 	// the session is done for the snapshot being taken (snapshot.go).
 	flagSnapped
+	// flagChanged: the session is in its Tracker's list of changes since
+	// the last mark (delta.go).
+	flagChanged
 )
 
 // extras are what few sessions need, behind one pointer so that the others

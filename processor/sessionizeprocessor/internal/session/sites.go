@@ -36,6 +36,9 @@ type Sites struct {
 	waiting map[string]bool
 	// overflowed counts events placed in the overflow slot.
 	overflowed uint64
+	// tracking: the trackers note their changes for the next delta
+	// (delta.go), from the first snapshot or restore on.
+	tracking bool
 
 	// Returning, when set, is asked once for every session that starts,
 	// in placement order, whether its visitor had a session before.
@@ -54,6 +57,7 @@ func NewSites(rules func(site string) Rules, newID func(opening Input) string, m
 func (s *Sites) newTracker() *Tracker {
 	t := NewTracker(s.rules, s.newID, s.maxLive, s.maxPending)
 	t.intern = s.intern
+	t.tracking = s.tracking
 	t.Returning = func(opening Input) bool { return s.Returning != nil && s.Returning(opening) }
 	return t
 }
@@ -274,5 +278,6 @@ func (s *Sites) Restore(data []byte) error {
 		}
 	}
 	s.trackers, s.live, s.pending, s.waiting = trackers, live, 0, map[string]bool{}
+	s.markAll()
 	return nil
 }

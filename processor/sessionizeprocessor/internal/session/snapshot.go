@@ -25,6 +25,9 @@ import (
 type Snapshot struct {
 	trackers []*trackerSnapshot
 	next     int
+	// delta: the snapshot holds what changed since the last mark
+	// (delta.go), not every session.
+	delta bool
 }
 
 // trackerSnapshot is one Tracker's part of a Snapshot.
@@ -33,16 +36,27 @@ type trackerSnapshot struct {
 	site      string
 	version   byte
 	watermark time.Time
-	// order is the open sessions at the start; those still not encoded
-	// are encoded from next on.
-	order        []*Session
-	next         int
-	sessionCount int
-	sessions     chunks.Buffer
-	// tombstones is the ended-session memory at the start: a view of the
-	// queue, whose entries are only appended after it or forgotten from its
-	// front, never changed in place. forgottenBase is how many entries the
-	// Tracker had forgotten then; entries before tombNext are encoded.
+	// order is the open sessions at the start (for a delta, those that
+	// changed since the mark); those still not encoded are encoded from
+	// next on. encoded counts the sessions encoded: a delta also encodes a
+	// session outside order that changes before the delta is done (its
+	// state at the start, which the restored state already holds).
+	order    []*Session
+	next     int
+	encoded  int
+	sessions chunks.Buffer
+	// A delta's sessions that ended since the mark (their keys, encoded at
+	// the start), and the entries of the ended-session memory to forget
+	// from the front of the marked one.
+	ended      []byte
+	endedCount int
+	forget     uint64
+	// tombstones is the ended-session memory at the start (for a delta,
+	// the entries appended since the mark): a view of the queue, whose
+	// entries are only appended after it or forgotten from its front, never
+	// changed in place. forgottenBase is the position in the queue (counted
+	// from the first entry ever queued) of the view's first entry; entries
+	// before tombNext are encoded.
 	tombstones     []tombstoneRef
 	forgottenBase  uint64
 	tombNext       int
@@ -58,6 +72,7 @@ func (s *Sites) BeginSnapshot() *Snapshot {
 		ts.site = site
 		sn.trackers = append(sn.trackers, ts)
 	}
+	s.markAll()
 	return sn
 }
 
@@ -81,17 +96,21 @@ func (sn *Snapshot) Step(budget int) bool {
 func (sn *Snapshot) Bytes() []byte {
 	size := 64
 	for _, ts := range sn.trackers {
-		size += len(ts.site) + 32 + ts.sessions.Len() + ts.tombEncoded.Len()
+		size += len(ts.site) + 48 + len(ts.ended) + ts.sessions.Len() + ts.tombEncoded.Len()
 	}
 	e := &encoder{buf: make([]byte, 0, size)}
-	e.buf = append(e.buf, sitesCheckpointVersion)
+	if sn.delta {
+		e.buf = append(e.buf, sitesDeltaVersion)
+	} else {
+		e.buf = append(e.buf, sitesCheckpointVersion)
+	}
 	e.uint(uint64(len(sn.trackers)))
 	for _, ts := range sn.trackers {
 		e.str(ts.site)
 		// A fixed-size length, filled in once the tracker is appended.
 		at := len(e.buf)
 		e.buf = append(e.buf, make([]byte, 8)...)
-		ts.appendTo(e)
+		ts.appendTo(e, sn.delta)
 		binary.LittleEndian.PutUint64(e.buf[at:], uint64(len(e.buf)-at-8))
 	}
 	return e.buf
@@ -102,7 +121,6 @@ func (t *Tracker) beginSnapshot(version byte) *trackerSnapshot {
 	ts := &trackerSnapshot{
 		t: t, version: version, watermark: t.watermark,
 		order:          slices.Clone(t.deadlines),
-		sessionCount:   len(t.deadlines),
 		tombstones:     t.endedOrder,
 		tombstoneCount: len(t.endedOrder),
 		forgottenBase:  t.forgotten,
@@ -146,6 +164,7 @@ func (ts *trackerSnapshot) encodeSession(s *Session) {
 	ts.t.encodeSession(e, s, ts.version)
 	ts.sessions.Tail = e.buf
 	ts.sessions.Cut()
+	ts.encoded++
 	s.flags ^= flagSnapped
 }
 
@@ -168,12 +187,20 @@ func (ts *trackerSnapshot) encodeTombstonesTo(end int) {
 	}
 }
 
-// appendTo appends the Tracker's checkpoint as encode did.
-func (ts *trackerSnapshot) appendTo(e *encoder) {
+// appendTo appends the Tracker's checkpoint as encode did, or its part of
+// a delta (delta.go).
+func (ts *trackerSnapshot) appendTo(e *encoder, delta bool) {
 	e.buf = append(e.buf, ts.version)
 	e.time(ts.watermark)
-	e.uint(uint64(ts.sessionCount))
+	if delta {
+		e.uint(uint64(ts.endedCount))
+		e.buf = append(e.buf, ts.ended...)
+	}
+	e.uint(uint64(ts.encoded))
 	e.buf = ts.sessions.AppendTo(e.buf)
+	if delta {
+		e.uint(ts.forget)
+	}
 	e.uint(uint64(ts.tombstoneCount))
 	e.buf = ts.tombEncoded.AppendTo(e.buf)
 }
@@ -185,8 +212,9 @@ func (t *Tracker) unsnapped(s *Session) bool {
 }
 
 // preserve encodes s into the snapshot being taken before it changes or
-// ends.
+// ends, and notes the change for the next delta.
 func (t *Tracker) preserve(s *Session) {
+	t.noteChange(s)
 	if t.unsnapped(s) {
 		t.snap.encodeSession(s)
 	}
@@ -199,7 +227,8 @@ func (t *Tracker) preserveOldestTombstone() {
 		return
 	}
 	ts := t.snap
-	if at := int(t.forgotten - ts.forgottenBase); at >= ts.tombNext && at < len(ts.tombstones) {
+	// Negative for an entry before a delta's view.
+	if at := int(int64(t.forgotten) - int64(ts.forgottenBase)); at >= ts.tombNext && at < len(ts.tombstones) {
 		ts.encodeTombstonesTo(at + 1)
 	}
 }

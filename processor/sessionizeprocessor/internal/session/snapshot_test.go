@@ -27,10 +27,10 @@ func TestSnapshotTakenWhileEventsArriveIsTheStateAtItsStart(t *testing.T) {
 	for trial := range 200 {
 		inputs := randomSitesStream(rng, 80)
 		ids := idsOf(inputs...)
-		run := newSitesRun(3)
+		run := newSitesRun()
 		want := describe(append(run.feed(t, inputs...), run.sites.Flush(EndShutdown)...), ids)
 
-		first := newSitesRun(3)
+		first := newSitesRun()
 		cuts := []int{1 + rng.IntN(len(inputs)/2), len(inputs)/2 + rng.IntN(len(inputs)/2)}
 		type taken struct {
 			cut  int
@@ -98,8 +98,12 @@ type sitesRun struct {
 	counter *int
 }
 
-func newSitesRun(maxLive int) *sitesRun {
-	r := &sitesRun{maxLive: maxLive, newest: map[string]time.Time{}, counter: new(int)}
+// sitesRunMaxLive is the bound on open sessions of a sitesRun: small, so
+// that streams evict sessions and forget ended ones.
+const sitesRunMaxLive = 3
+
+func newSitesRun() *sitesRun {
+	r := &sitesRun{maxLive: sitesRunMaxLive, newest: map[string]time.Time{}, counter: new(int)}
 	r.sites = r.newSites()
 	return r
 }
@@ -138,6 +142,13 @@ func (r *sitesRun) restore(t *testing.T, checkpoint []byte, fed []Input, out []O
 	restarted := r.copyAt()
 	restarted.sites = restarted.newSites()
 	require.NoError(t, restarted.sites.Restore(checkpoint))
+	restarted.addUnplaced(t, fed, out)
+	return restarted
+}
+
+// addUnplaced adds the events fed that out did not place.
+func (r *sitesRun) addUnplaced(t *testing.T, fed []Input, out []Output) {
+	t.Helper()
 	placed := map[int]bool{}
 	for _, o := range out {
 		if o.Assignment != nil {
@@ -146,11 +157,10 @@ func (r *sitesRun) restore(t *testing.T, checkpoint []byte, fed []Input, out []O
 	}
 	for _, in := range fed {
 		if !placed[in.Ref] {
-			_, _, err := restarted.sites.Add(in)
+			_, _, err := r.sites.Add(in)
 			require.NoError(t, err)
 		}
 	}
-	return restarted
 }
 
 // dumpCheckpoint lists what a checkpoint restores, in an order that does not
@@ -160,6 +170,11 @@ func dumpCheckpoint(t *testing.T, checkpoint []byte) []string {
 	t.Helper()
 	s := newTestSites(1000, 1000)
 	require.NoError(t, s.Restore(checkpoint))
+	return dumpSites(s)
+}
+
+// dumpSites lists the state of s as dumpCheckpoint does.
+func dumpSites(s *Sites) []string {
 	var lines []string
 	for _, site := range s.sites() {
 		tr := s.trackers[site]
@@ -186,7 +201,7 @@ func dumpCheckpoint(t *testing.T, checkpoint []byte) []string {
 // ended sessions are partly encoded (it did, and the shutdown then waited
 // forever).
 func TestSnapshotFinishesAtOnceAfterPartialSteps(t *testing.T) {
-	run := newSitesRun(3)
+	run := newSitesRun()
 	run.feed(t, randomSitesStream(rand.New(rand.NewPCG(3, 4)), 80)...)
 	want := dumpCheckpoint(t, run.sites.Checkpoint())
 	snap := run.sites.BeginSnapshot()

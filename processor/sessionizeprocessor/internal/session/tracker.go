@@ -136,6 +136,12 @@ type Tracker struct {
 	// opened after it began.
 	snap       *trackerSnapshot
 	snapParity bool
+	// tracking is set from the first mark on; changed lists the sessions
+	// opened, changed or ended since the last one (delta.go).
+	tracking          bool
+	changed           []*Session
+	changesOverflowed bool
+	mark              trackerMark
 
 	// Returning, when set, is asked once for every session that starts,
 	// in placement order, whether its visitor had a session before.
@@ -382,6 +388,7 @@ func (t *Tracker) place(out []Output, in *Input, late bool) []Output {
 	if !canonical {
 		t.names[key] = strings.Clone(in.Key.Visitor)
 	}
+	t.noteChange(s)
 	t.live[key] = s
 	heap.Push(&t.deadlines, s)
 	return append(out, Output{Assignment: &Assignment{

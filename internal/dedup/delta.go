@@ -1,0 +1,93 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package dedup // import "github.com/footfall-analytics/footfall/internal/dedup"
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+)
+
+// A delta is what changed in the cache since a mark (the last snapshot or
+// delta begun): the ring is first in,
+// first out, so a change is some entries forgotten from its front and some
+// remembered at its back. A checkpoint of the cache at the mark with every
+// delta since applied in order is the cache now, at the cost of the ids
+// seen in between rather than of every id remembered.
+//
+// Encoding: deltaVersion, the entries to forget from the front, the count
+// of entries to append, then those entries as in a checkpoint.
+const deltaVersion = 0x81
+
+// mark is the ring as it was when the last snapshot or delta began.
+type mark struct {
+	// pushed and popped count every entry ever remembered and forgotten.
+	pushed, popped uint64
+	size           int
+}
+
+func (c *Cache) setMark() { c.mark = mark{pushed: c.pushed, popped: c.popped, size: c.size} }
+
+// BeginDelta starts a snapshot of the changes since the last BeginSnapshot
+// or BeginDelta, and marks the cache again: Step and Bytes as for a
+// checkpoint. Its view is the newest entries, those remembered since the
+// mark and still held, copied on write as a checkpoint's is.
+func (c *Cache) BeginDelta() *Snapshot {
+	// Forgotten since the mark: first the entries that were there, then
+	// some remembered since; appended: the newest of those still held.
+	forget := min(c.popped-c.mark.popped, uint64(c.mark.size))
+	appended := min(int(c.pushed-c.mark.pushed), c.size)
+	head := c.head
+	if len(c.order) > 0 {
+		head = (c.head + c.size - appended) % len(c.order)
+	}
+	// forgotten starts below zero: the entries before the view are
+	// forgotten first, and need no copy.
+	sn := &Snapshot{cache: c, ring: c.order, head: head, size: appended, forgotten: appended - c.size}
+	sn.out.Tail = append(sn.out.Tail, deltaVersion)
+	sn.out.Tail = binary.AppendUvarint(sn.out.Tail, forget)
+	sn.out.Tail = binary.AppendUvarint(sn.out.Tail, uint64(appended))
+	c.snap = sn
+	c.setMark()
+	return sn
+}
+
+// ApplyDelta applies a delta BeginDelta encoded to the cache it was taken
+// from, as of the mark it was taken against (restored from that checkpoint,
+// with the deltas before it applied). It reads the whole delta before it
+// changes anything, so a corrupt one leaves the cache as it was.
+func (c *Cache) ApplyDelta(data []byte) error {
+	if len(data) == 0 || data[0] != deltaVersion {
+		return errors.New("dedup delta has an unknown version")
+	}
+	forget, n := binary.Uvarint(data[1:])
+	if n <= 0 {
+		return errors.New("dedup delta is corrupt: bad forget count")
+	}
+	rest := data[1+n:]
+	count, n := binary.Uvarint(rest)
+	if n <= 0 {
+		return errors.New("dedup delta is corrupt: bad entry count")
+	}
+	body := rest[n:]
+	if len(body)%entrySize != 0 || count != uint64(len(body)/entrySize) {
+		return fmt.Errorf("dedup delta is corrupt: %d entries in %d bytes", count, len(body))
+	}
+	for ; forget > 0 && c.size > 0; forget-- {
+		c.popOldest()
+	}
+	for i := range len(body) / entrySize {
+		e := decodeEntry([entrySize]byte(body[i*entrySize : (i+1)*entrySize]))
+		if _, ok := c.seen[e.key]; ok {
+			continue
+		}
+		if c.size == c.maxEntries {
+			c.popOldest()
+		}
+		c.seen[e.key] = e.seen
+		c.push(e)
+	}
+	c.setMark()
+	return nil
+}

@@ -1,0 +1,160 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package sessionizeprocessor
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
+
+	"github.com/footfall-analytics/footfall/internal/storagetest"
+	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/metadatatest"
+)
+
+// Twelve processors in turn on one storage, each restoring what the last
+// one stored at shutdown: a base, or a base and a delta after it. The
+// output is that of one processor fed everything (the ground truth).
+func TestRestartsFromABaseAndItsDeltas(t *testing.T) {
+	forEachWAL(t, func(t *testing.T, walDir string) {
+		batches := stream(3, 200, 10*time.Second)
+		want := runAll(t, batches)
+
+		ext := storagetest.NewExtension()
+		var outputs []plog.Logs
+		const runs = 12
+		fromDeltas := 0
+		for i := range runs {
+			cfg := storageConfigWith(walDir)
+			cfg.WatermarkIdleTimeout = 0
+			cfg.FlushOnShutdown = i == runs-1
+			h := start(t, cfg, ext, nil)
+			if h.p.state.chain.deltas > 0 {
+				fromDeltas++
+			}
+			share := batches[i*len(batches)/runs : (i+1)*len(batches)/runs]
+			for _, b := range share {
+				h.mustConsume(logsOf(b...))
+			}
+			h.shutdown()
+			outputs = append(outputs, h.output())
+		}
+		assert.Equal(t, want, summary(joinLogs(outputs)), "restarts from a base and deltas neither repeat nor lose output")
+		// Each share changes about as much as the base holds, so a delta and
+		// a base take turns: half the runs restore a base and a delta.
+		assert.GreaterOrEqual(t, fromDeltas, runs/2-1, "runs restore a base and a delta")
+	})
+}
+
+// A crash after a delta replays from it: the output up to the delta from
+// the first processor, the rest from the second.
+func TestCrashReplaysSinceTheLastDelta(t *testing.T) {
+	forEachWAL(t, func(t *testing.T, walDir string) {
+		testCrashReplaysSinceLastCheckpoint(t, walDir, func(h *harness, ext *storagetest.Extension) {
+			h.tick(t0.Add(time.Hour))
+			require.Zero(t, countDeltas(storedKeys(ext)), "the first checkpoint is a base")
+			h.tick(t0.Add(2 * time.Hour))
+			require.Equal(t, 1, countDeltas(storedKeys(ext)), "the next is a delta")
+		})
+	})
+}
+
+func countDeltas(keys []string) int {
+	n := 0
+	for _, k := range keys {
+		if strings.HasPrefix(k, deltaKeyPrefix) {
+			n++
+		}
+	}
+	return n
+}
+
+// With many sessions open and few changing, a delta is what changed: the
+// bytes the telemetry counts for it are a small part of the base's.
+func TestADeltaWritesWhatChanged(t *testing.T) {
+	ext := storagetest.NewExtension()
+	cfg := storageConfig()
+	cfg.WatermarkIdleTimeout = 0
+	h := start(t, cfg, ext, nil)
+	var events []event
+	for v := range 2000 {
+		events = append(events, pv(fmt.Sprintf("v%d", v), fmt.Sprintf("e%d", v), time.Duration(v)*time.Millisecond, "/"))
+	}
+	for b := range slices.Chunk(events, 100) {
+		h.mustConsume(logsOf(b...))
+	}
+	h.tick(t0.Add(time.Hour)) // the base
+	h.mustConsume(logsOf(pv("v1", "e-next", 3*time.Second, "/next"), pv("v2", "e-next2", 3*time.Second, "/next")))
+	h.tick(t0.Add(2 * time.Hour)) // a delta
+	var base, delta int64
+	for _, dp := range checkpointBytes(t, h) {
+		kind, _ := dp.Attributes.Value("kind")
+		switch kind.AsString() {
+		case "base":
+			base = dp.Value
+		case "delta":
+			delta = dp.Value
+		}
+	}
+	require.Positive(t, delta)
+	assert.Less(t, delta*20, base, "two changed sessions of 2,000: base %d bytes, delta %d", base, delta)
+	h.shutdown()
+}
+
+func checkpointBytes(t *testing.T, h *harness) []metricdata.DataPoint[int64] {
+	m, err := h.telemetry.GetMetric("otelcol_processor_sessionize_checkpoint_bytes")
+	require.NoError(t, err)
+	return m.Data.(metricdata.Sum[int64]).DataPoints
+}
+
+// A checkpoint chain with an unreadable or missing delta restores what it
+// can read: the parts stop before that delta, the delta is moved aside and
+// counted, and the next checkpoint is a base again.
+func TestADeltaThatCannotBeReadIsMovedAside(t *testing.T) {
+	for name, corrupt := range map[string]func([]byte) []byte{
+		"cut short": func(b []byte) []byte { return b[:len(b)-2] },
+		"missing":   func([]byte) []byte { return nil },
+	} {
+		t.Run(name, func(t *testing.T) {
+			ext := storagetest.NewExtension()
+			first := start(t, storageConfig(), ext, nil)
+			var many []event
+			for v := range 50 {
+				many = append(many, pv(fmt.Sprintf("v%d", v), fmt.Sprintf("v%d-1", v), 0, "/"))
+			}
+			first.mustConsume(logsOf(many...))
+			// Past allowed_lateness: the sessions above are placed, in the base.
+			first.mustConsume(logsOf(pv("a", "e1", time.Minute, "/")))
+			first.shutdown() // the base
+			second := start(t, storageConfig(), ext, nil)
+			second.mustConsume(logsOf(pv("a", "e2", 2*time.Minute, "/")))
+			second.shutdown() // a delta
+			require.Equal(t, 1, countDeltas(storedKeys(ext)))
+			setStored(t, ext, deltaKey(0), corrupt)
+
+			cfg := storageConfig()
+			cfg.FlushOnShutdown = true
+			third := start(t, cfg, ext, nil)
+			want := []metricdata.DataPoint[int64]{
+				{Value: 1, Attributes: attribute.NewSet(attribute.String("part", partSessions))},
+				{Value: 1, Attributes: attribute.NewSet(attribute.String("part", partDedup))},
+				{Value: 1, Attributes: attribute.NewSet(attribute.String("part", partVisitors))},
+			}
+			metadatatest.AssertEqualProcessorSessionizeStateQuarantined(t, third.telemetry, want, metricdatatest.IgnoreTimestamp())
+			assert.False(t, third.p.state.chain.based, "the next checkpoint is a base")
+			third.mustConsume(logsOf(pv("b", "e3", 2*time.Minute, "/")))
+			third.shutdown()
+			assert.Zero(t, countDeltas(storedKeys(ext)), "a base deletes the deltas")
+			assert.Contains(t, summary(third.output()), "b e3 S2 #1", "the processor works after the start")
+		})
+	}
+}

@@ -1,0 +1,258 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package session // import "github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/session"
+
+import (
+	"container/heap"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// A delta is what changed in the trackers since a mark: the sessions that
+// opened, changed or ended, the ended-session memory appended and
+// forgotten, and the watermarks. A checkpoint taken at a mark, with every
+// delta since applied in order, restores the state now, at the cost of what
+// changed rather than of every open session: a checkpoint of a million
+// sessions where a thousand moved is a thousand sessions.
+//
+// Changes are noted from the first mark on (a snapshot, a restore or a
+// delta), so a host that never checkpoints keeps no list. A tracker keeps
+// a bounded list (maxChanged); past that a delta would be larger than a
+// checkpoint, and BeginDelta declines.
+//
+// A delta is taken as a checkpoint is (snapshot.go): a piece at a time
+// while events keep coming, copied on write, so that it is the change up to
+// the instant it began.
+//
+// Encoding: sitesDeltaVersion, the count of trackers that changed, then per
+// tracker its site and its part behind a fixed-size length: the session
+// encoding's version, the watermark, the keys of the sessions that ended,
+// the sessions open now that changed, how many entries of the ended-session
+// memory to forget from its front, and the entries to append, each as a
+// checkpoint encodes them.
+const sitesDeltaVersion = 0x84
+
+// trackerMark is a Tracker's ended-session memory and watermark at the
+// last mark.
+type trackerMark struct {
+	forgotten uint64
+	ended     int
+	watermark time.Time
+}
+
+// maxChanged bounds a tracker's list of changes: sessions that opened and
+// ended between two marks are listed too, so it may pass maxLive.
+func maxChanged(maxLive int) int { return 2*maxLive + 1024 }
+
+// noteChange records that s is about to change, open or end.
+func (t *Tracker) noteChange(s *Session) {
+	if !t.tracking || s.flags&flagChanged != 0 {
+		return
+	}
+	if len(t.changed) >= maxChanged(t.maxLive) {
+		t.changesOverflowed = true
+		return
+	}
+	s.flags |= flagChanged
+	t.changed = append(t.changed, s)
+}
+
+// markNow starts noting changes from the tracker's state as it is.
+func (t *Tracker) markNow() {
+	for _, s := range t.changed {
+		s.flags &^= flagChanged
+	}
+	clear(t.changed)
+	t.changed = t.changed[:0]
+	if cap(t.changed) > 4096 {
+		t.changed = nil
+	}
+	t.tracking, t.changesOverflowed = true, false
+	t.mark = trackerMark{forgotten: t.forgotten, ended: len(t.endedOrder), watermark: t.watermark}
+}
+
+// endedSinceMark is how many entries of the ended-session memory to forget
+// from the front of the marked one, and how many of the newest to append.
+func (t *Tracker) endedSinceMark() (forget uint64, appended int) {
+	forget = min(t.forgotten-t.mark.forgotten, uint64(t.mark.ended))
+	total := t.forgotten + uint64(len(t.endedOrder))
+	appended = min(int(total-t.mark.forgotten-uint64(t.mark.ended)), len(t.endedOrder))
+	return forget, appended
+}
+
+// unchangedSinceMark reports whether a delta of the tracker would be empty.
+func (t *Tracker) unchangedSinceMark() bool {
+	forget, appended := t.endedSinceMark()
+	return len(t.changed) == 0 && forget == 0 && appended == 0 && t.watermark.Equal(t.mark.watermark)
+}
+
+// beginDelta starts the tracker's part of a delta and marks it. It is a
+// snapshot (snapshot.go) of the sessions that changed, encoded a piece at a
+// time and copied on write as a checkpoint is; the keys of the sessions
+// that ended are encoded at once.
+func (t *Tracker) beginDelta(version byte) *trackerSnapshot {
+	forget, appended := t.endedSinceMark()
+	t.snapParity = !t.snapParity
+	ts := &trackerSnapshot{
+		t: t, version: version, watermark: t.watermark, forget: forget,
+		tombstones:     t.endedOrder[len(t.endedOrder)-appended:],
+		tombstoneCount: appended,
+		forgottenBase:  t.forgotten + uint64(len(t.endedOrder)-appended),
+	}
+	e := &encoder{}
+	for _, s := range t.changed {
+		if t.live[s.key] == s {
+			ts.order = append(ts.order, s)
+			continue
+		}
+		key := t.key(s.key)
+		e.str(key.Site)
+		e.str(key.Visitor)
+		ts.endedCount++
+	}
+	ts.ended = e.buf
+	t.snap = ts
+	t.markNow()
+	return ts
+}
+
+// applyDelta applies one tracker's part of a delta.
+func (t *Tracker) applyDelta(data []byte) error {
+	d := newDecoder(data)
+	version := d.Byte()
+	if d.Err() == nil && (version < 1 || version > checkpointVersion) {
+		return fmt.Errorf("session delta has version %d; this build reads versions 1 to %d", version, checkpointVersion)
+	}
+	t.watermark = d.time()
+	var ended []liveKey
+	for range d.Count() {
+		key := t.keepName(Key{Site: d.str(), Visitor: d.str()})
+		ended = append(ended, key)
+		if s, ok := t.live[key]; ok {
+			heap.Remove(&t.deadlines, int(s.index))
+			delete(t.live, key)
+		}
+	}
+	for range d.Count() {
+		s := t.decodeSession(d, version)
+		if d.Err() != nil {
+			break
+		}
+		if old, ok := t.live[s.key]; ok {
+			heap.Remove(&t.deadlines, int(old.index))
+		}
+		t.live[s.key] = s
+		heap.Push(&t.deadlines, s)
+	}
+	if len(t.live) > t.maxLive {
+		return fmt.Errorf("session delta leaves %d sessions, more than max_sessions %d", len(t.live), t.maxLive)
+	}
+	for forget := d.Uvarint(); forget > 0 && len(t.endedOrder) > 0; forget-- {
+		t.forgetOldestTombstone()
+	}
+	for range d.Count() {
+		key := t.keepName(Key{Site: d.str(), Visitor: d.str()})
+		ref := tombstoneRef{key: key, until: d.time()}
+		_ = d.bool() // a checkpoint's entry is its visitor's current memory
+		ref.id = d.str()
+		t.ended[key] = tombstone{id: ref.id, at: t.forgotten + uint64(len(t.endedOrder))}
+		t.endedOrder = append(t.endedOrder, ref)
+	}
+	for _, key := range ended {
+		if _, live := t.live[key]; !live {
+			if _, remembered := t.ended[key]; !remembered {
+				delete(t.names, key)
+			}
+		}
+	}
+	if d.Err() != nil {
+		return fmt.Errorf("session delta: %w", d.Err())
+	}
+	if d.Len() != 0 {
+		return fmt.Errorf("session delta is corrupt: %d bytes after the end", d.Len())
+	}
+	return nil
+}
+
+// markAll starts noting changes in every tracker from now on.
+func (s *Sites) markAll() {
+	s.tracking = true
+	for _, t := range s.trackers {
+		t.markNow()
+	}
+}
+
+// BeginDelta starts a snapshot of what changed since the last snapshot,
+// restore or delta, and marks the state again: Step and Bytes as for a
+// checkpoint. It declines (nil, nothing marked) when no mark was set, a
+// tracker changed more sessions than it lists, or more than maxSessions
+// sessions changed in all: a checkpoint is then the better write.
+func (s *Sites) BeginDelta(maxSessions int) *Snapshot {
+	if !s.tracking {
+		return nil
+	}
+	changed := 0
+	var sites []string
+	for _, site := range s.sites() {
+		t := s.trackers[site]
+		if t.changesOverflowed {
+			return nil
+		}
+		changed += len(t.changed)
+		if !t.unchangedSinceMark() {
+			sites = append(sites, site)
+		}
+	}
+	if changed > maxSessions {
+		return nil
+	}
+	sn := &Snapshot{delta: true}
+	for _, site := range sites {
+		ts := s.trackers[site].beginDelta(checkpointVersion)
+		ts.site = site
+		sn.trackers = append(sn.trackers, ts)
+	}
+	s.markAll()
+	return sn
+}
+
+// ApplyDelta applies a delta BeginDelta encoded to the state it was taken
+// from, as of the mark it was taken against (restored from that checkpoint,
+// with the deltas before it applied). The reorder buffers must be empty, as
+// they are during a restore. An error leaves the state part applied: the
+// caller starts this part of the state empty.
+func (s *Sites) ApplyDelta(data []byte) error {
+	if len(data) == 0 || data[0] != sitesDeltaVersion {
+		return errors.New("session delta has an unknown version")
+	}
+	if s.pending > 0 {
+		return errors.New("session delta applied over buffered events")
+	}
+	d := newDecoder(data[1:])
+	for range d.Count() {
+		site, part := d.str(), d.fixedBytes()
+		if d.Err() != nil {
+			break
+		}
+		if err := s.tracker(site).applyDelta(part); err != nil {
+			return fmt.Errorf("site %q: %w", site, err)
+		}
+	}
+	if d.Err() != nil {
+		return fmt.Errorf("session delta: %w", d.Err())
+	}
+	if d.Len() != 0 {
+		return fmt.Errorf("session delta is corrupt: %d bytes after the end", d.Len())
+	}
+	s.live = 0
+	for _, t := range s.trackers {
+		s.live += t.Live()
+	}
+	if s.live > s.maxLive {
+		return fmt.Errorf("session delta leaves %d sessions, more than max_sessions %d", s.live, s.maxLive)
+	}
+	s.markAll()
+	return nil
+}

@@ -1,0 +1,132 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package session
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// A checkpoint with the deltas taken after it restores the state at the
+// start of the last delta: the same sessions, memory of ended sessions and
+// watermarks as the running Sites had then (the ground truth), and, fed the
+// rest of the stream, the output of one uninterrupted run. Three open
+// sessions at most make the stream evict sessions and forget ended ones
+// between and during deltas; checkpoints and deltas are encoded a piece at
+// a time while events arrive, as the processor does.
+func TestCheckpointAndDeltasRestoreTheState(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 5))
+	restarts := 0
+	for trial := range 200 {
+		inputs := randomSitesStream(rng, 80)
+		ids := idsOf(inputs...)
+		run := newSitesRun()
+		want := describe(append(run.feed(t, inputs...), run.sites.Flush(EndShutdown)...), ids)
+
+		live := newSitesRun()
+		var out []Output
+		var base []byte
+		var deltas [][]byte
+		var snap *Snapshot
+		var delta *deltaTaken
+		for i, in := range inputs {
+			out = append(out, live.feed(t, in)...)
+			if snap != nil && snap.Step(rng.IntN(3)) {
+				base, deltas, snap = snap.Bytes(), nil, nil
+			}
+			if delta != nil && delta.snap.Step(rng.IntN(2)) {
+				deltas = append(deltas, delta.snap.Bytes())
+				rebuilt := newSitesRun().restoreWithDeltas(t, base, deltas, nil, nil)
+				require.Equal(t, delta.state, dumpSites(rebuilt.sites), "trial %d, delta %d begun after %d events", trial, len(deltas), delta.fed)
+
+				restarted := delta.at.restoreWithDeltas(t, base, deltas, inputs[:delta.fed], delta.out)
+				got := append(append([]Output(nil), delta.out...), restarted.feed(t, inputs[delta.fed:]...)...)
+				got = append(got, restarted.sites.Flush(EndShutdown)...)
+				require.Equal(t, want, describe(got, ids), "trial %d, restarted from delta %d begun after %d events", trial, len(deltas), delta.fed)
+				restarts++
+				delta = nil
+			}
+			if snap != nil || delta != nil {
+				continue
+			}
+			switch r := rng.IntN(10); {
+			case r == 0:
+				snap = live.sites.BeginSnapshot()
+			case r < 4 && base != nil:
+				delta = &deltaTaken{snap: live.sites.BeginDelta(math.MaxInt), state: dumpSites(live.sites), at: live.copyAt(), out: append([]Output(nil), out...), fed: i + 1}
+				require.NotNil(t, delta.snap)
+			}
+		}
+	}
+	assert.Greater(t, restarts, 1000, "deltas are taken and restored from")
+}
+
+// deltaTaken is a delta on its way, with the run as it was at its start.
+type deltaTaken struct {
+	snap  *Snapshot
+	state []string
+	at    *sitesRun
+	out   []Output
+	fed   int
+}
+
+// restoreWithDeltas is restore from a checkpoint and the deltas after it.
+func (r *sitesRun) restoreWithDeltas(t *testing.T, base []byte, deltas [][]byte, fed []Input, out []Output) *sitesRun {
+	t.Helper()
+	restarted := r.restore(t, base, nil, nil)
+	for _, d := range deltas {
+		require.NoError(t, restarted.sites.ApplyDelta(d))
+	}
+	restarted.addUnplaced(t, fed, out)
+	return restarted
+}
+
+func TestADeltaHoldsOnlyWhatChanged(t *testing.T) {
+	s := newTestSites(1000, 1000)
+	inputs := randomSitesStream(rand.New(rand.NewPCG(1, 2)), 200)
+	for _, in := range inputs {
+		_, _, err := s.Add(in)
+		require.NoError(t, err)
+	}
+	s.PlacePending()
+	checkpoint := s.Checkpoint()
+	assert.Equal(t, []byte{sitesDeltaVersion, 0}, takeDelta(t, s, math.MaxInt), "nothing changed: no tracker")
+
+	_, _, err := s.Add(Input{Ref: 1000, Key: Key{Site: "blog", Visitor: "v-new"}, Event: Event{Time: inputs[len(inputs)-1].Event.Time}, Received: inputs[len(inputs)-1].Received})
+	require.NoError(t, err)
+	s.PlacePending()
+	one := takeDelta(t, s, math.MaxInt)
+	assert.Less(t, len(one), len(checkpoint)/4, "one new session, not all of them")
+
+	takeDelta(t, s, math.MaxInt)
+	_, _, err = s.Add(Input{Ref: 1001, Key: Key{Site: "blog", Visitor: "v-other"}, Event: Event{Time: inputs[len(inputs)-1].Event.Time}, Received: inputs[len(inputs)-1].Received})
+	require.NoError(t, err)
+	s.PlacePending()
+	assert.Nil(t, s.BeginDelta(0), "declined past maxSessions")
+}
+
+func TestNoChangesAreKeptUntilAMark(t *testing.T) {
+	s := newTestSites(1000, 1000)
+	for _, in := range randomSitesStream(rand.New(rand.NewPCG(1, 2)), 50) {
+		_, _, err := s.Add(in)
+		require.NoError(t, err)
+	}
+	for _, tr := range s.trackers {
+		assert.Empty(t, tr.changed, "a host that never checkpoints keeps no list")
+	}
+	assert.Nil(t, s.BeginDelta(math.MaxInt))
+}
+
+// takeDelta encodes a delta at once.
+func takeDelta(t *testing.T, s *Sites, maxSessions int) []byte {
+	t.Helper()
+	sn := s.BeginDelta(maxSessions)
+	require.NotNil(t, sn)
+	require.True(t, sn.Step(math.MaxInt))
+	return sn.Bytes()
+}
