@@ -80,6 +80,12 @@ func (s *Store) Cut() []Record {
 	s.pending = nil
 	var records []Record
 	for _, key := range slices.Sorted(maps.Keys(latest)) {
+		if _, stored := s.committed[key]; !stored && latest[key] == nil {
+			// Set and deleted since the last commit (a write-ahead entry
+			// whose events were placed before it): the changelog never
+			// held it.
+			continue
+		}
 		records = append(records, s.recordsOf(key, latest[key])...)
 	}
 	return records

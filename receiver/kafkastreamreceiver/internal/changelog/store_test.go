@@ -228,3 +228,23 @@ func (s *Store) recordsOfAll() []Record {
 	}
 	return out
 }
+
+// A key set and deleted between two commits never reaches the changelog:
+// not its value, not a tombstone.
+func TestAKeySetAndDeletedBeforeACommitWritesNothing(t *testing.T) {
+	ctx := context.Background()
+	p := &partition{}
+	s := NewStore()
+	c := s.Client("processor/sessionize")
+	require.NoError(t, c.Set(ctx, "kept", []byte("one")))
+	p.commit(s)
+	require.NoError(t, c.Set(ctx, "wal/2", bytes.Repeat([]byte("x"), 3*FragmentBytes)))
+	require.NoError(t, c.Delete(ctx, "wal/2"))
+	require.NoError(t, c.Delete(ctx, "kept"))
+	records := s.Cut()
+	s.Commit()
+	require.Len(t, records, 1, "only the tombstone of the committed key")
+	assert.Nil(t, records[0].Value)
+	p.records = append(p.records, records...)
+	assert.Nil(t, get(t, p.load(t).Client("processor/sessionize"), "kept"))
+}
