@@ -39,6 +39,7 @@ type Cache struct {
 	// mark is the ring at the last snapshot or delta (delta.go).
 	pushed, popped uint64
 	mark           mark
+	marked         bool
 }
 
 // New returns a cache remembering ids for window of event time, holding at

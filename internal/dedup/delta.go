@@ -27,7 +27,15 @@ type mark struct {
 	size           int
 }
 
-func (c *Cache) setMark() { c.mark = mark{pushed: c.pushed, popped: c.popped, size: c.size} }
+func (c *Cache) setMark() {
+	c.mark, c.marked = mark{pushed: c.pushed, popped: c.popped, size: c.size}, true
+}
+
+// Unchanged reports whether no id was remembered or forgotten since the
+// last snapshot or delta began (false before the first).
+func (c *Cache) Unchanged() bool {
+	return c.marked && c.pushed == c.mark.pushed && c.popped == c.mark.popped
+}
 
 // BeginDelta starts a snapshot of the changes since the last BeginSnapshot
 // or BeginDelta, and marks the cache again: Step and Bytes as for a

@@ -334,7 +334,14 @@ func (p *sessionizeProcessor) beginInBackground() {
 
 // beginCheckpoint begins the next checkpoint; delivery must be paused.
 func (p *sessionizeProcessor) beginCheckpoint() *checkpointRun {
+	p.checkpointed = checkpointedAt{nextSeq: p.state.nextSeq, delivered: p.outbox.deliveredCount()}
 	return p.state.beginCheckpoint(p.outbox.snapshot(p.encode), p.state.epoch+1)
+}
+
+// checkpointedAt is where the last checkpoint began: the next write-ahead
+// sequence number and the items delivered by then.
+type checkpointedAt struct {
+	nextSeq, delivered uint64
 }
 
 // stepCheckpoint encodes a chunk of the checkpoint under way.

@@ -56,16 +56,50 @@ func TestRestartsFromABaseAndItsDeltas(t *testing.T) {
 }
 
 // A crash after a delta replays from it: the output up to the delta from
-// the first processor, the rest from the second.
+// the first processor, the rest from the second. The storage holds the base
+// of an empty processor, so the first processor's checkpoint is a delta.
 func TestCrashReplaysSinceTheLastDelta(t *testing.T) {
 	forEachWAL(t, func(t *testing.T, walDir string) {
-		testCrashReplaysSinceLastCheckpoint(t, walDir, func(h *harness, ext *storagetest.Extension) {
+		ext := storagetest.NewExtension()
+		start(t, storageConfig(), ext, nil).shutdown()
+		require.Zero(t, countDeltas(storedKeys(ext)), "the first checkpoint is a base")
+		testCrashReplaysSinceLastCheckpoint(t, walDir, ext, func(h *harness, ext *storagetest.Extension) {
 			h.tick(t0.Add(time.Hour))
-			require.Zero(t, countDeltas(storedKeys(ext)), "the first checkpoint is a base")
-			h.tick(t0.Add(2 * time.Hour))
 			require.Equal(t, 1, countDeltas(storedKeys(ext)), "the next is a delta")
 		})
 	})
+}
+
+// A checkpoint is skipped when nothing changed since the last: a quiet
+// processor writes nothing.
+func TestNoCheckpointWhenNothingChanged(t *testing.T) {
+	ext := storagetest.NewExtension()
+	cfg := storageConfig()
+	cfg.WatermarkIdleTimeout = 0
+	h := start(t, cfg, ext, nil)
+	h.mustConsume(logsOf(pv("a", "e1", 0, "/"), pv("b", "e2", time.Minute, "/")))
+	h.waitDelivered()
+	h.tick(t0.Add(time.Hour))
+	written := checkpointsWrittenTotal(t, h)
+	require.Equal(t, uint64(1), written)
+	h.tick(t0.Add(2 * time.Hour))
+	h.tick(t0.Add(3 * time.Hour))
+	assert.Equal(t, written, checkpointsWrittenTotal(t, h), "nothing changed: no checkpoint")
+	h.mustConsume(logsOf(pv("c", "e3", 2*time.Minute, "/")))
+	h.waitDelivered()
+	h.tick(t0.Add(4 * time.Hour))
+	assert.Equal(t, written+1, checkpointsWrittenTotal(t, h), "an event came: a checkpoint")
+	h.shutdown()
+}
+
+func checkpointsWrittenTotal(t *testing.T, h *harness) uint64 {
+	m, err := h.telemetry.GetMetric("otelcol_processor_sessionize_checkpoint_duration")
+	require.NoError(t, err)
+	var n uint64
+	for _, dp := range m.Data.(metricdata.Histogram[float64]).DataPoints {
+		n += dp.Count
+	}
+	return n
 }
 
 func countDeltas(keys []string) int {

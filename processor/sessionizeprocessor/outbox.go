@@ -22,6 +22,8 @@ type outbox struct {
 	mu      sync.Mutex
 	items   []outboxItem
 	records int
+	// delivered counts the items the next consumer took.
+	delivered uint64
 	// ready is signalled (without blocking) whenever an item is appended.
 	ready chan struct{}
 	// handoff is a lock with a deadline: held by the delivery loop from
@@ -83,11 +85,19 @@ func (o *outbox) pop() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.records -= o.items[0].records
+	o.delivered++
 	o.items[0] = outboxItem{}
 	o.items = o.items[1:]
 	if len(o.items) == 0 {
 		o.items = nil
 	}
+}
+
+// deliveredCount is how many items the next consumer took so far.
+func (o *outbox) deliveredCount() uint64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.delivered
 }
 
 func (o *outbox) pendingRecords() int {

@@ -151,7 +151,7 @@ func storedKeys(ext *storagetest.Extension) []string {
 // and dedup downstream make that idempotent).
 func TestCrashReplaysSinceLastCheckpoint(t *testing.T) {
 	forEachWAL(t, func(t *testing.T, walDir string) {
-		testCrashReplaysSinceLastCheckpoint(t, walDir, func(h *harness, _ *storagetest.Extension) {
+		testCrashReplaysSinceLastCheckpoint(t, walDir, storagetest.NewExtension(), func(h *harness, _ *storagetest.Extension) {
 			h.tick(t0.Add(time.Hour)) // a checkpoint is due, written before tick returns
 		})
 	})
@@ -162,7 +162,7 @@ func TestCrashReplaysSinceLastCheckpoint(t *testing.T) {
 // goroutine) and restores like one written at once.
 func TestCrashAfterABackgroundCheckpoint(t *testing.T) {
 	forEachWAL(t, func(t *testing.T, walDir string) {
-		testCrashReplaysSinceLastCheckpoint(t, walDir, func(h *harness, ext *storagetest.Extension) {
+		testCrashReplaysSinceLastCheckpoint(t, walDir, storagetest.NewExtension(), func(h *harness, ext *storagetest.Extension) {
 			require.NotContains(t, storedKeys(ext), checkpointKey)
 			h.clock.Set(t0.Add(time.Hour)) // the owner's next tick finds a checkpoint due
 			require.Eventually(t, func() bool { return slices.Contains(storedKeys(ext), checkpointKey) }, 10*time.Second, time.Millisecond)
@@ -170,14 +170,13 @@ func TestCrashAfterABackgroundCheckpoint(t *testing.T) {
 	})
 }
 
-// testCrashReplaysSinceLastCheckpoint runs a third of a stream, has
+// testCrashReplaysSinceLastCheckpoint runs a third of a stream on ext, has
 // checkpoint take a checkpoint, runs another third, crashes, and runs the
 // rest on a restarted processor.
-func testCrashReplaysSinceLastCheckpoint(t *testing.T, walDir string, checkpoint func(*harness, *storagetest.Extension)) {
+func testCrashReplaysSinceLastCheckpoint(t *testing.T, walDir string, ext *storagetest.Extension, checkpoint func(*harness, *storagetest.Extension)) {
 	batches := stream(2, 30, 10*time.Second)
 	want := runAll(t, batches)
 
-	ext := storagetest.NewExtension()
 	cfg := storageConfigWith(walDir)
 	// The checkpoint timer only: an idle advance of the watermark would
 	// change the sessions.

@@ -16,7 +16,7 @@ import (
 )
 
 // BenchmarkOneCollectorCatchesUp times one processing collector reading a
-// topic the corpus filled (4 partitions, about 36,000 records of one event)
+// topic the corpus filled (4 partitions, about 180,000 records of one event)
 // until its group has committed everything: events/s through the read, the
 // per-partition sessionizer and aggregator, and the transactional commits
 // of state and offsets, against an in-process broker on the same cores.
@@ -33,7 +33,7 @@ func BenchmarkOneCollectorCatchesUp(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		broker := startCluster(b)
-		c := visitcorpus.New(6000, eventsTopic, partitions)
+		c := visitcorpus.New(30000, eventsTopic, partitions)
 		produce(b, broker, c.Records)
 		records += len(c.Records)
 		for _, rec := range c.Records {

@@ -35,9 +35,12 @@
 //     records. The aggregator counts them and, every flush_interval,
 //     hands a rendering of its series to the partition's publisher
 //     (publish.go), which keeps only the latest. The sessionizer's
-//     background checkpoints also write to the store, with the
-//     aggregator's state saved under the same epoch (internal/cosave),
-//     and delete the write-ahead entries they cover.
+//     background checkpoints (at the commit cadence by default; after the
+//     first, deltas of what changed, none when nothing did) also write to
+//     the store, with the aggregator's state saved under the same epoch
+//     (internal/cosave), and delete the write-ahead entries they cover: an
+//     entry written and deleted between two commits never reaches the
+//     changelog.
 //  4. At the end of the turn (endTransaction), cut takes each partition's
 //     latest rendering first, then the store's writes since the last
 //     commit. Those writes go to changelog partition p, in one

@@ -94,6 +94,12 @@ func (c *Core) Rebuffer(in session.Input, now time.Time) (bool, error) {
 	return true, nil
 }
 
+// Unchanged reports whether nothing changed since the last snapshot,
+// restore or delta (false before the first): a delta would be empty.
+func (c *Core) Unchanged() bool {
+	return c.sessions.Unchanged() && c.ids.Unchanged() && c.visitors.Unchanged()
+}
+
 // BeginDelta starts a snapshot of what changed since the last snapshot,
 // restore or delta, in the same three parts, encoded a step at a time as
 // a snapshot is; applied in order over the snapshot before them, the

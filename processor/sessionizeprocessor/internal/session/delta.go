@@ -184,6 +184,20 @@ func (s *Sites) markAll() {
 	}
 }
 
+// Unchanged reports whether nothing changed since the last mark: no
+// session, ended-session memory or watermark (false before the first).
+func (s *Sites) Unchanged() bool {
+	if !s.tracking {
+		return false
+	}
+	for _, t := range s.trackers {
+		if t.changesOverflowed || !t.unchangedSinceMark() {
+			return false
+		}
+	}
+	return true
+}
+
 // BeginDelta starts a snapshot of what changed since the last snapshot,
 // restore or delta, and marks the state again: Step and Bytes as for a
 // checkpoint. It declines (nil, nothing marked) when no mark was set, a
