@@ -35,9 +35,8 @@
 //     records. The aggregator counts them and, every flush_interval,
 //     hands a rendering of its series to the partition's publisher
 //     (publish.go), which keeps only the latest. The sessionizer's
-//     background checkpoints (at the commit cadence by default; after the
-//     first, deltas of what changed, none when nothing did) also write to
-//     the store, with the aggregator's state saved under the same epoch
+//     background checkpoints (after the first, deltas of what changed,
+//     none when nothing did) also write to the store, with the aggregator's state saved under the same epoch
 //     (internal/cosave), and delete the write-ahead entries they cover: an
 //     entry written and deleted between two commits never reaches the
 //     changelog.

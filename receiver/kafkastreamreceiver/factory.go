@@ -31,13 +31,12 @@ func NewFactory() receiver.Factory {
 
 func createDefaultConfig() component.Config {
 	sessionize := sessionizeprocessor.NewFactory().CreateDefaultConfig().(*sessionizeprocessor.Config)
-	// A partition's checkpoint goes to Kafka with each commit: a
-	// write-ahead entry whose events were placed and released by a
-	// checkpoint before its commit never reaches the changelog, and a
-	// checkpoint after the first is a delta of what changed. So the
-	// changelog does not repeat the events the events topic holds, unless
-	// they wait in the reorder buffer (allowed_lateness) across a commit.
-	sessionize.CheckpointInterval = 500 * time.Millisecond
+	// A partition's checkpoint goes to Kafka: more often than the
+	// processor's file default keeps the write-ahead part of the changelog,
+	// which repeats each record's events, small. Not at every commit: the
+	// aggregator's state (sketches of up to 64 KiB per site and window) is
+	// saved whole with each checkpoint; the sessionizer's is a delta.
+	sessionize.CheckpointInterval = 10 * time.Second
 	webanalytics := webanalyticsconnector.NewFactory().CreateDefaultConfig().(*webanalyticsconnector.Config)
 	return &Config{
 		ClientConfig:       configkafka.NewDefaultClientConfig(),

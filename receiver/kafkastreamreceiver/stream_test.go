@@ -210,7 +210,7 @@ func testConfig(broker, id string) *Config {
 	// quiet (the default), so that each partition's last page view is
 	// placed. A visitor's events are in order in the corpus, so an event
 	// that pause makes late is still placed in the right session.
-	cfg.Sessionize.CheckpointInterval = cfg.CommitInterval
+	cfg.Sessionize.CheckpointInterval = time.Second
 	cfg.WebAnalytics.FlushInterval = 100 * time.Millisecond
 	return cfg
 }
