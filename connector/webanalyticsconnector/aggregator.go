@@ -87,6 +87,8 @@ type aggregator struct {
 	// newest is the newest event time seen of any site, never past the wall
 	// clock; it only expires the revenue dedup memory.
 	newest time.Time
+	// marked: changes are noted for the next delta (delta.go).
+	marked bool
 }
 
 func newAggregator(cfg *Config) (*aggregator, error) {
@@ -110,6 +112,9 @@ func (a *aggregator) site(id string) *siteState {
 	}
 	// UTC until the records name the site's zone (followZone).
 	s := &siteState{uniques: uniques.New(time.UTC), breakdowns: map[breakdownKey]*breakdown{}}
+	if a.marked {
+		s.uniques.Mark() // a delta holds a new site's windows whole
+	}
 	a.sites[strings.Clone(id)] = s
 	return s
 }
@@ -153,6 +158,7 @@ func (a *aggregator) count(res pcommon.Map, scope pcommon.InstrumentationScope, 
 		c.skipped[skippedTooManySites]++
 		return
 	}
+	site.changed = true
 	site.followZone(res)
 	if schema.KindOf(scope, lr) == schema.KindForgedSession {
 		c.skipped[skippedUntrustedSession]++
@@ -215,6 +221,7 @@ func (a *aggregator) metrics(start, now time.Time) (pmetric.Metrics, counts) {
 					c.retired++
 				}
 			}
+			site.changed = site.changed || b.changed
 		}
 		a.refreshVisitors(&c, siteID, site, now)
 	}

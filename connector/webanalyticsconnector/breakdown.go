@@ -24,6 +24,8 @@ type breakdown struct {
 	scoped   int
 	sketch   *topk.SpaceSaving
 	reported map[string]bool
+	// changed: observed or refreshed to other values since the last save.
+	changed bool
 }
 
 // breakdownKey names one breakdown of a site: a metric, and the values of
@@ -54,6 +56,7 @@ func newBreakdown(def *metricDef, k int, sketch *topk.SpaceSaving) *breakdown {
 func (b *breakdown) label(values []string) []string {
 	key := joinValues(values)
 	b.sketch.Observe(key, 1)
+	b.changed = true
 	if b.reported[key] {
 		return values
 	}
@@ -87,6 +90,9 @@ func (b *breakdown) refresh() []string {
 		if !next[key] {
 			retired = append(retired, key)
 		}
+	}
+	if len(retired) > 0 || len(next) != len(b.reported) {
+		b.changed = true
 	}
 	b.reported = next
 	return retired

@@ -41,9 +41,11 @@ type webAnalytics struct {
 	replaying bool
 
 	// client keeps the state with the sessionize processor's checkpoints
-	// (storage set); leave leaves them.
+	// (storage set); leave leaves them. chain is what it stored
+	// (statechain.go), under mu.
 	client storage.Client
 	leave  func()
+	chain  stateChain
 
 	stop chan struct{}
 	done chan struct{}

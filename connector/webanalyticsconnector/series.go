@@ -47,6 +47,8 @@ type series struct {
 	value   float64 // counter or gauge value; histogram sum
 	count   uint64
 	buckets []uint64
+	// changed: the series was made or updated since the last save (delta.go).
+	changed bool
 }
 
 type seriesKey struct {
@@ -62,6 +64,9 @@ type store struct {
 	max, maxPerSite, reserved int
 	series                    map[seriesKey]*series
 	perSite                   map[string]int
+	// removed are the series removed since the last save, noted once a
+	// save marked the store (delta.go).
+	removed removedSeries
 }
 
 func newStore(maxSeries, maxPerSite, reserved int) *store {
@@ -88,7 +93,7 @@ func (st *store) get(def *metricDef, site string, values ...string) *series {
 	for i, v := range values {
 		owned[i] = strings.Clone(v)
 	}
-	s := &series{def: def, site: strings.Clone(site), values: owned}
+	s := &series{def: def, site: strings.Clone(site), values: owned, changed: true}
 	if def.kind == histogram {
 		s.buckets = make([]uint64, len(def.bounds)+1)
 	}
@@ -105,6 +110,7 @@ func (st *store) remove(def *metricDef, site, values string) bool {
 		return false
 	}
 	delete(st.series, key)
+	st.removed.note(s)
 	st.perSite[s.site]--
 	if st.perSite[s.site] == 0 {
 		delete(st.perSite, s.site)
@@ -116,6 +122,7 @@ func (st *store) remove(def *metricDef, site, values string) bool {
 // histogram observes it, a gauge takes it. False, changing nothing, when a
 // sum would no longer be a finite number.
 func (s *series) update(v float64) bool {
+	s.changed = true
 	if s.def.kind == gauge {
 		s.value = v
 		return true

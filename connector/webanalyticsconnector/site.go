@@ -35,6 +35,9 @@ type siteState struct {
 	// currencies are the currencies the site's revenue is broken down by,
 	// at most maxCurrenciesPerSite.
 	currencies map[string]bool
+	// changed: a record counted for the site, or a breakdown refreshed to
+	// other values, since the last save (delta.go).
+	changed bool
 }
 
 // followZone takes the site's time zone from a record's resource, where

@@ -33,9 +33,10 @@ func createDefaultConfig() component.Config {
 	sessionize := sessionizeprocessor.NewFactory().CreateDefaultConfig().(*sessionizeprocessor.Config)
 	// A partition's checkpoint goes to Kafka: more often than the
 	// processor's file default keeps the write-ahead part of the changelog,
-	// which repeats each record's events, small. Not at every commit: the
-	// aggregator's state (sketches of up to 64 KiB per site and window) is
-	// saved whole with each checkpoint; the sessionizer's is a delta.
+	// which repeats each record's events, small. Not at every commit: each
+	// checkpoint after a base is a delta of the sessionizer's and the
+	// aggregator's state, but a base (sketches of up to 64 KiB per site and
+	// window) is rewritten whenever the deltas add up to it.
 	sessionize.CheckpointInterval = 10 * time.Second
 	webanalytics := webanalyticsconnector.NewFactory().CreateDefaultConfig().(*webanalyticsconnector.Config)
 	return &Config{

@@ -31,6 +31,7 @@ type TelemetryBuilder struct {
 	ConnectorWebanalyticsSeries         metric.Int64UpDownCounter
 	ConnectorWebanalyticsSeriesDropped  metric.Int64Counter
 	ConnectorWebanalyticsSeriesRetired  metric.Int64Counter
+	ConnectorWebanalyticsStateBytes     metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -90,6 +91,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_connector_webanalytics_series_retired",
 		metric.WithDescription("Breakdown series stopped because their value left the top-K; later observations of it count as other. [Alpha]"),
 		metric.WithUnit("{series}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ConnectorWebanalyticsStateBytes, err = builder.meter.Int64Counter(
+		"otelcol_connector_webanalytics_state_bytes",
+		metric.WithDescription("Bytes of aggregator state saved with the sessionize processor's checkpoints, by kind (base or delta). [Alpha]"),
+		metric.WithUnit("By"),
 	)
 	errs = errors.Join(errs, err)
 	return &builder, errs

@@ -24,6 +24,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ConnectorWebanalyticsSeries.Add(context.Background(), 1)
 	tb.ConnectorWebanalyticsSeriesDropped.Add(context.Background(), 1)
 	tb.ConnectorWebanalyticsSeriesRetired.Add(context.Background(), 1)
+	tb.ConnectorWebanalyticsStateBytes.Add(context.Background(), 1)
 	AssertEqualConnectorWebanalyticsEventsLate(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
@@ -37,6 +38,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualConnectorWebanalyticsSeriesRetired(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualConnectorWebanalyticsStateBytes(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 

@@ -29,6 +29,8 @@ type minuteSketch struct {
 	sketch *hyperloglog.Sketch
 	// changed is the Windows' insert count at the slot's last insert.
 	changed uint64
+	// change is what the slot counted since the mark (delta.go).
+	change change
 }
 
 // Windows is not safe for concurrent use: it belongs to the connector's state owner.
@@ -47,6 +49,10 @@ type Windows struct {
 	// for each window length asked (recent.go).
 	inserts uint64
 	recent  [ringMinutes + 1]recentWindow
+	// marked: changes since the mark are noted for the next delta, today's
+	// in todayChange and each minute's in its slot (delta.go).
+	marked      bool
+	todayChange change
 }
 
 // New counts in the given time zone (for "today").
@@ -70,6 +76,7 @@ func (w *Windows) SetLocation(loc *time.Location) {
 // were counted from another midnight.
 func (w *Windows) RestartToday() {
 	w.today, w.todayKey = nil, 0
+	w.todayChange = change{replaced: w.marked}
 }
 
 // newSketch makes a sketch to insert into: sparse, so a small site's minute
@@ -123,9 +130,13 @@ func (w *Windows) Add(visitor string, at time.Time) bool {
 		// Older than the hour the ring holds.
 	case slot.sketch == nil || slot.minute < minute:
 		slot.minute, slot.sketch = minute, newSketch()
+		slot.change = change{replaced: w.marked}
 		fallthrough
 	case slot.minute == minute:
 		slot.sketch.Insert([]byte(visitor))
+		if w.marked {
+			slot.change.note(visitor)
+		}
 		w.inserts++
 		slot.changed = w.inserts
 		if minute < w.completedUpTo {
@@ -136,9 +147,13 @@ func (w *Windows) Add(visitor string, at time.Time) bool {
 	switch day := w.dayKey(at); {
 	case w.today == nil || day > w.todayKey:
 		w.todayKey, w.today = day, newSketch()
+		w.todayChange = change{replaced: w.marked}
 		fallthrough
 	case day == w.todayKey:
 		w.today.Insert([]byte(visitor))
+		if w.marked {
+			w.todayChange.note(visitor)
+		}
 		counted = true
 	}
 	return counted

@@ -1,0 +1,263 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package webanalyticsconnector
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/footfall-analytics/footfall/internal/schema"
+	"github.com/footfall-analytics/footfall/internal/storagetest"
+)
+
+// op is one step of a run: records counted, a flush, or a save with a
+// checkpoint; each at a wall-clock time.
+type op struct {
+	now   time.Time
+	batch plog.Logs
+	flush bool
+	save  bool
+	// crash after this save: the processor restarts from its last committed
+	// checkpoint, once.
+	crash bool
+}
+
+// randomRun is a day of traffic on three sites, with the saves of a
+// sessionize processor checkpointing between batches: page views on many
+// paths (top-K churn), goals with revenue whose ids repeat, session ends,
+// a site changing its time zone, late events and midnight.
+func randomRun(rng *rand.Rand, steps int) []op {
+	sites := []string{"shop", "blog", "news"}
+	zones := []string{"UTC", "Asia/Tokyo"}
+	var ops []op
+	at := 22 * time.Hour // t0 + 22h crosses midnight in UTC
+	for i := range steps {
+		at += time.Duration(rng.IntN(int(20 * time.Second)))
+		now := t0.Add(at + time.Duration(rng.IntN(int(time.Second))))
+		site := sites[rng.IntN(len(sites))]
+		var records []rec
+		for range 1 + rng.IntN(6) {
+			visitor := fmt.Sprintf("v%d", rng.IntN(400))
+			when := at
+			if rng.IntN(10) == 0 {
+				when -= time.Duration(rng.IntN(int(90 * time.Minute))) // late
+			}
+			switch r := rng.IntN(10); {
+			case r < 6:
+				records = append(records, pageView(visitor, when, fmt.Sprintf("/p/%d", rng.IntN(40)), 1+rng.IntN(4),
+					schema.AttrReferrerClass, "search", schema.AttrReferrerSource, []string{"Google", "Bing", "DuckDuckGo", "Ecosia"}[rng.IntN(4)],
+					schema.AttrGeoCountry, []string{"DE", "FR", "JP", "US", "BR"}[rng.IntN(5)]))
+			case r < 8:
+				goal := eventOf(testGoal, when, schema.AttrGoalValue, float64(1+rng.IntN(100)), schema.AttrGoalCurrency, []string{"EUR", "USD"}[rng.IntN(2)])
+				goal.visitor = visitor
+				goal.attrs[schema.AttrEventID] = fmt.Sprintf("order-%d", rng.IntN(300)) // repeats: counted once
+				records = append(records, goal)
+			default:
+				records = append(records, sessionEnd(visitor, when, schema.AttrSessionEndReason, "idle", schema.AttrSessionBounce, rng.IntN(2) == 0,
+					schema.AttrSessionDurationMs, int64(rng.IntN(600_000)), schema.AttrSessionPageViews, int64(1+rng.IntN(5)),
+					schema.AttrSessionEntryPage, fmt.Sprintf("/p/%d", rng.IntN(40))))
+			}
+		}
+		batch := siteLogs(site, records...)
+		if i > steps/2 && site == "blog" {
+			batch = inZone(batch, zones[rng.IntN(len(zones))])
+		}
+		ops = append(ops, op{now: now, batch: batch})
+		if rng.IntN(4) == 0 {
+			ops = append(ops, op{now: now, flush: true})
+		}
+		if rng.IntN(5) == 0 {
+			ops = append(ops, op{now: now, save: true, crash: rng.IntN(4) == 0})
+		}
+	}
+	return append(ops, op{now: t0.Add(at + time.Minute), flush: true})
+}
+
+// A connector that restarts from the state saved with the processor's last
+// committed checkpoint (a base and its deltas), and counts again what came
+// after it, ends with every number of the connector that never stopped:
+// counters, histograms, breakdowns, visitor gauges. The processor commits
+// most of its checkpoints; one it does not commit is saved again under the
+// same epoch; some restarts follow a save whose checkpoint was not
+// committed, and go back to the one before.
+func TestDeltasRestoreEveryNumber(t *testing.T) {
+	ctx := context.Background()
+	cfg := storageConfig()
+	cfg.TopK = 3
+	truthCfg := testConfig()
+	truthCfg.TopK = 3
+	var restarts, deltas, bases int
+	for seed := range 12 {
+		rng := rand.New(rand.NewPCG(uint64(seed), 2))
+		ops := randomRun(rng, 300)
+
+		truth := newHarness(t, truthCfg)
+		for _, o := range ops {
+			truth.clock.Set(o.now)
+			switch {
+			case o.batch != (plog.Logs{}):
+				require.NoError(t, truth.c.ConsumeLogs(ctx, o.batch))
+			case o.flush:
+				require.NoError(t, truth.c.flush(ctx))
+			}
+		}
+
+		ext := storagetest.NewExtension()
+		live := startWith(t, cfg, ext)
+		live.c.ReplayDelivered()
+		// committed is the processor's last committed checkpoint and the op
+		// after its save; a save not committed is saved again next time.
+		committed, resumeAt := int64(0), 0
+		for pc := 0; pc < len(ops); pc++ {
+			o := &ops[pc]
+			live.clock.Set(o.now)
+			switch {
+			case o.batch != (plog.Logs{}):
+				require.NoError(t, live.c.ConsumeLogs(ctx, o.batch))
+			case o.flush:
+				require.NoError(t, live.c.flush(ctx))
+			case o.save:
+				epoch := committed + 1
+				require.NoError(t, live.c.SaveState(ctx, epoch))
+				if len(live.c.chain.pending) > 1 {
+					deltas++
+				} else {
+					bases++
+				}
+				if rng.IntN(5) != 0 {
+					committed, resumeAt = epoch, pc+1
+				}
+				if !o.crash {
+					continue
+				}
+				o.crash = false
+				require.NoError(t, live.c.Shutdown(ctx))
+				live = startWith(t, cfg, ext)
+				require.NoError(t, live.c.RestoreState(ctx, committed))
+				live.c.ReplayDelivered()
+				restarts++
+				pc = resumeAt - 1
+			}
+		}
+		want, got := pointValues(truth.flush(ops[len(ops)-1].now)), pointValues(live.flush(ops[len(ops)-1].now))
+		require.Equal(t, want, got, "seed %d", seed)
+		require.NoError(t, live.c.Shutdown(ctx))
+	}
+	t.Logf("restarts %d deltas %d bases %d", restarts, deltas, bases)
+	assert.Greater(t, restarts, 20)
+	assert.Positive(t, deltas)
+	assert.Positive(t, bases)
+}
+
+// A state saved by a build before chains (version 1, under state/<epoch%2>)
+// is restored. Its keys are deleted only once a chain after it is
+// committed: until then the processor may restart from its checkpoint.
+func TestAStateOfTheFormerVersionIsReadThenDeleted(t *testing.T) {
+	ctx := context.Background()
+	ext := storagetest.NewExtension()
+	former := startWith(t, storageConfig(), ext)
+	former.consume(pageView("a", 0, "/", 1))
+	data, err := former.c.aggregator.save(t0, 1)
+	require.NoError(t, err)
+	st, err := decodeState(data)
+	require.NoError(t, err)
+	st.Version = 1
+	data, err = encodeState(&st)
+	require.NoError(t, err)
+	require.NoError(t, former.c.Shutdown(ctx))
+	client, err := ext.GetClient(ctx, component.KindConnector, newHarness(t, testConfig()).c.settings.ID, "")
+	require.NoError(t, err)
+	require.NoError(t, client.Set(ctx, legacyStateKey(1), data))
+	stored := func(key string) bool {
+		v, err := client.Get(ctx, key)
+		require.NoError(t, err)
+		return v != nil
+	}
+
+	h := startWith(t, storageConfig(), ext)
+	require.NoError(t, h.c.RestoreState(ctx, 1))
+	h.c.ReplayDelivered()
+	h.consume(pageView("b", time.Second, "/", 1))
+	require.NoError(t, h.c.SaveState(ctx, 2))
+	assert.True(t, stored(legacyStateKey(1)), "checkpoint 2 may not be committed: 1 is still the one to restore")
+	require.NoError(t, h.c.SaveState(ctx, 3))
+	assert.False(t, stored(legacyStateKey(1)), "checkpoint 2 is committed")
+	require.NoError(t, h.c.Shutdown(ctx))
+
+	again := startWith(t, storageConfig(), ext)
+	require.NoError(t, again.c.RestoreState(ctx, 3))
+	again.c.ReplayDelivered()
+	assert.InDelta(t, 2, pointValues(again.flush(t0.Add(time.Minute)))["footfall.page_views{site=shop}"], 0)
+	require.NoError(t, again.c.Shutdown(ctx))
+}
+
+// A chain whose delta is missing, or names no earlier save, is not
+// restored: the series start from zero (and an error is logged), never from
+// a state that is not the checkpoint's.
+func TestABrokenChainStartsFromZero(t *testing.T) {
+	ctx := context.Background()
+	for name, damage := range map[string]func(*testing.T, storage.Client){
+		"missing delta": func(t *testing.T, c storage.Client) { require.NoError(t, c.Delete(ctx, stateKey(2))) },
+		"missing base":  func(t *testing.T, c storage.Client) { require.NoError(t, c.Delete(ctx, stateKey(1))) },
+		"delta of itself": func(t *testing.T, c storage.Client) {
+			data, err := c.Get(ctx, stateKey(3))
+			require.NoError(t, err)
+			st, err := decodeState(data)
+			require.NoError(t, err)
+			st.Prev = 3
+			data, err = encodeState(&st)
+			require.NoError(t, err)
+			require.NoError(t, c.Set(ctx, stateKey(3), data))
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			ext := storagetest.NewExtension()
+			h := startWith(t, storageConfig(), ext)
+			for i, epoch := range []int64{1, 2, 3} {
+				h.consume(pageView(fmt.Sprintf("v%d", i), time.Duration(i)*time.Second, "/", 1))
+				require.NoError(t, h.c.SaveState(ctx, epoch))
+			}
+			require.Len(t, h.c.chain.pending, 3, "a base and two deltas")
+			require.NoError(t, h.c.Shutdown(ctx))
+			client, err := ext.GetClient(ctx, component.KindConnector, h.c.settings.ID, "")
+			require.NoError(t, err)
+			damage(t, client)
+
+			restored := startWith(t, storageConfig(), ext)
+			require.NoError(t, restored.c.RestoreState(ctx, 3))
+			restored.c.ReplayDelivered()
+			restored.consume(pageView("z", time.Minute, "/", 1))
+			assert.InDelta(t, 1, pointValues(restored.flush(t0.Add(2 * time.Minute)))["footfall.page_views{site=shop}"], 0)
+			require.NoError(t, restored.c.Shutdown(ctx))
+		})
+	}
+}
+
+// A delta holds what was counted since the save before, not every site's
+// sketches: after a base of many visitors, a save after a few more costs
+// their bytes (and the breakdowns they changed, whole).
+func TestADeltaCostsWhatWasCountedSince(t *testing.T) {
+	ctx := context.Background()
+	h := startWith(t, storageConfig(), storagetest.NewExtension())
+	for i := range 2500 {
+		require.NoError(t, h.c.ConsumeLogs(ctx, sessionizedBatch(i)))
+	}
+	require.NoError(t, h.c.SaveState(ctx, 1))
+	require.NoError(t, h.c.ConsumeLogs(ctx, sessionizedBatch(2500)))
+	require.NoError(t, h.c.SaveState(ctx, 2))
+	base, delta := h.c.chain.baseBytes, h.c.chain.deltaBytes
+	t.Logf("base %d bytes, delta after 20 events %d bytes", base, delta)
+	assert.Greater(t, base, 100_000, "the windows of 50,000 visitors are dense sketches")
+	assert.Less(t, delta*10, base, "20 events cost a tenth of the base at most")
+	require.NoError(t, h.c.Shutdown(ctx))
+}
