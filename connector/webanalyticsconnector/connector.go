@@ -34,7 +34,8 @@ type webAnalytics struct {
 	// mu owns the aggregator; it is never held while calling next.
 	mu         sync.Mutex
 	aggregator *aggregator
-	series     int
+	// series is how many series the last flush exported.
+	series int
 	// replaying is set from RestoreState until ReplayDelivered: the
 	// aggregator then holds the checkpoint without what the sessionize
 	// processor delivers again, and nothing is flushed (checkpoint.go).
@@ -122,10 +123,11 @@ func (c *webAnalytics) flush(ctx context.Context) error {
 	}
 	md, counts := c.aggregator.metrics(c.start, c.now())
 	series := len(c.aggregator.store.series)
+	added := series - c.series
+	c.series = series
 	c.mu.Unlock()
 	c.record(ctx, counts)
-	c.telemetry.ConnectorWebanalyticsSeries.Add(ctx, int64(series-c.series))
-	c.series = series
+	c.telemetry.ConnectorWebanalyticsSeries.Add(ctx, int64(added))
 	if md.DataPointCount() == 0 {
 		return nil
 	}
