@@ -94,9 +94,11 @@ func (t *Tracker) unchangedSinceMark() bool {
 // that ended are encoded at once.
 func (t *Tracker) beginDelta(version byte) *trackerSnapshot {
 	forget, appended := t.endedSinceMark()
-	t.snapParity = !t.snapParity
+	// The parity of flagSnapped is left alone: a delta holds only some
+	// sessions, and flipping it would leave the others marked as encoded
+	// (or not) at odds with the next snapshot, which would skip them.
 	ts := &trackerSnapshot{
-		t: t, version: version, watermark: t.watermark, forget: forget,
+		t: t, version: version, watermark: t.watermark, forget: forget, delta: true,
 		tombstones:     t.endedOrder[len(t.endedOrder)-appended:],
 		tombstoneCount: appended,
 		forgottenBase:  t.forgotten + uint64(len(t.endedOrder)-appended),
@@ -104,6 +106,7 @@ func (t *Tracker) beginDelta(version byte) *trackerSnapshot {
 	e := &encoder{}
 	for _, s := range t.changed {
 		if t.live[s.key] == s {
+			s.flags |= flagInDelta
 			ts.order = append(ts.order, s)
 			continue
 		}

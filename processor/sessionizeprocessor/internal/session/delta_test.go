@@ -4,9 +4,11 @@
 package session
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -128,5 +130,44 @@ func takeDelta(t *testing.T, s *Sites, maxSessions int) []byte {
 	sn := s.BeginDelta(maxSessions)
 	require.NotNil(t, sn)
 	require.True(t, sn.Step(math.MaxInt))
+	return sn.Bytes()
+}
+
+// A session that a delta does not hold (it did not change before that
+// delta) and that changes before the next one is in the next one: over a
+// few visitors whose sessions stay open across many deltas, base and deltas
+// restore the running state after every delta. (Deltas once flipped the
+// parity that marks a session encoded, which left the sessions outside a
+// delta marked encoded for the next one: it skipped them.)
+func TestEveryDeltaHoldsWhatChangedSinceTheOneBefore(t *testing.T) {
+	at := time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
+	rng := rand.New(rand.NewPCG(28, 7))
+	for trial := range 20 {
+		run := newSitesRun()
+		in := func(i int, visitor string) Input {
+			when := at.Add(time.Duration(i) * 10 * time.Second)
+			return Input{Key: Key{Site: "shop", Visitor: visitor}, EventID: fmt.Sprintf("e%d", i), Event: pageView(when, fmt.Sprintf("/%d", i), Attribution{}), Ref: i, Received: when}
+		}
+		visitors := []string{"a", "b", "c"}
+		for i, v := range visitors {
+			run.feed(t, in(i, v))
+		}
+		base := takeSnapshot(run.sites.BeginSnapshot())
+		var deltas [][]byte
+		for i := len(visitors); i < 60; i++ {
+			run.feed(t, in(i, visitors[rng.IntN(len(visitors))]))
+			run.sites.Advance("shop", at.Add(time.Duration(i)*10*time.Second))
+			if rng.IntN(3) == 0 {
+				continue // several changes in one delta, too
+			}
+			deltas = append(deltas, takeSnapshot(run.sites.BeginDelta(math.MaxInt)))
+			restored := newSitesRun().restoreWithDeltas(t, base, deltas, nil, nil)
+			require.Equal(t, dumpSites(run.sites), dumpSites(restored.sites), "trial %d, after delta %d", trial, len(deltas))
+		}
+	}
+}
+
+func takeSnapshot(sn *Snapshot) []byte {
+	sn.Step(math.MaxInt)
 	return sn.Bytes()
 }

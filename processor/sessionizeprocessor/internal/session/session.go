@@ -179,6 +179,9 @@ const (
 	// flagChanged: the session is in its Tracker's list of changes since
 	// the last mark (delta.go).
 	flagChanged
+	// flagInDelta: the session is in the delta being taken and not encoded
+	// in it yet (delta.go).
+	flagInDelta
 )
 
 // extras are what few sessions need, behind one pointer so that the others

@@ -20,8 +20,10 @@ import (
 // written it at the start, up to the order of sessions.
 //
 // A Snapshot must be finished (Step until it reports done) before the next
-// one begins: a session's flagSnapped bit tells whether it was encoded in
-// the current one, by its parity.
+// one begins. Of a checkpoint, a session's flagSnapped bit tells whether it
+// was encoded, by its parity (every open session is in it); of a delta,
+// flagInDelta marks the sessions it holds and has not encoded yet (only
+// those that changed are in it).
 type Snapshot struct {
 	trackers []*trackerSnapshot
 	next     int
@@ -38,10 +40,9 @@ type trackerSnapshot struct {
 	watermark time.Time
 	// order is the open sessions at the start (for a delta, those that
 	// changed since the mark); those still not encoded are encoded from
-	// next on. encoded counts the sessions encoded: a delta also encodes a
-	// session outside order that changes before the delta is done (its
-	// state at the start, which the restored state already holds).
+	// next on. encoded counts the sessions encoded.
 	order    []*Session
+	delta    bool
 	next     int
 	encoded  int
 	sessions chunks.Buffer
@@ -165,7 +166,11 @@ func (ts *trackerSnapshot) encodeSession(s *Session) {
 	ts.sessions.Tail = e.buf
 	ts.sessions.Cut()
 	ts.encoded++
-	s.flags ^= flagSnapped
+	if ts.delta {
+		s.flags &^= flagInDelta
+	} else {
+		s.flags ^= flagSnapped
+	}
 }
 
 // encodeTombstonesTo encodes the remembered ended sessions up to end (an
@@ -208,7 +213,13 @@ func (ts *trackerSnapshot) appendTo(e *encoder, delta bool) {
 // unsnapped reports whether s belongs to the snapshot being taken and is
 // not encoded in it yet.
 func (t *Tracker) unsnapped(s *Session) bool {
-	return t.snap != nil && (s.flags&flagSnapped != 0) != t.snapParity
+	switch {
+	case t.snap == nil:
+		return false
+	case t.snap.delta:
+		return s.flags&flagInDelta != 0
+	}
+	return (s.flags&flagSnapped != 0) != t.snapParity
 }
 
 // preserve encodes s into the snapshot being taken before it changes or
