@@ -138,6 +138,8 @@ FUZZ_TARGETS = \
 	FuzzScrub:./receiver/browsereventsreceiver/internal/privacy \
 	FuzzDecodeStoredState:./processor/sessionizeprocessor \
 	FuzzConsume:./connector/webanalyticsconnector \
+	FuzzApplyDelta:./connector/webanalyticsconnector/internal/uniques \
+	FuzzParseCampaignReadsWhatNetURLReads:./receiver/browsereventsreceiver/internal/referrer \
 	FuzzLoad:./receiver/kafkastreamreceiver/internal/changelog \
 	FuzzDecodeFaro:./receiver/browsereventsreceiver/internal/dropin \
 	FuzzDecodePlausible:./receiver/browsereventsreceiver/internal/dropin \

@@ -84,7 +84,7 @@ func (e *Enricher) addDerived(facts *requestFacts, site *sites.Site, lr plog.Log
 	attr.PutNonEmpty(attrs, schema.AttrReferrerSource, src.Name)
 	attr.PutNonEmpty(attrs, schema.AttrReferrerHost, src.Host)
 
-	c := referrer.ParseCampaign(page.Query())
+	c := referrer.ParseCampaign(page.RawQuery)
 	attr.PutNonEmpty(attrs, schema.AttrUTMSource, c.Source)
 	attr.PutNonEmpty(attrs, schema.AttrUTMMedium, c.Medium)
 	attr.PutNonEmpty(attrs, schema.AttrUTMCampaign, c.Name)
