@@ -34,31 +34,56 @@ const (
 )
 
 // change is what one window (today or a minute) did since the mark: the
-// visitors added to it, or replaced when it began anew.
+// visitors added to it, or replaced when it began anew. The visitors' hashes
+// are listed (an append per visitor, on the path of every event) and made a
+// sketch when a delta is taken; past maxNotedHashes the list is folded into
+// the sketch, which then takes them, so a window notes at most its sketch.
 type change struct {
+	hashes   []uint64
 	added    *hyperloglog.Sketch
 	replaced bool
 }
+
+// maxNotedHashes bounds a window's list of hashes (32 KiB).
+const maxNotedHashes = 4096
 
 func (c *change) kind() byte {
 	switch {
 	case c.replaced:
 		return replaced
-	case c.added != nil:
+	case c.added != nil || len(c.hashes) > 0:
 		return added
 	}
 	return unchanged
 }
 
-// note records a visitor added to a window that did not begin anew.
-func (c *change) note(visitor string) {
-	if c.replaced {
-		return // the whole sketch is written
+// note records a visitor (its hash) added to a window that did not begin
+// anew.
+func (c *change) note(h uint64) {
+	switch {
+	case c.replaced:
+		// The whole sketch is written.
+	case c.added != nil:
+		c.added.InsertHash(h)
+	case len(c.hashes) < maxNotedHashes:
+		c.hashes = append(c.hashes, h)
+	default:
+		c.added = c.sketch()
+		c.added.InsertHash(h)
+		c.hashes = nil
 	}
-	if c.added == nil {
-		c.added = newSketch()
+}
+
+// sketch is the sketch of the visitors added.
+func (c *change) sketch() *hyperloglog.Sketch {
+	if c.added != nil {
+		return c.added
 	}
-	c.added.Insert([]byte(visitor))
+	sk := newSketch()
+	for _, h := range c.hashes {
+		sk.InsertHash(h)
+	}
+	return sk
 }
 
 // Mark starts noting changes: the next delta holds what is counted from
@@ -107,7 +132,7 @@ func appendChange(out []byte, c *change, whole *hyperloglog.Sketch) ([]byte, err
 	out = append(out, kind)
 	switch kind {
 	case added:
-		return appendSketch(out, c.added)
+		return appendSketch(out, c.sketch())
 	case replaced:
 		return appendSketch(out, whole)
 	}

@@ -164,3 +164,21 @@ func FuzzApplyDelta(f *testing.F) {
 		w.EstimateLast(at, 5)
 	})
 }
+
+// hashOf is the hash Insert takes: a sketch fed hashes is the sketch fed
+// visitors, byte for byte, sparse and dense.
+func TestHashOfIsInsertsHash(t *testing.T) {
+	byInsert, byHash := newSketch(), newSketch()
+	for i := range 100_000 {
+		visitor := fmt.Sprintf("visitor-%d", i)
+		byInsert.Insert([]byte(visitor))
+		byHash.InsertHash(hashOf(visitor))
+		if i == 100 || i == 99_999 {
+			want, err := byInsert.MarshalBinary()
+			require.NoError(t, err)
+			got, err := byHash.MarshalBinary()
+			require.NoError(t, err)
+			require.Equal(t, want, got, "after %d visitors", i+1)
+		}
+	}
+}
