@@ -281,8 +281,10 @@ func (r *kafkaStream) endTransaction(ctx context.Context, polled, commit bool) (
 		changed = changed || len(t.records) > 0
 	}
 	if !changed && commit {
-		// Nothing new is durable or needs to be: the renderings count only
-		// committed state.
+		// Nothing new needs to be durable. The renderings count committed
+		// records, and what the idle watermark placed of them since the
+		// last checkpoint: the store holds those as write-ahead entries,
+		// and a new owner places them again after its own idle timeout.
 		r.publish(ctx, txns)
 		return false
 	}
