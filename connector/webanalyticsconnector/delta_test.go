@@ -5,8 +5,10 @@ package webanalyticsconnector
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -262,5 +264,43 @@ func TestADeltaCostsWhatWasCountedSince(t *testing.T) {
 	t.Logf("base %d bytes, delta after 20 events %d bytes", base, delta)
 	assert.Greater(t, base, 100_000, "the windows of 50,000 visitors are dense sketches")
 	assert.Less(t, delta*10, base, "20 events cost a tenth of the base at most")
+	require.NoError(t, h.c.Shutdown(ctx))
+}
+
+// The keys of a chain are deleted once a later chain is committed, also
+// when the write that was to delete them failed: the next save does.
+func TestAFailedWriteLeavesNoKeysBehind(t *testing.T) {
+	ctx := context.Background()
+	ext := storagetest.NewExtension()
+	h := startWith(t, storageConfig(), ext)
+	save := func(epoch int64) error {
+		h.consume(pageView(fmt.Sprintf("v%d", epoch), time.Duration(epoch)*time.Second, "/", 1))
+		return h.c.SaveState(ctx, epoch)
+	}
+	keys := func() []string {
+		var out []string
+		for key := range ext.Snapshot(component.KindConnector, h.c.settings.ID, "") {
+			out = append(out, key)
+		}
+		slices.Sort(out)
+		return out
+	}
+	require.NoError(t, save(1))
+	require.NoError(t, save(2))
+	ext.FailWith = errors.New("disk full")
+	require.Error(t, save(3))
+	ext.FailWith = nil
+	require.NoError(t, save(3)) // after a save not committed: a base
+	ext.FailWith = errors.New("disk full")
+	require.Error(t, save(4)) // was to delete the chain of 1 and 2
+	ext.FailWith = nil
+	require.NoError(t, save(4))
+	assert.Equal(t, []string{stateKey(3), stateKey(4)}, keys(), "the chain of checkpoint 3, committed, and the save of 4")
+
+	restored := startWith(t, storageConfig(), ext)
+	require.NoError(t, restored.c.RestoreState(ctx, 4))
+	restored.c.ReplayDelivered()
+	assert.InDelta(t, 4, pointValues(restored.flush(t0.Add(time.Minute)))["footfall.page_views{site=shop}"], 0)
+	require.NoError(t, restored.c.Shutdown(ctx))
 	require.NoError(t, h.c.Shutdown(ctx))
 }

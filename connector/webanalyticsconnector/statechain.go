@@ -49,6 +49,8 @@ type stateChain struct {
 	baseBytes, deltaBytes int
 	// legacyDeleted: the keys of version 1 were deleted with a commit.
 	legacyDeleted bool
+	// leftover are keys a failed write was to delete: the next save does.
+	leftover []string
 }
 
 // saveStep is one save: of a base or a delta of prev, and the keys it
@@ -62,7 +64,8 @@ type saveStep struct {
 
 // next plans the save of epoch.
 func (c *stateChain) next(epoch int64, canDelta bool) saveStep {
-	var step saveStep
+	step := saveStep{garbage: c.leftover}
+	c.leftover = nil
 	switch last, ok := lastOf(c.pending); {
 	case ok && last < epoch:
 		// The save before was committed: the chain before it is garbage.
@@ -86,9 +89,10 @@ func (c *stateChain) next(epoch int64, canDelta bool) saveStep {
 	return step
 }
 
-// saved records the save of epoch as step planned it, n bytes.
+// saved records the save of epoch as step planned it, n bytes, before it
+// is written: a write that fails leaves epoch saved but not committed,
+// which the next save finds (next).
 func (c *stateChain) saved(epoch int64, step saveStep, n int) {
-	c.legacyDeleted = c.legacyDeleted || step.deletesLegacy
 	if !step.delta {
 		c.pending, c.baseBytes, c.deltaBytes = []int64{epoch}, n, 0
 		return
@@ -113,6 +117,15 @@ func (c *stateChain) restored(epochs []int64, sizes []int) {
 			c.deltaBytes += n
 		}
 	}
+}
+
+// written records the outcome of a save's write.
+func (c *stateChain) written(step saveStep, err error) {
+	if err != nil {
+		c.leftover = append(c.leftover, step.garbage...)
+		return
+	}
+	c.legacyDeleted = c.legacyDeleted || step.deletesLegacy
 }
 
 func lastOf(epochs []int64) (int64, bool) {
@@ -148,7 +161,11 @@ func (c *webAnalytics) SaveState(ctx context.Context, epoch int64) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, stateTimeout)
 	defer cancel()
-	if err := c.client.Batch(ctx, ops...); err != nil {
+	err = c.client.Batch(ctx, ops...)
+	c.mu.Lock()
+	c.chain.written(step, err)
+	c.mu.Unlock()
+	if err != nil {
 		return fmt.Errorf("write web analytics state: %w", err)
 	}
 	kind := "base"
