@@ -224,24 +224,16 @@ func (c *webAnalytics) readChain(ctx context.Context, epoch int64) ([]savedState
 		sizes []int
 	)
 	for want := epoch; ; {
-		data, err := c.client.Get(ctx, stateKey(want))
-		if err != nil {
-			return nil, nil, fmt.Errorf("read web analytics state: %w", err)
-		}
-		if data == nil && len(chain) == 0 {
-			return c.readLegacy(ctx, epoch)
-		}
-		if data == nil {
-			return nil, nil, fmt.Errorf("the state saved with checkpoint %d, in the chain of checkpoint %d, is missing", want, epoch)
-		}
-		st, err := decodeState(data)
+		st, size, found, err := c.readSaved(ctx, stateKey(want), want)
 		switch {
 		case err != nil:
 			return nil, nil, err
-		case st.Epoch != want:
-			return nil, nil, fmt.Errorf("the state saved is of checkpoint %d, not %d", st.Epoch, want)
+		case !found && len(chain) == 0:
+			return c.readLegacy(ctx, epoch)
+		case !found:
+			return nil, nil, fmt.Errorf("the state saved with checkpoint %d, in the chain of checkpoint %d, is missing", want, epoch)
 		}
-		chain, sizes = append(chain, st), append(sizes, len(data))
+		chain, sizes = append(chain, st), append(sizes, size)
 		if !st.Delta {
 			break
 		}
@@ -257,22 +249,32 @@ func (c *webAnalytics) readChain(ctx context.Context, epoch int64) ([]savedState
 
 // readLegacy reads the state of a version that saved no chains.
 func (c *webAnalytics) readLegacy(ctx context.Context, epoch int64) ([]savedState, []int, error) {
-	data, err := c.client.Get(ctx, legacyStateKey(epoch))
-	if err != nil {
-		return nil, nil, fmt.Errorf("read web analytics state: %w", err)
-	}
-	if data == nil {
-		return nil, nil, fmt.Errorf("none was saved with checkpoint %d", epoch)
-	}
-	st, err := decodeState(data)
+	st, _, found, err := c.readSaved(ctx, legacyStateKey(epoch), epoch)
 	switch {
 	case err != nil:
 		return nil, nil, err
-	case st.Epoch != epoch:
-		return nil, nil, fmt.Errorf("the state saved is of checkpoint %d, not %d", st.Epoch, epoch)
+	case !found:
+		return nil, nil, fmt.Errorf("none was saved with checkpoint %d", epoch)
 	}
 	// Not a chain this build wrote: the next save is a base.
 	return []savedState{st}, nil, nil
+}
+
+// readSaved reads the save stored under key, which must be of epoch; found
+// is false when there is none.
+func (c *webAnalytics) readSaved(ctx context.Context, key string, epoch int64) (st savedState, size int, found bool, err error) {
+	data, err := c.client.Get(ctx, key)
+	if err != nil {
+		return st, 0, false, fmt.Errorf("read web analytics state: %w", err)
+	}
+	if data == nil {
+		return st, 0, false, nil
+	}
+	st, err = decodeState(data)
+	if err == nil && st.Epoch != epoch {
+		err = fmt.Errorf("the state saved is of checkpoint %d, not %d", st.Epoch, epoch)
+	}
+	return st, len(data), true, err
 }
 
 // restoreChain replaces the aggregator's state with a base and its deltas;
