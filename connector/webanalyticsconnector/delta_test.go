@@ -38,6 +38,22 @@ type op struct {
 // sessionize processor checkpointing between batches: page views on many
 // paths (top-K churn), goals with revenue whose ids repeat, session ends,
 // a site changing its time zone, late events and midnight.
+// do counts or flushes as o says, at its wall-clock time, and reports
+// whether o was one of those (not a save).
+func (h *harness) do(o op) bool {
+	h.t.Helper()
+	h.clock.Set(o.now)
+	switch {
+	case o.batch != (plog.Logs{}):
+		require.NoError(h.t, h.c.ConsumeLogs(context.Background(), o.batch))
+	case o.flush:
+		require.NoError(h.t, h.c.flush(context.Background()))
+	default:
+		return false
+	}
+	return true
+}
+
 func randomRun(rng *rand.Rand, steps int) []op {
 	sites := []string{"shop", "blog", "news"}
 	zones := []string{"UTC", "Asia/Tokyo"}
@@ -108,13 +124,7 @@ func TestDeltasRestoreEveryNumber(t *testing.T) {
 
 		truth := newHarness(t, truthCfg)
 		for _, o := range ops {
-			truth.clock.Set(o.now)
-			switch {
-			case o.batch != (plog.Logs{}):
-				require.NoError(t, truth.c.ConsumeLogs(ctx, o.batch))
-			case o.flush:
-				require.NoError(t, truth.c.flush(ctx))
-			}
+			truth.do(o)
 		}
 
 		ext := storagetest.NewExtension()
@@ -125,13 +135,10 @@ func TestDeltasRestoreEveryNumber(t *testing.T) {
 		committed, resumeAt := int64(0), 0
 		for pc := 0; pc < len(ops); pc++ {
 			o := &ops[pc]
-			live.clock.Set(o.now)
-			switch {
-			case o.batch != (plog.Logs{}):
-				require.NoError(t, live.c.ConsumeLogs(ctx, o.batch))
-			case o.flush:
-				require.NoError(t, live.c.flush(ctx))
-			case o.save:
+			if live.do(*o) {
+				continue
+			}
+			if o.save {
 				epoch := committed + 1
 				require.NoError(t, live.c.SaveState(ctx, epoch))
 				if len(live.c.chain.pending) > 1 {
