@@ -137,6 +137,7 @@ FUZZ_TARGETS = \
 	FuzzAllowsOrigin:./receiver/browsereventsreceiver/internal/sites \
 	FuzzScrub:./receiver/browsereventsreceiver/internal/privacy \
 	FuzzDecodeStoredState:./processor/sessionizeprocessor \
+	FuzzRestoreKeepsTheIndex:./internal/dedup \
 	FuzzConsume:./connector/webanalyticsconnector \
 	FuzzApplyDelta:./connector/webanalyticsconnector/internal/uniques \
 	FuzzParseCampaignReadsWhatNetURLReads:./receiver/browsereventsreceiver/internal/referrer \

@@ -15,6 +15,7 @@ import (
 
 	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector/internal/pathnorm"
 	"github.com/footfall-analytics/footfall/internal/confkeys"
+	"github.com/footfall-analytics/footfall/internal/dedup"
 )
 
 // Config defines configuration for the web analytics connector. Every metric
@@ -122,6 +123,9 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.RevenueDedupMaxEntries < 1 || cfg.RevenueDedupWindow <= 0 {
 		errs = append(errs, errors.New("revenue_dedup_max_entries and revenue_dedup_window must be positive"))
+	}
+	if cfg.RevenueDedupMaxEntries > dedup.MaxEntries {
+		errs = append(errs, fmt.Errorf("revenue_dedup_max_entries must be at most %d, got %d", dedup.MaxEntries, cfg.RevenueDedupMaxEntries))
 	}
 	errs = append(errs, cfg.validateProperties()...)
 	if _, err := pathnorm.New(cfg.pathRules(), maxPathSegments, maxPathBytes); err != nil {

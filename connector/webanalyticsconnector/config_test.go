@@ -46,6 +46,7 @@ func TestLoadConfig(t *testing.T) {
 		{id: component.NewIDWithName(metadata.Type, "moved_to_sessionize"), wantErr: "allowed_lateness is no longer a setting of the webanalytics connector: the sessionize processor's allowed_lateness decides"},
 		{id: component.NewIDWithName(metadata.Type, "moved_to_sessionize"), wantErr: "time_zone is no longer a setting of the webanalytics connector: set time_zone and sites::<id>::time_zone once, on the sessionize processor"},
 		{id: component.NewIDWithName(metadata.Type, "moved_to_sessionize"), wantErr: "sites is no longer a setting of the webanalytics connector: set time_zone"},
+		{id: component.NewIDWithName(metadata.Type, "too_many_revenue_ids"), wantErr: "revenue_dedup_max_entries must be at most 1073741824, got 2000000000"},
 		{id: component.NewIDWithName(metadata.Type, "bad_window"), wantErr: "current_visitors_window must be whole minutes from 1m to 60m, got 1m30s"},
 		{id: component.NewIDWithName(metadata.Type, "bad_rule"), wantErr: "path_rules: path rule 0: error parsing regexp"},
 		{id: component.NewIDWithName(metadata.Type, "bad_site_budget"), wantErr: "max_series_per_site must be from 1 to max_series (100), got 200"},

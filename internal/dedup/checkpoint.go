@@ -117,9 +117,10 @@ func (c *Cache) UnmarshalBinary(data []byte) error {
 	entries := len(body) / entrySize
 	fresh := New(c.window, c.maxEntries, c.onEvict)
 	for i := max(0, entries-c.maxEntries); i < entries; i++ {
-		e := decodeEntry([entrySize]byte(body[i*entrySize : (i+1)*entrySize]))
-		fresh.seen[e.key] = e.seen
-		fresh.push(e)
+		// A key twice (a checkpoint no cache wrote) is kept once.
+		if e := decodeEntry([entrySize]byte(body[i*entrySize : (i+1)*entrySize])); fresh.index.find(e.key, fresh.order) < 0 {
+			fresh.push(e)
+		}
 	}
 	*c = *fresh
 	c.setMark()

@@ -27,10 +27,11 @@ type Cache struct {
 	maxEntries int
 	onEvict    func()
 
-	seen map[key]int64
 	// order holds entries by first sighting, oldest first, as a ring whose
 	// length is its capacity: size of its slots are in use from head on.
+	// index finds a key's entry in it.
 	order []entry
+	index index
 	head  int
 	size  int
 	// snap is the snapshot being taken, if any (checkpoint.go).
@@ -42,16 +43,23 @@ type Cache struct {
 	marked         bool
 }
 
+// MaxEntries is the most ids a cache holds (40 GiB of them): the index
+// keeps ring positions in 32 bits.
+const MaxEntries = 1 << 30
+
 // New returns a cache remembering ids for window of event time, holding at
-// most maxEntries; onEvict is called for each entry dropped early because the
-// cache was full (a duplicate of such an id would pass).
+// most maxEntries (at most MaxEntries); onEvict is called for each entry
+// dropped early because the cache was full (a duplicate of such an id would
+// pass).
 func New(window time.Duration, maxEntries int, onEvict func()) *Cache {
+	maxEntries = min(maxEntries, MaxEntries)
+	ring := min(maxEntries, 1024)
 	return &Cache{
 		window:     window,
 		maxEntries: maxEntries,
 		onEvict:    onEvict,
-		seen:       make(map[key]int64),
-		order:      make([]entry, min(maxEntries, 1024)),
+		order:      make([]entry, ring),
+		index:      newIndex(ring),
 	}
 }
 
@@ -73,26 +81,30 @@ func hashKey(site, eventID string) key {
 // Has reports whether (site, eventID) is remembered, without remembering it:
 // the processor checks a batch first and remembers it once the batch is durable.
 func (c *Cache) Has(site, eventID string) bool {
-	_, ok := c.seen[hashKey(site, eventID)]
-	return ok
+	return c.index.find(hashKey(site, eventID), c.order) >= 0
 }
 
 // Seen reports whether (site, eventID) was already seen, and remembers it if not.
 func (c *Cache) Seen(site, eventID string, eventTime time.Time) bool {
 	k := hashKey(site, eventID)
-	if _, ok := c.seen[k]; ok {
+	if c.index.find(k, c.order) >= 0 {
 		return true
 	}
+	if c.remember(entry{key: k, seen: eventTime.UnixNano()}) && c.onEvict != nil {
+		c.onEvict()
+	}
+	return false
+}
+
+// remember appends e, whose key is not remembered, forgetting the oldest
+// entry first when the cache is full; it reports whether it did.
+func (c *Cache) remember(e entry) (evicted bool) {
 	if c.size == c.maxEntries {
 		c.popOldest()
-		if c.onEvict != nil {
-			c.onEvict()
-		}
+		evicted = true
 	}
-	at := eventTime.UnixNano()
-	c.seen[k] = at
-	c.push(entry{key: k, seen: at})
-	return false
+	c.push(e)
+	return evicted
 }
 
 // Expire forgets ids first seen more than the window before watermark. Entries
@@ -115,16 +127,21 @@ func (c *Cache) push(e entry) {
 	if c.size == len(c.order) {
 		c.grow()
 	}
-	c.order[(c.head+c.size)%len(c.order)] = e
+	pos := (c.head + c.size) % len(c.order)
+	c.order[pos] = e
+	c.index.insert(e.key, pos)
 	c.size++
 	c.pushed++
 }
 
-// grow doubles the ring, up to maxEntries, unrolling it so that head is at 0.
+// grow doubles the ring, up to maxEntries, unrolling it so that head is at
+// 0; the entries move, so the index is built again for the new ring.
 func (c *Cache) grow() {
 	grown := make([]entry, min(2*len(c.order), c.maxEntries))
+	c.index = newIndex(len(grown))
 	for i := range c.size {
 		grown[i] = c.order[(c.head+i)%len(c.order)]
+		c.index.insert(grown[i].key, i)
 	}
 	c.order = grown
 	c.head = 0
@@ -134,8 +151,7 @@ func (c *Cache) popOldest() {
 	if c.snap != nil {
 		c.snap.beforeForget()
 	}
-	e := c.order[c.head]
-	delete(c.seen, e.key)
+	c.index.remove(c.order[c.head].key, c.head)
 	c.head = (c.head + 1) % len(c.order)
 	c.size--
 	c.popped++

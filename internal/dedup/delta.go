@@ -87,14 +87,9 @@ func (c *Cache) ApplyDelta(data []byte) error {
 	}
 	for i := range len(body) / entrySize {
 		e := decodeEntry([entrySize]byte(body[i*entrySize : (i+1)*entrySize]))
-		if _, ok := c.seen[e.key]; ok {
-			continue
+		if c.index.find(e.key, c.order) < 0 {
+			c.remember(e)
 		}
-		if c.size == c.maxEntries {
-			c.popOldest()
-		}
-		c.seen[e.key] = e.seen
-		c.push(e)
 	}
 	c.setMark()
 	return nil

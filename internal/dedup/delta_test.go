@@ -79,7 +79,7 @@ func assertRebuilt(t *testing.T, c *Cache, want, base []byte, deltas [][]byte) {
 	got, err := rebuilt.MarshalBinary()
 	require.NoError(t, err)
 	require.Equal(t, want, got)
-	require.Len(t, rebuilt.seen, rebuilt.size)
+	requireIndexed(t, rebuilt)
 }
 
 func TestADeltaIsTheIDsSeenSinceTheMark(t *testing.T) {

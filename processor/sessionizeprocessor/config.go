@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/configretry"
 
+	"github.com/footfall-analytics/footfall/internal/dedup"
 	"github.com/footfall-analytics/footfall/internal/schema"
 	"github.com/footfall-analytics/footfall/internal/writable"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/session"
@@ -246,12 +247,18 @@ func (cfg *Config) Validate() error {
 	}
 	for _, f := range []count{
 		{"dedup_max_entries", cfg.DedupMaxEntries},
+		{"max_remembered_visitors", cfg.MaxRememberedVisitors},
 		{"max_sessions", cfg.MaxSessions},
 		{"max_pending_events", cfg.MaxPendingEvents},
 		{"max_undelivered_records", cfg.MaxUndeliveredRecords},
 	} {
 		if f.n <= 0 {
 			errs = append(errs, fmt.Errorf("%s must be positive, got %d", f.name, f.n))
+		}
+	}
+	for _, f := range []count{{"dedup_max_entries", cfg.DedupMaxEntries}, {"max_remembered_visitors", cfg.MaxRememberedVisitors}} {
+		if f.n > dedup.MaxEntries {
+			errs = append(errs, fmt.Errorf("%s must be at most %d, got %d", f.name, dedup.MaxEntries, f.n))
 		}
 	}
 	if cfg.Disk.MinFreeBytes < 0 {

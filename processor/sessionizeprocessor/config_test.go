@@ -64,7 +64,8 @@ func TestLoadConfig(t *testing.T) {
 		{id: component.NewIDWithName(metadata.Type, "bad_bot_action"), wantErr: []string{`bots::action must be "drop" or "flag", not "block"`}},
 		{id: component.NewIDWithName(metadata.Type, "negative_bot_rule"), wantErr: []string{"sites::shop::bots: bot rules must not be negative"}},
 		{id: component.NewIDWithName(metadata.Type, "delivery_gives_up"), wantErr: []string{"delivery_backoff: enabled must be true and max_elapsed_time 0"}},
-		{id: component.NewIDWithName(metadata.Type, "zero_bounds"), wantErr: []string{"max_sessions must be positive, got 0", "dedup_window must be positive, got 0s"}},
+		{id: component.NewIDWithName(metadata.Type, "zero_bounds"), wantErr: []string{"max_sessions must be positive, got 0", "dedup_window must be positive, got 0s", "max_remembered_visitors must be positive, got 0"}},
+		{id: component.NewIDWithName(metadata.Type, "too_many_ids"), wantErr: []string{"dedup_max_entries must be at most 1073741824, got 2000000000"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.id.String(), func(t *testing.T) {

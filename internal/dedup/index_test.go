@@ -1,0 +1,177 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package dedup
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// model is what a cache must remember, kept the plain way: ids in order of
+// first sighting, oldest first.
+type model struct {
+	max   int
+	order []string
+	seen  map[string]time.Time
+}
+
+func (m *model) sighting(id string, at time.Time) bool {
+	if _, ok := m.seen[id]; ok {
+		return true
+	}
+	if len(m.order) == m.max {
+		m.forgetOldest()
+	}
+	m.order = append(m.order, id)
+	m.seen[id] = at
+	return false
+}
+
+func (m *model) expire(horizon time.Time) {
+	for len(m.order) > 0 && m.seen[m.order[0]].Before(horizon) {
+		m.forgetOldest()
+	}
+}
+
+func (m *model) forgetOldest() {
+	delete(m.seen, m.order[0])
+	m.order = m.order[1:]
+}
+
+// The cache answers every question as the model does, through random
+// sightings, retries, expiry and eviction, in caches small enough that
+// the index's probes run into each other and wrap around its end and its
+// deletions shift slots back, and large enough that the ring grows.
+func TestTheCacheRemembersWhatAModelRemembers(t *testing.T) {
+	for run := range 40 {
+		rng := rand.New(rand.NewPCG(uint64(run), 7))
+		maxEntries := []int{1, 2, 3, 7, 50, 300, 3000}[run%7]
+		universe := 1 + rng.IntN(4*maxEntries+10)
+		window := time.Duration(1+rng.IntN(100)) * time.Second
+		c := New(window, maxEntries, nil)
+		m := &model{max: maxEntries, seen: map[string]time.Time{}}
+		now := t0
+		for step := range 20_000 {
+			id := fmt.Sprint(rng.IntN(universe))
+			switch op := rng.IntN(10); {
+			case op < 6:
+				now = now.Add(time.Duration(rng.IntN(200)) * time.Millisecond)
+				require.Equal(t, m.sighting(id, now), c.Seen("s", id, now), "run %d step %d: Seen(%s)", run, step, id)
+			case op < 9:
+				_, want := m.seen[id]
+				require.Equal(t, want, c.Has("s", id), "run %d step %d: Has(%s)", run, step, id)
+			default:
+				c.Expire(now)
+				m.expire(now.Add(-window))
+			}
+			require.Equal(t, len(m.order), c.Len(), "run %d step %d", run, step)
+		}
+		for i := range universe {
+			id := fmt.Sprint(i)
+			_, want := m.seen[id]
+			require.Equal(t, want, c.Has("s", id), "run %d: Has(%s) at the end", run, id)
+		}
+		requireIndexed(t, c)
+	}
+}
+
+// requireIndexed checks the index holds exactly the ring's entries, each
+// at its position.
+func requireIndexed(t *testing.T, c *Cache) {
+	t.Helper()
+	occupied := 0
+	for _, s := range c.index.slots {
+		if s != emptySlot {
+			occupied++
+		}
+	}
+	require.Equal(t, c.size, occupied, "the index holds one slot per entry")
+	for i := range c.size {
+		pos := (c.head + i) % len(c.order)
+		require.Equal(t, pos, c.index.find(c.order[pos].key, c.order), "entry %d is found where it is", i)
+	}
+}
+
+// A checkpoint no cache wrote may name a key twice: it is remembered once,
+// and forgetting it leaves nothing behind.
+func TestAKeyTwiceInACheckpointIsRememberedOnce(t *testing.T) {
+	c := New(time.Hour, 10, nil)
+	c.Seen("s", "a", t0)
+	c.Seen("s", "b", t0)
+	data, err := c.MarshalBinary()
+	require.NoError(t, err)
+	body := data[2:]
+	twice := append(binary.AppendUvarint([]byte{checkpointVersion}, 3), slices.Concat(body, body[:entrySize])...)
+
+	restored := New(time.Hour, 10, nil)
+	require.NoError(t, restored.UnmarshalBinary(twice))
+	require.Equal(t, 2, restored.Len())
+	requireIndexed(t, restored)
+	restored.Expire(t0.Add(2 * time.Hour))
+	require.Equal(t, 0, restored.Len())
+	require.False(t, restored.Has("s", "a"))
+	requireIndexed(t, restored)
+}
+
+// BenchmarkCacheMemory reports the heap a full cache of a million ids
+// holds (the default dedup_max_entries).
+func BenchmarkCacheMemory(b *testing.B) {
+	const full = 1_000_000
+	for b.Loop() {
+		before := heapInUse()
+		c := New(10*time.Minute, full, nil)
+		for i := range full {
+			c.Seen("shop", fmt.Sprintf("0b8f7c1e-4f0e-4c43-9a51-%012d", i), t0)
+		}
+		b.ReportMetric(float64(heapInUse()-before)/full, "B/id")
+		runtime.KeepAlive(c)
+	}
+}
+
+// heapInUse is the live heap after a collection.
+func heapInUse() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}
+
+// FuzzRestoreKeepsTheIndex restores a checkpoint then applies a delta, both
+// arbitrary bytes. Whatever decodes, the index holds exactly the ring's
+// entries, and holds none once the cache forgets them all.
+func FuzzRestoreKeepsTheIndex(f *testing.F) {
+	c := New(time.Hour, 8, nil)
+	for i := range 5 {
+		c.Seen("s", fmt.Sprint(i), t0.Add(time.Duration(i)*time.Minute))
+	}
+	base, err := c.MarshalBinary()
+	require.NoError(f, err)
+	c.BeginDelta().Step(math.MaxInt)
+	for i := range 6 {
+		c.Seen("s", fmt.Sprint(i+3), t0)
+	}
+	delta := c.BeginDelta()
+	delta.Step(math.MaxInt)
+	f.Add(base, delta.Bytes())
+	f.Add(base, base)
+	f.Fuzz(func(t *testing.T, checkpoint, delta []byte) {
+		c := New(time.Hour, 8, nil)
+		_ = c.UnmarshalBinary(checkpoint)
+		requireIndexed(t, c)
+		_ = c.ApplyDelta(delta)
+		requireIndexed(t, c)
+		for c.Len() > 0 {
+			c.popOldest()
+		}
+		requireIndexed(t, c)
+	})
+}
