@@ -139,6 +139,7 @@ FUZZ_TARGETS = \
 	FuzzDecodeStoredState:./processor/sessionizeprocessor \
 	FuzzRestoreKeepsTheIndex:./internal/dedup \
 	FuzzConsume:./connector/webanalyticsconnector \
+	FuzzRestoreState:./connector/webanalyticsconnector \
 	FuzzApplyDelta:./connector/webanalyticsconnector/internal/uniques \
 	FuzzParseCampaignReadsWhatNetURLReads:./receiver/browsereventsreceiver/internal/referrer \
 	FuzzLoad:./receiver/kafkastreamreceiver/internal/changelog \

@@ -215,13 +215,16 @@ func (a *aggregator) restore(st savedState) error {
 }
 
 // restoreSeries sets a saved series; one of a metric this build does not
-// know, or past today's bounds, is dropped.
+// know or knows with other labels or buckets, or past today's bounds, is
+// dropped. A value no count adds up to (NaN, infinite, below zero) makes
+// the state unreadable: it was not saved by this connector.
 func (a *aggregator) restoreSeries(s savedSeries) error {
 	def := metricByName[s.Metric]
-	if def == nil || def.kind == gauge || (def.kind == histogram && len(s.Buckets) != len(def.bounds)+1) {
+	if def == nil || def.kind == gauge || len(s.Values) != len(def.labels) ||
+		(def.kind == histogram && len(s.Buckets) != len(def.bounds)+1) {
 		return nil
 	}
-	if math.IsNaN(s.Value) || math.IsInf(s.Value, 0) {
+	if math.IsNaN(s.Value) || math.IsInf(s.Value, 0) || s.Value < 0 {
 		return fmt.Errorf("web analytics state is corrupt: series %s of site %q holds %v", s.Metric, s.Site, s.Value)
 	}
 	a.restoreCurrency(def, s.Site, s.Values)

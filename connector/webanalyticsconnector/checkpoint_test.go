@@ -235,3 +235,62 @@ func TestTodayIsInTheZoneTheRecordsName(t *testing.T) {
 	assert.InDelta(t, 1, today(second, t0.Add(8*time.Hour+time.Minute)), 0, "after a change of zone today starts again: c alone")
 	require.NoError(t, second.c.Shutdown(ctx))
 }
+
+// A saved series with more or fewer label values than its metric has (a
+// state of another build, or bytes the changelog topic was given by
+// someone else) is dropped: it used to be restored, and the next flush
+// indexed past its values and crashed the collector. The series that fit
+// are restored as saved.
+func TestASavedSeriesThatDoesNotFitItsMetricIsDropped(t *testing.T) {
+	a, err := newAggregator(testConfig())
+	require.NoError(t, err)
+	a.consume(logsOf(journeys()...), t0)
+	want, _ := a.metrics(t0, t0.Add(time.Minute))
+	st := savedBase(t, a)
+	labelled := labelledCounter(t)
+	st.Series = append(st.Series,
+		savedSeries{Metric: labelled.name, Site: "shop", Value: 3},
+		savedSeries{Metric: labelled.name, Site: "shop", Value: 3, Values: make([]string, len(labelled.labels)+1)})
+
+	restored, err := newAggregator(testConfig())
+	require.NoError(t, err)
+	require.NoError(t, restored.restore(st))
+	got, _ := restored.metrics(t0, t0.Add(time.Minute))
+	assert.Equal(t, pointValues(want), pointValues(got))
+}
+
+// A saved count below zero is no count this connector made: the state is
+// unreadable (and the connector starts from zero), as with NaN.
+func TestASavedCountBelowZeroMakesTheStateUnreadable(t *testing.T) {
+	a, err := newAggregator(testConfig())
+	require.NoError(t, err)
+	a.consume(logsOf(journeys()...), t0)
+	st := savedBase(t, a)
+	require.NotEmpty(t, st.Series)
+	st.Series[0].Value = -1
+	restored, err := newAggregator(testConfig())
+	require.NoError(t, err)
+	require.ErrorContains(t, restored.restore(st), "holds -1")
+}
+
+// savedBase is a's state as a base would store it, read back.
+func savedBase(t *testing.T, a *aggregator) savedState {
+	t.Helper()
+	data, err := a.saveBase(t0, 1)
+	require.NoError(t, err)
+	st, err := decodeState(data)
+	require.NoError(t, err)
+	return st
+}
+
+// labelledCounter is a counter with labels besides the site.
+func labelledCounter(t testing.TB) *metricDef {
+	t.Helper()
+	for _, def := range metricByName {
+		if def.kind == counter && len(def.labels) > 0 {
+			return def
+		}
+	}
+	t.Fatal("no labelled counter")
+	return nil
+}
