@@ -242,7 +242,7 @@ func BenchmarkCheckpointDeltaOfMillionSessions(b *testing.B) {
 
 // millionSessions is the state of live open sessions, each of a new
 // visitor whose page view's event id and visitor are remembered.
-func millionSessions(b *testing.B, live int) *state {
+func millionSessions(b testing.TB, live int) *state {
 	cfg := testConfig()
 	cfg.MaxPendingEvents = live
 	s := newState(cfg, mustTelemetry(b))

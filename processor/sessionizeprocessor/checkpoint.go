@@ -143,14 +143,34 @@ func (s *state) beginCheckpoint(outbox [][]byte, epoch int64) *checkpointRun {
 
 // beginDelta begins a delta when one may follow the stored chain: the
 // deltas since the base are fewer than maxCheckpointDeltas and smaller than
-// the base, and at most half the open sessions (and 1,024 more) changed.
-// Otherwise a base is the smaller write, or the faster restore.
+// the base, and the sessions that changed take fewer bytes in a delta than
+// a base would take (maxDeltaSessions). Otherwise a base is the smaller
+// write, or the faster restore.
 func (s *state) beginDelta() *core.Snapshot {
 	c := s.chain
 	if !c.based || c.deltas >= maxCheckpointDeltas || c.deltaBytes >= c.baseBytes {
 		return nil
 	}
-	return s.core.BeginDelta(s.core.Live()/2 + 1024)
+	return s.core.BeginDelta(maxDeltaSessions(s.core.Live(), s.core.Remembered()))
+}
+
+// What a checkpoint takes, about: an open session in a base, a changed one
+// in a delta (it names the visitor and site again), and each remembered id
+// or visitor in a base.
+const (
+	baseBytesPerSession   = 150
+	deltaBytesPerSession  = 165
+	bytesPerRememberedKey = 24
+)
+
+// maxDeltaSessions is how many changed sessions a delta may hold and still
+// be the smaller write: a base holds every open session and the whole
+// dedup and visitor memory. Counting the memory matters where most
+// sessions change between two checkpoints (a partition catching up, a
+// short checkpoint_interval): a base rewrote up to a million ids and
+// visitors each time, where a delta holds those remembered since.
+func maxDeltaSessions(live, remembered int) int {
+	return (live*baseBytesPerSession+remembered*bytesPerRememberedKey)/deltaBytesPerSession + 1024
 }
 
 // The owner encodes a checkpoint this much at a time: a few milliseconds of

@@ -4,6 +4,7 @@
 package sessionizeprocessor
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -19,6 +21,7 @@ import (
 
 	"github.com/footfall-analytics/footfall/internal/storagetest"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/metadatatest"
+	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/session"
 )
 
 // Twelve processors in turn on one storage, each restoring what the last
@@ -142,6 +145,35 @@ func TestADeltaWritesWhatChanged(t *testing.T) {
 	require.Positive(t, delta)
 	assert.Less(t, delta*20, base, "two changed sessions of 2,000: base %d bytes, delta %d", base, delta)
 	h.shutdown()
+}
+
+// When every open session changed, a delta holds them all, and a base
+// would hold them and the whole dedup and visitor memory besides: the
+// delta is still the smaller write, and is written. (Before, a delta was
+// refused once half the sessions had changed, and a partition catching up
+// rewrote its whole memory at every checkpoint.)
+func TestADeltaOfEverySessionWhenABaseWouldWriteMore(t *testing.T) {
+	const live = 5000
+	s := millionSessions(t, live)
+	ext := storagetest.NewExtension()
+	client, err := ext.GetClient(context.Background(), component.KindProcessor, processorID, "")
+	require.NoError(t, err)
+	log := &storageWAL{client: client}
+	require.NoError(t, checkpointNow(context.Background(), s, client, log, 1))
+	require.Zero(t, s.chain.deltas, "the first checkpoint is a base")
+
+	events := make([]session.Input, live)
+	for i := range live {
+		v := fmt.Sprintf("%016x", uint64(i)*0x9e3779b97f4a7c15)
+		at := t0.Add(time.Minute + time.Duration(i)*time.Microsecond)
+		events[i] = session.Input{Key: session.Key{Site: "shop", Visitor: v}, EventID: v + "-next", Received: at, Event: session.Event{Time: at, PageView: true, Path: "/next"}}
+	}
+	_, refused := s.core.Apply(events, events[live-1].Received, t0)
+	require.Empty(t, refused)
+	s.core.PlacePending()
+	require.NoError(t, checkpointNow(context.Background(), s, client, log, 2))
+	require.Equal(t, 1, s.chain.deltas, "every session changed, and the second checkpoint is a delta")
+	assert.Less(t, s.chain.deltaBytes, s.chain.baseBytes, "the smaller write")
 }
 
 func checkpointBytes(t *testing.T, h *harness) []metricdata.DataPoint[int64] {

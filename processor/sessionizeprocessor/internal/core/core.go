@@ -231,6 +231,9 @@ func (c *Core) forget() {
 func (c *Core) Live() int    { return c.sessions.Live() }
 func (c *Core) Pending() int { return c.sessions.Pending() }
 
+// Remembered is how many event ids and visitors the core remembers.
+func (c *Core) Remembered() int { return c.ids.Len() + c.visitors.Len() }
+
 // Evictions counts what the bounds made the core forget early, each since
 // it was created.
 type Evictions struct {
