@@ -176,12 +176,10 @@ func benchmarkSenders(b *testing.B, walDir string, parallelism int, adjust func(
 func BenchmarkCheckpointMillionSessions(b *testing.B) {
 	const live = 1_000_000
 	s := millionSessions(b, live)
-	ext := storagetest.NewExtension()
-	client, err := ext.GetClient(context.Background(), component.KindProcessor, processorID, "")
-	require.NoError(b, err)
+	client, log := checkpointStorage(b)
 	for b.Loop() {
 		s.chain.based = false // a base each time: what changed since is nothing
-		require.NoError(b, checkpointNow(context.Background(), s, client, &storageWAL{client: client}, 1))
+		require.NoError(b, checkpointNow(context.Background(), s, client, log, 1))
 	}
 	size := 0
 	for _, key := range []string{checkpointKey, sessionsKey, dedupKey} {
@@ -201,10 +199,7 @@ func BenchmarkCheckpointMillionSessions(b *testing.B) {
 func BenchmarkCheckpointDeltaOfMillionSessions(b *testing.B) {
 	const live, changed = 900_000, 10_000
 	s := millionSessions(b, live)
-	ext := storagetest.NewExtension()
-	client, err := ext.GetClient(context.Background(), component.KindProcessor, processorID, "")
-	require.NoError(b, err)
-	log := &storageWAL{client: client}
+	client, log := checkpointStorage(b)
 	require.NoError(b, checkpointNow(context.Background(), s, client, log, 1))
 	base := s.chain.baseBytes
 	var written int64
@@ -218,8 +213,8 @@ func BenchmarkCheckpointDeltaOfMillionSessions(b *testing.B) {
 		events := make([]session.Input, 0, 2*changed)
 		at := t0.Add(time.Duration(live+round*2*changed) * time.Microsecond)
 		for i := range changed {
-			returning := fmt.Sprintf("%016x", uint64((round*changed+i)%live)*0x9e3779b97f4a7c15)
-			fresh := fmt.Sprintf("%016x", uint64(live+round*changed+i)*0x9e3779b97f4a7c15)
+			returning := millionVisitor((round*changed + i) % live)
+			fresh := millionVisitor(live + round*changed + i)
 			for _, v := range []string{returning, fresh} {
 				at = at.Add(time.Microsecond)
 				events = append(events, session.Input{Key: session.Key{Site: "shop", Visitor: v}, EventID: fmt.Sprint(v, round), Received: at, Event: session.Event{Time: at, PageView: true, Path: "/next"}})
@@ -248,7 +243,7 @@ func millionSessions(b testing.TB, live int) *state {
 	s := newState(cfg, mustTelemetry(b))
 	events := make([]session.Input, live)
 	for i := range live {
-		v := fmt.Sprintf("%016x", uint64(i)*0x9e3779b97f4a7c15)
+		v := millionVisitor(i)
 		at := t0.Add(time.Duration(i) * time.Microsecond)
 		events[i] = session.Input{Key: session.Key{Site: "shop", Visitor: v}, EventID: v, Received: at, Event: session.Event{Time: at, PageView: true, Path: "/"}}
 	}
@@ -257,6 +252,18 @@ func millionSessions(b testing.TB, live int) *state {
 	s.core.PlacePending()
 	require.Equal(b, live, s.core.Live())
 	return s
+}
+
+// millionVisitor is the visitor id of millionSessions' i-th session.
+func millionVisitor(i int) string { return fmt.Sprintf("%016x", uint64(i)*0x9e3779b97f4a7c15) }
+
+// checkpointStorage is a fresh storage for checkpoints: its client, and a
+// write-ahead log in it.
+func checkpointStorage(tb testing.TB) (storage.Client, writeAheadLog) {
+	tb.Helper()
+	client, err := storagetest.NewExtension().GetClient(context.Background(), component.KindProcessor, processorID, "")
+	require.NoError(tb, err)
+	return client, &storageWAL{client: client}
 }
 
 // checkpointNow writes the state's checkpoint at once.

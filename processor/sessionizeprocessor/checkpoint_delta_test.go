@@ -13,7 +13,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -155,16 +154,13 @@ func TestADeltaWritesWhatChanged(t *testing.T) {
 func TestADeltaOfEverySessionWhenABaseWouldWriteMore(t *testing.T) {
 	const live = 5000
 	s := millionSessions(t, live)
-	ext := storagetest.NewExtension()
-	client, err := ext.GetClient(context.Background(), component.KindProcessor, processorID, "")
-	require.NoError(t, err)
-	log := &storageWAL{client: client}
+	client, log := checkpointStorage(t)
 	require.NoError(t, checkpointNow(context.Background(), s, client, log, 1))
 	require.Zero(t, s.chain.deltas, "the first checkpoint is a base")
 
 	events := make([]session.Input, live)
 	for i := range live {
-		v := fmt.Sprintf("%016x", uint64(i)*0x9e3779b97f4a7c15)
+		v := millionVisitor(i)
 		at := t0.Add(time.Minute + time.Duration(i)*time.Microsecond)
 		events[i] = session.Input{Key: session.Key{Site: "shop", Visitor: v}, EventID: v + "-next", Received: at, Event: session.Event{Time: at, PageView: true, Path: "/next"}}
 	}
