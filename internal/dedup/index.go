@@ -3,7 +3,10 @@
 
 package dedup // import "github.com/footfall-analytics/footfall/internal/dedup"
 
-import "math/bits"
+import (
+	"hash/maphash"
+	"math/bits"
+)
 
 // index finds a remembered key's entry in the ring. It is an open-addressing
 // table with linear probing, at most half full, whose slots hold the ring
@@ -16,10 +19,16 @@ import "math/bits"
 // reads the ring, so a new id (the usual case) costs no second cache miss;
 // and they hold the slot's home, which deletion needs to shift the slots
 // after it back.
+//
+// Keys are FNV hashes of what clients send, which anyone can compute: the
+// slots are placed by a hash seeded anew for every table (as Go's maps
+// are), so that no one can choose event ids that pile up in one run of
+// slots and make every probe long.
 type index struct {
 	slots []uint64
 	// shift is 64 less log2(len(slots)): a hash's top bits are its home.
 	shift uint
+	seed  maphash.Seed
 }
 
 const emptySlot = 0
@@ -30,15 +39,15 @@ func newIndex(capacity int) index {
 	for n < 2*capacity {
 		n <<= 1
 	}
-	return index{slots: make([]uint64, n), shift: uint(64 - bits.TrailingZeros(uint(n)))}
+	return index{slots: make([]uint64, n), shift: uint(64 - bits.TrailingZeros(uint(n))), seed: maphash.MakeSeed()}
 }
 
 // mix spreads a key over 64 bits: its top bits pick the home slot.
-func mix(k key) uint64 { return (k[0] ^ bits.RotateLeft64(k[1], 32)) * 0x9e3779b97f4a7c15 }
+func (x *index) mix(k key) uint64 { return maphash.Comparable(x.seed, k) }
 
 // find returns the ring position of k, or -1.
 func (x *index) find(k key, ring []entry) int {
-	h := mix(k)
+	h := x.mix(k)
 	tag := h >> 32
 	mask := len(x.slots) - 1
 	for i := int(h >> x.shift); ; i = (i + 1) & mask {
@@ -57,7 +66,7 @@ func (x *index) find(k key, ring []entry) int {
 // insert records that k is at ring position pos. k must not be in the
 // index already.
 func (x *index) insert(k key, pos int) {
-	h := mix(k)
+	h := x.mix(k)
 	mask := len(x.slots) - 1
 	i := int(h >> x.shift)
 	for x.slots[i] != emptySlot {
@@ -72,7 +81,7 @@ func (x *index) insert(k key, pos int) {
 func (x *index) remove(k key, pos int) {
 	mask := len(x.slots) - 1
 	want := uint64(pos + 1)
-	i := int(mix(k) >> x.shift)
+	i := int(x.mix(k) >> x.shift)
 	for ; x.slots[i] != emptySlot; i = (i + 1) & mask {
 		if uint32(x.slots[i]) == uint32(want) {
 			break

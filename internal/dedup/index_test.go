@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -174,4 +175,32 @@ func FuzzRestoreKeepsTheIndex(f *testing.F) {
 		}
 		requireIndexed(t, c)
 	})
+}
+
+// Keys whose two halves fold to one value (keys a client could choose, the
+// FNV hash being public) still spread over the table: the placement is
+// seeded, so probes stay short. Unseeded (the halves folded, then
+// multiplied), all of them had one home and a probe ran past them all.
+func TestChosenKeysDoNotPileUp(t *testing.T) {
+	const n = 2000
+	ring := make([]entry, n)
+	x := newIndex(n)
+	for i := range ring {
+		lo := uint64(i) * 0x9e3779b97f4a7c15
+		ring[i] = entry{key: key{0x5555 ^ bits.RotateLeft64(lo, 32), lo}}
+		x.insert(ring[i].key, i)
+	}
+	longest, run := 0, 0
+	for _, s := range append(x.slots, x.slots...) { // runs wrap around
+		if s == emptySlot {
+			run = 0
+			continue
+		}
+		run++
+		longest = max(longest, run)
+	}
+	require.Less(t, longest, 64, "the longest run of occupied slots")
+	for i := range ring {
+		require.Equal(t, i, x.find(ring[i].key, ring), "key %d", i)
+	}
 }
