@@ -31,7 +31,7 @@ var benchUserAgents = []string{
 }
 
 // benchBody is a tracker-shaped request of n page views and clicks.
-func benchBody(b *testing.B, n int, protobuf bool) []byte {
+func benchBody(b testing.TB, n int, protobuf bool) []byte {
 	ld := plog.NewLogs()
 	rl := ld.ResourceLogs().AppendEmpty()
 	rl.Resource().Attributes().PutStr(schema.AttrSiteID, "example")

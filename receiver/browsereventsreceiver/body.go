@@ -6,6 +6,7 @@ package browsereventsreceiver // import "github.com/footfall-analytics/footfall/
 import (
 	"errors"
 	"io"
+	"sync"
 )
 
 // maxBodyPresize bounds the buffer made up front for a request body from
@@ -22,9 +23,18 @@ func readBody(body io.Reader, declared int64) ([]byte, error) {
 	if declared <= 0 {
 		return io.ReadAll(body)
 	}
+	return readBodyInto(body, declared, nil)
+}
+
+// readBodyInto reads a request body as readBody does, into buf's room
+// (grown when the declared length needs more).
+func readBodyInto(body io.Reader, declared int64, buf []byte) ([]byte, error) {
 	// One byte more than declared, so that the end of the body is read
 	// without growing the buffer.
-	buf := make([]byte, 0, min(declared+1, maxBodyPresize))
+	if want := min(max(declared, 0)+1, maxBodyPresize); int64(cap(buf)) < want {
+		buf = make([]byte, 0, want)
+	}
+	buf = buf[:0]
 	for {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
@@ -38,4 +48,29 @@ func readBody(body io.Reader, declared int64) ([]byte, error) {
 			return buf, err
 		}
 	}
+}
+
+// maxPooledBody is the largest body buffer kept for reuse: the rare larger
+// body's buffer goes to the garbage collector, so the pool holds no more
+// than this per buffer.
+const maxPooledBody = 64 << 10
+
+// bodyBuffers lends request body buffers. A body is garbage once decoded:
+// every decoder copies what it keeps (pdata's protobuf and JSON decoders,
+// encoding/json for the drop-in formats), and a batch's body was about a
+// twelfth of the bytes the intake allocated.
+var bodyBuffers = bodyPool{Pool: sync.Pool{New: func() any { b := make([]byte, 0, maxBodyPresize); return &b }}}
+
+type bodyPool struct{ sync.Pool }
+
+// get lends a buffer; put gives it back, holding body (the buffer as the
+// read left it, perhaps grown) once nothing refers to it any more.
+func (p *bodyPool) get() *[]byte { return p.Get().(*[]byte) }
+
+func (p *bodyPool) put(lent *[]byte, body []byte) {
+	if cap(body) > maxPooledBody {
+		return
+	}
+	*lent = body[:0]
+	p.Put(lent)
 }

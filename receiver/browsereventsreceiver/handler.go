@@ -129,7 +129,10 @@ func (r *browserEventsReceiver) readBody(w http.ResponseWriter, req *http.Reques
 			fmt.Sprintf("body of %d bytes exceeds %s of %d bytes", req.ContentLength, limitName, limit))
 		return dropin.Decoded{}, false
 	}
-	body, err := readBody(req.Body, req.ContentLength)
+	lent := bodyBuffers.get()
+	body, err := readBodyInto(req.Body, req.ContentLength, *lent)
+	// The decoders copy what they keep: the buffer is free once this returns.
+	defer bodyBuffers.put(lent, body)
 	if !r.allow(w, req, f, client, r.byteTokens(len(body)), 0, now) {
 		return dropin.Decoded{}, false
 	}
