@@ -30,9 +30,8 @@ func FuzzDecodeRecord(f *testing.F) {
 	cfg.MaxRecordBytes = 4 << 10
 	cfg.MaxEventsPerRecord = 8
 	r := &kafkaStream{cfg: cfg}
-	unmarshaler := &plog.ProtoUnmarshaler{}
 	f.Fuzz(func(t *testing.T, value []byte) {
-		ld, reason := r.decodeRecord(unmarshaler, &kgo.Record{Value: value})
+		ld, reason := r.decodeRecord(&kgo.Record{Value: value})
 		if reason != "" {
 			return
 		}

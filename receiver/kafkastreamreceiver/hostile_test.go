@@ -103,3 +103,39 @@ func TestHostileRecordsAreSkippedAlone(t *testing.T) {
 		reason(skipUndecodable, partitions), reason(skipTooLarge, partitions),
 	}, metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
 }
+
+// Records the sessionizer refuses for good (here, events without an id)
+// are offered again one at a time and skipped alone, even when it has
+// already edited the batch it refused: the batch used to be split from
+// those edited logs, and several such records in one fetch crashed the
+// collector (and the next owner of the partition).
+func TestRecordsRefusedTogetherAreSkippedAlone(t *testing.T) {
+	broker := startCluster(t)
+	var refused []*kgo.Record
+	for i := range 3 {
+		refused = append(refused, hostileRecord(t, 0, func(ld plog.Logs) {
+			sl := ld.ResourceLogs().At(0).ScopeLogs().AppendEmpty()
+			forgedEvent(sl, schema.EventPageView, i)
+			sl.LogRecords().At(0).Attributes().Remove(schema.AttrEventID)
+		}))
+	}
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	out := newPublished()
+	r, err := newReceiver(testConfig(broker, "a"), metadatatest.NewSettings(tel))
+	require.NoError(t, err)
+	r.nextMetrics = out
+	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+	t.Cleanup(func() { _ = r.Shutdown(context.Background()) })
+
+	// Alone, so that they make a batch of their own.
+	produce(t, broker, refused)
+	waitForLagZero(t, broker)
+	c := newCorpus(10)
+	produce(t, broker, c.Records)
+	waitForLagZero(t, broker)
+	assertTotals(t, c.Truth, out)
+	metadatatest.AssertEqualReceiverKafkastreamRecordsSkipped(t, tel, []metricdata.DataPoint[int64]{
+		{Value: 3, Attributes: attribute.NewSet(attribute.String("reason", skipRefused))},
+	}, metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
+}

@@ -33,10 +33,9 @@ func (r *kafkaStream) run(ctx context.Context, host component.Host) {
 	if !r.connect(ctx, host) {
 		return
 	}
-	unmarshaler := &plog.ProtoUnmarshaler{}
 	for ctx.Err() == nil {
 		r.resumeStalled(r.now())
-		polled, err := r.consumeFor(ctx, unmarshaler, r.cfg.CommitInterval)
+		polled, err := r.consumeFor(ctx, r.cfg.CommitInterval)
 		if errors.Is(err, kgo.ErrClientClosed) {
 			return
 		}
@@ -47,7 +46,7 @@ func (r *kafkaStream) run(ctx context.Context, host component.Host) {
 
 // consumeFor polls and processes records for d. It reports whether any
 // record was polled, and an error when the turn must be aborted.
-func (r *kafkaStream) consumeFor(ctx context.Context, unmarshaler plog.Unmarshaler, d time.Duration) (polled bool, err error) {
+func (r *kafkaStream) consumeFor(ctx context.Context, d time.Duration) (polled bool, err error) {
 	pollCtx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	for pollCtx.Err() == nil {
@@ -62,7 +61,7 @@ func (r *kafkaStream) consumeFor(ctx context.Context, unmarshaler plog.Unmarshal
 				return
 			}
 			polled = true
-			err = r.consumePartition(ctx, unmarshaler, fp.Partition, fp.Records)
+			err = r.consumePartition(ctx, fp.Partition, fp.Records)
 		})
 		if err != nil {
 			return polled, err
@@ -88,27 +87,27 @@ const recordsPerBatch = 500
 // in batches of at most recordsPerBatch records and maxBatchEvents events.
 // A record that can never be processed is skipped alone (and its offset
 // committed).
-func (r *kafkaStream) consumePartition(ctx context.Context, unmarshaler plog.Unmarshaler, id int32, records []*kgo.Record) error {
+func (r *kafkaStream) consumePartition(ctx context.Context, id int32, records []*kgo.Record) error {
 	p, err := r.partition(ctx, id)
 	if err != nil {
 		return err
 	}
 	b := newBatch()
 	for i, rec := range records {
-		ld, reason := r.decodeRecord(unmarshaler, rec)
+		ld, reason := r.decodeRecord(rec)
 		if reason != "" {
 			r.skipped(ctx, reason, 1)
 		} else {
-			if b.records > 0 && b.events+ld.LogRecordCount() > r.maxBatchEvents() {
+			if b.len() > 0 && b.events+ld.LogRecordCount() > r.maxBatchEvents() {
 				if err := r.consume(ctx, p, b); err != nil {
 					return r.stallOn(ctx, id, b, err)
 				}
 				b = newBatch()
 			}
-			b.add(ld, rec.Offset)
+			b.add(ld, rec)
 		}
 		r.telemetry.ReceiverKafkastreamRecords.Add(ctx, 1)
-		if b.records == recordsPerBatch || i == len(records)-1 {
+		if b.len() == recordsPerBatch || i == len(records)-1 {
 			if err := r.consume(ctx, p, b); err != nil {
 				return r.stallOn(ctx, id, b, err)
 			}
@@ -124,7 +123,7 @@ func (r *kafkaStream) stallOn(ctx context.Context, id int32, b *batch, err error
 	if !errors.Is(err, errGaveUp) || ctx.Err() != nil {
 		return err
 	}
-	r.stallPartition(ctx, id, b.first, err)
+	r.stallPartition(ctx, id, b.first(), err)
 	return nil
 }
 
@@ -132,44 +131,6 @@ func (r *kafkaStream) stallOn(ctx context.Context, id int32, b *batch, err error
 // (max_pending_events), so that a batch is never refused for its size alone.
 func (r *kafkaStream) maxBatchEvents() int {
 	return max(1, r.cfg.Sessionize.MaxPendingEvents/4)
-}
-
-// batch is records of one partition merged for the sessionizer. spans
-// keeps where each record's resources are, so that a batch refused for
-// good can be offered again a record at a time.
-type batch struct {
-	logs            plog.Logs
-	spans           []int
-	records, events int
-	// first is the offset of the batch's first record.
-	first int64
-}
-
-func newBatch() *batch { return &batch{logs: plog.NewLogs()} }
-
-func (b *batch) add(ld plog.Logs, offset int64) {
-	if b.records == 0 {
-		b.first = offset
-	}
-	b.spans = append(b.spans, ld.ResourceLogs().Len())
-	b.events += ld.LogRecordCount()
-	b.records++
-	ld.ResourceLogs().MoveAndAppendTo(b.logs.ResourceLogs())
-}
-
-// split returns each record of the batch on its own.
-func (b *batch) split() []plog.Logs {
-	out := make([]plog.Logs, 0, len(b.spans))
-	next := 0
-	for _, n := range b.spans {
-		ld := plog.NewLogs()
-		for i := next; i < next+n; i++ {
-			b.logs.ResourceLogs().At(i).CopyTo(ld.ResourceLogs().AppendEmpty())
-		}
-		next += n
-		out = append(out, ld)
-	}
-	return out
 }
 
 // consume hands a batch to the partition's sessionizer. A batch refused
@@ -184,7 +145,7 @@ func (r *kafkaStream) consume(ctx context.Context, p *partition, b *batch) error
 	if err != nil || !permanent {
 		return err
 	}
-	if b.records == 1 {
+	if b.len() == 1 {
 		r.skipped(ctx, skipRefused, 1)
 		return nil
 	}

@@ -22,17 +22,19 @@ const (
 	skipRefused       = "refused"
 )
 
+var recordUnmarshaler = &plog.ProtoUnmarshaler{}
+
 // decodeRecord reads one record of the events topic, or says why it is
 // skipped. The topic's records are bytes from outside this collector (the
 // gateways write them, and so could anyone who can reach the brokers), so
 // they are checked as the intake checks a request: in bytes and events
 // before they reach a sessionizer, and for the names only the sessionizer
 // may give, which would otherwise be counted as its own sessions.
-func (r *kafkaStream) decodeRecord(unmarshaler plog.Unmarshaler, rec *kgo.Record) (plog.Logs, string) {
+func (r *kafkaStream) decodeRecord(rec *kgo.Record) (plog.Logs, string) {
 	if len(rec.Value) > r.cfg.MaxRecordBytes {
 		return plog.Logs{}, skipTooLarge
 	}
-	ld, err := unmarshaler.UnmarshalLogs(rec.Value)
+	ld, err := recordUnmarshaler.UnmarshalLogs(rec.Value)
 	if err != nil {
 		return plog.Logs{}, skipUndecodable
 	}
