@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/footfall-analytics/footfall/internal/retrybackoff"
+	"github.com/footfall-analytics/footfall/internal/sourcelog"
 	"github.com/footfall-analytics/footfall/receiver/kafkastreamreceiver/internal/changelog"
 )
 
@@ -133,15 +134,17 @@ func (r *kafkaStream) maxBatchEvents() int {
 	return max(1, r.cfg.Sessionize.MaxPendingEvents/4)
 }
 
-// consume hands a batch to the partition's sessionizer. A batch refused
-// for good is offered again a record at a time, so that only the records
-// that can never be processed are skipped; one refused for now is offered
-// again until the group's patience runs short.
+// consume hands a batch to the partition's sessionizer, with where its
+// records can be read again (sourcelog): the sessionizer's write-ahead
+// entry holds that, not a copy. A batch refused for good is offered again
+// a record at a time, so that only the records that can never be
+// processed are skipped; one refused for now is offered again until the
+// group's patience runs short.
 func (r *kafkaStream) consume(ctx context.Context, p *partition, b *batch) error {
 	if b.events == 0 {
 		return nil
 	}
-	permanent, err := r.offer(ctx, p, b.logs)
+	permanent, err := r.offer(sourcelog.WithRef(ctx, b.ref()), p, b.logs)
 	if err != nil || !permanent {
 		return err
 	}
@@ -149,8 +152,8 @@ func (r *kafkaStream) consume(ctx context.Context, p *partition, b *batch) error
 		r.skipped(ctx, skipRefused, 1)
 		return nil
 	}
-	for _, ld := range b.split() {
-		permanent, err := r.offer(ctx, p, ld)
+	for _, one := range b.split() {
+		permanent, err := r.offer(sourcelog.WithRef(ctx, one.ref()), p, one.logs)
 		if err != nil {
 			return err
 		}

@@ -60,9 +60,12 @@ func (r *kafkaStream) restorePartition(ctx context.Context, id int32) (*partitio
 	return r.startPartition(readCtx, id, store)
 }
 
-// startPartition starts a partition's pipeline on store and owns it.
+// startPartition starts a partition's pipeline on store and owns it. The
+// records its write-ahead entries name are read again while it starts.
 func (r *kafkaStream) startPartition(ctx context.Context, id int32, store *changelog.Store) (*partition, error) {
-	p, err := startPartition(ctx, r.cfg, r.set, id, store, r.nextMetrics, r.nextLogs)
+	source := r.eventSource(id)
+	defer source.close()
+	p, err := startPartition(ctx, r.cfg, r.set, id, store, source, r.nextMetrics, r.nextLogs)
 	if err != nil {
 		store.Close()
 		return nil, fmt.Errorf("start partition %d: %w", id, err)
