@@ -7,12 +7,17 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
@@ -139,5 +144,57 @@ func TestTheChangelogNamesPendingRecords(t *testing.T) {
 	assert.Less(t, entryBytes*100, eventBytes, "the entries hold less than 1%% of the events' bytes (%d of %d)", entryBytes, eventBytes)
 
 	b := startCollector(t, broker, "b")
+	assertTotals(t, c.Truth, b.out)
+}
+
+// refuseListOffsets makes the broker refuse, while refusing holds, every
+// ListOffsets request about the events topic, counting them.
+func refuseListOffsets(cluster *kfake.Cluster, refusing *atomic.Bool, refused *atomic.Int32) {
+	cluster.ControlKey(int16(kmsg.ListOffsets), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		cluster.KeepControl()
+		list := req.(*kmsg.ListOffsetsRequest)
+		if !refusing.Load() || len(list.Topics) == 0 || list.Topics[0].Topic != eventsTopic {
+			return nil, nil, false
+		}
+		refused.Add(1)
+		resp := list.ResponseKind().(*kmsg.ListOffsetsResponse)
+		for _, topic := range list.Topics {
+			rt := kmsg.NewListOffsetsResponseTopic()
+			rt.Topic = topic.Topic
+			for _, partition := range topic.Partitions {
+				rp := kmsg.NewListOffsetsResponseTopicPartition()
+				rp.Partition = partition.Partition
+				rp.ErrorCode = kerr.UnknownServerError.Code
+				rt.Partitions = append(rt.Partitions, rp)
+			}
+			resp.Topics = append(resp.Topics, rt)
+		}
+		return resp, nil, true
+	})
+}
+
+// A restore that cannot read the events topic fails and is tried again at
+// the next turn: a quiet partition does not wait for a record to be
+// restored, and its pending events are placed once the topic answers.
+func TestARestoreThatFailedIsTriedAgain(t *testing.T) {
+	cluster := newCluster(t)
+	broker := cluster.ListenAddrs()[0]
+	c := newCorpus(40)
+	a := startCollector(t, broker, "a", func(r *kafkaStream) { r.cfg.Sessionize.WatermarkIdleTimeout = 0 })
+	produce(t, broker, c.Records)
+	waitForLagZero(t, broker)
+	require.NoError(t, a.r.Shutdown(context.Background()))
+
+	var refusing atomic.Bool
+	var refused atomic.Int32
+	refusing.Store(true)
+	refuseListOffsets(cluster, &refusing, &refused)
+	b := startCollector(t, broker, "b")
+	require.Eventually(t, func() bool { return refused.Load() >= partitions }, 20*time.Second, 10*time.Millisecond,
+		"each partition's restore asked for the events topic's offsets and was refused")
+	b.r.mu.Lock()
+	assert.NotEmpty(t, b.r.unrestored, "a refused restore leaves its partition to be restored again")
+	b.r.mu.Unlock()
+	refusing.Store(false)
 	assertTotals(t, c.Truth, b.out)
 }

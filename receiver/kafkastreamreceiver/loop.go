@@ -35,6 +35,7 @@ func (r *kafkaStream) run(ctx context.Context, host component.Host) {
 		return
 	}
 	for ctx.Err() == nil {
+		r.restoreAgain(ctx)
 		r.resumeStalled(r.now())
 		polled, err := r.consumeFor(ctx, r.cfg.CommitInterval)
 		if errors.Is(err, kgo.ErrClientClosed) {
@@ -353,7 +354,7 @@ func (r *kafkaStream) rollback(ctx context.Context, txns []transaction) {
 			r.logger().Debug("Stopping a partition after an abort", zap.Error(err))
 		}
 		if _, err := r.startPartition(ctx, t.partition.id, t.partition.store.Reopen()); err != nil {
-			r.logger().Error("Rebuilding a partition after an abort failed; it is restored from the changelog when its next record comes", zap.Int32("partition", t.partition.id), zap.Error(err))
+			r.logger().Error("Rebuilding a partition after an abort failed; it is restored from the changelog at the next turn", zap.Int32("partition", t.partition.id), zap.Error(err))
 		}
 	}
 }
