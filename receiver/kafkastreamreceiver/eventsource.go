@@ -39,9 +39,10 @@ type eventSource struct {
 	client *kgo.Client
 	// fetched are the records client returned that were not yet passed,
 	// oldest first; next is the offset after the last one fetched, or
-	// where client began to read.
-	next    int64
-	fetched []*kgo.Record
+	// where client began to read. Below passed, client has nothing more
+	// to give: the records there were passed, or it began after them.
+	next, passed int64
+	fetched      []*kgo.Record
 	// start and end bound the partition's committed records, listed once.
 	start, end int64
 	listed     bool
@@ -99,13 +100,14 @@ func (s *eventSource) record(ctx context.Context, offset int64) (*kgo.Record, er
 		return nil, fmt.Errorf("%w: offset %d of partition %d is outside its records [%d, %d)", sourcelog.ErrGone, offset, s.partition, s.start, s.end)
 	}
 	for {
-		if s.client == nil || offset < s.kept() || offset-s.next > seekAhead {
+		if s.client == nil || offset < s.passed || offset-s.next > seekAhead {
 			if err := s.seek(offset); err != nil {
 				return nil, err
 			}
 		}
 		if offset < s.next {
 			for len(s.fetched) > 0 && s.fetched[0].Offset < offset {
+				s.passed = s.fetched[0].Offset + 1
 				s.fetched = s.fetched[1:]
 			}
 			if len(s.fetched) > 0 && s.fetched[0].Offset == offset {
@@ -115,19 +117,11 @@ func (s *eventSource) record(ctx context.Context, offset int64) (*kgo.Record, er
 			// it while the read went on).
 			return nil, fmt.Errorf("%w: no record at offset %d of partition %d", sourcelog.ErrGone, offset, s.partition)
 		}
-		s.fetched = s.fetched[:0]
+		s.fetched, s.passed = s.fetched[:0], s.next
 		if err := s.fetch(ctx); err != nil {
 			return nil, err
 		}
 	}
-}
-
-// kept is the lowest offset the source can still return without a seek.
-func (s *eventSource) kept() int64 {
-	if len(s.fetched) > 0 {
-		return s.fetched[0].Offset
-	}
-	return s.next
 }
 
 // listBounds lists where the partition's records start and end, once.
@@ -167,7 +161,7 @@ func (s *eventSource) seek(offset int64) error {
 		s.client = nil
 		return err
 	}
-	s.client, s.next, s.fetched = client, offset, nil
+	s.client, s.next, s.passed, s.fetched = client, offset, offset, nil
 	return nil
 }
 
@@ -177,8 +171,14 @@ func (s *eventSource) fetch(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("read the events topic again: %w", err)
 	}
-	if errs := fetches.Errors(); len(errs) > 0 {
-		return fmt.Errorf("read the events topic again: %w", errs[0].Err)
+	for _, fe := range fetches.Errors() {
+		// A reset past a retention's deletions is reported as data loss;
+		// the records after it come, and record finds the one asked for
+		// gone.
+		var reset *kgo.ErrDataLoss
+		if !errors.As(fe.Err, &reset) {
+			return fmt.Errorf("read the events topic again: %w", fe.Err)
+		}
 	}
 	fetches.EachRecord(func(rec *kgo.Record) {
 		s.fetched = append(s.fetched, rec)

@@ -107,6 +107,17 @@ func TestRecordsNoLongerInThePartitionAreGone(t *testing.T) {
 	ld, err := source.ReadAgain(ctx, encodeOffsets([]int64{10, 19}))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"10", "19"}, eventNumbers(ld))
+
+	// Deleted after the source listed where the partition starts: the read
+	// is reset past them (franz-go reports data loss) and finds them gone.
+	deleted, err = r.admin.DeleteRecords(ctx, kadm.Offsets{eventsTopic: {0: {Topic: eventsTopic, Partition: 0, At: 15}}})
+	require.NoError(t, err)
+	require.NoError(t, deleted.Error())
+	_, err = source.ReadAgain(ctx, encodeOffsets([]int64{12}))
+	require.ErrorIs(t, err, sourcelog.ErrGone)
+	ld, err = source.ReadAgain(ctx, encodeOffsets([]int64{16}))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"16"}, eventNumbers(ld))
 	source.close()
 	_, err = source.ReadAgain(ctx, encodeOffsets([]int64{10}))
 	require.ErrorIs(t, err, errSourceClosed)
