@@ -46,6 +46,21 @@ func forgedEvent(sl plog.ScopeLogs, name string, i int) {
 	lr.Attributes().PutStr(schema.AttrURLPath, "/forged")
 }
 
+// startWithTelemetry starts a collector on cfg whose own telemetry the
+// test reads, and returns what it publishes with that telemetry.
+func startWithTelemetry(t *testing.T, cfg *Config) (*published, *componenttest.Telemetry) {
+	t.Helper()
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	out := newPublished()
+	r, err := newReceiver(cfg, metadatatest.NewSettings(tel))
+	require.NoError(t, err)
+	r.nextMetrics = out
+	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+	t.Cleanup(func() { _ = r.Shutdown(context.Background()) })
+	return out, tel
+}
+
 // The events topic is input from outside the collector: records that pose
 // as the sessionizer, hold too many events, are too large or are not OTLP
 // are each skipped alone, counted by reason, and never retried; the corpus
@@ -80,16 +95,9 @@ func TestHostileRecordsAreSkippedAlone(t *testing.T) {
 	// The attack first, so that it has every chance to stall a partition.
 	hostile = append(hostile, c.Records...)
 
-	tel := componenttest.NewTelemetry()
-	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
-	out := newPublished()
 	cfg := testConfig(broker, "a")
 	cfg.MaxRecordBytes = maxRecordBytes
-	r, err := newReceiver(cfg, metadatatest.NewSettings(tel))
-	require.NoError(t, err)
-	r.nextMetrics = out
-	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
-	t.Cleanup(func() { _ = r.Shutdown(context.Background()) })
+	out, tel := startWithTelemetry(t, cfg)
 
 	produce(t, broker, hostile)
 	waitForLagZero(t, broker)
@@ -119,14 +127,7 @@ func TestRecordsRefusedTogetherAreSkippedAlone(t *testing.T) {
 			sl.LogRecords().At(0).Attributes().Remove(schema.AttrEventID)
 		}))
 	}
-	tel := componenttest.NewTelemetry()
-	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
-	out := newPublished()
-	r, err := newReceiver(testConfig(broker, "a"), metadatatest.NewSettings(tel))
-	require.NoError(t, err)
-	r.nextMetrics = out
-	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
-	t.Cleanup(func() { _ = r.Shutdown(context.Background()) })
+	out, tel := startWithTelemetry(t, testConfig(broker, "a"))
 
 	// Alone, so that they make a batch of their own.
 	produce(t, broker, refused)
