@@ -147,6 +147,7 @@ FUZZ_TARGETS = \
 	FuzzDecodePlausible:./receiver/browsereventsreceiver/internal/dropin \
 	FuzzMapOTLP:./receiver/browsereventsreceiver/internal/dropin \
 	FuzzDecodeRecord:./receiver/kafkastreamreceiver \
+	FuzzDecodeOffsets:./receiver/kafkastreamreceiver \
 	FuzzBotMatch:./receiver/browsereventsreceiver/internal/useragent \
 	FuzzEncodeDocument:./exporter/elasticsearchexporter \
 	FuzzReadSpillEntry:./exporter/kafkaspillexporter \

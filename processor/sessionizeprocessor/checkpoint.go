@@ -67,6 +67,9 @@ const (
 	// deltaKeyPrefix and the delta's index after the base name a delta.
 	deltaKeyPrefix = "checkpoint/delta/"
 	walVersion     = 1
+	// walVersionByRef is an entry that holds where its records can be read
+	// again (internal/sourcelog) in place of the records.
+	walVersionByRef = 2
 	// checkpointVersion is bumped whenever the envelope changes; Restore reads
 	// the versions it knows and moves others aside. Version 2 added the
 	// count of deltas; version 1 is read as a base alone.

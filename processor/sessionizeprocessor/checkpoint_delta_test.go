@@ -65,7 +65,7 @@ func TestCrashReplaysSinceTheLastDelta(t *testing.T) {
 		ext := storagetest.NewExtension()
 		start(t, storageConfig(), ext, nil).shutdown()
 		require.Zero(t, countDeltas(storedKeys(ext)), "the first checkpoint is a base")
-		testCrashReplaysSinceLastCheckpoint(t, walDir, ext, func(h *harness, ext *storagetest.Extension) {
+		testCrashReplaysSinceLastCheckpoint(t, walDir, ext, func(h *harness) {
 			h.tick(t0.Add(time.Hour))
 			require.Equal(t, 1, countDeltas(storedKeys(ext)), "the next is a delta")
 		})

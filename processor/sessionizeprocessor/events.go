@@ -50,9 +50,10 @@ type batch struct {
 	// unplaced counts inputs the tracker still holds; at 0 the batch is
 	// dropped from memory and its write-ahead entry may go.
 	unplaced int
-	// wal is the batch's records as OTLP, until its write-ahead entry is
-	// written (only with storage).
-	wal []byte
+	// wal is the batch's records as OTLP, or where they can be read again
+	// (byRef), until its write-ahead entry is written (only with storage).
+	wal   []byte
+	byRef bool
 	// logged is set once the batch has a write-ahead entry: the
 	// checkpoint after its last record is placed releases it.
 	logged bool
@@ -71,6 +72,15 @@ type eventReader struct {
 	funnels       *funnelMatcher
 	countInvalid  func(reason string, n int)
 	countSkewed   func(n int)
+}
+
+// quiet is r without its counters: for records that were counted when
+// they came.
+func (r *eventReader) quiet() *eventReader {
+	q := *r
+	q.countInvalid = func(string, int) {}
+	q.countSkewed = func(int) {}
+	return &q
 }
 
 // read splits ld: records that are not browser events (no site or visitor,

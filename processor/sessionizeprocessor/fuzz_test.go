@@ -4,6 +4,7 @@
 package sessionizeprocessor
 
 import (
+	"context"
 	"math"
 	"testing"
 	"time"
@@ -24,6 +25,7 @@ import (
 // aside.
 func FuzzDecodeStoredState(f *testing.F) {
 	f.Add([]byte{walVersion, 1, 1})
+	f.Add([]byte{walVersionByRef, 1, 1, 0x05})
 	f.Add([]byte{checkpointVersion, 0, 0, 0, 0})
 	f.Add([]byte{})
 	delta := fuzzSeedDelta(f)
@@ -34,7 +36,7 @@ func FuzzDecodeStoredState(f *testing.F) {
 		p, err := newProcessor(storageConfig(), processortest.NewNopSettings(metadata.Type), nil)
 		require.NoError(t, err)
 		p.now = func() time.Time { return t0 }
-		if b, err := p.decodeWAL(7, data); err == nil {
+		if b, err := p.decodeWAL(context.Background(), 7, data); err == nil {
 			require.Len(t, b.accepted, len(b.inputs))
 		}
 		_, _, _, _ = p.state.decodeEnvelope(data)

@@ -22,6 +22,7 @@ import (
 
 	"github.com/footfall-analytics/footfall/internal/attr"
 	"github.com/footfall-analytics/footfall/internal/schema"
+	"github.com/footfall-analytics/footfall/internal/sourcelog"
 	"github.com/footfall-analytics/footfall/internal/storagetest"
 	"github.com/footfall-analytics/footfall/internal/testclock"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/metadatatest"
@@ -38,6 +39,9 @@ type harness struct {
 	sink      *consumertest.LogsSink
 	clock     *testclock.Clock
 	telemetry *componenttest.Telemetry
+	// log, when the storage is one, is where batches are handed on from
+	// (source_test.go).
+	log *recordLog
 }
 
 func testConfig() *Config {
@@ -68,6 +72,7 @@ func start(t *testing.T, cfg *Config, ext component.Component, next consumer.Log
 	if ext != nil {
 		host.Extensions[storageID] = ext
 	}
+	h.log, _ = ext.(*recordLog)
 	require.NoError(t, p.Start(context.Background(), host))
 	h.p = p
 	return h
@@ -79,8 +84,14 @@ func newTelemetry(t *testing.T) *componenttest.Telemetry {
 	return tel
 }
 
+// consume hands ld on, with where it can be read again when the storage
+// is a recordLog.
 func (h *harness) consume(ld plog.Logs) error {
-	return h.p.ConsumeLogs(context.Background(), ld)
+	ctx := context.Background()
+	if h.log != nil {
+		ctx = sourcelog.WithRef(ctx, h.log.add(ld))
+	}
+	return h.p.ConsumeLogs(ctx, ld)
 }
 
 func (h *harness) mustConsume(ld plog.Logs) {

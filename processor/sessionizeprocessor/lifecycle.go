@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.uber.org/zap"
 
+	"github.com/footfall-analytics/footfall/internal/sourcelog"
 	"github.com/footfall-analytics/footfall/internal/storageclient"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/session"
 )
@@ -79,6 +80,7 @@ func (p *sessionizeProcessor) openWAL(client storage.Client) error {
 	quarantine := func(ctx context.Context, seq uint64, data []byte, cause error) error {
 		return p.quarantineValue(ctx, client, partWAL, walKey(seq), data, cause)
 	}
+	p.source, _ = client.(sourcelog.Reader)
 	if p.cfg.WALDirectory == "" {
 		p.wal = &storageWAL{client: client, quarantine: quarantine}
 		return nil

@@ -21,6 +21,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
+	"github.com/footfall-analytics/footfall/internal/sourcelog"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/diskguard"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/metadata"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/wal"
@@ -78,6 +79,10 @@ type sessionizeProcessor struct {
 	// meet through it (internal/cosave).
 	storageExt component.Component
 	wal        writeAheadLog
+	// source reads records again from the log they came from, when the
+	// storage client can (internal/sourcelog): write-ahead entries of
+	// batches handed on with a reference hold the reference.
+	source sourcelog.Reader
 	// writer appends to a segment log while the owner goes on; nil for a
 	// storage extension's log or none (walwriter.go). inFlight is what the
 	// owner knows of the groups it holds.
@@ -206,7 +211,11 @@ func (p *sessionizeProcessor) ConsumeLogs(ctx context.Context, ld plog.Logs) err
 		}
 		return consumererror.NewPermanent(fmt.Errorf("none of the %d records can be sessionized: %s", total, describe(invalid)))
 	}
-	if p.client != nil {
+	if ref, ok := sourcelog.RefFrom(ctx); ok && p.source != nil {
+		// The records can be read again where they came from: the entry
+		// holds where, not a second copy.
+		b.wal, b.byRef = ref, true
+	} else if p.client != nil {
 		wire, err := protoMarshaler.MarshalLogs(b.logs)
 		if err != nil {
 			return consumererror.NewPermanent(fmt.Errorf("encode records for the write-ahead log: %w", err))

@@ -151,7 +151,7 @@ func storedKeys(ext *storagetest.Extension) []string {
 // and dedup downstream make that idempotent).
 func TestCrashReplaysSinceLastCheckpoint(t *testing.T) {
 	forEachWAL(t, func(t *testing.T, walDir string) {
-		testCrashReplaysSinceLastCheckpoint(t, walDir, storagetest.NewExtension(), func(h *harness, _ *storagetest.Extension) {
+		testCrashReplaysSinceLastCheckpoint(t, walDir, storagetest.NewExtension(), func(h *harness) {
 			h.tick(t0.Add(time.Hour)) // a checkpoint is due, written before tick returns
 		})
 	})
@@ -162,7 +162,8 @@ func TestCrashReplaysSinceLastCheckpoint(t *testing.T) {
 // goroutine) and restores like one written at once.
 func TestCrashAfterABackgroundCheckpoint(t *testing.T) {
 	forEachWAL(t, func(t *testing.T, walDir string) {
-		testCrashReplaysSinceLastCheckpoint(t, walDir, storagetest.NewExtension(), func(h *harness, ext *storagetest.Extension) {
+		ext := storagetest.NewExtension()
+		testCrashReplaysSinceLastCheckpoint(t, walDir, ext, func(h *harness) {
 			require.NotContains(t, storedKeys(ext), checkpointKey)
 			h.clock.Set(t0.Add(time.Hour)) // the owner's next tick finds a checkpoint due
 			require.Eventually(t, func() bool { return slices.Contains(storedKeys(ext), checkpointKey) }, 10*time.Second, time.Millisecond)
@@ -173,7 +174,7 @@ func TestCrashAfterABackgroundCheckpoint(t *testing.T) {
 // testCrashReplaysSinceLastCheckpoint runs a third of a stream on ext, has
 // checkpoint take a checkpoint, runs another third, crashes, and runs the
 // rest on a restarted processor.
-func testCrashReplaysSinceLastCheckpoint(t *testing.T, walDir string, ext *storagetest.Extension, checkpoint func(*harness, *storagetest.Extension)) {
+func testCrashReplaysSinceLastCheckpoint(t *testing.T, walDir string, ext component.Component, checkpoint func(*harness)) {
 	batches := stream(2, 30, 10*time.Second)
 	want := runAll(t, batches)
 
@@ -187,7 +188,7 @@ func testCrashReplaysSinceLastCheckpoint(t *testing.T, walDir string, ext *stora
 		first.mustConsume(logsOf(b...))
 	}
 	first.waitDelivered()
-	checkpoint(first, ext)
+	checkpoint(first)
 	beforeCheckpoint := len(summary(first.output()))
 	for _, b := range batches[third : 2*third] {
 		first.mustConsume(logsOf(b...))

@@ -53,7 +53,7 @@ func (p *sessionizeProcessor) restore(ctx context.Context, client storage.Client
 		}
 		wasRetained := isRetained[e.Seq]
 		delete(isRetained, e.Seq)
-		b, err := p.decodeWAL(e.Seq, e.Data)
+		b, err := p.decodeWAL(ctx, e.Seq, e.Data)
 		if err != nil {
 			return err
 		}

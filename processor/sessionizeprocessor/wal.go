@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"sync"
@@ -15,6 +16,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
 
+	"github.com/footfall-analytics/footfall/internal/sourcelog"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/wal"
 )
 
@@ -83,7 +85,7 @@ func (w *storageWAL) visit(ctx context.Context, seq uint64, visit func(wal.Entry
 		return false, nil
 	}
 	if err := visit(wal.Entry{Seq: seq, Data: data}); err != nil {
-		return true, w.quarantine(ctx, seq, data, err)
+		return true, quarantineUnless(ctx, w.quarantine, seq, data, err)
 	}
 	return true, nil
 }
@@ -144,7 +146,7 @@ func (w *segmentWAL) replay(ctx context.Context, retained []uint64, from uint64,
 		// The reader reuses its buffer; decoded batches outlive it.
 		e.Data = bytes.Clone(e.Data)
 		if err := visit(e); err != nil {
-			return w.quarantine(ctx, e.Seq, e.Data, err)
+			return quarantineUnless(ctx, w.quarantine, e.Seq, e.Data, err)
 		}
 		return nil
 	})
@@ -182,11 +184,15 @@ func walEntrySize(b *batch) int {
 }
 
 // walHeader is the head of b's write-ahead entry: version, record count
-// and accepted bitmap. The records follow as OTLP protobuf (b.wal), written
-// after it by the log without a copy joining the two.
+// and accepted bitmap. The records follow as OTLP protobuf, or where they
+// can be read again (b.byRef) (b.wal), written after it by the log without
+// a copy joining the two.
 func walHeader(b *batch) []byte {
 	out := make([]byte, 0, 1+binary.MaxVarintLen64+(len(b.accepted)+7)/8)
 	out = append(out, walVersion)
+	if b.byRef {
+		out[0] = walVersionByRef
+	}
 	out = binary.AppendUvarint(out, uint64(len(b.accepted)))
 	bitmap := len(out)
 	out = append(out, make([]byte, (len(b.accepted)+7)/8)...)
@@ -198,8 +204,12 @@ func walHeader(b *batch) []byte {
 	return out
 }
 
-func (p *sessionizeProcessor) decodeWAL(seq uint64, data []byte) (*batch, error) {
-	if len(data) == 0 || data[0] != walVersion {
+// decodeWAL reads a write-ahead entry back into its batch. An entry that
+// holds a reference has its records read again from their log: an error
+// that log may not give when asked again is an unavailableError, which
+// fails the restore rather than moving the entry aside.
+func (p *sessionizeProcessor) decodeWAL(ctx context.Context, seq uint64, data []byte) (*batch, error) {
+	if len(data) == 0 || (data[0] != walVersion && data[0] != walVersionByRef) {
 		return nil, fmt.Errorf("write-ahead entry %d: unknown version", seq)
 	}
 	count, n := binary.Uvarint(data[1:])
@@ -211,13 +221,14 @@ func (p *sessionizeProcessor) decodeWAL(seq uint64, data []byte) (*batch, error)
 	if len(rest) < bitmapLen {
 		return nil, fmt.Errorf("write-ahead entry %d is corrupt: short bitmap", seq)
 	}
-	ld, err := (&plog.ProtoUnmarshaler{}).UnmarshalLogs(rest[bitmapLen:])
+	ld, err := p.entryRecords(ctx, seq, data[0], rest[bitmapLen:])
 	if err != nil {
-		return nil, fmt.Errorf("write-ahead entry %d: %w", seq, err)
+		return nil, err
 	}
-	// The records were corrected and validated before they were written:
-	// reading them again gives the same inputs.
-	b, _, _ := p.reader.read(ld)
+	// The records were corrected and validated before they were written,
+	// or are read again as they came: reading them gives the same inputs.
+	// They were counted then, so they are not counted again.
+	b, _, _ := p.reader.quiet().read(ld)
 	if uint64(len(b.inputs)) != count {
 		return nil, fmt.Errorf("write-ahead entry %d is corrupt: %d records for %d marks", seq, len(b.inputs), count)
 	}
@@ -228,4 +239,50 @@ func (p *sessionizeProcessor) decodeWAL(seq uint64, data []byte) (*batch, error)
 	}
 	b.logged = true
 	return b, nil
+}
+
+// entryRecords returns the records of an entry: decoded from it, or read
+// again from their log by the reference it holds.
+func (p *sessionizeProcessor) entryRecords(ctx context.Context, seq uint64, version byte, records []byte) (plog.Logs, error) {
+	if version == walVersion {
+		ld, err := (&plog.ProtoUnmarshaler{}).UnmarshalLogs(records)
+		if err != nil {
+			return plog.Logs{}, fmt.Errorf("write-ahead entry %d: %w", seq, err)
+		}
+		return ld, nil
+	}
+	if p.source == nil {
+		return plog.Logs{}, fmt.Errorf("write-ahead entry %d refers to records in a log this storage cannot read", seq)
+	}
+	ld, err := p.source.ReadAgain(ctx, records)
+	switch {
+	case errors.Is(err, sourcelog.ErrGone):
+		return plog.Logs{}, fmt.Errorf("write-ahead entry %d: %w", seq, err)
+	case err != nil:
+		return plog.Logs{}, &unavailableError{seq: seq, err: err}
+	}
+	return ld, nil
+}
+
+// unavailableError: an entry's records could not be read again from their
+// log just now. The entry stays, and the restore fails, to be tried again.
+type unavailableError struct {
+	seq uint64
+	err error
+}
+
+func (e *unavailableError) Error() string {
+	return fmt.Sprintf("write-ahead entry %d: read its records again: %v", e.seq, e.err)
+}
+
+func (e *unavailableError) Unwrap() error { return e.err }
+
+// quarantineUnless moves an entry that visit could not take aside, unless
+// its records were only unavailable for now: that error ends the replay.
+func quarantineUnless(ctx context.Context, quarantine quarantineFunc, seq uint64, data []byte, err error) error {
+	var unavailable *unavailableError
+	if errors.As(err, &unavailable) {
+		return err
+	}
+	return quarantine(ctx, seq, data, err)
 }

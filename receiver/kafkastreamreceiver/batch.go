@@ -32,13 +32,25 @@ func (b *batch) len() int { return len(b.records) }
 // first is the offset of the batch's first record.
 func (b *batch) first() int64 { return b.records[0].Offset }
 
-// split decodes each record of the batch again, on its own. Each was
-// decoded once already, so none fails; one that did would be left out.
-func (b *batch) split() []plog.Logs {
-	out := make([]plog.Logs, 0, len(b.records))
+// ref is where the batch's records can be read again: their offsets.
+func (b *batch) ref() []byte {
+	offsets := make([]int64, len(b.records))
+	for i, rec := range b.records {
+		offsets[i] = rec.Offset
+	}
+	return encodeOffsets(offsets)
+}
+
+// split decodes each record of the batch again, as a batch of its own.
+// Each was decoded once already, so none fails; one that did would be left
+// out.
+func (b *batch) split() []*batch {
+	out := make([]*batch, 0, len(b.records))
 	for _, rec := range b.records {
 		if ld, err := recordUnmarshaler.UnmarshalLogs(rec.Value); err == nil {
-			out = append(out, ld)
+			one := newBatch()
+			one.add(ld, rec)
+			out = append(out, one)
 		}
 	}
 	return out

@@ -93,33 +93,40 @@ func isSessionizeBase(key []byte) bool {
 		strings.Contains(k, "/checkpoint/dedup") || strings.Contains(k, "/checkpoint/visitors"))
 }
 
-// committedBytes reads topic from its start, as read_committed consumers
-// do, and sums its records' keys and values by writer, and apart those of
-// the sessionizer's bases (sessionizeBase, also in its writer's sum). Its tail may be
-// transaction markers, which no fetch returns: the topic is read through
-// once a poll of a second brings nothing more.
+// committedBytes sums the committed records of topic (committedRecords)
+// by writer, and apart those of the sessionizer's bases (sessionizeBase,
+// also in its writer's sum).
 func committedBytes(b *testing.B, broker, topic string) map[string]int64 {
 	b.Helper()
+	total := map[string]int64{}
+	for _, r := range committedRecords(b, broker, topic) {
+		size := int64(len(r.Key) + len(r.Value))
+		total[writerOf(r.Key)] += size
+		if isSessionizeBase(r.Key) {
+			total[sessionizeBase] += size
+		}
+	}
+	return total
+}
+
+// committedRecords reads topic from its start, as read_committed consumers
+// do. Its tail may be transaction markers, which no fetch returns: the
+// topic is read through once a poll of a second brings nothing more.
+func committedRecords(tb testing.TB, broker, topic string) []*kgo.Record {
+	tb.Helper()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(broker), kgo.ConsumeTopics(topic),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	require.NoError(b, err)
+	require.NoError(tb, err)
 	defer cl.Close()
-	total := map[string]int64{}
+	var records []*kgo.Record
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		fetches := cl.PollFetches(ctx)
 		cancel()
-		n := 0
-		fetches.EachRecord(func(r *kgo.Record) {
-			n++
-			size := int64(len(r.Key) + len(r.Value))
-			total[writerOf(r.Key)] += size
-			if isSessionizeBase(r.Key) {
-				total[sessionizeBase] += size
-			}
-		})
-		if n == 0 {
-			return total
+		n := len(records)
+		records = append(records, fetches.Records()...)
+		if len(records) == n {
+			return records
 		}
 	}
 }

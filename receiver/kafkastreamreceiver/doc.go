@@ -31,8 +31,10 @@
 //     processor feeding the webanalytics connector (and the logs
 //     pipeline, when there is one). Their storage is the partition's
 //     changelog.Store. The sessionizer writes the batch's write-ahead
-//     entry there, places the events in sessions, and delivers the
-//     records. The aggregator counts them and, every flush_interval,
+//     entry there: the batch is handed on with its records' offsets
+//     (batch.go, offsets.go, internal/sourcelog), and the entry holds
+//     those, not the records. It places the events in sessions, and
+//     delivers the records. The aggregator counts them and, every flush_interval,
 //     hands a rendering of its series to the partition's publisher
 //     (publish.go), which keeps only the latest. The sessionizer's
 //     background checkpoints (after the first, deltas of what changed,
@@ -52,7 +54,8 @@
 //     partition p. It first waits until no transaction is open there
 //     (restore.go). It then starts the pipeline on that store: the
 //     sessionizer restores its checkpoint and replays the write-ahead
-//     entries after it, and the aggregator restores the state saved with
+//     entries after it, reading their records again from the events
+//     topic (eventsource.go), and the aggregator restores the state saved with
 //     that checkpoint. The aggregator publishes nothing until the replay
 //     has been delivered to it, so a partition's counters never go back
 //     when it changes owner. On revocation the pipeline stops and its

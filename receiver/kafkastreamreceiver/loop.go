@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/footfall-analytics/footfall/internal/retrybackoff"
+	"github.com/footfall-analytics/footfall/internal/sourcelog"
 	"github.com/footfall-analytics/footfall/receiver/kafkastreamreceiver/internal/changelog"
 )
 
@@ -34,6 +35,7 @@ func (r *kafkaStream) run(ctx context.Context, host component.Host) {
 		return
 	}
 	for ctx.Err() == nil {
+		r.restoreAgain(ctx)
 		r.resumeStalled(r.now())
 		polled, err := r.consumeFor(ctx, r.cfg.CommitInterval)
 		if errors.Is(err, kgo.ErrClientClosed) {
@@ -133,15 +135,17 @@ func (r *kafkaStream) maxBatchEvents() int {
 	return max(1, r.cfg.Sessionize.MaxPendingEvents/4)
 }
 
-// consume hands a batch to the partition's sessionizer. A batch refused
-// for good is offered again a record at a time, so that only the records
-// that can never be processed are skipped; one refused for now is offered
-// again until the group's patience runs short.
+// consume hands a batch to the partition's sessionizer, with where its
+// records can be read again (sourcelog): the sessionizer's write-ahead
+// entry holds that, not a copy. A batch refused for good is offered again
+// a record at a time, so that only the records that can never be
+// processed are skipped; one refused for now is offered again until the
+// group's patience runs short.
 func (r *kafkaStream) consume(ctx context.Context, p *partition, b *batch) error {
 	if b.events == 0 {
 		return nil
 	}
-	permanent, err := r.offer(ctx, p, b.logs)
+	permanent, err := r.offer(sourcelog.WithRef(ctx, b.ref()), p, b.logs)
 	if err != nil || !permanent {
 		return err
 	}
@@ -149,8 +153,8 @@ func (r *kafkaStream) consume(ctx context.Context, p *partition, b *batch) error
 		r.skipped(ctx, skipRefused, 1)
 		return nil
 	}
-	for _, ld := range b.split() {
-		permanent, err := r.offer(ctx, p, ld)
+	for _, one := range b.split() {
+		permanent, err := r.offer(sourcelog.WithRef(ctx, one.ref()), p, one.logs)
 		if err != nil {
 			return err
 		}
@@ -350,7 +354,7 @@ func (r *kafkaStream) rollback(ctx context.Context, txns []transaction) {
 			r.logger().Debug("Stopping a partition after an abort", zap.Error(err))
 		}
 		if _, err := r.startPartition(ctx, t.partition.id, t.partition.store.Reopen()); err != nil {
-			r.logger().Error("Rebuilding a partition after an abort failed; it is restored from the changelog when its next record comes", zap.Int32("partition", t.partition.id), zap.Error(err))
+			r.logger().Error("Rebuilding a partition after an abort failed; it is restored from the changelog at the next turn", zap.Int32("partition", t.partition.id), zap.Error(err))
 		}
 	}
 }

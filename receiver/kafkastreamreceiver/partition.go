@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/collector/receiver"
 
 	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector"
+	"github.com/footfall-analytics/footfall/internal/sourcelog"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor"
 	"github.com/footfall-analytics/footfall/receiver/kafkastreamreceiver/internal/changelog"
 )
@@ -43,11 +44,12 @@ type partition struct {
 }
 
 // startPartition builds and starts a partition's pipeline on the state in
-// store. Its metrics reach next only through published, after the commit
-// that makes what they count durable.
-func startPartition(ctx context.Context, cfg *Config, set receiver.Settings, id int32, store *changelog.Store, next consumer.Metrics, logs consumer.Logs) (*partition, error) {
+// store; the sessionizer reads the records its write-ahead entries name
+// from source. Its metrics reach next only through published, after the
+// commit that makes what they count durable.
+func startPartition(ctx context.Context, cfg *Config, set receiver.Settings, id int32, store *changelog.Store, source sourcelog.Reader, next consumer.Metrics, logs consumer.Logs) (*partition, error) {
 	storageID := component.NewIDWithName(stateType, strconv.Itoa(int(id)))
-	host := partitionHost{storageID: &storeExtension{store: store}}
+	host := partitionHost{storageID: &storeExtension{store: store, source: source}}
 	p := &partition{id: id, store: store, published: newPublisher(id, next)}
 
 	analyticsCfg := cfg.WebAnalytics
@@ -103,13 +105,23 @@ func (h partitionHost) GetExtensions() map[component.ID]component.Component { re
 type storeExtension struct {
 	component.StartFunc
 	component.ShutdownFunc
-	store *changelog.Store
+	store  *changelog.Store
+	source sourcelog.Reader
 }
 
 func (e *storeExtension) GetClient(_ context.Context, kind component.Kind, id component.ID, name string) (storage.Client, error) {
 	// The id carries the partition; the type alone keeps components apart
 	// in the one store, and stays the same when the partition moves.
-	return e.store.Client(kind.String() + "/" + id.Type().String() + "/" + name), nil
+	return partitionClient{Client: e.store.Client(kind.String() + "/" + id.Type().String() + "/" + name), Reader: e.source}, nil
+}
+
+// partitionClient is a client of the partition's store that also reads
+// records of the partition again (sourcelog): the sessionizer's
+// write-ahead entries name their records in the events topic rather than
+// holding a copy.
+type partitionClient struct {
+	storage.Client
+	sourcelog.Reader
 }
 
 // sessionizedTo is where a partition's sessionized records go: the

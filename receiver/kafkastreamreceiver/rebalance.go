@@ -15,11 +15,28 @@ import (
 
 // assigned restores each newly owned partition from its changelog before
 // its first record is fetched. A partition whose restore fails is restored
-// again when its first record comes (see partition).
+// again at the next turn, or when its first record comes (see partition).
 func (r *kafkaStream) assigned(ctx context.Context, _ *kgo.Client, assigned map[string][]int32) {
 	for _, id := range assigned[r.cfg.Topic] {
 		if _, err := r.restorePartition(ctx, id); err != nil {
-			r.logger().Warn("Restoring a partition's state at assignment failed; retried when its first record comes", zap.Int32("partition", id), zap.Error(err))
+			r.logger().Warn("Restoring a partition's state at assignment failed; retried at the next turn", zap.Int32("partition", id), zap.Error(err))
+		}
+	}
+}
+
+// restoreAgain tries again each owned partition whose restore failed: a
+// quiet partition would otherwise wait for its next record, its series
+// left as they were and its pending events unplaced.
+func (r *kafkaStream) restoreAgain(ctx context.Context) {
+	r.mu.Lock()
+	ids := make([]int32, 0, len(r.unrestored))
+	for id := range r.unrestored {
+		ids = append(ids, id)
+	}
+	r.mu.Unlock()
+	for _, id := range ids {
+		if _, err := r.restorePartition(ctx, id); err != nil {
+			r.logger().Warn("Restoring a partition's state failed again; retried at the next turn", zap.Int32("partition", id), zap.Error(err))
 		}
 	}
 }
@@ -32,6 +49,7 @@ func (r *kafkaStream) revoked(ctx context.Context, _ *kgo.Client, revoked map[st
 		r.mu.Lock()
 		p, ok := r.partitions[id]
 		delete(r.partitions, id)
+		delete(r.unrestored, id)
 		r.mu.Unlock()
 		if !ok {
 			continue
@@ -54,22 +72,28 @@ func (r *kafkaStream) restorePartition(ctx context.Context, id int32) (*partitio
 	defer cancel()
 	store, err := readChangelog(readCtx, r.admin, r.clientOpts, r.cfg.changelogTopic(), id)
 	if err != nil {
+		r.markUnrestored(id)
 		return nil, err
 	}
 	r.telemetry.ReceiverKafkastreamRestores.Add(ctx, 1)
 	return r.startPartition(readCtx, id, store)
 }
 
-// startPartition starts a partition's pipeline on store and owns it.
+// startPartition starts a partition's pipeline on store and owns it. The
+// records its write-ahead entries name are read again while it starts.
 func (r *kafkaStream) startPartition(ctx context.Context, id int32, store *changelog.Store) (*partition, error) {
-	p, err := startPartition(ctx, r.cfg, r.set, id, store, r.nextMetrics, r.nextLogs)
+	source := r.eventSource(id)
+	defer source.close()
+	p, err := startPartition(ctx, r.cfg, r.set, id, store, source, r.nextMetrics, r.nextLogs)
 	if err != nil {
 		store.Close()
+		r.markUnrestored(id)
 		return nil, fmt.Errorf("start partition %d: %w", id, err)
 	}
 	r.mu.Lock()
 	old, had := r.partitions[id]
 	r.partitions[id] = p
+	delete(r.unrestored, id)
 	r.mu.Unlock()
 	if had {
 		// Not expected: a partition is assigned once until revoked.
@@ -77,4 +101,10 @@ func (r *kafkaStream) startPartition(ctx context.Context, id int32, store *chang
 		old.store.Close()
 	}
 	return p, nil
+}
+
+func (r *kafkaStream) markUnrestored(id int32) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.unrestored[id] = true
 }

@@ -46,6 +46,9 @@ type kafkaStream struct {
 	// takes) nor while calling next.
 	mu         sync.Mutex
 	partitions map[int32]*partition
+	// unrestored are owned partitions whose restore failed (the changelog
+	// or the events topic could not be read); each turn tries them again.
+	unrestored map[int32]bool
 	// stalls are the partitions paused because their sessionizer kept
 	// refusing (stall.go); the loop owns them.
 	stalls map[int32]stall
@@ -67,7 +70,7 @@ func newReceiver(cfg *Config, set receiver.Settings) (*kafkaStream, error) {
 	}
 	return &kafkaStream{
 		cfg: cfg, set: set, telemetry: telemetry,
-		partitions: map[int32]*partition{}, stalls: map[int32]stall{},
+		partitions: map[int32]*partition{}, unrestored: map[int32]bool{}, stalls: map[int32]stall{},
 		health: &kafkaHealth{logger: set.Logger, now: time.Now},
 		now:    time.Now, after: time.After,
 	}, nil
