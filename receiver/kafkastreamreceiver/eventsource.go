@@ -12,6 +12,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 
 	"github.com/footfall-analytics/footfall/internal/sourcelog"
 )
@@ -23,9 +25,11 @@ const seekAhead = 4096
 var errSourceClosed = errors.New("the events topic reader is closed")
 
 // eventSource reads records of one partition of the events topic again,
-// for the write-ahead entries that name them (sourcelog.Reader). A restore
-// asks for them oldest first, so the source reads forward and seeks only
-// when asked for a record behind it, or far ahead.
+// for the write-ahead entries that name them (sourcelog.Reader): from the
+// records the partition handed over lately when they are there (a rebuild
+// after an abort), else from Kafka. A restore asks for them oldest first,
+// so the source reads forward and seeks only when asked for a record
+// behind it, or far ahead.
 //
 // It serves one restore: the partition's pipeline reads its entries while
 // it starts, and the source is closed after.
@@ -35,6 +39,10 @@ type eventSource struct {
 	topic     string
 	partition int32
 	timeout   time.Duration
+	// recent are records the partition handed over lately; those found
+	// there are not read from Kafka.
+	recent    *recentRecords
+	readAgain func(from string)
 
 	client *kgo.Client
 	// fetched are the records client returned that were not yet passed,
@@ -49,7 +57,7 @@ type eventSource struct {
 	closed     bool
 }
 
-func (r *kafkaStream) eventSource(partition int32) *eventSource {
+func (r *kafkaStream) eventSource(partition int32, recent *recentRecords) *eventSource {
 	return &eventSource{
 		opts: append(append([]kgo.Opt(nil), r.clientOpts...),
 			kgo.FetchIsolationLevel(kgo.ReadCommitted()),
@@ -61,6 +69,7 @@ func (r *kafkaStream) eventSource(partition int32) *eventSource {
 			kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		),
 		admin: r.admin, topic: r.cfg.Topic, partition: partition, timeout: r.cfg.Timeout,
+		recent: recent, readAgain: r.readAgain,
 	}
 }
 
@@ -93,6 +102,19 @@ func (s *eventSource) record(ctx context.Context, offset int64) (*kgo.Record, er
 	if s.closed {
 		return nil, errSourceClosed
 	}
+	if rec, ok := s.recent.at(offset); ok {
+		s.readAgain(readFromMemory)
+		return rec, nil
+	}
+	rec, err := s.fromEventsTopic(ctx, offset)
+	if err == nil {
+		s.readAgain(readFromEventsTopic)
+	}
+	return rec, err
+}
+
+// fromEventsTopic reads the committed record at offset from Kafka.
+func (s *eventSource) fromEventsTopic(ctx context.Context, offset int64) (*kgo.Record, error) {
 	if err := s.listBounds(ctx); err != nil {
 		return nil, err
 	}
@@ -195,4 +217,14 @@ func (s *eventSource) close() {
 		s.client = nil
 	}
 	s.fetched = nil
+}
+
+// Where a record named by a write-ahead entry was read again.
+const (
+	readFromMemory      = "memory"
+	readFromEventsTopic = "events_topic"
+)
+
+func (r *kafkaStream) readAgain(from string) {
+	r.telemetry.ReceiverKafkastreamRecordsReadAgain.Add(context.Background(), 1, metric.WithAttributes(attribute.String("from", from)))
 }

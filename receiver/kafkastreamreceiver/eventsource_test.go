@@ -67,7 +67,7 @@ func eventNumbers(ld plog.Logs) []string {
 func TestRecordsAreReadAgainByOffset(t *testing.T) {
 	broker := startCluster(t)
 	r := numberedRecords(t, broker, 6000)
-	source := r.eventSource(0)
+	source := r.eventSource(0, nil)
 	defer source.close()
 	for _, offsets := range [][]int64{{3, 4, 7}, {8}, {1, 2}, {5999}, {10, 11, 12}} {
 		ld, err := source.ReadAgain(context.Background(), encodeOffsets(offsets))
@@ -98,12 +98,12 @@ func TestRecordsNoLongerInThePartitionAreGone(t *testing.T) {
 		"unreadable":  {0xff},
 		"partly gone": encodeOffsets([]int64{9, 10}),
 	} {
-		source := r.eventSource(0)
+		source := r.eventSource(0, nil)
 		_, err := source.ReadAgain(ctx, ref)
 		require.ErrorIs(t, err, sourcelog.ErrGone, name)
 		source.close()
 	}
-	source := r.eventSource(0)
+	source := r.eventSource(0, nil)
 	ld, err := source.ReadAgain(ctx, encodeOffsets([]int64{10, 19}))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"10", "19"}, eventNumbers(ld))

@@ -145,6 +145,7 @@ func (r *kafkaStream) consume(ctx context.Context, p *partition, b *batch) error
 	if b.events == 0 {
 		return nil
 	}
+	p.recent.add(b.records)
 	permanent, err := r.offer(sourcelog.WithRef(ctx, b.ref()), p, b.logs)
 	if err != nil || !permanent {
 		return err
@@ -353,7 +354,7 @@ func (r *kafkaStream) rollback(ctx context.Context, txns []transaction) {
 		if err := t.partition.stop(ctx); err != nil {
 			r.logger().Debug("Stopping a partition after an abort", zap.Error(err))
 		}
-		if _, err := r.startPartition(ctx, t.partition.id, t.partition.store.Reopen()); err != nil {
+		if _, err := r.startPartition(ctx, t.partition.id, t.partition.store.Reopen(), t.partition.recent); err != nil {
 			r.logger().Error("Rebuilding a partition after an abort failed; it is restored from the changelog at the next turn", zap.Int32("partition", t.partition.id), zap.Error(err))
 		}
 	}

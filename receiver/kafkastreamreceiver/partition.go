@@ -38,6 +38,9 @@ type partition struct {
 	sessionize processor.Logs
 	analytics  connector.Logs
 	published  *publisher
+	// recent are the records handed to sessionize lately, for a rebuild
+	// after an abort; an abort's rebuild inherits them.
+	recent *recentRecords
 
 	stopOnce sync.Once
 	stopErr  error
@@ -92,6 +95,13 @@ func (p *partition) stop(ctx context.Context) error {
 		p.stopErr = errors.Join(p.sessionize.Shutdown(ctx), p.analytics.Shutdown(ctx))
 	})
 	return p.stopErr
+}
+
+// close frees the partition's state once it is no longer owned: its store
+// and its recent records.
+func (p *partition) close() {
+	p.store.Close()
+	p.recent.release()
 }
 
 // partitionHost gives a partition's components its store as their storage.

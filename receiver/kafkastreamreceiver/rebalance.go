@@ -62,7 +62,7 @@ func (r *kafkaStream) revoked(ctx context.Context, _ *kgo.Client, revoked map[st
 			r.logger().Warn("Withdrawing a revoked partition's series failed; they stay until metric_expiration", zap.Int32("partition", id), zap.Error(err))
 		}
 		cancel()
-		p.store.Close()
+		p.close()
 	}
 }
 
@@ -76,20 +76,23 @@ func (r *kafkaStream) restorePartition(ctx context.Context, id int32) (*partitio
 		return nil, err
 	}
 	r.telemetry.ReceiverKafkastreamRestores.Add(ctx, 1)
-	return r.startPartition(readCtx, id, store)
+	return r.startPartition(readCtx, id, store, r.recent.records())
 }
 
 // startPartition starts a partition's pipeline on store and owns it. The
-// records its write-ahead entries name are read again while it starts.
-func (r *kafkaStream) startPartition(ctx context.Context, id int32, store *changelog.Store) (*partition, error) {
-	source := r.eventSource(id)
+// records its write-ahead entries name are read again while it starts,
+// from recent when they are there.
+func (r *kafkaStream) startPartition(ctx context.Context, id int32, store *changelog.Store, recent *recentRecords) (*partition, error) {
+	source := r.eventSource(id, recent)
 	defer source.close()
 	p, err := startPartition(ctx, r.cfg, r.set, id, store, source, r.nextMetrics, r.nextLogs)
 	if err != nil {
 		store.Close()
+		recent.release()
 		r.markUnrestored(id)
 		return nil, fmt.Errorf("start partition %d: %w", id, err)
 	}
+	p.recent = recent
 	r.mu.Lock()
 	old, had := r.partitions[id]
 	r.partitions[id] = p
@@ -98,7 +101,7 @@ func (r *kafkaStream) startPartition(ctx context.Context, id int32, store *chang
 	if had {
 		// Not expected: a partition is assigned once until revoked.
 		_ = old.stop(ctx)
-		old.store.Close()
+		old.close()
 	}
 	return p, nil
 }

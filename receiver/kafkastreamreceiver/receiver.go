@@ -41,6 +41,10 @@ type kafkaStream struct {
 	admin      *kadm.Client
 	session    *kgo.GroupTransactSession
 
+	// recent bounds the records the partitions keep for a rebuild after
+	// an abort (recent.go).
+	recent *recentBudget
+
 	// mu owns partitions. It is never held while ending a transaction (the
 	// group's revoke callback runs under the session's lock, which End
 	// takes) nor while calling next.
@@ -68,8 +72,11 @@ func newReceiver(cfg *Config, set receiver.Settings) (*kafkaStream, error) {
 	if err != nil {
 		return nil, err
 	}
+	recent := &recentBudget{limit: recentRecordsBytes, evicted: func(records int) {
+		telemetry.ReceiverKafkastreamRecentRecordsEvicted.Add(context.Background(), int64(records))
+	}}
 	return &kafkaStream{
-		cfg: cfg, set: set, telemetry: telemetry,
+		cfg: cfg, set: set, telemetry: telemetry, recent: recent,
 		partitions: map[int32]*partition{}, unrestored: map[int32]bool{}, stalls: map[int32]stall{},
 		health: &kafkaHealth{logger: set.Logger, now: time.Now},
 		now:    time.Now, after: time.After,
@@ -202,7 +209,7 @@ func (r *kafkaStream) stopAll(ctx context.Context, drop bool) error {
 	for _, p := range owned {
 		err = errors.Join(err, p.stop(ctx))
 		if drop {
-			p.store.Close()
+			p.close()
 		}
 	}
 	return err

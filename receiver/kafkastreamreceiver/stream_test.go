@@ -25,10 +25,12 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/footfall-analytics/footfall/internal/schema"
 	"github.com/footfall-analytics/footfall/internal/visitcorpus"
 	"github.com/footfall-analytics/footfall/receiver/kafkastreamreceiver/internal/metadata"
+	"github.com/footfall-analytics/footfall/receiver/kafkastreamreceiver/internal/metadatatest"
 )
 
 const (
@@ -373,13 +375,24 @@ func TestAbortedTransactionsChangeNoNumber(t *testing.T) {
 		refused.Add(1)
 		return refuseProduce(produce), nil, true
 	})
-	a := startCollector(t, broker, "a")
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	a := startCollector(t, broker, "a", func(r *kafkaStream) {
+		var err error
+		r.telemetry, err = metadata.NewTelemetryBuilder(metadatatest.NewSettings(tel).TelemetrySettings)
+		require.NoError(t, err)
+	})
 	for i := 0; i < len(c.Records); i += 40 {
 		produce(t, broker, c.Records[i:min(i+40, len(c.Records))])
 		waitForLagZero(t, broker)
 	}
 	assertTotals(t, c.Truth, a.out)
 	assert.GreaterOrEqual(t, refused.Load(), int32(3), "transactions were aborted")
+	// The rebuilds after the aborts found the records their write-ahead
+	// entries name among those a handed over lately.
+	readAgain := recordsReadAgain(t, tel)
+	assert.Positive(t, readAgain[readFromMemory], "records read again from memory")
+	assert.Zero(t, readAgain[readFromEventsTopic], "records read again from the events topic")
 
 	crashed.Store(true)
 	require.NoError(t, a.r.Shutdown(context.Background()))
@@ -440,4 +453,19 @@ func TestShutdownWhileKafkaCannotBeReached(t *testing.T) {
 	r.nextMetrics = newPublished()
 	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
 	require.NoError(t, r.Shutdown(context.Background()))
+}
+
+// recordsReadAgain is records_read_again by where they were found.
+func recordsReadAgain(t *testing.T, tel *componenttest.Telemetry) map[string]int64 {
+	t.Helper()
+	out := map[string]int64{}
+	m, err := tel.GetMetric("otelcol_receiver_kafkastream_records_read_again")
+	if err != nil {
+		return out // none yet
+	}
+	for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
+		from, _ := dp.Attributes.Value("from")
+		out[from.AsString()] += dp.Value
+	}
+	return out
 }

@@ -25,18 +25,20 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                                metric.Meter
-	mu                                   sync.Mutex
-	registrations                        []metric.Registration
-	ReceiverKafkastreamChangelogBytes    metric.Int64Counter
-	ReceiverKafkastreamChangelogRecords  metric.Int64Counter
-	ReceiverKafkastreamPartitions        metric.Int64ObservableGauge
-	ReceiverKafkastreamPartitionsStalled metric.Int64Counter
-	ReceiverKafkastreamRecords           metric.Int64Counter
-	ReceiverKafkastreamRecordsSkipped    metric.Int64Counter
-	ReceiverKafkastreamRestores          metric.Int64Counter
-	ReceiverKafkastreamStateBytes        metric.Int64ObservableGauge
-	ReceiverKafkastreamTransactions      metric.Int64Counter
+	meter                                   metric.Meter
+	mu                                      sync.Mutex
+	registrations                           []metric.Registration
+	ReceiverKafkastreamChangelogBytes       metric.Int64Counter
+	ReceiverKafkastreamChangelogRecords     metric.Int64Counter
+	ReceiverKafkastreamPartitions           metric.Int64ObservableGauge
+	ReceiverKafkastreamPartitionsStalled    metric.Int64Counter
+	ReceiverKafkastreamRecentRecordsEvicted metric.Int64Counter
+	ReceiverKafkastreamRecords              metric.Int64Counter
+	ReceiverKafkastreamRecordsReadAgain     metric.Int64Counter
+	ReceiverKafkastreamRecordsSkipped       metric.Int64Counter
+	ReceiverKafkastreamRestores             metric.Int64Counter
+	ReceiverKafkastreamStateBytes           metric.Int64ObservableGauge
+	ReceiverKafkastreamTransactions         metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -132,9 +134,21 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		metric.WithUnit("{pause}"),
 	)
 	errs = errors.Join(errs, err)
+	builder.ReceiverKafkastreamRecentRecordsEvicted, err = builder.meter.Int64Counter(
+		"otelcol_receiver_kafkastream_recent_records_evicted",
+		metric.WithDescription("Records handed over lately that were forgotten to keep the partitions' recent records within 16 MiB; a rebuild after an abort reads them from the events topic instead. [Development]"),
+		metric.WithUnit("{record}"),
+	)
+	errs = errors.Join(errs, err)
 	builder.ReceiverKafkastreamRecords, err = builder.meter.Int64Counter(
 		"otelcol_receiver_kafkastream_records",
 		metric.WithDescription("Records of the events topic handed to a partition's sessionizer. [Development]"),
+		metric.WithUnit("{record}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ReceiverKafkastreamRecordsReadAgain, err = builder.meter.Int64Counter(
+		"otelcol_receiver_kafkastream_records_read_again",
+		metric.WithDescription("Records of the events topic read again while a partition's state was rebuilt, for the write-ahead entries that name them, by where they were found (memory, the records the partition handed over lately; events_topic, read from Kafka). [Development]"),
 		metric.WithUnit("{record}"),
 	)
 	errs = errors.Join(errs, err)

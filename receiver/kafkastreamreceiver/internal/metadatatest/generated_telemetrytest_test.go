@@ -31,7 +31,9 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ReceiverKafkastreamChangelogBytes.Add(context.Background(), 1)
 	tb.ReceiverKafkastreamChangelogRecords.Add(context.Background(), 1)
 	tb.ReceiverKafkastreamPartitionsStalled.Add(context.Background(), 1)
+	tb.ReceiverKafkastreamRecentRecordsEvicted.Add(context.Background(), 1)
 	tb.ReceiverKafkastreamRecords.Add(context.Background(), 1)
+	tb.ReceiverKafkastreamRecordsReadAgain.Add(context.Background(), 1)
 	tb.ReceiverKafkastreamRecordsSkipped.Add(context.Background(), 1)
 	tb.ReceiverKafkastreamRestores.Add(context.Background(), 1)
 	tb.ReceiverKafkastreamTransactions.Add(context.Background(), 1)
@@ -47,7 +49,13 @@ func TestSetupTelemetry(t *testing.T) {
 	AssertEqualReceiverKafkastreamPartitionsStalled(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
+	AssertEqualReceiverKafkastreamRecentRecordsEvicted(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
 	AssertEqualReceiverKafkastreamRecords(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualReceiverKafkastreamRecordsReadAgain(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualReceiverKafkastreamRecordsSkipped(t, testTel,
