@@ -109,6 +109,7 @@ func (s *eventSource) record(ctx context.Context, offset int64) (*kgo.Record, er
 	rec, err := s.fromEventsTopic(ctx, offset)
 	if err == nil {
 		s.readAgain(readFromEventsTopic)
+		s.recent.keep(rec)
 	}
 	return rec, err
 }

@@ -4,6 +4,7 @@
 package kafkastreamreceiver // import "github.com/footfall-analytics/footfall/receiver/kafkastreamreceiver"
 
 import (
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -16,7 +17,8 @@ import (
 const recentRecordsBytes = 16 << 20
 
 // recentRecords are the records a partition handed to its sessionizer
-// lately, oldest first. The write-ahead entries in the changelog name
+// lately, and those its last rebuild read again from the events topic,
+// oldest first. The write-ahead entries in the changelog name
 // their records in the events topic; after an aborted transaction the
 // partition is rebuilt from the changelog, and the records those entries
 // name are mostly these. Read from here, a rebuild needs no reader of the
@@ -68,6 +70,31 @@ func (k *recentRecords) add(records []*kgo.Record) {
 	if evicted > 0 {
 		k.budget.evicted(evicted)
 	}
+}
+
+// keep keeps a record read again from the events topic, in its place: the
+// next rebuild of the partition finds it here. Entries written by a
+// previous owner name records this collector never handed over, and a
+// partition rebuilt after each of a run of aborts would read them from
+// Kafka every time.
+func (k *recentRecords) keep(rec *kgo.Record) {
+	if k == nil {
+		return
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	i := k.search(rec.Offset)
+	if i < len(k.records) && k.records[i].Offset == rec.Offset {
+		return
+	}
+	if k.budget.used.Load()+recordBytes(rec) > k.budget.limit {
+		// Kept, it would be the first forgotten: older than every record
+		// handed over.
+		k.budget.evicted(1)
+		return
+	}
+	k.records = slices.Insert(k.records, i, rec)
+	k.budget.used.Add(recordBytes(rec))
 }
 
 // at returns the kept record at offset.

@@ -102,4 +102,33 @@ func TestRecordsHandedOverLatelyAreReadFromMemory(t *testing.T) {
 	}
 	assert.Equal(t, want, eventNumbers(ld))
 	assert.Equal(t, map[string]int{readFromMemory: 4, readFromEventsTopic: 3}, from)
+
+	// The next rebuild finds those read from the events topic in memory too.
+	again := r.eventSource(0, recent)
+	clear(from)
+	again.readAgain = func(where string) { from[where]++ }
+	defer again.close()
+	ld, err = again.ReadAgain(ctx, encodeOffsets(offsets))
+	require.NoError(t, err)
+	assert.Equal(t, want, eventNumbers(ld))
+	assert.Equal(t, map[string]int{readFromMemory: 7}, from)
+}
+
+// A record read again is kept in its place among those handed over, once,
+// and only within the budget.
+func TestRecordsReadAgainAreKeptInPlace(t *testing.T) {
+	evicted := 0
+	budget := &recentBudget{limit: 60, evicted: func(n int) { evicted += n }}
+	k := budget.records()
+	k.add(recordsAt(10, 11, 12))
+	k.keep(recordsAt(4)[0])
+	k.keep(recordsAt(7)[0])
+	k.keep(recordsAt(7)[0])
+	assert.Equal(t, []int64{4, 7, 10, 11, 12}, keptOffsets(k))
+	assert.Equal(t, int64(50), budget.used.Load())
+	k.keep(recordsAt(5)[0])
+	k.keep(recordsAt(6)[0])
+	assert.Equal(t, []int64{4, 5, 7, 10, 11, 12}, keptOffsets(k), "past the budget a record read again is not kept")
+	assert.Equal(t, 1, evicted)
+	assert.Equal(t, int64(60), budget.used.Load())
 }

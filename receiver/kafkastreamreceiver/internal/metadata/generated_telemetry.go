@@ -136,7 +136,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ReceiverKafkastreamRecentRecordsEvicted, err = builder.meter.Int64Counter(
 		"otelcol_receiver_kafkastream_recent_records_evicted",
-		metric.WithDescription("Records handed over lately that were forgotten to keep the partitions' recent records within 16 MiB; a rebuild after an abort reads them from the events topic instead. [Development]"),
+		metric.WithDescription("Records handed over lately, or read again at a rebuild, that were forgotten (or not kept) to keep the partitions' recent records within 16 MiB; a rebuild after an abort reads them from the events topic instead. [Development]"),
 		metric.WithUnit("{record}"),
 	)
 	errs = errors.Join(errs, err)

@@ -86,7 +86,7 @@ func AssertEqualReceiverKafkastreamPartitionsStalled(t *testing.T, tt *component
 func AssertEqualReceiverKafkastreamRecentRecordsEvicted(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_receiver_kafkastream_recent_records_evicted",
-		Description: "Records handed over lately that were forgotten to keep the partitions' recent records within 16 MiB; a rebuild after an abort reads them from the events topic instead. [Development]",
+		Description: "Records handed over lately, or read again at a rebuild, that were forgotten (or not kept) to keep the partitions' recent records within 16 MiB; a rebuild after an abort reads them from the events topic instead. [Development]",
 		Unit:        "{record}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
