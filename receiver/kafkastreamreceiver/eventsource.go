@@ -39,8 +39,9 @@ type eventSource struct {
 	topic     string
 	partition int32
 	timeout   time.Duration
-	// recent are records the partition handed over lately; those found
-	// there are not read from Kafka.
+	// recent are records the partition handed over or read again lately;
+	// those found there are not read from Kafka, and those read from Kafka
+	// are kept there.
 	recent    *recentRecords
 	readAgain func(from string)
 

@@ -83,13 +83,13 @@ func (k *recentRecords) keep(rec *kgo.Record) {
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	i := k.search(rec.Offset)
-	if i < len(k.records) && k.records[i].Offset == rec.Offset {
+	i, found := k.find(rec.Offset)
+	if found {
 		return
 	}
 	if k.budget.used.Load()+recordBytes(rec) > k.budget.limit {
-		// Kept, it would be the first forgotten: older than every record
-		// handed over.
+		// Not kept rather than another record forgotten for it: the
+		// records handed over are the ones the next abort needs most.
 		k.budget.evicted(1)
 		return
 	}
@@ -104,8 +104,7 @@ func (k *recentRecords) at(offset int64) (*kgo.Record, bool) {
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	i := k.search(offset)
-	if i < len(k.records) && k.records[i].Offset == offset {
+	if i, found := k.find(offset); found {
 		return k.records[i], true
 	}
 	return nil, false
@@ -134,6 +133,12 @@ func (k *recentRecords) dropFrom(offset int64) {
 
 func (k *recentRecords) forget(rec *kgo.Record) {
 	k.budget.used.Add(-recordBytes(rec))
+}
+
+// find is where the record at offset is, or would be.
+func (k *recentRecords) find(offset int64) (int, bool) {
+	i := k.search(offset)
+	return i, i < len(k.records) && k.records[i].Offset == offset
 }
 
 // search is the index of the first record at offset or past it.
