@@ -31,7 +31,8 @@ import (
 //     each record that was a duplicate. No checkpoint begins while a group
 //     is written and not yet applied: it records the next sequence number
 //     as applied. The log is segment files (wal_directory) or keys
-//     wal/<seq> of the storage extension.
+//     wal/<seq> of the storage extension. A move of the idle watermark
+//     that places something is an entry too (idle.go).
 //   - Checkpoint (this file): every checkpoint_interval and on shutdown, the
 //     tracker's open sessions, the dedup and visitor memory, the records
 //     placed but not yet accepted by the next consumer, and the write-ahead
@@ -70,6 +71,8 @@ const (
 	// walVersionByRef is an entry that holds where its records can be read
 	// again (internal/sourcelog) in place of the records.
 	walVersionByRef = 2
+	// walVersionMoves is an entry of the idle watermark's moves (idle.go).
+	walVersionMoves = 3
 	// checkpointVersion is bumped whenever the envelope changes; Restore reads
 	// the versions it knows and moves others aside. Version 2 added the
 	// count of deltas; version 1 is read as a base alone.

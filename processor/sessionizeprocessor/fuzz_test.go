@@ -26,6 +26,7 @@ import (
 func FuzzDecodeStoredState(f *testing.F) {
 	f.Add([]byte{walVersion, 1, 1})
 	f.Add([]byte{walVersionByRef, 1, 1, 0x05})
+	f.Add(encodeMoves([]core.WatermarkMove{{Slot: "shop", Watermark: t0}}))
 	f.Add([]byte{checkpointVersion, 0, 0, 0, 0})
 	f.Add([]byte{})
 	delta := fuzzSeedDelta(f)
@@ -38,6 +39,11 @@ func FuzzDecodeStoredState(f *testing.F) {
 		p.now = func() time.Time { return t0 }
 		if b, err := p.decodeWAL(context.Background(), 7, data); err == nil {
 			require.Len(t, b.accepted, len(b.inputs))
+		}
+		if moves, err := decodeMoves(7, data); err == nil {
+			again, err := decodeMoves(7, encodeMoves(moves))
+			require.NoError(t, err)
+			require.Equal(t, moves, again, "moves read back as written")
 		}
 		_, _, _, _ = p.state.decodeEnvelope(data)
 		_, _ = decodeDelta(data)

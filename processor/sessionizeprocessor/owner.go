@@ -187,6 +187,9 @@ func (p *sessionizeProcessor) finish(g *walGroup) {
 		}
 		g.taken = nil
 	}
+	if g.moves != nil {
+		p.applyMoves(g)
+	}
 	if len(g.taken) > 0 {
 		batches := make([]*batch, len(g.taken))
 		for i, req := range g.taken {
@@ -260,7 +263,7 @@ func (p *sessionizeProcessor) refuse(reason string, b *batch, err error) error {
 // tick moves an idle watermark and starts a checkpoint in the background
 // when one is due.
 func (p *sessionizeProcessor) tick(now time.Time) {
-	p.emit(p.state.idleAdvance(now))
+	p.advanceIdle(now)
 	if p.checkpointDue(now) {
 		p.requestCheckpoint()
 	}
@@ -269,9 +272,10 @@ func (p *sessionizeProcessor) tick(now time.Time) {
 
 // tickNow is a tick sent as a request (tests drive the clock so): a
 // checkpoint due is written before it returns, also one the owner's timer
-// started for the same clock just before.
+// started for the same clock just before; so are the idle watermark's moves.
 func (p *sessionizeProcessor) tickNow(now time.Time) {
-	p.emit(p.state.idleAdvance(now))
+	p.advanceIdle(now)
+	p.drainWriter()
 	due := p.checkpointDue(now)
 	switch {
 	case p.running != nil:

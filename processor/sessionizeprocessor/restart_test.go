@@ -212,6 +212,39 @@ func testCrashReplaysSinceLastCheckpoint(t *testing.T, walDir string, ext compon
 	assert.Equal(t, want[beforeCheckpoint:], got[len(firstLines):])
 }
 
+// What the idle watermark placed before a crash is placed again at the
+// restore, before any wall-clock time passes: each move that places
+// something is a write-ahead entry. Without it the restored processor
+// holds the page view and the open session until its own
+// watermark_idle_timeout, showing less than was shown.
+func TestCrashReplaysWhatTheIdleWatermarkPlaced(t *testing.T) {
+	forEachWAL(t, func(t *testing.T, walDir string) {
+		ext := storagetest.NewExtension()
+		cfg := storageConfigWith(walDir)
+		cfg.CheckpointInterval = 24 * time.Hour // no checkpoint before the crash
+		first := start(t, cfg, ext, nil)
+		first.mustConsume(logsOf(pv("v", "a", 0, "/"), pv("w", "b", 0, "/").on("blog")))
+		first.tick(t0.Add(5 * time.Second))
+		first.waitDelivered()
+		require.Empty(t, summary(first.output()), "held for allowed_lateness")
+		// Idle: the watermark passes the page views, then the sessions' ends.
+		first.tick(t0.Add(11 * time.Second))
+		first.tick(t0.Add(30*time.Minute + 11*time.Second))
+		first.waitDelivered()
+		shown := summary(first.output())
+		require.Len(t, shown, 6, "two page views, two session starts and two ends: %v", shown)
+		first.crash()
+
+		second := start(t, storageConfigWith(walDir), ext, nil) // its clock reads t0
+		second.waitDelivered()
+		assert.Equal(t, shown, summary(second.output()), "replayed at the restore")
+		second.shutdown()
+		for _, key := range storedKeys(ext) {
+			assert.NotContains(t, key, "wal/", "the checkpoint at shutdown deletes the entries of moves")
+		}
+	})
+}
+
 // Arrival order within the allowed lateness does not change any session.
 func TestInterleavingsWithinLatenessGiveTheSameSessions(t *testing.T) {
 	for seed := range uint64(20) {

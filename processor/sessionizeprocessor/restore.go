@@ -53,6 +53,9 @@ func (p *sessionizeProcessor) restore(ctx context.Context, client storage.Client
 		}
 		wasRetained := isRetained[e.Seq]
 		delete(isRetained, e.Seq)
+		if len(e.Data) > 0 && e.Data[0] == walVersionMoves {
+			return p.replayMoves(e, wasRetained, out)
+		}
 		b, err := p.decodeWAL(ctx, e.Seq, e.Data)
 		if err != nil {
 			return err
@@ -73,6 +76,18 @@ func (p *sessionizeProcessor) restore(ctx context.Context, client storage.Client
 		}
 	}
 	return out, nil
+}
+
+// replayMoves applies an entry of the idle watermark's moves again (a
+// checkpoint never retains one: it is done once applied).
+func (p *sessionizeProcessor) replayMoves(e wal.Entry, retained bool, out *restored) error {
+	moves, err := decodeMoves(e.Seq, e.Data)
+	if err != nil || retained {
+		return err
+	}
+	out.steps = append(out.steps, p.state.move(moves))
+	p.state.walDone = append(p.state.walDone, e.Seq)
+	return nil
 }
 
 // rebuffer takes back a retained batch's records that were still in the

@@ -146,16 +146,6 @@ func (s *state) hold(b *batch, unplaced int) {
 	}
 }
 
-// idleAdvance moves quiet sites' watermarks with the wall clock (see
-// core.Advance) and renders what that placed.
-func (s *state) idleAdvance(now time.Time) *emitted {
-	outs := s.core.Advance(now)
-	if len(outs) == 0 {
-		return nil
-	}
-	return s.render(outs)
-}
-
 // count counts what a step emitted.
 func (s *state) count(e *emitted) {
 	ctx := context.Background()

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/core"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/wal"
 )
 
@@ -41,7 +42,10 @@ type walGroup struct {
 	taken    []*request
 	entries  []wal.Entry
 	events   int
-	now      time.Time // the owner's clock when taken
+	// moves are the idle watermark's, when the group is their entry
+	// (idle.go): applied once it is durable.
+	moves []core.WatermarkMove
+	now   time.Time // the owner's clock when taken
 	// firstSeq is the state's next sequence number before the group took
 	// any: a synchronous append that fails gives them back.
 	firstSeq uint64

@@ -247,10 +247,10 @@ func (r *kafkaStream) endTransaction(ctx context.Context, polled, commit bool) (
 		changed = changed || len(t.records) > 0
 	}
 	if !changed && commit {
-		// Nothing new needs to be durable. The renderings count committed
-		// records, and what the idle watermark placed of them since the
-		// last checkpoint: the store holds those as write-ahead entries,
-		// and a new owner places them again after its own idle timeout.
+		// Nothing new needs to be durable: the renderings count what the
+		// store already holds. A move of the idle watermark that placed
+		// something is a write-ahead entry, written before the placement
+		// was rendered: it would have been a change.
 		r.publish(ctx, txns)
 		return false
 	}

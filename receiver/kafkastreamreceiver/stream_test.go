@@ -400,6 +400,37 @@ func TestAbortedTransactionsChangeNoNumber(t *testing.T) {
 	assertTotals(t, c.Truth, b.out)
 }
 
+// What the idle watermark placed of a quiet partition (its last events)
+// is committed as a write-ahead entry before it is published: a collector
+// that restores the partition after a crash shows it without moving any
+// watermark of its own. Collector a never checkpoints its sessionizer, so
+// those entries alone hold the placements; b's watermark never follows
+// the wall clock. Without the entries, b holds each partition's last page
+// views and the totals stay short.
+func TestAQuietPartitionsLastPlacementsSurviveACrash(t *testing.T) {
+	cluster := newCluster(t)
+	broker := cluster.ListenAddrs()[0]
+	c := newCorpus(40)
+	var crashed atomic.Bool
+	cluster.ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		cluster.KeepControl()
+		produce := req.(*kmsg.ProduceRequest)
+		if !crashed.Load() || produce.TransactionID == nil || *produce.TransactionID != "a" {
+			return nil, nil, false
+		}
+		return refuseProduce(produce), nil, true
+	})
+	a := startCollector(t, broker, "a", func(r *kafkaStream) { r.cfg.Sessionize.CheckpointInterval = time.Hour })
+	produce(t, broker, c.Records)
+	waitForLagZero(t, broker)
+	assertTotals(t, c.Truth, a.out)
+
+	crashed.Store(true)
+	require.NoError(t, a.r.Shutdown(context.Background()))
+	b := startCollector(t, broker, "b", func(r *kafkaStream) { r.cfg.Sessionize.WatermarkIdleTimeout = time.Hour })
+	assertTotals(t, c.Truth, b.out)
+}
+
 // The logs pipeline gets every event with its session and the session
 // records, with ids to write idempotently: distinct page views and session
 // starts equal the ground truth.

@@ -23,9 +23,11 @@
 //	  each touched site's watermark moves to its clock less allowed_lateness:
 //	  the events it passes are placed in time order, sessions start and end
 //	  ids and visitors older than the lowest watermark are forgotten
-//	Advance(now)
+//	Advance(now), or IdleMoves(now) then Move(moves)
 //	  a site with no newer event for watermark_idle_timeout has its watermark
-//	  moved by the wall clock, so that its last sessions end
+//	  moved by the wall clock, so that its last sessions end; a host that
+//	  logs its input logs the moves that place something, and Move applies
+//	  them again at a replay
 //
 // The output is session.Output values that name the host's records by the
 // Ref the host gave each event: the host keeps the records and renders them.
@@ -173,17 +175,47 @@ func (c *Core) Apply(events []session.Input, received, now time.Time) (placed []
 
 // Advance moves each site's watermark with the wall clock when no newer
 // event has come for it for watermark_idle_timeout, so that its sessions
-// end when its traffic stops.
+// end when its traffic stops: Move(IdleMoves(now)).
 func (c *Core) Advance(now time.Time) []session.Output {
+	moves, _ := c.IdleMoves(now)
+	return c.Move(moves)
+}
+
+// WatermarkMove is a slot's watermark moved by the wall clock.
+type WatermarkMove struct {
+	Slot      string
+	Watermark time.Time
+}
+
+// IdleMoves are the moves Advance(now) makes, in slot order, and whether
+// any of them places an event or ends a session. The moves are a function
+// of the wall clock, which a replay cannot read again: a host that logs
+// what it applies writes moves that place something ahead, then applies
+// them with Move, so that a replay places the same events at the same
+// point of the input. Moves that place nothing it may make at once.
+func (c *Core) IdleMoves(now time.Time) (moves []WatermarkMove, places bool) {
 	if c.cfg.WatermarkIdleTimeout <= 0 {
-		return nil
+		return nil, false
 	}
-	var placed []session.Output
 	for _, slot := range slices.Sorted(maps.Keys(c.clocks)) {
 		front := c.front(c.clocks[slot])
 		if idle := now.Sub(front.newestAt); idle >= c.cfg.WatermarkIdleTimeout {
-			placed = append(placed, c.sessions.Advance(slot, front.newest.Add(idle-c.cfg.AllowedLateness))...)
+			watermark := front.newest.Add(idle - c.cfg.AllowedLateness)
+			if c.sessions.Moves(slot, watermark) {
+				moves = append(moves, WatermarkMove{Slot: slot, Watermark: watermark})
+				places = places || c.sessions.Places(slot, watermark)
+			}
 		}
+	}
+	return moves, places
+}
+
+// Move moves each slot's watermark to its move's (never back) and returns
+// what that placed, in order.
+func (c *Core) Move(moves []WatermarkMove) []session.Output {
+	var placed []session.Output
+	for _, m := range moves {
+		placed = append(placed, c.sessions.Advance(m.Slot, m.Watermark)...)
 	}
 	if len(placed) > 0 {
 		c.forget()

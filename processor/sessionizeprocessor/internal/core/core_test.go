@@ -92,6 +92,42 @@ func TestApplyOrdersEventsAndAdvanceEndsQuietSessions(t *testing.T) {
 	assert.Equal(t, 0, c.Live())
 }
 
+// IdleMoves names the moves Advance makes and says whether any places
+// something; Move applies them. A move that places nothing still moves the
+// watermark, so that a later event behind it is late.
+func TestIdleMovesAreWhatAdvanceDoes(t *testing.T) {
+	c := New(testConfig())
+	c.Apply([]session.Input{pageView("shop", "v", "a", t0, 1)}, t0, t0)
+	moves, places := c.IdleMoves(t0.Add(4900 * time.Millisecond))
+	assert.Empty(t, moves, "not idle for watermark_idle_timeout yet")
+	assert.False(t, places)
+
+	// Idle 5 s: the watermark is 0 + 5 s - 2 s = +3 s, past a.
+	moves, places = c.IdleMoves(t0.Add(5 * time.Second))
+	assert.Equal(t, []WatermarkMove{{Slot: "shop", Watermark: t0.Add(3 * time.Second)}}, moves)
+	assert.True(t, places)
+	assert.Equal(t, 1, c.Pending(), "IdleMoves changes nothing")
+	assert.Equal(t, []string{"1 v/a 1 start"}, describe(c.Move(moves)))
+
+	// Later the watermark moves on with nothing to place, until the
+	// session's 30 minutes have passed.
+	moves, places = c.IdleMoves(t0.Add(time.Minute))
+	assert.Equal(t, []WatermarkMove{{Slot: "shop", Watermark: t0.Add(58 * time.Second)}}, moves)
+	assert.False(t, places)
+	assert.Empty(t, c.Move(moves))
+	placed, _ := c.Apply([]session.Input{pageView("shop", "w", "b", t0.Add(50*time.Second), 2)}, t0.Add(50*time.Second), t0.Add(time.Minute))
+	assert.Equal(t, []string{"2 w/b 1 start late"}, describe(placed), "behind the moved watermark")
+	_, places = c.IdleMoves(t0.Add(30*time.Minute + 6*time.Second))
+	assert.False(t, places, "b came at +50 s: idle from +1 min on")
+	// At +31 min the watermark is +30 min 48 s: past v's 30 minutes, not
+	// yet past w's.
+	moves, places = c.IdleMoves(t0.Add(31 * time.Minute))
+	assert.True(t, places)
+	assert.Equal(t, []string{"end v/a idle"}, describe(c.Move(moves)))
+	moves, _ = c.IdleMoves(t0.Add(31 * time.Minute))
+	assert.Empty(t, moves, "nothing left to move at the same time")
+}
+
 // An applied event id is a duplicate until the watermark leaves it
 // dedup_window behind.
 func TestAppliedIDsAreDuplicatesForTheDedupWindow(t *testing.T) {

@@ -160,6 +160,18 @@ func (s *Sites) Advance(slot string, watermark time.Time) []Output {
 	return s.track(slot, t, func() []Output { return t.Advance(watermark) })
 }
 
+// Moves reports whether Advance(slot, watermark) would move slot's
+// watermark; Places whether it would also place an event or end a session.
+func (s *Sites) Moves(slot string, watermark time.Time) bool {
+	t, ok := s.trackers[slot]
+	return ok && watermark.After(t.watermark)
+}
+
+func (s *Sites) Places(slot string, watermark time.Time) bool {
+	t, ok := s.trackers[slot]
+	return ok && t.places(watermark)
+}
+
 // Waiting calls f, in slot order, for each slot with buffered events.
 func (s *Sites) Waiting(f func(slot string)) {
 	if len(s.waiting) == 0 {

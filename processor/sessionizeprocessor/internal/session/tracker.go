@@ -248,6 +248,19 @@ func (t *Tracker) Advance(watermark time.Time) []Output {
 	return out
 }
 
+// places reports whether Advance(watermark) would place a buffered event
+// or end a session.
+func (t *Tracker) places(watermark time.Time) bool {
+	if !watermark.After(t.watermark) {
+		return false
+	}
+	limit := watermark.UnixNano()
+	if len(t.pending) > 0 && t.pending[0].release <= limit {
+		return true
+	}
+	return t.deadlines.Len() > 0 && t.rules(t.deadlines[0].key.site).idleDeadline(t.deadlines[0]) < limit
+}
+
 // placeInOrder places ready in event-time order. Sessions idle before an
 // event's time end first, so that the output reads in event-time order; an
 // event time past limit (a client clock running fast) ends nothing early.
