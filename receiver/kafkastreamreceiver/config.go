@@ -61,6 +61,14 @@ type Config struct {
 	// SessionTimeout is how long the group waits for a silent member before
 	// it gives its partitions to others. Default 10s.
 	SessionTimeout time.Duration `mapstructure:"session_timeout"`
+	// RebalanceTimeout is how long a rebalance waits for every member to
+	// join it again. A collector joins between turns, after its
+	// transaction ended, so it must be longer than commit_interval and
+	// transaction_timeout together, and than restoring the partitions a
+	// collector is given. A member that died during a rebalance holds it
+	// for up to this long where the broker does not expire it after
+	// session_timeout (kfake, in the tests). Default 60s (franz-go's).
+	RebalanceTimeout time.Duration `mapstructure:"rebalance_timeout"`
 	// ErrorBackOff is how a batch a partition's sessionizer refused for
 	// now (its buffers are full) is offered again: the contrib Kafka
 	// receiver's error_backoff. The tries end at max_elapsed_time, and
@@ -153,6 +161,9 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.CommitInterval >= cfg.TransactionTimeout {
 		errs = append(errs, errors.New("commit_interval must be shorter than transaction_timeout"))
+	}
+	if cfg.RebalanceTimeout <= cfg.CommitInterval+cfg.TransactionTimeout {
+		errs = append(errs, errors.New("rebalance_timeout must be longer than commit_interval and transaction_timeout together: a collector joins a rebalance once its transaction has ended"))
 	}
 	if cfg.MaxRecordBytes <= 0 || cfg.MaxEventsPerRecord <= 0 || int64(cfg.FetchMaxBytes) < int64(cfg.MaxRecordBytes) {
 		errs = append(errs, errors.New("max_record_bytes and max_events_per_record must be positive, and fetch_max_bytes at least max_record_bytes"))

@@ -33,6 +33,7 @@ func TestLoadConfig(t *testing.T) {
 	custom.CommitInterval = time.Second
 	custom.TransactionTimeout = 15 * time.Second
 	custom.SessionTimeout = 12 * time.Second
+	custom.RebalanceTimeout = 45 * time.Second
 	custom.ErrorBackOff.InitialInterval = 100 * time.Millisecond
 	custom.ErrorBackOff.MaxInterval = 2 * time.Second
 	custom.ErrorBackOff.MaxElapsedTime = 4 * time.Second
@@ -69,6 +70,7 @@ func TestLoadConfig(t *testing.T) {
 		{id: component.NewIDWithName(metadata.Type, "nested_invalid"), wantErr: "sessionize: max_sessions must be positive"},
 		{id: component.NewIDWithName(metadata.Type, "backoff_shrinks"), wantErr: "error_backoff: initial_interval must be positive, max_interval at least initial_interval"},
 		{id: component.NewIDWithName(metadata.Type, "commit_too_slow"), wantErr: "commit_interval must be shorter than transaction_timeout"},
+		{id: component.NewIDWithName(metadata.Type, "rebalance_too_short"), wantErr: "rebalance_timeout must be longer than commit_interval and transaction_timeout together"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.id.String(), func(t *testing.T) {

@@ -48,6 +48,7 @@ func createDefaultConfig() component.Config {
 		CommitInterval:     500 * time.Millisecond,
 		TransactionTimeout: 10 * time.Second,
 		SessionTimeout:     10 * time.Second,
+		RebalanceTimeout:   60 * time.Second,
 		ErrorBackOff:       defaultErrorBackOff(),
 		Timeout:            60 * time.Second,
 		MaxRecordBytes:     1 << 20,

@@ -146,6 +146,7 @@ func (r *kafkaStream) connect(ctx context.Context, host component.Host) bool {
 		// A third of the session timeout, as Kafka advises: franz-go's
 		// default of 3 s loses the membership under a short session timeout.
 		kgo.HeartbeatInterval(r.cfg.SessionTimeout/3),
+		kgo.RebalanceTimeout(r.cfg.RebalanceTimeout),
 		// Rebalances wait until a transaction has ended, so that partitions
 		// change hands only between transactions.
 		kgo.BlockRebalanceOnPoll(),
