@@ -53,7 +53,7 @@ func (p *sessionizeProcessor) logMoves(moves []core.WatermarkMove, now time.Time
 	if p.writer == nil {
 		if _, err := p.appendWAL(g.entries); err != nil {
 			s.nextSeq = g.firstSeq
-			p.settings.Logger.Warn("Writing the idle watermark's move ahead failed; it is tried again at the next tick", zap.Error(err))
+			p.movesNotWritten(err)
 			return
 		}
 		p.finish(g)
@@ -66,11 +66,16 @@ func (p *sessionizeProcessor) logMoves(moves []core.WatermarkMove, now time.Time
 // applyMoves applies a group's durable moves; the entry is then done.
 func (p *sessionizeProcessor) applyMoves(g *walGroup) {
 	if g.err != nil {
-		p.settings.Logger.Warn("Writing the idle watermark's move ahead failed; it is tried again at the next tick", zap.Error(g.err))
+		p.movesNotWritten(g.err)
 		return
 	}
 	p.emit(p.state.move(g.moves))
 	p.state.walDone = append(p.state.walDone, g.firstSeq)
+}
+
+// movesNotWritten: the moves are not made; the next tick finds them again.
+func (p *sessionizeProcessor) movesNotWritten(err error) {
+	p.settings.Logger.Warn("Writing the idle watermark's move ahead failed; it is tried again at the next tick", zap.Error(err))
 }
 
 // move applies moves to the core and renders what they placed.
