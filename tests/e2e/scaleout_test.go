@@ -112,6 +112,13 @@ func TestE2EKafkaProcessingFailoverIsExact(t *testing.T) {
 	second := startProcessing(t, brokers, group, "p2")
 	produceCorpus(t, brokers, c.Records[:third/2])
 	waitForGroupLag(t, brokers, group)
+	// The kill lands on a group both collectors have joined. One killed
+	// while the group rebalances holds the rebalance for rebalance_timeout
+	// under kfake, where Kafka expires it after session_timeout
+	// (testdata/processing-fast.yaml).
+	require.Eventually(t, func() bool { return scrapeSum(second.metrics, "footfall_page_views_total") >= 0 },
+		60*time.Second, 250*time.Millisecond, "the second collector owns partitions")
+	requireEachPartitionExportedOnce(t, first.metrics, second.metrics)
 	produceCorpus(t, brokers, c.Records[third/2:third])
 	first.kill() // mid-stream: its last transaction may be open
 
