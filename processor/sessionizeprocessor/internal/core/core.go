@@ -23,7 +23,7 @@
 //	  each touched site's watermark moves to its clock less allowed_lateness:
 //	  the events it passes are placed in time order, sessions start and end
 //	  ids and visitors older than the lowest watermark are forgotten
-//	Advance(now), or IdleMoves(now) then Move(moves)
+//	IdleMoves(now), then Move(moves)
 //	  a site with no newer event for watermark_idle_timeout has its watermark
 //	  moved by the wall clock, so that its last sessions end; a host that
 //	  logs its input logs the moves that place something, and Move applies
@@ -173,21 +173,14 @@ func (c *Core) Apply(events []session.Input, received, now time.Time) (placed []
 	return placed, refused
 }
 
-// Advance moves each site's watermark with the wall clock when no newer
-// event has come for it for watermark_idle_timeout, so that its sessions
-// end when its traffic stops: Move(IdleMoves(now)).
-func (c *Core) Advance(now time.Time) []session.Output {
-	moves, _ := c.IdleMoves(now)
-	return c.Move(moves)
-}
-
 // WatermarkMove is a slot's watermark moved by the wall clock.
 type WatermarkMove struct {
 	Slot      string
 	Watermark time.Time
 }
 
-// IdleMoves are the moves Advance(now) makes, in slot order, and whether
+// IdleMoves are the moves of quiet slots' watermarks at wall-clock time
+// now (no newer event for watermark_idle_timeout), in slot order, and whether
 // any of them places an event or ends a session. The moves are a function
 // of the wall clock, which a replay cannot read again: a host that logs
 // what it applies writes moves that place something ahead, then applies

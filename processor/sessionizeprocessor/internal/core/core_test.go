@@ -30,6 +30,13 @@ func testConfig() Config {
 	}
 }
 
+// advance moves c's quiet slots' watermarks at wall-clock time now, as a
+// host's tick does.
+func advance(c *Core, now time.Time) []session.Output {
+	moves, _ := c.IdleMoves(now)
+	return c.Move(moves)
+}
+
 // pageView is visitor's page view id at client time at, received then.
 func pageView(site, visitor, id string, at time.Time, ref int) session.Input {
 	return session.Input{
@@ -82,20 +89,20 @@ func TestApplyOrdersEventsAndAdvanceEndsQuietSessions(t *testing.T) {
 
 	// Quiet: at +8.1 s (idle 4.9 s) nothing moves; at +8.2 s (idle 5 s)
 	// the watermark is +3.2 s + 5 s - 2 s = +6.2 s, past c.
-	assert.Empty(t, c.Advance(t0.Add(8100*time.Millisecond)))
-	assert.Equal(t, []string{"3 v/a 3"}, describe(c.Advance(t0.Add(8200*time.Millisecond))))
+	assert.Empty(t, advance(c, t0.Add(8100*time.Millisecond)))
+	assert.Equal(t, []string{"3 v/a 3"}, describe(advance(c, t0.Add(8200*time.Millisecond))))
 	assert.Equal(t, 1, c.Live())
 
 	// 30 minutes after c, the session ends.
-	assert.Empty(t, c.Advance(t0.Add(30*time.Minute)))
-	assert.Equal(t, []string{"end v/a idle"}, describe(c.Advance(t0.Add(30*time.Minute+6*time.Second))))
+	assert.Empty(t, advance(c, t0.Add(30*time.Minute)))
+	assert.Equal(t, []string{"end v/a idle"}, describe(advance(c, t0.Add(30*time.Minute+6*time.Second))))
 	assert.Equal(t, 0, c.Live())
 }
 
-// IdleMoves names the moves Advance makes and says whether any places
+// IdleMoves names the moves Move makes and says whether any places
 // something; Move applies them. A move that places nothing still moves the
 // watermark, so that a later event behind it is late.
-func TestIdleMovesAreWhatAdvanceDoes(t *testing.T) {
+func TestIdleMovesNameWhatMovePlaces(t *testing.T) {
 	c := New(testConfig())
 	c.Apply([]session.Input{pageView("shop", "v", "a", t0, 1)}, t0, t0)
 	moves, places := c.IdleMoves(t0.Add(4900 * time.Millisecond))
@@ -172,7 +179,7 @@ func TestSameInputSameOutput(t *testing.T) {
 			placed, refused := c.Apply(append([]session.Input(nil), s.events...), s.at, s.at)
 			require.Empty(t, refused)
 			out = append(out, describe(placed)...)
-			out = append(out, describe(c.Advance(s.at.Add(100*time.Millisecond)))...)
+			out = append(out, describe(advance(c, s.at.Add(100*time.Millisecond)))...)
 		}
 		out = append(out, describe(c.Flush(session.EndShutdown))...)
 		return strings.Join(out, "\n")
@@ -187,7 +194,7 @@ func TestSameInputSameOutput(t *testing.T) {
 func TestSnapshotRestores(t *testing.T) {
 	c := New(testConfig())
 	c.Apply([]session.Input{pageView("shop", "v", "a", t0, 1)}, t0, t0)
-	c.Advance(t0.Add(10 * time.Second))
+	advance(c, t0.Add(10*time.Second))
 	require.Equal(t, 1, c.Live())
 	sn := c.BeginSnapshot()
 	for !sn.Step(1, 1) {
