@@ -7,6 +7,8 @@
 // pieces are joined once, by whoever reads the result.
 package chunks // import "github.com/footfall-analytics/footfall/internal/chunks"
 
+import "io"
+
 // Size is about how large a piece grows before the next one starts.
 const Size = 1 << 20
 
@@ -37,6 +39,20 @@ func (b *Buffer) AppendTo(dst []byte) []byte {
 		dst = append(dst, piece...)
 	}
 	return append(dst, b.Tail...)
+}
+
+// WriteTo writes the buffer's bytes to w piece by piece, without joining
+// them: a large encoding goes to a file without a second copy in memory.
+func (b *Buffer) WriteTo(w io.Writer) (int64, error) {
+	var n int64
+	for _, piece := range append(b.full, b.Tail) {
+		written, err := w.Write(piece)
+		n += int64(written)
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // Bytes joins the pieces.

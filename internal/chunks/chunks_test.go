@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // What is appended in steps, cut into pieces, reads back whole and in order.
@@ -24,4 +25,9 @@ func TestBufferKeepsWhatIsAppendedInOrder(t *testing.T) {
 	assert.Equal(t, len(want), b.Len())
 	assert.Equal(t, want, b.Bytes())
 	assert.Equal(t, append([]byte("head"), want...), b.AppendTo([]byte("head")))
+	var written bytes.Buffer
+	n, err := b.WriteTo(&written)
+	require.NoError(t, err)
+	assert.Equal(t, int64(len(want)), n)
+	assert.Equal(t, want, written.Bytes(), "WriteTo writes the pieces in order")
 }

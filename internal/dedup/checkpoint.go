@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/footfall-analytics/footfall/internal/chunks"
 )
@@ -80,6 +81,9 @@ func (sn *Snapshot) Step(budget int) bool {
 // Bytes is the encoding of a complete snapshot. It reads only what the
 // snapshot encoded, so it may run on another goroutine than the owner's.
 func (sn *Snapshot) Bytes() []byte { return sn.out.Bytes() }
+
+// WriteTo writes what Bytes returns to w, without joining it in memory.
+func (sn *Snapshot) WriteTo(w io.Writer) (int64, error) { return sn.out.WriteTo(w) }
 
 func (sn *Snapshot) encodeTo(end int) {
 	for ; sn.next < end; sn.next++ {

@@ -190,6 +190,40 @@ func BenchmarkCheckpointMillionSessions(b *testing.B) {
 	b.ReportMetric(float64(size)/live, "checkpoint-bytes/session")
 }
 
+// BenchmarkCheckpointPeakRSS is the memory a base checkpoint of a million
+// open sessions takes on top of the state, on file_storage: with the parts
+// as values of the storage extension, and as files in wal_directory
+// (basefiles.go). It reports the process's RSS holding the state and its
+// peak while the base is encoded and written; run it alone, as the
+// figures are the whole test process's.
+func BenchmarkCheckpointPeakRSS(b *testing.B) {
+	for _, where := range []string{"values", "files"} {
+		b.Run(where, func(b *testing.B) {
+			for b.Loop() {
+				s := millionSessions(b, 1_000_000)
+				if where == "files" {
+					s.cfg.WALDirectory = b.TempDir()
+				}
+				ext := startFileStorage(b, b.TempDir())
+				client, err := ext.(storage.Extension).GetClient(context.Background(), component.KindProcessor, processorID, "")
+				require.NoError(b, err)
+				debug.FreeOSMemory()
+				rss, err := procstatus.MiB(0, "VmRSS")
+				require.NoError(b, err)
+				require.NoError(b, procstatus.ResetPeak())
+				require.NoError(b, checkpointNow(context.Background(), s, client, &storageWAL{client: client}, 1))
+				peak, err := procstatus.MiB(0, "VmHWM")
+				require.NoError(b, err)
+				b.ReportMetric(rss, "state-rss-MiB")
+				b.ReportMetric(peak, "peak-rss-MiB")
+				require.NoError(b, client.Close(context.Background()))
+				require.NoError(b, ext.Shutdown(context.Background()))
+				runtime.KeepAlive(s)
+			}
+		})
+	}
+}
+
 // BenchmarkCheckpointDeltaOfMillionSessions writes the checkpoint that
 // follows a base of 900,000 open sessions once 10,000 of them had one more
 // page view and 10,000 more visitors came (max_sessions is a million): a

@@ -113,6 +113,9 @@ type checkpointRun struct {
 	staleDeltas int
 	delta       bool
 	index       int
+	// baseDir, when set, is where a base's parts are written as files
+	// (basefiles.go).
+	baseDir string
 	// released are the write-ahead entries finished at the start, deleted
 	// with it; oldest is the oldest entry it still needs.
 	released []uint64
@@ -143,6 +146,7 @@ func (s *state) beginCheckpoint(outbox [][]byte, epoch int64) *checkpointRun {
 		return run
 	}
 	run.snapshot, run.staleDeltas = s.core.BeginSnapshot(), s.chain.deltas
+	run.baseDir = s.cfg.WALDirectory
 	run.envelope = s.envelope(outbox, epoch, 0)
 	return run
 }
@@ -211,15 +215,30 @@ func (r *checkpointRun) encodeAll() { r.stepBy(math.MaxInt, math.MaxInt) }
 // may run beside the owner.
 func (r *checkpointRun) write(ctx context.Context, client storage.Client, log writeAheadLog) error {
 	ops := []*storage.Operation{storage.SetOperation(checkpointKey, r.envelope)}
-	if r.delta {
+	var inFiles []string
+	r.written = 0
+	switch {
+	case r.delta:
 		ops = append(ops, storage.SetOperation(deltaKey(r.index), encodeDelta(r.snapshot)))
-	} else {
+	case r.baseDir != "":
+		refs, names, size, err := writeBaseFiles(ctx, r.baseDir, r.epoch, []baseFilePart{
+			{key: sessionsKey, part: partSessions, write: r.snapshot.WriteSessions},
+			{key: dedupKey, part: partDedup, write: r.snapshot.WriteIDs},
+			{key: visitorsKey, part: partVisitors, write: r.snapshot.WriteVisitors},
+		})
+		inFiles = names
+		if err != nil {
+			removeFiles(r.baseDir, names)
+			return fmt.Errorf("write sessionize checkpoint: %w", err)
+		}
+		ops = append(ops, refs...)
+		r.written = size
+	default:
 		ops = append(ops,
 			storage.SetOperation(sessionsKey, r.snapshot.Sessions()),
 			storage.SetOperation(dedupKey, r.snapshot.IDs()),
 			storage.SetOperation(visitorsKey, r.snapshot.Visitors()))
 	}
-	r.written = 0
 	for _, op := range ops {
 		r.written += int64(len(op.Value))
 	}
@@ -228,7 +247,14 @@ func (r *checkpointRun) write(ctx context.Context, client storage.Client, log wr
 	}
 	ops = append(ops, log.release(r.released)...)
 	if err := client.Batch(ctx, ops...); err != nil {
+		if inFiles != nil {
+			// No key names the new files: the stored base is still the last.
+			removeFiles(r.baseDir, inFiles)
+		}
 		return fmt.Errorf("write sessionize checkpoint: %w", err)
+	}
+	if inFiles != nil {
+		removeBaseFiles(r.baseDir, inFiles)
 	}
 	return nil
 }

@@ -33,6 +33,7 @@ func FuzzDecodeStoredState(f *testing.F) {
 	f.Add(encodeDelta(delta))
 	f.Add(delta.Sessions())
 	f.Add(delta.IDs())
+	f.Add(baseFileRef{name: "checkpoint-3-sessions", size: 1 << 20, crc: 7}.encode())
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := newProcessor(storageConfig(), processortest.NewNopSettings(metadata.Type), nil)
 		require.NoError(t, err)
@@ -47,6 +48,12 @@ func FuzzDecodeStoredState(f *testing.F) {
 		}
 		_, _, _, _ = p.state.decodeEnvelope(data)
 		_, _ = decodeDelta(data)
+		if ref, isRef, err := decodeBaseFileRef(data); isRef && err == nil {
+			require.True(t, isBaseFileName(ref.name), "a reference names a file of the directory only")
+			again, _, err := decodeBaseFileRef(ref.encode())
+			require.NoError(t, err)
+			require.Equal(t, ref, again, "a reference reads back as written")
+		}
 		c := p.state.core
 		_ = c.RestoreSessions(data)
 		_ = c.RestoreIDs(data)

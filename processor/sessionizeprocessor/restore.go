@@ -192,13 +192,18 @@ func (p *sessionizeProcessor) restoreState(ctx context.Context, client storage.C
 		if err != nil {
 			return fmt.Errorf("read sessionize checkpoint: %w", err)
 		}
-		chain.baseBytes += int64(len(stored))
 		if stored == nil && part.part == partVisitors {
 			// Checkpoints from before returning visitors have none.
 			part.unreadable = true
 			continue
 		}
-		if err := part.restore(stored); err != nil {
+		// The value, or the base file it names (basefiles.go).
+		data, err := readBasePart(p.cfg.WALDirectory, stored)
+		chain.baseBytes += int64(len(data))
+		if err == nil {
+			err = part.restore(data)
+		}
+		if err != nil {
 			part.unreadable = true
 			if qerr := p.quarantineKey(ctx, client, part.part, part.key, err); qerr != nil {
 				return qerr

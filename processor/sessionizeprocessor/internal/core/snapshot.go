@@ -5,6 +5,7 @@ package core // import "github.com/footfall-analytics/footfall/processor/session
 
 import (
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/footfall-analytics/footfall/internal/dedup"
@@ -41,6 +42,12 @@ func (s *Snapshot) Step(sessions, ids int) bool {
 func (s *Snapshot) Sessions() []byte { return s.sessions.Bytes() }
 func (s *Snapshot) IDs() []byte      { return s.ids.Bytes() }
 func (s *Snapshot) Visitors() []byte { return s.visitors.Bytes() }
+
+// WriteSessions, WriteIDs and WriteVisitors write what Sessions, IDs and
+// Visitors return to w, without joining the encoding in memory.
+func (s *Snapshot) WriteSessions(w io.Writer) (int64, error) { return s.sessions.WriteTo(w) }
+func (s *Snapshot) WriteIDs(w io.Writer) (int64, error)      { return s.ids.WriteTo(w) }
+func (s *Snapshot) WriteVisitors(w io.Writer) (int64, error) { return s.visitors.WriteTo(w) }
 
 // RestoreSessions, RestoreIDs and RestoreVisitors load a part of a
 // snapshot; a part that cannot be read leaves that part empty and is

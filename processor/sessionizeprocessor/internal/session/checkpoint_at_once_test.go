@@ -18,9 +18,9 @@ func (t *Tracker) checkpointAs(version byte) []byte {
 	ts := t.beginSnapshot(version)
 	ts.step(len(ts.order) + len(ts.tombstones))
 	ts.finish()
-	e := &encoder{}
-	ts.appendTo(e, false)
-	return e.buf
+	head, tail := ts.frame(false)
+	out := append(ts.sessions.AppendTo(head), tail...)
+	return ts.tombEncoded.AppendTo(out)
 }
 
 // Checkpoint encodes every site's Tracker (without its reorder buffer).

@@ -4,7 +4,9 @@
 package session // import "github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/session"
 
 import (
+	"bytes"
 	"encoding/binary"
+	"io"
 	"slices"
 	"time"
 
@@ -99,7 +101,17 @@ func (sn *Snapshot) Bytes() []byte {
 	for _, ts := range sn.trackers {
 		size += len(ts.site) + 48 + len(ts.ended) + ts.sessions.Len() + ts.tombEncoded.Len()
 	}
-	e := &encoder{buf: make([]byte, 0, size)}
+	buf := bytes.NewBuffer(make([]byte, 0, size))
+	_, _ = sn.WriteTo(buf) // a bytes.Buffer takes every write
+	return buf.Bytes()
+}
+
+// WriteTo writes what Bytes returns to w, the encoded sessions piece by
+// piece: a checkpoint of a million sessions goes to a file without being
+// joined in memory first.
+func (sn *Snapshot) WriteTo(w io.Writer) (int64, error) {
+	out := &countingWriter{w: w}
+	e := &encoder{}
 	if sn.delta {
 		e.buf = append(e.buf, sitesDeltaVersion)
 	} else {
@@ -107,14 +119,45 @@ func (sn *Snapshot) Bytes() []byte {
 	}
 	e.uint(uint64(len(sn.trackers)))
 	for _, ts := range sn.trackers {
+		head, tail := ts.frame(sn.delta)
 		e.str(ts.site)
-		// A fixed-size length, filled in once the tracker is appended.
-		at := len(e.buf)
-		e.buf = append(e.buf, make([]byte, 8)...)
-		ts.appendTo(e, sn.delta)
-		binary.LittleEndian.PutUint64(e.buf[at:], uint64(len(e.buf)-at-8))
+		// The tracker's length, so that a reader can skip it.
+		size := len(head) + ts.sessions.Len() + len(tail) + ts.tombEncoded.Len()
+		e.buf = binary.LittleEndian.AppendUint64(e.buf, uint64(size))
+		e.buf = append(e.buf, head...)
+		out.write(e.buf)
+		_, _ = ts.sessions.WriteTo(out)
+		out.write(tail)
+		_, _ = ts.tombEncoded.WriteTo(out)
+		e.buf = e.buf[:0]
 	}
-	return e.buf
+	out.write(e.buf)
+	return out.n, out.err
+}
+
+// countingWriter counts what it wrote and keeps the first error, after
+// which it writes nothing.
+type countingWriter struct {
+	w   io.Writer
+	n   int64
+	err error
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	c.write(p)
+	if c.err != nil {
+		return 0, c.err
+	}
+	return len(p), nil
+}
+
+func (c *countingWriter) write(p []byte) {
+	if c.err != nil || len(p) == 0 {
+		return
+	}
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	c.err = err
 }
 
 func (t *Tracker) beginSnapshot(version byte) *trackerSnapshot {
@@ -192,9 +235,11 @@ func (ts *trackerSnapshot) encodeTombstonesTo(end int) {
 	}
 }
 
-// appendTo appends the Tracker's checkpoint as encode did, or its part of
-// a delta (delta.go).
-func (ts *trackerSnapshot) appendTo(e *encoder, delta bool) {
+// frame is what a Tracker's checkpoint holds before its encoded sessions
+// (head) and between them and its tombstones (tail), as encode wrote it, or
+// its part of a delta (delta.go).
+func (ts *trackerSnapshot) frame(delta bool) (head, tail []byte) {
+	e := &encoder{}
 	e.buf = append(e.buf, ts.version)
 	e.time(ts.watermark)
 	if delta {
@@ -202,12 +247,13 @@ func (ts *trackerSnapshot) appendTo(e *encoder, delta bool) {
 		e.buf = append(e.buf, ts.ended...)
 	}
 	e.uint(uint64(ts.encoded))
-	e.buf = ts.sessions.AppendTo(e.buf)
+	head = e.buf
+	e = &encoder{}
 	if delta {
 		e.uint(ts.forget)
 	}
 	e.uint(uint64(ts.tombstoneCount))
-	e.buf = ts.tombEncoded.AppendTo(e.buf)
+	return head, e.buf
 }
 
 // unsnapped reports whether s belongs to the snapshot being taken and is

@@ -4,6 +4,8 @@
 package session
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -218,4 +220,59 @@ func TestSnapshotFinishesAtOnceAfterPartialSteps(t *testing.T) {
 	}
 	require.True(t, snap.Step(math.MaxInt))
 	assert.Equal(t, want, dumpCheckpoint(t, snap.Bytes()))
+}
+
+// WriteTo writes what Bytes returns, for a base and a delta larger than a
+// piece of the encoding (internal/chunks), and stops at a writer's error.
+func TestSnapshotWritesWhatBytesReturns(t *testing.T) {
+	s := newTestSites(100_000, 100_000)
+	add := func(from, n int) {
+		for i := from; i < from+n; i++ {
+			k := Key{Site: []string{"shop", "blog"}[i%2], Visitor: fmt.Sprintf("visitor-%06d", i)}
+			_, _, err := s.Add(input(k, fmt.Sprintf("e%d", i), t0.Add(time.Duration(i)*time.Millisecond)))
+			require.NoError(t, err)
+		}
+		s.PlacePending()
+	}
+	add(0, 30_000)
+	for _, kind := range []string{"base", "delta"} {
+		var snap *Snapshot
+		if kind == "base" {
+			snap = s.BeginSnapshot()
+		} else {
+			add(30_000, 20_000)
+			snap = s.BeginDelta(math.MaxInt)
+			require.NotNil(t, snap, "the base marked the state")
+		}
+		for !snap.Step(1000) {
+		}
+		want := snap.Bytes()
+		require.Greater(t, len(want), 2<<20, "%s: more than one piece", kind)
+		var got bytes.Buffer
+		n, err := snap.WriteTo(&got)
+		require.NoError(t, err)
+		assert.Equal(t, int64(len(want)), n, kind)
+		assert.True(t, bytes.Equal(want, got.Bytes()), "%s: WriteTo writes what Bytes returns", kind)
+
+		full := errors.New("disk full")
+		n, err = snap.WriteTo(&failingWriter{room: len(want) / 2, err: full})
+		require.ErrorIs(t, err, full, kind)
+		assert.Equal(t, int64(len(want)/2), n, "%s: what was written before the error is counted", kind)
+	}
+}
+
+// failingWriter takes room bytes, then fails.
+type failingWriter struct {
+	room int
+	err  error
+}
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	if len(p) > w.room {
+		n := w.room
+		w.room = 0
+		return n, w.err
+	}
+	w.room -= len(p)
+	return len(p), nil
 }

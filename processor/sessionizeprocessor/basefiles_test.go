@@ -1,0 +1,156 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package sessionizeprocessor
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
+
+	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/metadatatest"
+)
+
+// With wal_directory, a base's parts are files there, which the stored
+// keys name; the next base deletes the last one's files and any a crash
+// left, and nothing else in the directory.
+func TestABaseIsWrittenToFilesThatTheNextBaseReplaces(t *testing.T) {
+	dir := t.TempDir()
+	s := millionSessions(t, 2000)
+	s.cfg.WALDirectory = dir
+	client, log := checkpointStorage(t)
+
+	require.NoError(t, checkpointNow(context.Background(), s, client, log, 1))
+	assert.Equal(t, []string{"checkpoint-1-dedup", "checkpoint-1-sessions", "checkpoint-1-visitors"}, filesIn(t, dir))
+	for _, key := range []string{sessionsKey, dedupKey, visitorsKey} {
+		stored, err := client.Get(context.Background(), key)
+		require.NoError(t, err)
+		_, isRef, err := decodeBaseFileRef(stored)
+		require.NoError(t, err)
+		assert.Truef(t, isRef, "%s names its file", key)
+	}
+	restored := restoreInto(t, client, dir)
+	assert.Equal(t, 2000, restored.state.core.Live(), "the sessions come back from the files")
+
+	// What a crash before the storage batch leaves, and a segment of the
+	// write-ahead log, which stays.
+	for _, name := range []string{"checkpoint-7-sessions.tmp", "checkpoint-9-dedup", "00000001"} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o600))
+	}
+	s.chain.based = false // the next checkpoint is a base
+	require.NoError(t, checkpointNow(context.Background(), s, client, log, 2))
+	assert.Equal(t, []string{"00000001", "checkpoint-2-dedup", "checkpoint-2-sessions", "checkpoint-2-visitors"}, filesIn(t, dir))
+	assert.Equal(t, 2000, restoreInto(t, client, dir).state.core.Live())
+}
+
+// A base whose file was changed or lost, or whose wal_directory is no
+// longer set, is moved aside like an unreadable value: the processor
+// starts without that part, and says so.
+func TestAnUnreadableBaseFileIsMovedAside(t *testing.T) {
+	for _, damage := range []string{"changed", "lost", "wal_directory unset"} {
+		t.Run(damage, func(t *testing.T) {
+			dir := t.TempDir()
+			s := millionSessions(t, 100)
+			s.cfg.WALDirectory = dir
+			client, log := checkpointStorage(t)
+			require.NoError(t, checkpointNow(context.Background(), s, client, log, 1))
+			file := filepath.Join(dir, "checkpoint-1-sessions")
+			readDir := dir
+			switch damage {
+			case "changed":
+				data, err := os.ReadFile(file)
+				require.NoError(t, err)
+				data[len(data)/2] ^= 0xff
+				require.NoError(t, os.WriteFile(file, data, 0o600)) // #nosec G703 -- the test's own temporary directory
+			case "lost":
+				require.NoError(t, os.Remove(file))
+			default:
+				readDir = ""
+			}
+			p := restoreInto(t, client, readDir)
+			assert.Zero(t, p.state.core.Live(), "the sessions are not restored")
+			unreadable := []string{partSessions}
+			if readDir == "" {
+				unreadable = []string{partSessions, partDedup, partVisitors}
+			} else {
+				assert.Equal(t, 200, p.state.core.Remembered(), "the parts that could be read are: 100 ids, 100 visitors")
+			}
+			var quarantined []metricdata.DataPoint[int64]
+			for _, part := range unreadable {
+				quarantined = append(quarantined, metricdata.DataPoint[int64]{Value: 1, Attributes: attribute.NewSet(attribute.String("part", part))})
+			}
+			metadatatest.AssertEqualProcessorSessionizeStateQuarantined(t, p.tel, quarantined, metricdatatest.IgnoreTimestamp())
+			stored, err := client.Get(context.Background(), sessionsKey)
+			require.NoError(t, err)
+			assert.Nil(t, stored, "the reference was moved aside")
+		})
+	}
+}
+
+// A base that cannot be written leaves no file behind, and the stored
+// checkpoint as it was.
+func TestABaseThatCannotBeWrittenLeavesTheLastOne(t *testing.T) {
+	dir := t.TempDir()
+	s := millionSessions(t, 100)
+	s.cfg.WALDirectory = dir
+	client, log := checkpointStorage(t)
+	require.NoError(t, checkpointNow(context.Background(), s, client, log, 1))
+	failing := &failingBatch{Client: client}
+	s.chain.based = false
+	require.Error(t, checkpointNow(context.Background(), s, failing, log, 2))
+	assert.Equal(t, []string{"checkpoint-1-dedup", "checkpoint-1-sessions", "checkpoint-1-visitors"}, filesIn(t, dir))
+	assert.Equal(t, 100, restoreInto(t, client, dir).state.core.Live())
+}
+
+// failingBatch refuses every batch.
+type failingBatch struct{ storage.Client }
+
+func (*failingBatch) Batch(context.Context, ...*storage.Operation) error {
+	return os.ErrDeadlineExceeded
+}
+
+// restoredProcessor is a processor whose state was read from storage, and
+// its telemetry.
+type restoredProcessor struct {
+	*sessionizeProcessor
+	tel *componenttest.Telemetry
+}
+
+// restoreInto reads the state client holds, with the base files in dir,
+// into a new processor.
+func restoreInto(t *testing.T, client storage.Client, dir string) *restoredProcessor {
+	t.Helper()
+	tel := newTelemetry(t)
+	cfg := testConfig()
+	cfg.WALDirectory = dir
+	p, err := newProcessor(cfg, metadatatest.NewSettings(tel), nil)
+	require.NoError(t, err)
+	data, err := client.Get(context.Background(), checkpointKey)
+	require.NoError(t, err)
+	_, _, deltas, err := p.state.decodeEnvelope(data)
+	require.NoError(t, err)
+	require.NoError(t, p.restoreState(context.Background(), client, deltas))
+	return &restoredProcessor{sessionizeProcessor: p, tel: tel}
+}
+
+func filesIn(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	slices.Sort(names)
+	return names
+}
