@@ -17,6 +17,8 @@ import (
 	"strings"
 
 	"go.opentelemetry.io/collector/extension/xextension/storage"
+
+	"github.com/footfall-analytics/footfall/internal/durablefile"
 )
 
 // A base of a million sessions, with their event ids and visitors, is about
@@ -29,7 +31,7 @@ import (
 // methods) and synced; the key of each part holds a reference to its file
 // (baseFileRef) instead of its bytes. Deltas, which are small, stay values.
 //
-// The files are written and synced, and the directory too, before the
+// The files are written whole (internal/durablefile) before the
 // storage batch that names them; once that batch is written, every other
 // base file in the directory is deleted. A crash before the batch leaves
 // files no key names, which the next base deletes; a crash after it leaves
@@ -98,57 +100,27 @@ func writeBaseFiles(ctx context.Context, dir string, epoch int64, parts []baseFi
 			return nil, names, written, err
 		}
 		ref, err := writeBaseFile(dir, baseFileName(epoch, part.part), part.write)
-		if ref.name != "" {
-			names = append(names, ref.name)
-		}
 		if err != nil {
 			return nil, names, written, err
 		}
+		names = append(names, ref.name)
 		written += ref.size
 		ops = append(ops, storage.SetOperation(part.key, ref.encode()))
 	}
-	return ops, names, written, syncDir(dir)
+	return ops, names, written, nil
 }
 
-// writeBaseFile writes one part under a temporary name, syncs it and
-// renames it to name.
+// writeBaseFile writes one part to the file name in dir.
 func writeBaseFile(dir, name string, write func(io.Writer) (int64, error)) (baseFileRef, error) {
-	tmp := filepath.Join(dir, name+".tmp")
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return baseFileRef{}, fmt.Errorf("create checkpoint base file: %w", err)
-	}
 	crc := crc32.New(castagnoli)
-	size, err := write(io.MultiWriter(f, crc))
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, filepath.Join(dir, name))
-	}
+	size, err := durablefile.Write(dir, name, func(w io.Writer) error {
+		_, err := write(io.MultiWriter(w, crc))
+		return err
+	})
 	if err != nil {
-		_ = os.Remove(tmp)
 		return baseFileRef{}, fmt.Errorf("write checkpoint base file %s: %w", name, err)
 	}
 	return baseFileRef{name: name, size: size, crc: crc.Sum32()}, nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync the checkpoint directory: %w", err)
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("sync the checkpoint directory: %w", err)
-	}
-	return nil
 }
 
 // readBasePart returns a stored part: the value itself, or the file it
@@ -190,7 +162,9 @@ func removeBaseFiles(dir string, keep []string) {
 	}
 	for _, entry := range entries {
 		name := entry.Name()
-		if strings.HasPrefix(name, baseFilePrefix) && !slices.Contains(keep, name) {
+		// A temporary file is the name after a dot (durablefile.TempPrefix).
+		isBase := strings.HasPrefix(strings.TrimPrefix(name, "."), baseFilePrefix)
+		if isBase && !slices.Contains(keep, name) {
 			_ = os.Remove(filepath.Join(dir, name))
 		}
 	}

@@ -25,12 +25,7 @@ import (
 // keys name; the next base deletes the last one's files and any a crash
 // left, and nothing else in the directory.
 func TestABaseIsWrittenToFilesThatTheNextBaseReplaces(t *testing.T) {
-	dir := t.TempDir()
-	s := millionSessions(t, 2000)
-	s.cfg.WALDirectory = dir
-	client, log := checkpointStorage(t)
-
-	require.NoError(t, checkpointNow(context.Background(), s, client, log, 1))
+	s, client, log, dir := baseInFiles(t, 2000)
 	assert.Equal(t, []string{"checkpoint-1-dedup", "checkpoint-1-sessions", "checkpoint-1-visitors"}, filesIn(t, dir))
 	for _, key := range []string{sessionsKey, dedupKey, visitorsKey} {
 		stored, err := client.Get(context.Background(), key)
@@ -44,7 +39,7 @@ func TestABaseIsWrittenToFilesThatTheNextBaseReplaces(t *testing.T) {
 
 	// What a crash before the storage batch leaves, and a segment of the
 	// write-ahead log, which stays.
-	for _, name := range []string{"checkpoint-7-sessions.tmp", "checkpoint-9-dedup", "00000001"} {
+	for _, name := range []string{".checkpoint-7-sessions.tmp-123", "checkpoint-9-dedup", "00000001"} {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o600))
 	}
 	s.chain.based = false // the next checkpoint is a base
@@ -59,11 +54,7 @@ func TestABaseIsWrittenToFilesThatTheNextBaseReplaces(t *testing.T) {
 func TestAnUnreadableBaseFileIsMovedAside(t *testing.T) {
 	for _, damage := range []string{"changed", "lost", "wal_directory unset"} {
 		t.Run(damage, func(t *testing.T) {
-			dir := t.TempDir()
-			s := millionSessions(t, 100)
-			s.cfg.WALDirectory = dir
-			client, log := checkpointStorage(t)
-			require.NoError(t, checkpointNow(context.Background(), s, client, log, 1))
+			_, client, _, dir := baseInFiles(t, 100)
 			file := filepath.Join(dir, "checkpoint-1-sessions")
 			readDir := dir
 			switch damage {
@@ -100,16 +91,24 @@ func TestAnUnreadableBaseFileIsMovedAside(t *testing.T) {
 // A base that cannot be written leaves no file behind, and the stored
 // checkpoint as it was.
 func TestABaseThatCannotBeWrittenLeavesTheLastOne(t *testing.T) {
-	dir := t.TempDir()
-	s := millionSessions(t, 100)
-	s.cfg.WALDirectory = dir
-	client, log := checkpointStorage(t)
-	require.NoError(t, checkpointNow(context.Background(), s, client, log, 1))
+	s, client, log, dir := baseInFiles(t, 100)
 	failing := &failingBatch{Client: client}
 	s.chain.based = false
 	require.Error(t, checkpointNow(context.Background(), s, failing, log, 2))
 	assert.Equal(t, []string{"checkpoint-1-dedup", "checkpoint-1-sessions", "checkpoint-1-visitors"}, filesIn(t, dir))
 	assert.Equal(t, 100, restoreInto(t, client, dir).state.core.Live())
+}
+
+// baseInFiles is a state of sessions open sessions whose base checkpoint
+// (epoch 1) was written with its parts as files in dir.
+func baseInFiles(t *testing.T, sessions int) (s *state, client storage.Client, log writeAheadLog, dir string) {
+	t.Helper()
+	dir = t.TempDir()
+	s = millionSessions(t, sessions)
+	s.cfg.WALDirectory = dir
+	client, log = checkpointStorage(t)
+	require.NoError(t, checkpointNow(context.Background(), s, client, log, 1))
+	return s, client, log, dir
 }
 
 // failingBatch refuses every batch.

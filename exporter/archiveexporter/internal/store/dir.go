@@ -11,15 +11,16 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/footfall-analytics/footfall/internal/durablefile"
 )
 
 // Dir keeps files under a root directory.
 type Dir struct{ Root string }
 
-// Put writes to a hidden temporary file beside the target (readers that
-// skip dot-files, as DuckDB, Spark and Hive do, never see it), syncs it,
-// and renames it into place; the directory is synced so that the rename
-// survives a crash.
+// Put writes the target whole (internal/durablefile): through a hidden
+// temporary file beside it, which readers that skip dot-files, as DuckDB,
+// Spark and Hive do, never see.
 func (d Dir) Put(_ context.Context, key string, write func(io.Writer) error) (int64, error) {
 	if strings.Contains(key, "..") || filepath.IsAbs(key) {
 		return 0, fmt.Errorf("archive key %q escapes the directory", key)
@@ -29,20 +30,13 @@ func (d Dir) Put(_ context.Context, key string, write func(io.Writer) error) (in
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return 0, err
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(target)+".tmp-*")
-	if err != nil {
-		return 0, err
-	}
-	n, err := writeSynced(tmp, write)
-	if err != nil {
-		_ = os.Remove(tmp.Name())
-		return 0, err
-	}
-	if err := os.Rename(tmp.Name(), target); err != nil {
-		_ = os.Remove(tmp.Name())
-		return 0, err
-	}
-	return n, syncDir(dir)
+	return durablefile.Write(dir, filepath.Base(target), func(w io.Writer) error {
+		buf := bufio.NewWriterSize(w, 1<<20)
+		if err := write(buf); err != nil {
+			return err
+		}
+		return buf.Flush()
+	})
 }
 
 // writeSynced runs write into f through a buffer, then syncs and closes f.
@@ -60,13 +54,4 @@ func writeSynced(f *os.File, write func(io.Writer) error) (int64, error) {
 		err = closeErr
 	}
 	return counted.N, err
-}
-
-func syncDir(dir string) error {
-	f, err := os.Open(dir) // #nosec G304 -- the archive's own directory
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return f.Sync()
 }

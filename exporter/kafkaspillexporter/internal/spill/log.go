@@ -25,6 +25,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/footfall-analytics/footfall/internal/durablefile"
 )
 
 const (
@@ -399,12 +401,7 @@ func (l *Log) Close() error {
 }
 
 func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("open spill directory: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
+	if err := durablefile.SyncDir(dir); err != nil {
 		return fmt.Errorf("sync spill directory: %w", err)
 	}
 	return nil

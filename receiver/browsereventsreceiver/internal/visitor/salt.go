@@ -8,10 +8,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
 	"go.opentelemetry.io/collector/extension/xextension/storage"
+
+	"github.com/footfall-analytics/footfall/internal/durablefile"
 )
 
 // Salt is the secret of one UTC day.
@@ -43,7 +46,8 @@ func (f FileStore) Load(context.Context) (Salt, bool, error) {
 	return decodeSalt(data)
 }
 
-// Save replaces the file atomically, so a crash never leaves half a salt.
+// Save replaces the file whole (internal/durablefile), so a crash never
+// leaves half a salt.
 func (f FileStore) Save(_ context.Context, salt Salt) error {
 	data, err := json.Marshal(salt)
 	if err != nil {
@@ -52,23 +56,11 @@ func (f FileStore) Save(_ context.Context, salt Salt) error {
 	if err := os.MkdirAll(filepath.Dir(f.Path), 0o700); err != nil {
 		return fmt.Errorf("writing visitor salt: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(f.Path), ".salt-*")
+	_, err = durablefile.Write(filepath.Dir(f.Path), filepath.Base(f.Path), func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("writing visitor salt: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		_ = tmp.Close()
-		return fmt.Errorf("writing visitor salt: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		_ = tmp.Close()
-		return fmt.Errorf("writing visitor salt: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing visitor salt: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), f.Path); err != nil {
 		return fmt.Errorf("writing visitor salt: %w", err)
 	}
 	return nil

@@ -1,0 +1,70 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+// Package durablefile writes a file so that a crash leaves either the old
+// file or the whole new one, never a part: the way the archive, the visitor
+// salt and the sessionizer's checkpoint bases are written.
+package durablefile // import "github.com/footfall-analytics/footfall/internal/durablefile"
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Write writes the file name in dir through write: into a hidden temporary
+// file beside it (readers that skip dot-files never see it, and TempPrefix
+// names it), synced, renamed into place, and the directory synced so that
+// the rename survives a crash. It returns the bytes written. On an error
+// the temporary file is removed and the old file, if any, stays.
+func Write(dir, name string, write func(io.Writer) error) (int64, error) {
+	if name == "" || filepath.Base(name) != name || strings.ContainsAny(name, `/\`) {
+		return 0, fmt.Errorf("file name %q is not a name in the directory", name)
+	}
+	tmp, err := os.CreateTemp(dir, TempPrefix(name)+"*")
+	if err != nil {
+		return 0, err
+	}
+	counted := &countingWriter{w: tmp}
+	err = write(counted)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	err = errors.Join(err, tmp.Close())
+	if err == nil {
+		err = os.Rename(tmp.Name(), filepath.Join(dir, name))
+	}
+	if err != nil {
+		_ = os.Remove(tmp.Name())
+		return 0, err
+	}
+	return counted.n, SyncDir(dir)
+}
+
+// TempPrefix starts the name of the temporary file Write writes name
+// through, which a crash can leave behind.
+func TempPrefix(name string) string { return "." + name + ".tmp-" }
+
+// SyncDir syncs a directory, so that the files created, renamed or removed
+// in it stay so after a crash.
+func SyncDir(dir string) error {
+	d, err := os.Open(dir) // #nosec G304 -- a directory the caller owns
+	if err != nil {
+		return err
+	}
+	return errors.Join(d.Sync(), d.Close())
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
