@@ -21,6 +21,7 @@ import (
 	"github.com/footfall-analytics/footfall/exporter/archiveexporter/internal/metadata"
 	"github.com/footfall-analytics/footfall/exporter/archiveexporter/internal/rows"
 	"github.com/footfall-analytics/footfall/exporter/archiveexporter/internal/store"
+	"github.com/footfall-analytics/footfall/internal/iocount"
 )
 
 // fileWriter writes a batch's rows as files, one partition after another.
@@ -84,7 +85,7 @@ var errNothingWritten = errors.New("archive: no row fitted in a file")
 // metadata) a row group at a time, and stops after the row group that
 // takes it to file.max_bytes. It returns how many rows it wrote.
 func encode[T any](out io.Writer, list []T, file FileConfig) (int, error) {
-	counted := &store.CountingWriter{W: out}
+	counted := &iocount.Writer{W: out}
 	pw := parquet.NewGenericWriter[T](counted,
 		parquet.Compression(&parquet.Zstd),
 		parquet.KeyValueMetadata("footfall.archive.schema_version", rows.SchemaVersion),

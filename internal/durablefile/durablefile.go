@@ -13,6 +13,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/footfall-analytics/footfall/internal/iocount"
 )
 
 // Write writes the file name in dir through write: into a hidden temporary
@@ -28,7 +30,7 @@ func Write(dir, name string, write func(io.Writer) error) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	counted := &countingWriter{w: tmp}
+	counted := &iocount.Writer{W: tmp}
 	err = write(counted)
 	if err == nil {
 		err = tmp.Sync()
@@ -41,7 +43,7 @@ func Write(dir, name string, write func(io.Writer) error) (int64, error) {
 		_ = os.Remove(tmp.Name())
 		return 0, err
 	}
-	return counted.n, SyncDir(dir)
+	return counted.N, SyncDir(dir)
 }
 
 // TempPrefix starts the name of the temporary file Write writes name
@@ -56,15 +58,4 @@ func SyncDir(dir string) error {
 		return err
 	}
 	return errors.Join(d.Sync(), d.Close())
-}
-
-type countingWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
 }

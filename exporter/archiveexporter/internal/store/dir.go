@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/footfall-analytics/footfall/internal/durablefile"
+	"github.com/footfall-analytics/footfall/internal/iocount"
 )
 
 // Dir keeps files under a root directory.
@@ -41,7 +42,7 @@ func (d Dir) Put(_ context.Context, key string, write func(io.Writer) error) (in
 
 // writeSynced runs write into f through a buffer, then syncs and closes f.
 func writeSynced(f *os.File, write func(io.Writer) error) (int64, error) {
-	counted := &CountingWriter{W: f}
+	counted := &iocount.Writer{W: f}
 	buf := bufio.NewWriterSize(counted, 1<<20)
 	err := write(buf)
 	if err == nil {

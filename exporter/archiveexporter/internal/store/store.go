@@ -19,15 +19,3 @@ type Store interface {
 	// stored.
 	Put(ctx context.Context, key string, write func(io.Writer) error) (int64, error)
 }
-
-// CountingWriter counts the bytes written through it to W.
-type CountingWriter struct {
-	W io.Writer
-	N int64
-}
-
-func (c *CountingWriter) Write(p []byte) (int, error) {
-	n, err := c.W.Write(p)
-	c.N += int64(n)
-	return n, err
-}
