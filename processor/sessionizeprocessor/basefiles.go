@@ -25,7 +25,7 @@ import (
 // 160 MB. Stored as values of the storage extension, each part was joined
 // from its encoded pieces into one slice and then copied into the B+tree's
 // pages: three copies at once, on top of the state (with file_storage, a
-// process holding 390 MiB peaked at 1,060 MiB while a base was written). So
+// process holding 386 MiB peaked at 1,056 MiB while a base was written). So
 // with wal_directory set, a base's parts are files in that directory,
 // written from the encoded pieces as they are (core.Snapshot's Write
 // methods) and synced; the key of each part holds a reference to its file
