@@ -102,8 +102,10 @@ func FuzzAllowsOrigin(f *testing.F) {
 	})
 }
 
-// hostOfPattern is the host part of an origin pattern.
+// hostOfPattern is the host part of an origin pattern, read as ParsePattern
+// reads it: surrounding space is not part of the entry.
 func hostOfPattern(pattern string) string {
+	pattern = strings.TrimSpace(pattern)
 	if _, rest, ok := strings.Cut(pattern, "://"); ok {
 		pattern = rest
 	}
