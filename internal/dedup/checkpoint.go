@@ -7,7 +7,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 
 	"github.com/footfall-analytics/footfall/internal/chunks"
 )
@@ -82,8 +81,15 @@ func (sn *Snapshot) Step(budget int) bool {
 // snapshot encoded, so it may run on another goroutine than the owner's.
 func (sn *Snapshot) Bytes() []byte { return sn.out.Bytes() }
 
-// WriteTo writes what Bytes returns to w, without joining it in memory.
-func (sn *Snapshot) WriteTo(w io.Writer) (int64, error) { return sn.out.WriteTo(w) }
+// Take lays out on st what is encoded (the pieces cut so far, and the
+// rest once the snapshot is complete) and lets go of it, so that a writer
+// can write it to a file while the rest is encoded. Once Take is used,
+// Bytes and WriteTo hold only what it did not take.
+func (sn *Snapshot) Take(st *chunks.Stream) {
+	for _, piece := range sn.out.Take(sn.next == sn.size) {
+		st.Append(piece)
+	}
+}
 
 func (sn *Snapshot) encodeTo(end int) {
 	for ; sn.next < end; sn.next++ {

@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/footfall-analytics/footfall/internal/chunks"
 )
 
 var t0 = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
@@ -154,6 +156,47 @@ func TestSnapshotWhileIDsArriveIsTheCacheAtItsStart(t *testing.T) {
 			require.Equal(t, want, snap.Bytes(), "trial %d", trial)
 			feed(rng.IntN(1000))
 		}
+	}
+}
+
+// Take lays out, while ids keep coming, what Bytes would return: the
+// pieces cut so far at each step, the rest at the end.
+func TestSnapshotTakenAsItIsEncodedIsTheCacheAtItsStart(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	c := New(time.Hour, 200_000, nil)
+	at := t0
+	n := 0
+	feed := func(k int) {
+		for range k {
+			at = at.Add(time.Millisecond)
+			c.Seen("shop", fmt.Sprint(n), at)
+			n++
+		}
+	}
+	feed(150_000)
+	for range 2 {
+		want, err := c.MarshalBinary()
+		require.NoError(t, err)
+		require.Greater(t, len(want), 2*chunks.Size, "more than one piece")
+		snap := c.BeginSnapshot()
+		var st chunks.Stream
+		var file []byte
+		early := 0
+		for done := false; !done; {
+			done = snap.Step(rng.IntN(20_000))
+			snap.Take(&st)
+			for _, piece := range st.Take() {
+				require.Equal(t, int64(len(file)), piece.Offset, "laid out in order")
+				file = append(file, piece.Data...)
+				if !done {
+					early++
+				}
+			}
+			feed(rng.IntN(5_000))
+		}
+		assert.Positive(t, early, "pieces were laid out before the end")
+		assert.Equal(t, want, file)
+		feed(rng.IntN(10_000))
 	}
 }
 

@@ -23,27 +23,56 @@ import (
 // the rename survives a crash. It returns the bytes written. On an error
 // the temporary file is removed and the old file, if any, stays.
 func Write(dir, name string, write func(io.Writer) error) (int64, error) {
+	f, err := Create(dir, name)
+	if err != nil {
+		return 0, err
+	}
+	counted := &iocount.Writer{W: f}
+	if err := write(counted); err != nil {
+		f.Abort()
+		return 0, err
+	}
+	return counted.N, f.Commit()
+}
+
+// File is a file being written whole, as Write does, by a writer that
+// needs more than an io.Writer (WriteAt, ReadAt): it is the hidden
+// temporary file until Commit.
+type File struct {
+	*os.File
+	dir, name string
+}
+
+// Create starts the file name in dir.
+func Create(dir, name string) (*File, error) {
 	if name == "" || filepath.Base(name) != name || strings.ContainsAny(name, `/\`) {
-		return 0, fmt.Errorf("file name %q is not a name in the directory", name)
+		return nil, fmt.Errorf("file name %q is not a name in the directory", name)
 	}
 	tmp, err := os.CreateTemp(dir, TempPrefix(name)+"*")
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	counted := &iocount.Writer{W: tmp}
-	err = write(counted)
+	return &File{File: tmp, dir: dir, name: name}, nil
+}
+
+// Commit syncs the file, renames it into place and syncs the directory. On
+// an error the temporary file is removed and the old file, if any, stays.
+func (f *File) Commit() error {
+	err := errors.Join(f.Sync(), f.Close())
 	if err == nil {
-		err = tmp.Sync()
-	}
-	err = errors.Join(err, tmp.Close())
-	if err == nil {
-		err = os.Rename(tmp.Name(), filepath.Join(dir, name))
+		err = os.Rename(f.Name(), filepath.Join(f.dir, f.name))
 	}
 	if err != nil {
-		_ = os.Remove(tmp.Name())
-		return 0, err
+		_ = os.Remove(f.Name())
+		return err
 	}
-	return counted.N, SyncDir(dir)
+	return SyncDir(f.dir)
+}
+
+// Abort closes and removes the temporary file; the old file, if any, stays.
+func (f *File) Abort() {
+	_ = f.Close()
+	_ = os.Remove(f.Name())
 }
 
 // TempPrefix starts the name of the temporary file Write writes name

@@ -42,3 +42,36 @@ func TestWriteReplacesTheFileWholeOrNotAtAll(t *testing.T) {
 	require.Error(t, err, "a name that leaves the directory is refused")
 	require.Error(t, SyncDir(filepath.Join(dir, "missing")))
 }
+
+// A file made with Create is invisible under its name until Commit, takes
+// writes at offsets, and leaves nothing when aborted.
+func TestCreateWritesAtOffsetsAndCommitsWhole(t *testing.T) {
+	dir := t.TempDir()
+	f, err := Create(dir, "base")
+	require.NoError(t, err)
+	_, err = f.WriteAt([]byte("tail"), 4)
+	require.NoError(t, err)
+	_, err = f.WriteAt([]byte("head"), 0)
+	require.NoError(t, err)
+	_, err = os.Stat(filepath.Join(dir, "base"))
+	require.ErrorIs(t, err, os.ErrNotExist, "not there before Commit")
+	require.NoError(t, f.Commit())
+	data, err := os.ReadFile(filepath.Join(dir, "base"))
+	require.NoError(t, err)
+	assert.Equal(t, "headtail", string(data))
+
+	f, err = Create(dir, "base")
+	require.NoError(t, err)
+	_, err = f.WriteAt([]byte("other"), 0)
+	require.NoError(t, err)
+	f.Abort()
+	data, err = os.ReadFile(filepath.Join(dir, "base"))
+	require.NoError(t, err)
+	assert.Equal(t, "headtail", string(data), "an aborted file leaves the old one")
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Len(t, entries, 1, "and no temporary file")
+
+	_, err = Create(dir, "a/b")
+	require.Error(t, err)
+}

@@ -5,20 +5,14 @@ package sessionizeprocessor // import "github.com/footfall-analytics/footfall/pr
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-
-	"go.opentelemetry.io/collector/extension/xextension/storage"
-
-	"github.com/footfall-analytics/footfall/internal/durablefile"
 )
 
 // A base of a million sessions, with their event ids and visitors, is about
@@ -27,9 +21,9 @@ import (
 // pages: three copies at once, on top of the state (with file_storage, a
 // process holding 386 MiB peaked at 1,056 MiB while a base was written). So
 // with wal_directory set, a base's parts are files in that directory,
-// written from the encoded pieces as they are (core.Snapshot's Write
-// methods) and synced; the key of each part holds a reference to its file
-// (baseFileRef) instead of its bytes. Deltas, which are small, stay values.
+// written while they are encoded (basestream.go) and synced; the key of
+// each part holds a reference to its file (baseFileRef) instead of its
+// bytes. Deltas, which are small, stay values.
 //
 // The files are written whole (internal/durablefile) before the
 // storage batch that names them; once that batch is written, every other
@@ -84,43 +78,6 @@ func isBaseFileName(name string) bool {
 // baseFileName is the file of a base's part: a base's epoch is its own.
 func baseFileName(epoch int64, part string) string {
 	return fmt.Sprintf("%s%d-%s", baseFilePrefix, epoch, part)
-}
-
-// baseFilePart is one part of a base written to a file.
-type baseFilePart struct {
-	key, part string
-	write     func(io.Writer) (int64, error)
-}
-
-// writeBaseFiles writes each part to its file in dir and returns the
-// operations that name them.
-func writeBaseFiles(ctx context.Context, dir string, epoch int64, parts []baseFilePart) (ops []*storage.Operation, names []string, written int64, err error) {
-	for _, part := range parts {
-		if err := ctx.Err(); err != nil {
-			return nil, names, written, err
-		}
-		ref, err := writeBaseFile(dir, baseFileName(epoch, part.part), part.write)
-		if err != nil {
-			return nil, names, written, err
-		}
-		names = append(names, ref.name)
-		written += ref.size
-		ops = append(ops, storage.SetOperation(part.key, ref.encode()))
-	}
-	return ops, names, written, nil
-}
-
-// writeBaseFile writes one part to the file name in dir.
-func writeBaseFile(dir, name string, write func(io.Writer) (int64, error)) (baseFileRef, error) {
-	crc := crc32.New(castagnoli)
-	size, err := durablefile.Write(dir, name, func(w io.Writer) error {
-		_, err := write(io.MultiWriter(w, crc))
-		return err
-	})
-	if err != nil {
-		return baseFileRef{}, fmt.Errorf("write checkpoint base file %s: %w", name, err)
-	}
-	return baseFileRef{name: name, size: size, crc: crc.Sum32()}, nil
 }
 
 // readBasePart returns a stored part: the value itself, or the file it

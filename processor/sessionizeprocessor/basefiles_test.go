@@ -8,7 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -18,6 +20,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 
+	"github.com/footfall-analytics/footfall/internal/chunks"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/metadatatest"
 )
 
@@ -84,6 +87,61 @@ func TestAnUnreadableBaseFileIsMovedAside(t *testing.T) {
 			stored, err := client.Get(context.Background(), sessionsKey)
 			require.NoError(t, err)
 			assert.Nil(t, stored, "the reference was moved aside")
+		})
+	}
+}
+
+// A base is on disk while it is encoded, not once it is: the sessions'
+// file grows step by step, and the base reads back whole.
+func TestABaseIsWrittenWhileItIsEncoded(t *testing.T) {
+	s, client, log, dir := baseInFiles(t, 30_000)
+	s.chain.based = false
+	run := s.beginCheckpoint(nil, 2)
+	require.NotNil(t, run.stream)
+	temporary := func() int64 {
+		var size int64
+		entries, err := os.ReadDir(dir)
+		require.NoError(t, err)
+		for _, entry := range entries {
+			if info, err := entry.Info(); err == nil && strings.HasPrefix(entry.Name(), ".checkpoint-2-sessions") {
+				size = info.Size()
+			}
+		}
+		return size
+	}
+	// Four steps encode 16,384 sessions, about two pieces.
+	for range 4 {
+		require.False(t, run.step())
+	}
+	require.Eventually(t, func() bool { return temporary() >= int64(chunks.Size) }, 10*time.Second, time.Millisecond,
+		"a piece is written before the base is encoded")
+	for !run.step() {
+	}
+	require.NoError(t, s.finishCheckpoint(run, log, run.write(context.Background(), client, log)))
+	assert.Equal(t, []string{"checkpoint-2-dedup", "checkpoint-2-sessions", "checkpoint-2-visitors"}, filesIn(t, dir))
+	assert.Equal(t, 30_000, restoreInto(t, client, dir).state.core.Live())
+}
+
+// A base abandoned (a participant could not save its state) or out of time
+// leaves no file of its own, and the stored checkpoint as it was.
+func TestAnAbandonedBaseLeavesNoFiles(t *testing.T) {
+	for _, how := range []string{"abandoned", "out of time"} {
+		t.Run(how, func(t *testing.T) {
+			s, client, log, dir := baseInFiles(t, 100)
+			s.chain.based = false
+			run := s.beginCheckpoint(nil, 2)
+			for !run.step() {
+			}
+			if how == "abandoned" {
+				run.abandon()
+			} else {
+				ctx, cancel := context.WithCancel(context.Background())
+				cancel()
+				require.ErrorIs(t, run.write(ctx, client, log), context.Canceled)
+			}
+			<-run.stream.done
+			assert.Equal(t, []string{"checkpoint-1-dedup", "checkpoint-1-sessions", "checkpoint-1-visitors"}, filesIn(t, dir))
+			assert.Equal(t, 100, restoreInto(t, client, dir).state.core.Live())
 		})
 	}
 }

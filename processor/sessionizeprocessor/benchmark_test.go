@@ -303,7 +303,8 @@ func checkpointStorage(tb testing.TB) (storage.Client, writeAheadLog) {
 // checkpointNow writes the state's checkpoint at once.
 func checkpointNow(ctx context.Context, s *state, client storage.Client, log writeAheadLog, epoch int64) error {
 	run := s.beginCheckpoint(nil, epoch)
-	run.encodeAll()
+	for !run.step() {
+	}
 	return s.finishCheckpoint(run, log, run.write(ctx, client, log))
 }
 

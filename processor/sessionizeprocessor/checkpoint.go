@@ -114,8 +114,11 @@ type checkpointRun struct {
 	delta       bool
 	index       int
 	// baseDir, when set, is where a base's parts are written as files
-	// (basefiles.go).
-	baseDir string
+	// (basefiles.go), by stream while they are encoded (basestream.go);
+	// streamErr is why they cannot be.
+	baseDir   string
+	stream    *baseStream
+	streamErr error
 	// released are the write-ahead entries finished at the start, deleted
 	// with it; oldest is the oldest entry it still needs.
 	released []uint64
@@ -146,7 +149,9 @@ func (s *state) beginCheckpoint(outbox [][]byte, epoch int64) *checkpointRun {
 		return run
 	}
 	run.snapshot, run.staleDeltas = s.core.BeginSnapshot(), s.chain.deltas
-	run.baseDir = s.cfg.WALDirectory
+	if run.baseDir = s.cfg.WALDirectory; run.baseDir != "" {
+		run.stream, run.streamErr = startBaseStream(run.baseDir, epoch)
+	}
 	run.envelope = s.envelope(outbox, epoch, 0)
 	return run
 }
@@ -197,6 +202,7 @@ func (r *checkpointRun) step() bool {
 
 func (r *checkpointRun) stepBy(sessions, ids int) bool {
 	done := r.snapshot.Step(sessions, ids)
+	r.handOver()
 	if done {
 		select {
 		case <-r.encoded:
@@ -205,6 +211,28 @@ func (r *checkpointRun) stepBy(sessions, ids int) bool {
 		}
 	}
 	return done
+}
+
+// handOver gives the base's stream what the last step made final.
+func (r *checkpointRun) handOver() {
+	if r.stream == nil || r.streamErr != nil {
+		return
+	}
+	pieces, err := r.snapshot.Take()
+	if err != nil {
+		r.streamErr = err
+		r.stream.abort()
+		return
+	}
+	r.stream.push(pieces)
+}
+
+// abandon drops a checkpoint that will not be written: its base files are
+// removed.
+func (r *checkpointRun) abandon() {
+	if r.stream != nil {
+		r.stream.abort()
+	}
 }
 
 // encodeAll encodes the rest at once.
@@ -219,13 +247,17 @@ func (r *checkpointRun) write(ctx context.Context, client storage.Client, log wr
 	r.written = 0
 	switch {
 	case r.delta:
-		ops = append(ops, storage.SetOperation(deltaKey(r.index), encodeDelta(r.snapshot)))
+		delta, err := encodeDelta(r.snapshot)
+		if err != nil {
+			return fmt.Errorf("write sessionize checkpoint: %w", err)
+		}
+		ops = append(ops, storage.SetOperation(deltaKey(r.index), delta))
 	case r.baseDir != "":
-		refs, names, size, err := writeBaseFiles(ctx, r.baseDir, r.epoch, []baseFilePart{
-			{key: sessionsKey, part: partSessions, write: r.snapshot.WriteSessions},
-			{key: dedupKey, part: partDedup, write: r.snapshot.WriteIDs},
-			{key: visitorsKey, part: partVisitors, write: r.snapshot.WriteVisitors},
-		})
+		if r.streamErr != nil {
+			r.abandon()
+			return fmt.Errorf("write sessionize checkpoint: %w", r.streamErr)
+		}
+		refs, names, size, err := r.stream.wait(ctx)
 		inFiles = names
 		if err != nil {
 			removeFiles(r.baseDir, names)
@@ -234,8 +266,12 @@ func (r *checkpointRun) write(ctx context.Context, client storage.Client, log wr
 		ops = append(ops, refs...)
 		r.written = size
 	default:
+		sessions, err := r.snapshot.Sessions()
+		if err != nil {
+			return fmt.Errorf("write sessionize checkpoint: %w", err)
+		}
 		ops = append(ops,
-			storage.SetOperation(sessionsKey, r.snapshot.Sessions()),
+			storage.SetOperation(sessionsKey, sessions),
 			storage.SetOperation(dedupKey, r.snapshot.IDs()),
 			storage.SetOperation(visitorsKey, r.snapshot.Visitors()))
 	}
@@ -288,12 +324,16 @@ func (r *checkpointRun) kind() string {
 }
 
 // encodeDelta joins an encoded delta's parts into one stored value.
-func encodeDelta(delta *core.Snapshot) []byte {
-	sessions, ids, visitors := delta.Sessions(), delta.IDs(), delta.Visitors()
+func encodeDelta(delta *core.Snapshot) ([]byte, error) {
+	sessions, err := delta.Sessions()
+	if err != nil {
+		return nil, err
+	}
+	ids, visitors := delta.IDs(), delta.Visitors()
 	buf := make([]byte, 0, len(sessions)+len(ids)+len(visitors)+3*binary.MaxVarintLen64)
 	buf = appendBytes(buf, sessions)
 	buf = appendBytes(buf, ids)
-	return appendBytes(buf, visitors)
+	return appendBytes(buf, visitors), nil
 }
 
 // storedDelta is a stored delta's parts.
@@ -379,6 +419,8 @@ func (p *sessionizeProcessor) beginInBackground() {
 		<-run.encoded
 		if err == nil {
 			err = run.write(ctx, p.client, p.wal)
+		} else {
+			run.abandon()
 		}
 		run.result <- err
 	}()
@@ -468,6 +510,8 @@ func (p *sessionizeProcessor) writeCheckpoint(ctx context.Context) error {
 	resume()
 	if err == nil {
 		err = run.write(ctx, p.client, p.wal)
+	} else {
+		run.abandon()
 	}
 	return p.finishCheckpoint(run, err)
 }

@@ -201,7 +201,9 @@ func TestSnapshotRestores(t *testing.T) {
 	}
 
 	restored := New(testConfig())
-	require.NoError(t, restored.RestoreSessions(sn.Sessions()))
+	sessions, err := sn.Sessions()
+	require.NoError(t, err)
+	require.NoError(t, restored.RestoreSessions(sessions))
 	require.NoError(t, restored.RestoreIDs(sn.IDs()))
 	require.NoError(t, restored.RestoreVisitors(sn.Visitors()))
 	restored.RestoreClocks(t0.Add(10 * time.Second))

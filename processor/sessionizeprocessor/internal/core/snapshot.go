@@ -5,9 +5,9 @@ package core // import "github.com/footfall-analytics/footfall/processor/session
 
 import (
 	"fmt"
-	"io"
 	"time"
 
+	"github.com/footfall-analytics/footfall/internal/chunks"
 	"github.com/footfall-analytics/footfall/internal/dedup"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/session"
 )
@@ -19,6 +19,29 @@ type Snapshot struct {
 	sessions *session.Snapshot
 	ids      *dedup.Snapshot
 	visitors *dedup.Snapshot
+	// laid out by Take, a stream per part.
+	sessionsOut, idsOut, visitorsOut chunks.Stream
+}
+
+// Pieces are what Take laid out of each part, at offsets in the part's
+// encoding.
+type Pieces struct {
+	Sessions, IDs, Visitors []chunks.Piece
+}
+
+// Take lays out what is encoded and final of each part and lets go of it,
+// so that a host can write the parts to files while the rest is encoded
+// (after each Step, and once after the last): the encoding is never whole in
+// memory. Once Take is used, the snapshot is written by what it returns
+// alone. An error means the sessions' part would not read back: the
+// snapshot must not be stored.
+func (s *Snapshot) Take() (Pieces, error) {
+	if err := s.sessions.Take(&s.sessionsOut); err != nil {
+		return Pieces{}, err
+	}
+	s.ids.Take(&s.idsOut)
+	s.visitors.Take(&s.visitorsOut)
+	return Pieces{Sessions: s.sessionsOut.Take(), IDs: s.idsOut.Take(), Visitors: s.visitorsOut.Take()}, nil
 }
 
 // BeginSnapshot starts a snapshot of the state as it is now.
@@ -39,15 +62,9 @@ func (s *Snapshot) Step(sessions, ids int) bool {
 }
 
 // Sessions, IDs and Visitors are the encoded parts, once Step reported done.
-func (s *Snapshot) Sessions() []byte { return s.sessions.Bytes() }
-func (s *Snapshot) IDs() []byte      { return s.ids.Bytes() }
-func (s *Snapshot) Visitors() []byte { return s.visitors.Bytes() }
-
-// WriteSessions, WriteIDs and WriteVisitors write what Sessions, IDs and
-// Visitors return to w, without joining the encoding in memory.
-func (s *Snapshot) WriteSessions(w io.Writer) (int64, error) { return s.sessions.WriteTo(w) }
-func (s *Snapshot) WriteIDs(w io.Writer) (int64, error)      { return s.ids.WriteTo(w) }
-func (s *Snapshot) WriteVisitors(w io.Writer) (int64, error) { return s.visitors.WriteTo(w) }
+func (s *Snapshot) Sessions() ([]byte, error) { return s.sessions.Bytes() }
+func (s *Snapshot) IDs() []byte               { return s.ids.Bytes() }
+func (s *Snapshot) Visitors() []byte          { return s.visitors.Bytes() }
 
 // RestoreSessions, RestoreIDs and RestoreVisitors load a part of a
 // snapshot; a part that cannot be read leaves that part empty and is

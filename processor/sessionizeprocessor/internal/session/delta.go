@@ -115,7 +115,7 @@ func (t *Tracker) beginDelta(version byte) *trackerSnapshot {
 		e.str(key.Visitor)
 		ts.endedCount++
 	}
-	ts.ended = e.buf
+	ts.ended, ts.count = e.buf, len(ts.order)
 	t.snap = ts
 	t.markNow()
 	return ts
@@ -227,9 +227,7 @@ func (s *Sites) BeginDelta(maxSessions int) *Snapshot {
 	}
 	sn := &Snapshot{delta: true}
 	for _, site := range sites {
-		ts := s.trackers[site].beginDelta(checkpointVersion)
-		ts.site = site
-		sn.trackers = append(sn.trackers, ts)
+		sn.add(site, s.trackers[site].beginDelta(checkpointVersion))
 	}
 	s.markAll()
 	return sn

@@ -39,10 +39,10 @@ func TestCheckpointAndDeltasRestoreTheState(t *testing.T) {
 		for i, in := range inputs {
 			out = append(out, live.feed(t, in)...)
 			if snap != nil && snap.Step(rng.IntN(3)) {
-				base, deltas, snap = snap.Bytes(), nil, nil
+				base, deltas, snap = mustBytes(snap), nil, nil
 			}
 			if delta != nil && delta.snap.Step(rng.IntN(2)) {
-				deltas = append(deltas, delta.snap.Bytes())
+				deltas = append(deltas, mustBytes(delta.snap))
 				rebuilt := newSitesRun().restoreWithDeltas(t, base, deltas, nil, nil)
 				require.Equal(t, delta.state, dumpSites(rebuilt.sites), "trial %d, delta %d begun after %d events", trial, len(deltas), delta.fed)
 
@@ -130,7 +130,7 @@ func takeDelta(t *testing.T, s *Sites, maxSessions int) []byte {
 	sn := s.BeginDelta(maxSessions)
 	require.NotNil(t, sn)
 	require.True(t, sn.Step(math.MaxInt))
-	return sn.Bytes()
+	return mustBytes(sn)
 }
 
 // A session that a delta does not hold (it did not change before that
@@ -169,5 +169,5 @@ func TestEveryDeltaHoldsWhatChangedSinceTheOneBefore(t *testing.T) {
 
 func takeSnapshot(sn *Snapshot) []byte {
 	sn.Step(math.MaxInt)
-	return sn.Bytes()
+	return mustBytes(sn)
 }

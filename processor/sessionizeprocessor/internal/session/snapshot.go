@@ -4,9 +4,8 @@
 package session // import "github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/session"
 
 import (
-	"bytes"
 	"encoding/binary"
-	"io"
+	"fmt"
 	"slices"
 	"time"
 
@@ -32,6 +31,12 @@ type Snapshot struct {
 	// delta: the snapshot holds what changed since the last mark
 	// (delta.go), not every session.
 	delta bool
+	// Of a snapshot written as it is encoded (Take): whether its header
+	// is taken, and how many trackers are taken whole.
+	headerTaken  bool
+	trackersTook int
+	// assembled is what Bytes returned.
+	assembled []byte
 }
 
 // trackerSnapshot is one Tracker's part of a Snapshot.
@@ -42,8 +47,10 @@ type trackerSnapshot struct {
 	watermark time.Time
 	// order is the open sessions at the start (for a delta, those that
 	// changed since the mark); those still not encoded are encoded from
-	// next on. encoded counts the sessions encoded.
+	// next on; count is how many it began with (order is let go of once
+	// encoded). encoded counts the sessions encoded.
 	order    []*Session
+	count    int
 	delta    bool
 	next     int
 	encoded  int
@@ -65,18 +72,39 @@ type trackerSnapshot struct {
 	tombNext       int
 	tombstoneCount int
 	tombEncoded    chunks.Buffer
+	// Of a snapshot written as it is encoded (Take): how far the tracker
+	// is taken, where its length goes and where what it counts begins.
+	took          takePhase
+	sizeAt, start int64
 }
+
+// takePhase is how much of a tracker's part Take has laid out.
+type takePhase uint8
+
+const (
+	tookNothing takePhase = iota
+	// tookHead: the site, the length's room and the head; its encoded
+	// sessions follow as they are cut.
+	tookHead
+	// tookSessions: every session and the tail; its tombstones follow.
+	tookSessions
+	tookAll
+)
 
 // BeginSnapshot starts a snapshot of every site's Tracker.
 func (s *Sites) BeginSnapshot() *Snapshot {
 	sn := &Snapshot{}
 	for _, site := range s.sites() {
-		ts := s.trackers[site].beginSnapshot(checkpointVersion)
-		ts.site = site
-		sn.trackers = append(sn.trackers, ts)
+		sn.add(site, s.trackers[site].beginSnapshot(checkpointVersion))
 	}
 	s.markAll()
 	return sn
+}
+
+// add makes ts, begun for site, a part of the snapshot.
+func (sn *Snapshot) add(site string, ts *trackerSnapshot) {
+	ts.site = site
+	sn.trackers = append(sn.trackers, ts)
 }
 
 // Step encodes at most budget more sessions or remembered ended sessions,
@@ -94,70 +122,89 @@ func (sn *Snapshot) Step(budget int) bool {
 }
 
 // Bytes assembles the checkpoint of a complete snapshot, in Checkpoint's
-// format. It reads only what the snapshot encoded, so it may run on another
-// goroutine than the owner's.
-func (sn *Snapshot) Bytes() []byte {
-	size := 64
-	for _, ts := range sn.trackers {
-		size += len(ts.site) + 48 + len(ts.ended) + ts.sessions.Len() + ts.tombEncoded.Len()
+// format, from what Take lays out. It reads only what the snapshot
+// encoded, so it may run on another goroutine than the owner's. A
+// snapshot is written either by Take or by Bytes. Its error is Take's.
+func (sn *Snapshot) Bytes() ([]byte, error) {
+	if sn.assembled == nil {
+		var st chunks.Stream
+		if err := sn.Take(&st); err != nil {
+			return nil, err
+		}
+		sn.assembled = make([]byte, st.Len)
+		for _, piece := range st.Take() {
+			copy(sn.assembled[piece.Offset:], piece.Data)
+			chunks.Recycle(piece.Data)
+		}
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, size))
-	_, _ = sn.WriteTo(buf) // a bytes.Buffer takes every write
-	return buf.Bytes()
+	return sn.assembled, nil
 }
 
-// WriteTo writes what Bytes returns to w, the encoded sessions piece by
-// piece: a checkpoint of a million sessions goes to a file without being
-// joined in memory first.
-func (sn *Snapshot) WriteTo(w io.Writer) (int64, error) {
-	out := &countingWriter{w: w}
-	e := &encoder{}
-	if sn.delta {
-		e.buf = append(e.buf, sitesDeltaVersion)
-	} else {
-		e.buf = append(e.buf, sitesCheckpointVersion)
+// Take lays out on st what is encoded and final, in WriteTo's format, and
+// lets go of it, so that a writer can write it to a file while the rest is
+// encoded: a checkpoint of a million sessions is never whole in memory.
+// A tracker's length comes before it and is known once it is encoded:
+// its room is reserved and patched then. Only the tracker being encoded
+// streams; what a later one copies on write waits for its turn. Once Take
+// is used, Bytes and WriteTo hold only what it did not take.
+func (sn *Snapshot) Take(st *chunks.Stream) error {
+	if !sn.headerTaken {
+		e := &encoder{}
+		if sn.delta {
+			e.buf = append(e.buf, sitesDeltaVersion)
+		} else {
+			e.buf = append(e.buf, sitesCheckpointVersion)
+		}
+		e.uint(uint64(len(sn.trackers)))
+		st.Append(e.buf)
+		sn.headerTaken = true
 	}
-	e.uint(uint64(len(sn.trackers)))
-	for _, ts := range sn.trackers {
-		head, tail := ts.frame(sn.delta)
+	for ; sn.trackersTook < len(sn.trackers); sn.trackersTook++ {
+		if err := sn.trackers[sn.trackersTook].take(st, sn.delta); err != nil || sn.trackers[sn.trackersTook].took != tookAll {
+			return err
+		}
+	}
+	return nil
+}
+
+// take lays out on st what more of the tracker's part is final.
+func (ts *trackerSnapshot) take(st *chunks.Stream, delta bool) error {
+	if ts.took == tookNothing {
+		e := &encoder{}
 		e.str(ts.site)
-		// The tracker's length, so that a reader can skip it.
-		size := len(head) + ts.sessions.Len() + len(tail) + ts.tombEncoded.Len()
-		e.buf = binary.LittleEndian.AppendUint64(e.buf, uint64(size))
-		e.buf = append(e.buf, head...)
-		out.write(e.buf)
-		_, _ = ts.sessions.WriteTo(out)
-		out.write(tail)
-		_, _ = ts.tombEncoded.WriteTo(out)
-		e.buf = e.buf[:0]
+		st.Append(e.buf)
+		ts.sizeAt = st.Reserve(8)
+		ts.start = st.Len
+		head, _ := ts.frame(delta)
+		st.Append(head)
+		ts.took = tookHead
 	}
-	out.write(e.buf)
-	return out.n, out.err
-}
-
-// countingWriter counts what it wrote and keeps the first error, after
-// which it writes nothing.
-type countingWriter struct {
-	w   io.Writer
-	n   int64
-	err error
-}
-
-func (c *countingWriter) Write(p []byte) (int, error) {
-	c.write(p)
-	if c.err != nil {
-		return 0, c.err
+	sessionsDone := ts.next == ts.count
+	if ts.took == tookHead {
+		for _, piece := range ts.sessions.Take(sessionsDone) {
+			st.Append(piece)
+		}
+		if !sessionsDone {
+			return nil
+		}
+		if ts.encoded != ts.count {
+			return fmt.Errorf("site %q: %d sessions encoded of the %d the snapshot began with", ts.site, ts.encoded, ts.count)
+		}
+		_, tail := ts.frame(delta)
+		st.Append(tail)
+		ts.took = tookSessions
 	}
-	return len(p), nil
-}
-
-func (c *countingWriter) write(p []byte) {
-	if c.err != nil || len(p) == 0 {
-		return
+	if ts.took == tookSessions {
+		tombstonesDone := ts.tombNext == ts.tombstoneCount
+		for _, piece := range ts.tombEncoded.Take(tombstonesDone) {
+			st.Append(piece)
+		}
+		if tombstonesDone {
+			st.Patch(ts.sizeAt, binary.LittleEndian.AppendUint64(nil, uint64(st.Len-ts.start)))
+			ts.took = tookAll
+		}
 	}
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	c.err = err
+	return nil
 }
 
 func (t *Tracker) beginSnapshot(version byte) *trackerSnapshot {
@@ -165,6 +212,7 @@ func (t *Tracker) beginSnapshot(version byte) *trackerSnapshot {
 	ts := &trackerSnapshot{
 		t: t, version: version, watermark: t.watermark,
 		order:          slices.Clone(t.deadlines),
+		count:          len(t.deadlines),
 		tombstones:     t.endedOrder,
 		tombstoneCount: len(t.endedOrder),
 		forgottenBase:  t.forgotten,
@@ -246,7 +294,9 @@ func (ts *trackerSnapshot) frame(delta bool) (head, tail []byte) {
 		e.uint(uint64(ts.endedCount))
 		e.buf = append(e.buf, ts.ended...)
 	}
-	e.uint(uint64(ts.encoded))
+	// The sessions at the start: each is encoded exactly once, by Step or
+	// before it changes, so the head is known before they are encoded.
+	e.uint(uint64(ts.count))
 	head = e.buf
 	e = &encoder{}
 	if delta {

@@ -5,7 +5,6 @@ package session
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -16,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/footfall-analytics/footfall/internal/chunks"
 )
 
 // A snapshot taken a piece at a time while events keep coming is the state
@@ -26,7 +27,10 @@ import (
 // sessions the first encoded.
 func TestSnapshotTakenWhileEventsArriveIsTheStateAtItsStart(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 11))
-	for trial := range 200 {
+	for trial := range 400 {
+		// Odd trials lay the snapshot out as it is encoded (Take), as a
+		// base written to a file is, and read the file that makes.
+		streamed := trial%2 == 1
 		inputs := randomSitesStream(rng, 80)
 		ids := idsOf(inputs...)
 		run := newSitesRun()
@@ -42,37 +46,69 @@ func TestSnapshotTakenWhileEventsArriveIsTheStateAtItsStart(t *testing.T) {
 			// state is the Sites at the snapshot's start, as a checkpoint
 			// written at once shows it.
 			state []string
+			file  *takenFile
 		}
 		var snaps []taken
 		var out []Output
 		var snap *Snapshot
 		done := true
+		step := func(budget int) {
+			done = snap.Step(budget)
+			if streamed {
+				snaps[len(snaps)-1].file.take(t, snap)
+			}
+		}
 		for i, in := range inputs {
 			if len(snaps) < len(cuts) && i == cuts[len(snaps)] {
 				for !done {
-					done = snap.Step(1)
+					step(1)
 				}
 				state := dumpCheckpoint(t, first.sites.Checkpoint())
 				snap, done = first.sites.BeginSnapshot(), false
-				snaps = append(snaps, taken{cut: i, at: first.copyAt(), out: append([]Output(nil), out...), snap: snap, state: state})
+				snaps = append(snaps, taken{cut: i, at: first.copyAt(), out: append([]Output(nil), out...), snap: snap, state: state, file: &takenFile{}})
 			}
 			if !done {
-				done = snap.Step(rng.IntN(3))
+				step(rng.IntN(3))
 			}
 			out = append(out, first.feed(t, in)...)
 		}
 		for !done {
-			done = snap.Step(1)
+			step(1)
 		}
 		out = append(out, first.sites.Flush(EndShutdown)...)
 		require.Equal(t, want, describe(out, ids), "trial %d: taking snapshots changed the run", trial)
 		for _, taken := range snaps {
-			require.Equal(t, taken.state, dumpCheckpoint(t, taken.snap.Bytes()), "trial %d, snapshot taken after %d events", trial, taken.cut)
-			restarted := taken.at.restore(t, taken.snap.Bytes(), inputs[:taken.cut], taken.out)
+			checkpoint := taken.file.data
+			if !streamed {
+				checkpoint = mustBytes(taken.snap)
+			}
+			require.Equal(t, taken.state, dumpCheckpoint(t, checkpoint), "trial %d, snapshot taken after %d events", trial, taken.cut)
+			restarted := taken.at.restore(t, checkpoint, inputs[:taken.cut], taken.out)
 			got := append(append([]Output(nil), taken.out...), restarted.feed(t, inputs[taken.cut:]...)...)
 			got = append(got, restarted.sites.Flush(EndShutdown)...)
 			require.Equal(t, want, describe(got, ids), "trial %d, snapshot taken after %d events", trial, taken.cut)
 		}
+	}
+}
+
+// takenFile is a file a snapshot is laid out on as it is encoded, written
+// at the pieces' offsets as the processor's base writer writes them.
+type takenFile struct {
+	stream chunks.Stream
+	data   []byte
+	// written counts the bytes of pieces written, patches included.
+	written int64
+}
+
+func (f *takenFile) take(t *testing.T, snap *Snapshot) {
+	require.NoError(t, snap.Take(&f.stream))
+	for _, piece := range f.stream.Take() {
+		end := int(piece.Offset) + len(piece.Data)
+		if end > len(f.data) {
+			f.data = append(f.data, make([]byte, end-len(f.data))...)
+		}
+		copy(f.data[piece.Offset:], piece.Data)
+		f.written += int64(len(piece.Data))
 	}
 }
 
@@ -219,60 +255,50 @@ func TestSnapshotFinishesAtOnceAfterPartialSteps(t *testing.T) {
 		require.False(t, snap.Step(1), "the stream must end more than one session of a site")
 	}
 	require.True(t, snap.Step(math.MaxInt))
-	assert.Equal(t, want, dumpCheckpoint(t, snap.Bytes()))
+	assert.Equal(t, want, dumpCheckpoint(t, mustBytes(snap)))
 }
 
-// WriteTo writes what Bytes returns, for a base and a delta larger than a
-// piece of the encoding (internal/chunks), and stops at a writer's error.
-func TestSnapshotWritesWhatBytesReturns(t *testing.T) {
-	s := newTestSites(100_000, 100_000)
+// Take lays out, while a base and a delta larger than a piece of the
+// encoding (internal/chunks) are encoded, what Bytes returns at the end:
+// each byte once, and each tracker's length again once it is known.
+func TestSnapshotTakenAsItIsEncodedIsWhatBytesReturns(t *testing.T) {
+	s, twin := newTestSites(100_000, 100_000), newTestSites(100_000, 100_000)
 	add := func(from, n int) {
-		for i := from; i < from+n; i++ {
-			k := Key{Site: []string{"shop", "blog"}[i%2], Visitor: fmt.Sprintf("visitor-%06d", i)}
-			_, _, err := s.Add(input(k, fmt.Sprintf("e%d", i), t0.Add(time.Duration(i)*time.Millisecond)))
-			require.NoError(t, err)
+		for _, sites := range []*Sites{s, twin} {
+			for i := from; i < from+n; i++ {
+				k := Key{Site: []string{"shop", "blog"}[i%2], Visitor: fmt.Sprintf("visitor-%06d", i)}
+				_, _, err := sites.Add(input(k, fmt.Sprintf("e%d", i), t0.Add(time.Duration(i)*time.Millisecond)))
+				require.NoError(t, err)
+			}
+			sites.PlacePending()
 		}
-		s.PlacePending()
 	}
 	add(0, 30_000)
 	for _, kind := range []string{"base", "delta"} {
-		var snap *Snapshot
+		var snap, twinSnap *Snapshot
 		if kind == "base" {
-			snap = s.BeginSnapshot()
+			snap, twinSnap = s.BeginSnapshot(), twin.BeginSnapshot()
 		} else {
 			add(30_000, 20_000)
-			snap = s.BeginDelta(math.MaxInt)
+			snap, twinSnap = s.BeginDelta(math.MaxInt), twin.BeginDelta(math.MaxInt)
 			require.NotNil(t, snap, "the base marked the state")
+		}
+		file := &takenFile{}
+		pieces := 0
+		for done := false; !done; {
+			done = twinSnap.Step(1000)
+			before := file.written
+			file.take(t, twinSnap)
+			if !done && file.written > before {
+				pieces++
+			}
 		}
 		for !snap.Step(1000) {
 		}
-		want := snap.Bytes()
+		want := mustBytes(snap)
 		require.Greater(t, len(want), 2<<20, "%s: more than one piece", kind)
-		var got bytes.Buffer
-		n, err := snap.WriteTo(&got)
-		require.NoError(t, err)
-		assert.Equal(t, int64(len(want)), n, kind)
-		assert.True(t, bytes.Equal(want, got.Bytes()), "%s: WriteTo writes what Bytes returns", kind)
-
-		full := errors.New("disk full")
-		n, err = snap.WriteTo(&failingWriter{room: len(want) / 2, err: full})
-		require.ErrorIs(t, err, full, kind)
-		assert.Equal(t, int64(len(want)/2), n, "%s: what was written before the error is counted", kind)
+		assert.Positive(t, pieces, "%s: pieces were laid out before the end", kind)
+		assert.True(t, bytes.Equal(want, file.data), "%s: what Take laid out is what Bytes returns", kind)
+		assert.Equal(t, int64(len(want)+8*len(twinSnap.trackers)), file.written, "%s: each byte is written once, each tracker's length twice", kind)
 	}
-}
-
-// failingWriter takes room bytes, then fails.
-type failingWriter struct {
-	room int
-	err  error
-}
-
-func (w *failingWriter) Write(p []byte) (int, error) {
-	if len(p) > w.room {
-		n := w.room
-		w.room = 0
-		return n, w.err
-	}
-	w.room -= len(p)
-	return len(p), nil
 }
