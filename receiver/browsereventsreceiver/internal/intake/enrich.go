@@ -86,6 +86,10 @@ type requestFacts struct {
 	// clientIDs caches the keyed hash of each (site, anonymous id): a
 	// request carries several events of one visitor.
 	clientIDs map[[2]string]string
+	// originAllowed is the last site the request's Origin was found
+	// allowed for: the records of a request name one site, mostly, and
+	// the Origin is the request's, so it is parsed once, not per record.
+	originAllowed *sites.Site
 	// botReason is the request's bot verdict ("" for a person); records are
 	// still checked first, so that a wrong site or a bad event is reported
 	// even to an automated sender.
@@ -146,7 +150,7 @@ func (e *Enricher) enrichRecord(ctx context.Context, facts *requestFacts, res *R
 		return ReasonInvalidEvent, msg
 	}
 
-	site, reason, msg := e.resolveSite(facts.req, resourceSite, attrs)
+	site, reason, msg := e.resolveSite(facts, resourceSite, attrs)
 	if reason != "" {
 		return reason, msg
 	}

@@ -17,7 +17,8 @@ import (
 	"github.com/footfall-analytics/footfall/receiver/browsereventsreceiver/internal/sites"
 )
 
-func (e *Enricher) resolveSite(req Request, resourceSite string, attrs pcommon.Map) (*sites.Site, Reason, string) {
+func (e *Enricher) resolveSite(facts *requestFacts, resourceSite string, attrs pcommon.Map) (*sites.Site, Reason, string) {
+	req := facts.req
 	id := resourceSite
 	if v, ok := attr.StrOK(attrs, schema.AttrSiteID); ok && id == "" {
 		id = v
@@ -39,8 +40,11 @@ func (e *Enricher) resolveSite(req Request, resourceSite string, attrs pcommon.M
 	switch {
 	case req.Origin == "" && !site.AllowMissingOrigin:
 		return nil, ReasonOriginNotAllowed, fmt.Sprintf("request has no Origin header and site %q requires one", site.ID)
-	case req.Origin != "" && !site.AllowsOrigin(req.Origin):
+	case req.Origin != "" && site != facts.originAllowed && !site.AllowsOrigin(req.Origin):
 		return nil, ReasonOriginNotAllowed, fmt.Sprintf("origin %s may not send events for site %q", attr.Quote(req.Origin), site.ID)
+	}
+	if req.Origin != "" {
+		facts.originAllowed = site
 	}
 	return site, "", ""
 }

@@ -122,6 +122,38 @@ func TestRecordChecks(t *testing.T) {
 	}
 }
 
+// A request's Origin is checked against each record's site: records of a
+// site it may speak for are accepted, before and after one of a site it
+// may not, which is refused (the check is made once per site, not once
+// per request).
+func TestOriginIsCheckedForEachRecordsSite(t *testing.T) {
+	e := newTestEnricher(t)
+	example, err := sites.ParsePattern("https://www.example.com")
+	require.NoError(t, err)
+	other, err := sites.ParsePattern("https://other.example")
+	require.NoError(t, err)
+	e.Sites, err = sites.NewRegistry([]*sites.Site{
+		{ID: "example", Patterns: []sites.Pattern{example}},
+		{ID: "other", Patterns: []sites.Pattern{other}},
+	})
+	require.NoError(t, err)
+	ld := plog.NewLogs()
+	for i, site := range []string{"example", "other", "example", "other"} {
+		rl := ld.ResourceLogs().AppendEmpty()
+		rl.Resource().Attributes().PutStr(schema.AttrSiteID, site)
+		lr := rl.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
+		lr.SetEventName(schema.EventPageView)
+		lr.Attributes().PutStr(schema.AttrURLFull, "https://www.example.com/a")
+		lr.Attributes().PutStr(schema.AttrEventID, fmt.Sprint("e", i))
+	}
+	res := e.Enrich(context.Background(), testRequest, ld)
+	assert.Equal(t, 2, res.Accepted)
+	assert.Equal(t, map[Reason]int{ReasonOriginNotAllowed: 2}, res.Rejected)
+	for _, msg := range res.Messages {
+		assert.Contains(t, msg, `may not send events for site "other"`)
+	}
+}
+
 func TestClickCarriesNoAttribution(t *testing.T) {
 	res := newTestEnricher(t).Enrich(context.Background(), testRequest, oneRecord(func(lr plog.LogRecord) {
 		lr.SetEventName(schema.EventClick)
