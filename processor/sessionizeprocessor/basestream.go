@@ -190,18 +190,26 @@ func (bs *baseStream) abortFiles() {
 // wait returns the operations that name the written files, the files
 // named (also on an error, for the caller to remove) and their bytes. A
 // deadline that passes first abandons the base: the writer removes what it
-// has not named, and the next base what it has.
+// has not named once the write under way returns, which wait waits for, so
+// that no file of this base is named after the caller moved on (the next
+// base may have the same epoch, and so the same names).
 func (bs *baseStream) wait(ctx context.Context) (ops []*storage.Operation, names []string, written int64, err error) {
-	if err := ctx.Err(); err != nil {
-		bs.abort()
-		return nil, nil, 0, fmt.Errorf("write checkpoint base files: %w", err)
+	if ctx.Err() == nil {
+		bs.end()
+		select {
+		case <-bs.done:
+		case <-ctx.Done():
+		}
 	}
-	bs.end()
 	select {
 	case <-bs.done:
-	case <-ctx.Done():
+	default:
+		// The deadline passed first.
 		bs.abort()
-		return nil, nil, 0, fmt.Errorf("write checkpoint base files: %w", ctx.Err())
+		<-bs.done
+		if bs.err != nil {
+			return nil, bs.named, 0, fmt.Errorf("write checkpoint base files: %w", ctx.Err())
+		}
 	}
 	if bs.err != nil {
 		return nil, bs.named, 0, bs.err
