@@ -95,10 +95,11 @@ func (p *sessionizeProcessor) replayMoves(e wal.Entry, retained bool, out *resto
 func (p *sessionizeProcessor) rebuffer(b *batch, now time.Time) error {
 	s := p.state
 	unplaced := 0
-	for i, in := range b.inputs {
+	for i := range b.inputs {
 		if !b.accepted[i] {
 			continue
 		}
+		in := &b.inputs[i]
 		in.Ref = ref(b.seq, i)
 		buffered, err := s.core.Rebuffer(in, now)
 		if err != nil {

@@ -128,20 +128,22 @@ func (c *Core) IsDuplicate(site, eventID string) bool { return c.ids.Has(site, e
 // Ref the host will know it by; received is the batch's latest receive
 // time, seen at wall-clock time now. It returns what was placed, in order,
 // and the Refs of events it could not take (none unless max_pending was
-// lowered since they were admitted and no room could be made).
+// lowered since they were admitted and no room could be made). The events
+// it buffers are kept where they are, in events: the host must not change
+// them until they are placed.
 func (c *Core) Apply(events []session.Input, received, now time.Time) (placed []session.Output, refused []int) {
 	var slots []string
 	for i := range events {
 		in := &events[i]
 		// Retries are judged on the collector's clock, like the watermark.
 		c.ids.Seen(in.Key.Site, in.EventID, in.Received)
-		late, slot, err := c.sessions.Add(*in)
+		late, slot, err := c.sessions.Add(in)
 		if err != nil {
 			// A replay may find less room than the live batch had: the
 			// site's buffered events up to this one are placed early
 			// instead, and this one with them.
 			placed = append(placed, c.sessions.Advance(c.sessions.Slot(in.Key.Site), in.Received)...)
-			late, slot, err = c.sessions.Add(*in)
+			late, slot, err = c.sessions.Add(in)
 		}
 		if err != nil {
 			refused = append(refused, in.Ref)

@@ -103,7 +103,8 @@ func (c *Core) RestoreClocks(now time.Time) {
 // Rebuffer takes back, at restore, an event of a batch the snapshot
 // retained: one its site's watermark had not passed was still buffered
 // (and reports true); the others had been placed before the snapshot.
-func (c *Core) Rebuffer(in session.Input, now time.Time) (bool, error) {
+// A buffered event is kept where it is, as Apply keeps its events.
+func (c *Core) Rebuffer(in *session.Input, now time.Time) (bool, error) {
 	watermark := c.sessions.Watermark(in.Key.Site)
 	if !in.Received.After(watermark) {
 		return false, nil

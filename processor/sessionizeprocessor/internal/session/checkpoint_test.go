@@ -72,7 +72,7 @@ func TestRestartGivesTheSameOutputAsOneRun(t *testing.T) {
 		assert.Equal(t, first.Watermark(), second.Watermark())
 		for _, in := range inputs[:cut] {
 			if !released[in.Ref] {
-				_, err := second.Add(in)
+				_, err := second.Add(&in)
 				require.NoError(t, err)
 			}
 		}
@@ -123,7 +123,7 @@ func BenchmarkCheckpoint(b *testing.B) {
 	tr := NewTracker(func(string) Rules { return rules }, func(Input) string { n++; return strconv.Itoa(n) }, live, live)
 	for i := range live {
 		v := fmt.Sprintf("%016x", i)
-		if _, err := tr.Add(Input{Key: Key{Site: "shop", Visitor: v}, EventID: v, Event: pageView(t0.Add(time.Duration(i)), "/pricing", google)}); err != nil {
+		if _, err := tr.Add(&Input{Key: Key{Site: "shop", Visitor: v}, EventID: v, Event: pageView(t0.Add(time.Duration(i)), "/pricing", google)}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -92,21 +92,21 @@ func TestADeltaHoldsOnlyWhatChanged(t *testing.T) {
 	s := newTestSites(1000, 1000)
 	inputs := randomSitesStream(rand.New(rand.NewPCG(1, 2)), 200)
 	for _, in := range inputs {
-		_, _, err := s.Add(in)
+		_, _, err := s.Add(&in)
 		require.NoError(t, err)
 	}
 	s.PlacePending()
 	checkpoint := s.Checkpoint()
 	assert.Equal(t, []byte{sitesDeltaVersion, 0}, takeDelta(t, s, math.MaxInt), "nothing changed: no tracker")
 
-	_, _, err := s.Add(Input{Ref: 1000, Key: Key{Site: "blog", Visitor: "v-new"}, Event: Event{Time: inputs[len(inputs)-1].Event.Time}, Received: inputs[len(inputs)-1].Received})
+	_, _, err := s.Add(&Input{Ref: 1000, Key: Key{Site: "blog", Visitor: "v-new"}, Event: Event{Time: inputs[len(inputs)-1].Event.Time}, Received: inputs[len(inputs)-1].Received})
 	require.NoError(t, err)
 	s.PlacePending()
 	one := takeDelta(t, s, math.MaxInt)
 	assert.Less(t, len(one), len(checkpoint)/4, "one new session, not all of them")
 
 	takeDelta(t, s, math.MaxInt)
-	_, _, err = s.Add(Input{Ref: 1001, Key: Key{Site: "blog", Visitor: "v-other"}, Event: Event{Time: inputs[len(inputs)-1].Event.Time}, Received: inputs[len(inputs)-1].Received})
+	_, _, err = s.Add(&Input{Ref: 1001, Key: Key{Site: "blog", Visitor: "v-other"}, Event: Event{Time: inputs[len(inputs)-1].Event.Time}, Received: inputs[len(inputs)-1].Received})
 	require.NoError(t, err)
 	s.PlacePending()
 	assert.Nil(t, s.BeginDelta(0), "declined past maxSessions")
@@ -115,7 +115,7 @@ func TestADeltaHoldsOnlyWhatChanged(t *testing.T) {
 func TestNoChangesAreKeptUntilAMark(t *testing.T) {
 	s := newTestSites(1000, 1000)
 	for _, in := range randomSitesStream(rand.New(rand.NewPCG(1, 2)), 50) {
-		_, _, err := s.Add(in)
+		_, _, err := s.Add(&in)
 		require.NoError(t, err)
 	}
 	for _, tr := range s.trackers {

@@ -134,10 +134,10 @@ func (s *Sites) sites() []string { return slices.Sorted(maps.Keys(s.trackers)) }
 // Add takes one event into the tracker of its site's slot (returned): placed
 // at once when it is late there, buffered otherwise (ErrPendingFull when the
 // buffers of all sites hold maxPending).
-func (s *Sites) Add(in Input) ([]Output, string, error) {
+func (s *Sites) Add(in *Input) ([]Output, string, error) {
 	slot := s.Slot(in.Key.Site)
 	t := s.tracker(slot)
-	if !t.isLate(&in) && s.pending >= s.maxPending {
+	if !t.isLate(in) && s.pending >= s.maxPending {
 		return nil, slot, ErrPendingFull
 	}
 	if slot == OverflowSlot {

@@ -23,9 +23,9 @@ func on(site string, k Key) Key { return Key{Site: site, Visitor: k.Visitor} }
 // buffers and sessions as they were.
 func TestSitesWatermarksAreSeparate(t *testing.T) {
 	s := newTestSites(10, 10)
-	_, _, err := s.Add(input(alice, "a1", t0))
+	_, _, err := s.Add(new(input(alice, "a1", t0)))
 	require.NoError(t, err)
-	_, _, err = s.Add(input(on("blog", bob), "b1", t0))
+	_, _, err = s.Add(new(input(on("blog", bob), "b1", t0)))
 	require.NoError(t, err)
 	out := s.Advance("blog", t0.Add(time.Hour))
 	require.Len(t, out, 2, "blog: bob's event placed, and his session ended idle")
@@ -33,7 +33,7 @@ func TestSitesWatermarksAreSeparate(t *testing.T) {
 	assert.Equal(t, EndIdle, out[1].Ending.Reason)
 	assert.Equal(t, 1, s.Pending(), "shop's event still waits")
 	assert.True(t, s.Watermark("shop").IsZero())
-	late, _, err := s.Add(input(alice, "a2", t0.Add(time.Second)))
+	late, _, err := s.Add(new(input(alice, "a2", t0.Add(time.Second))))
 	require.NoError(t, err)
 	assert.Empty(t, late, "not late for shop")
 	assert.Equal(t, t0.Add(time.Hour), s.Watermark("blog"))
@@ -45,15 +45,15 @@ func TestSitesWatermarksAreSeparate(t *testing.T) {
 func TestSitesBoundsAreShared(t *testing.T) {
 	s := newTestSites(3, 4)
 	for i := range 4 {
-		_, _, err := s.Add(input(on("flood", Key{Visitor: fmt.Sprint("v", i)}), fmt.Sprint("f", i), t0))
+		_, _, err := s.Add(new(input(on("flood", Key{Visitor: fmt.Sprint("v", i)}), fmt.Sprint("f", i), t0)))
 		require.NoError(t, err)
 	}
-	_, _, err := s.Add(input(alice, "a1", t0))
+	_, _, err := s.Add(new(input(alice, "a1", t0)))
 	require.ErrorIs(t, err, ErrPendingFull, "4 events buffered in all")
 	s.Advance("flood", t0.Add(time.Second))
 	assert.Equal(t, 3, s.Live(), "the fourth flood session evicted the first")
 
-	out, _, err := s.Add(input(alice, "a1", t0.Add(time.Second)))
+	out, _, err := s.Add(new(input(alice, "a1", t0.Add(time.Second))))
 	require.NoError(t, err)
 	assert.Empty(t, out)
 	out = s.Advance("shop", t0.Add(2*time.Second))
@@ -104,14 +104,14 @@ func TestSitesRestoreRefusesGarbage(t *testing.T) {
 func TestSitesPastTheBoundShareTheOverflowSlot(t *testing.T) {
 	s := newTestSites(MaxSites+10, MaxSites+10)
 	for i := range MaxSites {
-		_, slot, err := s.Add(input(Key{Site: fmt.Sprint("site-", i), Visitor: "v"}, fmt.Sprint("e", i), t0))
+		_, slot, err := s.Add(new(input(Key{Site: fmt.Sprint("site-", i), Visitor: "v"}, fmt.Sprint("e", i), t0)))
 		require.NoError(t, err)
 		require.Equal(t, fmt.Sprint("site-", i), slot)
 	}
-	_, slot, err := s.Add(input(Key{Site: "one-more", Visitor: "v"}, "x1", t0))
+	_, slot, err := s.Add(new(input(Key{Site: "one-more", Visitor: "v"}, "x1", t0)))
 	require.NoError(t, err)
 	assert.Equal(t, OverflowSlot, slot)
-	_, slot, err = s.Add(input(Key{Site: "and-another", Visitor: "w"}, "x2", t0))
+	_, slot, err = s.Add(new(input(Key{Site: "and-another", Visitor: "w"}, "x2", t0)))
 	require.NoError(t, err)
 	assert.Equal(t, OverflowSlot, slot)
 	assert.Equal(t, "site-7", s.Slot("site-7"), "known sites keep their own")

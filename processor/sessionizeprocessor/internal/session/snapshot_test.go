@@ -155,7 +155,7 @@ func (r *sitesRun) feed(t *testing.T, inputs ...Input) []Output {
 	t.Helper()
 	var out []Output
 	for _, in := range inputs {
-		late, slot, err := r.sites.Add(in)
+		late, slot, err := r.sites.Add(&in)
 		require.NoError(t, err)
 		out = append(out, late...)
 		if in.Event.Time.After(r.newest[slot]) {
@@ -195,7 +195,7 @@ func (r *sitesRun) addUnplaced(t *testing.T, fed []Input, out []Output) {
 	}
 	for _, in := range fed {
 		if !placed[in.Ref] {
-			_, _, err := r.sites.Add(in)
+			_, _, err := r.sites.Add(&in)
 			require.NoError(t, err)
 		}
 	}
@@ -267,7 +267,7 @@ func TestSnapshotTakenAsItIsEncodedIsWhatBytesReturns(t *testing.T) {
 		for _, sites := range []*Sites{s, twin} {
 			for i := from; i < from+n; i++ {
 				k := Key{Site: []string{"shop", "blog"}[i%2], Visitor: fmt.Sprintf("visitor-%06d", i)}
-				_, _, err := sites.Add(input(k, fmt.Sprintf("e%d", i), t0.Add(time.Duration(i)*time.Millisecond)))
+				_, _, err := sites.Add(new(input(k, fmt.Sprintf("e%d", i), t0.Add(time.Duration(i)*time.Millisecond))))
 				require.NoError(t, err)
 			}
 			sites.PlacePending()

@@ -198,15 +198,18 @@ func (t *Tracker) isLate(in *Input) bool {
 }
 
 // Add takes one event. A late event is placed at once and its output returned;
-// any other is buffered until Advance passes its time.
-func (t *Tracker) Add(in Input) ([]Output, error) {
-	if t.isLate(&in) {
-		return t.place(nil, &in, true), nil
+// any other is buffered until Advance passes its time. The buffer keeps in
+// itself, not a copy (an Input is a few hundred bytes, and the host holds
+// its batch until every event of it is placed anyway): the caller must not
+// change it until it is placed.
+func (t *Tracker) Add(in *Input) ([]Output, error) {
+	if t.isLate(in) {
+		return t.place(nil, in, true), nil
 	}
 	if len(t.pending) >= t.maxPending {
 		return nil, ErrPendingFull
 	}
-	t.pending.push(pendingEntry{release: in.releaseAt().UnixNano(), in: &in})
+	t.pending.push(pendingEntry{release: in.releaseAt().UnixNano(), in: in})
 	return nil, nil
 }
 

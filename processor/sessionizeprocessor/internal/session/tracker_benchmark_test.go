@@ -29,7 +29,7 @@ func BenchmarkLiveSessions(b *testing.B) {
 		tr := NewTracker(func(string) Rules { return rules }, func(Input) string { n++; return strconv.Itoa(n) }, live, live)
 		for i, v := range visitors {
 			at := t0.Add(time.Duration(i) * time.Microsecond)
-			if _, err := tr.Add(Input{Key: Key{Site: "shop", Visitor: v}, EventID: v, Event: pageView(at, paths[i%len(paths)], google)}); err != nil {
+			if _, err := tr.Add(&Input{Key: Key{Site: "shop", Visitor: v}, EventID: v, Event: pageView(at, paths[i%len(paths)], google)}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -58,7 +58,7 @@ func BenchmarkPlace(b *testing.B) {
 	at := t0
 	for i := 0; b.Loop(); i++ {
 		at = at.Add(100 * time.Microsecond)
-		if _, err := tr.Add(Input{Key: keys[i%visitors], EventID: strconv.Itoa(i), Event: pageView(at, "/", Attribution{})}); err != nil {
+		if _, err := tr.Add(&Input{Key: keys[i%visitors], EventID: strconv.Itoa(i), Event: pageView(at, "/", Attribution{})}); err != nil {
 			b.Fatal(err)
 		}
 		if i%100 == 0 {

@@ -35,7 +35,7 @@ func feed(t *testing.T, tr *Tracker, inputs ...Input) []Output {
 	var out []Output
 	var newest time.Time
 	for _, in := range inputs {
-		late, err := tr.Add(in)
+		late, err := tr.Add(&in)
 		require.NoError(t, err)
 		out = append(out, late...)
 		if in.Event.Time.After(newest) {
@@ -125,7 +125,7 @@ func TestEventsBehindTheWatermarkAreLate(t *testing.T) {
 	tr := newTestTracker(100, 100)
 	out := feed(t, tr, input(alice, "e1", t0), input(bob, "e2", t0.Add(5*time.Minute)))
 	require.Len(t, out, 1)
-	late, err := tr.Add(input(alice, "old", t0.Add(time.Minute)))
+	late, err := tr.Add(new(input(alice, "old", t0.Add(time.Minute))))
 	require.NoError(t, err)
 	require.Len(t, late, 1, "placed at once, not buffered")
 	assert.True(t, late[0].Assignment.Late)
@@ -145,11 +145,11 @@ func TestTableIsBoundedByEvictingTheOldestIdle(t *testing.T) {
 
 func TestReorderBufferIsBounded(t *testing.T) {
 	tr := newTestTracker(100, 2)
-	_, err := tr.Add(input(alice, "a", t0))
+	_, err := tr.Add(new(input(alice, "a", t0)))
 	require.NoError(t, err)
-	_, err = tr.Add(input(alice, "b", t0))
+	_, err = tr.Add(new(input(alice, "b", t0)))
 	require.NoError(t, err)
-	_, err = tr.Add(input(alice, "c", t0))
+	_, err = tr.Add(new(input(alice, "c", t0)))
 	require.ErrorIs(t, err, ErrPendingFull)
 }
 
@@ -171,9 +171,9 @@ func TestClientSessionIDs(t *testing.T) {
 
 func TestFlushPlacesBufferedEventsThenEndsEverything(t *testing.T) {
 	tr := newTestTracker(100, 100)
-	_, err := tr.Add(input(alice, "a", t0))
+	_, err := tr.Add(new(input(alice, "a", t0)))
 	require.NoError(t, err)
-	_, err = tr.Add(input(bob, "b", t0))
+	_, err = tr.Add(new(input(bob, "b", t0)))
 	require.NoError(t, err)
 	out := tr.Flush(EndShutdown)
 	members, ends := sessions(out, idsOf(input(alice, "a", t0), input(bob, "b", t0)))
@@ -261,7 +261,7 @@ func TestReleaseByReceiveTime(t *testing.T) {
 	fast := received(input(bob, "fast", at(4*time.Minute)), 6*time.Second) // a clock 4 minutes fast
 	tr := newTestTracker(10, 10)
 	for _, in := range []Input{second, fast} {
-		out, err := tr.Add(in)
+		out, err := tr.Add(&in)
 		require.NoError(t, err)
 		require.Empty(t, out)
 	}
@@ -271,7 +271,7 @@ func TestReleaseByReceiveTime(t *testing.T) {
 	assert.False(t, out[0].Assignment.Late)
 	assert.True(t, out[1].Assignment.Started, "bob's session starts")
 
-	_, err := tr.Add(first)
+	_, err := tr.Add(&first)
 	require.NoError(t, err)
 	assert.Empty(t, tr.Advance(at(8*time.Second)), "received after the watermark: still buffered")
 	out = tr.Advance(at(9 * time.Second))
