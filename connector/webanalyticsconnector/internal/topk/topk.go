@@ -49,7 +49,7 @@ func New(capacity int) *SpaceSaving {
 func (s *SpaceSaving) Observe(key string, n uint64) (displaced string, ok bool) {
 	if c, tracked := s.index[key]; tracked {
 		c.Count += n
-		heap.Fix(&s.byCount, c.pos)
+		s.byCount.grew(c.pos)
 		return "", false
 	}
 	// Keys often point into a request's buffer; a tracked key outlives it.
@@ -65,7 +65,7 @@ func (s *SpaceSaving) Observe(key string, n uint64) (displaced string, ok bool) 
 	delete(s.index, displaced)
 	least.Key, least.Error, least.Count = key, least.Count, least.Count+n
 	s.index[key] = least
-	heap.Fix(&s.byCount, 0)
+	s.byCount.grew(0)
 	return displaced, true
 }
 
@@ -103,6 +103,27 @@ func (h counterHeap) Less(i, j int) bool {
 func (h counterHeap) Swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
 	h[i].pos, h[j].pos = i, j
+}
+
+// grew moves the counter at i down past those it now outcounts, its count
+// having grown (or its key changed at the same or a higher count): what
+// heap.Fix does, without its calls through the interface, on the path
+// every counted event takes.
+func (h counterHeap) grew(i int) {
+	for {
+		child := 2*i + 1
+		if child >= len(h) {
+			return
+		}
+		if right := child + 1; right < len(h) && h.Less(right, child) {
+			child = right
+		}
+		if !h.Less(child, i) {
+			return
+		}
+		h.Swap(i, child)
+		i = child
+	}
 }
 
 func (h *counterHeap) Push(x any) {

@@ -4,6 +4,7 @@
 package topk
 
 import (
+	"container/heap"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -105,4 +106,52 @@ func TestRestoreFromEntries(t *testing.T) {
 
 	smaller := Restore(2, saved.Entries())
 	assert.Equal(t, saved.Top(2), smaller.Top(2), "past the capacity the least counted go")
+}
+
+// Observe keeps the counters in the order container/heap would: the same
+// values are displaced, in the same order, and the same are tracked, as
+// with heap.Fix (the reference below), over streams full of ties.
+func TestObserveKeepsTheHeapOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for trial := range 200 {
+		capacity := 1 + rng.IntN(20)
+		got, want := New(capacity), New(capacity)
+		for i := range 2000 {
+			key := fmt.Sprint("v", rng.IntN(3*capacity))
+			n := uint64(rng.IntN(3))
+			gotDisplaced, gotOK := got.Observe(key, n)
+			wantDisplaced, wantOK := observeWithFix(want, key, n)
+			require.Equal(t, wantOK, gotOK, "trial %d, observation %d", trial, i)
+			require.Equal(t, wantDisplaced, gotDisplaced, "trial %d, observation %d", trial, i)
+		}
+		assert.Equal(t, want.Top(capacity), got.Top(capacity), "trial %d", trial)
+		for i, c := range got.byCount {
+			assert.Equal(t, i, c.pos)
+			if i > 0 {
+				assert.False(t, got.byCount.Less(i, (i-1)/2), "trial %d: a counter below one it outcounts", trial)
+			}
+		}
+	}
+}
+
+// observeWithFix is Observe as it was written with container/heap.
+func observeWithFix(s *SpaceSaving, key string, n uint64) (string, bool) {
+	if c, tracked := s.index[key]; tracked {
+		c.Count += n
+		heap.Fix(&s.byCount, c.pos)
+		return "", false
+	}
+	if len(s.byCount) < s.capacity {
+		c := &counter{Entry: Entry{Key: key, Count: n}}
+		s.index[key] = c
+		heap.Push(&s.byCount, c)
+		return "", false
+	}
+	least := s.byCount[0]
+	displaced := least.Key
+	delete(s.index, displaced)
+	least.Key, least.Error, least.Count = key, least.Count, least.Count+n
+	s.index[key] = least
+	heap.Fix(&s.byCount, 0)
+	return displaced, true
 }
