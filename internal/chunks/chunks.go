@@ -63,7 +63,7 @@ func Recycle(piece []byte) {
 // Take returns the pieces cut since the last Take and lets go of them, so
 // that they can be written while more is appended; with rest, it takes the
 // tail too and the buffer starts empty. Len still counts what was taken;
-// AppendTo, WriteTo and Bytes hold only what was not.
+// AppendTo and Bytes hold only what was not.
 func (b *Buffer) Take(rest bool) [][]byte {
 	taken := b.full
 	b.full = nil

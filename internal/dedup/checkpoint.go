@@ -84,7 +84,7 @@ func (sn *Snapshot) Bytes() []byte { return sn.out.Bytes() }
 // Take lays out on st what is encoded (the pieces cut so far, and the
 // rest once the snapshot is complete) and lets go of it, so that a writer
 // can write it to a file while the rest is encoded. Once Take is used,
-// Bytes and WriteTo hold only what it did not take.
+// Bytes holds only what it did not take.
 func (sn *Snapshot) Take(st *chunks.Stream) {
 	for _, piece := range sn.out.Take(sn.next == sn.size) {
 		st.Append(piece)

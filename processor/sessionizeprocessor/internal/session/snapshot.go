@@ -140,13 +140,13 @@ func (sn *Snapshot) Bytes() ([]byte, error) {
 	return sn.assembled, nil
 }
 
-// Take lays out on st what is encoded and final, in WriteTo's format, and
+// Take lays out on st what is encoded and final, in Checkpoint's format, and
 // lets go of it, so that a writer can write it to a file while the rest is
 // encoded: a checkpoint of a million sessions is never whole in memory.
 // A tracker's length comes before it and is known once it is encoded:
 // its room is reserved and patched then. Only the tracker being encoded
 // streams; what a later one copies on write waits for its turn. Once Take
-// is used, Bytes and WriteTo hold only what it did not take.
+// is used, Bytes holds only what it did not take.
 func (sn *Snapshot) Take(st *chunks.Stream) error {
 	if !sn.headerTaken {
 		e := &encoder{}
