@@ -42,8 +42,8 @@ import (
 //     "checkpoint/dedup" and "checkpoint/visitors", or a delta: what
 //     changed since the checkpoint before, under "checkpoint/delta/<n>"
 //     (internal/core TakeDelta). The envelope counts the deltas after the
-//     base; a base deletes them. A delta is written while the deltas since
-//     the base add up to less than the base (and at most
+//     base; a base deletes them. A delta is written while the base and the
+//     deltas since add up to less than twice the state (and at most
 //     maxCheckpointDeltas), so a restore reads at most twice the state,
 //     and a checkpoint of a million sessions where a thousand changed
 //     writes a thousand. A write-ahead entry is done once every record of
@@ -94,6 +94,10 @@ type checkpointChain struct {
 	based                 bool
 	baseBytes, deltaBytes int64
 	deltas                int
+	// baseState is what baseBytesOf estimated the base to write, or zero
+	// when unknown: the last base's bytes are scaled by how the estimate
+	// grew since to know the state's size now.
+	baseState int64
 }
 
 // checkpointRun is one checkpoint on its way. It begins at a point where
@@ -126,6 +130,12 @@ type checkpointRun struct {
 	// written is how many bytes the write stored: the next checkpoint is
 	// about as large, and the disk guard keeps room for it.
 	written int64
+	// state is what baseBytesOf estimated a base to write at the start.
+	state int64
+	// chainBytes is what the write stored of the state (its base or
+	// delta, not the envelope, which the next checkpoint replaces): what
+	// it adds to the chain a restore reads.
+	chainBytes int64
 	// encoded is closed once every part is encoded; result receives the
 	// outcome of the write (when written in the background).
 	encoded chan struct{}
@@ -149,6 +159,7 @@ func (s *state) beginCheckpoint(outbox [][]byte, epoch int64) *checkpointRun {
 		return run
 	}
 	run.snapshot, run.staleDeltas = s.core.BeginSnapshot(), s.chain.deltas
+	run.state = baseBytesOf(s.core.Live(), s.core.Remembered())
 	if run.baseDir = s.cfg.WALDirectory; run.baseDir != "" {
 		run.stream, run.streamErr = startBaseStream(run.baseDir, epoch)
 	}
@@ -157,16 +168,41 @@ func (s *state) beginCheckpoint(outbox [][]byte, epoch int64) *checkpointRun {
 }
 
 // beginDelta begins a delta when one may follow the stored chain: the
-// deltas since the base are fewer than maxCheckpointDeltas and smaller than
-// the base, and the sessions that changed take fewer bytes in a delta than
-// a base would take (maxDeltaSessions). Otherwise a base is the smaller
-// write, or the faster restore.
+// deltas since the base are fewer than maxCheckpointDeltas, the chain is
+// less than twice the state (chainWithinBound), and the sessions that
+// changed take fewer bytes in a delta than a base would take
+// (maxDeltaSessions). Otherwise a base is the smaller write, or the faster
+// restore.
 func (s *state) beginDelta() *core.Snapshot {
 	c := s.chain
-	if !c.based || c.deltas >= maxCheckpointDeltas || c.deltaBytes >= c.baseBytes {
+	live, remembered := s.core.Live(), s.core.Remembered()
+	if !c.based || c.deltas >= maxCheckpointDeltas || !c.withinBound(baseBytesOf(live, remembered)) {
 		return nil
 	}
-	return s.core.BeginDelta(maxDeltaSessions(s.core.Live(), s.core.Remembered()))
+	return s.core.BeginDelta(maxDeltaSessions(live, remembered))
+}
+
+// withinBound reports whether the chain is less than twice the state a base
+// would write now: what a restore reads beyond the state is what the deltas
+// overwrote. The state is not the last base: where it grew (a partition
+// catching up, a new day's visitors), the deltas hold mostly what is new,
+// not what they overwrote, and a base written whenever they added up to the
+// last one rewrote the whole memory at every other checkpoint. The state's
+// size is the last base's, grown as the estimate (stateNow, baseBytesOf)
+// grew since.
+func (c checkpointChain) withinBound(stateNow int64) bool {
+	return c.baseBytes+c.deltaBytes < 2*c.stateBytes(stateNow)
+}
+
+// stateBytes is about what a base would write now, given what baseBytesOf
+// estimates now: the last base grown as the estimate grew since (the
+// estimate itself after an empty base), never less than the last base.
+func (c checkpointChain) stateBytes(stateNow int64) int64 {
+	state := stateNow
+	if c.baseState > 0 {
+		state = int64(float64(c.baseBytes) * float64(stateNow) / float64(c.baseState))
+	}
+	return max(state, c.baseBytes)
 }
 
 // What a checkpoint takes, about: an open session in a base, a changed one
@@ -185,7 +221,13 @@ const (
 // short checkpoint_interval): a base rewrote up to a million ids and
 // visitors each time, where a delta holds those remembered since.
 func maxDeltaSessions(live, remembered int) int {
-	return (live*baseBytesPerSession+remembered*bytesPerRememberedKey)/deltaBytesPerSession + 1024
+	return int(baseBytesOf(live, remembered)/deltaBytesPerSession) + 1024
+}
+
+// baseBytesOf is about what a base of live sessions and remembered ids and
+// visitors writes.
+func baseBytesOf(live, remembered int) int64 {
+	return int64(live)*baseBytesPerSession + int64(remembered)*bytesPerRememberedKey
 }
 
 // The owner encodes a checkpoint this much at a time: a few milliseconds of
@@ -278,6 +320,7 @@ func (r *checkpointRun) write(ctx context.Context, client storage.Client, log wr
 	for _, op := range ops {
 		r.written += int64(len(op.Value))
 	}
+	r.chainBytes = r.written - int64(len(r.envelope))
 	for i := range r.staleDeltas {
 		ops = append(ops, storage.DeleteOperation(deltaKey(i)))
 	}
@@ -308,9 +351,9 @@ func (s *state) finishCheckpoint(run *checkpointRun, log writeAheadLog, err erro
 	s.epoch = run.epoch
 	if run.delta {
 		s.chain.deltas++
-		s.chain.deltaBytes += run.written
+		s.chain.deltaBytes += run.chainBytes
 	} else {
-		s.chain = checkpointChain{based: true, baseBytes: run.written}
+		s.chain = checkpointChain{based: true, baseBytes: run.chainBytes, baseState: run.state}
 	}
 	return log.truncate(run.oldest)
 }
@@ -473,8 +516,9 @@ func (p *sessionizeProcessor) finishCheckpoint(run *checkpointRun, err error) er
 	} else {
 		p.telemetry.ProcessorSessionizeCheckpointBytes.Add(context.Background(), run.written, metric.WithAttributes(attribute.String("kind", run.kind())))
 		if p.disk != nil {
-			// The next checkpoint may be a base.
-			p.disk.CheckpointWritten(p.state.chain.baseBytes)
+			// The next checkpoint may be a base of the state as it is.
+			core := p.state.core
+			p.disk.CheckpointWritten(p.state.chain.stateBytes(baseBytesOf(core.Live(), core.Remembered())) + int64(len(run.envelope)))
 		}
 	}
 	p.telemetry.ProcessorSessionizeCheckpointDuration.Record(context.Background(), time.Since(run.began).Seconds(), metric.WithAttributes(attribute.String("outcome", outcome)))

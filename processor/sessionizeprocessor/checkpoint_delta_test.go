@@ -172,6 +172,98 @@ func TestADeltaOfEverySessionWhenABaseWouldWriteMore(t *testing.T) {
 	assert.Less(t, s.chain.deltaBytes, s.chain.baseBytes, "the smaller write")
 }
 
+// While the state grows (a partition catching up), the deltas hold what is
+// new rather than what they overwrite: they follow one another, where a
+// base was written whenever they added up to the last one. Once they
+// overwrite the same sessions again and again, the chain reaches twice the
+// state and a base follows, so a restore reads at most that and one delta.
+func TestDeltasFollowWhileTheStateGrows(t *testing.T) {
+	const first = 1000
+	s := millionSessions(t, first)
+	client, log := checkpointStorage(t)
+	epoch := int64(1)
+	require.NoError(t, checkpointNow(context.Background(), s, client, log, epoch))
+	require.Zero(t, s.chain.deltas, "the first checkpoint is a base")
+
+	visitors := first
+	for round := 1; round <= 4; round++ {
+		for range 2 {
+			placeEvents(t, s, newVisitorEvents(visitors, first, time.Duration(round)*time.Minute))
+			visitors += first
+		}
+		epoch++
+		require.NoError(t, checkpointNow(context.Background(), s, client, log, epoch))
+		require.Equal(t, round, s.chain.deltas, "round %d: the state grew from %d to %d sessions, and a delta follows", round, first, visitors)
+	}
+	assert.Greater(t, s.chain.deltaBytes, 4*s.chain.baseBytes, "the deltas outgrew the base")
+	assert.Less(t, s.chain.baseBytes+s.chain.deltaBytes, 2*baseWrittenNow(t, s), "a restore reads less than twice the state")
+
+	// Now every session changes at each checkpoint (a page more in the same
+	// visit): the chain grows by the sessions alone until a base is the
+	// faster restore.
+	for round := 1; ; round++ {
+		require.Less(t, round, 10, "a base follows once the chain reaches twice the state")
+		before := s.chain
+		placeEvents(t, s, nextEvents(visitors, 5*time.Minute+time.Duration(round)*time.Minute))
+		epoch++
+		require.NoError(t, checkpointNow(context.Background(), s, client, log, epoch))
+		if s.chain.deltas == 0 {
+			assert.Greater(t, before.baseBytes+before.deltaBytes, s.chain.baseBytes,
+				"round %d: a base only once the chain is larger than the state", round)
+			break
+		}
+		// The delta was written while the chain was less than twice the
+		// state (as estimated: a tenth more than written here), so a restore
+		// reads at most that and one delta.
+		state := baseWrittenNow(t, s)
+		require.Less(t, before.baseBytes+before.deltaBytes, 2*state+state/5, "round %d: a delta follows a chain of less than twice the state", round)
+	}
+}
+
+// newVisitorEvents are page views of n visitors from the from-th on, at.
+func newVisitorEvents(from, n int, at time.Duration) []session.Input {
+	events := make([]session.Input, n)
+	for i := range n {
+		v := millionVisitor(from + i)
+		when := t0.Add(at + time.Duration(i)*time.Microsecond)
+		events[i] = session.Input{Key: session.Key{Site: "shop", Visitor: v}, EventID: v, Received: when, Event: session.Event{Time: when, PageView: true, Path: "/"}}
+	}
+	return events
+}
+
+// nextEvents are one more page view of each of the first n visitors, at.
+func nextEvents(n int, at time.Duration) []session.Input {
+	events := newVisitorEvents(0, n, at)
+	for i := range events {
+		events[i].EventID += "-" + at.String()
+		events[i].Event.Path = "/next"
+	}
+	return events
+}
+
+// placeEvents applies events to the state and places them, a thousand at a
+// time (millionSessions' states hold no more pending).
+func placeEvents(t *testing.T, s *state, events []session.Input) {
+	t.Helper()
+	for chunk := range slices.Chunk(events, 1000) {
+		_, refused := s.core.Apply(chunk, chunk[len(chunk)-1].Received, t0)
+		require.Empty(t, refused)
+		s.core.PlacePending()
+	}
+}
+
+// baseWrittenNow is the size of a base of s's state as it is now, written
+// to storage of its own; s's chain is left as it was.
+func baseWrittenNow(t *testing.T, s *state) int64 {
+	t.Helper()
+	chain := s.chain
+	defer func() { s.chain = chain }()
+	s.chain.based = false
+	client, log := checkpointStorage(t)
+	require.NoError(t, checkpointNow(context.Background(), s, client, log, 1))
+	return s.chain.baseBytes
+}
+
 func checkpointBytes(t *testing.T, h *harness) []metricdata.DataPoint[int64] {
 	m, err := h.telemetry.GetMetric("otelcol_processor_sessionize_checkpoint_bytes")
 	require.NoError(t, err)

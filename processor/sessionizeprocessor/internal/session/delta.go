@@ -28,10 +28,11 @@ import (
 //
 // Encoding: sitesDeltaVersion, the count of trackers that changed, then per
 // tracker its site and its part behind a fixed-size length: the session
-// encoding's version, the watermark, the keys of the sessions that ended,
-// the sessions open now that changed, how many entries of the ended-session
-// memory to forget from its front, and the entries to append, each as a
-// checkpoint encodes them.
+// encoding's version, the watermark, the keys of the sessions that ended
+// (not of those that also opened since the mark: the state the delta applies
+// to never held them), the sessions open now that changed, how many entries
+// of the ended-session memory to forget from its front, and the entries to
+// append, each as a checkpoint encodes them.
 const sitesDeltaVersion = 0x84
 
 // trackerMark is a Tracker's ended-session memory and watermark at the
@@ -43,7 +44,8 @@ type trackerMark struct {
 }
 
 // maxChanged bounds a tracker's list of changes: sessions that opened and
-// ended between two marks are listed too, so it may pass maxLive.
+// ended between two marks are listed too (and counted in passing), so it
+// may pass maxLive.
 func maxChanged(maxLive int) int { return 2*maxLive + 1024 }
 
 // noteChange records that s is about to change, open or end.
@@ -62,10 +64,10 @@ func (t *Tracker) noteChange(s *Session) {
 // markNow starts noting changes from the tracker's state as it is.
 func (t *Tracker) markNow() {
 	for _, s := range t.changed {
-		s.flags &^= flagChanged
+		s.flags &^= flagChanged | flagOpenedSinceMark
 	}
 	clear(t.changed)
-	t.changed = t.changed[:0]
+	t.changed, t.passing = t.changed[:0], 0
 	if cap(t.changed) > 4096 {
 		t.changed = nil
 	}
@@ -108,6 +110,11 @@ func (t *Tracker) beginDelta(version byte) *trackerSnapshot {
 		if t.live[s.key] == s {
 			s.flags |= flagInDelta
 			ts.order = append(ts.order, s)
+			continue
+		}
+		if s.flags&flagOpenedSinceMark != 0 {
+			// Opened and ended since the mark: the state the delta
+			// applies to never had it.
 			continue
 		}
 		key := t.key(s.key)
@@ -217,7 +224,7 @@ func (s *Sites) BeginDelta(maxSessions int) *Snapshot {
 		if t.changesOverflowed {
 			return nil
 		}
-		changed += len(t.changed)
+		changed += len(t.changed) - t.passing
 		if !t.unchangedSinceMark() {
 			sites = append(sites, site)
 		}

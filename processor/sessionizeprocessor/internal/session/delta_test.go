@@ -112,6 +112,44 @@ func TestADeltaHoldsOnlyWhatChanged(t *testing.T) {
 	assert.Nil(t, s.BeginDelta(0), "declined past maxSessions")
 }
 
+// Sessions that open and end between two deltas (evicted here; in a
+// partition catching up, ended by the watermark) are not in the next: the
+// state it applies to never held them. They neither count against
+// maxSessions nor name their keys, and base and delta still restore the
+// running state; the memory of their ends is in the delta.
+func TestADeltaLeavesOutSessionsThatOpenedAndEndedSinceTheMark(t *testing.T) {
+	const maxLive = 3
+	s := newTestSites(maxLive, 1000)
+	at := t0
+	add := func(visitor string) {
+		at = at.Add(time.Second)
+		_, _, err := s.Add(&Input{Key: Key{Site: "blog", Visitor: visitor}, EventID: visitor + at.String(), Event: Event{Time: at, PageView: true, Path: "/"}, Received: at})
+		require.NoError(t, err)
+		s.PlacePending()
+	}
+	for v := range maxLive {
+		add(fmt.Sprintf("v-before-%d", v))
+	}
+	base := s.Checkpoint()
+
+	for v := range 100 {
+		add(fmt.Sprintf("v-passing-%03d", v))
+	}
+	state := dumpSites(s)
+	sn := s.BeginDelta(2 * maxLive)
+	require.NotNil(t, sn, "3 sessions ended that the base holds and 3 opened: 97 that came and went do not count")
+	require.Len(t, sn.trackers, 1)
+	assert.Equal(t, maxLive, sn.trackers[0].endedCount, "the ended sessions named are those the base holds")
+	assert.Len(t, sn.trackers[0].order, maxLive, "the open sessions")
+	require.True(t, sn.Step(math.MaxInt))
+	delta := mustBytes(sn)
+
+	restored := newTestSites(maxLive, 1000)
+	require.NoError(t, restored.Restore(base))
+	require.NoError(t, restored.ApplyDelta(delta))
+	assert.Equal(t, state, dumpSites(restored), "base and delta restore the state")
+}
+
 func TestNoChangesAreKeptUntilAMark(t *testing.T) {
 	s := newTestSites(1000, 1000)
 	for _, in := range randomSitesStream(rand.New(rand.NewPCG(1, 2)), 50) {

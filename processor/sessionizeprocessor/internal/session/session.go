@@ -182,6 +182,10 @@ const (
 	// flagInDelta: the session is in the delta being taken and not encoded
 	// in it yet (delta.go).
 	flagInDelta
+	// flagOpenedSinceMark: the session opened after the last mark and is in
+	// its Tracker's list of changes: if it ends before the next delta, that
+	// delta need not name it (delta.go).
+	flagOpenedSinceMark
 )
 
 // extras are what few sessions need, behind one pointer so that the others

@@ -138,8 +138,11 @@ type Tracker struct {
 	snapParity bool
 	// tracking is set from the first mark on; changed lists the sessions
 	// opened, changed or ended since the last one (delta.go).
-	tracking          bool
-	changed           []*Session
+	tracking bool
+	changed  []*Session
+	// passing counts the sessions in changed that opened and ended since
+	// the mark: the next delta leaves them out.
+	passing           int
 	changesOverflowed bool
 	mark              trackerMark
 
@@ -405,6 +408,9 @@ func (t *Tracker) place(out []Output, in *Input, late bool) []Output {
 		t.names[key] = strings.Clone(in.Key.Visitor)
 	}
 	t.noteChange(s)
+	if s.flags&flagChanged != 0 {
+		s.flags |= flagOpenedSinceMark
+	}
 	t.live[key] = s
 	heap.Push(&t.deadlines, s)
 	return append(out, Output{Assignment: &Assignment{
@@ -477,6 +483,9 @@ func (t *Tracker) endIdle(out []Output, at time.Time) []Output {
 
 func (t *Tracker) end(out []Output, s *Session, reason EndReason) []Output {
 	t.preserve(s)
+	if s.flags&flagOpenedSinceMark != 0 {
+		t.passing++
+	}
 	heap.Remove(&t.deadlines, int(s.index))
 	delete(t.live, s.key)
 	// An idle end is only known once the watermark passes End + timeout;
