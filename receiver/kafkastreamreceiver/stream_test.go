@@ -327,6 +327,58 @@ func TestOneCollectorCountsTheCorpus(t *testing.T) {
 	assertTotals(t, c.Truth, a.out)
 }
 
+// The changelog's batches are zstd, as the gateways write the events topic
+// (franz-go's default is snappy, which stores a checkpoint in about a
+// third more).
+func TestTheChangelogIsCompressedWithZstd(t *testing.T) {
+	broker := startCluster(t)
+	c := newCorpus(40)
+	a := startCollector(t, broker, "a")
+	produce(t, broker, c.Records)
+	waitForLagZero(t, broker)
+	require.NoError(t, a.r.Shutdown(context.Background()))
+
+	codecs := &batchCodecs{seen: map[uint8]int{}}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(broker), kgo.ConsumeTopics(a.r.cfg.changelogTopic()), kgo.WithHooks(codecs),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	require.NoError(t, err)
+	defer cl.Close()
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		fetches := cl.PollFetches(ctx)
+		cancel()
+		if fetches.NumRecords() == 0 {
+			break
+		}
+	}
+	codecs.mu.Lock()
+	defer codecs.mu.Unlock()
+	// Transaction markers are batches of their own, never compressed.
+	assert.Positive(t, codecs.seen[zstdCodec], "batches of the changelog are zstd")
+	assert.Equal(t, map[uint8]int{zstdCodec: codecs.seen[zstdCodec], 0: codecs.seen[0]}, codecs.seen, "no other codec")
+	assert.LessOrEqual(t, codecs.seen[0], codecs.markers, "the uncompressed batches are transaction markers")
+}
+
+// zstdCodec is zstd's number in a record batch's attributes.
+const zstdCodec = 4
+
+// batchCodecs counts the record batches a client read by compression
+// codec, and the transaction markers among them (one record, uncompressed).
+type batchCodecs struct {
+	mu      sync.Mutex
+	seen    map[uint8]int
+	markers int
+}
+
+func (c *batchCodecs) OnFetchBatchRead(_ kgo.BrokerMetadata, _ string, _ int32, m kgo.FetchBatchMetrics) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.seen[m.CompressionType]++
+	if m.CompressionType == 0 && m.NumRecords == 1 {
+		c.markers++
+	}
+}
+
 // An aborted transaction (a rebalance during it, a failed write) puts its
 // partitions back to the committed state and reads its records again:
 // nothing is counted twice or lost. The collector then dies as a crash
