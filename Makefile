@@ -133,6 +133,7 @@ unit-test:
 # FUZZ_TARGETS: every decoder of outside bytes, as target:package.
 FUZZ_TARGETS = \
 	FuzzDecodeAndEnrich:./receiver/browsereventsreceiver/internal/intake \
+	FuzzFastJSONDecodesAsPdata:./receiver/browsereventsreceiver/internal/intake \
 	FuzzResolve:./receiver/browsereventsreceiver/internal/clientip \
 	FuzzAllowsOrigin:./receiver/browsereventsreceiver/internal/sites \
 	FuzzScrub:./receiver/browsereventsreceiver/internal/privacy \

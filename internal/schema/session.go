@@ -91,3 +91,13 @@ const (
 	AttrWebVitalName  = "footfall.web_vital.name"
 	AttrWebVitalValue = "footfall.web_vital.value"
 )
+
+// ClientSent lists the attribute keys browser trackers send on their
+// records (footfall.js; OTel JS SDK users follow docs/events.md): the
+// intake's JSON decoder keeps one copy of each rather than one per record.
+var ClientSent = []string{
+	AttrEventID, AttrEventNameLegacy, AttrURLFull, AttrSessionID, AttrReferrer,
+	AttrAnonymousID, AttrEventInteractive, AttrClickElement, AttrLinkURL,
+	AttrGoalValue, AttrGoalCurrency, AttrEngagementTimeMs, AttrEngagementScrollDepth,
+	AttrWebVitalName, AttrWebVitalValue, AttrSiteID,
+}

@@ -116,6 +116,22 @@ func pathOf(u *url.URL) string {
 // that its attributes grow once, to about the size they end at: a fixed
 // bound of every attribute it can add would make each record's attributes
 // half empty.
+// derivedRoom is the room the JSON decoder leaves on a record for what
+// addDerived adds, from what the record says (the request's facts come
+// later): the most derivedCount gives for such a record, so that enrichment
+// never copies its attributes again. A record whose name the decoder has
+// not read yet is taken for a page view.
+func derivedRoom(pageView, query bool) int {
+	n := 2 + 1 + 1 + 8 + 3 // derivedCount's, for any event on a page
+	if pageView {
+		n += 3
+		if query {
+			n += 7
+		}
+	}
+	return n
+}
+
 func (e *Enricher) derivedCount(facts *requestFacts, page *url.URL, name string, generated bool) int {
 	n := 2 // event id, ingest format
 	if generated {

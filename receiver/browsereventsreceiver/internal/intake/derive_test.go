@@ -43,3 +43,26 @@ func TestDerivedCountBoundsWhatIsAdded(t *testing.T) {
 		assert.Greater(t, added, 12, "%s: the record carries most of what can be derived", name)
 	}
 }
+
+// The room the JSON decoder leaves (derivedRoom, from a record's name and
+// whether its URL has a query) covers what derivedCount asks for such a
+// record with every fact of the request set.
+func TestDerivedRoomCoversDerivedCount(t *testing.T) {
+	e := newTestEnricher(t)
+	e.StoreUserAgent = true
+	facts := &requestFacts{
+		req: testRequest,
+		ua:  useragent.Info{BrowserName: "Chrome", BrowserVersion: "131", OSName: "Linux", OSVersion: "6", DeviceType: "desktop"},
+		geo: geoip.Location{CountryISO: "DE", RegionISO: "DE-BE", City: "Berlin"},
+	}
+	for _, rawURL := range []string{"https://www.example.com/a", "https://www.example.com/a?utm_source=s"} {
+		page, err := url.Parse(rawURL)
+		require.NoError(t, err)
+		query := page.RawQuery != ""
+		for _, name := range []string{schema.EventPageView, schema.EventClick, "signup"} {
+			room := derivedRoom(name == schema.EventPageView, query)
+			assert.Equal(t, e.derivedCount(facts, page, name, true), room, "%s on %s", name, rawURL)
+			assert.GreaterOrEqual(t, room, e.derivedCount(facts, nil, name, true), "%s without a URL", name)
+		}
+	}
+}

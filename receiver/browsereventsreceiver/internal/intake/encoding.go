@@ -67,6 +67,9 @@ func Decode(enc Encoding, body []byte) (plog.Logs, error) {
 		if !utf8.Valid(body) {
 			return plog.Logs{}, errors.New("malformed JSON: body is not valid UTF-8")
 		}
+		if logs, ok := decodeJSONFast(body, derivedRoom); ok {
+			return logs, nil
+		}
 		if err := req.UnmarshalJSON(body); err != nil {
 			return plog.Logs{}, fmt.Errorf("malformed JSON: %w", err)
 		}
