@@ -49,17 +49,25 @@ type fastDecoder struct {
 	s    scanner
 	room func(pageView, query bool) int
 	kvs  []keyValue
+	// text gathers the strings of one attribute list (keys the schema
+	// does not know, string values), made into one string once the list
+	// is read: one allocation for the list rather than one per string.
+	text []byte
 }
 
 // keyValue is one attribute as read: a string, bool, int or double, or
-// nothing (an empty value).
+// nothing (an empty value). A key or string value not yet made a string is
+// at [keyAt, keyEnd) or [strAt, strEnd) of the decoder's text.
 type keyValue struct {
-	key  string
-	kind pcommon.ValueType
-	str  string
-	num  int64
-	dbl  float64
-	bool bool
+	key            string
+	kind           pcommon.ValueType
+	str            string
+	num            int64
+	dbl            float64
+	bool           bool
+	keyAt, keyEnd  int
+	strAt, strEnd  int
+	keyText, strIn bool
 }
 
 func (d *fastDecoder) resourceLogs(rl plog.ResourceLogs) bool {
@@ -156,7 +164,7 @@ func (d *fastDecoder) logRecord(lr plog.LogRecord) bool {
 			return ok
 		case "body":
 			var kv keyValue
-			if !d.value(&kv) {
+			if !d.value(&kv, false) {
 				return false
 			}
 			kv.putTo(lr.Body())
@@ -198,18 +206,25 @@ func (d *fastDecoder) attributes(m pcommon.Map, spare int) bool {
 
 // readAttributes reads an attribute list into d.kvs.
 func (d *fastDecoder) readAttributes() bool {
-	d.kvs = d.kvs[:0]
-	return d.s.array(func() bool {
+	d.kvs, d.text = d.kvs[:0], d.text[:0]
+	ok := d.s.array(func() bool {
 		kv := keyValue{}
 		seenKey := false
 		if !d.s.object(func(key []byte) bool {
 			switch string(key) {
 			case "key":
 				k, ok := d.s.bytes()
-				kv.key, seenKey = knownKey(k), true
+				seenKey = true
+				if known, isKnown := clientSent[string(k)]; isKnown {
+					kv.key, kv.keyText = known, false
+				} else {
+					kv.keyAt, kv.keyText = len(d.text), true
+					d.text = append(d.text, k...)
+					kv.keyEnd = len(d.text)
+				}
 				return ok
 			case "value":
-				return d.value(&kv)
+				return d.value(&kv, true)
 			}
 			return false
 		}) || !seenKey {
@@ -218,6 +233,20 @@ func (d *fastDecoder) readAttributes() bool {
 		d.kvs = append(d.kvs, kv)
 		return true
 	})
+	if !ok {
+		return false
+	}
+	text := string(d.text)
+	for i := range d.kvs {
+		kv := &d.kvs[i]
+		if kv.keyText {
+			kv.key = text[kv.keyAt:kv.keyEnd]
+		}
+		if kv.strIn {
+			kv.str = text[kv.strAt:kv.strEnd]
+		}
+	}
+	return true
 }
 
 // putAttributes puts what readAttributes read into m, sized for it and
@@ -225,23 +254,34 @@ func (d *fastDecoder) readAttributes() bool {
 func (d *fastDecoder) putAttributes(m pcommon.Map, spare int) bool {
 	m.EnsureCapacity(m.Len() + len(d.kvs) + spare)
 	for i := range d.kvs {
-		if _, dup := m.Get(d.kvs[i].key); dup {
-			return false
+		before := m.Len()
+		v := m.PutEmpty(d.kvs[i].key)
+		if m.Len() == before {
+			return false // a key twice
 		}
-		d.kvs[i].putTo(m.PutEmpty(d.kvs[i].key))
+		d.kvs[i].putTo(v)
 	}
 	return true
 }
 
-// value reads an AnyValue object into kv.
-func (d *fastDecoder) value(kv *keyValue) bool {
+// value reads an AnyValue object into kv; inText puts a string in the
+// decoder's text (readAttributes makes it a string) rather than copying it
+// at once.
+func (d *fastDecoder) value(kv *keyValue, inText bool) bool {
 	kv.kind = pcommon.ValueTypeEmpty
 	return d.s.object(func(key []byte) bool {
 		switch string(key) {
 		case "stringValue":
 			kv.kind = pcommon.ValueTypeStr
-			s, ok := d.s.string()
-			kv.str = s
+			if !inText {
+				s, ok := d.s.string()
+				kv.str = s
+				return ok
+			}
+			b, ok := d.s.bytes()
+			kv.strAt, kv.strIn = len(d.text), true
+			d.text = append(d.text, b...)
+			kv.strEnd = len(d.text)
 			return ok
 		case "boolValue":
 			kv.kind = pcommon.ValueTypeBool
@@ -320,15 +360,8 @@ func (d *fastDecoder) double() (float64, bool) {
 	return f, err == nil
 }
 
-// knownKey returns the attribute keys trackers send (schema.ClientSent)
-// without allocating them again for every record.
-func knownKey(b []byte) string {
-	if k, ok := clientSent[string(b)]; ok {
-		return k
-	}
-	return string(b)
-}
-
+// clientSent holds the attribute keys trackers send (schema.ClientSent),
+// so that they are not allocated again for every record.
 var clientSent = func() map[string]string {
 	m := make(map[string]string, len(schema.ClientSent))
 	for _, k := range schema.ClientSent {
