@@ -94,7 +94,7 @@ type checkpointChain struct {
 	based                 bool
 	baseBytes, deltaBytes int64
 	deltas                int
-	// baseState is what baseBytesOf estimated the base to write, or zero
+	// baseState is what baseEstimate was when the base began, or zero
 	// when unknown: the last base's bytes are scaled by how the estimate
 	// grew since to know the state's size now.
 	baseState int64
@@ -130,7 +130,7 @@ type checkpointRun struct {
 	// written is how many bytes the write stored: the next checkpoint is
 	// about as large, and the disk guard keeps room for it.
 	written int64
-	// state is what baseBytesOf estimated a base to write at the start.
+	// state is baseEstimate at the start.
 	state int64
 	// chainBytes is what the write stored of the state (its base or
 	// delta, not the envelope, which the next checkpoint replaces): what
@@ -159,7 +159,7 @@ func (s *state) beginCheckpoint(outbox [][]byte, epoch int64) *checkpointRun {
 		return run
 	}
 	run.snapshot, run.staleDeltas = s.core.BeginSnapshot(), s.chain.deltas
-	run.state = baseBytesOf(s.core.Live(), s.core.Remembered())
+	run.state = s.baseEstimate()
 	if run.baseDir = s.cfg.WALDirectory; run.baseDir != "" {
 		run.stream, run.streamErr = startBaseStream(run.baseDir, epoch)
 	}
@@ -169,17 +169,16 @@ func (s *state) beginCheckpoint(outbox [][]byte, epoch int64) *checkpointRun {
 
 // beginDelta begins a delta when one may follow the stored chain: the
 // deltas since the base are fewer than maxCheckpointDeltas, the chain is
-// less than twice the state (chainWithinBound), and the sessions that
+// less than twice the state (withinBound), and the sessions that
 // changed take fewer bytes in a delta than a base would take
 // (maxDeltaSessions). Otherwise a base is the smaller write, or the faster
 // restore.
 func (s *state) beginDelta() *core.Snapshot {
-	c := s.chain
-	live, remembered := s.core.Live(), s.core.Remembered()
-	if !c.based || c.deltas >= maxCheckpointDeltas || !c.withinBound(baseBytesOf(live, remembered)) {
+	c, estimate := s.chain, s.baseEstimate()
+	if !c.based || c.deltas >= maxCheckpointDeltas || !c.withinBound(estimate) {
 		return nil
 	}
-	return s.core.BeginDelta(maxDeltaSessions(live, remembered))
+	return s.core.BeginDelta(maxDeltaSessions(estimate))
 }
 
 // withinBound reports whether the chain is less than twice the state a base
@@ -188,14 +187,13 @@ func (s *state) beginDelta() *core.Snapshot {
 // catching up, a new day's visitors), the deltas hold mostly what is new,
 // not what they overwrote, and a base written whenever they added up to the
 // last one rewrote the whole memory at every other checkpoint. The state's
-// size is the last base's, grown as the estimate (stateNow, baseBytesOf)
+// size is the last base's, grown as the estimate (stateNow, baseEstimate)
 // grew since.
 func (c checkpointChain) withinBound(stateNow int64) bool {
 	return c.baseBytes+c.deltaBytes < 2*c.stateBytes(stateNow)
 }
 
-// stateBytes is about what a base would write now, given what baseBytesOf
-// estimates now: the last base grown as the estimate grew since (the
+// stateBytes is about what a base would write now, given baseEstimate now: the last base grown as the estimate grew since (the
 // estimate itself after an empty base), never less than the last base.
 func (c checkpointChain) stateBytes(stateNow int64) int64 {
 	state := stateNow
@@ -220,14 +218,15 @@ const (
 // sessions change between two checkpoints (a partition catching up, a
 // short checkpoint_interval): a base rewrote up to a million ids and
 // visitors each time, where a delta holds those remembered since.
-func maxDeltaSessions(live, remembered int) int {
-	return int(baseBytesOf(live, remembered)/deltaBytesPerSession) + 1024
+// baseEstimate is what a base would write.
+func maxDeltaSessions(baseEstimate int64) int {
+	return int(baseEstimate/deltaBytesPerSession) + 1024
 }
 
-// baseBytesOf is about what a base of live sessions and remembered ids and
-// visitors writes.
-func baseBytesOf(live, remembered int) int64 {
-	return int64(live)*baseBytesPerSession + int64(remembered)*bytesPerRememberedKey
+// baseEstimate is about what a base of the state now writes: its open
+// sessions and remembered ids and visitors.
+func (s *state) baseEstimate() int64 {
+	return int64(s.core.Live())*baseBytesPerSession + int64(s.core.Remembered())*bytesPerRememberedKey
 }
 
 // The owner encodes a checkpoint this much at a time: a few milliseconds of
@@ -517,8 +516,7 @@ func (p *sessionizeProcessor) finishCheckpoint(run *checkpointRun, err error) er
 		p.telemetry.ProcessorSessionizeCheckpointBytes.Add(context.Background(), run.written, metric.WithAttributes(attribute.String("kind", run.kind())))
 		if p.disk != nil {
 			// The next checkpoint may be a base of the state as it is.
-			core := p.state.core
-			p.disk.CheckpointWritten(p.state.chain.stateBytes(baseBytesOf(core.Live(), core.Remembered())) + int64(len(run.envelope)))
+			p.disk.CheckpointWritten(p.state.chain.stateBytes(p.state.baseEstimate()) + int64(len(run.envelope)))
 		}
 	}
 	p.telemetry.ProcessorSessionizeCheckpointDuration.Record(context.Background(), time.Since(run.began).Seconds(), metric.WithAttributes(attribute.String("outcome", outcome)))

@@ -211,7 +211,7 @@ func (p *sessionizeProcessor) restoreState(ctx context.Context, client storage.C
 			}
 		}
 	}
-	chain.baseState = baseBytesOf(p.state.core.Live(), p.state.core.Remembered())
+	chain.baseState = p.state.baseEstimate()
 	for i := range deltas {
 		n, err := p.applyDelta(ctx, client, i, parts)
 		if err != nil {
