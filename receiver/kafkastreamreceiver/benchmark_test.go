@@ -106,9 +106,16 @@ func produceAsGateways(b *testing.B, broker string, records []*kgo.Record, store
 // counting its bytes in stored: what the topic holds before compaction.
 func readStored(b *testing.B, broker, topic string, stored *storedBytes) {
 	b.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(broker), kgo.ConsumeTopics(topic), kgo.WithHooks(stored),
+	readBatches(b, broker, topic, stored)
+}
+
+// readBatches reads topic from its start to its end, read_uncommitted, for
+// what hook sees of its batches.
+func readBatches(tb testing.TB, broker, topic string, hook kgo.Hook) {
+	tb.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(broker), kgo.ConsumeTopics(topic), kgo.WithHooks(hook),
 		kgo.FetchIsolationLevel(kgo.ReadUncommitted()), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	require.NoError(b, err)
+	require.NoError(tb, err)
 	defer cl.Close()
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)

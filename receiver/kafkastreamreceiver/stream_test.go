@@ -339,18 +339,7 @@ func TestTheChangelogIsCompressedWithZstd(t *testing.T) {
 	require.NoError(t, a.r.Shutdown(context.Background()))
 
 	codecs := &batchCodecs{seen: map[uint8]int{}}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(broker), kgo.ConsumeTopics(a.r.cfg.changelogTopic()), kgo.WithHooks(codecs),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	require.NoError(t, err)
-	defer cl.Close()
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		fetches := cl.PollFetches(ctx)
-		cancel()
-		if fetches.NumRecords() == 0 {
-			break
-		}
-	}
+	readBatches(t, broker, a.r.cfg.changelogTopic(), codecs)
 	codecs.mu.Lock()
 	defer codecs.mu.Unlock()
 	// Transaction markers are batches of their own, never compressed.

@@ -23,13 +23,7 @@ import (
 // an outside referrer, a URL that is scrubbed): a new derived attribute
 // must be counted there too, or records' attributes grow twice.
 func TestDerivedCountBoundsWhatIsAdded(t *testing.T) {
-	e := newTestEnricher(t)
-	e.StoreUserAgent = true
-	facts := &requestFacts{
-		req: testRequest,
-		ua:  useragent.Info{BrowserName: "Chrome", BrowserVersion: "131", OSName: "Linux", OSVersion: "6", DeviceType: "desktop"},
-		geo: geoip.Location{CountryISO: "DE", RegionISO: "DE-BE", City: "Berlin"},
-	}
+	e, facts := everyFact(t)
 	site := &sites.Site{ID: "example"}
 	page, err := url.Parse("https://www.example.com/a?utm_source=s&utm_medium=m&utm_campaign=c&utm_term=t&utm_content=x&gclid=g&secret=1")
 	require.NoError(t, err)
@@ -48,13 +42,7 @@ func TestDerivedCountBoundsWhatIsAdded(t *testing.T) {
 // whether its URL has a query) covers what derivedCount asks for such a
 // record with every fact of the request set.
 func TestDerivedRoomCoversDerivedCount(t *testing.T) {
-	e := newTestEnricher(t)
-	e.StoreUserAgent = true
-	facts := &requestFacts{
-		req: testRequest,
-		ua:  useragent.Info{BrowserName: "Chrome", BrowserVersion: "131", OSName: "Linux", OSVersion: "6", DeviceType: "desktop"},
-		geo: geoip.Location{CountryISO: "DE", RegionISO: "DE-BE", City: "Berlin"},
-	}
+	e, facts := everyFact(t)
 	for _, rawURL := range []string{"https://www.example.com/a", "https://www.example.com/a?utm_source=s"} {
 		page, err := url.Parse(rawURL)
 		require.NoError(t, err)
@@ -64,5 +52,17 @@ func TestDerivedRoomCoversDerivedCount(t *testing.T) {
 			assert.Equal(t, e.derivedCount(facts, page, name, true), room, "%s on %s", name, rawURL)
 			assert.GreaterOrEqual(t, room, e.derivedCount(facts, nil, name, true), "%s without a URL", name)
 		}
+	}
+}
+
+// everyFact is an enricher that stores the user agent, and a request with
+// every user agent and location fact set: what derives the most.
+func everyFact(t *testing.T) (*Enricher, *requestFacts) {
+	e := newTestEnricher(t)
+	e.StoreUserAgent = true
+	return e, &requestFacts{
+		req: testRequest,
+		ua:  useragent.Info{BrowserName: "Chrome", BrowserVersion: "131", OSName: "Linux", OSVersion: "6", DeviceType: "desktop"},
+		geo: geoip.Location{CountryISO: "DE", RegionISO: "DE-BE", City: "Berlin"},
 	}
 }
