@@ -55,7 +55,9 @@ func (e Encoding) ContentType() string {
 	return "application/json"
 }
 
-// Decode parses an OTLP ExportLogsServiceRequest.
+// Decode parses an OTLP ExportLogsServiceRequest: JSON as browsers write
+// it by the decoder of this package (fastjson.go), the rest, and protobuf,
+// by pdata's.
 func Decode(enc Encoding, body []byte) (plog.Logs, error) {
 	req := plogotlp.NewExportRequest()
 	switch enc {
