@@ -160,11 +160,20 @@ func (e *emitter) synthetic(key session.Key) syntheticRecord {
 // syntheticRecord is a session.start or session.end record being filled.
 type syntheticRecord plog.LogRecord
 
+// The most attributes sessionStart and sessionEnd put: each record's
+// attributes are sized once rather than grown a put at a time
+// (TestSyntheticRecordsAreSizedOnce).
+const (
+	sessionStartAttrs = 6
+	sessionEndAttrs   = 23
+)
+
 func (r syntheticRecord) sessionStart(a *session.Assignment, at pcommon.Timestamp) {
 	lr := plog.LogRecord(r)
 	lr.SetEventName(schema.EventSessionStart)
 	lr.SetTimestamp(at)
 	attrs := lr.Attributes()
+	attrs.EnsureCapacity(sessionStartAttrs)
 	attrs.PutStr(schema.AttrEventID, a.SessionID+".start")
 	attrs.PutStr(schema.AttrSessionID, a.SessionID)
 	if a.PreviousID != "" {
@@ -180,6 +189,7 @@ func (r syntheticRecord) sessionEnd(end *session.Ending) {
 	lr.SetEventName(schema.EventSessionEnd)
 	lr.SetTimestamp(pcommon.NewTimestampFromTime(s.End))
 	attrs := lr.Attributes()
+	attrs.EnsureCapacity(sessionEndAttrs)
 	attrs.PutStr(schema.AttrEventID, s.ID+".end")
 	attrs.PutStr(schema.AttrSessionID, s.ID)
 	attrs.PutInt(schema.AttrSessionStartTime, s.Start.UnixNano())
