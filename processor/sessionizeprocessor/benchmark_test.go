@@ -6,6 +6,7 @@ package sessionizeprocessor
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -14,15 +15,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/golden"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/footfall-analytics/footfall/internal/procstatus"
+	"github.com/footfall-analytics/footfall/internal/schema"
 	"github.com/footfall-analytics/footfall/internal/storagetest"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/metadata"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/metadatatest"
@@ -444,4 +448,84 @@ func sendFor(b *testing.B, p *sessionizeProcessor, senders int, d time.Duration)
 	}
 	wg.Wait()
 	return all
+}
+
+// BenchmarkHeldEventMemory is the live heap an event costs while it waits
+// in the reorder buffer: 20,000 browser events as the intake forwards them
+// (intakeTraffic), held (the watermark never passes them), without storage,
+// where a held batch keeps its pdata, and with the segment write-ahead log,
+// where it keeps only its encoding (held.go). Both include the event's
+// share of the sessions and the dedup memory.
+func BenchmarkHeldEventMemory(b *testing.B) {
+	const events = 20_000
+	for _, storage := range []string{"memory", "segment_wal"} {
+		b.Run(storage, func(b *testing.B) {
+			for b.Loop() {
+				cfg := testConfig()
+				cfg.AllowedLateness, cfg.WatermarkIdleTimeout = time.Hour, 0
+				host := storagetest.Host{Extensions: map[component.ID]component.Component{}}
+				if storage == "segment_wal" {
+					cfg.Storage, cfg.WALDirectory = &storageID, b.TempDir()
+					ext := startFileStorage(b, b.TempDir())
+					b.Cleanup(func() { _ = ext.Shutdown(context.Background()) })
+					host.Extensions[storageID] = ext
+				}
+				p, err := newProcessor(cfg, metadatatest.NewSettings(componenttest.NewTelemetry()), consumertest.NewNop())
+				require.NoError(b, err)
+				require.NoError(b, p.Start(context.Background(), host))
+				// The batches are made after the first reading: what the
+				// processor keeps of them is what is measured.
+				before := liveHeap()
+				consumeAll(b, p, intakeTraffic(b, events))
+				b.ReportMetric(float64(liveHeap()-before)/events, "heap-B/event")
+				require.NoError(b, p.Shutdown(context.Background()))
+			}
+		})
+	}
+}
+
+func consumeAll(tb testing.TB, p *sessionizeProcessor, batches []plog.Logs) {
+	for _, ld := range batches {
+		require.NoError(tb, p.ConsumeLogs(context.Background(), ld))
+	}
+}
+
+// intakeTraffic is batches of 20 events as the intake forwards them (the
+// records of its tracker_batch golden output, about 15 attributes each),
+// 4 visitors of 5 events in each batch, one event per millisecond.
+func intakeTraffic(tb testing.TB, events int) []plog.Logs {
+	template, err := golden.ReadLogs(filepath.Join("..", "..", "receiver", "browsereventsreceiver", "testdata", "golden", "tracker_batch", "expected.yaml"))
+	require.NoError(tb, err)
+	rl := template.ResourceLogs().At(0)
+	records := rl.ScopeLogs().At(0).LogRecords()
+	out := make([]plog.Logs, 0, events/20)
+	for n := 0; n < events; {
+		ld := plog.NewLogs()
+		for range 4 {
+			visitor := ld.ResourceLogs().AppendEmpty()
+			rl.Resource().CopyTo(visitor.Resource())
+			visitor.Resource().Attributes().PutStr(schema.AttrVisitorID, fmt.Sprintf("%016x", n))
+			sl := visitor.ScopeLogs().AppendEmpty()
+			rl.ScopeLogs().At(0).Scope().CopyTo(sl.Scope())
+			for range 5 {
+				lr := sl.LogRecords().AppendEmpty()
+				records.At(n % records.Len()).CopyTo(lr)
+				at := pcommon.NewTimestampFromTime(t0.Add(time.Duration(n) * time.Millisecond))
+				lr.SetTimestamp(at)
+				lr.SetObservedTimestamp(at)
+				lr.Attributes().PutStr(schema.AttrEventID, fmt.Sprintf("ev-%d", n))
+				n++
+			}
+		}
+		out = append(out, ld)
+	}
+	return out
+}
+
+// liveHeap is the heap's live bytes after a collection.
+func liveHeap() int64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return int64(ms.HeapAlloc)
 }

@@ -26,7 +26,9 @@
 //	  writes it while the owner takes the next groups, and hands it back
 //	finish, once durable, in the order taken:
 //	  state.applyAll (state.go) -> core.Apply: the events are buffered and
-//	  placed in order as their sites' watermarks pass them
+//	  placed in order as their sites' watermarks pass them; a batch with
+//	  events still buffered keeps its records as their encoding, not as
+//	  pdata (held.go)
 //	  render (emit.go): placed events and session.start/end become records
 //	  emit: the records join the outbox (outbox.go); each request is answered
 //	deliver (delivery.go, its own goroutine): the outbox goes to the next

@@ -22,7 +22,10 @@ type emitted struct {
 	records int
 	late    int
 	started int
-	ended   map[session.EndReason]int
+	// undecodable counts held records whose encoding could not be read
+	// back (held.go); they are dropped.
+	undecodable int
+	ended       map[session.EndReason]int
 	// bots counts the events of sessions judged a bot's, by site and reason.
 	bots map[botCount]int
 }
@@ -54,7 +57,14 @@ func (s *state) render(outs []session.Output) *emitted {
 		case out.Assignment != nil:
 			a := out.Assignment
 			b, at := s.locate(a.Ref)
-			rl := b.logs.ResourceLogs().At(at.rl)
+			records, err := b.records()
+			if err != nil {
+				// Not reached: the encoding was made from these records.
+				result.undecodable++
+				s.placed(b)
+				continue
+			}
+			rl := records.ResourceLogs().At(at.rl)
 			sl := rl.ScopeLogs().At(at.sl)
 			lr := sl.LogRecords().At(at.lr)
 			drop := a.Bot != "" && s.cfg.Bots.Action == BotsDrop

@@ -29,6 +29,10 @@ const (
 	// reasonTooLarge: a batch larger than one write-ahead entry can be; it
 	// is refused with a permanent error (a retry would be as large).
 	reasonTooLarge = "too_large"
+	// reasonUndecodable: a record held in the reorder buffer as its
+	// encoding that could not be decoded again (held.go). Not expected:
+	// the encoding was made from the record.
+	reasonUndecodable = "undecodable"
 )
 
 // maxBatchRecords bounds one batch so that a record's index fits in the low
@@ -54,6 +58,12 @@ type batch struct {
 	// (byRef), until its write-ahead entry is written (only with storage).
 	wal   []byte
 	byRef bool
+	// wire is the batch's records as OTLP, kept past its write-ahead
+	// entry; while the tracker holds some of its records, logs is dropped
+	// and wire alone kept (encodedOnly; held.go). nil when the records are
+	// held by reference.
+	wire        []byte
+	encodedOnly bool
 	// logged is set once the batch has a write-ahead entry: the
 	// checkpoint after its last record is placed releases it.
 	logged bool

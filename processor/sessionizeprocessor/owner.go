@@ -164,7 +164,11 @@ func (p *sessionizeProcessor) admit(group []*request) *walGroup {
 				b.logged = true
 			}
 		}
-		// Placed records are rebuilt from the log on restore, not from these bytes.
+		// Placed records are rebuilt from the log on restore, not from these
+		// bytes; a held batch keeps them in place of its pdata (held.go).
+		if !b.byRef {
+			b.wire = b.wal
+		}
 		b.wal = nil
 		g.taken = append(g.taken, req)
 	}

@@ -95,7 +95,11 @@ func (s *state) applyAll(batches []*batch, now time.Time) *emitted {
 	for _, b := range batches {
 		outs = append(outs, s.place(b, now)...)
 	}
-	return s.render(outs)
+	e := s.render(outs)
+	for _, b := range batches {
+		s.compact(b)
+	}
+	return e
 }
 
 // place is apply without rendering: the core's output for b. The batch is
@@ -151,6 +155,9 @@ func (s *state) count(e *emitted) {
 	ctx := context.Background()
 	if e.late > 0 {
 		s.telemetry.ProcessorSessionizeEventsLate.Add(ctx, int64(e.late))
+	}
+	if e.undecodable > 0 {
+		s.telemetry.ProcessorSessionizeEventsDropped.Add(ctx, int64(e.undecodable), metric.WithAttributes(attribute.String("reason", reasonUndecodable)))
 	}
 	if e.started > 0 {
 		s.telemetry.ProcessorSessionizeSessionsStarted.Add(ctx, int64(e.started))

@@ -156,7 +156,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ProcessorSessionizeEventsDropped, err = builder.meter.Int64Counter(
 		"otelcol_processor_sessionize_events_dropped",
-		metric.WithDescription("Events dropped by the processor, by reason (duplicate, missing_event_id, missing_time, reserved_name for a session.start or session.end this processor did not make, or too_large for a batch larger than a write-ahead entry can be). [Alpha]"),
+		metric.WithDescription("Events dropped by the processor, by reason (duplicate, missing_event_id, missing_time, reserved_name for a session.start or session.end this processor did not make, too_large for a batch larger than a write-ahead entry can be, or undecodable for a record held in the reorder buffer as its encoding that could not be decoded again, which is not expected). [Alpha]"),
 		metric.WithUnit("{event}"),
 	)
 	errs = errors.Join(errs, err)

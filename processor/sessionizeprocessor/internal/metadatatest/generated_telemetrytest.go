@@ -149,7 +149,7 @@ func AssertEqualProcessorSessionizeEventsClockSkewed(t *testing.T, tt *component
 func AssertEqualProcessorSessionizeEventsDropped(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_processor_sessionize_events_dropped",
-		Description: "Events dropped by the processor, by reason (duplicate, missing_event_id, missing_time, reserved_name for a session.start or session.end this processor did not make, or too_large for a batch larger than a write-ahead entry can be). [Alpha]",
+		Description: "Events dropped by the processor, by reason (duplicate, missing_event_id, missing_time, reserved_name for a session.start or session.end this processor did not make, too_large for a batch larger than a write-ahead entry can be, or undecodable for a record held in the reorder buffer as its encoding that could not be decoded again, which is not expected). [Alpha]",
 		Unit:        "{event}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
