@@ -184,10 +184,10 @@ func (w *Windows) ApplyDelta(data []byte) error {
 	}
 
 	w.newest, w.todayKey = newest, todayKey
-	w.today = today.apply(w.today)
+	w.today, w.todayInserts = today.apply(w.today), 0
 	for _, s := range slots {
 		slot := &w.minutes[slotOf(s.minute)]
-		slot.minute, slot.sketch = s.minute, s.change.apply(slot.sketch)
+		slot.minute, slot.sketch, slot.inserts = s.minute, s.change.apply(slot.sketch), 0
 	}
 	// The estimates cached were of the windows before.
 	w.completedUpTo = -1

@@ -28,6 +28,9 @@ type Counts struct {
 type minuteSketch struct {
 	minute int64 // Unix minute the sketch holds; a slot with another minute is stale
 	sketch *hyperloglog.Sketch
+	// inserts counts the slot's inserts since its sketch began (or was
+	// restored): past sparseInserts the sketch is dense.
+	inserts int
 	// changed is the Windows' insert count at the slot's last insert.
 	changed uint64
 	// change is what the slot counted since the mark (delta.go).
@@ -46,6 +49,7 @@ type Windows struct {
 	completedUpTo int64
 	todayKey      int64 // local date as yyyymmdd
 	today         *hyperloglog.Sketch
+	todayInserts  int
 	// inserts counts inserts into minute slots; recent caches EstimateLast
 	// for each window length asked (recent.go).
 	inserts uint64
@@ -76,7 +80,7 @@ func (w *Windows) SetLocation(loc *time.Location) {
 // RestartToday forgets today's visitors: after a change of time zone they
 // were counted from another midnight.
 func (w *Windows) RestartToday() {
-	w.today, w.todayKey = nil, 0
+	w.today, w.todayKey, w.todayInserts = nil, 0, 0
 	w.todayChange = change{replaced: w.marked}
 }
 
@@ -94,6 +98,28 @@ func newSketch() *hyperloglog.Sketch { return mustSketch(true) }
 // newAccumulator makes a sketch to merge into: dense, because merging many
 // sketches into a sparse one re-encodes its list at every step.
 func newAccumulator() *hyperloglog.Sketch { return mustSketch(false) }
+
+// sparseInserts is how many inserts a sketch takes sparse. A sparse sketch
+// merges the entries it buffers into its sorted list every m/100 new ones
+// (655 at precision 16), decoding and encoding the whole list each time:
+// past a few thousand entries an insert costs more than all else the
+// connector does for an event (a quarter of BenchmarkConsumeLogs, whose
+// sites count 50,000 visitors). Dense, an insert is one store and the
+// sketch is 64 KiB, little for a window that has counted this many.
+const sparseInserts = 4096
+
+// insertInto adds h to sk, which has taken *inserts before, and returns the
+// sketch to keep: sk, or at sparseInserts a dense copy of it.
+func insertInto(sk *hyperloglog.Sketch, h uint64, inserts *int) *hyperloglog.Sketch {
+	*inserts++
+	if *inserts == sparseInserts {
+		if dense := newAccumulator(); dense.Merge(sk) == nil {
+			sk = dense
+		}
+	}
+	sk.InsertHash(h)
+	return sk
+}
 
 func mustSketch(sparse bool) *hyperloglog.Sketch {
 	sk, err := hyperloglog.NewSketch(16, sparse)
@@ -138,11 +164,11 @@ func (w *Windows) Add(visitor string, at time.Time) bool {
 	case minute <= w.newest-ringMinutes:
 		// Older than the hour the ring holds.
 	case slot.sketch == nil || slot.minute < minute:
-		slot.minute, slot.sketch = minute, newSketch()
+		slot.minute, slot.sketch, slot.inserts = minute, newSketch(), 0
 		slot.change = change{replaced: w.marked}
 		fallthrough
 	case slot.minute == minute:
-		slot.sketch.InsertHash(h)
+		slot.sketch = insertInto(slot.sketch, h, &slot.inserts)
 		if w.marked {
 			slot.change.note(h)
 		}
@@ -155,11 +181,11 @@ func (w *Windows) Add(visitor string, at time.Time) bool {
 	}
 	switch day := w.dayKey(at); {
 	case w.today == nil || day > w.todayKey:
-		w.todayKey, w.today = day, newSketch()
+		w.todayKey, w.today, w.todayInserts = day, newSketch(), 0
 		w.todayChange = change{replaced: w.marked}
 		fallthrough
 	case day == w.todayKey:
-		w.today.InsertHash(h)
+		w.today = insertInto(w.today, h, &w.todayInserts)
 		if w.marked {
 			w.todayChange.note(h)
 		}

@@ -43,6 +43,48 @@ func TestSmallCountsAreExact(t *testing.T) {
 	assert.Equal(t, Counts{Last5Minutes: 40, LastHour: 40, Today: 40}, w.Estimate(t0.Add(2*time.Minute)))
 }
 
+// A window's sketch is sparse (exact at small counts) until it has taken
+// sparseInserts inserts, then dense, whose inserts do not re-encode a list;
+// the estimates stay within the documented accuracy of the distinct
+// visitors added, and a restored window turns dense in the same way.
+func TestALargeWindowTurnsDense(t *testing.T) {
+	sparse := func(t *testing.T, sk interface{ MarshalBinary() ([]byte, error) }) bool {
+		b, err := sk.MarshalBinary()
+		require.NoError(t, err)
+		return b[3] == 1 // version, precision, b, then the sparse flag
+	}
+	w := New(time.UTC)
+	add := func(from, to int) {
+		for i := from; i < to; i++ {
+			w.Add(visitor(i), t0.Add(time.Duration(i%50)*time.Second))
+		}
+	}
+	add(0, sparseInserts-1)
+	slot := &w.minutes[slotOf(unixMinute(t0))]
+	require.True(t, sparse(t, slot.sketch))
+	require.True(t, sparse(t, w.today))
+	// Today's sketch is read as it is: sparse, exact. The windows of minutes
+	// are merged into a dense sketch to be read, as before.
+	assert.Equal(t, uint64(sparseInserts-1), w.Estimate(t0.Add(time.Minute)).Today)
+
+	const n = 20_000
+	add(sparseInserts-1, n)
+	assert.False(t, sparse(t, slot.sketch))
+	assert.False(t, sparse(t, w.today))
+	c := w.Estimate(t0.Add(time.Minute))
+	for name, got := range map[string]uint64{"last 5 minutes": c.Last5Minutes, "last hour": c.LastHour, "today": c.Today} {
+		assert.InDelta(t, n, float64(got), 0.01*n, "%s: estimate %d of %d", name, got, n)
+	}
+
+	// A restored window counts its inserts anew.
+	data, err := New(time.UTC).MarshalBinary()
+	require.NoError(t, err)
+	w = New(time.UTC)
+	require.NoError(t, w.UnmarshalBinary(data))
+	add(0, sparseInserts)
+	assert.False(t, sparse(t, w.today))
+}
+
 func TestWindowsSlide(t *testing.T) {
 	w := New(time.UTC)
 	w.Add("early", t0)
