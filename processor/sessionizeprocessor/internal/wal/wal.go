@@ -47,8 +47,9 @@ type segmentStart struct {
 }
 
 // Log is a write-ahead log of entries with increasing sequence numbers.
-// It is not safe for concurrent use: the sessionizer's writer appends and
-// its owner truncates, under the lock of the processor's segmentWAL.
+// It is not safe for concurrent use, except DeleteBefore: the sessionizer's
+// writer appends and its owner releases, under the lock of the processor's
+// segmentWAL.
 type Log struct {
 	wl          *wlog.WL
 	segmentSize int
@@ -223,9 +224,11 @@ func footprint(n int) int {
 	return n + fragments*recordHeaderSize + recordHeaderSize
 }
 
-// Truncate deletes the segments that hold only entries before oldest: a
-// checkpoint covers them.
-func (l *Log) Truncate(oldest uint64) error {
+// Release forgets the segments that hold only entries before oldest (a
+// checkpoint covers them) and returns the first segment kept: the files
+// before it may be deleted (DeleteBefore). ok is false when there is none
+// to delete.
+func (l *Log) Release(oldest uint64) (kept int, ok bool) {
 	keep := -1
 	for i, s := range l.starts {
 		if s.first <= oldest {
@@ -233,12 +236,22 @@ func (l *Log) Truncate(oldest uint64) error {
 		}
 	}
 	if keep <= 0 {
-		return nil
+		return 0, false
 	}
-	if err := l.wl.Truncate(l.starts[keep].segment); err != nil {
-		return fmt.Errorf("truncate write-ahead log: %w", err)
-	}
+	kept = l.starts[keep].segment
 	l.starts = l.starts[keep:]
+	return kept, true
+}
+
+// DeleteBefore deletes the segment files before segment kept, which
+// Release returned. Unlike the rest of Log it may run beside Append (on
+// another goroutine): it touches only files Release let go of, and Append
+// writes only to later ones. Deleting a segment frees its blocks, which
+// takes tens of milliseconds on some filesystems.
+func (l *Log) DeleteBefore(kept int) error {
+	if err := l.wl.Truncate(kept); err != nil {
+		return fmt.Errorf("delete write-ahead segments: %w", err)
+	}
 	return nil
 }
 

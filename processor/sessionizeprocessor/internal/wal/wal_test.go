@@ -71,16 +71,20 @@ func TestAppendThenReplayAfterCrash(t *testing.T) {
 	require.NoError(t, reopened.Close())
 }
 
-// Truncate deletes whole segments whose entries are all before the oldest
-// still needed, and keeps the segment holding that one.
-func TestTruncateKeepsTheOldestNeeded(t *testing.T) {
+// Release and DeleteBefore delete whole segments whose entries are all
+// before the oldest still needed, and keep the segment holding that one.
+func TestReleaseKeepsTheOldestNeeded(t *testing.T) {
 	dir := t.TempDir()
 	l := open(t, dir)
 	_, _ = replayAll(t, l)
 	for seq := range uint64(40) {
 		require.NoError(t, l.Append([]Entry{entry(seq, 9000)}))
 	}
-	require.NoError(t, l.Truncate(25))
+	kept, ok := l.Release(25)
+	require.True(t, ok)
+	require.NoError(t, l.DeleteBefore(kept))
+	_, again := l.Release(25)
+	assert.False(t, again, "what is released is released once")
 	require.NoError(t, l.Close())
 
 	got, _ := replayAll(t, open(t, dir))
