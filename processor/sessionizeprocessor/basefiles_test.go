@@ -109,8 +109,8 @@ func TestABaseIsWrittenWhileItIsEncoded(t *testing.T) {
 		}
 		return size
 	}
-	// Four steps encode 16,384 sessions, about two pieces.
-	for range 4 {
+	// Steps that encode 16,384 sessions, about two pieces.
+	for range 16_384 / checkpointSessionsPerStep {
 		require.False(t, run.step())
 	}
 	require.Eventually(t, func() bool { return temporary() >= int64(chunks.Size) }, 10*time.Second, time.Millisecond,
