@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/footfall-analytics/footfall/internal/chunks"
 )
@@ -19,11 +20,11 @@ const entrySize = 8 + 8 + 8
 
 // MarshalBinary encodes the remembered ids, oldest first.
 func (c *Cache) MarshalBinary() ([]byte, error) {
-	out := make([]byte, 0, 1+binary.MaxVarintLen64+c.size*entrySize)
+	out := make([]byte, 0, 1+binary.MaxVarintLen64+c.Len()*entrySize)
 	out = append(out, checkpointVersion)
-	out = binary.AppendUvarint(out, uint64(c.size))
-	for i := range c.size {
-		out = appendEntry(out, c.order[(c.head+i)%len(c.order)])
+	out = binary.AppendUvarint(out, uint64(c.Len()))
+	for n := c.ring.first; n < c.ring.next; n++ {
+		out = appendEntry(out, *c.ring.at(n))
 	}
 	return out, nil
 }
@@ -36,14 +37,15 @@ func appendEntry(out []byte, e entry) []byte {
 
 // Snapshot is the cache's checkpoint as it was when it began, encoded a
 // piece at a time while the owner goes on remembering and forgetting ids,
-// so that a million ids never hold up the owner at once. It reads the ring
-// as it was: an entry about to be forgotten (whose slot may then be reused)
-// is encoded first, and a ring that grows is copied, leaving the old one
-// as it was. It must be finished before the next one begins.
+// so that a million ids never hold up the owner at once. It reads the
+// entries where the ring holds them: an entry about to be forgotten (whose
+// place may then be reused) is encoded first. It must be finished before
+// the next one begins.
 type Snapshot struct {
-	cache      *Cache
-	ring       []entry
-	head, size int
+	cache *Cache
+	// The entries in view are the size numbered from first on.
+	first uint64
+	size  int
 	// next is how many entries are encoded, forgotten how many of them the
 	// cache has forgotten since the snapshot began.
 	next, forgotten int
@@ -52,9 +54,9 @@ type Snapshot struct {
 
 // BeginSnapshot starts a snapshot of the cache's entries.
 func (c *Cache) BeginSnapshot() *Snapshot {
-	sn := &Snapshot{cache: c, ring: c.order, head: c.head, size: c.size}
+	sn := &Snapshot{cache: c, first: c.ring.first, size: c.Len()}
 	sn.out.Tail = append(sn.out.Tail, checkpointVersion)
-	sn.out.Tail = binary.AppendUvarint(sn.out.Tail, uint64(c.size))
+	sn.out.Tail = binary.AppendUvarint(sn.out.Tail, uint64(sn.size))
 	c.snap = sn
 	c.setMark()
 	return sn
@@ -73,7 +75,6 @@ func (sn *Snapshot) Step(budget int) bool {
 	if sn.cache.snap == sn {
 		sn.cache.snap = nil
 	}
-	sn.ring = nil
 	return true
 }
 
@@ -93,7 +94,7 @@ func (sn *Snapshot) Take(st *chunks.Stream) {
 
 func (sn *Snapshot) encodeTo(end int) {
 	for ; sn.next < end; sn.next++ {
-		sn.out.Tail = appendEntry(sn.out.Tail, sn.ring[(sn.head+sn.next)%len(sn.ring)])
+		sn.out.Tail = appendEntry(sn.out.Tail, *sn.cache.ring.at(sn.first + uint64(sn.next)))
 		sn.out.Cut()
 	}
 }
@@ -125,10 +126,15 @@ func (c *Cache) UnmarshalBinary(data []byte) error {
 		return fmt.Errorf("dedup checkpoint is corrupt: %d entries in %d bytes", count, len(body))
 	}
 	entries := len(body) / entrySize
+	if c.snap != nil {
+		// A snapshot under way is of the cache before: it reads the
+		// entries where they are, so it is encoded to its end first.
+		c.snap.Step(math.MaxInt)
+	}
 	fresh := New(c.window, c.maxEntries, c.onEvict)
 	for i := max(0, entries-c.maxEntries); i < entries; i++ {
 		// A key twice (a checkpoint no cache wrote) is kept once.
-		if e := decodeEntry([entrySize]byte(body[i*entrySize : (i+1)*entrySize])); fresh.index.find(e.key, fresh.order) < 0 {
+		if e := decodeEntry([entrySize]byte(body[i*entrySize : (i+1)*entrySize])); !fresh.has(e.key) {
 			fresh.push(e)
 		}
 	}

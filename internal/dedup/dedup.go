@@ -27,24 +27,19 @@ type Cache struct {
 	maxEntries int
 	onEvict    func()
 
-	// order holds entries by first sighting, oldest first, as a ring whose
-	// length is its capacity: size of its slots are in use from head on.
-	// index finds a key's entry in it.
-	order []entry
+	// ring holds the entries by first sighting, numbered as they come;
+	// index finds a key's entry in it by its number.
+	ring  ring
 	index index
-	head  int
-	size  int
 	// snap is the snapshot being taken, if any (checkpoint.go).
 	snap *Snapshot
-	// pushed and popped count the entries remembered and forgotten, and
 	// mark is the ring at the last snapshot or delta (delta.go).
-	pushed, popped uint64
-	mark           mark
-	marked         bool
+	mark   mark
+	marked bool
 }
 
 // MaxEntries is the most ids a cache holds (40 GiB of them): the index
-// keeps ring positions in 32 bits.
+// keeps the low 32 bits of entry numbers.
 const MaxEntries = 1 << 30
 
 // New returns a cache remembering ids for window of event time, holding at
@@ -53,13 +48,12 @@ const MaxEntries = 1 << 30
 // pass).
 func New(window time.Duration, maxEntries int, onEvict func()) *Cache {
 	maxEntries = min(maxEntries, MaxEntries)
-	ring := min(maxEntries, 1024)
 	return &Cache{
 		window:     window,
 		maxEntries: maxEntries,
 		onEvict:    onEvict,
-		order:      make([]entry, ring),
-		index:      newIndex(ring),
+		ring:       newRing(maxEntries),
+		index:      newIndex(1024),
 	}
 }
 
@@ -80,14 +74,20 @@ func hashKey(site, eventID string) key {
 
 // Has reports whether (site, eventID) is remembered, without remembering it:
 // the processor checks a batch first and remembers it once the batch is durable.
-func (c *Cache) Has(site, eventID string) bool {
-	return c.index.find(hashKey(site, eventID), c.order) >= 0
+func (c *Cache) Has(site, eventID string) bool { return c.has(hashKey(site, eventID)) }
+
+func (c *Cache) has(k key) bool {
+	_, ok := c.index.find(k, &c.ring)
+	return ok
 }
+
+// oldest is the entry forgotten next; the cache must hold one.
+func (c *Cache) oldest() *entry { return c.ring.at(c.ring.first) }
 
 // Seen reports whether (site, eventID) was already seen, and remembers it if not.
 func (c *Cache) Seen(site, eventID string, eventTime time.Time) bool {
 	k := hashKey(site, eventID)
-	if c.index.find(k, c.order) >= 0 {
+	if c.has(k) {
 		return true
 	}
 	if c.remember(entry{key: k, seen: eventTime.UnixNano()}) && c.onEvict != nil {
@@ -99,7 +99,7 @@ func (c *Cache) Seen(site, eventID string, eventTime time.Time) bool {
 // remember appends e, whose key is not remembered, forgetting the oldest
 // entry first when the cache is full; it reports whether it did.
 func (c *Cache) remember(e entry) (evicted bool) {
-	if c.size == c.maxEntries {
+	if c.ring.len() == c.maxEntries {
 		c.popOldest()
 		evicted = true
 	}
@@ -113,7 +113,7 @@ func (c *Cache) remember(e entry) (evicted bool) {
 func (c *Cache) Expire(watermark time.Time) int {
 	horizon := watermark.Add(-c.window).UnixNano()
 	n := 0
-	for c.size > 0 && c.order[c.head].seen < horizon {
+	for c.ring.len() > 0 && c.oldest().seen < horizon {
 		c.popOldest()
 		n++
 	}
@@ -121,38 +121,16 @@ func (c *Cache) Expire(watermark time.Time) int {
 }
 
 // Len is the number of remembered ids.
-func (c *Cache) Len() int { return c.size }
+func (c *Cache) Len() int { return c.ring.len() }
 
 func (c *Cache) push(e entry) {
-	if c.size == len(c.order) {
-		c.grow()
-	}
-	pos := (c.head + c.size) % len(c.order)
-	c.order[pos] = e
-	c.index.insert(e.key, pos)
-	c.size++
-	c.pushed++
-}
-
-// grow doubles the ring, up to maxEntries, unrolling it so that head is at
-// 0; the entries move, so the index is built again for the new ring.
-func (c *Cache) grow() {
-	grown := make([]entry, min(2*len(c.order), c.maxEntries))
-	c.index = newIndex(len(grown))
-	for i := range c.size {
-		grown[i] = c.order[(c.head+i)%len(c.order)]
-		c.index.insert(grown[i].key, i)
-	}
-	c.order = grown
-	c.head = 0
+	c.index.insert(e.key, c.ring.push(e))
 }
 
 func (c *Cache) popOldest() {
 	if c.snap != nil {
 		c.snap.beforeForget()
 	}
-	c.index.remove(c.order[c.head].key, c.head)
-	c.head = (c.head + 1) % len(c.order)
-	c.size--
-	c.popped++
+	c.index.remove(c.oldest().key, c.ring.first)
+	c.ring.pop()
 }

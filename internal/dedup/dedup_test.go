@@ -104,16 +104,33 @@ func BenchmarkSeen(b *testing.B) {
 	}
 }
 
-func TestRingGrowsGeometrically(t *testing.T) {
+// The ring takes a chunk at a time as ids come, and gives chunks back as
+// they expire, keeping one spare.
+func TestRingGrowsAndShrinksAChunkAtATime(t *testing.T) {
+	chunk := 1 << maxChunkBits
 	c := New(time.Hour, 1<<20, nil)
-	for i := range 5000 {
-		c.Seen("s", fmt.Sprint(i), t0)
+	for i := range 5 * chunk / 2 {
+		c.Seen("s", fmt.Sprint(i), t0.Add(time.Duration(i)*time.Millisecond))
 	}
-	assert.Equal(t, 8192, len(c.order), "1024 doubled three times holds 5000")
-	assert.Equal(t, 5000, c.Len())
-	for i := range 5000 {
-		require.True(t, c.Seen("s", fmt.Sprint(i), t0))
+	assert.Equal(t, 3, chunksHeld(c), "two and a half chunks of ids")
+	for i := range 5 * chunk / 2 {
+		require.True(t, c.Seen("s", fmt.Sprint(i), t0), "id %d", i)
 	}
+	c.Expire(t0.Add(time.Hour + time.Duration(2*chunk)*time.Millisecond))
+	assert.Equal(t, chunk/2, c.Len())
+	assert.Equal(t, 1, chunksHeld(c), "the emptied chunks are let go")
+	assert.NotNil(t, c.ring.spare, "but one")
+	requireIndexed(t, c)
+}
+
+func chunksHeld(c *Cache) int {
+	held := 0
+	for _, chunk := range c.ring.chunks {
+		if chunk != nil {
+			held++
+		}
+	}
+	return held
 }
 
 func TestHasDoesNotRemember(t *testing.T) {
@@ -214,4 +231,27 @@ func TestSnapshotFinishesAtOnceAfterPartialSteps(t *testing.T) {
 	require.False(t, snap.Step(10))
 	require.True(t, snap.Step(math.MaxInt))
 	assert.Equal(t, want, snap.Bytes())
+}
+
+// A restore while a snapshot is under way leaves the snapshot what it was:
+// the cache as it was when the snapshot began.
+func TestARestoreDuringASnapshotKeepsTheSnapshot(t *testing.T) {
+	c := New(time.Hour, 1000, nil)
+	for i := range 300 {
+		c.Seen("s", fmt.Sprint(i), t0)
+	}
+	want, err := c.MarshalBinary()
+	require.NoError(t, err)
+	other := New(time.Hour, 1000, nil)
+	other.Seen("s", "other", t0)
+	replacement, err := other.MarshalBinary()
+	require.NoError(t, err)
+
+	sn := c.BeginSnapshot()
+	require.False(t, sn.Step(100))
+	require.NoError(t, c.UnmarshalBinary(replacement))
+	require.True(t, sn.Step(math.MaxInt))
+	assert.Equal(t, want, sn.Bytes())
+	assert.Equal(t, 1, c.Len())
+	assert.True(t, c.Has("s", "other"))
 }

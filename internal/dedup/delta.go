@@ -28,31 +28,28 @@ type mark struct {
 }
 
 func (c *Cache) setMark() {
-	c.mark, c.marked = mark{pushed: c.pushed, popped: c.popped, size: c.size}, true
+	c.mark, c.marked = mark{pushed: c.ring.next, popped: c.ring.first, size: c.Len()}, true
 }
 
 // Unchanged reports whether no id was remembered or forgotten since the
 // last snapshot or delta began (false before the first).
 func (c *Cache) Unchanged() bool {
-	return c.marked && c.pushed == c.mark.pushed && c.popped == c.mark.popped
+	return c.marked && c.ring.next == c.mark.pushed && c.ring.first == c.mark.popped
 }
 
 // BeginDelta starts a snapshot of the changes since the last BeginSnapshot
 // or BeginDelta, and marks the cache again: Step and Bytes as for a
 // checkpoint. Its view is the newest entries, those remembered since the
-// mark and still held, copied on write as a checkpoint's is.
+// mark and still held, each encoded before it is forgotten as a
+// checkpoint's are.
 func (c *Cache) BeginDelta() *Snapshot {
 	// Forgotten since the mark: first the entries that were there, then
 	// some remembered since; appended: the newest of those still held.
-	forget := min(c.popped-c.mark.popped, uint64(c.mark.size))
-	appended := min(int(c.pushed-c.mark.pushed), c.size)
-	head := c.head
-	if len(c.order) > 0 {
-		head = (c.head + c.size - appended) % len(c.order)
-	}
+	forget := min(c.ring.first-c.mark.popped, uint64(c.mark.size))
+	appended := min(int(c.ring.next-c.mark.pushed), c.Len())
 	// forgotten starts below zero: the entries before the view are
 	// forgotten first, and need no copy.
-	sn := &Snapshot{cache: c, ring: c.order, head: head, size: appended, forgotten: appended - c.size}
+	sn := &Snapshot{cache: c, first: c.ring.next - uint64(appended), size: appended, forgotten: appended - c.Len()}
 	sn.out.Tail = append(sn.out.Tail, deltaVersion)
 	sn.out.Tail = binary.AppendUvarint(sn.out.Tail, forget)
 	sn.out.Tail = binary.AppendUvarint(sn.out.Tail, uint64(appended))
@@ -82,12 +79,12 @@ func (c *Cache) ApplyDelta(data []byte) error {
 	if len(body)%entrySize != 0 || count != uint64(len(body)/entrySize) {
 		return fmt.Errorf("dedup delta is corrupt: %d entries in %d bytes", count, len(body))
 	}
-	for ; forget > 0 && c.size > 0; forget-- {
+	for ; forget > 0 && c.Len() > 0; forget-- {
 		c.popOldest()
 	}
 	for i := range len(body) / entrySize {
 		e := decodeEntry([entrySize]byte(body[i*entrySize : (i+1)*entrySize]))
-		if c.index.find(e.key, c.order) < 0 {
+		if !c.has(e.key) {
 			c.remember(e)
 		}
 	}

@@ -90,15 +90,22 @@ func TestTheCacheRemembersWhatAModelRemembers(t *testing.T) {
 func requireIndexed(t *testing.T, c *Cache) {
 	t.Helper()
 	occupied := 0
-	for _, s := range c.index.slots {
-		if s != emptySlot {
-			occupied++
+	for _, table := range c.index.tables {
+		used := 0
+		for _, s := range table.slots {
+			if s != emptySlot {
+				used++
+			}
 		}
+		require.Equal(t, used, table.used, "a table counts the slots it uses")
+		require.LessOrEqual(t, 2*used, len(table.slots), "a table is at most half full")
+		occupied += used
 	}
-	require.Equal(t, c.size, occupied, "the index holds one slot per entry")
-	for i := range c.size {
-		pos := (c.head + i) % len(c.order)
-		require.Equal(t, pos, c.index.find(c.order[pos].key, c.order), "entry %d is found where it is", i)
+	require.Equal(t, c.Len(), occupied, "the index holds one slot per entry")
+	for n := c.ring.first; n < c.ring.next; n++ {
+		found, ok := c.index.find(c.ring.at(n).key, &c.ring)
+		require.True(t, ok, "entry %d is found", n)
+		require.Equal(t, n, found, "entry %d is found where it is", n)
 	}
 }
 
@@ -183,24 +190,72 @@ func FuzzRestoreKeepsTheIndex(f *testing.F) {
 // multiplied), all of them had one home and a probe ran past them all.
 func TestChosenKeysDoNotPileUp(t *testing.T) {
 	const n = 2000
-	ring := make([]entry, n)
+	r := newRing(n)
 	x := newIndex(n)
-	for i := range ring {
+	for i := range n {
 		lo := uint64(i) * 0x9e3779b97f4a7c15
-		ring[i] = entry{key: key{0x5555 ^ bits.RotateLeft64(lo, 32), lo}}
-		x.insert(ring[i].key, i)
+		k := key{0x5555 ^ bits.RotateLeft64(lo, 32), lo}
+		x.insert(k, r.push(entry{key: k}))
 	}
-	longest, run := 0, 0
-	for _, s := range append(x.slots, x.slots...) { // runs wrap around
-		if s == emptySlot {
-			run = 0
-			continue
+	longest, fullest := 0, 0
+	for _, table := range x.tables {
+		fullest = max(fullest, table.used)
+		run := 0
+		for _, s := range append(table.slots, table.slots...) { // runs wrap around
+			if s == emptySlot {
+				run = 0
+				continue
+			}
+			run++
+			longest = max(longest, run)
 		}
-		run++
-		longest = max(longest, run)
 	}
 	require.Less(t, longest, 64, "the longest run of occupied slots")
-	for i := range ring {
-		require.Equal(t, i, x.find(ring[i].key, ring), "key %d", i)
+	require.Less(t, fullest, 8*n/indexTables, "the fullest table")
+	for i := range uint64(n) {
+		found, ok := x.find(r.at(i).key, &r)
+		require.True(t, ok, "key %d", i)
+		require.Equal(t, i, found, "key %d", i)
+	}
+}
+
+// No sighting rebuilds the index or moves the ring: each insert grows at
+// most the one table it lands in, and the ring adds a chunk at a time.
+func TestNoSightingRebuildsTheIndex(t *testing.T) {
+	c := New(time.Hour, 1<<20, nil)
+	var before [indexTables]*uint64
+	for i := range 100_000 {
+		for j := range c.index.tables {
+			before[j] = &c.index.tables[j].slots[0]
+		}
+		c.Seen("s", fmt.Sprint(i), t0)
+		moved := 0
+		for j := range c.index.tables {
+			if &c.index.tables[j].slots[0] != before[j] {
+				moved++
+			}
+		}
+		require.LessOrEqual(t, moved, 1, "sighting %d grew %d tables", i, moved)
+	}
+	requireIndexed(t, c)
+}
+
+// BenchmarkSlowestSighting reports the longest a single sighting took while
+// a cache filled up to a million ids: the stall an owner sees once.
+func BenchmarkSlowestSighting(b *testing.B) {
+	const full = 1_000_000
+	ids := make([]string, full)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("0b8f7c1e-4f0e-4c43-9a51-%012d", i)
+	}
+	for b.Loop() {
+		c := New(10*time.Minute, full, nil)
+		var slowest time.Duration
+		for _, id := range ids {
+			start := time.Now()
+			c.Seen("shop", id, t0)
+			slowest = max(slowest, time.Since(start))
+		}
+		b.ReportMetric(float64(slowest.Microseconds()), "slowest-us")
 	}
 }
