@@ -136,7 +136,9 @@ func deviceType(ua, osName, deviceFamily string, bot bool) string {
 		return DeviceTablet
 	case strings.Contains(lower, "mobi"), deviceFamily == "iPhone", deviceFamily == "iPod":
 		return DeviceMobile
-	case deviceFamily == "Other" && osName != "":
+	// uap names no device for a PC, but names a Mac's: "Mac". Until
+	// 2026-12-06 the second fell through to other, so every Mac did.
+	case (deviceFamily == "Other" || deviceFamily == "Mac") && osName != "":
 		return DeviceDesktop
 	default:
 		return DeviceOther

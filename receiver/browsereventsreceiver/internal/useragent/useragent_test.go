@@ -4,6 +4,7 @@
 package useragent
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -44,6 +45,30 @@ func TestParse(t *testing.T) {
 			assert.Equal(t, tt.want, p.Parse(tt.ua))
 			assert.Equal(t, tt.want, p.Parse(tt.ua), "cached result is the same")
 		})
+	}
+}
+
+// The device type against where each of the most common browser
+// User-Agents was seen (top-user-agents' desktop and mobile lists): a
+// desktop's is desktop; a mobile's is mobile or tablet (an Android browser
+// that does not say Mobile is taken for a tablet, as tablets' do not).
+func TestDeviceTypeMatchesWhereTheAgentWasSeen(t *testing.T) {
+	p, err := New(16, nil, nil)
+	require.NoError(t, err)
+	desktops := readLines(t, "testdata/desktop_browsers_generated.txt")
+	require.NotEmpty(t, desktops)
+	macs := 0
+	for _, ua := range desktops {
+		assert.Equal(t, DeviceDesktop, p.Parse(ua).DeviceType, ua)
+		if strings.Contains(ua, "Macintosh") {
+			macs++
+		}
+	}
+	assert.Positive(t, macs, "the desktop list has Macs")
+	mobiles := readLines(t, "testdata/mobile_browsers_generated.txt")
+	require.NotEmpty(t, mobiles)
+	for _, ua := range mobiles {
+		assert.Contains(t, []string{DeviceMobile, DeviceTablet}, p.Parse(ua).DeviceType, ua)
 	}
 }
 

@@ -47,7 +47,17 @@ func run(modules, out string) error {
 	if err != nil {
 		return err
 	}
-	browsers, err := topUserAgents(filepath.Join(modules, "top-user-agents"))
+	browsers, err := topUserAgents(filepath.Join(modules, "top-user-agents"), "index.json")
+	if err != nil {
+		return err
+	}
+	// The same list split by the kind of device it was seen on: what the
+	// device type is checked against.
+	desktops, err := topUserAgents(filepath.Join(modules, "top-user-agents"), "desktop.json")
+	if err != nil {
+		return err
+	}
+	mobiles, err := topUserAgents(filepath.Join(modules, "top-user-agents"), "mobile.json")
 	if err != nil {
 		return err
 	}
@@ -55,6 +65,8 @@ func run(modules, out string) error {
 		writeLines(filepath.Join(out, "testdata", "crawlers_generated.txt"), crawlers),
 		copyFile(filepath.Join(modules, "crawler-user-agents", "LICENSE"), filepath.Join(out, "testdata", "crawlers_generated.LICENSE")),
 		writeLines(filepath.Join(out, "testdata", "browsers_generated.txt"), browsers),
+		writeLines(filepath.Join(out, "testdata", "desktop_browsers_generated.txt"), desktops),
+		writeLines(filepath.Join(out, "testdata", "mobile_browsers_generated.txt"), mobiles),
 		copyFile(filepath.Join(modules, "top-user-agents", "LICENSE.md"), filepath.Join(out, "testdata", "browsers_generated.LICENSE")),
 	)
 }
@@ -156,9 +168,10 @@ func crawlerInstances(dir string) ([]string, error) {
 }
 
 // topUserAgents are the most common browser User-Agents of top-user-agents
-// (MIT), most common first.
-func topUserAgents(dir string) ([]string, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "src", "index.json"))
+// (MIT) in one of its lists (index.json: all of them; desktop.json and
+// mobile.json: by the device they were seen on), most common first.
+func topUserAgents(dir, list string) ([]string, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "src", list))
 	if err != nil {
 		return nil, err
 	}
