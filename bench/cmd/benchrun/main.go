@@ -142,27 +142,17 @@ func run(footfallBin, baselineBin, microPath string, duration time.Duration, rou
 			results[c.name] = append(results[c.name], m)
 		}
 	}
-	beacons := map[string]measurement{}
-	for _, c := range []collector{footfall, bare} {
-		m, err := measure(c, beacon)
-		if err != nil {
-			return fmt.Errorf("%s beacons: %w", c.name, err)
-		}
-		fmt.Fprintf(os.Stderr, "%s beacon: %s\n", c.name, m.report)
-		beacons[c.name] = m
+	beacons, err := measureEach([]collector{footfall, bare}, beacon, "beacons")
+	if err != nil {
+		return err
 	}
 	// The bare peer paced too: its ack p99 is the floor this machine and
 	// the load generator beside it leave at that rate.
 	paced := batch
 	paced.Rate = 20000
-	pacedRuns := map[string]measurement{}
-	for _, c := range []collector{footfall, bare} {
-		m, err := measure(c, paced)
-		if err != nil {
-			return fmt.Errorf("%s at 20k events/s: %w", c.name, err)
-		}
-		fmt.Fprintf(os.Stderr, "%s at 20k events/s: %s\n", c.name, m.report)
-		pacedRuns[c.name] = m
+	pacedRuns, err := measureEach([]collector{footfall, bare}, paced, "at 20k events/s")
+	if err != nil {
+		return err
 	}
 
 	fmt.Printf("\n## Footfall benchmarks, %s, %d cores, %s\n\n", time.Now().UTC().Format("2006-01-02"), numCPU(), cpuModel())
@@ -216,6 +206,20 @@ func run(footfallBin, baselineBin, microPath string, duration time.Duration, rou
 		return err
 	}
 	return runGateways(footfallBin, baselineBin, batch, rounds)
+}
+
+// measureEach runs one load against each peer in turn, by peer name.
+func measureEach(peers []collector, load loadgen.Config, what string) (map[string]measurement, error) {
+	out := map[string]measurement{}
+	for _, c := range peers {
+		m, err := measure(c, load)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", c.name, what, err)
+		}
+		fmt.Fprintf(os.Stderr, "%s %s: %s\n", c.name, what, m.report)
+		out[c.name] = m
+	}
+	return out, nil
 }
 
 // printLatency times event → metrics under load and on a quiet site.
