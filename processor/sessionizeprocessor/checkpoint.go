@@ -67,12 +67,17 @@ const (
 	visitorsKey = "checkpoint/visitors"
 	// deltaKeyPrefix and the delta's index after the base name a delta.
 	deltaKeyPrefix = "checkpoint/delta/"
-	walVersion     = 1
+	// walVersion is an entry whose records follow as OTLP protobuf, as
+	// every batch's were written until 2026-12-06; read, no longer written.
+	walVersion = 1
 	// walVersionByRef is an entry that holds where its records can be read
 	// again (internal/sourcelog) in place of the records.
 	walVersionByRef = 2
 	// walVersionMoves is an entry of the idle watermark's moves (idle.go).
 	walVersionMoves = 3
+	// walVersionCompressed is an entry whose records follow as compressed
+	// OTLP (recordcodec.go).
+	walVersionCompressed = 4
 	// checkpointVersion is bumped whenever the envelope changes; Restore reads
 	// the versions it knows and moves others aside. Version 2 added the
 	// count of deltas; version 1 is read as a base alone.

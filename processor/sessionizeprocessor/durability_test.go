@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
@@ -244,16 +245,19 @@ func TestRefusesABatchLargerThanAWriteAheadEntry(t *testing.T) {
 	small := func(p *sessionizeProcessor) { p.walSegmentSize = 2 * 32 * 1024 }
 	first := start(t, cfg, ext, nil, small)
 	first.mustConsume(logsOf(pv("a", "before", 0, "/")))
+	// Random event ids, which compression cannot shrink: 4,000 of them
+	// are more than the two pages a segment has here.
+	rnd := rand.New(rand.NewPCG(1, 2))
 	var large []event
-	for i := range 2000 {
-		large = append(large, click("b", fmt.Sprintf("large-%d", i), time.Duration(i)*time.Millisecond))
+	for i := range 4000 {
+		large = append(large, click("b", fmt.Sprintf("large-%d-%016x%016x", i, rnd.Uint64(), rnd.Uint64()), time.Duration(i)*time.Millisecond))
 	}
 	err := first.consume(logsOf(large...))
 	require.Error(t, err)
 	assert.True(t, consumererror.IsPermanent(err), "a retry would be as large")
 	first.mustConsume(logsOf(pv("c", "after", time.Second, "/")))
 	metadatatest.AssertEqualProcessorSessionizeEventsDropped(t, first.telemetry,
-		[]metricdata.DataPoint[int64]{{Value: 2000, Attributes: reason(reasonTooLarge)}}, metricdatatest.IgnoreTimestamp())
+		[]metricdata.DataPoint[int64]{{Value: 4000, Attributes: reason(reasonTooLarge)}}, metricdatatest.IgnoreTimestamp())
 	first.crash()
 
 	cfg.FlushOnShutdown = true

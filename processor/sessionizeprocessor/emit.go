@@ -57,7 +57,7 @@ func (s *state) render(outs []session.Output) *emitted {
 		case out.Assignment != nil:
 			a := out.Assignment
 			b, at := s.locate(a.Ref)
-			records, err := b.records()
+			records, err := b.records(&s.records)
 			if err != nil {
 				// Not reached: the encoding was made from these records.
 				result.undecodable++

@@ -26,6 +26,9 @@ import (
 func FuzzDecodeStoredState(f *testing.F) {
 	f.Add([]byte{walVersion, 1, 1})
 	f.Add([]byte{walVersionByRef, 1, 1, 0x05})
+	records, err := encodeRecords(logsOf(pv("a", "e1", 0, "/")))
+	require.NoError(f, err)
+	f.Add(append([]byte{walVersionCompressed, 1, 1}, records...))
 	f.Add(encodeMoves([]core.WatermarkMove{{Slot: "shop", Watermark: t0}}))
 	f.Add([]byte{checkpointVersion, 0, 0, 0, 0})
 	f.Add([]byte{})

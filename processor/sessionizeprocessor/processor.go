@@ -216,7 +216,7 @@ func (p *sessionizeProcessor) ConsumeLogs(ctx context.Context, ld plog.Logs) err
 		// holds where, not a second copy.
 		b.wal, b.byRef = ref, true
 	} else if p.client != nil {
-		wire, err := protoMarshaler.MarshalLogs(b.logs)
+		wire, err := encodeRecords(b.logs)
 		if err != nil {
 			return consumererror.NewPermanent(fmt.Errorf("encode records for the write-ahead log: %w", err))
 		}

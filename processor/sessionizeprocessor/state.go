@@ -41,6 +41,8 @@ type state struct {
 	walDone []uint64
 	// chain is what the stored checkpoint is made of (checkpoint.go).
 	chain checkpointChain
+	// records expands held batches' records (held.go).
+	records recordDecoder
 
 	reported reported
 }

@@ -241,12 +241,13 @@ func walEntrySize(b *batch) int {
 }
 
 // walHeader is the head of b's write-ahead entry: version, record count
-// and accepted bitmap. The records follow as OTLP protobuf, or where they
+// and accepted bitmap. The records follow as compressed OTLP
+// (recordcodec.go), or where they
 // can be read again (b.byRef) (b.wal), written after it by the log without
 // a copy joining the two.
 func walHeader(b *batch) []byte {
 	out := make([]byte, 0, 1+binary.MaxVarintLen64+(len(b.accepted)+7)/8)
-	out = append(out, walVersion)
+	out = append(out, walVersionCompressed)
 	if b.byRef {
 		out[0] = walVersionByRef
 	}
@@ -266,7 +267,7 @@ func walHeader(b *batch) []byte {
 // that log may not give when asked again is an unavailableError, which
 // fails the restore rather than moving the entry aside.
 func (p *sessionizeProcessor) decodeWAL(ctx context.Context, seq uint64, data []byte) (*batch, error) {
-	if len(data) == 0 || (data[0] != walVersion && data[0] != walVersionByRef) {
+	if len(data) == 0 || (data[0] != walVersion && data[0] != walVersionCompressed && data[0] != walVersionByRef) {
 		return nil, fmt.Errorf("write-ahead entry %d: unknown version", seq)
 	}
 	count, n := binary.Uvarint(data[1:])
@@ -301,8 +302,15 @@ func (p *sessionizeProcessor) decodeWAL(ctx context.Context, seq uint64, data []
 // entryRecords returns the records of an entry: decoded from it, or read
 // again from their log by the reference it holds.
 func (p *sessionizeProcessor) entryRecords(ctx context.Context, seq uint64, version byte, records []byte) (plog.Logs, error) {
-	if version == walVersion {
-		ld, err := (&plog.ProtoUnmarshaler{}).UnmarshalLogs(records)
+	switch version {
+	case walVersion:
+		ld, err := protoUnmarshaler.UnmarshalLogs(records)
+		if err != nil {
+			return plog.Logs{}, fmt.Errorf("write-ahead entry %d: %w", seq, err)
+		}
+		return ld, nil
+	case walVersionCompressed:
+		ld, err := p.state.records.decode(records)
 		if err != nil {
 			return plog.Logs{}, fmt.Errorf("write-ahead entry %d: %w", seq, err)
 		}
