@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
@@ -190,7 +191,7 @@ func restoreInto(t *testing.T, client storage.Client, dir string) *restoredProce
 	tel := newTelemetry(t)
 	cfg := testConfig()
 	cfg.WALDirectory = dir
-	p, err := newProcessor(cfg, metadatatest.NewSettings(tel), nil)
+	p, err := newProcessor(cfg, metadatatest.NewSettings(tel), nil, clockwork.NewRealClock())
 	require.NoError(t, err)
 	data, err := client.Get(context.Background(), checkpointKey)
 	require.NoError(t, err)

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/golden"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
@@ -74,7 +75,7 @@ func BenchmarkConsumeLogs(b *testing.B) {
 				host.Extensions = map[component.ID]component.Component{storageID: ext}
 			}
 			tel := componenttest.NewTelemetry()
-			p, err := newProcessor(cfg, metadatatest.NewSettings(tel), consumertest.NewNop())
+			p, err := newProcessor(cfg, metadatatest.NewSettings(tel), consumertest.NewNop(), clockwork.NewRealClock())
 			require.NoError(b, err)
 			require.NoError(b, p.Start(context.Background(), host))
 			const chunk = 500
@@ -150,7 +151,7 @@ func benchmarkSenders(b *testing.B, walDir string, parallelism int, adjust func(
 	cfg.WALDirectory = walDir
 	ext := startFileStorage(b, b.TempDir())
 	b.Cleanup(func() { _ = ext.Shutdown(context.Background()) })
-	p, err := newProcessor(cfg, metadatatest.NewSettings(componenttest.NewTelemetry()), consumertest.NewNop())
+	p, err := newProcessor(cfg, metadatatest.NewSettings(componenttest.NewTelemetry()), consumertest.NewNop(), clockwork.NewRealClock())
 	require.NoError(b, err)
 	require.NoError(b, p.Start(context.Background(), storagetest.Host{Extensions: map[component.ID]component.Component{storageID: ext}}))
 	if adjust != nil {
@@ -362,7 +363,7 @@ func benchmarkAckDuringCheckpoints(b *testing.B, interval time.Duration) {
 		ext := startFileStorage(b, b.TempDir())
 		seedCheckpoint(b, ext, millionSessions(b, live))
 		tel := componenttest.NewTelemetry()
-		p, err := newProcessor(cfg, metadatatest.NewSettings(tel), consumertest.NewNop())
+		p, err := newProcessor(cfg, metadatatest.NewSettings(tel), consumertest.NewNop(), clockwork.NewRealClock())
 		require.NoError(b, err)
 		require.NoError(b, p.Start(context.Background(), storagetest.Host{Extensions: map[component.ID]component.Component{storageID: ext}}))
 		runtime.GC()
@@ -470,7 +471,7 @@ func BenchmarkHeldEventMemory(b *testing.B) {
 					b.Cleanup(func() { _ = ext.Shutdown(context.Background()) })
 					host.Extensions[storageID] = ext
 				}
-				p, err := newProcessor(cfg, metadatatest.NewSettings(componenttest.NewTelemetry()), consumertest.NewNop())
+				p, err := newProcessor(cfg, metadatatest.NewSettings(componenttest.NewTelemetry()), consumertest.NewNop(), clockwork.NewRealClock())
 				require.NoError(b, err)
 				require.NoError(b, p.Start(context.Background(), host))
 				// The batches are made after the first reading: what the

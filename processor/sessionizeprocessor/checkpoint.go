@@ -545,9 +545,8 @@ func (p *sessionizeProcessor) settleCheckpoint() {
 	}
 }
 
-// writeCheckpoint checkpoints the state at once: at shutdown, and for a
-// tick sent as a request (tests drive the clock so). Delivery is paused
-// from the start until the participants have saved their state.
+// writeCheckpoint checkpoints the state at once, at shutdown. Delivery is
+// paused from the start until the participants have saved their state.
 func (p *sessionizeProcessor) writeCheckpoint(ctx context.Context) error {
 	p.settleCheckpoint()
 	resume, err := p.outbox.pause(p.handoffWait)

@@ -42,7 +42,7 @@ func TestAppendsStopBeforeTheDiskIsFull(t *testing.T) {
 	metadatatest.AssertEqualProcessorSessionizeEventsRefused(t, h.telemetry,
 		[]metricdata.DataPoint[int64]{{Value: 1, Attributes: reason(refusedDiskLow)}}, metricdatatest.IgnoreTimestamp())
 
-	h.tick(t0.Add(time.Hour)) // a checkpoint is due: it is written from the reserve
+	h.checkpointAt(t0.Add(time.Hour)) // written from the reserve
 	require.Contains(t, storedKeys(ext), checkpointKey)
 	assert.Positive(t, h.p.disk.Reserve())
 

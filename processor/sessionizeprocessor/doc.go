@@ -33,9 +33,11 @@
 //	  emit: the records join the outbox (outbox.go); each request is answered
 //	deliver (delivery.go, its own goroutine): the outbox goes to the next
 //	consumer in order, a refusal retried with delivery_backoff
-//	tick (owner.go, every 100 ms): core.IdleMoves moves quiet sites'
-//	watermarks with the wall clock, a move that places something written
-//	ahead first (idle.go); a checkpoint is started when due
+//	tick (owner.go, 100 ms after the last was handled, on the clock the
+//	factory takes from its context as contrib's connectors do; tests pass
+//	a fake one): core.IdleMoves moves quiet sites' watermarks with the wall
+//	clock, a move that places something written ahead first (idle.go); a
+//	checkpoint is started when due
 //
 // Checkpoints (checkpoint.go) store the core's snapshot (a base) or what
 // changed since the last checkpoint (a delta), the undelivered outbox and

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
@@ -71,7 +72,7 @@ func TestRefusesWhatTheReorderBufferCannotHold(t *testing.T) {
 	require.ErrorContains(t, err, "reorder buffer is full")
 	assert.False(t, consumererror.IsPermanent(err))
 	require.NoError(t, h.consume(logsOf(pv("c", "e3", 0, "/"))), "a batch that fits is taken")
-	h.tick(h.clock.Now()) // after the owner's report of its gauges, which follows its reply
+	h.tick(h.clock.Now().Add(tickInterval)) // after the owner's report of its gauges, which follows its reply
 	metadatatest.AssertEqualProcessorSessionizeEventsRefused(t, h.telemetry,
 		[]metricdata.DataPoint[int64]{{Value: 2, Attributes: reason(refusedPendingFull)}}, metricdatatest.IgnoreTimestamp())
 	metadatatest.AssertEqualProcessorSessionizeEventsPending(t, h.telemetry,
@@ -186,7 +187,7 @@ func TestMovesAsideAnUnreadableWriteAheadEntry(t *testing.T) {
 }
 
 func TestStorageMustBeAStorageExtension(t *testing.T) {
-	p, err := newProcessor(storageConfig(), metadatatest.NewSettings(newTelemetry(t)), nil)
+	p, err := newProcessor(storageConfig(), metadatatest.NewSettings(newTelemetry(t)), nil, clockwork.NewRealClock())
 	require.NoError(t, err)
 	err = p.Start(context.Background(), storagetest.Host{Extensions: map[component.ID]component.Component{}})
 	require.ErrorContains(t, err, `storage: extension "file_storage" not found`)

@@ -7,6 +7,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/consumer"
@@ -63,6 +65,6 @@ func defaultDeliveryBackoff() configretry.BackOffConfig {
 	return b
 }
 
-func createLogs(_ context.Context, set processor.Settings, cfg component.Config, next consumer.Logs) (processor.Logs, error) {
-	return newProcessor(cfg.(*Config), set, next)
+func createLogs(ctx context.Context, set processor.Settings, cfg component.Config, next consumer.Logs) (processor.Logs, error) {
+	return newProcessor(cfg.(*Config), set, next, clockwork.FromContext(ctx))
 }

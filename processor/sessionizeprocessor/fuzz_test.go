@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/processor/processortest"
 
@@ -42,9 +43,8 @@ func FuzzDecodeStoredState(f *testing.F) {
 	f.Add(delta.IDs())
 	f.Add(baseFileRef{name: "checkpoint-3-sessions", size: 1 << 20, crc: 7}.encode())
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p, err := newProcessor(storageConfig(), processortest.NewNopSettings(metadata.Type), nil)
+		p, err := newProcessor(storageConfig(), processortest.NewNopSettings(metadata.Type), nil, clockwork.NewFakeClockAt(t0))
 		require.NoError(t, err)
-		p.now = func() time.Time { return t0 }
 		if b, err := p.decodeWAL(context.Background(), 7, data); err == nil {
 			require.Len(t, b.accepted, len(b.inputs))
 		}
@@ -85,7 +85,7 @@ func fuzzSessions(c *core.Core) {
 
 // fuzzSeedDelta is a real delta: visitor a ended, b changed, c opened.
 func fuzzSeedDelta(f *testing.F) *core.Snapshot {
-	p, err := newProcessor(storageConfig(), processortest.NewNopSettings(metadata.Type), nil)
+	p, err := newProcessor(storageConfig(), processortest.NewNopSettings(metadata.Type), nil, clockwork.NewRealClock())
 	require.NoError(f, err)
 	c := p.state.core
 	fuzzSessions(c)

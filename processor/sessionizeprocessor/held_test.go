@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/pdatatest/plogtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -80,7 +81,7 @@ func TestHeldBatchesKeepOnlyTheirEncoding(t *testing.T) {
 func TestAnUndecodableHeldRecordIsDroppedAndCounted(t *testing.T) {
 	tel := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
-	p, err := newProcessor(testConfig(), metadatatest.NewSettings(tel), consumertest.NewNop())
+	p, err := newProcessor(testConfig(), metadatatest.NewSettings(tel), consumertest.NewNop(), clockwork.NewRealClock())
 	require.NoError(t, err)
 	s := p.state
 	apply := func(seq uint64, ld plog.Logs) *emitted {

@@ -19,12 +19,12 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/footfall-analytics/footfall/internal/attr"
 	"github.com/footfall-analytics/footfall/internal/schema"
 	"github.com/footfall-analytics/footfall/internal/sourcelog"
 	"github.com/footfall-analytics/footfall/internal/storagetest"
-	"github.com/footfall-analytics/footfall/internal/testclock"
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/metadatatest"
 )
 
@@ -37,7 +37,7 @@ type harness struct {
 	t         *testing.T
 	p         *sessionizeProcessor
 	sink      *consumertest.LogsSink
-	clock     *testclock.Clock
+	clock     *ownerClock
 	telemetry *componenttest.Telemetry
 	// log, when the storage is one, is where batches are handed on from
 	// (source_test.go).
@@ -57,13 +57,12 @@ func testConfig() *Config {
 func start(t *testing.T, cfg *Config, ext component.Component, next consumer.Logs, before ...func(*sessionizeProcessor)) *harness {
 	t.Helper()
 	tel := newTelemetry(t)
-	h := &harness{t: t, clock: testclock.New(t0), telemetry: tel, sink: &consumertest.LogsSink{}}
+	h := &harness{t: t, clock: newOwnerClock(t0), telemetry: tel, sink: &consumertest.LogsSink{}}
 	if next == nil {
 		next = h.sink
 	}
-	p, err := newProcessor(cfg, metadatatest.NewSettings(tel), next)
+	p, err := newProcessor(cfg, metadatatest.NewSettings(tel), next, h.clock)
 	require.NoError(t, err)
-	p.now = h.clock.Now
 	p.sleep = func(ctx context.Context, _ time.Duration) bool { return ctx.Err() == nil }
 	for _, f := range before {
 		f(p)
@@ -99,12 +98,40 @@ func (h *harness) mustConsume(ld plog.Logs) {
 	require.NoError(h.t, h.consume(ld))
 }
 
-// tick sets the wall clock and lets the owner act on it, as its ticker does.
+// tick moves the wall clock on to now and waits until the owner has acted
+// on the tick its timer fires there, as it does every tickInterval. A
+// checkpoint the tick finds due is only begun (checkpointAt waits for it).
 func (h *harness) tick(now time.Time) {
-	h.clock.Set(now)
-	req := &request{tickAt: now, reply: make(chan error, 1)}
-	h.p.requests <- req
-	require.NoError(h.t, <-req.reply)
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.NoError(h.t, h.clock.BlockUntilContext(ctx, 1), "the owner waits on its tick timer")
+	due := h.clock.dueAt()
+	require.False(h.t, now.Before(due), "a tick at %v comes before the owner's timer is due (%v)", now, due)
+	h.clock.set(now)
+	require.NoError(h.t, h.clock.BlockUntilContext(ctx, 1), "the owner handled the tick and waits for the next")
+}
+
+// checkpointAt ticks at now, which must find a checkpoint due, and waits
+// until that checkpoint has been written or has failed.
+func (h *harness) checkpointAt(now time.Time) {
+	h.t.Helper()
+	before := checkpointsTaken(h)
+	h.tick(now)
+	require.Eventually(h.t, func() bool { return checkpointsTaken(h) > before }, 10*time.Second, time.Millisecond, "a checkpoint was due at %v", now)
+}
+
+// checkpointsTaken counts the checkpoints written or failed so far.
+func checkpointsTaken(h *harness) uint64 {
+	m, err := h.telemetry.GetMetric("otelcol_processor_sessionize_checkpoint_duration")
+	if err != nil {
+		return 0
+	}
+	var n uint64
+	for _, dp := range m.Data.(metricdata.Histogram[float64]).DataPoints {
+		n += dp.Count
+	}
+	return n
 }
 
 func (h *harness) shutdown() {

@@ -63,7 +63,7 @@ func (p *sessionizeProcessor) Start(ctx context.Context, host component.Host) er
 	if _, segments := p.wal.(*segmentWAL); segments {
 		p.writer = newWALWriter(p.wal)
 	}
-	p.lastCheckpoint = p.now()
+	p.lastCheckpoint = p.clock.Now()
 	p.deliverCtx, p.cancel = context.WithCancel(context.Background())
 	p.deliverDone = make(chan struct{})
 	p.started = true

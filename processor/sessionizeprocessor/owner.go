@@ -9,17 +9,20 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/consumer/consumererror"
-	"go.uber.org/zap"
 
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/wal"
 )
 
 // run is the state owner. While a checkpoint is being encoded, it takes
 // whatever requests are waiting and encodes a chunk between them.
+//
+// Its tick is a timer armed again once a tick has been handled, not a
+// ticker: ticks never queue behind a slow turn, and a test's fake clock
+// sees the owner wait on it again only when the tick it fired is done.
 func (p *sessionizeProcessor) run() {
 	defer close(p.ownerDone)
-	ticker := time.NewTicker(tickInterval)
-	defer ticker.Stop()
+	timer := p.clock.NewTimer(tickInterval)
+	defer timer.Stop()
 	for {
 		if p.encodingCheckpoint() {
 			select {
@@ -27,8 +30,9 @@ func (p *sessionizeProcessor) run() {
 				p.handle(p.group(req))
 			case g := <-p.written():
 				p.finish(g)
-			case <-ticker.C:
-				p.tick(p.now())
+			case <-timer.Chan():
+				p.tick(p.clock.Now())
+				timer.Reset(tickInterval)
 			case <-p.stopping:
 				p.stopWriter()
 				return
@@ -50,8 +54,9 @@ func (p *sessionizeProcessor) run() {
 			p.handle(p.group(req))
 		case g := <-p.written():
 			p.finish(g)
-		case <-ticker.C:
-			p.tick(p.now())
+		case <-timer.Chan():
+			p.tick(p.clock.Now())
+			timer.Reset(tickInterval)
 		case <-granted:
 			p.beginInBackground()
 		case err := <-written:
@@ -119,10 +124,6 @@ func (p *sessionizeProcessor) handle(group []*request) {
 	}
 	p.inFlight.add(g)
 	p.writer.todo <- g
-	if hasTick(group) {
-		// A tick is answered after the requests before it were applied.
-		p.drainWriter()
-	}
 }
 
 // admit checks each request of group for room, size and duplicates, and
@@ -130,16 +131,13 @@ func (p *sessionizeProcessor) handle(group []*request) {
 // entries. Refused requests carry their error.
 func (p *sessionizeProcessor) admit(group []*request) *walGroup {
 	s := p.state
-	g := &walGroup{requests: group, now: p.now(), firstSeq: s.nextSeq}
+	g := &walGroup{requests: group, now: p.clock.Now(), firstSeq: s.nextSeq}
 	seen := p.inFlight.ids
 	if p.writer == nil {
 		seen = map[[2]string]*walGroup{}
 	}
 	reserved := p.inFlight.events
 	for _, req := range group {
-		if req.batch == nil {
-			continue
-		}
 		b := req.batch
 		switch {
 		case s.core.Pending()+reserved+len(b.inputs) > p.cfg.MaxPendingEvents:
@@ -202,9 +200,6 @@ func (p *sessionizeProcessor) finish(g *walGroup) {
 		p.emit(p.state.applyAll(batches, g.now))
 	}
 	for _, req := range g.requests {
-		if req.batch == nil {
-			p.tickNow(req.tickAt)
-		}
 		req.reply <- req.err
 	}
 	p.state.reportGauges()
@@ -224,15 +219,6 @@ func (p *sessionizeProcessor) stopWriter() {
 	}
 	p.drainWriter()
 	p.writer.stop()
-}
-
-func hasTick(group []*request) bool {
-	for _, req := range group {
-		if req.batch == nil {
-			return true
-		}
-	}
-	return false
 }
 
 func entriesSize(entries []wal.Entry) int {
@@ -270,26 +256,6 @@ func (p *sessionizeProcessor) tick(now time.Time) {
 	p.advanceIdle(now)
 	if p.checkpointDue(now) {
 		p.requestCheckpoint()
-	}
-	p.state.reportGauges()
-}
-
-// tickNow is a tick sent as a request (tests drive the clock so): a
-// checkpoint due is written before it returns, also one the owner's timer
-// started for the same clock just before; so are the idle watermark's moves.
-func (p *sessionizeProcessor) tickNow(now time.Time) {
-	p.advanceIdle(now)
-	p.drainWriter()
-	due := p.checkpointDue(now)
-	switch {
-	case p.running != nil:
-		p.settleCheckpoint()
-	case due || p.pausing != nil:
-		ctx, cancel := context.WithTimeout(context.Background(), checkpointTimeout)
-		if err := p.writeCheckpoint(ctx); err != nil {
-			p.settings.Logger.Error("Sessionize checkpoint failed; the write-ahead log is kept until one succeeds", zap.Error(err))
-		}
-		cancel()
 	}
 	p.state.reportGauges()
 }

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumererror"
@@ -65,8 +67,11 @@ type sessionizeProcessor struct {
 	state     *state
 	outbox    *outbox
 
-	// now and sleep are the clock; tests replace them.
-	now   func() time.Time
+	// clock is the wall clock: the owner's ticks, the receive time of a
+	// group and the checkpoint interval (clockwork.FromContext at creation,
+	// as contrib's connectors take theirs, so tests drive it).
+	clock clockwork.Clock
+	// sleep waits out a delivery retry's delay.
 	sleep func(ctx context.Context, d time.Duration) bool
 	// handoffWait bounds how long a checkpoint waits for the next consumer
 	// to give back the batch it is taking.
@@ -115,15 +120,14 @@ type sessionizeProcessor struct {
 	restoredLeft int
 }
 
-// request is one call into the state owner: a batch to take, or a tick.
+// request is one call into the state owner: a batch to take.
 type request struct {
-	batch  *batch
-	tickAt time.Time
-	reply  chan error
-	err    error
+	batch *batch
+	reply chan error
+	err   error
 }
 
-func newProcessor(cfg *Config, set processor.Settings, next consumer.Logs) (*sessionizeProcessor, error) {
+func newProcessor(cfg *Config, set processor.Settings, next consumer.Logs, clock clockwork.Clock) (*sessionizeProcessor, error) {
 	telemetry, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
 	if err != nil {
 		return nil, err
@@ -134,7 +138,7 @@ func newProcessor(cfg *Config, set processor.Settings, next consumer.Logs) (*ses
 		next:           next,
 		telemetry:      telemetry,
 		outbox:         newOutbox(),
-		now:            time.Now,
+		clock:          clock,
 		sleep:          sleepContext,
 		handoffWait:    checkpointHandoffWait,
 		walSegmentSize: wal.DefaultSegmentSize,

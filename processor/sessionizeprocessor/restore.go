@@ -39,7 +39,7 @@ func (p *sessionizeProcessor) restore(ctx context.Context, client storage.Client
 	if err != nil {
 		return nil, err
 	}
-	now := p.now()
+	now := p.clock.Now()
 	s.core.RestoreClocks(now)
 	isRetained := make(map[uint64]bool, len(retained))
 	for _, seq := range retained {
@@ -294,7 +294,7 @@ func (p *sessionizeProcessor) quarantineValue(ctx context.Context, client storag
 // moveAside stores data under quarantine/<time>/<key>, deletes key, and
 // logs why.
 func (p *sessionizeProcessor) moveAside(ctx context.Context, client storage.Client, key string, data []byte, cause error) error {
-	aside := fmt.Sprintf("quarantine/%d/%s", p.now().UnixNano(), key)
+	aside := fmt.Sprintf("quarantine/%d/%s", p.clock.Now().UnixNano(), key)
 	if err := client.Batch(ctx, storage.SetOperation(aside, data), storage.DeleteOperation(key)); err != nil {
 		return fmt.Errorf("move unreadable sessionize state %q aside: %w", key, err)
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
@@ -109,7 +110,7 @@ func TestCrashReplaysRecordsReadAgain(t *testing.T) {
 	forEachWAL(t, func(t *testing.T, walDir string) {
 		log := newRecordLog()
 		testCrashReplaysSinceLastCheckpoint(t, walDir, log, func(h *harness) {
-			h.tick(t0.Add(time.Hour))
+			h.checkpointAt(t0.Add(time.Hour))
 		})
 		assert.Positive(t, log.reads, "the restart read records again")
 	})
@@ -169,7 +170,7 @@ func TestAnEntryIsKeptWhileItsLogDoesNotAnswer(t *testing.T) {
 	require.NoError(t, err, "the event without an id was dropped when it came")
 
 	log.failWith(errors.New("broker not reachable"))
-	p, err := newProcessor(storageConfig(), metadatatest.NewSettings(newTelemetry(t)), nil)
+	p, err := newProcessor(storageConfig(), metadatatest.NewSettings(newTelemetry(t)), nil, clockwork.NewRealClock())
 	require.NoError(t, err)
 	err = p.Start(context.Background(), storagetest.Host{Extensions: map[component.ID]component.Component{storageID: log}})
 	require.ErrorContains(t, err, "broker not reachable")

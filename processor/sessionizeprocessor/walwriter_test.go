@@ -176,7 +176,7 @@ func TestACheckpointWaitsForTheGroupsInFlight(t *testing.T) {
 
 	first := consumeInBackground(h, logsOf(pv("a", "e1", 0, "/")))
 	require.Eventually(t, func() bool { return len(log.appendsSoFar()) == 1 }, 5*time.Second, time.Millisecond)
-	h.clock.Set(t0.Add(time.Hour)) // the owner's next tick finds a checkpoint due
+	h.clock.set(t0.Add(time.Hour)) // the owner's next tick finds a checkpoint due
 	require.Never(t, func() bool { return slices.Contains(storedKeys(ext), checkpointKey) }, 300*time.Millisecond, 10*time.Millisecond,
 		"no checkpoint while a group is in flight")
 	close(log.open)
