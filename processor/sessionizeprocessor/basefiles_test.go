@@ -97,7 +97,7 @@ func TestAnUnreadableBaseFileIsMovedAside(t *testing.T) {
 func TestABaseIsWrittenWhileItIsEncoded(t *testing.T) {
 	s, client, log, dir := baseInFiles(t, 30_000)
 	s.chain.based = false
-	run := s.beginCheckpoint(nil, 2)
+	run := s.newCheckpointRun(nil, 2)
 	require.NotNil(t, run.stream)
 	temporary := func() int64 {
 		var size int64
@@ -118,7 +118,7 @@ func TestABaseIsWrittenWhileItIsEncoded(t *testing.T) {
 		"a piece is written before the base is encoded")
 	for !run.step() {
 	}
-	require.NoError(t, s.finishCheckpoint(run, log, run.write(context.Background(), client, log)))
+	require.NoError(t, s.afterCheckpoint(run, log, run.write(context.Background(), client, log)))
 	assert.Equal(t, []string{"checkpoint-2-dedup", "checkpoint-2-sessions", "checkpoint-2-visitors"}, filesIn(t, dir))
 	assert.Equal(t, 30_000, restoreInto(t, client, dir).state.core.Live())
 }
@@ -130,7 +130,7 @@ func TestAnAbandonedBaseLeavesNoFiles(t *testing.T) {
 		t.Run(how, func(t *testing.T) {
 			s, client, log, dir := baseInFiles(t, 100)
 			s.chain.based = false
-			run := s.beginCheckpoint(nil, 2)
+			run := s.newCheckpointRun(nil, 2)
 			for !run.step() {
 			}
 			if how == "abandoned" {

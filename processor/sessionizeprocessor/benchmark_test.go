@@ -307,10 +307,10 @@ func checkpointStorage(tb testing.TB) (storage.Client, writeAheadLog) {
 
 // checkpointNow writes the state's checkpoint at once.
 func checkpointNow(ctx context.Context, s *state, client storage.Client, log writeAheadLog, epoch int64) error {
-	run := s.beginCheckpoint(nil, epoch)
+	run := s.newCheckpointRun(nil, epoch)
 	for !run.step() {
 	}
-	return s.finishCheckpoint(run, log, run.write(ctx, client, log))
+	return s.afterCheckpoint(run, log, run.write(ctx, client, log))
 }
 
 // BenchmarkMillionLiveSessionsRSS is the resident memory of a process

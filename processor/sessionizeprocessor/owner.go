@@ -260,29 +260,6 @@ func (p *sessionizeProcessor) tick(now time.Time) {
 	p.state.reportGauges()
 }
 
-// checkpointDue reports whether checkpoint_interval has passed since the
-// last checkpoint was started, and if so starts the next interval. None is
-// due when nothing changed since the last one: a quiet processor (or a
-// quiet partition of kafkastream, which checkpoints at its commit cadence)
-// writes nothing.
-func (p *sessionizeProcessor) checkpointDue(now time.Time) bool {
-	if p.client == nil || now.Sub(p.lastCheckpoint) < p.cfg.CheckpointInterval {
-		return false
-	}
-	p.lastCheckpoint = now
-	return !p.unchangedSinceCheckpoint()
-}
-
-// unchangedSinceCheckpoint reports whether the next checkpoint would store
-// what the last one did: the core is unchanged, no write-ahead entry was
-// written or finished, and nothing more was delivered (the participants'
-// state is as it was).
-func (p *sessionizeProcessor) unchangedSinceCheckpoint() bool {
-	s := p.state
-	return s.chain.based && s.core.Unchanged() && len(s.walDone) == 0 &&
-		s.nextSeq == p.checkpointed.nextSeq && p.outbox.deliveredCount() == p.checkpointed.delivered
-}
-
 // emit queues a step's output for the next consumer.
 func (p *sessionizeProcessor) emit(e *emitted) {
 	if e == nil {
