@@ -97,10 +97,10 @@ type sessionizeProcessor struct {
 	// when no directory is watched.
 	disk           *diskguard.Guard
 	lastCheckpoint time.Time
-	// checkpointed is where the last checkpoint began (checkpoint.go).
+	// checkpointed is where the last checkpoint began (checkpointschedule.go).
 	checkpointed checkpointedAt
 	// pausing is the pause asked for a checkpoint, running the checkpoint
-	// under way (checkpoint.go); both belong to the owner.
+	// under way (checkpointschedule.go); both belong to the owner.
 	pausing *pauseRequest
 	running *checkpointRun
 

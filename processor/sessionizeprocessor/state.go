@@ -39,7 +39,7 @@ type state struct {
 	// walDone lists write-ahead entries whose records are all placed: the
 	// next checkpoint deletes them.
 	walDone []uint64
-	// chain is what the stored checkpoint is made of (checkpoint.go).
+	// chain is what the stored checkpoint is made of (checkpointrun.go).
 	chain checkpointChain
 	// records expands held batches' records (held.go).
 	records recordDecoder
