@@ -31,11 +31,12 @@ func TestAppendsStopBeforeTheDiskIsFull(t *testing.T) {
 	cfg.FlushOnShutdown = true
 	ext := storagetest.NewExtension()
 	h := start(t, cfg, ext, nil, func(p *sessionizeProcessor) {
-		p.disk = diskguard.New(cfg.WALDirectory, 0, func(string) (int64, error) { return free.Load(), nil })
+		p.disk = diskguard.New(cfg.WALDirectory, 0, func(string) (int64, error) { return free.Load(), nil }, p.clock.Now)
 	})
 	h.mustConsume(logsOf(pv("a", "e1", 0, "/")))
 
 	free.Store(diskguard.MinReserve + 10) // any batch would eat into the reserve
+	h.tick(t0.Add(time.Second))           // the guard's last reading of the disk is old
 	err := h.consume(logsOf(pv("b", "e2", time.Second, "/")))
 	require.ErrorIs(t, err, diskguard.ErrLow)
 	assert.False(t, consumererror.IsPermanent(err), "the sender retries")

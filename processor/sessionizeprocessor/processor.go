@@ -166,7 +166,7 @@ func newProcessor(cfg *Config, set processor.Settings, next consumer.Logs, clock
 	}
 	p.state = newState(cfg, telemetry)
 	if dir := cfg.Disk.directory(cfg.WALDirectory); dir != "" {
-		p.disk = diskguard.New(dir, cfg.Disk.MinFreeBytes, nil)
+		p.disk = diskguard.New(dir, cfg.Disk.MinFreeBytes, nil, p.clock.Now)
 		err := telemetry.RegisterProcessorSessionizeDiskFreeBytesCallback(func(_ context.Context, o metric.Int64Observer) error {
 			if free, err := p.disk.Free(); err == nil {
 				o.Observe(free)
