@@ -17,9 +17,11 @@ import (
 // all of them are placed together, allowed_lateness after they came).
 // Under the whole-process benchmark's load (about 17,000 events waiting),
 // the heap their records hold fell from about 57 MB as pdata to 15 MB as
-// OTLP, and to a sixth of that compressed. A batch without an encoding (no
-// storage, or records held by reference to the log they came from) keeps
-// its pdata.
+// OTLP, and to a sixth of that compressed. A batch read back from the
+// write-ahead log at a restart keeps its entry's compressed records the
+// same way. A batch without an encoding (no storage, records held by
+// reference to the log they came from, or an entry of the former plain
+// OTLP format) keeps its pdata.
 
 // compact lets b, when the tracker still holds some of its records, keep
 // them as their encoding only.

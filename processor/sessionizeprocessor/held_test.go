@@ -108,3 +108,34 @@ func TestAnUndecodableHeldRecordIsDroppedAndCounted(t *testing.T) {
 	metadatatest.AssertEqualProcessorSessionizeEventsDropped(t, tel,
 		[]metricdata.DataPoint[int64]{{Value: 2, Attributes: reason(reasonUndecodable)}}, metricdatatest.IgnoreTimestamp())
 }
+
+// A batch still held in the reorder buffer after a restore keeps only its
+// compressed encoding, as it did before the crash, and its events are placed
+// from it as a processor that never stopped places them.
+func TestARestoredHeldBatchKeepsOnlyItsEncoding(t *testing.T) {
+	forEachWAL(t, func(t *testing.T, walDir string) {
+		batch := func() plog.Logs { return logsOf(pv("v", "a", 0, "/"), pv("w", "b", 0, "/").on("blog")) }
+		placedBy := func(h *harness) []string {
+			h.tick(t0.Add(11 * time.Second)) // the idle watermark passes the page views
+			require.Eventually(t, func() bool { return len(summary(h.output())) >= 4 }, 10*time.Second, time.Millisecond)
+			return summary(h.output())
+		}
+		reference := start(t, storageConfig(), storagetest.NewExtension(), nil)
+		reference.mustConsume(batch())
+		want := placedBy(reference)
+		reference.shutdown()
+
+		ext := storagetest.NewExtension()
+		first := start(t, storageConfigWith(walDir), ext, nil)
+		first.mustConsume(batch())
+		first.crash()
+		second := start(t, storageConfigWith(walDir), ext, nil)
+		require.Len(t, second.p.state.batches, 1, "held for allowed_lateness")
+		for _, b := range second.p.state.batches {
+			assert.True(t, b.encodedOnly, "the restored batch holds its encoding")
+			assert.Equal(t, plog.Logs{}, b.logs, "and not its pdata")
+		}
+		assert.Equal(t, want, placedBy(second))
+		second.shutdown()
+	})
+}

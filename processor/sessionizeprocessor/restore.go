@@ -110,6 +110,7 @@ func (p *sessionizeProcessor) rebuffer(b *batch, now time.Time) error {
 		}
 	}
 	s.hold(b, unplaced)
+	s.compact(b)
 	return nil
 }
 

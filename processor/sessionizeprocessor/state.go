@@ -87,7 +87,7 @@ func (s *state) filterDuplicates(b *batch, seen map[[2]string]*walGroup, g *walG
 
 // apply hands a durable batch's accepted events to the core and returns
 // what was placed.
-func (s *state) apply(b *batch, now time.Time) *emitted { return s.render(s.place(b, now)) }
+func (s *state) apply(b *batch, now time.Time) *emitted { return s.applyAll([]*batch{b}, now) }
 
 // applyAll applies the batches of one group and renders what they placed
 // together: one item for the next consumer per group, not per request,

@@ -291,6 +291,11 @@ func (p *sessionizeProcessor) decodeWAL(ctx context.Context, seq uint64, data []
 		return nil, fmt.Errorf("write-ahead entry %d is corrupt: %d records for %d marks", seq, len(b.inputs), count)
 	}
 	b.seq = seq
+	if data[0] == walVersionCompressed {
+		// Kept, so that a batch still held after the restore holds this
+		// and not its pdata (held.go). The entry's bytes are the log's.
+		b.wire = bytes.Clone(rest[bitmapLen:])
+	}
 	b.accepted = make([]bool, count)
 	for i := range b.accepted {
 		b.accepted[i] = rest[i/8]&(1<<(i%8)) != 0
