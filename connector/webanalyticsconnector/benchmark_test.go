@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
@@ -36,7 +38,7 @@ func sessionizedBatch(n int) plog.Logs {
 // BenchmarkConsumeLogs is the connector's cost per event: uniques, counters
 // and breakdowns, for batches of 20.
 func BenchmarkConsumeLogs(b *testing.B) {
-	c, err := newConnector(testConfig(), metadatatest.NewSettings(componenttest.NewTelemetry()), consumertest.NewNop())
+	c, err := newConnector(testConfig(), metadatatest.NewSettings(componenttest.NewTelemetry()), consumertest.NewNop(), clockwork.NewRealClock())
 	require.NoError(b, err)
 	batches := make([]plog.Logs, 1000)
 	for i := range batches {
@@ -54,9 +56,8 @@ func BenchmarkConsumeLogs(b *testing.B) {
 // BenchmarkFlush renders every series and refreshes the visitor gauges of a
 // site with 50,000 visitors in its last hour.
 func BenchmarkFlush(b *testing.B) {
-	c, err := newConnector(testConfig(), metadatatest.NewSettings(componenttest.NewTelemetry()), consumertest.NewNop())
+	c, err := newConnector(testConfig(), metadatatest.NewSettings(componenttest.NewTelemetry()), consumertest.NewNop(), clockwork.NewFakeClockAt(t0.Add(time.Hour)))
 	require.NoError(b, err)
-	c.now = func() time.Time { return t0.Add(time.Hour) }
 	for i := range 2500 {
 		require.NoError(b, c.ConsumeLogs(context.Background(), sessionizedBatch(i)))
 	}

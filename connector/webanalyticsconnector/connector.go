@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/connector"
 	"go.opentelemetry.io/collector/consumer"
@@ -27,8 +29,9 @@ type webAnalytics struct {
 	settings  connector.Settings
 	next      consumer.Metrics
 	telemetry *metadata.TelemetryBuilder
-	// now is the wall clock; tests replace it.
-	now   func() time.Time
+	// clock is the wall clock and the flush ticker's (clockwork.FromContext
+	// at creation, as contrib's connectors take theirs, so tests drive it).
+	clock clockwork.Clock
 	start time.Time
 
 	// mu owns the aggregator; it is never held while calling next.
@@ -54,7 +57,7 @@ type webAnalytics struct {
 
 var _ cosave.Participant = (*webAnalytics)(nil)
 
-func newConnector(cfg *Config, set connector.Settings, next consumer.Metrics) (*webAnalytics, error) {
+func newConnector(cfg *Config, set connector.Settings, next consumer.Metrics, clock clockwork.Clock) (*webAnalytics, error) {
 	agg, err := newAggregator(cfg)
 	if err != nil {
 		return nil, err
@@ -64,7 +67,7 @@ func newConnector(cfg *Config, set connector.Settings, next consumer.Metrics) (*
 		return nil, err
 	}
 	return &webAnalytics{
-		cfg: cfg, settings: set, next: next, telemetry: telemetry, now: time.Now,
+		cfg: cfg, settings: set, next: next, telemetry: telemetry, clock: clock,
 		aggregator: agg, stop: make(chan struct{}),
 	}, nil
 }
@@ -77,7 +80,7 @@ func (*webAnalytics) Capabilities() consumer.Capabilities {
 // (it restores the state, see checkpoint.go), and begins flushing metrics
 // every flush_interval.
 func (c *webAnalytics) Start(ctx context.Context, host component.Host) error {
-	c.start = c.now()
+	c.start = c.clock.Now()
 	if c.cfg.Storage != nil {
 		if err := c.joinCheckpoints(ctx, host); err != nil {
 			return err
@@ -90,11 +93,11 @@ func (c *webAnalytics) Start(ctx context.Context, host component.Host) error {
 
 func (c *webAnalytics) flushLoop() {
 	defer close(c.done)
-	ticker := time.NewTicker(c.cfg.FlushInterval)
+	ticker := c.clock.NewTicker(c.cfg.FlushInterval)
 	defer ticker.Stop()
 	for {
 		select {
-		case <-ticker.C:
+		case <-ticker.Chan():
 			if err := c.flush(context.Background()); err != nil {
 				c.settings.Logger.Warn("Next consumer refused web analytics metrics; the next flush sends them again (they are cumulative)", zap.Error(err))
 			}
@@ -108,7 +111,7 @@ func (c *webAnalytics) flushLoop() {
 // skipped and counted by reason.
 func (c *webAnalytics) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 	c.mu.Lock()
-	counts := c.aggregator.consume(ld, c.now())
+	counts := c.aggregator.consume(ld, c.clock.Now())
 	c.mu.Unlock()
 	c.record(ctx, counts)
 	return nil
@@ -121,7 +124,7 @@ func (c *webAnalytics) flush(ctx context.Context) error {
 		c.mu.Unlock()
 		return nil
 	}
-	md, counts := c.aggregator.metrics(c.start, c.now())
+	md, counts := c.aggregator.metrics(c.start, c.clock.Now())
 	series := len(c.aggregator.store.series)
 	added := series - c.series
 	c.series = series

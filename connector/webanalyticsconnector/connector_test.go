@@ -30,7 +30,6 @@ import (
 	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector/internal/metadata"
 	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector/internal/metadatatest"
 	"github.com/footfall-analytics/footfall/internal/schema"
-	"github.com/footfall-analytics/footfall/internal/testclock"
 )
 
 var updateGolden = flag.Bool("update-golden", false, "rewrite the expected golden files from the current code")
@@ -41,7 +40,7 @@ type harness struct {
 	t         *testing.T
 	c         *webAnalytics
 	sink      *consumertest.MetricsSink
-	clock     *testclock.Clock
+	clock     *testClock
 	telemetry *componenttest.Telemetry
 }
 
@@ -56,10 +55,9 @@ func newHarness(t *testing.T, cfg *Config) *harness {
 	t.Helper()
 	tel := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
-	h := &harness{t: t, sink: &consumertest.MetricsSink{}, clock: testclock.New(t0), telemetry: tel}
-	c, err := newConnector(cfg, metadatatest.NewSettings(tel), h.sink)
+	h := &harness{t: t, sink: &consumertest.MetricsSink{}, clock: newTestClock(t0), telemetry: tel}
+	c, err := newConnector(cfg, metadatatest.NewSettings(tel), h.sink, h.clock)
 	require.NoError(t, err)
-	c.now = h.clock.Now
 	c.start = t0
 	h.c = c
 	return h
@@ -410,6 +408,23 @@ func TestLifecycleFlushesOnShutdown(t *testing.T) {
 	require.NotEmpty(t, sink.AllMetrics())
 	last := sink.AllMetrics()[len(sink.AllMetrics())-1]
 	assert.InDelta(t, 1, pointValues(last)["footfall.page_views{site=shop}"], 0)
+}
+
+// The connector flushes every flush_interval of its clock, and not before.
+func TestFlushesEveryFlushInterval(t *testing.T) {
+	cfg := testConfig()
+	h := newHarness(t, cfg)
+	require.NoError(t, h.c.Start(context.Background(), componenttest.NewNopHost()))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.NoError(t, h.clock.BlockUntilContext(ctx, 1), "the flush ticker is started")
+	h.consume(pageView("a", 0, "/", 1))
+	h.clock.Advance(cfg.FlushInterval - time.Nanosecond)
+	assert.Empty(t, h.sink.AllMetrics(), "nothing before flush_interval")
+	h.clock.Advance(time.Nanosecond)
+	require.Eventually(t, func() bool { return len(h.sink.AllMetrics()) == 1 }, 10*time.Second, time.Millisecond)
+	assert.InDelta(t, 1, pointValues(h.sink.AllMetrics()[0])["footfall.page_views{site=shop}"], 0)
+	require.NoError(t, h.c.Shutdown(context.Background()))
 }
 
 func sortStrings(s []string) { slices.Sort(s) }

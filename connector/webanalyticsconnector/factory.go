@@ -7,6 +7,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/connector"
 	"go.opentelemetry.io/collector/consumer"
@@ -36,6 +38,6 @@ func createDefaultConfig() component.Config {
 	}
 }
 
-func createLogsToMetrics(_ context.Context, set connector.Settings, cfg component.Config, next consumer.Metrics) (connector.Logs, error) {
-	return newConnector(cfg.(*Config), set, next)
+func createLogsToMetrics(ctx context.Context, set connector.Settings, cfg component.Config, next consumer.Metrics) (connector.Logs, error) {
+	return newConnector(cfg.(*Config), set, next, clockwork.FromContext(ctx))
 }
