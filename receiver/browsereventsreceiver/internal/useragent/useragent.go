@@ -136,6 +136,10 @@ func deviceType(ua, osName, deviceFamily string, bot bool) string {
 		return DeviceTablet
 	case strings.Contains(lower, "mobi"), deviceFamily == "iPhone", deviceFamily == "iPod":
 		return DeviceMobile
+	// An Xbox's browser says Windows and uap names no device for it, as for
+	// a PC; it is a console, as the PlayStation and Switch that uap names.
+	case strings.Contains(lower, "xbox"):
+		return DeviceOther
 	// uap names no device for a PC, but names a Mac's: "Mac". Until
 	// 2026-12-06 the second fell through to other, so every Mac did.
 	case (deviceFamily == "Other" || deviceFamily == "Mac") && osName != "":

@@ -82,3 +82,18 @@ func TestCacheIsBounded(t *testing.T) {
 	assert.Equal(t, 2, evicted)
 	assert.Equal(t, 2, p.cache.Len())
 }
+
+// A game console's browser is other, not desktop, though an Xbox's says
+// Windows; a PlayStation's and a Switch's are named by uap.
+func TestAConsoleIsOther(t *testing.T) {
+	p, err := New(16, nil, nil)
+	require.NoError(t, err)
+	for _, ua := range []string{
+		"Mozilla/5.0 (Windows NT 10.0; Win64; x64; Xbox; Xbox One) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/70.0.3538.102 Safari/537.36 Edge/18.19041",
+		"Mozilla/5.0 (Windows NT 10.0; Win64; x64; Xbox; Xbox Series X) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/48.0.2564.82 Safari/537.36 Edge/20.02",
+		"Mozilla/5.0 (PlayStation; PlayStation 5/2.26) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/13.0 Safari/605.1.15",
+		"Mozilla/5.0 (Nintendo Switch; WifiWebAuthApplet) AppleWebKit/606.4 (KHTML, like Gecko) NF/6.0.1.15.4 NintendoBrowser/5.1.0.20393",
+	} {
+		assert.Equal(t, DeviceOther, p.Parse(ua).DeviceType, ua)
+	}
+}
