@@ -172,12 +172,11 @@ func (s *Sites) Places(slot string, watermark time.Time) bool {
 	return ok && t.places(watermark)
 }
 
-// Waiting calls f, in slot order, for each slot with buffered events.
+// Waiting calls f for each slot with buffered events, in no order: its
+// caller sorts the slots it gathers (core.Apply), and sorting here as well
+// allocated a slice for every batch.
 func (s *Sites) Waiting(f func(slot string)) {
-	if len(s.waiting) == 0 {
-		return
-	}
-	for _, site := range slices.Sorted(maps.Keys(s.waiting)) {
+	for site := range s.waiting {
 		f(site)
 	}
 }
