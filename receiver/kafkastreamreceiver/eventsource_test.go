@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -38,7 +40,7 @@ func numberedRecords(t *testing.T, broker string, n int) *kafkaStream {
 		})
 	}
 	produce(t, broker, records)
-	r, err := newReceiver(testConfig(broker, "a"), receivertest.NewNopSettings(metadata.Type))
+	r, err := newReceiver(testConfig(broker, "a"), receivertest.NewNopSettings(metadata.Type), clockwork.NewRealClock())
 	require.NoError(t, err)
 	r.clientOpts, err = connectionOpts(context.Background(), r.cfg)
 	require.NoError(t, err)

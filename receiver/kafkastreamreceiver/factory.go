@@ -7,6 +7,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/kafka/configkafka"
 
 	"go.opentelemetry.io/collector/component"
@@ -72,8 +74,11 @@ func defaultErrorBackOff() configretry.BackOffConfig {
 	return b
 }
 
-func createMetrics(_ context.Context, set receiver.Settings, cfg component.Config, next consumer.Metrics) (receiver.Metrics, error) {
-	s, err := sharedFor(cfg.(*Config), set)
+// createMetrics and createLogs take the clock from ctx
+// (clockwork.FromContext: the real clock unless a test put a fake one
+// there); the first of them creates the receiver.
+func createMetrics(ctx context.Context, set receiver.Settings, cfg component.Config, next consumer.Metrics) (receiver.Metrics, error) {
+	s, err := sharedFor(cfg.(*Config), set, clockwork.FromContext(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -85,8 +90,8 @@ func createMetrics(_ context.Context, set receiver.Settings, cfg component.Confi
 // leaves the transaction: after a crash the records since the partition's
 // last checkpoint come again, with the same event and session ids, for
 // exporters that write idempotently by id (elasticsearch).
-func createLogs(_ context.Context, set receiver.Settings, cfg component.Config, next consumer.Logs) (receiver.Logs, error) {
-	s, err := sharedFor(cfg.(*Config), set)
+func createLogs(ctx context.Context, set receiver.Settings, cfg component.Config, next consumer.Logs) (receiver.Logs, error) {
+	s, err := sharedFor(cfg.(*Config), set, clockwork.FromContext(ctx))
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/twmb/franz-go/pkg/kgo"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componentstatus"
@@ -27,7 +29,7 @@ const healthWarnEvery = time.Minute
 type kafkaHealth struct {
 	host   component.Host
 	logger *zap.Logger
-	now    func() time.Time
+	clock  clockwork.Clock
 
 	mu       sync.Mutex
 	failures int
@@ -45,7 +47,7 @@ func (h *kafkaHealth) failed(msg string, err error, fields ...zap.Field) {
 	if h.failures == 1 {
 		componentstatus.ReportStatus(h.host, componentstatus.NewRecoverableErrorEvent(err))
 	}
-	now := h.now()
+	now := h.clock.Now()
 	if !h.warned.IsZero() && now.Sub(h.warned) < healthWarnEvery {
 		return
 	}

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/stretchr/testify/assert"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componentstatus"
@@ -39,18 +41,18 @@ func (h *statusHost) statuses() []componentstatus.Status {
 // too.
 func TestKafkaOutageIsSaidOnceAMinute(t *testing.T) {
 	core, logs := observer.New(zap.InfoLevel)
-	now := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC))
 	host := &statusHost{Host: componenttest.NewNopHost()}
-	h := &kafkaHealth{host: host, logger: zap.New(core), now: func() time.Time { return now }}
+	h := &kafkaHealth{host: host, logger: zap.New(core), clock: clock}
 	refused := errors.New("dial tcp 127.0.0.1:9092: connection refused")
 	for range 150 { // 150 s of tries, one a second
 		h.failed("Kafka cannot be reached", refused)
-		now = now.Add(time.Second)
+		clock.Advance(time.Second)
 	}
 	h.reached()
 	h.reached()
 	h.failed("Fetching failed", refused) // 30 s after the last warning
-	now = now.Add(time.Minute)
+	clock.Advance(time.Minute)
 	h.failed("Fetching failed", refused)
 	h.reached()
 

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"go.opentelemetry.io/collector/component/componenttest"
@@ -53,7 +55,7 @@ func startWithTelemetry(t *testing.T, cfg *Config) (*published, *componenttest.T
 	tel := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
 	out := newPublished()
-	r, err := newReceiver(cfg, metadatatest.NewSettings(tel))
+	r, err := newReceiver(cfg, metadatatest.NewSettings(tel), clockwork.NewRealClock())
 	require.NoError(t, err)
 	r.nextMetrics = out
 	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))

@@ -36,7 +36,7 @@ func (r *kafkaStream) run(ctx context.Context, host component.Host) {
 	}
 	for ctx.Err() == nil {
 		r.restoreAgain(ctx)
-		r.resumeStalled(r.now())
+		r.resumeStalled(r.clock.Now())
 		polled, err := r.consumeFor(ctx, r.cfg.CommitInterval)
 		if errors.Is(err, kgo.ErrClientClosed) {
 			return
@@ -174,7 +174,7 @@ func (r *kafkaStream) offer(ctx context.Context, p *partition, ld plog.Logs) (pe
 	if ld.LogRecordCount() == 0 {
 		return false, nil
 	}
-	giveUp := r.now().Add(r.patience())
+	giveUp := r.clock.Now().Add(r.patience())
 	var delays *backoff.ExponentialBackOff
 	for {
 		err := p.sessionize.ConsumeLogs(ctx, ld)
@@ -190,12 +190,12 @@ func (r *kafkaStream) offer(ctx context.Context, p *partition, ld plog.Logs) (pe
 			delays = retrybackoff.New(r.cfg.ErrorBackOff)
 		}
 		delay := delays.NextBackOff()
-		if r.now().Add(delay).After(giveUp) {
+		if r.clock.Now().Add(delay).After(giveUp) {
 			return false, errors.Join(errGaveUp, err)
 		}
 		select {
 		case <-ctx.Done():
-		case <-r.after(delay):
+		case <-r.clock.After(delay):
 		}
 	}
 }

@@ -9,6 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/collector/consumer/consumertest"
+
+	"github.com/jonboulle/clockwork"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
@@ -16,8 +20,6 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver/receivertest"
-
-	"github.com/footfall-analytics/footfall/internal/testclock"
 )
 
 // refusingSessionizer refuses the first refusals offers with err, then
@@ -44,21 +46,28 @@ func (s *refusingSessionizer) ConsumeLogs(context.Context, plog.Logs) error {
 // returns the waits with offer's answer.
 func offerWithClock(t *testing.T, cfg *Config, s *refusingSessionizer) (waits []time.Duration, permanent bool, err error) {
 	t.Helper()
-	r, err := newReceiver(cfg, receivertest.NewNopSettings(component.MustNewType("kafkastream")))
+	clock := &waitingClock{FakeClock: clockwork.NewFakeClockAt(time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC))}
+	r, err := newReceiver(cfg, receivertest.NewNopSettings(component.MustNewType("kafkastream")), clock)
 	require.NoError(t, err)
-	clock := testclock.New(time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC))
-	r.now = clock.Now
-	r.after = func(d time.Duration) <-chan time.Time {
-		waits = append(waits, d)
-		clock.Set(clock.Now().Add(d))
-		c := make(chan time.Time, 1)
-		c <- clock.Now()
-		return c
-	}
 	ld := plog.NewLogs()
 	ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
 	permanent, err = r.offer(context.Background(), &partition{sessionize: s}, ld)
-	return waits, permanent, err
+	return clock.waits, permanent, err
+}
+
+// waitingClock is a fake clock whose After records the wait and moves the
+// clock past it at once: offer's delays, without sleeping.
+type waitingClock struct {
+	*clockwork.FakeClock
+	waits []time.Duration
+}
+
+func (c *waitingClock) After(d time.Duration) <-chan time.Time {
+	c.waits = append(c.waits, d)
+	c.Advance(d)
+	fired := make(chan time.Time, 1)
+	fired <- c.Now()
+	return fired
 }
 
 // A batch refused for now is offered again after error_backoff's delays,
@@ -115,4 +124,17 @@ func TestTheTriesEndWithTheGroupsPatience(t *testing.T) {
 	assert.True(t, permanent)
 	assert.Empty(t, waits)
 	assert.Equal(t, 1, s.offers)
+}
+
+// The receiver runs on the clock of the context it was created with, as
+// contrib's connectors do: a test that puts a fake clock there drives the
+// loop's waits (and the partitions' components, which startPartition
+// hands it to).
+func TestTheReceiverRunsOnTheClockOfItsContext(t *testing.T) {
+	clock := clockwork.NewFakeClock()
+	ctx := clockwork.AddToContext(context.Background(), clock)
+	created, err := NewFactory().CreateMetrics(ctx, receivertest.NewNopSettings(component.MustNewType("kafkastream")), createDefaultConfig(), consumertest.NewNop())
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, created.Shutdown(context.Background())) })
+	assert.Same(t, clock, created.(*shared).r.clock)
 }

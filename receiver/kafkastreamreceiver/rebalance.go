@@ -7,6 +7,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/twmb/franz-go/pkg/kgo"
 	"go.uber.org/zap"
 
@@ -85,7 +87,10 @@ func (r *kafkaStream) restorePartition(ctx context.Context, id int32) (*partitio
 func (r *kafkaStream) startPartition(ctx context.Context, id int32, store *changelog.Store, recent *recentRecords) (*partition, error) {
 	source := r.eventSource(id, recent)
 	defer source.close()
-	p, err := startPartition(ctx, r.cfg, r.set, id, store, source, r.nextMetrics, r.nextLogs)
+	// The partition's sessionizer and aggregator run on the receiver's
+	// clock (their factories take it from the context), whether the loop
+	// or franz-go's assignment callback starts them.
+	p, err := startPartition(clockwork.AddToContext(ctx, r.clock), r.cfg, r.set, id, store, source, r.nextMetrics, r.nextLogs)
 	if err != nil {
 		store.Close()
 		recent.release()

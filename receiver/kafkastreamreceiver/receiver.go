@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"go.opentelemetry.io/collector/component"
@@ -61,13 +63,13 @@ type kafkaStream struct {
 	done   chan struct{}
 	// health is what the loop last saw of Kafka (health.go).
 	health *kafkaHealth
-	// now and after are the loop's clock: time.Now and time.After, or a
-	// test's.
-	now   func() time.Time
-	after func(time.Duration) <-chan time.Time
+	// clock is the loop's clock, and its partitions' (clockwork.FromContext
+	// at creation, as contrib's connectors take theirs; startPartition
+	// hands it on): the real clock, or a test's fake one.
+	clock clockwork.Clock
 }
 
-func newReceiver(cfg *Config, set receiver.Settings) (*kafkaStream, error) {
+func newReceiver(cfg *Config, set receiver.Settings, clock clockwork.Clock) (*kafkaStream, error) {
 	telemetry, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
 	if err != nil {
 		return nil, err
@@ -78,8 +80,8 @@ func newReceiver(cfg *Config, set receiver.Settings) (*kafkaStream, error) {
 	return &kafkaStream{
 		cfg: cfg, set: set, telemetry: telemetry, recent: recent,
 		partitions: map[int32]*partition{}, unrestored: map[int32]bool{}, stalls: map[int32]stall{},
-		health: &kafkaHealth{logger: set.Logger, now: time.Now},
-		now:    time.Now, after: time.After,
+		health: &kafkaHealth{logger: set.Logger, clock: clock},
+		clock:  clock,
 	}, nil
 }
 
@@ -130,7 +132,7 @@ func (r *kafkaStream) connect(ctx context.Context, host component.Host) bool {
 		select {
 		case <-ctx.Done():
 			return false
-		case <-r.after(connectRetry):
+		case <-r.clock.After(connectRetry):
 		}
 	}
 	session, err := kgo.NewGroupTransactSession(append(r.clientOpts,

@@ -7,6 +7,8 @@ import (
 	"context"
 	"sync"
 
+	"github.com/jonboulle/clockwork"
+
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/receiver"
@@ -31,13 +33,13 @@ type shared struct {
 }
 
 // sharedFor returns cfg's receiver, creating it on the first call.
-func sharedFor(cfg *Config, set receiver.Settings) (*shared, error) {
+func sharedFor(cfg *Config, set receiver.Settings, clock clockwork.Clock) (*shared, error) {
 	instances.Lock()
 	defer instances.Unlock()
 	if s, ok := instances.byConfig[cfg]; ok {
 		return s, nil
 	}
-	r, err := newReceiver(cfg, set)
+	r, err := newReceiver(cfg, set, clock)
 	if err != nil {
 		return nil, err
 	}

@@ -31,7 +31,7 @@ type stall struct {
 
 // stallPartition pauses partition id, to be read again from offset.
 func (r *kafkaStream) stallPartition(ctx context.Context, id int32, offset int64, cause error) {
-	r.stalls[id] = stall{offset: offset, until: r.now().Add(stallPause)}
+	r.stalls[id] = stall{offset: offset, until: r.clock.Now().Add(stallPause)}
 	r.session.Client().PauseFetchPartitions(map[string][]int32{r.cfg.Topic: {id}})
 	r.telemetry.ReceiverKafkastreamPartitionsStalled.Add(ctx, 1)
 	r.logger().Warn("A partition's sessionizer kept refusing; the partition is paused and read again from its first record not taken, the others go on",

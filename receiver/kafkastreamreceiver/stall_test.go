@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -80,7 +82,7 @@ func TestAStalledPartitionHoldsNoOtherBack(t *testing.T) {
 	tel := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
 	out := newPublished()
-	r, err := newReceiver(cfg, metadatatest.NewSettings(tel))
+	r, err := newReceiver(cfg, metadatatest.NewSettings(tel), clockwork.NewRealClock())
 	require.NoError(t, err)
 	r.nextMetrics, r.nextLogs = out, g
 	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))

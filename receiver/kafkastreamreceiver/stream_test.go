@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -225,7 +227,7 @@ type collector struct {
 func startCollector(t testing.TB, broker, id string, before ...func(*kafkaStream)) collector {
 	t.Helper()
 	out := newPublished()
-	r, err := newReceiver(testConfig(broker, id), receivertest.NewNopSettings(metadata.Type))
+	r, err := newReceiver(testConfig(broker, id), receivertest.NewNopSettings(metadata.Type), clockwork.NewRealClock())
 	require.NoError(t, err)
 	r.nextMetrics = out
 	for _, f := range before {
@@ -520,7 +522,7 @@ func TestTheLogsPipelineGetsTheSessionizedEvents(t *testing.T) {
 // A collector started while Kafka cannot be reached waits for it, and stops
 // cleanly.
 func TestShutdownWhileKafkaCannotBeReached(t *testing.T) {
-	r, err := newReceiver(testConfig("127.0.0.1:1", "a"), receivertest.NewNopSettings(metadata.Type))
+	r, err := newReceiver(testConfig("127.0.0.1:1", "a"), receivertest.NewNopSettings(metadata.Type), clockwork.NewRealClock())
 	require.NoError(t, err)
 	r.nextMetrics = newPublished()
 	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
