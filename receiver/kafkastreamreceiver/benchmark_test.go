@@ -5,14 +5,21 @@ package kafkastreamreceiver
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/golden"
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/footfall-analytics/footfall/internal/schema"
 	"github.com/footfall-analytics/footfall/internal/visitcorpus"
 )
 
@@ -34,7 +41,24 @@ import (
 // (sessionize-envelope-), which hold the records placed and not yet
 // delivered to the aggregator when a checkpoint began. The sessionizer
 // checkpoints at the commit cadence here (the default is 10 s).
+//
+// It runs on two shapes of the same visits. events=corpus are the corpus's
+// records: a site, a visitor, an event id, a name, a path and a time, with
+// ids that count up ("visitor-012-3-4"), which compress tenfold. The
+// events topic of a deployment holds what the gateways forward
+// (events=intake, asForwarded): every event with the attributes the intake
+// derives (user agent, device, country, referrer, campaign, the full URL),
+// a random event id as footfall.js makes one and a hashed visitor id. The
+// changelog holds the same state for both, but for the sessions'
+// attribution; what changes is what it is compared with.
 func BenchmarkOneCollectorCatchesUp(b *testing.B) {
+	b.Run("events=corpus", func(b *testing.B) { benchmarkCatchUp(b, func(r []*kgo.Record) []*kgo.Record { return r }) })
+	b.Run("events=intake", func(b *testing.B) {
+		benchmarkCatchUp(b, func(r []*kgo.Record) []*kgo.Record { return asForwarded(b, r) })
+	})
+}
+
+func benchmarkCatchUp(b *testing.B, shape func([]*kgo.Record) []*kgo.Record) {
 	records := 0
 	var eventBytes, changelogBytes int64
 	var eventsStored, changelogStored storedBytes
@@ -44,9 +68,10 @@ func BenchmarkOneCollectorCatchesUp(b *testing.B) {
 		b.StopTimer()
 		broker := startCluster(b)
 		c := visitcorpus.New(30000, eventsTopic, partitions)
-		produceAsGateways(b, broker, c.Records, &eventsStored)
-		records += len(c.Records)
-		for _, rec := range c.Records {
+		events := shape(c.Records)
+		produceAsGateways(b, broker, events, &eventsStored)
+		records += len(events)
+		for _, rec := range events {
 			eventBytes += int64(len(rec.Key) + len(rec.Value))
 		}
 		b.StartTimer()
@@ -68,11 +93,77 @@ func BenchmarkOneCollectorCatchesUp(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(records)/elapsed.Seconds(), "records/s")
+	b.ReportMetric(float64(eventBytes)/float64(records), "event-bytes/record")
+	b.ReportMetric(float64(eventsStored.compressed.Load())/float64(records), "event-stored/record")
+	b.ReportMetric(float64(changelogStored.compressed.Load())/float64(records), "changelog-stored/record")
 	b.ReportMetric(float64(changelogBytes)/float64(eventBytes), "changelog-bytes/event-byte")
 	b.ReportMetric(float64(changelogStored.compressed.Load())/float64(eventsStored.compressed.Load()), "changelog-stored/event-stored")
 	for writer, n := range byWriter {
 		b.ReportMetric(float64(n)/float64(eventBytes), writer+"-bytes/event-byte")
 	}
+}
+
+// asForwarded gives the corpus's records the shape of what the gateways
+// forward: each event gets the attributes the intake derives for a page
+// view of the browserevents golden batch (tracker_batch: user agent,
+// device, geo, referrer, campaign), its own path in url.full, a random
+// event id (a UUID, as footfall.js makes one; the same for a retry of the
+// same event) and a hashed visitor id (16 hex digits, as the intake makes
+// one), keyed by it. Partitions, names, paths and times are the corpus's.
+func asForwarded(tb testing.TB, records []*kgo.Record) []*kgo.Record {
+	tb.Helper()
+	template, err := golden.ReadLogs(filepath.Join("..", "browsereventsreceiver", "testdata", "golden", "tracker_batch", "expected.yaml"))
+	require.NoError(tb, err)
+	derived := template.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).Attributes()
+	out := make([]*kgo.Record, len(records))
+	for i, rec := range records {
+		ld, err := (&plog.ProtoUnmarshaler{}).UnmarshalLogs(rec.Value)
+		require.NoError(tb, err)
+		var visitor string
+		for _, rl := range ld.ResourceLogs().All() {
+			res := rl.Resource().Attributes()
+			v, _ := res.Get(schema.AttrVisitorID)
+			visitor = hashedID(v.Str())[:16]
+			res.PutStr(schema.AttrVisitorID, visitor)
+			res.PutStr(schema.AttrVisitorIDSource, "hashed")
+			for _, sl := range rl.ScopeLogs().All() {
+				for _, lr := range sl.LogRecords().All() {
+					forward(lr.Attributes(), derived)
+				}
+			}
+		}
+		value, err := (&plog.ProtoMarshaler{}).MarshalLogs(ld)
+		require.NoError(tb, err)
+		out[i] = &kgo.Record{Topic: rec.Topic, Partition: rec.Partition, Key: []byte(visitor), Value: value}
+	}
+	return out
+}
+
+// forward gives one event's attributes the derived ones, keeping its own
+// path and giving it a random id in place of the corpus's.
+func forward(attrs, derived pcommon.Map) {
+	id, _ := attrs.Get(schema.AttrEventID)
+	h := hashedID(id.Str())
+	uuid := h[:8] + "-" + h[8:12] + "-4" + h[13:16] + "-a" + h[17:20] + "-" + h[20:32]
+	path := "/"
+	if p, ok := attrs.Get(schema.AttrURLPath); ok {
+		path = p.Str()
+	}
+	for k, v := range derived.All() {
+		if _, own := attrs.Get(k); !own {
+			v.CopyTo(attrs.PutEmpty(k))
+		}
+	}
+	attrs.PutStr(schema.AttrEventID, uuid)
+	attrs.PutStr(schema.AttrURLPath, path)
+	attrs.PutStr(schema.AttrURLFull, "https://www.example.com"+path)
+}
+
+// hashedID is a stable, random-looking stand-in for an id: the hex of its
+// SHA-256.
+func hashedID(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:])
 }
 
 // storedBytes counts the bytes of the record batches a client produced or
