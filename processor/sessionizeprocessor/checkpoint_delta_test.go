@@ -93,6 +93,31 @@ func TestNoCheckpointWhenNothingChanged(t *testing.T) {
 	h.shutdown()
 }
 
+// Nor does a quiet processor whose idle watermark the wall clock moves at
+// every tick: a move that places nothing changes no output, and were it a
+// change, a checkpoint would be written every checkpoint_interval, and a
+// base of the whole state after every maxCheckpointDeltas of them, all
+// night long. What the moves placed (the sessions they ended) is a change.
+func TestNoCheckpointWhenOnlyTheIdleWatermarkMoved(t *testing.T) {
+	ext := storagetest.NewExtension()
+	h := start(t, storageConfig(), ext, nil)
+	h.mustConsume(logsOf(pv("a", "e1", 0, "/"), pv("b", "e2", time.Minute, "/")))
+	h.waitDelivered()
+	h.checkpointAt(t0.Add(time.Hour))
+	// The idle watermark ended both sessions at that tick, after the
+	// checkpoint began: the next one holds their ends.
+	h.waitDelivered()
+	h.checkpointAt(t0.Add(2 * time.Hour))
+	written := checkpointsTaken(h)
+	for hour := 3; hour <= 3+maxCheckpointDeltas; hour++ {
+		h.tick(t0.Add(time.Duration(hour) * time.Hour))
+	}
+	// A tick's checkpoint is written in the background; shutdown waits for
+	// any under way, then writes its own.
+	h.shutdown()
+	assert.Equal(t, written+1, checkpointsTaken(h), "only the idle watermark moved: no checkpoint but shutdown's")
+}
+
 func countDeltas(keys []string) int {
 	n := 0
 	for _, k := range keys {

@@ -294,6 +294,9 @@ func TestParticipantsSaveWithEveryCheckpoint(t *testing.T) {
 	assert.Equal(t, []int64{1, 2}, member.saved)
 
 	member.failSave = errors.New("disk full")
+	// A change, so that a checkpoint is due: a watermark the clock moved
+	// alone is none.
+	first.mustConsume(logsOf(pv("c", "e3", 2*time.Hour, "/")))
 	first.checkpointAt(t0.Add(3 * time.Hour))
 	assert.Equal(t, []int64{1, 2}, member.saved, "the failed save is not counted")
 	first.crash()

@@ -119,8 +119,10 @@ func (c *Core) Rebuffer(in *session.Input, now time.Time) (bool, error) {
 	return true, nil
 }
 
-// Unchanged reports whether nothing changed since the last snapshot,
-// restore or delta (false before the first): a delta would be empty.
+// Unchanged reports whether nothing a restore needs changed since the last
+// snapshot, restore or delta (false before the first): no session, event
+// id or visitor. Watermarks the wall clock moved without placing anything
+// do not count (session.Sites.Unchanged): a delta would hold only them.
 func (c *Core) Unchanged() bool {
 	return c.sessions.Unchanged() && c.ids.Unchanged() && c.visitors.Unchanged()
 }

@@ -86,8 +86,14 @@ func (t *Tracker) endedSinceMark() (forget uint64, appended int) {
 
 // unchangedSinceMark reports whether a delta of the tracker would be empty.
 func (t *Tracker) unchangedSinceMark() bool {
+	return t.sessionsUnchangedSinceMark() && t.watermark.Equal(t.mark.watermark)
+}
+
+// sessionsUnchangedSinceMark reports whether no session and no entry of the
+// ended-session memory changed since the mark: at most the watermark moved.
+func (t *Tracker) sessionsUnchangedSinceMark() bool {
 	forget, appended := t.endedSinceMark()
-	return len(t.changed) == 0 && forget == 0 && appended == 0 && t.watermark.Equal(t.mark.watermark)
+	return len(t.changed) == 0 && forget == 0 && appended == 0
 }
 
 // beginDelta starts the tracker's part of a delta and marks it. It is a
@@ -194,14 +200,22 @@ func (s *Sites) markAll() {
 	}
 }
 
-// Unchanged reports whether nothing changed since the last mark: no
-// session, ended-session memory or watermark (false before the first).
+// Unchanged reports whether nothing a restore needs changed since the
+// last mark: no session and no ended-session memory (false before the
+// first). A watermark that moved without placing anything is no change:
+// the wall clock moves an idle site's at every tick, and were that a
+// change, a quiet collector would write a checkpoint at every interval,
+// and a base of its whole state after every 32 of them (the processor's
+// maxCheckpointDeltas). Such a move changes no output, so the processor
+// does not write it ahead either (its idle.go); a restore that finds the
+// watermark behind lets the wall clock move it again. The next delta taken
+// for another change carries it.
 func (s *Sites) Unchanged() bool {
 	if !s.tracking {
 		return false
 	}
 	for _, t := range s.trackers {
-		if t.changesOverflowed || !t.unchangedSinceMark() {
+		if t.changesOverflowed || !t.sessionsUnchangedSinceMark() {
 			return false
 		}
 	}
