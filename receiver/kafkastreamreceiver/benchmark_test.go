@@ -166,6 +166,48 @@ func hashedID(id string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// BenchmarkChangelogWhileEventsTrickleIn reports the changelog bytes per
+// byte of the events topic when events come in as they happen, rather than
+// all at once (BenchmarkOneCollectorCatchesUp): the visits of 3,000
+// visitors, shaped as the gateways forward them (asForwarded), produced
+// 300 records at a time, each piece committed before the next is produced.
+// A visit spans minutes of the corpus, thousands of records, so its
+// session changes in several checkpoints (at the commit cadence here) and
+// is written again in each, as it would be with sessions that last longer
+// than checkpoint_interval. The time it takes is not a figure: most of it
+// is waiting for the commits.
+func BenchmarkChangelogWhileEventsTrickleIn(b *testing.B) {
+	const piece = 300
+	var eventBytes, changelogBytes int64
+	var eventsStored, changelogStored storedBytes
+	byWriter := map[string]int64{}
+	for b.Loop() {
+		broker := startCluster(b)
+		events := asForwarded(b, visitcorpus.New(3000, eventsTopic, partitions).Records)
+		for _, rec := range events {
+			eventBytes += int64(len(rec.Key) + len(rec.Value))
+		}
+		col := startCollector(b, broker, "bench", func(r *kafkaStream) { r.cfg.Sessionize.CheckpointInterval = r.cfg.CommitInterval })
+		for i := 0; i < len(events); i += piece {
+			produceAsGateways(b, broker, events[i:min(i+piece, len(events))], &eventsStored)
+			waitForLagZero(b, broker)
+		}
+		_ = col.r.Shutdown(context.Background())
+		readStored(b, broker, col.r.cfg.changelogTopic(), &changelogStored)
+		for writer, n := range committedBytes(b, broker, col.r.cfg.changelogTopic()) {
+			byWriter[writer] += n
+			if writer != sessionizeBase && writer != sessionizeEnvelope {
+				changelogBytes += n
+			}
+		}
+	}
+	b.ReportMetric(float64(changelogBytes)/float64(eventBytes), "changelog-bytes/event-byte")
+	b.ReportMetric(float64(changelogStored.compressed.Load())/float64(eventsStored.compressed.Load()), "changelog-stored/event-stored")
+	for writer, n := range byWriter {
+		b.ReportMetric(float64(n)/float64(eventBytes), writer+"-bytes/event-byte")
+	}
+}
+
 // storedBytes counts the bytes of the record batches a client produced or
 // read, as the broker stores them (compressed; without the batches'
 // headers).
