@@ -60,20 +60,15 @@ func BenchmarkOneCollectorCatchesUp(b *testing.B) {
 
 func benchmarkCatchUp(b *testing.B, shape func([]*kgo.Record) []*kgo.Record) {
 	records := 0
-	var eventBytes, changelogBytes int64
-	var eventsStored, changelogStored storedBytes
-	byWriter := map[string]int64{}
+	var tally changelogTally
 	var elapsed time.Duration
 	for b.Loop() {
 		b.StopTimer()
 		broker := startCluster(b)
 		c := visitcorpus.New(30000, eventsTopic, partitions)
 		events := shape(c.Records)
-		produceAsGateways(b, broker, events, &eventsStored)
+		tally.produce(b, broker, events)
 		records += len(events)
-		for _, rec := range events {
-			eventBytes += int64(len(rec.Key) + len(rec.Value))
-		}
 		b.StartTimer()
 		start := time.Now()
 		// Checkpoints at the commit cadence: written and released in the
@@ -82,25 +77,14 @@ func benchmarkCatchUp(b *testing.B, shape func([]*kgo.Record) []*kgo.Record) {
 		waitForLagZero(b, broker)
 		elapsed += time.Since(start)
 		b.StopTimer()
-		_ = col.r.Shutdown(context.Background())
-		readStored(b, broker, col.r.cfg.changelogTopic(), &changelogStored)
-		for writer, n := range committedBytes(b, broker, col.r.cfg.changelogTopic()) {
-			byWriter[writer] += n
-			if writer != sessionizeBase && writer != sessionizeEnvelope {
-				changelogBytes += n
-			}
-		}
+		tally.read(b, broker, col)
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(records)/elapsed.Seconds(), "records/s")
-	b.ReportMetric(float64(eventBytes)/float64(records), "event-bytes/record")
-	b.ReportMetric(float64(eventsStored.compressed.Load())/float64(records), "event-stored/record")
-	b.ReportMetric(float64(changelogStored.compressed.Load())/float64(records), "changelog-stored/record")
-	b.ReportMetric(float64(changelogBytes)/float64(eventBytes), "changelog-bytes/event-byte")
-	b.ReportMetric(float64(changelogStored.compressed.Load())/float64(eventsStored.compressed.Load()), "changelog-stored/event-stored")
-	for writer, n := range byWriter {
-		b.ReportMetric(float64(n)/float64(eventBytes), writer+"-bytes/event-byte")
-	}
+	b.ReportMetric(float64(tally.eventBytes)/float64(records), "event-bytes/record")
+	b.ReportMetric(float64(tally.eventsStored.compressed.Load())/float64(records), "event-stored/record")
+	b.ReportMetric(float64(tally.changelogStored.compressed.Load())/float64(records), "changelog-stored/record")
+	tally.report(b)
 }
 
 // asForwarded gives the corpus's records the shape of what the gateways
@@ -178,33 +162,62 @@ func hashedID(id string) string {
 // is waiting for the commits.
 func BenchmarkChangelogWhileEventsTrickleIn(b *testing.B) {
 	const piece = 300
-	var eventBytes, changelogBytes int64
-	var eventsStored, changelogStored storedBytes
-	byWriter := map[string]int64{}
+	var tally changelogTally
 	for b.Loop() {
 		broker := startCluster(b)
 		events := asForwarded(b, visitcorpus.New(3000, eventsTopic, partitions).Records)
-		for _, rec := range events {
-			eventBytes += int64(len(rec.Key) + len(rec.Value))
-		}
 		col := startCollector(b, broker, "bench", func(r *kafkaStream) { r.cfg.Sessionize.CheckpointInterval = r.cfg.CommitInterval })
 		for i := 0; i < len(events); i += piece {
-			produceAsGateways(b, broker, events[i:min(i+piece, len(events))], &eventsStored)
+			tally.produce(b, broker, events[i:min(i+piece, len(events))])
 			waitForLagZero(b, broker)
 		}
-		_ = col.r.Shutdown(context.Background())
-		readStored(b, broker, col.r.cfg.changelogTopic(), &changelogStored)
-		for writer, n := range committedBytes(b, broker, col.r.cfg.changelogTopic()) {
-			byWriter[writer] += n
-			if writer != sessionizeBase && writer != sessionizeEnvelope {
-				changelogBytes += n
-			}
+		tally.read(b, broker, col)
+	}
+	tally.report(b)
+}
+
+// changelogTally adds up what the benchmarks' runs wrote: the events
+// topic's bytes, and the changelog's, by writer (committedBytes).
+type changelogTally struct {
+	eventBytes, changelogBytes    int64
+	eventsStored, changelogStored storedBytes
+	byWriter                      map[string]int64
+}
+
+// produce writes events to the events topic as the gateways do, counting
+// their bytes.
+func (t *changelogTally) produce(b *testing.B, broker string, events []*kgo.Record) {
+	b.Helper()
+	for _, rec := range events {
+		t.eventBytes += int64(len(rec.Key) + len(rec.Value))
+	}
+	produceAsGateways(b, broker, events, &t.eventsStored)
+}
+
+// read stops col, so that its last checkpoint is in, and counts what the
+// changelog holds.
+func (t *changelogTally) read(b *testing.B, broker string, col collector) {
+	b.Helper()
+	_ = col.r.Shutdown(context.Background())
+	readStored(b, broker, col.r.cfg.changelogTopic(), &t.changelogStored)
+	if t.byWriter == nil {
+		t.byWriter = map[string]int64{}
+	}
+	for writer, n := range committedBytes(b, broker, col.r.cfg.changelogTopic()) {
+		t.byWriter[writer] += n
+		if writer != sessionizeBase && writer != sessionizeEnvelope {
+			t.changelogBytes += n
 		}
 	}
-	b.ReportMetric(float64(changelogBytes)/float64(eventBytes), "changelog-bytes/event-byte")
-	b.ReportMetric(float64(changelogStored.compressed.Load())/float64(eventsStored.compressed.Load()), "changelog-stored/event-stored")
-	for writer, n := range byWriter {
-		b.ReportMetric(float64(n)/float64(eventBytes), writer+"-bytes/event-byte")
+}
+
+// report reports the changelog's bytes per byte of the events topic, as
+// written and as stored, and by writer.
+func (t *changelogTally) report(b *testing.B) {
+	b.ReportMetric(float64(t.changelogBytes)/float64(t.eventBytes), "changelog-bytes/event-byte")
+	b.ReportMetric(float64(t.changelogStored.compressed.Load())/float64(t.eventsStored.compressed.Load()), "changelog-stored/event-stored")
+	for writer, n := range t.byWriter {
+		b.ReportMetric(float64(n)/float64(t.eventBytes), writer+"-bytes/event-byte")
 	}
 }
 
