@@ -95,7 +95,7 @@ func TestAnUnreadableBaseFileIsMovedAside(t *testing.T) {
 // A base is on disk while it is encoded, not once it is: the sessions'
 // file grows step by step, and the base reads back whole.
 func TestABaseIsWrittenWhileItIsEncoded(t *testing.T) {
-	s, client, log, dir := baseInFiles(t, 30_000)
+	s, client, log, dir := baseInFiles(t, 60_000)
 	s.chain.based = false
 	run := s.newCheckpointRun(nil, 2)
 	require.NotNil(t, run.stream)
@@ -110,8 +110,8 @@ func TestABaseIsWrittenWhileItIsEncoded(t *testing.T) {
 		}
 		return size
 	}
-	// Steps that encode 16,384 sessions, about two pieces.
-	for range 16_384 / checkpointSessionsPerStep {
+	// Steps that encode 40,960 sessions, about two pieces.
+	for range 40_960 / checkpointSessionsPerStep {
 		require.False(t, run.step())
 	}
 	require.Eventually(t, func() bool { return temporary() >= int64(chunks.Size) }, 10*time.Second, time.Millisecond,
@@ -120,7 +120,7 @@ func TestABaseIsWrittenWhileItIsEncoded(t *testing.T) {
 	}
 	require.NoError(t, s.afterCheckpoint(run, log, run.write(context.Background(), client, log)))
 	assert.Equal(t, []string{"checkpoint-2-dedup", "checkpoint-2-sessions", "checkpoint-2-visitors"}, filesIn(t, dir))
-	assert.Equal(t, 30_000, restoreInto(t, client, dir).state.core.Live())
+	assert.Equal(t, 60_000, restoreInto(t, client, dir).state.core.Live())
 }
 
 // A base abandoned (a participant could not save its state) or out of time

@@ -19,15 +19,19 @@ import (
 // revenue sums per currency after the progress; older versions are read
 // with none. Version 5 added the bot behaviour after the revenue; older
 // versions are read with none (the rules start counting again).
-const checkpointVersion = 5
+// Version 6 encodes a session compactly (compact.go) and, in a delta,
+// a changed session as its progress where it can (progress.go).
+const checkpointVersion = compactVersion
 
 // maxCheckpointGoals guards against a corrupt goal count allocating a lot.
 const maxCheckpointGoals = 1 << 10
 
 func (t *Tracker) encodeSession(e *encoder, s *Session, version byte) {
-	key := t.key(s.key)
-	e.str(key.Site)
-	e.str(key.Visitor)
+	if version >= compactVersion {
+		t.encodeCompact(e, s)
+		return
+	}
+	t.encodeKey(e, s.key, version)
 	e.str(s.ID())
 	// The previous session id was kept here; it lives on session.start only.
 	e.str("")
@@ -50,11 +54,7 @@ func (t *Tracker) encodeSession(e *encoder, s *Session, version byte) {
 	o := deref(s.origin)
 	e.str(o.country)
 	e.str(o.device)
-	goals := s.goals.goalNames()
-	e.uint(uint64(len(goals)))
-	for _, g := range goals {
-		e.str(g)
-	}
+	encodeGoals(e, s)
 	if version >= 2 {
 		e.bool(s.flags&flagReturning != 0)
 	}
@@ -62,23 +62,41 @@ func (t *Tracker) encodeSession(e *encoder, s *Session, version byte) {
 		e.uint(uint64(s.funnels))
 	}
 	if version >= 4 {
-		revenue := s.goals.revenueSums()
-		e.uint(uint64(len(revenue)))
-		for _, m := range revenue {
-			e.str(m.Currency)
-			e.float(m.Value)
-		}
+		encodeRevenue(e, s)
 	}
 	if version >= 5 {
-		b := s.behaviour()
-		e.bool(b.kept)
-		if b.kept {
-			e.int(b.minuteStart)
-			e.uint(uint64(b.minuteViews))
-			e.uint(uint64(b.reloads))
-			e.str(b.bot)
-			e.bool(b.botFromStart)
-		}
+		encodeBehaviour(e, s, 0)
+	}
+}
+
+func encodeGoals(e *encoder, s *Session) {
+	goals := s.goals.goalNames()
+	e.uint(uint64(len(goals)))
+	for _, g := range goals {
+		e.str(g)
+	}
+}
+
+func encodeRevenue(e *encoder, s *Session) {
+	revenue := s.goals.revenueSums()
+	e.uint(uint64(len(revenue)))
+	for _, m := range revenue {
+		e.str(m.Currency)
+		e.float(m.Value)
+	}
+}
+
+// encodeBehaviour encodes s's behaviour, its minute's start counted from
+// since (Unix nanoseconds; a checkpoint counts from zero).
+func encodeBehaviour(e *encoder, s *Session, since int64) {
+	b := s.behaviour()
+	e.bool(b.kept)
+	if b.kept {
+		e.int(b.minuteStart - since)
+		e.uint(uint64(b.minuteViews))
+		e.uint(uint64(b.reloads))
+		e.str(b.bot)
+		e.bool(b.botFromStart)
 	}
 }
 
@@ -116,13 +134,10 @@ func (t *Tracker) Restore(data []byte) error {
 	heap.Init(&restored.deadlines)
 	tombstones := d.uint()
 	for i := uint64(0); i < tombstones && d.Err() == nil; i++ {
-		key := restored.keepName(Key{Site: d.str(), Visitor: d.str()})
-		ref := tombstoneRef{key: key, until: d.time()}
-		current, id := d.bool(), d.str()
-		ref.id = id
+		ref, current := restored.decodeTombstone(d, version)
 		restored.endedOrder = append(restored.endedOrder, ref)
 		if current {
-			restored.ended[ref.key] = tombstone{id: id, at: uint64(len(restored.endedOrder) - 1)}
+			restored.ended[ref.key] = tombstone{id: ref.id, at: uint64(len(restored.endedOrder) - 1)}
 		}
 	}
 	if d.Err() != nil {
@@ -145,8 +160,33 @@ func (t *Tracker) keepName(k Key) liveKey {
 	return key
 }
 
+// encodeTombstone encodes an entry of the ended-session memory as its
+// visitor's current memory: the queue's last entry of a visitor is the one
+// in force, so a restore that keeps the last one of each visitor gets the
+// same memory. Versions before compactVersion said so with a flag.
+func (t *Tracker) encodeTombstone(e *encoder, ref tombstoneRef, version byte) {
+	t.encodeKey(e, ref.key, version)
+	e.time(ref.until)
+	if version < compactVersion {
+		e.bool(true)
+	}
+	encodeID(e, ref.id, version)
+}
+
+// decodeTombstone reads what encodeTombstone wrote, and whether the entry
+// is its visitor's current memory.
+func (t *Tracker) decodeTombstone(d *decoder, version byte) (tombstoneRef, bool) {
+	ref := tombstoneRef{key: t.decodeKey(d, version), until: d.time()}
+	current := version >= compactVersion || d.bool()
+	ref.id = decodeID(d, version)
+	return ref, current
+}
+
 func (t *Tracker) decodeSession(d *decoder, version byte) *Session {
-	key := t.keepName(Key{Site: d.str(), Visitor: d.str()})
+	if version >= compactVersion {
+		return t.decodeCompact(d)
+	}
+	key := t.decodeKey(d, version)
 	id := d.str()
 	_ = d.str() // the previous session id, no longer kept
 	clientID := d.str()
@@ -167,14 +207,7 @@ func (t *Tracker) decodeSession(d *decoder, version byte) *Session {
 	s.firstAt = d.int()
 	s.attribution = t.intern.attribution(Attribution{ReferrerClass: d.str(), ReferrerSource: d.str(), UTMSource: d.str(), UTMMedium: d.str(), UTMCampaign: d.str()})
 	s.origin = t.intern.origin(origin{country: d.str(), device: d.str()})
-	goals := d.uint()
-	if goals > maxCheckpointGoals {
-		d.Fail(fmt.Errorf("checkpoint is corrupt: %d goals in one session", goals))
-		return s
-	}
-	for range goals {
-		s.addGoal(d.str(), t.intern)
-	}
+	t.decodeGoals(d, s)
 	if version >= 2 && d.bool() {
 		s.flags |= flagReturning
 	}
@@ -184,10 +217,31 @@ func (t *Tracker) decodeSession(d *decoder, version byte) *Session {
 	if version >= 4 {
 		t.decodeRevenue(d, s)
 	}
-	if version >= 5 && d.bool() {
-		s.more().behaviour = behaviour{kept: true, minuteStart: d.int(), minuteViews: uint32(d.uint()), reloads: uint32(d.uint()), bot: botReason(d.str()), botFromStart: d.bool()}
+	if version >= 5 {
+		decodeBehaviour(d, s, 0)
 	}
 	return s
+}
+
+// decodeGoals adds the goals encodeGoals wrote to s's.
+func (t *Tracker) decodeGoals(d *decoder, s *Session) {
+	goals := d.uint()
+	if goals > maxCheckpointGoals {
+		d.Fail(fmt.Errorf("checkpoint is corrupt: %d goals in one session", goals))
+		return
+	}
+	for range goals {
+		s.addGoal(d.str(), t.intern)
+	}
+}
+
+// decodeBehaviour sets s's behaviour to what encodeBehaviour wrote.
+func decodeBehaviour(d *decoder, s *Session, since int64) {
+	if d.bool() {
+		s.more().behaviour = behaviour{kept: true, minuteStart: since + d.int(), minuteViews: uint32(d.uint()), reloads: uint32(d.uint()), bot: botReason(d.str()), botFromStart: d.bool()}
+	} else if s.extras != nil {
+		s.extras.behaviour = behaviour{}
+	}
 }
 
 // botReason keeps a checkpoint's reason to the closed set, sharing its string.

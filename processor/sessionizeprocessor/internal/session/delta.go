@@ -26,13 +26,24 @@ import (
 // while events keep coming, copied on write, so that it is the change up to
 // the instant it began.
 //
+// A session that was open at the mark and is still open changed by the
+// events placed in it since. Unless one of them was earlier than those
+// before it, they moved only its progress: its end, counts, exit, goals,
+// funnels, revenue and behaviour. The delta then holds that progress alone
+// (encodeProgress), about a third of the whole session: most open sessions
+// change in many deltas, one event at a time, and writing them whole in
+// each made the changelog of a partition whose events come in as they
+// happen twice the size of its events as stored.
+//
 // Encoding: sitesDeltaVersion, the count of trackers that changed, then per
 // tracker its site and its part behind a fixed-size length: the session
 // encoding's version, the watermark, the keys of the sessions that ended
 // (not of those that also opened since the mark: the state the delta applies
 // to never held them), the sessions open now that changed, how many entries
 // of the ended-session memory to forget from its front, and the entries to
-// append, each as a checkpoint encodes them.
+// append, each as a checkpoint encodes them. From compactVersion on, each
+// session begins with whether it is its progress (then encodeProgress) or
+// whole; before it, every changed session was whole.
 const sitesDeltaVersion = 0x84
 
 // trackerMark is a Tracker's ended-session memory and watermark at the
@@ -61,10 +72,18 @@ func (t *Tracker) noteChange(s *Session) {
 	t.changed = append(t.changed, s)
 }
 
+// noteHeadMoved records that an event placed in s moved what s keeps from
+// its opening, so that the next delta holds it whole.
+func (t *Tracker) noteHeadMoved(s *Session) {
+	if s.flags&flagChanged != 0 {
+		s.flags |= flagHeadMoved
+	}
+}
+
 // markNow starts noting changes from the tracker's state as it is.
 func (t *Tracker) markNow() {
 	for _, s := range t.changed {
-		s.flags &^= flagChanged | flagOpenedSinceMark
+		s.flags &^= flagChanged | flagOpenedSinceMark | flagHeadMoved
 	}
 	clear(t.changed)
 	t.changed, t.passing = t.changed[:0], 0
@@ -115,6 +134,9 @@ func (t *Tracker) beginDelta(version byte) *trackerSnapshot {
 	for _, s := range t.changed {
 		if t.live[s.key] == s {
 			s.flags |= flagInDelta
+			if s.flags&(flagOpenedSinceMark|flagHeadMoved) == 0 {
+				s.flags |= flagDeltaProgress
+			}
 			ts.order = append(ts.order, s)
 			continue
 		}
@@ -123,9 +145,7 @@ func (t *Tracker) beginDelta(version byte) *trackerSnapshot {
 			// applies to never had it.
 			continue
 		}
-		key := t.key(s.key)
-		e.str(key.Site)
-		e.str(key.Visitor)
+		t.encodeKey(e, s.key, version)
 		ts.endedCount++
 	}
 	ts.ended, ts.count = e.buf, len(ts.order)
@@ -144,7 +164,7 @@ func (t *Tracker) applyDelta(data []byte) error {
 	t.watermark = d.time()
 	var ended []liveKey
 	for range d.Count() {
-		key := t.keepName(Key{Site: d.str(), Visitor: d.str()})
+		key := t.decodeKey(d, version)
 		ended = append(ended, key)
 		if s, ok := t.live[key]; ok {
 			heap.Remove(&t.deadlines, int(s.index))
@@ -152,6 +172,10 @@ func (t *Tracker) applyDelta(data []byte) error {
 		}
 	}
 	for range d.Count() {
+		if version >= compactVersion && d.bool() {
+			t.applyProgress(d)
+			continue
+		}
 		s := t.decodeSession(d, version)
 		if d.Err() != nil {
 			break
@@ -169,11 +193,8 @@ func (t *Tracker) applyDelta(data []byte) error {
 		t.forgetOldestTombstone()
 	}
 	for range d.Count() {
-		key := t.keepName(Key{Site: d.str(), Visitor: d.str()})
-		ref := tombstoneRef{key: key, until: d.time()}
-		_ = d.bool() // a checkpoint's entry is its visitor's current memory
-		ref.id = d.str()
-		t.ended[key] = tombstone{id: ref.id, at: t.forgotten + uint64(len(t.endedOrder))}
+		ref, _ := t.decodeTombstone(d, version) // a checkpoint's entry is its visitor's current memory
+		t.ended[ref.key] = tombstone{id: ref.id, at: t.forgotten + uint64(len(t.endedOrder))}
 		t.endedOrder = append(t.endedOrder, ref)
 	}
 	for _, key := range ended {

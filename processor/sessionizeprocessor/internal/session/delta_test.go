@@ -209,3 +209,88 @@ func takeSnapshot(sn *Snapshot) []byte {
 	sn.Step(math.MaxInt)
 	return mustBytes(sn)
 }
+
+// A session open at the last mark that events moved on in order is in the
+// next delta as its progress alone (its goals, funnels, revenue and
+// behaviour among it), a fraction of the session; one a late event moved
+// the start and entry of, and one that opened since, are whole. Base and
+// deltas restore the running state either way (the ground truth is the
+// running Sites).
+func TestADeltaHoldsAnOpenSessionsProgress(t *testing.T) {
+	withBots := rules
+	withBots.Bots = BotRules{MaxReloads: 1}
+	newSites := func() *Sites {
+		return NewSites(func(string) Rules { return withBots }, func(in Input) string { return "s-" + in.EventID }, 10, 10)
+	}
+	s := newSites()
+	n := 0
+	add := func(visitor Key, ev Event, received time.Time) {
+		n++
+		_, slot, err := s.Add(&Input{Key: visitor, EventID: fmt.Sprintf("e%d", n), Event: ev, Received: received, Ref: n})
+		require.NoError(t, err)
+		s.Advance(slot, received)
+	}
+	add(alice, pageView(t0.Add(time.Minute), "/", google), t0.Add(time.Minute))
+	base := s.Checkpoint()
+
+	signup := pageView(t0.Add(2*time.Minute), "/pricing", Attribution{})
+	signup.Goal, signup.Revenue, signup.Engagement, signup.Funnels = "signup", Money{Currency: "EUR", Value: 10}, true, FunnelMatch(1)
+	add(alice, signup, t0.Add(2*time.Minute))
+	add(alice, pageView(t0.Add(3*time.Minute), "/pricing", Attribution{}), t0.Add(3*time.Minute))
+	sn := s.BeginDelta(math.MaxInt)
+	require.Len(t, sn.trackers, 1)
+	require.Len(t, sn.trackers[0].order, 1)
+	assert.NotZero(t, sn.trackers[0].order[0].flags&flagDeltaProgress, "moved on in order: its progress")
+	progress := takeSnapshot(sn)
+	tr := s.trackers[s.Slot(alice.Site)]
+	sess := tr.deadlines[0]
+	assert.NotEmpty(t, sess.Bot(), "the reload made it a bot's: its behaviour is in the progress")
+	whole, progressOnly := &encoder{}, &encoder{}
+	tr.encodeSession(whole, sess, checkpointVersion)
+	tr.encodeProgress(progressOnly, sess)
+	assert.Less(t, len(progressOnly.buf), len(whole.buf)*3/4, "its progress is a fraction of the session, goals, revenue and behaviour and all")
+	restored := newSites()
+	require.NoError(t, restored.Restore(base))
+	require.NoError(t, restored.ApplyDelta(progress))
+	assert.Equal(t, dumpSites(s), dumpSites(restored), "base and progress")
+
+	// Received behind the watermark, earlier than the session's start: it
+	// is placed at once and becomes the session's entry.
+	add(alice, pageView(t0, "/from-ad", newsletter), t0.Add(30*time.Second))
+	add(bob, pageView(t0.Add(4*time.Minute), "/", Attribution{}), t0.Add(4*time.Minute))
+	sn = s.BeginDelta(math.MaxInt)
+	require.Len(t, sn.trackers[0].order, 2)
+	for _, sess := range sn.trackers[0].order {
+		assert.Zero(t, sess.flags&flagDeltaProgress, "a moved start and a new session are whole")
+	}
+	moved := takeSnapshot(sn)
+	require.NoError(t, restored.ApplyDelta(moved))
+	assert.Equal(t, dumpSites(s), dumpSites(restored), "base, progress and whole")
+	assert.Contains(t, fmt.Sprint(dumpSites(restored)), "/from-ad")
+}
+
+// A delta of a version before compactVersion holds every session whole, and
+// is still read.
+func TestADeltaOfWholeSessionsIsStillRead(t *testing.T) {
+	s := newTestSites(10, 10)
+	add := func(at time.Time, path string) {
+		_, slot, err := s.Add(&Input{Key: alice, EventID: path, Event: pageView(at, path, Attribution{}), Received: at})
+		require.NoError(t, err)
+		s.Advance(slot, at)
+	}
+	add(t0, "/")
+	base := s.Checkpoint()
+	add(t0.Add(time.Minute), "/next")
+	sn := s.BeginDelta(math.MaxInt)
+	for _, ts := range sn.trackers {
+		ts.version = compactVersion - 1
+		for _, sess := range ts.order {
+			sess.flags &^= flagDeltaProgress
+		}
+	}
+	old := takeSnapshot(sn)
+	restored := newTestSites(10, 10)
+	require.NoError(t, restored.Restore(base))
+	require.NoError(t, restored.ApplyDelta(old))
+	assert.Equal(t, dumpSites(s), dumpSites(restored))
+}

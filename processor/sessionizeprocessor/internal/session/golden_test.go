@@ -14,11 +14,15 @@ import (
 )
 
 // goldenCheckpoint is a checkpoint of two sites with open sessions and
-// remembered ended ones, written by the build before Take laid the
-// encoding out (4f00a32): the format is the same, so a base either build
-// wrote is read by the other. Regenerate with -update only when the format
-// changes (and checkpointVersion with it).
-const goldenCheckpoint = "testdata/checkpoint-v2.bin"
+// remembered ended ones, sessions at compactVersion. Regenerate it (with
+// UPDATE_GOLDEN set) only when the format changes, and checkpointVersion
+// with it; keep the one before, as olderGoldenCheckpoint is kept.
+const goldenCheckpoint = "testdata/checkpoint-v2-sessions-v6.bin"
+
+// olderGoldenCheckpoint is the same state as written before compactVersion
+// (sessions at version 5), by the build before Take laid the encoding out
+// (4f00a32): a base an earlier build wrote is read by this one.
+const olderGoldenCheckpoint = "testdata/checkpoint-v2.bin"
 
 func goldenSites(t *testing.T) *Sites {
 	rng := rand.New(rand.NewPCG(5, 8))
@@ -38,4 +42,13 @@ func TestCheckpointFormatIsTheGoldenOne(t *testing.T) {
 	assert.Equal(t, want, got)
 	dump := dumpCheckpoint(t, want)
 	assert.Greater(t, len(dump), 4, "the golden state has sessions and ended ones to read")
+}
+
+func TestACheckpointOfTheVersionBeforeIsStillRead(t *testing.T) {
+	older, err := os.ReadFile(olderGoldenCheckpoint)
+	require.NoError(t, err)
+	restored := newSitesRun()
+	require.NoError(t, restored.sites.Restore(older))
+	assert.Equal(t, dumpSites(goldenSites(t)), dumpSites(restored.sites))
+	assert.Less(t, len(goldenSites(t).Checkpoint()), len(older), "the compact encoding is smaller")
 }

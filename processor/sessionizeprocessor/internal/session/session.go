@@ -163,7 +163,7 @@ type Session struct {
 	pageViews, events        uint32
 	index                    int32 // in the Tracker's deadline heap
 	funnels                  FunnelProgress
-	flags                    uint8
+	flags                    uint16
 }
 
 const (
@@ -186,6 +186,14 @@ const (
 	// its Tracker's list of changes: if it ends before the next delta, that
 	// delta need not name it (delta.go).
 	flagOpenedSinceMark
+	// flagHeadMoved: an event placed since the last mark moved what a
+	// session otherwise keeps from its opening (its start, entry or origin:
+	// a late event, earlier than those before it), so the next delta holds
+	// it whole rather than its progress (delta.go).
+	flagHeadMoved
+	// flagDeltaProgress: the session is in the delta being taken as its
+	// progress alone (with flagInDelta, delta.go).
+	flagDeltaProgress
 )
 
 // extras are what few sessions need, behind one pointer so that the others
@@ -267,6 +275,19 @@ func (s *Session) clientID() string {
 		return ""
 	}
 	return deref(s.extras.clientAlias)
+}
+
+// head is what an event placed after a session opens changes only when it
+// is earlier than the events before it.
+type head struct {
+	start, firstAt, entryAt int64
+	entry                   *string
+	attribution             *Attribution
+	origin                  *origin
+}
+
+func (s *Session) head() head {
+	return head{start: s.start, firstAt: s.firstAt, entryAt: s.entryAt, entry: s.entry, attribution: s.attribution, origin: s.origin}
 }
 
 // add folds an event into the summary. Where two events share an instant,

@@ -253,12 +253,21 @@ func (ts *trackerSnapshot) finish() {
 
 func (ts *trackerSnapshot) encodeSession(s *Session) {
 	e := &encoder{buf: ts.sessions.Tail}
-	ts.t.encodeSession(e, s, ts.version)
+	switch {
+	case !ts.delta || ts.version < compactVersion:
+		ts.t.encodeSession(e, s, ts.version)
+	case s.flags&flagDeltaProgress != 0:
+		e.bool(true)
+		ts.t.encodeProgress(e, s)
+	default:
+		e.bool(false)
+		ts.t.encodeSession(e, s, ts.version)
+	}
 	ts.sessions.Tail = e.buf
 	ts.sessions.Cut()
 	ts.encoded++
 	if ts.delta {
-		s.flags &^= flagInDelta
+		s.flags &^= flagInDelta | flagDeltaProgress
 	} else {
 		s.flags ^= flagSnapped
 	}
@@ -270,14 +279,8 @@ func (ts *trackerSnapshot) encodeSession(s *Session) {
 // keeps the last one of each visitor gets the same memory.
 func (ts *trackerSnapshot) encodeTombstonesTo(end int) {
 	for ; ts.tombNext < end; ts.tombNext++ {
-		ref := ts.tombstones[ts.tombNext]
-		key := ts.t.key(ref.key)
 		e := &encoder{buf: ts.tombEncoded.Tail}
-		e.str(key.Site)
-		e.str(key.Visitor)
-		e.time(ref.until)
-		e.bool(true)
-		e.str(ref.id)
+		ts.t.encodeTombstone(e, ts.tombstones[ts.tombNext], ts.version)
 		ts.tombEncoded.Tail = e.buf
 		ts.tombEncoded.Cut()
 	}

@@ -371,7 +371,11 @@ func (t *Tracker) place(out []Output, in *Input, late bool) []Output {
 		late = late || in.Event.Time.UnixNano() < s.end
 		t.preserve(s)
 		bot := s.observe(in.Event, rules.Bots)
+		before := s.head()
 		s.add(in.Event, t.intern)
+		if s.head() != before {
+			t.noteHeadMoved(s)
+		}
 		heap.Fix(&t.deadlines, int(s.index))
 		return append(out, Output{Assignment: &Assignment{Ref: in.Ref, Key: in.Key, SessionID: s.ID(), Seq: s.events, Late: late, Goal: in.Event.Goal != "", Funnels: s.advanceFunnels(in.Event.Funnels), Bot: bot}})
 	}

@@ -1,0 +1,207 @@
+// Copyright The Footfall Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package session // import "github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/session"
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+)
+
+var errCorruptForm = errors.New("checkpoint is corrupt: unknown form")
+
+// compactVersion is the first version that encodes a session compactly,
+// and a delta's changed sessions as their progress where it can
+// (progress.go). Versions before it wrote each session's ids as hex text,
+// its times as nine-byte instants, and fields no build reads any more: about
+// 165 bytes for a session of a few page views, where this encoding takes
+// about 110. Every open session is in every base, and each one that opens
+// is in a delta, so this is most of what a checkpoint writes.
+//
+// A session: its key (encodeKey), a form byte (formRawID, formClientNamed,
+// formAlias, formEngaged, formReturning), its id (16 bytes with formRawID,
+// else text), the client's alias (formAlias), its start, then its end and
+// the time of the event its origin came from as nanoseconds after the
+// start, its country and device, its page views and events; with page
+// views, its entry page, the entry's time after the start, its exit page,
+// the exit's time after the start and its attribution's five fields; then
+// its goals, funnel progress, revenue and behaviour (its minute counted from
+// the start).
+const compactVersion = 6
+
+// The form byte's bits.
+const (
+	formRawID = 1 << iota
+	formClientNamed
+	formAlias
+	formEngaged
+	formReturning
+)
+
+// Visitor forms: a canonical visitor id (16 hex digits) is its 8 bytes; any
+// other is its text.
+const (
+	visitorCanonical = 0
+	visitorNamed     = 1
+)
+
+// encodeKey encodes a session's (or an ended session's) site and visitor.
+func (t *Tracker) encodeKey(e *encoder, k liveKey, version byte) {
+	key := t.key(k)
+	e.str(key.Site)
+	if version < compactVersion {
+		e.str(key.Visitor)
+		return
+	}
+	if _, named := t.names[k]; named {
+		e.buf = append(e.buf, visitorNamed)
+		e.str(key.Visitor)
+		return
+	}
+	e.buf = append(e.buf, visitorCanonical)
+	e.buf = binary.LittleEndian.AppendUint64(e.buf, k.visitor)
+}
+
+// decodeKey reads what encodeKey wrote, remembering a visitor's name.
+func (t *Tracker) decodeKey(d *decoder, version byte) liveKey {
+	site := d.str()
+	if version < compactVersion {
+		return t.keepName(Key{Site: site, Visitor: d.str()})
+	}
+	switch form := d.Byte(); form {
+	case visitorCanonical:
+		return liveKey{site: deref(t.intern.str(site)), visitor: d.Fixed64()}
+	case visitorNamed:
+		return t.keepName(Key{Site: site, Visitor: d.str()})
+	default:
+		d.Fail(errCorruptForm)
+		return liveKey{}
+	}
+}
+
+// encodeID encodes an ended session's id: 16 bytes when it is 32 hex digits.
+func encodeID(e *encoder, id string, version byte) {
+	if version < compactVersion {
+		e.str(id)
+		return
+	}
+	if raw, ok := rawHexID(id); ok {
+		e.bool(true)
+		e.buf = append(e.buf, raw...)
+		return
+	}
+	e.bool(false)
+	e.str(id)
+}
+
+func decodeID(d *decoder, version byte) string {
+	if version >= compactVersion && d.bool() {
+		return hex.EncodeToString(d.Next(16))
+	}
+	return d.str()
+}
+
+// encodeCompact encodes s at compactVersion.
+func (t *Tracker) encodeCompact(e *encoder, s *Session) {
+	t.encodeKey(e, s.key, compactVersion)
+	alias := ""
+	if s.extras != nil && s.flags&flagClientNamed == 0 {
+		alias = deref(s.extras.clientAlias)
+	}
+	e.buf = append(e.buf, s.form(alias != ""))
+	if s.flags&flagRawID != 0 {
+		e.buf = append(e.buf, s.id...)
+	} else {
+		e.str(s.id)
+	}
+	if alias != "" {
+		e.str(alias)
+	}
+	e.int(s.start)
+	e.uint(uint64(s.end - s.start))
+	e.uint(uint64(s.firstAt - s.start))
+	o := deref(s.origin)
+	e.str(o.country)
+	e.str(o.device)
+	e.uint(uint64(s.pageViews))
+	e.uint(uint64(s.events))
+	if s.pageViews > 0 {
+		e.str(deref(s.entry))
+		e.uint(uint64(s.entryAt - s.start))
+		e.str(deref(s.exit))
+		e.uint(uint64(s.exitAt - s.start))
+		a := deref(s.attribution)
+		for _, f := range []string{a.ReferrerClass, a.ReferrerSource, a.UTMSource, a.UTMMedium, a.UTMCampaign} {
+			e.str(f)
+		}
+	}
+	encodeGoals(e, s)
+	e.uint(uint64(s.funnels))
+	encodeRevenue(e, s)
+	encodeBehaviour(e, s, s.start)
+}
+
+// form is s's form byte.
+func (s *Session) form(alias bool) byte {
+	var form byte
+	for _, f := range []struct {
+		set bool
+		bit byte
+	}{
+		{s.flags&flagRawID != 0, formRawID},
+		{s.flags&flagClientNamed != 0, formClientNamed},
+		{alias, formAlias},
+		{s.flags&flagEngaged != 0, formEngaged},
+		{s.flags&flagReturning != 0, formReturning},
+	} {
+		if f.set {
+			form |= f.bit
+		}
+	}
+	return form
+}
+
+// decodeCompact reads what encodeCompact wrote.
+func (t *Tracker) decodeCompact(d *decoder) *Session {
+	s := &Session{key: t.decodeKey(d, compactVersion)}
+	form := d.Byte()
+	if form >= formReturning<<1 {
+		d.Fail(errCorruptForm)
+		return s
+	}
+	if form&formRawID != 0 {
+		s.id, s.flags = string(d.Next(16)), flagRawID
+	} else {
+		s.id = d.str()
+	}
+	for _, f := range []struct {
+		bit  byte
+		flag uint16
+	}{{formClientNamed, flagClientNamed}, {formEngaged, flagEngaged}, {formReturning, flagReturning}} {
+		if form&f.bit != 0 {
+			s.flags |= f.flag
+		}
+	}
+	if form&formAlias != 0 {
+		s.more().clientAlias = t.intern.str(d.str())
+	}
+	s.start = d.int()
+	s.end = s.start + int64(d.uint())
+	s.firstAt = s.start + int64(d.uint())
+	s.origin = t.intern.origin(origin{country: d.str(), device: d.str()})
+	s.pageViews = uint32(d.uint())
+	s.events = uint32(d.uint())
+	if s.pageViews > 0 {
+		s.entry = t.intern.str(d.str())
+		s.entryAt = s.start + int64(d.uint())
+		s.exit = t.intern.str(d.str())
+		s.exitAt = s.start + int64(d.uint())
+		s.attribution = t.intern.attribution(Attribution{ReferrerClass: d.str(), ReferrerSource: d.str(), UTMSource: d.str(), UTMMedium: d.str(), UTMCampaign: d.str()})
+	}
+	t.decodeGoals(d, s)
+	s.funnels = FunnelProgress(d.uint())
+	t.decodeRevenue(d, s)
+	decodeBehaviour(d, s, s.start)
+	return s
+}
