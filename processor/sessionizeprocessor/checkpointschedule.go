@@ -47,12 +47,19 @@ func (p *sessionizeProcessor) unchangedSinceCheckpoint() bool {
 // saves and the write.
 const checkpointTimeout = 30 * time.Second
 
+// checkpointDrainWait bounds how long a checkpoint due waits for the next
+// consumer to take the records waiting for it, which it would otherwise
+// store: intake goes on meanwhile, and a consumer that refuses (an
+// exporter's outage) leaves them to the checkpoint after this.
+const checkpointDrainWait = 100 * time.Millisecond
+
 // requestCheckpoint starts a checkpoint in the background, unless one is
-// under way: delivery is asked to pause, and the owner begins the
-// checkpoint once it has (beginInBackground).
+// under way: delivery is asked to pause once it has handed over what waits
+// now (or after checkpointDrainWait), and the owner begins the checkpoint
+// once it has (beginInBackground).
 func (p *sessionizeProcessor) requestCheckpoint() {
 	if p.pausing == nil && p.running == nil {
-		p.pausing = p.outbox.requestPause()
+		p.pausing = p.outbox.requestPauseAfterQueued(checkpointDrainWait)
 	}
 }
 

@@ -24,8 +24,9 @@ type outbox struct {
 	records int
 	// delivered counts the items the next consumer took.
 	delivered uint64
-	// ready is signalled (without blocking) whenever an item is appended.
-	ready chan struct{}
+	// ready is signalled (without blocking) whenever an item is appended,
+	// popped whenever one is removed.
+	ready, popped chan struct{}
 	// handoff is a lock with a deadline: held by the delivery loop from
 	// handing an item over until it is removed, and by a checkpoint.
 	handoff chan struct{}
@@ -40,7 +41,7 @@ type outboxItem struct {
 }
 
 func newOutbox() *outbox {
-	return &outbox{ready: make(chan struct{}, 1), handoff: make(chan struct{}, 1)}
+	return &outbox{ready: make(chan struct{}, 1), popped: make(chan struct{}, 1), handoff: make(chan struct{}, 1)}
 }
 
 // errDeliveryBusy: the next consumer held an item for longer than a
@@ -91,6 +92,10 @@ func (o *outbox) pop() {
 	if len(o.items) == 0 {
 		o.items = nil
 	}
+	select {
+	case o.popped <- struct{}{}:
+	default:
+	}
 }
 
 // deliveredCount is how many items the next consumer took so far.
@@ -114,10 +119,52 @@ type pauseRequest struct {
 
 // requestPause asks the delivery loop to pause after the item it is
 // handing over, without waiting for it.
-func (o *outbox) requestPause() *pauseRequest {
+func (o *outbox) requestPause() *pauseRequest { return o.requestPauseWhen(nil) }
+
+// requestPauseAfterQueued asks the delivery loop to pause once it has
+// handed over the items waiting now, or after wait if it has not by then,
+// without waiting for it. A checkpoint stores the items still waiting when
+// it begins, and a next consumer that keeps up takes them within
+// milliseconds: in a kafkastream partition, where the next consumer is the
+// webanalytics aggregator in the same process, the records placed just
+// before a checkpoint were 0.01-0.11 of the events' bytes in the changelog
+// (BenchmarkChangelogWhileEventsTrickleIn), stored in full as OTLP.
+func (o *outbox) requestPauseAfterQueued(wait time.Duration) *pauseRequest {
+	o.mu.Lock()
+	target := o.delivered + uint64(len(o.items))
+	o.mu.Unlock()
+	return o.requestPauseWhen(func(cancel <-chan struct{}) bool { return o.awaitDelivered(target, wait, cancel) })
+}
+
+// awaitDelivered waits until target items were delivered in all, or for
+// wait, and reports false if cancel came first.
+func (o *outbox) awaitDelivered(target uint64, wait time.Duration, cancel <-chan struct{}) bool {
+	if o.deliveredCount() >= target {
+		return true
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	for o.deliveredCount() < target {
+		select {
+		case <-o.popped:
+		case <-timer.C:
+			return true
+		case <-cancel:
+			return false
+		}
+	}
+	return true
+}
+
+// requestPauseWhen asks for a pause once ready (nil: at once) returns true;
+// ready returns false when the request is withdrawn meanwhile.
+func (o *outbox) requestPauseWhen(ready func(cancel <-chan struct{}) bool) *pauseRequest {
 	pr := &pauseRequest{granted: make(chan struct{}), cancel: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(pr.done)
+		if ready != nil && !ready(pr.cancel) {
+			return
+		}
 		select {
 		case o.handoff <- struct{}{}:
 			close(pr.granted)
