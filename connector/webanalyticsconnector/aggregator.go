@@ -87,8 +87,10 @@ type aggregator struct {
 	// newest is the newest event time seen of any site, never past the wall
 	// clock; it only expires the revenue dedup memory.
 	newest time.Time
-	// marked: changes are noted for the next delta (delta.go).
-	marked bool
+	// marked: changes are noted for the next delta (delta.go);
+	// recentMark is recent's count of fingerprints remembered then.
+	marked     bool
+	recentMark uint64
 }
 
 func newAggregator(cfg *Config) (*aggregator, error) {

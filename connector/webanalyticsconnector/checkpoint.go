@@ -4,9 +4,7 @@
 package webanalyticsconnector // import "github.com/footfall-analytics/footfall/connector/webanalyticsconnector"
 
 import (
-	"bytes"
 	"context"
-	"encoding/gob"
 	"fmt"
 	"math"
 	"time"
@@ -37,8 +35,9 @@ import (
 const (
 	// stateVersion is bumped whenever the encoding changes; a version this
 	// build does not know is not loaded. Version 1 was a base alone, stored
-	// under legacyStateKey.
-	stateVersion = 2
+	// under legacyStateKey; versions 1 and 2 were gob streams, version 3 is
+	// statecodec.go's encoding.
+	stateVersion = 3
 	// stateTimeout bounds each storage call.
 	stateTimeout = 30 * time.Second
 )
@@ -63,7 +62,8 @@ type savedState struct {
 	Sites []savedSite
 	// Revenue is the revenue dedup memory, or its delta.
 	Revenue []byte
-	// Recent are the fingerprints of the last batches, oldest first.
+	// Recent are the fingerprints of the last batches, oldest first; in a
+	// delta of version 3 on, those remembered since the save before.
 	Recent []uint64
 }
 
@@ -133,26 +133,6 @@ func (a *aggregator) save(start time.Time, epoch int64) ([]byte, error) {
 	revenue.Step(math.MaxInt)
 	st.Revenue = revenue.Bytes()
 	return encodeState(&st)
-}
-
-func encodeState(st *savedState) ([]byte, error) {
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(st); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
-
-// decodeState reads a saved state.
-func decodeState(data []byte) (savedState, error) {
-	var st savedState
-	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&st); err != nil {
-		return st, fmt.Errorf("decode web analytics state: %w", err)
-	}
-	if st.Version != stateVersion && (st.Version != 1 || st.Delta) {
-		return st, fmt.Errorf("web analytics state has version %d; this build reads versions 1 and %d", st.Version, stateVersion)
-	}
-	return st, nil
 }
 
 // restoreCurrency takes back the currencies a site's revenue was broken

@@ -16,7 +16,8 @@ import (
 // a delta): the series made or updated and those removed, the sites that
 // counted a record (each with the visitors its windows added, and its
 // breakdowns that changed), the revenue ids remembered and forgotten, and
-// the small parts whole (start, newest event time, recent batches). The
+// the fingerprints of the batches counted since, and the small parts whole
+// (start, newest event time; a delta of version 2 held every fingerprint). The
 // base saved last with every delta after it applied in order is the
 // aggregator at the last delta: a save costs what was counted since the one
 // before, not every site's sketches. Changes are noted from the first save
@@ -44,7 +45,7 @@ func (r *removedSeries) note(s *series) {
 // mark starts noting changes anew: the next delta holds what changes from
 // now on.
 func (a *aggregator) mark() {
-	a.marked = true
+	a.marked, a.recentMark = true, a.recent.Remembered()
 	for _, s := range a.store.series {
 		s.changed = false
 	}
@@ -79,7 +80,7 @@ func (a *aggregator) saveDelta(start time.Time, epoch, prev int64) ([]byte, erro
 	if !a.canDelta() {
 		return nil, errors.New("the changes since the last save are not all noted")
 	}
-	st := savedState{Version: stateVersion, Epoch: epoch, Delta: true, Prev: prev, Start: start, Newest: a.newest, Recent: a.recent.Fingerprints()}
+	st := savedState{Version: stateVersion, Epoch: epoch, Delta: true, Prev: prev, Start: start, Newest: a.newest, Recent: a.recent.Since(a.recentMark)}
 	for _, s := range a.store.series {
 		if s.changed && s.def.kind != gauge {
 			st.Series = append(st.Series, saveSeries(s))
@@ -119,7 +120,13 @@ func (a *aggregator) applyDelta(st savedState) error {
 		return fmt.Errorf("web analytics state of checkpoint %d is not a delta", st.Epoch)
 	}
 	a.newest = st.Newest
-	a.recent = redelivery.Restore(recentBatches, st.Recent)
+	if st.Version < 3 {
+		a.recent = redelivery.Restore(recentBatches, st.Recent)
+	} else {
+		for _, fp := range st.Recent {
+			a.recent.Seen(fp)
+		}
+	}
 	for _, s := range st.Removed {
 		if def := metricByName[s.Metric]; def != nil {
 			a.store.remove(def, s.Site, joinValues(s.Values))

@@ -185,8 +185,7 @@ func TestAStateOfTheFormerVersionIsReadThenDeleted(t *testing.T) {
 	st, err := decodeState(data)
 	require.NoError(t, err)
 	st.Version = 1
-	data, err = encodeState(&st)
-	require.NoError(t, err)
+	data = gobState(t, &st) // as builds before version 3 encoded it
 	require.NoError(t, former.c.Shutdown(ctx))
 	client, err := ext.GetClient(ctx, component.KindConnector, newHarness(t, testConfig()).c.settings.ID, "")
 	require.NoError(t, err)
@@ -311,4 +310,40 @@ func TestAFailedWriteLeavesNoKeysBehind(t *testing.T) {
 	assert.InDelta(t, 4, pointValues(restored.flush(t0.Add(time.Minute)))["footfall.page_views{site=shop}"], 0)
 	require.NoError(t, restored.c.Shutdown(ctx))
 	require.NoError(t, h.c.Shutdown(ctx))
+}
+
+// A delta holds the batches counted since the save before, not every one
+// remembered: base and delta restore a memory that recognises the batches
+// counted before the delta as the running aggregator does, and takes new
+// ones.
+func TestADeltaCarriesTheBatchesCountedSinceTheSaveBefore(t *testing.T) {
+	batches := make([]plog.Logs, 0, len(journeys()))
+	for _, r := range journeys() {
+		batches = append(batches, logsOf(r))
+	}
+	live, err := newAggregator(testConfig())
+	require.NoError(t, err)
+	live.consume(batches[0], t0)
+	base, err := live.saveBase(t0, 1)
+	require.NoError(t, err)
+	for _, b := range batches[1:4] {
+		live.consume(b, t0)
+	}
+	data, err := live.saveDelta(t0, 2, 1)
+	require.NoError(t, err)
+	delta, err := decodeState(data)
+	require.NoError(t, err)
+	assert.Len(t, delta.Recent, 3, "the three batches counted since the base")
+
+	restored, err := newAggregator(testConfig())
+	require.NoError(t, err)
+	st, err := decodeState(base)
+	require.NoError(t, err)
+	require.NoError(t, restored.restore(st))
+	require.NoError(t, restored.applyDelta(delta))
+	assert.Equal(t, live.recent.Fingerprints(), restored.recent.Fingerprints())
+	for _, a := range []*aggregator{live, restored} {
+		assert.Equal(t, 1, a.consume(batches[2], t0).skipped[skippedRedelivered], "counted before the delta: a redelivery")
+		assert.Empty(t, a.consume(batches[4], t0).skipped, "new")
+	}
 }

@@ -10,6 +10,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
+	"time"
 )
 
 // ErrShort is the error of a read past the end of the data.
@@ -120,6 +122,31 @@ func (r *Reader) Bytes() []byte {
 	b := r.buf[:n]
 	r.buf = r.buf[n:]
 	return b
+}
+
+// Str reads a length-prefixed string.
+func (r *Reader) Str() string { return string(r.Bytes()) }
+
+// Bool reads a byte that must be 0 or 1.
+func (r *Reader) Bool() bool {
+	b := r.Byte()
+	if b > 1 {
+		r.fail(fmt.Errorf("boolean byte %d", b))
+	}
+	return b == 1
+}
+
+// Float64 reads 8 bytes, little endian, as a float64.
+func (r *Reader) Float64() float64 { return math.Float64frombits(r.Fixed64()) }
+
+// Time reads what binwrite's Time wrote: Unix nanoseconds, 0 for the zero
+// time, in UTC.
+func (r *Reader) Time() time.Time {
+	v := r.Varint()
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, v).UTC()
 }
 
 func (r *Reader) fail(err error) {

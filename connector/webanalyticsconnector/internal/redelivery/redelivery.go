@@ -28,6 +28,8 @@ type Memory struct {
 	ring []uint64
 	next int
 	set  map[uint64]int // fingerprint -> how many ring slots hold it
+	// remembered counts the fingerprints ever remembered.
+	remembered uint64
 }
 
 // New remembers the last size batches.
@@ -52,7 +54,22 @@ func (m *Memory) Seen(fp uint64) bool {
 		m.next = (m.next + 1) % len(m.ring)
 	}
 	m.set[fp]++
+	m.remembered++
 	return false
+}
+
+// Remembered is how many fingerprints were remembered so far: a mark for
+// Since.
+func (m *Memory) Remembered() uint64 { return m.remembered }
+
+// Since returns the fingerprints remembered since mark (Remembered's value
+// then) and still held, oldest first. Seen for each of them in order, on
+// the memory as it was at mark, makes it the memory now: a save need not
+// write all of them each time.
+func (m *Memory) Since(mark uint64) []uint64 {
+	all := m.Fingerprints()
+	n := min(m.remembered-min(mark, m.remembered), uint64(len(all)))
+	return all[uint64(len(all))-n:]
 }
 
 // Fingerprint hashes what identifies each record of ld: site, visitor, scope,

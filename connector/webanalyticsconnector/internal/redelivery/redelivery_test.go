@@ -4,6 +4,7 @@
 package redelivery
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -77,4 +78,32 @@ func TestRestoreFromFingerprints(t *testing.T) {
 	assert.True(t, restored.Seen(4))
 	assert.False(t, restored.Seen(5), "new")
 	assert.False(t, restored.Seen(2), "forgotten first, as in the saved one")
+}
+
+// The fingerprints remembered since a mark, seen again on the memory as it
+// was then, make it the memory now (the ground truth: the memory that saw
+// them all), whether or not the ring wrapped in between.
+func TestSinceAMarkReplaysOnTheMemoryAtTheMark(t *testing.T) {
+	for _, between := range []uint64{0, 1, 3, 5, 9} {
+		live := New(4)
+		for fp := uint64(1); fp <= 6; fp++ {
+			live.Seen(fp)
+		}
+		atMark := Restore(4, live.Fingerprints())
+		mark := live.Remembered()
+		for fp := uint64(100); fp < 100+between; fp++ {
+			live.Seen(fp)
+			live.Seen(fp) // a redelivery: not remembered twice
+		}
+		since := live.Since(mark)
+		if want := min(between, 4); uint64(len(since)) != want {
+			t.Fatalf("%d remembered since the mark: %d returned, want %d", between, len(since), want)
+		}
+		for _, fp := range since {
+			atMark.Seen(fp)
+		}
+		if got, want := atMark.Fingerprints(), live.Fingerprints(); !slices.Equal(got, want) {
+			t.Fatalf("%d since the mark: replayed %v, want %v", between, got, want)
+		}
+	}
 }
