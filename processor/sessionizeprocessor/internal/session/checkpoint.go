@@ -225,13 +225,19 @@ func (t *Tracker) decodeSession(d *decoder, version byte) *Session {
 
 // decodeGoals adds the goals encodeGoals wrote to s's.
 func (t *Tracker) decodeGoals(d *decoder, s *Session) {
-	goals := d.uint()
-	if goals > maxCheckpointGoals {
-		d.Fail(fmt.Errorf("checkpoint is corrupt: %d goals in one session", goals))
+	decodeAtMost(d, maxCheckpointGoals, "goals", func() { s.addGoal(d.str(), t.intern) })
+}
+
+// decodeAtMost reads a count, refused past limit (what names the entries
+// in the error), and calls read that many times.
+func decodeAtMost(d *decoder, limit uint64, what string, read func()) {
+	n := d.uint()
+	if n > limit {
+		d.Fail(fmt.Errorf("checkpoint is corrupt: %d %s in one session", n, what))
 		return
 	}
-	for range goals {
-		s.addGoal(d.str(), t.intern)
+	for range n {
+		read()
 	}
 }
 
@@ -255,14 +261,7 @@ func botReason(reason string) string {
 }
 
 func (t *Tracker) decodeRevenue(d *decoder, s *Session) {
-	currencies := d.uint()
-	if currencies > MaxRevenueCurrencies {
-		d.Fail(fmt.Errorf("checkpoint is corrupt: revenue in %d currencies in one session", currencies))
-		return
-	}
-	for range currencies {
-		s.addRevenue(Money{Currency: d.str(), Value: d.float()}, t.intern)
-	}
+	decodeAtMost(d, MaxRevenueCurrencies, "revenue currencies", func() { s.addRevenue(Money{Currency: d.str(), Value: d.float()}, t.intern) })
 }
 
 func newSessionFromCheckpoint(id, clientID string, in *interner) *Session {
