@@ -142,20 +142,20 @@ func (t *Tracker) encodeCompact(e *encoder, s *Session) {
 	encodeBehaviour(e, s, s.start)
 }
 
+// formFlags are the session flags the form byte carries, by bit.
+var formFlags = [...]struct {
+	bit  byte
+	flag uint16
+}{{formRawID, flagRawID}, {formClientNamed, flagClientNamed}, {formEngaged, flagEngaged}, {formReturning, flagReturning}}
+
 // form is s's form byte.
 func (s *Session) form(alias bool) byte {
 	var form byte
-	for _, f := range []struct {
-		set bool
-		bit byte
-	}{
-		{s.flags&flagRawID != 0, formRawID},
-		{s.flags&flagClientNamed != 0, formClientNamed},
-		{alias, formAlias},
-		{s.flags&flagEngaged != 0, formEngaged},
-		{s.flags&flagReturning != 0, formReturning},
-	} {
-		if f.set {
+	if alias {
+		form = formAlias
+	}
+	for _, f := range formFlags {
+		if s.flags&f.flag != 0 {
 			form |= f.bit
 		}
 	}
@@ -170,18 +170,15 @@ func (t *Tracker) decodeCompact(d *decoder) *Session {
 		d.Fail(errCorruptForm)
 		return s
 	}
-	if form&formRawID != 0 {
-		s.id, s.flags = string(d.Next(16)), flagRawID
-	} else {
-		s.id = d.str()
-	}
-	for _, f := range []struct {
-		bit  byte
-		flag uint16
-	}{{formClientNamed, flagClientNamed}, {formEngaged, flagEngaged}, {formReturning, flagReturning}} {
+	for _, f := range formFlags {
 		if form&f.bit != 0 {
 			s.flags |= f.flag
 		}
+	}
+	if form&formRawID != 0 {
+		s.id = string(d.Next(16))
+	} else {
+		s.id = d.str()
 	}
 	if form&formAlias != 0 {
 		s.more().clientAlias = t.intern.str(d.str())

@@ -30,7 +30,8 @@ import (
 // events placed in it since. Unless one of them was earlier than those
 // before it, they moved only its progress: its end, counts, exit, goals,
 // funnels, revenue and behaviour. The delta then holds that progress alone
-// (encodeProgress), about a third of the whole session: most open sessions
+// (encodeProgress): 37.5 bytes on average where the whole session took
+// 109 (168 at version 5), in BenchmarkChangelogWhileEventsTrickleIn. Most open sessions
 // change in many deltas, one event at a time, and writing them whole in
 // each made the changelog of a partition whose events come in as they
 // happen twice the size of its events as stored.
