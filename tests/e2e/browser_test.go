@@ -452,8 +452,10 @@ func TestE2EBrowserLiveDashboard(t *testing.T) {
 	var result struct {
 		CurrentVisitorsMs, ChartMs int
 		Pages5m, Funnels5m         []string
+		Pressed                    string
 	}
 	require.NoError(t, json.Unmarshal([]byte(strings.TrimSpace(line)), &result))
+	assert.Equal(t, "5m", result.Pressed, "the window picker shows the window chosen")
 	// Each list line is the name then the count.
 	assert.Equal(t, []string{"/pricing3"}, result.Pages5m, "the last five minutes' top pages")
 	assert.Equal(t, []string{"signup · step 13"}, result.Funnels5m, "config/default.yaml's signup funnel: three sessions saw /pricing")

@@ -25,11 +25,13 @@ function list(title, entries) {
 let listWindow = 'today'
 let lastSnapshot = null
 
+// windowPicker is made once per site card and kept: were it made again at
+// each snapshot (four a second), a click whose press and release straddled
+// one would land on two different buttons and be lost.
 function windowPicker() {
   const picker = el('div', { class: 'picker' })
   for (const [name, label] of [['5m', 'last 5 minutes'], ['1h', 'last hour'], ['today', 'today']]) {
     const b = el('button', { type: 'button', 'data-window': name }, label)
-    if (name === listWindow) b.setAttribute('aria-pressed', 'true')
     b.addEventListener('click', () => {
       listWindow = name
       if (lastSnapshot) render(lastSnapshot)
@@ -37,6 +39,10 @@ function windowPicker() {
     picker.append(b)
   }
   return picker
+}
+
+function showWindowChoice(picker) {
+  picker.querySelectorAll('button').forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.window === listWindow)))
 }
 
 function siteCard(s) {
@@ -48,7 +54,7 @@ function siteCard(s) {
       el('div', { class: 'now' }, el('span', { class: 'current' }), el('span', {}, 'current visitors')),
       el('table', { class: 'windows' }),
       el('div', { class: 'chart' }),
-      el('div', { class: 'picker-box' }),
+      el('div', { class: 'picker-box' }, windowPicker()),
       el('div', { class: 'lists' }),
     )
     document.getElementById('sites').append(card)
@@ -81,7 +87,7 @@ function siteCard(s) {
   } else {
     charts[s.site].setData(data)
   }
-  card.querySelector('.picker-box').replaceChildren(windowPicker())
+  showWindowChoice(card.querySelector('.picker-box .picker'))
   const top = s.top[listWindow]
   const lists = card.querySelector('.lists')
   lists.dataset.window = listWindow
