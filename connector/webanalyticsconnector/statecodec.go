@@ -16,8 +16,12 @@ import (
 
 // A save is encoded field by field, varint-framed (binaryStateMagic, then
 // stateVersion, then savedState's fields in order, each list as its count
-// and its elements; times as Unix nanoseconds). Versions 1 and 2 were gob
-// streams, which are still read: a gob stream carries its types'
+// and its elements; times as Unix nanoseconds). Every string (metric
+// names, sites, label values, top-K keys) is written once and then by its
+// number (binwrite.Interned): a delta names a few metrics and sites over
+// and over. Values are written as varints when whole (binwrite.FloatCompact):
+// they are counts, but for sums of revenue and durations. Versions 1 and 2
+// were gob streams, which are still read: a gob stream carries its types'
 // descriptions, about 700 bytes, with every save, a quarter of a typical
 // delta's bytes in a kafkastream partition's changelog.
 //
@@ -26,9 +30,24 @@ import (
 // and above).
 const binaryStateMagic = 0xb3
 
+// stateWriter is a Writer and the strings it wrote.
+type stateWriter struct {
+	binwrite.Writer
+	strings binwrite.Strings
+}
+
+func (w *stateWriter) str(s string) { w.Interned(&w.strings, s) }
+
+func (w *stateWriter) strs(values []string) {
+	w.Uvarint(uint64(len(values)))
+	for _, v := range values {
+		w.str(v)
+	}
+}
+
 // encodeState encodes a save.
 func encodeState(st *savedState) ([]byte, error) {
-	w := &binwrite.Writer{}
+	w := &stateWriter{}
 	w.Byte(binaryStateMagic)
 	w.Uvarint(uint64(st.Version))
 	w.Varint(st.Epoch)
@@ -36,11 +55,11 @@ func encodeState(st *savedState) ([]byte, error) {
 	w.Varint(st.Prev)
 	w.Time(st.Start)
 	w.Time(st.Newest)
-	writeSeries(w, st.Series)
-	writeSeries(w, st.Removed)
+	w.series(st.Series)
+	w.series(st.Removed)
 	w.Uvarint(uint64(len(st.Sites)))
 	for _, site := range st.Sites {
-		writeSite(w, site)
+		w.site(site)
 	}
 	w.Bytes(st.Revenue)
 	w.Uvarint(uint64(len(st.Recent)))
@@ -50,13 +69,13 @@ func encodeState(st *savedState) ([]byte, error) {
 	return w.Buf, nil
 }
 
-func writeSeries(w *binwrite.Writer, series []savedSeries) {
+func (w *stateWriter) series(series []savedSeries) {
 	w.Uvarint(uint64(len(series)))
 	for _, s := range series {
-		w.Str(s.Metric)
-		w.Str(s.Site)
-		writeStrings(w, s.Values)
-		w.Float64(s.Value)
+		w.str(s.Metric)
+		w.str(s.Site)
+		w.strs(s.Values)
+		w.FloatCompact(s.Value)
 		w.Uvarint(s.Count)
 		w.Uvarint(uint64(len(s.Buckets)))
 		for _, b := range s.Buckets {
@@ -65,31 +84,24 @@ func writeSeries(w *binwrite.Writer, series []savedSeries) {
 	}
 }
 
-func writeSite(w *binwrite.Writer, site savedSite) {
-	w.Str(site.ID)
-	w.Str(site.Zone)
+func (w *stateWriter) site(site savedSite) {
+	w.str(site.ID)
+	w.str(site.Zone)
 	w.Bytes(site.Uniques)
 	w.Uvarint(uint64(len(site.Breakdowns)))
 	for _, b := range site.Breakdowns {
-		w.Str(b.Metric)
-		w.Str(b.Scope)
+		w.str(b.Metric)
+		w.str(b.Scope)
 		w.Uvarint(uint64(len(b.Entries)))
 		for _, e := range b.Entries {
-			w.Str(e.Key)
+			w.str(e.Key)
 			w.Uvarint(e.Count)
 			w.Uvarint(e.Error)
 		}
-		writeStrings(w, b.Reported)
+		w.strs(b.Reported)
 	}
 	w.Time(site.Newest)
 	w.Time(site.NewestAt)
-}
-
-func writeStrings(w *binwrite.Writer, values []string) {
-	w.Uvarint(uint64(len(values)))
-	for _, v := range values {
-		w.Str(v)
-	}
 }
 
 // decodeState reads a saved state, of any version this build reads.
@@ -110,7 +122,24 @@ func decodeState(data []byte) (savedState, error) {
 	return st, nil
 }
 
-func readState(r *binread.Reader) (savedState, error) {
+// stateReader is a Reader and the strings it read.
+type stateReader struct {
+	*binread.Reader
+	strings binread.Strings
+}
+
+func (r *stateReader) str() string { return r.Interned(&r.strings) }
+
+func (r *stateReader) strs() []string {
+	var values []string
+	for range r.Count() {
+		values = append(values, r.str())
+	}
+	return values
+}
+
+func readState(br *binread.Reader) (savedState, error) {
+	r := &stateReader{Reader: br}
 	st := savedState{Version: int(r.Uvarint())}
 	if r.Err() == nil && st.Version != stateVersion {
 		return st, fmt.Errorf("web analytics state has version %d; this build reads versions 1 to %d (those before %d as gob streams)", st.Version, stateVersion, stateVersion)
@@ -120,10 +149,10 @@ func readState(r *binread.Reader) (savedState, error) {
 	st.Prev = r.Varint()
 	st.Start = r.Time()
 	st.Newest = r.Time()
-	st.Series = readSeries(r)
-	st.Removed = readSeries(r)
+	st.Series = r.series()
+	st.Removed = r.series()
 	for range r.Count() {
-		st.Sites = append(st.Sites, readSite(r))
+		st.Sites = append(st.Sites, r.site())
 	}
 	st.Revenue = bytes.Clone(r.Bytes())
 	for range r.Count() {
@@ -138,10 +167,10 @@ func readState(r *binread.Reader) (savedState, error) {
 	return st, nil
 }
 
-func readSeries(r *binread.Reader) []savedSeries {
+func (r *stateReader) series() []savedSeries {
 	var series []savedSeries
 	for range r.Count() {
-		s := savedSeries{Metric: r.Str(), Site: r.Str(), Values: readStrings(r), Value: r.Float64(), Count: r.Uvarint()}
+		s := savedSeries{Metric: r.str(), Site: r.str(), Values: r.strs(), Value: r.FloatCompact(), Count: r.Uvarint()}
 		for range r.Count() {
 			s.Buckets = append(s.Buckets, r.Uvarint())
 		}
@@ -150,25 +179,17 @@ func readSeries(r *binread.Reader) []savedSeries {
 	return series
 }
 
-func readSite(r *binread.Reader) savedSite {
-	site := savedSite{ID: r.Str(), Zone: r.Str(), Uniques: bytes.Clone(r.Bytes())}
+func (r *stateReader) site() savedSite {
+	site := savedSite{ID: r.str(), Zone: r.str(), Uniques: bytes.Clone(r.Bytes())}
 	for range r.Count() {
-		b := savedBreakdown{Metric: r.Str(), Scope: r.Str()}
+		b := savedBreakdown{Metric: r.str(), Scope: r.str()}
 		for range r.Count() {
-			b.Entries = append(b.Entries, topk.Entry{Key: r.Str(), Count: r.Uvarint(), Error: r.Uvarint()})
+			b.Entries = append(b.Entries, topk.Entry{Key: r.str(), Count: r.Uvarint(), Error: r.Uvarint()})
 		}
-		b.Reported = readStrings(r)
+		b.Reported = r.strs()
 		site.Breakdowns = append(site.Breakdowns, b)
 	}
 	site.Newest = r.Time()
 	site.NewestAt = r.Time()
 	return site
-}
-
-func readStrings(r *binread.Reader) []string {
-	var values []string
-	for range r.Count() {
-		values = append(values, r.Str())
-	}
-	return values
 }

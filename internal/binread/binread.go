@@ -154,3 +154,40 @@ func (r *Reader) fail(err error) {
 		r.err = err
 	}
 }
+
+// Strings are the strings read through Interned so far, by number. Its
+// zero value is ready; one Strings serves one decoding.
+type Strings struct{ list []string }
+
+// Interned reads what binwrite's Interned wrote: a new string, or the
+// number of one read before.
+func (r *Reader) Interned(t *Strings) string {
+	n := r.Uvarint()
+	switch {
+	case r.err != nil:
+		return ""
+	case n == 0:
+		s := r.Str()
+		if r.err == nil {
+			t.list = append(t.list, s)
+		}
+		return s
+	case n > uint64(len(t.list)):
+		r.fail(fmt.Errorf("string number %d of %d read", n-1, len(t.list)))
+		return ""
+	}
+	return t.list[n-1]
+}
+
+// FloatCompact reads what binwrite's FloatCompact wrote.
+func (r *Reader) FloatCompact() float64 {
+	n := r.Uvarint()
+	switch {
+	case n&1 == 0:
+		return float64(n >> 1)
+	case n == 1:
+		return r.Float64()
+	}
+	r.fail(fmt.Errorf("number tag %d", n))
+	return 0
+}

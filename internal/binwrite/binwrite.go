@@ -47,3 +47,39 @@ func (w *Writer) Time(t time.Time) {
 	}
 	w.Varint(t.UnixNano())
 }
+
+// Strings numbers the strings a Writer wrote through Interned, so that a
+// string written again costs its number (one byte for the first 127).
+// Its zero value is ready; one Strings serves one encoding.
+type Strings struct{ index map[string]uint64 }
+
+// Interned writes s once: the first time as 0 then the string, after that
+// as its number plus one. binread's Interned reads it.
+func (w *Writer) Interned(t *Strings, s string) {
+	if i, ok := t.index[s]; ok {
+		w.Uvarint(i + 1)
+		return
+	}
+	if t.index == nil {
+		t.index = map[string]uint64{}
+	}
+	t.index[s] = uint64(len(t.index))
+	w.Uvarint(0)
+	w.Str(s)
+}
+
+// maxWholeFloat is the largest whole number FloatCompact writes as a
+// varint: every whole number up to it is a float64 exactly.
+const maxWholeFloat = 1 << 53
+
+// FloatCompact writes a float64 that is usually a count: a whole number
+// from 0 to 2^53 as a varint of twice it (one to eight bytes), anything
+// else as 1 then its 8 bytes.
+func (w *Writer) FloatCompact(v float64) {
+	if v >= 0 && v <= maxWholeFloat && v == math.Trunc(v) {
+		w.Uvarint(uint64(v) << 1)
+		return
+	}
+	w.Uvarint(1)
+	w.Float64(v)
+}

@@ -51,3 +51,64 @@ func TestBinreadRefusesABooleanThatIsNot(t *testing.T) {
 	r.Bool()
 	require.ErrorContains(t, r.Err(), "boolean byte 2")
 }
+
+// A string written again is its number; binread gives back each string.
+func TestAnInternedStringIsWrittenOnce(t *testing.T) {
+	w := &Writer{}
+	var written Strings
+	for _, s := range []string{"footfall.page_views", "demo", "footfall.page_views", "", "demo", ""} {
+		w.Interned(&written, s)
+	}
+	// 0, 19, the name; 0, 4, "demo"; 1; 0, 0; 2; 3.
+	assert.Len(t, w.Buf, 2+len("footfall.page_views")+2+len("demo")+1+2+1+1)
+
+	r := binread.New(w.Buf)
+	var read binread.Strings
+	for _, want := range []string{"footfall.page_views", "demo", "footfall.page_views", "", "demo", ""} {
+		assert.Equal(t, want, r.Interned(&read))
+	}
+	require.NoError(t, r.Err())
+	assert.Zero(t, r.Len())
+}
+
+func TestANumberOfAStringNotReadIsRefused(t *testing.T) {
+	r := binread.New([]byte{0, 1, 'a', 2})
+	var read binread.Strings
+	assert.Equal(t, "a", r.Interned(&read))
+	r.Interned(&read)
+	require.ErrorContains(t, r.Err(), "string number 1 of 1 read")
+}
+
+// Whole numbers take a varint, everything else its 8 bytes, and each reads
+// back exactly.
+func TestFloatCompactKeepsEveryValue(t *testing.T) {
+	for _, tc := range []struct {
+		v     float64
+		bytes int
+	}{
+		{0, 1},
+		{1, 1},
+		{63, 1},
+		{64, 2},
+		{1e6, 3},
+		{1 << 53, 8},
+		{1<<53 + 2, 9},
+		{2.5, 9},
+		{-1, 9},
+		{math.Inf(1), 9},
+		{math.MaxFloat64, 9},
+	} {
+		w := &Writer{}
+		w.FloatCompact(tc.v)
+		assert.Len(t, w.Buf, tc.bytes, "%v", tc.v)
+		r := binread.New(w.Buf)
+		assert.Equal(t, tc.v, r.FloatCompact(), "%v", tc.v) //nolint:testifylint // exact: nothing is rounded
+		require.NoError(t, r.Err())
+	}
+	w := &Writer{}
+	w.FloatCompact(math.NaN())
+	assert.True(t, math.IsNaN(binread.New(w.Buf).FloatCompact()))
+	r := binread.New([]byte{3})
+	r.FloatCompact()
+	require.ErrorContains(t, r.Err(), "number tag 3")
+}
