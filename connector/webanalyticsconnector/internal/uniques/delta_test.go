@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/footfall-analytics/footfall/internal/binread"
 )
 
 // A base with the deltas after it applied in order counts what the windows
@@ -24,6 +26,7 @@ func TestDeltasRestoreTheWindows(t *testing.T) {
 	// 22:40 UTC is 23:40 in Berlin: the streams cross its midnight.
 	start := time.Date(2026, 11, 30, 22, 40, 0, 0, time.UTC)
 	deltas := 0
+	todayKinds := map[byte]int{}
 	for seed := range 30 {
 		rng := rand.New(rand.NewPCG(uint64(seed), 82))
 		visitors, events := 3000, 4000
@@ -64,6 +67,7 @@ func TestDeltasRestoreTheWindows(t *testing.T) {
 			require.NoError(t, err)
 			require.NoError(t, restored.ApplyDelta(delta))
 			deltas++
+			todayKinds[todayKind(t, delta)]++
 			assertSameWindows(t, live, restored, at)
 		}
 		delta, err := live.AppendDelta(nil)
@@ -77,6 +81,52 @@ func TestDeltasRestoreTheWindows(t *testing.T) {
 		assertSameWindows(t, live, restored, at)
 	}
 	assert.Greater(t, deltas, 100)
+	// Today as the minutes' merge, and with a sketch of its own (a visitor
+	// past the ring, a new day), were both restored.
+	assert.Greater(t, todayKinds[addedAsMinutes], 10, "%v", todayKinds)
+	assert.Greater(t, todayKinds[added], 10, "%v", todayKinds)
+}
+
+// todayKind reads the kind of today's change in a delta.
+func todayKind(t *testing.T, delta []byte) byte {
+	r := binread.New(delta[1:])
+	r.Varint()
+	r.Varint()
+	kind := r.Byte()
+	require.NoError(t, r.Err())
+	return kind
+}
+
+// Today's visitors added since the mark are written as the minutes' when
+// they went to the minutes too, and as a sketch of their own when one went
+// to today alone (too late for the hour the ring holds).
+func TestTodayIsWrittenAsTheMinutesWhenItTookTheirVisitors(t *testing.T) {
+	at := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	w := New(time.UTC)
+	w.Add("before", at)
+	base, err := w.MarshalBinary()
+	require.NoError(t, err)
+	w.Mark()
+	for i := range 30 {
+		w.Add(fmt.Sprintf("v%d", i%12), at.Add(time.Duration(i)*5*time.Second)) // two minutes, repeat visits
+	}
+	asMinutes, err := w.AppendDelta(nil)
+	require.NoError(t, err)
+	assert.Equal(t, addedAsMinutes, todayKind(t, asMinutes))
+	restored := New(time.UTC)
+	require.NoError(t, restored.UnmarshalBinary(base))
+	require.NoError(t, restored.ApplyDelta(asMinutes))
+	assertSameWindows(t, w, restored, at.Add(2*time.Minute))
+	assert.Equal(t, uint64(13), restored.Estimate(at.Add(2*time.Minute)).Today)
+
+	w.Add("v0", at.Add(3*time.Minute))
+	w.Add("late", at.Add(-2*time.Hour)) // today, not the ring
+	ownSketch, err := w.AppendDelta(nil)
+	require.NoError(t, err)
+	assert.Equal(t, added, todayKind(t, ownSketch))
+	require.NoError(t, restored.ApplyDelta(ownSketch))
+	assertSameWindows(t, w, restored, at.Add(3*time.Minute))
+	assert.Equal(t, uint64(14), restored.Estimate(at.Add(3*time.Minute)).Today)
 }
 
 func assertSameWindows(t *testing.T, live, restored *Windows, at time.Time) {
@@ -151,6 +201,12 @@ func FuzzApplyDelta(f *testing.F) {
 		w.Add(fmt.Sprintf("n%d", i), at.Add(time.Duration(i)*10*time.Second)) // past midnight: today begins anew
 	}
 	delta, err := w.AppendDelta(nil)
+	require.NoError(f, err)
+	f.Add(delta)
+	w = base()
+	w.Mark()
+	w.Add("n", at.Add(-time.Minute)) // today as the minutes'
+	delta, err = w.AppendDelta(nil)
 	require.NoError(f, err)
 	f.Add(delta)
 	f.Fuzz(func(t *testing.T, data []byte) {
