@@ -17,8 +17,21 @@ import (
 type key [2]uint64
 
 type entry struct {
-	key  key
-	seen int64 // event time of the first sighting, Unix nanoseconds
+	key key
+	// seen is the event time of the first sighting in Unix milliseconds,
+	// rounded up so that no id is forgotten before its window ends: a
+	// checkpoint then writes it as the few bytes it differs from the
+	// entry's before (checkpoint.go).
+	seen int64
+}
+
+// ceilMillis is t in Unix milliseconds, rounded up.
+func ceilMillis(t time.Time) int64 {
+	ms := t.UnixMilli()
+	if t.Nanosecond()%int(time.Millisecond) != 0 {
+		ms++
+	}
+	return ms
 }
 
 // Cache is not safe for concurrent use: it belongs to the processor's state owner.
@@ -90,7 +103,7 @@ func (c *Cache) Seen(site, eventID string, eventTime time.Time) bool {
 	if c.has(k) {
 		return true
 	}
-	if c.remember(entry{key: k, seen: eventTime.UnixNano()}) && c.onEvict != nil {
+	if c.remember(entry{key: k, seen: ceilMillis(eventTime)}) && c.onEvict != nil {
 		c.onEvict()
 	}
 	return false
@@ -109,9 +122,11 @@ func (c *Cache) remember(e entry) (evicted bool) {
 
 // Expire forgets ids first seen more than the window before watermark. Entries
 // are kept in arrival order, so an id seen out of order may outlive its window
-// by the lateness of its neighbours; memory stays bounded by maxEntries.
+// by the lateness of its neighbours, and any id by up to two milliseconds
+// (its time is rounded up, the horizon down); memory stays bounded by
+// maxEntries.
 func (c *Cache) Expire(watermark time.Time) int {
-	horizon := watermark.Add(-c.window).UnixNano()
+	horizon := watermark.Add(-c.window).UnixMilli()
 	n := 0
 	for c.ring.len() > 0 && c.oldest().seen < horizon {
 		c.popOldest()

@@ -27,7 +27,8 @@ func TestDuplicatesWithinTheWindow(t *testing.T) {
 
 	assert.Equal(t, 0, c.Expire(t0.Add(10*time.Minute)), "exactly at the window edge it is still remembered")
 	assert.True(t, c.Seen("shop", "e1", t0.Add(10*time.Minute)))
-	assert.Equal(t, 3, c.Expire(t0.Add(10*time.Minute+time.Nanosecond)))
+	assert.Equal(t, 0, c.Expire(t0.Add(10*time.Minute+time.Nanosecond)), "times are kept in milliseconds, never forgotten early")
+	assert.Equal(t, 3, c.Expire(t0.Add(10*time.Minute+time.Millisecond)))
 	assert.False(t, c.Seen("shop", "e1", t0.Add(11*time.Minute)), "forgotten after the window")
 }
 
@@ -83,7 +84,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 func TestCheckpointRefusesWhatItCannotRead(t *testing.T) {
 	c := New(time.Hour, 10, nil)
 	require.ErrorContains(t, c.UnmarshalBinary(nil), "empty")
-	require.ErrorContains(t, c.UnmarshalBinary([]byte{9, 0}), "version 9; this build reads version 1")
+	require.ErrorContains(t, c.UnmarshalBinary([]byte{9, 0}), "version 9; this build reads versions 1 and 2")
 	require.ErrorContains(t, c.UnmarshalBinary([]byte{1, 2, 0, 0}), "corrupt")
 }
 

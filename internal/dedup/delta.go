@@ -17,8 +17,13 @@ import (
 // seen in between rather than of every id remembered.
 //
 // Encoding: deltaVersion, the entries to forget from the front, the count
-// of entries to append, then those entries as in a checkpoint.
-const deltaVersion = 0x81
+// of entries to append, then those entries as in a checkpoint of version 2
+// (their times from 0 for the first). deltaVersionV1's entries are as in a
+// checkpoint of version 1; they are still read.
+const (
+	deltaVersion   = 0x82
+	deltaVersionV1 = 0x81
+)
 
 // mark is the ring as it was when the last snapshot or delta began.
 type mark struct {
@@ -63,7 +68,7 @@ func (c *Cache) BeginDelta() *Snapshot {
 // with the deltas before it applied). It reads the whole delta before it
 // changes anything, so a corrupt one leaves the cache as it was.
 func (c *Cache) ApplyDelta(data []byte) error {
-	if len(data) == 0 || data[0] != deltaVersion {
+	if len(data) == 0 || (data[0] != deltaVersion && data[0] != deltaVersionV1) {
 		return errors.New("dedup delta has an unknown version")
 	}
 	forget, n := binary.Uvarint(data[1:])
@@ -75,15 +80,21 @@ func (c *Cache) ApplyDelta(data []byte) error {
 	if n <= 0 {
 		return errors.New("dedup delta is corrupt: bad entry count")
 	}
-	body := rest[n:]
-	if len(body)%entrySize != 0 || count != uint64(len(body)/entrySize) {
-		return fmt.Errorf("dedup delta is corrupt: %d entries in %d bytes", count, len(body))
+	version := byte(checkpointVersion)
+	if data[0] == deltaVersionV1 {
+		version = checkpointVersionV1
+	}
+	// A delta holds what was remembered in one checkpoint interval: it is
+	// read whole before the cache changes.
+	var entries []entry
+	err := readEntries(version, count, rest[n:], func(e entry) { entries = append(entries, e) })
+	if err != nil {
+		return fmt.Errorf("dedup delta is corrupt: %w", err)
 	}
 	for ; forget > 0 && c.Len() > 0; forget-- {
 		c.popOldest()
 	}
-	for i := range len(body) / entrySize {
-		e := decodeEntry([entrySize]byte(body[i*entrySize : (i+1)*entrySize]))
+	for _, e := range entries {
 		if !c.has(e.key) {
 			c.remember(e)
 		}

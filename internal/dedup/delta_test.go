@@ -4,6 +4,7 @@
 package dedup
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -92,7 +93,9 @@ func TestADeltaIsTheIDsSeenSinceTheMark(t *testing.T) {
 		c.Seen("s", fmt.Sprint(1000+i), t0)
 	}
 	d := deltaAtOnce(c)
-	assert.Equal(t, 3+10*entrySize, len(d), "ten ids, not five hundred and ten")
+	// Ten keys; the first time in full, the nine after it a byte each.
+	first := len(binary.AppendVarint(nil, t0.UnixMilli()))
+	assert.Equal(t, 3+10*keySize+first+9, len(d), "ten ids, not five hundred and ten")
 	assert.Len(t, deltaAtOnce(c), 3, "nothing changed since")
 }
 
@@ -114,4 +117,37 @@ func deltaAtOnce(c *Cache) []byte {
 	sn := c.BeginDelta()
 	sn.Step(math.MaxInt)
 	return sn.Bytes()
+}
+
+// A checkpoint and a delta of version 1 (times as 8 bytes of Unix
+// nanoseconds) are still read; their times are rounded up to the
+// millisecond, as Seen rounds them.
+func TestVersion1CheckpointsAndDeltasAreStillRead(t *testing.T) {
+	v1Entry := func(out []byte, site, id string, at time.Time) []byte {
+		k := hashKey(site, id)
+		out = binary.BigEndian.AppendUint64(out, k[0])
+		out = binary.BigEndian.AppendUint64(out, k[1])
+		return binary.BigEndian.AppendUint64(out, uint64(at.UnixNano()))
+	}
+	base := v1Entry(v1Entry([]byte{checkpointVersionV1, 2}, "s", "a", t0), "s", "b", t0.Add(time.Nanosecond))
+	delta := v1Entry([]byte{deltaVersionV1, 1, 1}, "s", "c", t0.Add(time.Second))
+
+	c := New(time.Hour, 10, nil)
+	require.NoError(t, c.UnmarshalBinary(base))
+	require.NoError(t, c.ApplyDelta(delta))
+	assert.False(t, c.Has("s", "a"), "the delta forgot the oldest")
+	assert.True(t, c.Has("s", "b"))
+	assert.True(t, c.Has("s", "c"))
+	assert.Equal(t, 0, c.Expire(t0.Add(time.Hour+time.Millisecond)), "b's time, one nanosecond past t0, is t0 plus a millisecond")
+	assert.Equal(t, 1, c.Expire(t0.Add(time.Hour+2*time.Millisecond)))
+	assert.True(t, c.Has("s", "c"))
+
+	// Written again, they are version 2, and read back the same.
+	again, err := c.MarshalBinary()
+	require.NoError(t, err)
+	assert.Equal(t, byte(checkpointVersion), again[0])
+	restored := New(time.Hour, 10, nil)
+	require.NoError(t, restored.UnmarshalBinary(again))
+	assert.Equal(t, c.ring.at(c.ring.first).seen, restored.ring.at(restored.ring.first).seen)
+	assert.True(t, restored.Has("s", "c"))
 }

@@ -118,7 +118,9 @@ func TestAKeyTwiceInACheckpointIsRememberedOnce(t *testing.T) {
 	data, err := c.MarshalBinary()
 	require.NoError(t, err)
 	body := data[2:]
-	twice := append(binary.AppendUvarint([]byte{checkpointVersion}, 3), slices.Concat(body, body[:entrySize])...)
+	// "a" again, after "b": its time is the same as b's.
+	a := c.ring.at(c.ring.first)
+	twice := append(binary.AppendUvarint([]byte{checkpointVersion}, 3), appendEntry(slices.Clone(body), *a, a.seen)...)
 
 	restored := New(time.Hour, 10, nil)
 	require.NoError(t, restored.UnmarshalBinary(twice))

@@ -142,7 +142,7 @@ func (c checkpointChain) stateBytes(stateNow int64) int64 {
 const (
 	baseBytesPerSession   = 150
 	deltaBytesPerSession  = 165
-	bytesPerRememberedKey = 24
+	bytesPerRememberedKey = 19
 )
 
 // maxDeltaSessions is how many changed sessions a delta may hold and still
