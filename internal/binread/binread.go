@@ -155,6 +155,12 @@ func (r *Reader) fail(err error) {
 	}
 }
 
+// MaxInterned is how many strings a stream numbers: past it, a string not
+// numbered yet is written whole each time and not numbered, so that the
+// table of a base with a million distinct pages stays small on both sides.
+// binwrite's Interned follows it.
+const MaxInterned = 1 << 16
+
 // Strings are the strings read through Interned so far, by number. Its
 // zero value is ready; one Strings serves one decoding.
 type Strings struct{ list []string }
@@ -168,7 +174,7 @@ func (r *Reader) Interned(t *Strings) string {
 		return ""
 	case n == 0:
 		s := r.Str()
-		if r.err == nil {
+		if r.err == nil && len(t.list) < MaxInterned {
 			t.list = append(t.list, s)
 		}
 		return s

@@ -9,6 +9,8 @@ import (
 	"encoding/binary"
 	"math"
 	"time"
+
+	"github.com/footfall-analytics/footfall/internal/binread"
 )
 
 // Writer appends to Buf.
@@ -54,7 +56,8 @@ func (w *Writer) Time(t time.Time) {
 type Strings struct{ index map[string]uint64 }
 
 // Interned writes s once: the first time as 0 then the string, after that
-// as its number plus one. binread's Interned reads it.
+// as its number plus one. Past binread.MaxInterned strings, one not
+// numbered yet is written whole every time. binread's Interned reads it.
 func (w *Writer) Interned(t *Strings, s string) {
 	if i, ok := t.index[s]; ok {
 		w.Uvarint(i + 1)
@@ -63,7 +66,9 @@ func (w *Writer) Interned(t *Strings, s string) {
 	if t.index == nil {
 		t.index = map[string]uint64{}
 	}
-	t.index[s] = uint64(len(t.index))
+	if len(t.index) < binread.MaxInterned {
+		t.index[s] = uint64(len(t.index))
+	}
 	w.Uvarint(0)
 	w.Str(s)
 }

@@ -5,6 +5,7 @@ package binwrite
 
 import (
 	"math"
+	"strconv"
 	"testing"
 	"time"
 
@@ -66,6 +67,35 @@ func TestAnInternedStringIsWrittenOnce(t *testing.T) {
 	var read binread.Strings
 	for _, want := range []string{"footfall.page_views", "demo", "footfall.page_views", "", "demo", ""} {
 		assert.Equal(t, want, r.Interned(&read))
+	}
+	require.NoError(t, r.Err())
+	assert.Zero(t, r.Len())
+}
+
+// Past binread.MaxInterned, a string not numbered yet is written whole
+// each time, and both sides go on numbering none; the strings numbered
+// before keep their numbers.
+func TestPastMaxInternedStringsAreWrittenWhole(t *testing.T) {
+	w := &Writer{}
+	var written Strings
+	var want []string
+	for i := range binread.MaxInterned + 2 {
+		s := strconv.Itoa(i)
+		w.Interned(&written, s)
+		want = append(want, s)
+	}
+	before := len(w.Buf)
+	w.Interned(&written, "65536") // the first one past: whole again
+	assert.Equal(t, 7, len(w.Buf)-before)
+	before = len(w.Buf)
+	w.Interned(&written, "5") // numbered 5: the byte 6
+	assert.Equal(t, 1, len(w.Buf)-before)
+	want = append(want, "65536", "5")
+
+	r := binread.New(w.Buf)
+	var read binread.Strings
+	for _, s := range want {
+		require.Equal(t, s, r.Interned(&read))
 	}
 	require.NoError(t, r.Err())
 	assert.Zero(t, r.Len())

@@ -73,7 +73,7 @@ func encodeGoals(e *encoder, s *Session) {
 	goals := s.goals.goalNames()
 	e.uint(uint64(len(goals)))
 	for _, g := range goals {
-		e.str(g)
+		e.name(g)
 	}
 }
 
@@ -81,7 +81,7 @@ func encodeRevenue(e *encoder, s *Session) {
 	revenue := s.goals.revenueSums()
 	e.uint(uint64(len(revenue)))
 	for _, m := range revenue {
-		e.str(m.Currency)
+		e.name(m.Currency)
 		e.float(m.Value)
 	}
 }
@@ -95,7 +95,7 @@ func encodeBehaviour(e *encoder, s *Session, since int64) {
 		e.int(b.minuteStart - since)
 		e.uint(uint64(b.minuteViews))
 		e.uint(uint64(b.reloads))
-		e.str(b.bot)
+		e.name(b.bot)
 		e.bool(b.botFromStart)
 	}
 }
@@ -122,6 +122,7 @@ func (t *Tracker) Restore(data []byte) error {
 	}
 	restored.live = make(map[liveKey]*Session, count)
 	restored.deadlines = make(deadlineHeap, 0, count)
+	d.namesFor(version) // the sessions' stream
 	for i := uint64(0); i < count && d.Err() == nil; i++ {
 		s := restored.decodeSession(d, version)
 		if d.Err() != nil {
@@ -132,7 +133,9 @@ func (t *Tracker) Restore(data []byte) error {
 		restored.deadlines = append(restored.deadlines, s)
 	}
 	heap.Init(&restored.deadlines)
+	d.names = nil
 	tombstones := d.uint()
+	d.namesFor(version) // the tombstones' stream
 	for i := uint64(0); i < tombstones && d.Err() == nil; i++ {
 		ref, current := restored.decodeTombstone(d, version)
 		restored.endedOrder = append(restored.endedOrder, ref)
@@ -225,7 +228,7 @@ func (t *Tracker) decodeSession(d *decoder, version byte) *Session {
 
 // decodeGoals adds the goals encodeGoals wrote to s's.
 func (t *Tracker) decodeGoals(d *decoder, s *Session) {
-	decodeAtMost(d, maxCheckpointGoals, "goals", func() { s.addGoal(d.str(), t.intern) })
+	decodeAtMost(d, maxCheckpointGoals, "goals", func() { s.addGoal(d.name(), t.intern) })
 }
 
 // decodeAtMost reads a count, refused past limit (what names the entries
@@ -244,7 +247,7 @@ func decodeAtMost(d *decoder, limit uint64, what string, read func()) {
 // decodeBehaviour sets s's behaviour to what encodeBehaviour wrote.
 func decodeBehaviour(d *decoder, s *Session, since int64) {
 	if d.bool() {
-		s.more().behaviour = behaviour{kept: true, minuteStart: since + d.int(), minuteViews: uint32(d.uint()), reloads: uint32(d.uint()), bot: botReason(d.str()), botFromStart: d.bool()}
+		s.more().behaviour = behaviour{kept: true, minuteStart: since + d.int(), minuteViews: uint32(d.uint()), reloads: uint32(d.uint()), bot: botReason(d.name()), botFromStart: d.bool()}
 	} else if s.extras != nil {
 		s.extras.behaviour = behaviour{}
 	}
@@ -261,7 +264,7 @@ func botReason(reason string) string {
 }
 
 func (t *Tracker) decodeRevenue(d *decoder, s *Session) {
-	decodeAtMost(d, MaxRevenueCurrencies, "revenue currencies", func() { s.addRevenue(Money{Currency: d.str(), Value: d.float()}, t.intern) })
+	decodeAtMost(d, MaxRevenueCurrencies, "revenue currencies", func() { s.addRevenue(Money{Currency: d.name(), Value: d.float()}, t.intern) })
 }
 
 func newSessionFromCheckpoint(id, clientID string, in *interner) *Session {

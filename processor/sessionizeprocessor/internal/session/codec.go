@@ -10,10 +10,30 @@ import (
 	"time"
 
 	"github.com/footfall-analytics/footfall/internal/binread"
+	"github.com/footfall-analytics/footfall/internal/binwrite"
 )
 
-// encoder appends varint-framed fields.
-type encoder struct{ buf []byte }
+// encoder appends varint-framed fields. From compactVersion on, the
+// strings many sessions share (sites, pages, countries, devices,
+// attribution, goals, currencies, bot verdicts) are written through name:
+// each once in a stream, then as its number (binwrite.Interned). names is
+// the stream's table; nil before compactVersion, where name writes the
+// string itself.
+type encoder struct {
+	buf   []byte
+	names *binwrite.Strings
+}
+
+// name writes a string many sessions share.
+func (e *encoder) name(s string) {
+	if e.names == nil {
+		e.str(s)
+		return
+	}
+	w := binwrite.Writer{Buf: e.buf}
+	w.Interned(e.names, s)
+	e.buf = w.Buf
+}
 
 func (e *encoder) uint(v uint64) { e.buf = binary.AppendUvarint(e.buf, v) }
 func (e *encoder) int(v int64)   { e.buf = binary.AppendVarint(e.buf, v) }
@@ -45,9 +65,38 @@ func (e *encoder) bool(b bool) {
 // decoder reads what encoder wrote, on binread's Reader: the first error
 // sticks and later reads return zero values, so callers check Err once at
 // the end.
-type decoder struct{ *binread.Reader }
+type decoder struct {
+	*binread.Reader
+	// names is the table of the stream being read (encoder's names).
+	names *binread.Strings
+}
 
-func newDecoder(data []byte) *decoder { return &decoder{binread.New(data)} }
+func newDecoder(data []byte) *decoder { return &decoder{Reader: binread.New(data)} }
+
+// name reads what encoder's name wrote.
+func (d *decoder) name() string {
+	if d.names == nil {
+		return d.str()
+	}
+	return d.Interned(d.names)
+}
+
+// namesFor starts a stream's table of names, from compactVersion on.
+func (d *decoder) namesFor(version byte) {
+	d.names = nil
+	if version >= compactVersion {
+		d.names = &binread.Strings{}
+	}
+}
+
+// namesFor is a new stream's table of names at version: none before
+// compactVersion.
+func namesFor(version byte) *binwrite.Strings {
+	if version < compactVersion {
+		return nil
+	}
+	return &binwrite.Strings{}
+}
 
 func (d *decoder) uint() uint64 { return d.Uvarint() }
 func (d *decoder) int() int64   { return d.Varint() }

@@ -14,10 +14,13 @@ var errCorruptForm = errors.New("checkpoint is corrupt: unknown form")
 // compactVersion is the first version that encodes a session compactly,
 // and a delta's changed sessions as their progress where it can
 // (progress.go). Versions before it wrote each session's ids as hex text,
-// its times as nine-byte instants, and fields no build reads any more: about
-// 165 bytes for a session of a few page views, where this encoding takes
-// about 110. Every open session is in every base, and each one that opens
-// is in a delta, so this is most of what a checkpoint writes.
+// its times as nine-byte instants, every string whole, and fields no build
+// reads any more: about 165 bytes for a session of a few page views. This
+// encoding writes the strings many sessions share (encoder's name: site,
+// country, device, pages, attribution, goals, currencies, bot verdicts)
+// once in each stream of a tracker's part and then as their number. Every
+// open session is in every base, and each one that opens is in a delta, so
+// this is most of what a checkpoint writes.
 //
 // A session: its key (encodeKey), a form byte (formRawID, formClientNamed,
 // formAlias, formEngaged, formReturning), its id (16 bytes with formRawID,
@@ -49,7 +52,7 @@ const (
 // encodeKey encodes a session's (or an ended session's) site and visitor.
 func (t *Tracker) encodeKey(e *encoder, k liveKey, version byte) {
 	key := t.key(k)
-	e.str(key.Site)
+	e.name(key.Site)
 	if version < compactVersion {
 		e.str(key.Visitor)
 		return
@@ -65,7 +68,7 @@ func (t *Tracker) encodeKey(e *encoder, k liveKey, version byte) {
 
 // decodeKey reads what encodeKey wrote, remembering a visitor's name.
 func (t *Tracker) decodeKey(d *decoder, version byte) liveKey {
-	site := d.str()
+	site := d.name()
 	if version < compactVersion {
 		return t.keepName(Key{Site: site, Visitor: d.str()})
 	}
@@ -122,18 +125,18 @@ func (t *Tracker) encodeCompact(e *encoder, s *Session) {
 	e.uint(uint64(s.end - s.start))
 	e.uint(uint64(s.firstAt - s.start))
 	o := deref(s.origin)
-	e.str(o.country)
-	e.str(o.device)
+	e.name(o.country)
+	e.name(o.device)
 	e.uint(uint64(s.pageViews))
 	e.uint(uint64(s.events))
 	if s.pageViews > 0 {
-		e.str(deref(s.entry))
+		e.name(deref(s.entry))
 		e.uint(uint64(s.entryAt - s.start))
-		e.str(deref(s.exit))
+		e.name(deref(s.exit))
 		e.uint(uint64(s.exitAt - s.start))
 		a := deref(s.attribution)
 		for _, f := range []string{a.ReferrerClass, a.ReferrerSource, a.UTMSource, a.UTMMedium, a.UTMCampaign} {
-			e.str(f)
+			e.name(f)
 		}
 	}
 	encodeGoals(e, s)
@@ -186,15 +189,15 @@ func (t *Tracker) decodeCompact(d *decoder) *Session {
 	s.start = d.int()
 	s.end = s.start + int64(d.uint())
 	s.firstAt = s.start + int64(d.uint())
-	s.origin = t.intern.origin(origin{country: d.str(), device: d.str()})
+	s.origin = t.intern.origin(origin{country: d.name(), device: d.name()})
 	s.pageViews = uint32(d.uint())
 	s.events = uint32(d.uint())
 	if s.pageViews > 0 {
-		s.entry = t.intern.str(d.str())
+		s.entry = t.intern.str(d.name())
 		s.entryAt = s.start + int64(d.uint())
-		s.exit = t.intern.str(d.str())
+		s.exit = t.intern.str(d.name())
 		s.exitAt = s.start + int64(d.uint())
-		s.attribution = t.intern.attribution(Attribution{ReferrerClass: d.str(), ReferrerSource: d.str(), UTMSource: d.str(), UTMMedium: d.str(), UTMCampaign: d.str()})
+		s.attribution = t.intern.attribution(Attribution{ReferrerClass: d.name(), ReferrerSource: d.name(), UTMSource: d.name(), UTMMedium: d.name(), UTMCampaign: d.name()})
 	}
 	t.decodeGoals(d, s)
 	s.funnels = FunnelProgress(d.uint())

@@ -30,7 +30,7 @@ func (t *Tracker) encodeProgress(e *encoder, s *Session) {
 	e.uint(uint64(s.events))
 	e.bool(s.flags&flagEngaged != 0)
 	if s.pageViews > 0 {
-		e.str(deref(s.exit))
+		e.name(deref(s.exit))
 		e.uint(uint64(s.exitAt - s.start))
 	}
 	encodeGoals(e, s)
@@ -57,7 +57,7 @@ func (t *Tracker) applyProgress(d *decoder) {
 		s.flags |= flagEngaged
 	}
 	if s.pageViews > 0 {
-		s.exit = t.intern.str(d.str())
+		s.exit = t.intern.str(d.name())
 		s.exitAt = s.start + int64(d.uint())
 	}
 	s.goals = nil

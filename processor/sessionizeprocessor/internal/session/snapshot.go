@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/footfall-analytics/footfall/internal/binwrite"
 	"github.com/footfall-analytics/footfall/internal/chunks"
 )
 
@@ -72,6 +73,10 @@ type trackerSnapshot struct {
 	tombNext       int
 	tombstoneCount int
 	tombEncoded    chunks.Buffer
+	// sessionNames and tombstoneNames number the names written in each
+	// stream (encoder's names, made at the first): the two are encoded
+	// interleaved, and read one after the other.
+	sessionNames, tombstoneNames *binwrite.Strings
 	// Of a snapshot written as it is encoded (Take): how far the tracker
 	// is taken, where its length goes and where what it counts begins.
 	took          takePhase
@@ -252,7 +257,7 @@ func (ts *trackerSnapshot) finish() {
 }
 
 func (ts *trackerSnapshot) encodeSession(s *Session) {
-	e := &encoder{buf: ts.sessions.Tail}
+	e := &encoder{buf: ts.sessions.Tail, names: ts.names(&ts.sessionNames)}
 	switch {
 	case !ts.delta || ts.version < compactVersion:
 		ts.t.encodeSession(e, s, ts.version)
@@ -273,13 +278,22 @@ func (ts *trackerSnapshot) encodeSession(s *Session) {
 	}
 }
 
+// names is a stream's table of names (table), made at its first use; none
+// before compactVersion.
+func (ts *trackerSnapshot) names(table **binwrite.Strings) *binwrite.Strings {
+	if *table == nil {
+		*table = namesFor(ts.version)
+	}
+	return *table
+}
+
 // encodeTombstonesTo encodes the remembered ended sessions up to end (an
 // index of the view). Each is written as its visitor's current memory: the
 // queue's last entry of a visitor is the one in force, so a restore that
 // keeps the last one of each visitor gets the same memory.
 func (ts *trackerSnapshot) encodeTombstonesTo(end int) {
 	for ; ts.tombNext < end; ts.tombNext++ {
-		e := &encoder{buf: ts.tombEncoded.Tail}
+		e := &encoder{buf: ts.tombEncoded.Tail, names: ts.names(&ts.tombstoneNames)}
 		ts.t.encodeTombstone(e, ts.tombstones[ts.tombNext], ts.version)
 		ts.tombEncoded.Tail = e.buf
 		ts.tombEncoded.Cut()

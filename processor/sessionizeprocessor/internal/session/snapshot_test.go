@@ -273,13 +273,13 @@ func TestSnapshotTakenAsItIsEncodedIsWhatBytesReturns(t *testing.T) {
 			sites.PlacePending()
 		}
 	}
-	add(0, 40_000)
+	add(0, 50_000)
 	for _, kind := range []string{"base", "delta"} {
 		var snap, twinSnap *Snapshot
 		if kind == "base" {
 			snap, twinSnap = s.BeginSnapshot(), twin.BeginSnapshot()
 		} else {
-			add(40_000, 30_000)
+			add(50_000, 40_000)
 			snap, twinSnap = s.BeginDelta(math.MaxInt), twin.BeginDelta(math.MaxInt)
 			require.NotNil(t, snap, "the base marked the state")
 		}
