@@ -122,7 +122,7 @@ func (t *Tracker) Restore(data []byte) error {
 	}
 	restored.live = make(map[liveKey]*Session, count)
 	restored.deadlines = make(deadlineHeap, 0, count)
-	d.namesFor(version) // the sessions' stream
+	d.startNames(version) // the sessions' stream
 	for i := uint64(0); i < count && d.Err() == nil; i++ {
 		s := restored.decodeSession(d, version)
 		if d.Err() != nil {
@@ -133,9 +133,8 @@ func (t *Tracker) Restore(data []byte) error {
 		restored.deadlines = append(restored.deadlines, s)
 	}
 	heap.Init(&restored.deadlines)
-	d.names = nil
 	tombstones := d.uint()
-	d.namesFor(version) // the tombstones' stream
+	d.startNames(version) // the tombstones' stream
 	for i := uint64(0); i < tombstones && d.Err() == nil; i++ {
 		ref, current := restored.decodeTombstone(d, version)
 		restored.endedOrder = append(restored.endedOrder, ref)

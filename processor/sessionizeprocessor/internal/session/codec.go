@@ -81,17 +81,17 @@ func (d *decoder) name() string {
 	return d.Interned(d.names)
 }
 
-// namesFor starts a stream's table of names, from compactVersion on.
-func (d *decoder) namesFor(version byte) {
+// startNames starts a stream's table of names, from compactVersion on.
+func (d *decoder) startNames(version byte) {
 	d.names = nil
 	if version >= compactVersion {
 		d.names = &binread.Strings{}
 	}
 }
 
-// namesFor is a new stream's table of names at version: none before
+// newNames is a new stream's table of names at version: none before
 // compactVersion.
-func namesFor(version byte) *binwrite.Strings {
+func newNames(version byte) *binwrite.Strings {
 	if version < compactVersion {
 		return nil
 	}

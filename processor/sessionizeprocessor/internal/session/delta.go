@@ -131,7 +131,7 @@ func (t *Tracker) beginDelta(version byte) *trackerSnapshot {
 		tombstoneCount: appended,
 		forgottenBase:  t.forgotten + uint64(len(t.endedOrder)-appended),
 	}
-	e := &encoder{names: namesFor(version)}
+	e := &encoder{names: newNames(version)}
 	for _, s := range t.changed {
 		if t.live[s.key] == s {
 			s.flags |= flagInDelta
@@ -165,7 +165,7 @@ func (t *Tracker) applyDelta(data []byte) error {
 	t.watermark = d.time()
 	var ended []liveKey
 	n := d.Count()
-	d.namesFor(version) // the ended sessions' stream
+	d.startNames(version) // the ended sessions' stream
 	for range n {
 		key := t.decodeKey(d, version)
 		ended = append(ended, key)
@@ -174,9 +174,8 @@ func (t *Tracker) applyDelta(data []byte) error {
 			delete(t.live, key)
 		}
 	}
-	d.names = nil
 	n = d.Count()
-	d.namesFor(version) // the sessions' stream
+	d.startNames(version) // the sessions' stream
 	for range n {
 		if version >= compactVersion && d.bool() {
 			t.applyProgress(d)
@@ -195,12 +194,11 @@ func (t *Tracker) applyDelta(data []byte) error {
 	if len(t.live) > t.maxLive {
 		return fmt.Errorf("session delta leaves %d sessions, more than max_sessions %d", len(t.live), t.maxLive)
 	}
-	d.names = nil
 	for forget := d.Uvarint(); forget > 0 && len(t.endedOrder) > 0; forget-- {
 		t.forgetOldestTombstone()
 	}
 	n = d.Count()
-	d.namesFor(version) // the tombstones' stream
+	d.startNames(version) // the tombstones' stream
 	for range n {
 		ref, _ := t.decodeTombstone(d, version) // a checkpoint's entry is its visitor's current memory
 		t.ended[ref.key] = tombstone{id: ref.id, at: t.forgotten + uint64(len(t.endedOrder))}

@@ -282,7 +282,7 @@ func (ts *trackerSnapshot) encodeSession(s *Session) {
 // before compactVersion.
 func (ts *trackerSnapshot) names(table **binwrite.Strings) *binwrite.Strings {
 	if *table == nil {
-		*table = namesFor(ts.version)
+		*table = newNames(ts.version)
 	}
 	return *table
 }
