@@ -16,6 +16,7 @@ import (
 	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector/internal/redelivery"
 	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector/internal/uniques"
 	"github.com/footfall-analytics/footfall/internal/attr"
+	"github.com/footfall-analytics/footfall/internal/binwrite"
 	"github.com/footfall-analytics/footfall/internal/dedup"
 	"github.com/footfall-analytics/footfall/internal/schema"
 )
@@ -91,6 +92,10 @@ type aggregator struct {
 	// recentMark is recent's count of fingerprints remembered then.
 	marked     bool
 	recentMark uint64
+	// strings numbers the strings the saves of the chain since the last
+	// base wrote, which the next delta goes on with (statecodec.go); at
+	// most binread.MaxInterned of them.
+	strings *binwrite.Strings
 }
 
 func newAggregator(cfg *Config) (*aggregator, error) {
@@ -101,7 +106,7 @@ func newAggregator(cfg *Config) (*aggregator, error) {
 	return &aggregator{
 		cfg: cfg, paths: paths, properties: cfg.Properties, store: newStore(cfg.MaxSeries, cfg.MaxSeriesPerSite, min(cfg.MaxSeriesPerSite/2, coreSeriesBound(cfg.TopK))), sites: map[string]*siteState{},
 		revenue: dedup.New(cfg.RevenueDedupWindow, cfg.RevenueDedupMaxEntries, nil),
-		recent:  redelivery.New(recentBatches),
+		recent:  redelivery.New(recentBatches), strings: &binwrite.Strings{},
 	}, nil
 }
 

@@ -129,7 +129,7 @@ func TestScopedBreakdownsSurviveACheckpoint(t *testing.T) {
 	require.NoError(t, err)
 
 	restored := newHarness(t, cfg)
-	st, err := decodeState(saved)
+	st, err := decodeState(saved, nil)
 	require.NoError(t, err)
 	require.NoError(t, restored.c.aggregator.restore(st))
 	restored.consume(eventOf("signup", 2*time.Second, "plan", "pro"), pageView("b", 2*time.Second, "/", 2, "author", "Grace"))

@@ -13,6 +13,7 @@ import (
 
 	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector/internal/redelivery"
 	"github.com/footfall-analytics/footfall/connector/webanalyticsconnector/internal/topk"
+	"github.com/footfall-analytics/footfall/internal/binwrite"
 	"github.com/footfall-analytics/footfall/internal/cosave"
 	"github.com/footfall-analytics/footfall/internal/schema"
 	"github.com/footfall-analytics/footfall/internal/storageclient"
@@ -36,8 +37,12 @@ const (
 	// stateVersion is bumped whenever the encoding changes; a version this
 	// build does not know is not loaded. Version 1 was a base alone, stored
 	// under legacyStateKey; versions 1 and 2 were gob streams, version 3 is
-	// statecodec.go's encoding.
-	stateVersion = 3
+	// statecodec.go's encoding, version 4 the same with strings numbered
+	// through a chain (chainStringsVersion).
+	stateVersion = chainStringsVersion
+	// chainStringsVersion is the first whose deltas go on with the numbers
+	// of the strings of the saves before them (statecodec.go).
+	chainStringsVersion = 4
 	// stateTimeout bounds each storage call.
 	stateTimeout = 30 * time.Second
 )
@@ -132,7 +137,8 @@ func (a *aggregator) save(start time.Time, epoch int64) ([]byte, error) {
 	revenue := a.revenue.BeginSnapshot()
 	revenue.Step(math.MaxInt)
 	st.Revenue = revenue.Bytes()
-	return encodeState(&st)
+	a.strings = &binwrite.Strings{}
+	return encodeState(&st, a.strings)
 }
 
 // restoreCurrency takes back the currencies a site's revenue was broken

@@ -9,13 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/golden"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
-
-	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/golden"
 
 	"github.com/footfall-analytics/footfall/internal/schema"
 	"github.com/footfall-analytics/footfall/internal/storagetest"
@@ -278,7 +277,7 @@ func savedBase(t *testing.T, a *aggregator) savedState {
 	t.Helper()
 	data, err := a.saveBase(t0, 1)
 	require.NoError(t, err)
-	st, err := decodeState(data)
+	st, err := decodeState(data, nil)
 	require.NoError(t, err)
 	return st
 }

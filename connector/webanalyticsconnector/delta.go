@@ -106,7 +106,7 @@ func (a *aggregator) saveDelta(start time.Time, epoch, prev int64) ([]byte, erro
 	revenue := a.revenue.BeginDelta()
 	revenue.Step(math.MaxInt)
 	st.Revenue = revenue.Bytes()
-	data, err := encodeState(&st)
+	data, err := encodeState(&st, a.strings)
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/footfall-analytics/footfall/internal/binread"
 	"github.com/footfall-analytics/footfall/internal/schema"
 	"github.com/footfall-analytics/footfall/internal/storagetest"
 )
@@ -182,7 +183,7 @@ func TestAStateOfTheFormerVersionIsReadThenDeleted(t *testing.T) {
 	former.consume(pageView("a", 0, "/", 1))
 	data, err := former.c.aggregator.save(t0, 1)
 	require.NoError(t, err)
-	st, err := decodeState(data)
+	st, err := decodeState(data, nil)
 	require.NoError(t, err)
 	st.Version = 1
 	data = gobState(t, &st) // as builds before version 3 encoded it
@@ -224,12 +225,7 @@ func TestABrokenChainStartsFromZero(t *testing.T) {
 		"delta of itself": func(t *testing.T, c storage.Client) {
 			data, err := c.Get(ctx, stateKey(3))
 			require.NoError(t, err)
-			st, err := decodeState(data)
-			require.NoError(t, err)
-			st.Prev = 3
-			data, err = encodeState(&st)
-			require.NoError(t, err)
-			require.NoError(t, c.Set(ctx, stateKey(3), data))
+			require.NoError(t, c.Set(ctx, stateKey(3), withPrev(t, data, 3)))
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -331,13 +327,14 @@ func TestADeltaCarriesTheBatchesCountedSinceTheSaveBefore(t *testing.T) {
 	}
 	data, err := live.saveDelta(t0, 2, 1)
 	require.NoError(t, err)
-	delta, err := decodeState(data)
+	chain := &binread.Strings{}
+	st, err := decodeState(base, chain)
+	require.NoError(t, err)
+	delta, err := decodeState(data, chain)
 	require.NoError(t, err)
 	assert.Len(t, delta.Recent, 3, "the three batches counted since the base")
 
 	restored, err := newAggregator(testConfig())
-	require.NoError(t, err)
-	st, err := decodeState(base)
 	require.NoError(t, err)
 	require.NoError(t, restored.restore(st))
 	require.NoError(t, restored.applyDelta(delta))
@@ -346,4 +343,17 @@ func TestADeltaCarriesTheBatchesCountedSinceTheSaveBefore(t *testing.T) {
 		assert.Equal(t, 1, a.consume(batches[2], t0).skipped[skippedRedelivered], "counted before the delta: a redelivery")
 		assert.Empty(t, a.consume(batches[4], t0).skipped, "new")
 	}
+}
+
+// withPrev is a save whose header names prev as the save before it; the
+// rest, strings numbered through its chain, is as it was.
+func withPrev(t *testing.T, data []byte, prev int64) []byte {
+	t.Helper()
+	r := &stateReader{Reader: binread.New(data[1:])}
+	st := r.header()
+	require.NoError(t, r.Err())
+	st.Prev = prev
+	w := &stateWriter{}
+	w.header(&st)
+	return append(w.Buf, data[len(data)-r.Len():]...)
 }

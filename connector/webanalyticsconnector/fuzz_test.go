@@ -10,6 +10,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/footfall-analytics/footfall/internal/binread"
+	"github.com/footfall-analytics/footfall/internal/binwrite"
 )
 
 // FuzzConsume counts whatever records arrive (decoded from arbitrary OTLP
@@ -50,21 +53,22 @@ func FuzzRestoreState(f *testing.F) {
 	f.Add(base, delta)
 	f.Add(delta, base)
 	// A base with a series that fits no metric: the fuzzer mutates from it.
-	st, err := decodeState(base)
+	st, err := decodeState(base, nil)
 	require.NoError(f, err)
 	st.Series = append(st.Series, savedSeries{Metric: labelledCounter(f).name, Site: "shop", Value: 3})
-	misfit, err := encodeState(&st)
+	misfit, err := encodeState(&st, &binwrite.Strings{})
 	require.NoError(f, err)
 	f.Add(misfit, delta)
 	f.Fuzz(func(t *testing.T, base, delta []byte) {
 		a, err := newAggregator(testConfig())
 		require.NoError(t, err)
-		st, err := decodeState(base)
+		chain := &binread.Strings{}
+		st, err := decodeState(base, chain)
 		if err != nil || a.restore(st) != nil {
 			return
 		}
 		requireSaneValues(t, a)
-		if st, err = decodeState(delta); err != nil || a.applyDelta(st) != nil {
+		if st, err = decodeState(delta, chain); err != nil || a.applyDelta(st) != nil {
 			return
 		}
 		requireSaneValues(t, a)

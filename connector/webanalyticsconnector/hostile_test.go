@@ -366,7 +366,7 @@ func TestRestoreRefusesNonFiniteState(t *testing.T) {
 	require.NoError(t, err)
 	data, err := a.save(t0, 1)
 	require.NoError(t, err)
-	st, err := decodeState(data)
+	st, err := decodeState(data, nil)
 	require.NoError(t, err)
 	st.Series = []savedSeries{{Metric: revenue.name, Site: "shop", Values: []string{"signup", "CHF"}, Value: math.Inf(1)}}
 	require.ErrorContains(t, a.restore(st), "corrupt")
@@ -392,7 +392,7 @@ func TestCurrenciesPerSiteAreBounded(t *testing.T) {
 	}
 	data, err := a.save(t0, 1)
 	require.NoError(t, err)
-	st, err := decodeState(data)
+	st, err := decodeState(data, nil)
 	require.NoError(t, err)
 	st.Series = saved
 	require.NoError(t, a.restore(st))

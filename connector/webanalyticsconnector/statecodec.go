@@ -19,7 +19,15 @@ import (
 // and its elements; times as Unix nanoseconds). Every string (metric
 // names, sites, label values, top-K keys) is written once and then by its
 // number (binwrite.Interned): a delta names a few metrics and sites over
-// and over. Values are written as varints when whole (binwrite.FloatCompact):
+// and over. From version 4 on the numbering runs through a chain: a base
+// starts it, and each delta goes on with the numbers of the saves before
+// it, so that a delta writes whole only the strings its chain has not
+// written yet (at version 3 each save numbered its own, and a delta's
+// strings were most of its bytes). A chain is read in order, base first,
+// with one table (decodeState's strings); its header (version, epoch,
+// whether a delta, the save before) comes before any string, so that a
+// restore walks the chain back from its end before it decodes it
+// (peekState). Values are written as varints when whole (binwrite.FloatCompact):
 // they are counts, but for sums of revenue and durations. Versions 1 and 2
 // were gob streams, which are still read: a gob stream carries its types'
 // descriptions, about 700 bytes, with every save, a quarter of a typical
@@ -30,13 +38,13 @@ import (
 // and above).
 const binaryStateMagic = 0xb3
 
-// stateWriter is a Writer and the strings it wrote.
+// stateWriter is a Writer and the strings its chain wrote.
 type stateWriter struct {
 	binwrite.Writer
-	strings binwrite.Strings
+	strings *binwrite.Strings
 }
 
-func (w *stateWriter) str(s string) { w.Interned(&w.strings, s) }
+func (w *stateWriter) str(s string) { w.Interned(w.strings, s) }
 
 func (w *stateWriter) strs(values []string) {
 	w.Uvarint(uint64(len(values)))
@@ -45,14 +53,11 @@ func (w *stateWriter) strs(values []string) {
 	}
 }
 
-// encodeState encodes a save.
-func encodeState(st *savedState) ([]byte, error) {
-	w := &stateWriter{}
-	w.Byte(binaryStateMagic)
-	w.Uvarint(uint64(st.Version))
-	w.Varint(st.Epoch)
-	w.Bool(st.Delta)
-	w.Varint(st.Prev)
+// encodeState encodes a save, numbering its strings in strings: a base's
+// must be new, a delta's those of the saves before it in its chain.
+func encodeState(st *savedState, strings *binwrite.Strings) ([]byte, error) {
+	w := &stateWriter{strings: strings}
+	w.header(st)
 	w.Time(st.Start)
 	w.Time(st.Newest)
 	w.series(st.Series)
@@ -67,6 +72,16 @@ func encodeState(st *savedState) ([]byte, error) {
 		w.Fixed64(fp)
 	}
 	return w.Buf, nil
+}
+
+// header writes what comes before the strings, as stateReader's header
+// reads it.
+func (w *stateWriter) header(st *savedState) {
+	w.Byte(binaryStateMagic)
+	w.Uvarint(uint64(st.Version))
+	w.Varint(st.Epoch)
+	w.Bool(st.Delta)
+	w.Varint(st.Prev)
 }
 
 func (w *stateWriter) series(series []savedSeries) {
@@ -104,31 +119,68 @@ func (w *stateWriter) site(site savedSite) {
 	w.Time(site.NewestAt)
 }
 
-// decodeState reads a saved state, of any version this build reads.
-func decodeState(data []byte) (savedState, error) {
+// decodeState reads a saved state, of any version this build reads. strings
+// are those its chain's saves before it numbered, nil for a save read
+// alone; a base, or a save of version 3, starts them anew (at version 3
+// each save numbered its own).
+func decodeState(data []byte, strings *binread.Strings) (savedState, error) {
+	if strings == nil {
+		strings = &binread.Strings{}
+	}
+	st, err := peekState(data)
+	if err != nil || !isBinary(data) {
+		return st, err
+	}
+	if st.Version < chainStringsVersion || !st.Delta {
+		*strings = binread.Strings{}
+	}
+	r := &stateReader{Reader: binread.New(data[1:]), strings: strings}
+	r.header()
+	if err := r.body(&st); err != nil {
+		return st, fmt.Errorf("decode web analytics state: %w", err)
+	}
+	return st, nil
+}
+
+// peekState reads a save's header: its version, epoch, whether it is a
+// delta and of which save (the whole state of a gob stream).
+func peekState(data []byte) (savedState, error) {
 	var st savedState
 	var err error
-	if len(data) > 0 && data[0] == binaryStateMagic {
-		st, err = readState(binread.New(data[1:]))
+	if isBinary(data) {
+		r := &stateReader{Reader: binread.New(data[1:])}
+		st = r.header()
+		err = r.Err()
 	} else {
 		err = gob.NewDecoder(bytes.NewReader(data)).Decode(&st)
 	}
 	if err != nil {
 		return st, fmt.Errorf("decode web analytics state: %w", err)
 	}
-	if st.Version != stateVersion && st.Version != 2 && (st.Version != 1 || st.Delta) {
-		return st, fmt.Errorf("web analytics state has version %d; this build reads versions 1 to %d", st.Version, stateVersion)
+	if !knownVersion(st, isBinary(data)) {
+		return st, fmt.Errorf("web analytics state has version %d; this build reads versions 1 to %d (those before 3 as gob streams)", st.Version, stateVersion)
 	}
 	return st, nil
 }
 
-// stateReader is a Reader and the strings it read.
-type stateReader struct {
-	*binread.Reader
-	strings binread.Strings
+// knownVersion reports whether this build reads st's version, encoded in
+// binary or as gob.
+func knownVersion(st savedState, binary bool) bool {
+	if binary {
+		return st.Version >= 3 && st.Version <= stateVersion
+	}
+	return st.Version == 2 || (st.Version == 1 && !st.Delta)
 }
 
-func (r *stateReader) str() string { return r.Interned(&r.strings) }
+func isBinary(data []byte) bool { return len(data) > 0 && data[0] == binaryStateMagic }
+
+// stateReader is a Reader and the strings its chain read.
+type stateReader struct {
+	*binread.Reader
+	strings *binread.Strings
+}
+
+func (r *stateReader) str() string { return r.Interned(r.strings) }
 
 func (r *stateReader) strs() []string {
 	var values []string
@@ -138,15 +190,21 @@ func (r *stateReader) strs() []string {
 	return values
 }
 
-func readState(br *binread.Reader) (savedState, error) {
-	r := &stateReader{Reader: br}
+// header reads what comes before the strings; a version this build does
+// not read ends it.
+func (r *stateReader) header() savedState {
 	st := savedState{Version: int(r.Uvarint())}
-	if r.Err() == nil && st.Version != stateVersion {
-		return st, fmt.Errorf("web analytics state has version %d; this build reads versions 1 to %d (those before %d as gob streams)", st.Version, stateVersion, stateVersion)
+	if r.Err() != nil || !knownVersion(st, true) {
+		return st
 	}
 	st.Epoch = r.Varint()
 	st.Delta = r.Bool()
 	st.Prev = r.Varint()
+	return st
+}
+
+// body reads the rest, after header.
+func (r *stateReader) body(st *savedState) error {
 	st.Start = r.Time()
 	st.Newest = r.Time()
 	st.Series = r.series()
@@ -159,12 +217,12 @@ func readState(br *binread.Reader) (savedState, error) {
 		st.Recent = append(st.Recent, r.Fixed64())
 	}
 	if r.Err() != nil {
-		return st, r.Err()
+		return r.Err()
 	}
 	if r.Len() != 0 {
-		return st, errors.New("bytes after the end")
+		return errors.New("bytes after the end")
 	}
-	return st, nil
+	return nil
 }
 
 func (r *stateReader) series() []savedSeries {

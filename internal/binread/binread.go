@@ -162,8 +162,13 @@ func (r *Reader) fail(err error) {
 const MaxInterned = 1 << 16
 
 // Strings are the strings read through Interned so far, by number. Its
-// zero value is ready; one Strings serves one decoding.
+// zero value is ready; one Strings serves one decoding, or decodings of
+// encodings written one after the other with one binwrite.Strings.
 type Strings struct{ list []string }
+
+// List is the strings read, by number; binwrite's StringsOf numbers them
+// again.
+func (t *Strings) List() []string { return t.list }
 
 // Interned reads what binwrite's Interned wrote: a new string, or the
 // number of one read before.
@@ -196,4 +201,21 @@ func (r *Reader) FloatCompact() float64 {
 	}
 	r.fail(fmt.Errorf("number tag %d", n))
 	return 0
+}
+
+// Nanos reads what binwrite's Nanos wrote.
+func (r *Reader) Nanos() int64 {
+	n := r.Uvarint()
+	zigzag := n >> 1
+	ns := int64(zigzag>>1) ^ -int64(zigzag&1)
+	ns *= int64(time.Millisecond)
+	if n&1 == 0 {
+		return ns
+	}
+	rest := r.Uvarint()
+	if r.err == nil && (rest == 0 || rest >= uint64(time.Millisecond)) {
+		r.fail(fmt.Errorf("nanoseconds past a millisecond: %d", rest))
+		return 0
+	}
+	return ns + int64(rest)
 }

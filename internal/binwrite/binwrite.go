@@ -52,8 +52,20 @@ func (w *Writer) Time(t time.Time) {
 
 // Strings numbers the strings a Writer wrote through Interned, so that a
 // string written again costs its number (one byte for the first 127).
-// Its zero value is ready; one Strings serves one encoding.
+// Its zero value is ready; one Strings serves one encoding, or encodings
+// read one after the other with one binread.Strings.
 type Strings struct{ index map[string]uint64 }
+
+// StringsOf numbers list as a Writer that wrote it in order would have:
+// the table a reader that read list holds, so that writing goes on where
+// the reading left off.
+func StringsOf(list []string) *Strings {
+	t := &Strings{index: make(map[string]uint64, len(list))}
+	for i, s := range list {
+		t.index[s] = uint64(i)
+	}
+	return t
+}
 
 // Interned writes s once: the first time as 0 then the string, after that
 // as its number plus one. Past binread.MaxInterned strings, one not
@@ -88,3 +100,25 @@ func (w *Writer) FloatCompact(v float64) {
 	w.Uvarint(1)
 	w.Float64(v)
 }
+
+// Nanos writes a signed count of nanoseconds, a time or a time's distance
+// from another, as its whole milliseconds (floored) zigzagged and shifted
+// left, the low bit set when nanoseconds past them follow as a uvarint
+// (1 to 999,999). Browser clocks give milliseconds, so the times a state
+// holds are usually whole ones: half an hour takes four bytes, where a
+// varint of its nanoseconds takes six. No int64 overflows on the way.
+func (w *Writer) Nanos(ns int64) {
+	ms, rest := ns/nanosPerMilli, ns%nanosPerMilli
+	if rest < 0 {
+		ms, rest = ms-1, rest+nanosPerMilli
+	}
+	zigzag := uint64(ms<<1) ^ uint64(ms>>63)
+	if rest == 0 {
+		w.Uvarint(zigzag << 1)
+		return
+	}
+	w.Uvarint(zigzag<<1 | 1)
+	w.Uvarint(uint64(rest))
+}
+
+const nanosPerMilli = int64(time.Millisecond)

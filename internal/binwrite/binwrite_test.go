@@ -142,3 +142,78 @@ func TestFloatCompactKeepsEveryValue(t *testing.T) {
 	r.FloatCompact()
 	require.ErrorContains(t, r.Err(), "number tag 3")
 }
+
+// Nanos takes a varint of the milliseconds when they are whole, those and
+// the nanoseconds past them otherwise; every int64 reads back exactly,
+// negative ones and the extremes among them.
+func TestNanosKeepsEveryValueAndIsShortInWholeMilliseconds(t *testing.T) {
+	for _, tc := range []struct {
+		ns    int64
+		bytes int
+	}{
+		{0, 1},
+		{int64(time.Millisecond), 1},
+		{-int64(time.Millisecond), 1},
+		{int64(30 * time.Minute), 4},
+		{-int64(30 * time.Minute), 4},
+		{1, 2},
+		{-1, 4},
+		{int64(1500 * time.Microsecond), 4},
+		{time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC).UnixNano(), 7},
+		{math.MaxInt64, 10},
+		{math.MinInt64, 10},
+	} {
+		w := &Writer{}
+		w.Nanos(tc.ns)
+		assert.Len(t, w.Buf, tc.bytes, "%d", tc.ns)
+		r := binread.New(w.Buf)
+		assert.Equal(t, tc.ns, r.Nanos(), "%d", tc.ns)
+		require.NoError(t, r.Err())
+		assert.Zero(t, r.Len())
+	}
+}
+
+// Nanoseconds past a millisecond are 1 to 999,999: anything else is
+// corrupt, not a time.
+func TestNanosRefusesNanosecondsThatAreNotPastAMillisecond(t *testing.T) {
+	for _, rest := range []uint64{0, uint64(time.Millisecond)} {
+		w := &Writer{}
+		w.Uvarint(1)
+		w.Uvarint(rest)
+		r := binread.New(w.Buf)
+		r.Nanos()
+		require.ErrorContains(t, r.Err(), "nanoseconds past a millisecond", "%d", rest)
+	}
+}
+
+// A writer numbered from what a reader read writes on as the writer the
+// reader read did: the strings of the first encoding take their numbers in
+// the second.
+func TestStringsOfGoesOnWhereTheReadingLeftOff(t *testing.T) {
+	first := &Writer{}
+	var written Strings
+	for _, s := range []string{"a", "b", "a"} {
+		first.Interned(&written, s)
+	}
+	var read binread.Strings
+	r := binread.New(first.Buf)
+	for range 3 {
+		r.Interned(&read)
+	}
+	require.NoError(t, r.Err())
+	assert.Equal(t, []string{"a", "b"}, read.List())
+
+	second := &Writer{}
+	goesOn := StringsOf(read.List())
+	for _, s := range []string{"b", "c", "a", "c"} {
+		second.Interned(goesOn, s)
+	}
+	assert.Equal(t, []byte{2, 0, 1, 'c', 1, 3}, second.Buf, "b and a by their numbers, c once")
+	r = binread.New(second.Buf)
+	var got []string
+	for range 4 {
+		got = append(got, r.Interned(&read))
+	}
+	require.NoError(t, r.Err())
+	assert.Equal(t, []string{"b", "c", "a", "c"}, got)
+}

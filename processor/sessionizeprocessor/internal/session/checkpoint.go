@@ -20,15 +20,17 @@ import (
 // with none. Version 5 added the bot behaviour after the revenue; older
 // versions are read with none (the rules start counting again).
 // Version 6 encodes a session compactly (compact.go) and, in a delta,
-// a changed session as its progress where it can (progress.go).
-const checkpointVersion = compactVersion
+// a changed session as its progress where it can (progress.go). Version 7
+// writes times as spans and a delta's memory of the sessions it ended by
+// reference (spanVersion).
+const checkpointVersion = spanVersion
 
 // maxCheckpointGoals guards against a corrupt goal count allocating a lot.
 const maxCheckpointGoals = 1 << 10
 
 func (t *Tracker) encodeSession(e *encoder, s *Session, version byte) {
 	if version >= compactVersion {
-		t.encodeCompact(e, s)
+		t.encodeCompact(e, s, version)
 		return
 	}
 	t.encodeKey(e, s.key, version)
@@ -65,7 +67,7 @@ func (t *Tracker) encodeSession(e *encoder, s *Session, version byte) {
 		encodeRevenue(e, s)
 	}
 	if version >= 5 {
-		encodeBehaviour(e, s, 0)
+		encodeBehaviour(e, s, 0, version)
 	}
 }
 
@@ -87,12 +89,13 @@ func encodeRevenue(e *encoder, s *Session) {
 }
 
 // encodeBehaviour encodes s's behaviour, its minute's start counted from
-// since (Unix nanoseconds; a checkpoint counts from zero).
-func encodeBehaviour(e *encoder, s *Session, since int64) {
+// since (Unix nanoseconds; a checkpoint before compactVersion counts from
+// zero).
+func encodeBehaviour(e *encoder, s *Session, since int64, version byte) {
 	b := s.behaviour()
 	e.bool(b.kept)
 	if b.kept {
-		e.int(b.minuteStart - since)
+		e.signedSpan(b.minuteStart-since, version)
 		e.uint(uint64(b.minuteViews))
 		e.uint(uint64(b.reloads))
 		e.name(b.bot)
@@ -116,6 +119,7 @@ func (t *Tracker) Restore(data []byte) error {
 	restored.Returning = t.Returning
 	restored.intern = t.intern
 	restored.watermark = d.time()
+	d.since = nanosOf(restored.watermark)
 	count := d.uint()
 	if count > uint64(t.maxLive) {
 		return fmt.Errorf("session checkpoint holds %d sessions, more than max_sessions %d", count, t.maxLive)
@@ -168,7 +172,7 @@ func (t *Tracker) keepName(k Key) liveKey {
 // same memory. Versions before compactVersion said so with a flag.
 func (t *Tracker) encodeTombstone(e *encoder, ref tombstoneRef, version byte) {
 	t.encodeKey(e, ref.key, version)
-	e.time(ref.until)
+	e.until(ref.until, version)
 	if version < compactVersion {
 		e.bool(true)
 	}
@@ -178,7 +182,7 @@ func (t *Tracker) encodeTombstone(e *encoder, ref tombstoneRef, version byte) {
 // decodeTombstone reads what encodeTombstone wrote, and whether the entry
 // is its visitor's current memory.
 func (t *Tracker) decodeTombstone(d *decoder, version byte) (tombstoneRef, bool) {
-	ref := tombstoneRef{key: t.decodeKey(d, version), until: d.time()}
+	ref := tombstoneRef{key: t.decodeKey(d, version), until: d.until(version)}
 	current := version >= compactVersion || d.bool()
 	ref.id = decodeID(d, version)
 	return ref, current
@@ -186,7 +190,7 @@ func (t *Tracker) decodeTombstone(d *decoder, version byte) (tombstoneRef, bool)
 
 func (t *Tracker) decodeSession(d *decoder, version byte) *Session {
 	if version >= compactVersion {
-		return t.decodeCompact(d)
+		return t.decodeCompact(d, version)
 	}
 	key := t.decodeKey(d, version)
 	id := d.str()
@@ -220,7 +224,7 @@ func (t *Tracker) decodeSession(d *decoder, version byte) *Session {
 		t.decodeRevenue(d, s)
 	}
 	if version >= 5 {
-		decodeBehaviour(d, s, 0)
+		decodeBehaviour(d, s, 0, version)
 	}
 	return s
 }
@@ -244,9 +248,9 @@ func decodeAtMost(d *decoder, limit uint64, what string, read func()) {
 }
 
 // decodeBehaviour sets s's behaviour to what encodeBehaviour wrote.
-func decodeBehaviour(d *decoder, s *Session, since int64) {
+func decodeBehaviour(d *decoder, s *Session, since int64, version byte) {
 	if d.bool() {
-		s.more().behaviour = behaviour{kept: true, minuteStart: since + d.int(), minuteViews: uint32(d.uint()), reloads: uint32(d.uint()), bot: botReason(d.name()), botFromStart: d.bool()}
+		s.more().behaviour = behaviour{kept: true, minuteStart: since + d.signedSpan(version), minuteViews: uint32(d.uint()), reloads: uint32(d.uint()), bot: botReason(d.name()), botFromStart: d.bool()}
 	} else if s.extras != nil {
 		s.extras.behaviour = behaviour{}
 	}

@@ -22,6 +22,65 @@ import (
 type encoder struct {
 	buf   []byte
 	names *binwrite.Strings
+	// since is the Unix nanoseconds of the watermark of the tracker's part
+	// being encoded (0 for none): from spanVersion on, a session's start and
+	// an ended session's memory count from it.
+	since int64
+}
+
+// span writes the distance between two of a session's times, never
+// negative: from spanVersion on as binwrite's Nanos, before it as a uvarint
+// of nanoseconds.
+func (e *encoder) span(ns int64, version byte) {
+	if version < spanVersion {
+		e.uint(uint64(ns))
+		return
+	}
+	e.nanos(ns)
+}
+
+// signedSpan writes a distance that may be negative: a varint before
+// spanVersion.
+func (e *encoder) signedSpan(ns int64, version byte) {
+	if version < spanVersion {
+		e.int(ns)
+		return
+	}
+	e.nanos(ns)
+}
+
+// instant writes a session's start: from spanVersion on, its distance from
+// since; before it, Unix nanoseconds.
+func (e *encoder) instant(ns int64, version byte) {
+	if version < spanVersion {
+		e.int(ns)
+		return
+	}
+	e.nanos(ns - e.since)
+}
+
+// until writes an ended session's memory's end as instant does, the zero
+// time as 0 before spanVersion.
+func (e *encoder) until(t time.Time, version byte) {
+	if version < spanVersion {
+		e.time(t)
+		return
+	}
+	e.instant(t.UnixNano(), version)
+}
+
+func (e *encoder) nanos(ns int64) {
+	w := binwrite.Writer{Buf: e.buf}
+	w.Nanos(ns)
+	e.buf = w.Buf
+}
+
+// nanosOf is a watermark's Unix nanoseconds, 0 for none.
+func nanosOf(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
 }
 
 // name writes a string many sessions share.
@@ -69,6 +128,38 @@ type decoder struct {
 	*binread.Reader
 	// names is the table of the stream being read (encoder's names).
 	names *binread.Strings
+	// since is encoder's since, read from the part's watermark.
+	since int64
+}
+
+// span, signedSpan, instant and until read what encoder's methods of the
+// same names wrote.
+func (d *decoder) span(version byte) int64 {
+	if version < spanVersion {
+		return int64(d.uint())
+	}
+	return d.Nanos()
+}
+
+func (d *decoder) signedSpan(version byte) int64 {
+	if version < spanVersion {
+		return d.int()
+	}
+	return d.Nanos()
+}
+
+func (d *decoder) instant(version byte) int64 {
+	if version < spanVersion {
+		return d.int()
+	}
+	return d.since + d.Nanos()
+}
+
+func (d *decoder) until(version byte) time.Time {
+	if version < spanVersion {
+		return d.time()
+	}
+	return time.Unix(0, d.instant(version)).UTC()
 }
 
 func newDecoder(data []byte) *decoder { return &decoder{Reader: binread.New(data)} }

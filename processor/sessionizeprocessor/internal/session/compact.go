@@ -33,6 +33,15 @@ var errCorruptForm = errors.New("checkpoint is corrupt: unknown form")
 // the start).
 const compactVersion = 6
 
+// spanVersion writes a session's times as binwrite's Nanos: its start as
+// its distance from the watermark of its tracker's part, the others from
+// its start, as whole milliseconds where they are (browsers' clocks give
+// milliseconds), about half the bytes of nanosecond varints. An ended
+// session's memory counts its time from the watermark too, and in a
+// delta it names the ended session it remembers by its place among the
+// delta's ended keys rather than by its key and id again (delta.go).
+const spanVersion = 7
+
 // The form byte's bits.
 const (
 	formRawID = 1 << iota
@@ -105,8 +114,8 @@ func decodeID(d *decoder, version byte) string {
 	return d.str()
 }
 
-// encodeCompact encodes s at compactVersion.
-func (t *Tracker) encodeCompact(e *encoder, s *Session) {
+// encodeCompact encodes s at compactVersion or later.
+func (t *Tracker) encodeCompact(e *encoder, s *Session, version byte) {
 	t.encodeKey(e, s.key, compactVersion)
 	alias := ""
 	if s.extras != nil && s.flags&flagClientNamed == 0 {
@@ -121,9 +130,9 @@ func (t *Tracker) encodeCompact(e *encoder, s *Session) {
 	if alias != "" {
 		e.str(alias)
 	}
-	e.int(s.start)
-	e.uint(uint64(s.end - s.start))
-	e.uint(uint64(s.firstAt - s.start))
+	e.instant(s.start, version)
+	e.span(s.end-s.start, version)
+	e.span(s.firstAt-s.start, version)
 	o := deref(s.origin)
 	e.name(o.country)
 	e.name(o.device)
@@ -131,9 +140,9 @@ func (t *Tracker) encodeCompact(e *encoder, s *Session) {
 	e.uint(uint64(s.events))
 	if s.pageViews > 0 {
 		e.name(deref(s.entry))
-		e.uint(uint64(s.entryAt - s.start))
+		e.span(s.entryAt-s.start, version)
 		e.name(deref(s.exit))
-		e.uint(uint64(s.exitAt - s.start))
+		e.span(s.exitAt-s.start, version)
 		a := deref(s.attribution)
 		for _, f := range []string{a.ReferrerClass, a.ReferrerSource, a.UTMSource, a.UTMMedium, a.UTMCampaign} {
 			e.name(f)
@@ -142,7 +151,7 @@ func (t *Tracker) encodeCompact(e *encoder, s *Session) {
 	encodeGoals(e, s)
 	e.uint(uint64(s.funnels))
 	encodeRevenue(e, s)
-	encodeBehaviour(e, s, s.start)
+	encodeBehaviour(e, s, s.start, version)
 }
 
 // formFlags are the session flags the form byte carries, by bit.
@@ -166,7 +175,7 @@ func (s *Session) form(alias bool) byte {
 }
 
 // decodeCompact reads what encodeCompact wrote.
-func (t *Tracker) decodeCompact(d *decoder) *Session {
+func (t *Tracker) decodeCompact(d *decoder, version byte) *Session {
 	s := &Session{key: t.decodeKey(d, compactVersion)}
 	form := d.Byte()
 	if form >= formReturning<<1 {
@@ -186,22 +195,22 @@ func (t *Tracker) decodeCompact(d *decoder) *Session {
 	if form&formAlias != 0 {
 		s.more().clientAlias = t.intern.str(d.str())
 	}
-	s.start = d.int()
-	s.end = s.start + int64(d.uint())
-	s.firstAt = s.start + int64(d.uint())
+	s.start = d.instant(version)
+	s.end = s.start + d.span(version)
+	s.firstAt = s.start + d.span(version)
 	s.origin = t.intern.origin(origin{country: d.name(), device: d.name()})
 	s.pageViews = uint32(d.uint())
 	s.events = uint32(d.uint())
 	if s.pageViews > 0 {
 		s.entry = t.intern.str(d.name())
-		s.entryAt = s.start + int64(d.uint())
+		s.entryAt = s.start + d.span(version)
 		s.exit = t.intern.str(d.name())
-		s.exitAt = s.start + int64(d.uint())
+		s.exitAt = s.start + d.span(version)
 		s.attribution = t.intern.attribution(Attribution{ReferrerClass: d.name(), ReferrerSource: d.name(), UTMSource: d.name(), UTMMedium: d.name(), UTMCampaign: d.name()})
 	}
 	t.decodeGoals(d, s)
 	s.funnels = FunnelProgress(d.uint())
 	t.decodeRevenue(d, s)
-	decodeBehaviour(d, s, s.start)
+	decodeBehaviour(d, s, s.start, version)
 	return s
 }

@@ -30,11 +30,13 @@ import (
 // events placed in it since. Unless one of them was earlier than those
 // before it, they moved only its progress: its end, counts, exit, goals,
 // funnels, revenue and behaviour. The delta then holds that progress alone
-// (encodeProgress): 37.5 bytes on average where the whole session took
-// 109 (168 at version 5), in BenchmarkChangelogWhileEventsTrickleIn. Most open sessions
-// change in many deltas, one event at a time, and writing them whole in
-// each made the changelog of a partition whose events come in as they
-// happen twice the size of its events as stored.
+// (encodeProgress): 25 bytes on average where a whole session took 52 in
+// BenchmarkChangelogWhileEventsTrickleIn/visitors=3000 at version 7 (37.5
+// and 109 at version 6 before it wrote shared strings once, 168 whole at
+// version 5). Most open sessions change in many deltas, one event at a
+// time, and writing them whole in each made the changelog of a partition
+// whose events come in as they happen twice the size of its events as
+// stored.
 //
 // Encoding: sitesDeltaVersion, the count of trackers that changed, then per
 // tracker its site and its part behind a fixed-size length: the session
@@ -147,6 +149,12 @@ func (t *Tracker) beginDelta(version byte) *trackerSnapshot {
 			continue
 		}
 		t.encodeKey(e, s.key, version)
+		if version >= spanVersion {
+			if ts.endedRefs == nil {
+				ts.endedRefs = map[liveKey]endedRef{}
+			}
+			ts.endedRefs[s.key] = endedRef{index: ts.endedCount, id: s.ID()}
+		}
 		ts.endedCount++
 	}
 	ts.ended, ts.count = e.buf, len(ts.order)
@@ -163,22 +171,25 @@ func (t *Tracker) applyDelta(data []byte) error {
 		return fmt.Errorf("session delta has version %d; this build reads versions 1 to %d", version, checkpointVersion)
 	}
 	t.watermark = d.time()
-	var ended []liveKey
+	d.since = nanosOf(t.watermark)
+	var ended []endedSession
 	n := d.Count()
 	d.startNames(version) // the ended sessions' stream
 	for range n {
-		key := t.decodeKey(d, version)
-		ended = append(ended, key)
-		if s, ok := t.live[key]; ok {
+		e := endedSession{key: t.decodeKey(d, version)}
+		e.name = t.names[e.key]
+		if s, ok := t.live[e.key]; ok {
+			e.id = s.ID()
 			heap.Remove(&t.deadlines, int(s.index))
-			delete(t.live, key)
+			delete(t.live, e.key)
 		}
+		ended = append(ended, e)
 	}
 	n = d.Count()
 	d.startNames(version) // the sessions' stream
 	for range n {
 		if version >= compactVersion && d.bool() {
-			t.applyProgress(d)
+			t.applyProgress(d, version)
 			continue
 		}
 		s := t.decodeSession(d, version)
@@ -200,14 +211,19 @@ func (t *Tracker) applyDelta(data []byte) error {
 	n = d.Count()
 	d.startNames(version) // the tombstones' stream
 	for range n {
-		ref, _ := t.decodeTombstone(d, version) // a checkpoint's entry is its visitor's current memory
+		var ref tombstoneRef
+		if version >= spanVersion {
+			ref = t.decodeDeltaTombstone(d, version, ended)
+		} else {
+			ref, _ = t.decodeTombstone(d, version) // a checkpoint's entry is its visitor's current memory
+		}
 		t.ended[ref.key] = tombstone{id: ref.id, at: t.forgotten + uint64(len(t.endedOrder))}
 		t.endedOrder = append(t.endedOrder, ref)
 	}
-	for _, key := range ended {
-		if _, live := t.live[key]; !live {
-			if _, remembered := t.ended[key]; !remembered {
-				delete(t.names, key)
+	for _, e := range ended {
+		if _, live := t.live[e.key]; !live {
+			if _, remembered := t.ended[e.key]; !remembered {
+				delete(t.names, e.key)
 			}
 		}
 	}
@@ -233,8 +249,8 @@ func (s *Sites) markAll() {
 // first). A watermark that moved without placing anything is no change:
 // the wall clock moves an idle site's at every tick, and were that a
 // change, a quiet collector would write a checkpoint at every interval,
-// and a base of its whole state after every 32 of them (the processor's
-// maxCheckpointDeltas). Such a move changes no output, so the processor
+// and a base of its whole state after every maxCheckpointDeltas of them
+// (the processor's). Such a move changes no output, so the processor
 // does not write it ahead either (its idle.go); a restore that finds the
 // watermark behind lets the wall clock move it again. The next delta taken
 // for another change carries it.
@@ -319,4 +335,59 @@ func (s *Sites) ApplyDelta(data []byte) error {
 	}
 	s.markAll()
 	return nil
+}
+
+// endedRef is a session a delta ends: its place among the delta's ended
+// keys and its id.
+type endedRef struct {
+	index int
+	id    string
+}
+
+// encodeDeltaTombstone encodes an entry appended to the ended-session
+// memory since the mark, from spanVersion on: the number of the ended key
+// it remembers plus one, or 0 and its key; its end (encoder's until); with
+// 0, its id. Most entries remember a session the delta ended, whose key
+// and id the state it applies to holds: they take the number and the
+// time, a few bytes where key, time and id took 36.
+func (ts *trackerSnapshot) encodeDeltaTombstone(e *encoder, ref tombstoneRef) {
+	ended, ok := ts.endedRefs[ref.key]
+	if ok && ended.id == ref.id {
+		e.uint(uint64(ended.index) + 1)
+		e.until(ref.until, ts.version)
+		return
+	}
+	e.uint(0)
+	ts.t.encodeKey(e, ref.key, ts.version)
+	e.until(ref.until, ts.version)
+	encodeID(e, ref.id, ts.version)
+}
+
+// endedSession is a session a delta being applied ends: its key, its
+// visitor's name when not canonical, and its id (empty where the state did
+// not hold it).
+type endedSession struct {
+	key      liveKey
+	name, id string
+}
+
+// decodeDeltaTombstone reads what encodeDeltaTombstone wrote. An entry that
+// names an ended session names its visitor again: forgetting an older entry
+// of the same visitor may have let go of the name.
+func (t *Tracker) decodeDeltaTombstone(d *decoder, version byte, ended []endedSession) tombstoneRef {
+	n := d.uint()
+	if n == 0 {
+		ref := tombstoneRef{key: t.decodeKey(d, version), until: d.until(version)}
+		ref.id = decodeID(d, version)
+		return ref
+	}
+	if d.Err() != nil || n > uint64(len(ended)) || ended[n-1].id == "" {
+		d.Fail(errors.New("session delta is corrupt: a remembered session names no session it ended"))
+		return tombstoneRef{}
+	}
+	e := ended[n-1]
+	if e.name != "" {
+		t.names[e.key] = e.name
+	}
+	return tombstoneRef{key: e.key, until: d.until(version), id: e.id}
 }

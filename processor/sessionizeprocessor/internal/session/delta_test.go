@@ -247,7 +247,7 @@ func TestADeltaHoldsAnOpenSessionsProgress(t *testing.T) {
 	assert.NotEmpty(t, sess.Bot(), "the reload made it a bot's: its behaviour is in the progress")
 	whole, progressOnly := &encoder{}, &encoder{}
 	tr.encodeSession(whole, sess, checkpointVersion)
-	tr.encodeProgress(progressOnly, sess)
+	tr.encodeProgress(progressOnly, sess, checkpointVersion)
 	assert.Less(t, len(progressOnly.buf), len(whole.buf)*3/4, "its progress is a fraction of the session, goals, revenue and behaviour and all")
 	restored := newSites()
 	require.NoError(t, restored.Restore(base))
@@ -293,4 +293,42 @@ func TestADeltaOfWholeSessionsIsStillRead(t *testing.T) {
 	require.NoError(t, restored.Restore(base))
 	require.NoError(t, restored.ApplyDelta(old))
 	assert.Equal(t, dumpSites(s), dumpSites(restored))
+}
+
+// From spanVersion on, a delta remembers a session it ended by the
+// session's place among those it ended, not by its key and id again, and
+// writes times as spans: it is smaller than the same delta at
+// compactVersion and restores the same state, a time past whole
+// milliseconds and named visitors among it. Applied to a state that did
+// not hold the session, it is refused as corrupt.
+func TestADeltaNamesTheSessionsItEndedByTheirPlace(t *testing.T) {
+	take := func(version byte) (base, delta []byte, live *Sites) {
+		s := newTestSites(10, 10)
+		add := func(k Key, at time.Time) {
+			_, slot, err := s.Add(&Input{Key: k, EventID: k.Visitor + at.String(), Event: pageView(at, "/", Attribution{}), Received: at})
+			require.NoError(t, err)
+			s.Advance(slot, at)
+		}
+		add(alice, t0.Add(1500*time.Microsecond))
+		add(bob, t0.Add(time.Second))
+		base = s.Checkpoint()
+		add(Key{Site: alice.Site, Visitor: "0000000000000003"}, t0.Add(2*time.Hour))
+		sn := s.BeginDelta(math.MaxInt)
+		for _, ts := range sn.trackers {
+			require.Equal(t, 2, ts.endedCount, "alice's and bob's sessions ended")
+			ts.version = version
+		}
+		return base, takeSnapshot(sn), s
+	}
+	base, delta, live := take(spanVersion)
+	_, older, _ := take(compactVersion)
+	t.Logf("delta %d bytes, %d at compactVersion", len(delta), len(older))
+	assert.Less(t, len(delta), len(older)-2*(5+4), "two remembered sessions without their keys (5 bytes each here) and ids (4)")
+	for _, d := range [][]byte{delta, older} {
+		restored := newTestSites(10, 10)
+		require.NoError(t, restored.Restore(base))
+		require.NoError(t, restored.ApplyDelta(d))
+		assert.Equal(t, dumpSites(live), dumpSites(restored))
+	}
+	require.ErrorContains(t, newTestSites(10, 10).ApplyDelta(delta), "names no session it ended")
 }

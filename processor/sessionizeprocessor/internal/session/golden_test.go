@@ -14,15 +14,16 @@ import (
 )
 
 // goldenCheckpoint is a checkpoint of two sites with open sessions and
-// remembered ended ones, sessions at compactVersion. Regenerate it (with
+// remembered ended ones, sessions at spanVersion. Regenerate it (with
 // UPDATE_GOLDEN set) only when the format changes, and checkpointVersion
-// with it; keep the one before, as olderGoldenCheckpoint is kept.
-const goldenCheckpoint = "testdata/checkpoint-v2-sessions-v6.bin"
+// with it; keep the ones before, as olderGoldenCheckpoints are kept.
+const goldenCheckpoint = "testdata/checkpoint-v2-sessions-v7.bin"
 
-// olderGoldenCheckpoint is the same state as written before compactVersion
-// (sessions at version 5), by the build before Take laid the encoding out
-// (4f00a32): a base an earlier build wrote is read by this one.
-const olderGoldenCheckpoint = "testdata/checkpoint-v2.bin"
+// olderGoldenCheckpoints are the same state as earlier builds wrote it, so
+// that a base an earlier build wrote is read by this one: sessions at
+// compactVersion (d562738), and at version 5, by the build before Take
+// laid the encoding out (4f00a32).
+var olderGoldenCheckpoints = []string{"testdata/checkpoint-v2-sessions-v6.bin", "testdata/checkpoint-v2.bin"}
 
 func goldenSites(t *testing.T) *Sites {
 	rng := rand.New(rand.NewPCG(5, 8))
@@ -44,11 +45,13 @@ func TestCheckpointFormatIsTheGoldenOne(t *testing.T) {
 	assert.Greater(t, len(dump), 4, "the golden state has sessions and ended ones to read")
 }
 
-func TestACheckpointOfTheVersionBeforeIsStillRead(t *testing.T) {
-	older, err := os.ReadFile(olderGoldenCheckpoint)
-	require.NoError(t, err)
-	restored := newSitesRun()
-	require.NoError(t, restored.sites.Restore(older))
-	assert.Equal(t, dumpSites(goldenSites(t)), dumpSites(restored.sites))
-	assert.Less(t, len(goldenSites(t).Checkpoint()), len(older), "the compact encoding is smaller")
+func TestCheckpointsOfTheVersionsBeforeAreStillRead(t *testing.T) {
+	for _, path := range olderGoldenCheckpoints {
+		older, err := os.ReadFile(path)
+		require.NoError(t, err)
+		restored := newSitesRun()
+		require.NoError(t, restored.sites.Restore(older), path)
+		assert.Equal(t, dumpSites(goldenSites(t)), dumpSites(restored.sites), path)
+		assert.Less(t, len(goldenSites(t).Checkpoint()), len(older), "%s: this build's encoding is smaller", path)
+	}
 }

@@ -14,34 +14,34 @@ import (
 // behaviour. Its id, client id, start, entry, attribution, origin and
 // returning flag stay as they were when it opened.
 //
-// Encoding: the session's key (encodeKey), then its end as nanoseconds
-// after its start; its page views and events; whether it is engaged; when it
-// has page views, its exit page and the exit's nanoseconds after the start;
+// Encoding: the session's key (encodeKey), then its end after its start
+// (a span, codec.go); its page views and events; whether it is engaged; when it
+// has page views, its exit page and the exit's time after the start;
 // then its goals, funnel progress, revenue and behaviour, as a checkpoint
 // encodes them but for the behaviour's minute, counted from the start. Times
 // count from the start, which the state the delta applies to holds, so they
 // take a few bytes rather than nine.
 
 // encodeProgress encodes s's progress.
-func (t *Tracker) encodeProgress(e *encoder, s *Session) {
-	t.encodeKey(e, s.key, compactVersion)
-	e.uint(uint64(s.end - s.start))
+func (t *Tracker) encodeProgress(e *encoder, s *Session, version byte) {
+	t.encodeKey(e, s.key, version)
+	e.span(s.end-s.start, version)
 	e.uint(uint64(s.pageViews))
 	e.uint(uint64(s.events))
 	e.bool(s.flags&flagEngaged != 0)
 	if s.pageViews > 0 {
 		e.name(deref(s.exit))
-		e.uint(uint64(s.exitAt - s.start))
+		e.span(s.exitAt-s.start, version)
 	}
 	encodeGoals(e, s)
 	e.uint(uint64(s.funnels))
 	encodeRevenue(e, s)
-	encodeBehaviour(e, s, s.start)
+	encodeBehaviour(e, s, s.start, version)
 }
 
 // applyProgress applies a session's progress to the open session it names.
-func (t *Tracker) applyProgress(d *decoder) {
-	s, open := t.live[t.decodeKey(d, compactVersion)]
+func (t *Tracker) applyProgress(d *decoder, version byte) {
+	s, open := t.live[t.decodeKey(d, version)]
 	if d.Err() != nil {
 		return
 	}
@@ -49,7 +49,7 @@ func (t *Tracker) applyProgress(d *decoder) {
 		d.Fail(errors.New("session delta is corrupt: progress of a session the state does not hold"))
 		return
 	}
-	s.end = s.start + int64(d.uint())
+	s.end = s.start + d.span(version)
 	s.pageViews = uint32(d.uint())
 	s.events = uint32(d.uint())
 	s.flags &^= flagEngaged
@@ -58,12 +58,12 @@ func (t *Tracker) applyProgress(d *decoder) {
 	}
 	if s.pageViews > 0 {
 		s.exit = t.intern.str(d.name())
-		s.exitAt = s.start + int64(d.uint())
+		s.exitAt = s.start + d.span(version)
 	}
 	s.goals = nil
 	t.decodeGoals(d, s)
 	s.funnels = FunnelProgress(d.uint())
 	t.decodeRevenue(d, s)
-	decodeBehaviour(d, s, s.start)
+	decodeBehaviour(d, s, s.start, version)
 	heap.Fix(&t.deadlines, int(s.index))
 }

@@ -62,6 +62,10 @@ type trackerSnapshot struct {
 	ended      []byte
 	endedCount int
 	forget     uint64
+	// endedRefs are the sessions whose keys ended lists, by key: from
+	// spanVersion on, an entry appended to the memory for one of them
+	// names it by its place in the list (encodeDeltaTombstone).
+	endedRefs map[liveKey]endedRef
 	// tombstones is the ended-session memory at the start (for a delta,
 	// the entries appended since the mark): a view of the queue, whose
 	// entries are only appended after it or forgotten from its front, never
@@ -253,17 +257,17 @@ func (ts *trackerSnapshot) complete() bool {
 // to the sessions or memory it held.
 func (ts *trackerSnapshot) finish() {
 	ts.t.snap = nil
-	ts.order, ts.tombstones = nil, nil
+	ts.order, ts.tombstones, ts.endedRefs = nil, nil, nil
 }
 
 func (ts *trackerSnapshot) encodeSession(s *Session) {
-	e := &encoder{buf: ts.sessions.Tail, names: ts.names(&ts.sessionNames)}
+	e := &encoder{buf: ts.sessions.Tail, names: ts.names(&ts.sessionNames), since: nanosOf(ts.watermark)}
 	switch {
 	case !ts.delta || ts.version < compactVersion:
 		ts.t.encodeSession(e, s, ts.version)
 	case s.flags&flagDeltaProgress != 0:
 		e.bool(true)
-		ts.t.encodeProgress(e, s)
+		ts.t.encodeProgress(e, s, ts.version)
 	default:
 		e.bool(false)
 		ts.t.encodeSession(e, s, ts.version)
@@ -293,8 +297,12 @@ func (ts *trackerSnapshot) names(table **binwrite.Strings) *binwrite.Strings {
 // keeps the last one of each visitor gets the same memory.
 func (ts *trackerSnapshot) encodeTombstonesTo(end int) {
 	for ; ts.tombNext < end; ts.tombNext++ {
-		e := &encoder{buf: ts.tombEncoded.Tail, names: ts.names(&ts.tombstoneNames)}
-		ts.t.encodeTombstone(e, ts.tombstones[ts.tombNext], ts.version)
+		e := &encoder{buf: ts.tombEncoded.Tail, names: ts.names(&ts.tombstoneNames), since: nanosOf(ts.watermark)}
+		if ts.delta && ts.version >= spanVersion {
+			ts.encodeDeltaTombstone(e, ts.tombstones[ts.tombNext])
+		} else {
+			ts.t.encodeTombstone(e, ts.tombstones[ts.tombNext], ts.version)
+		}
 		ts.tombEncoded.Tail = e.buf
 		ts.tombEncoded.Cut()
 	}
