@@ -139,6 +139,7 @@ FUZZ_TARGETS = \
 	FuzzScrub:./receiver/browsereventsreceiver/internal/privacy \
 	FuzzDecodeStoredState:./processor/sessionizeprocessor \
 	FuzzRestoreKeepsTheIndex:./internal/dedup \
+	FuzzApplySegment:./internal/dedup \
 	FuzzConsume:./connector/webanalyticsconnector \
 	FuzzRestoreState:./connector/webanalyticsconnector \
 	FuzzApplyDelta:./connector/webanalyticsconnector/internal/uniques \

@@ -107,9 +107,10 @@ func decodeKey(rec []byte) key {
 // the next one begins.
 type Snapshot struct {
 	cache *Cache
-	// The entries in view are the size numbered from first on.
-	first uint64
-	size  int
+	// The entries in view are the size numbered from first on; front is
+	// the oldest entry held when the snapshot began.
+	first, front uint64
+	size         int
 	// next is how many entries are encoded, forgotten how many of them the
 	// cache has forgotten since the snapshot began.
 	next, forgotten int
@@ -120,7 +121,7 @@ type Snapshot struct {
 
 // BeginSnapshot starts a snapshot of the cache's entries.
 func (c *Cache) BeginSnapshot() *Snapshot {
-	sn := &Snapshot{cache: c, first: c.ring.first, size: c.Len()}
+	sn := &Snapshot{cache: c, first: c.ring.first, front: c.ring.first, size: c.Len()}
 	sn.out.Tail = append(sn.out.Tail, checkpointVersion)
 	sn.out.Tail = binary.AppendUvarint(sn.out.Tail, uint64(sn.size))
 	c.snap = sn

@@ -49,18 +49,25 @@ func (c *Cache) Unchanged() bool {
 // checkpoint's are.
 func (c *Cache) BeginDelta() *Snapshot {
 	// Forgotten since the mark: first the entries that were there, then
-	// some remembered since; appended: the newest of those still held.
+	// some remembered since.
 	forget := min(c.ring.first-c.mark.popped, uint64(c.mark.size))
-	appended := min(int(c.ring.next-c.mark.pushed), c.Len())
-	// forgotten starts below zero: the entries before the view are
-	// forgotten first, and need no copy.
-	sn := &Snapshot{cache: c, first: c.ring.next - uint64(appended), size: appended, forgotten: appended - c.Len()}
+	sn := &Snapshot{cache: c, front: c.ring.first}
+	sn.first, sn.size, sn.forgotten = c.sinceMark()
 	sn.out.Tail = append(sn.out.Tail, deltaVersion)
 	sn.out.Tail = binary.AppendUvarint(sn.out.Tail, forget)
-	sn.out.Tail = binary.AppendUvarint(sn.out.Tail, uint64(appended))
+	sn.out.Tail = binary.AppendUvarint(sn.out.Tail, uint64(sn.size))
 	c.snap = sn
 	c.setMark()
 	return sn
+}
+
+// sinceMark is the view of a snapshot of the entries remembered since the
+// mark and still held: the newest size entries, numbered from first. Its
+// forgotten count starts below zero: the entries before the view are
+// forgotten first, and need no copy.
+func (c *Cache) sinceMark() (first uint64, size, forgotten int) {
+	appended := min(int(c.ring.next-c.mark.pushed), c.Len())
+	return c.ring.next - uint64(appended), appended, appended - c.Len()
 }
 
 // ApplyDelta applies a delta BeginDelta encoded to the cache it was taken

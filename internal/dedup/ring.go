@@ -6,7 +6,8 @@ package dedup // import "github.com/footfall-analytics/footfall/internal/dedup"
 import "math/bits"
 
 // ring holds a cache's entries in order of first sighting, first in,
-// first out. Entries are numbered from 0 as they come: first numbers the
+// first out. Entries are numbered as they come (from 0, or from where a
+// restore's segments say: segment.go): first numbers the
 // oldest held and next the one to come, and entry n lives at offset n
 // modulo chunkLen of chunk n / chunkLen.
 //
@@ -34,6 +35,14 @@ const maxChunkBits = 14
 func newRing(maxEntries int) ring {
 	chunkBits := min(uint(bits.Len(uint(max(maxEntries, 1)-1))), maxChunkBits)
 	return ring{chunkBits: chunkBits, chunks: make([][]entry, 2)}
+}
+
+// startAt makes an empty ring number its next entry n.
+func (r *ring) startAt(n uint64) {
+	r.first, r.next = n, n
+	if n&(1<<r.chunkBits-1) != 0 {
+		r.addChunk(n >> r.chunkBits)
+	}
 }
 
 // len is the number of entries held.

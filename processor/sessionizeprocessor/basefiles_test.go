@@ -25,13 +25,15 @@ import (
 	"github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/metadatatest"
 )
 
-// With wal_directory, a base's parts are files there, which the stored
-// keys name; the next base deletes the last one's files and any a crash
-// left, and nothing else in the directory.
+// With wal_directory, a base's sessions are a file there, and so is a
+// memory written whole with it (its segment's key names the file); the next
+// base deletes the last one's sessions file and any a crash left, keeps the
+// memory's files while their segments are live, and touches nothing else
+// in the directory.
 func TestABaseIsWrittenToFilesThatTheNextBaseReplaces(t *testing.T) {
 	s, client, log, dir := baseInFiles(t, 2000)
 	assert.Equal(t, []string{"checkpoint-1-dedup", "checkpoint-1-sessions", "checkpoint-1-visitors"}, filesIn(t, dir))
-	for _, key := range []string{sessionsKey, dedupKey, visitorsKey} {
+	for _, key := range []string{sessionsKey, idsSegmentPrefix + "0", visitorsSegmentPrefix + "0"} {
 		stored, err := client.Get(context.Background(), key)
 		require.NoError(t, err)
 		_, isRef, err := decodeBaseFileRef(stored)
@@ -39,7 +41,8 @@ func TestABaseIsWrittenToFilesThatTheNextBaseReplaces(t *testing.T) {
 		assert.Truef(t, isRef, "%s names its file", key)
 	}
 	restored := restoreInto(t, client, dir)
-	assert.Equal(t, 2000, restored.state.core.Live(), "the sessions come back from the files")
+	assert.Equal(t, 2000, restored.state.core.Live(), "the sessions come back from the file")
+	assert.Equal(t, 4000, restored.state.core.Remembered(), "the ids and visitors come back from theirs")
 
 	// What a crash before the storage batch leaves, and a segment of the
 	// write-ahead log, which stays.
@@ -48,8 +51,17 @@ func TestABaseIsWrittenToFilesThatTheNextBaseReplaces(t *testing.T) {
 	}
 	s.chain.based = false // the next checkpoint is a base
 	require.NoError(t, checkpointNow(context.Background(), s, client, log, 2))
-	assert.Equal(t, []string{"00000001", "checkpoint-2-dedup", "checkpoint-2-sessions", "checkpoint-2-visitors"}, filesIn(t, dir))
-	assert.Equal(t, 2000, restoreInto(t, client, dir).state.core.Live())
+	assert.Equal(t, []string{"00000001", "checkpoint-1-dedup", "checkpoint-1-visitors", "checkpoint-2-sessions"}, filesIn(t, dir),
+		"the memory was written whole with the first base, and its segments are live")
+	again := restoreInto(t, client, dir)
+	assert.Equal(t, 2000, again.state.core.Live())
+	assert.Equal(t, 4000, again.state.core.Remembered())
+
+	// Once the memory is written whole again (here: the next start without
+	// it), the files of the last whole one go.
+	s.ids.based, s.visitors.based = false, false
+	require.NoError(t, checkpointNow(context.Background(), s, client, log, 3))
+	assert.Equal(t, []string{"00000001", "checkpoint-3-dedup", "checkpoint-3-sessions", "checkpoint-3-visitors"}, filesIn(t, dir))
 }
 
 // A base whose file was changed or lost, or whose wal_directory is no
@@ -119,7 +131,7 @@ func TestABaseIsWrittenWhileItIsEncoded(t *testing.T) {
 	for !run.step() {
 	}
 	require.NoError(t, s.afterCheckpoint(run, log, run.write(context.Background(), client, log)))
-	assert.Equal(t, []string{"checkpoint-2-dedup", "checkpoint-2-sessions", "checkpoint-2-visitors"}, filesIn(t, dir))
+	assert.Equal(t, []string{"checkpoint-1-dedup", "checkpoint-1-visitors", "checkpoint-2-sessions"}, filesIn(t, dir))
 	assert.Equal(t, 60_000, restoreInto(t, client, dir).state.core.Live())
 }
 
@@ -195,9 +207,9 @@ func restoreInto(t *testing.T, client storage.Client, dir string) *restoredProce
 	require.NoError(t, err)
 	data, err := client.Get(context.Background(), checkpointKey)
 	require.NoError(t, err)
-	_, _, deltas, err := p.state.decodeEnvelope(data)
+	contents, err := p.state.decodeEnvelope(data)
 	require.NoError(t, err)
-	require.NoError(t, p.restoreState(context.Background(), client, deltas))
+	require.NoError(t, p.restoreState(context.Background(), client, contents))
 	return &restoredProcessor{sessionizeProcessor: p, tel: tel}
 }
 

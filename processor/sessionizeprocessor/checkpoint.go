@@ -29,35 +29,43 @@ import (
 //     placed but not yet accepted by the next consumer, and the write-ahead
 //     bookkeeping are written in one storage Batch. The envelope
 //     ("checkpoint") holds the bookkeeping and the undelivered records. The
-//     state is either a base, all of it under "checkpoint/sessions",
-//     "checkpoint/dedup" and "checkpoint/visitors", or a delta: what
-//     changed since the checkpoint before, under "checkpoint/delta/<n>"
-//     (internal/core TakeDelta). The envelope counts the deltas after the
-//     base; a base deletes them. A delta is written while the base and the
-//     deltas since add up to less than twice the state (and at most
-//     maxCheckpointDeltas), so a restore reads at most twice the state,
-//     and a checkpoint of a million sessions where a thousand changed
-//     writes a thousand. A write-ahead entry is done once every record of
+//     sessions are either a base, all of them under "checkpoint/sessions",
+//     or a delta: what changed since the checkpoint before, under
+//     "checkpoint/delta/<n>" (internal/core BeginDelta). The envelope
+//     counts the deltas after the base; a base deletes them. A delta is
+//     written while the base and the deltas since add up to less than
+//     twice the sessions (and at most maxCheckpointDeltas), so a restore
+//     reads at most twice them, and a checkpoint of a million sessions
+//     where a thousand changed writes a thousand. The memory is segments:
+//     each checkpoint stores the ids and visitors remembered since the one
+//     before under keys of their own, and deletes those forgotten
+//     (memorylog.go); the envelope names the live ones. A write-ahead entry is done once every record of
 //     it is placed: the checkpoint deletes those keys, or the segments
 //     holding only such entries. The periodic checkpoint is the state at
 //     one instant, taken without stopping intake: see checkpointRun.
-//   - Restore (restore.go): the base and its deltas, then the records of
-//     the retained write-ahead entries that were still buffered (received
-//     after the checkpoint's watermark), then every later write-ahead entry
-//     applied as it was the first time.
+//   - Restore (restore.go): the base and its deltas, the memory's live
+//     segments, then the records of the retained write-ahead entries that
+//     were still buffered (received after the checkpoint's watermark), then
+//     every later write-ahead entry applied as it was the first time.
 //
 // After a crash, output emitted since the last checkpoint is emitted again
 // (at least once); after a clean shutdown, nothing is repeated or lost.
 const (
 	checkpointKey = "checkpoint"
-	// The open sessions and the dedup memory are large (about 142 bytes per
-	// session at a million): they go under keys of their own, written in the
-	// same transaction, rather than being copied into the envelope.
+	// The open sessions and the memory are large (about 69 bytes per
+	// session at a million, and 18 per id or visitor): they go under keys
+	// of their own, written in the same transaction, rather than being
+	// copied into the envelope.
 	sessionsKey = "checkpoint/sessions"
+	// dedupKey and visitorsKey held the memory whole in a base of
+	// checkpoint version 2: read, and deleted by the next base.
 	dedupKey    = "checkpoint/dedup"
 	visitorsKey = "checkpoint/visitors"
 	// deltaKeyPrefix and the delta's index after the base name a delta.
 	deltaKeyPrefix = "checkpoint/delta/"
+	// The memory's segments, by their number (memorylog.go).
+	idsSegmentPrefix      = "checkpoint/ids/"
+	visitorsSegmentPrefix = "checkpoint/visitors/"
 	// walVersion is an entry whose records follow as OTLP protobuf, as
 	// every batch's were written until 2026-12-06; read, no longer written.
 	walVersion = 1
@@ -70,9 +78,11 @@ const (
 	// OTLP (recordcodec.go).
 	walVersionCompressed = 4
 	// checkpointVersion is bumped whenever the envelope changes; Restore reads
-	// the versions it knows and moves others aside. Version 2 added the
-	// count of deltas; version 1 is read as a base alone.
-	checkpointVersion = 2
+	// the versions it knows and moves others aside. Version 3 keeps the
+	// memory in segments (the envelope names them); version 2 added the
+	// count of deltas, and is read with the memory its base and deltas
+	// hold; version 1 is read as a base alone.
+	checkpointVersion = 3
 )
 
 func deltaKey(i int) string { return deltaKeyPrefix + strconv.Itoa(i) }
@@ -89,17 +99,18 @@ func deltaKey(i int) string { return deltaKeyPrefix + strconv.Itoa(i) }
 // aside.
 const maxCheckpointDeltas = 256
 
-// encodeDelta joins an encoded delta's parts into one stored value.
+// encodeDelta stores an encoded delta's sessions. The value keeps the three
+// parts of checkpoint version 2, whose deltas held the memory's changes
+// too: since version 3 those are segments, and the parts are empty.
 func encodeDelta(delta *core.Snapshot) ([]byte, error) {
 	sessions, err := delta.Sessions()
 	if err != nil {
 		return nil, err
 	}
-	ids, visitors := delta.IDs(), delta.Visitors()
-	buf := make([]byte, 0, len(sessions)+len(ids)+len(visitors)+3*binary.MaxVarintLen64)
+	buf := make([]byte, 0, len(sessions)+3*binary.MaxVarintLen64)
 	buf = appendBytes(buf, sessions)
-	buf = appendBytes(buf, ids)
-	return appendBytes(buf, visitors), nil
+	buf = appendBytes(buf, nil)
+	return appendBytes(buf, nil), nil
 }
 
 // storedDelta is a stored delta's parts.
@@ -119,9 +130,10 @@ func decodeDelta(data []byte) (storedDelta, error) {
 }
 
 // envelope encodes the checkpoint's small part: the write-ahead position,
-// the participants' epoch, the batches with records still buffered, and
-// the undelivered records.
-func (s *state) envelope(outbox [][]byte, epoch int64, deltas int) []byte {
+// the participants' epoch, the batches with records still buffered, the
+// undelivered records, the count of deltas, and each memory's live
+// segments and front.
+func (s *state) envelope(outbox [][]byte, epoch int64, deltas int, ids, visitors *memoryWrite) []byte {
 	buf := make([]byte, 0, 64+binary.MaxVarintLen64*len(s.batches))
 	buf = append(buf, checkpointVersion)
 	buf = binary.AppendUvarint(buf, s.nextSeq)
@@ -137,7 +149,32 @@ func (s *state) envelope(outbox [][]byte, epoch int64, deltas int) []byte {
 	for _, item := range outbox {
 		buf = appendBytes(buf, item)
 	}
-	return binary.AppendUvarint(buf, uint64(deltas))
+	buf = binary.AppendUvarint(buf, uint64(deltas))
+	for _, m := range []*memoryWrite{ids, visitors} {
+		buf = binary.AppendUvarint(buf, uint64(m.after.first))
+		buf = binary.AppendUvarint(buf, uint64(m.after.next()))
+		buf = binary.AppendUvarint(buf, m.front)
+	}
+	return buf
+}
+
+// storedMemory is what an envelope says of a memory's segments: they are
+// numbered from first up to next, and the memory had forgotten the entries
+// below front. known is false for an envelope of version 2 or before.
+type storedMemory struct {
+	known       bool
+	first, next int
+	front       uint64
+}
+
+// envelopeContents is what decodeEnvelope reads besides the state's own
+// fields: the write-ahead entries retained, the undelivered records, the
+// count of deltas after the base and the memory's segments.
+type envelopeContents struct {
+	retained      []uint64
+	outbox        [][]byte
+	deltas        int
+	ids, visitors storedMemory
 }
 
 func appendBytes(buf, b []byte) []byte {
@@ -145,32 +182,43 @@ func appendBytes(buf, b []byte) []byte {
 	return append(buf, b...)
 }
 
-// decodeEnvelope reads the checkpoint envelope into s, and returns the
-// write-ahead entries it retained, the undelivered records and the count of
-// deltas after the base.
-func (s *state) decodeEnvelope(data []byte) (retained []uint64, outbox [][]byte, deltas int, err error) {
+// decodeEnvelope reads the checkpoint envelope into s, and returns what
+// else it holds.
+func (s *state) decodeEnvelope(data []byte) (envelopeContents, error) {
+	var c envelopeContents
 	r := binread.New(data)
 	version := r.Byte()
 	if r.Err() == nil && (version < 1 || version > checkpointVersion) {
-		return nil, nil, 0, fmt.Errorf("sessionize checkpoint has version %d; this build reads versions 1 to %d", version, checkpointVersion)
+		return c, fmt.Errorf("sessionize checkpoint has version %d; this build reads versions 1 to %d", version, checkpointVersion)
 	}
 	nextSeq := r.Uvarint()
 	epoch := r.Varint()
 	for range r.Count() {
-		retained = append(retained, r.Uvarint())
+		c.retained = append(c.retained, r.Uvarint())
 	}
 	for range r.Count() {
-		outbox = append(outbox, r.Bytes())
+		c.outbox = append(c.outbox, r.Bytes())
 	}
 	if version >= 2 {
-		deltas = int(r.Uvarint())
+		c.deltas = int(r.Uvarint())
 	}
-	if r.Err() == nil && deltas > maxCheckpointDeltas {
-		return nil, nil, 0, fmt.Errorf("sessionize checkpoint is corrupt: %d deltas", deltas)
+	if version >= 3 {
+		c.ids, c.visitors = readStoredMemory(r), readStoredMemory(r)
+	}
+	if r.Err() == nil && c.deltas > maxCheckpointDeltas {
+		return envelopeContents{}, fmt.Errorf("sessionize checkpoint is corrupt: %d deltas", c.deltas)
 	}
 	if r.Err() != nil {
-		return nil, nil, 0, fmt.Errorf("sessionize checkpoint is corrupt: %w", r.Err())
+		return envelopeContents{}, fmt.Errorf("sessionize checkpoint is corrupt: %w", r.Err())
 	}
 	s.nextSeq, s.epoch = nextSeq, epoch
-	return retained, outbox, deltas, nil
+	return c, nil
+}
+
+func readStoredMemory(r *binread.Reader) storedMemory {
+	m := storedMemory{known: true, first: int(r.Uvarint()), next: int(r.Uvarint()), front: r.Uvarint()}
+	if r.Err() == nil && (m.first < 0 || m.next < m.first || m.next-m.first > maxMemorySegments) {
+		r.Fail(fmt.Errorf("segments %d to %d", m.first, m.next))
+	}
+	return m
 }

@@ -60,14 +60,17 @@ type checkpointRun struct {
 	// with it; oldest is the oldest entry it still needs.
 	released []uint64
 	oldest   uint64
+	// ids and visitors are what it stores and deletes of the memory's
+	// segments (memorylog.go).
+	ids, visitors memoryWrite
 	// written is how many bytes the write stored: the next checkpoint is
 	// about as large, and the disk guard keeps room for it.
 	written int64
-	// state is baseEstimate at the start.
+	// state is sessionsEstimate at the start.
 	state int64
-	// chainBytes is what the write stored of the state (its base or
-	// delta, not the envelope, which the next checkpoint replaces): what
-	// it adds to the chain a restore reads.
+	// chainBytes is what the write stored of the sessions (its base or
+	// delta, not the envelope, which the next checkpoint replaces, nor the
+	// memory's segments): what it adds to the chain a restore reads.
 	chainBytes int64
 	// encoded is closed once every part is encoded; result receives the
 	// outcome of the write (when written in the background).
@@ -86,17 +89,21 @@ func (s *state) newCheckpointRun(outbox [][]byte, epoch int64) *checkpointRun {
 		encoded:  make(chan struct{}),
 	}
 	s.walDone = nil
-	if delta := s.beginDelta(); delta != nil {
+	memory := core.Memory{WholeIDs: s.ids.whole(), WholeVisitors: s.visitors.whole()}
+	deltas := 0
+	if delta := s.beginDelta(memory); delta != nil {
 		run.snapshot, run.delta, run.index = delta, true, s.chain.deltas
-		run.envelope = s.envelope(outbox, epoch, s.chain.deltas+1)
-		return run
+		deltas = s.chain.deltas + 1
+	} else {
+		run.snapshot, run.staleDeltas = s.core.BeginSnapshot(memory), s.chain.deltas
+		run.state = s.sessionsEstimate()
+		if run.baseDir = s.cfg.WALDirectory; run.baseDir != "" {
+			run.stream, run.streamErr = startBaseStream(run.baseDir, epoch, memory)
+		}
 	}
-	run.snapshot, run.staleDeltas = s.core.BeginSnapshot(), s.chain.deltas
-	run.state = s.baseEstimate()
-	if run.baseDir = s.cfg.WALDirectory; run.baseDir != "" {
-		run.stream, run.streamErr = startBaseStream(run.baseDir, epoch)
-	}
-	run.envelope = s.envelope(outbox, epoch, 0)
+	run.ids = s.ids.plan(run.snapshot.IDsSpan(), memory.WholeIDs)
+	run.visitors = s.visitors.plan(run.snapshot.VisitorsSpan(), memory.WholeVisitors)
+	run.envelope = s.envelope(outbox, epoch, deltas, &run.ids, &run.visitors)
 	return run
 }
 
@@ -105,29 +112,33 @@ func (s *state) newCheckpointRun(outbox [][]byte, epoch int64) *checkpointRun {
 // less than twice the state (withinBound), and the sessions that
 // changed take fewer bytes in a delta than a base would take
 // (maxDeltaSessions). Otherwise a base is the smaller write, or the faster
-// restore.
-func (s *state) beginDelta() *core.Snapshot {
-	c, estimate := s.chain, s.baseEstimate()
-	if !c.based || c.deltas >= maxCheckpointDeltas || !c.withinBound(estimate) {
+// restore. A memory written whole goes with a base, so that with
+// wal_directory it is a file written while it is encoded, as the sessions
+// are: a million ids joined into one value and copied into file_storage's
+// pages took 124 MiB more at once (BenchmarkCheckpointPeakRSS).
+func (s *state) beginDelta(memory core.Memory) *core.Snapshot {
+	c, estimate := s.chain, s.sessionsEstimate()
+	if !c.based || c.deltas >= maxCheckpointDeltas || !c.withinBound(estimate) || memory.WholeIDs || memory.WholeVisitors {
 		return nil
 	}
-	return s.core.BeginDelta(maxDeltaSessions(estimate))
+	return s.core.BeginDelta(maxDeltaSessions(estimate), memory)
 }
 
-// withinBound reports whether the chain is less than twice the state a base
-// would write now: what a restore reads beyond the state is what the deltas
-// overwrote. The state is not the last base: where it grew (a partition
-// catching up, a new day's visitors), the deltas hold mostly what is new,
-// not what they overwrote, and a base written whenever they added up to the
-// last one rewrote the whole memory at every other checkpoint. The state's
-// size is the last base's, grown as the estimate (stateNow, baseEstimate)
-// grew since.
+// withinBound reports whether the chain is less than twice the sessions a
+// base would write now: what a restore reads beyond them is what the
+// deltas overwrote. The state is not the last base: where it grew (a
+// partition catching up), the deltas hold mostly what is new, not what
+// they overwrote. The state's size is the last base's, grown as the
+// estimate (stateNow, sessionsEstimate) grew since. The memory's segments
+// are not in the chain: no entry of them is ever overwritten
+// (memorylog.go).
 func (c checkpointChain) withinBound(stateNow int64) bool {
 	return c.baseBytes+c.deltaBytes < 2*c.stateBytes(stateNow)
 }
 
-// stateBytes is about what a base would write now, given baseEstimate now: the last base grown as the estimate grew since (the
-// estimate itself after an empty base), never less than the last base.
+// stateBytes is about what a base would write now, given sessionsEstimate
+// now: the last base grown as the estimate grew since (the estimate itself
+// after an empty base), never less than the last base.
 func (c checkpointChain) stateBytes(stateNow int64) int64 {
 	state := stateNow
 	if c.baseState > 0 {
@@ -138,7 +149,7 @@ func (c checkpointChain) stateBytes(stateNow int64) int64 {
 
 // What a checkpoint takes, about: an open session in a base, a changed one
 // in a delta (it names the visitor and site again), and each remembered id
-// or visitor in a base.
+// or visitor in a whole segment of its memory.
 const (
 	baseBytesPerSession   = 150
 	deltaBytesPerSession  = 165
@@ -146,20 +157,22 @@ const (
 )
 
 // maxDeltaSessions is how many changed sessions a delta may hold and still
-// be the smaller write: a base holds every open session and the whole
-// dedup and visitor memory. Counting the memory matters where most
-// sessions change between two checkpoints (a partition catching up, a
-// short checkpoint_interval): a base rewrote up to a million ids and
-// visitors each time, where a delta holds those remembered since.
-// baseEstimate is what a base would write.
-func maxDeltaSessions(baseEstimate int64) int {
-	return int(baseEstimate/deltaBytesPerSession) + 1024
+// be the smaller write: a base holds every open session. sessionsEstimate
+// is what a base would write.
+func maxDeltaSessions(sessionsEstimate int64) int {
+	return int(sessionsEstimate/deltaBytesPerSession) + 1024
 }
 
-// baseEstimate is about what a base of the state now writes: its open
-// sessions and remembered ids and visitors.
-func (s *state) baseEstimate() int64 {
-	return int64(s.core.Live())*baseBytesPerSession + int64(s.core.Remembered())*bytesPerRememberedKey
+// sessionsEstimate is about what a base of the state now writes: its open
+// sessions.
+func (s *state) sessionsEstimate() int64 {
+	return int64(s.core.Live()) * baseBytesPerSession
+}
+
+// memoryEstimate is about what whole segments of the memory write: every
+// remembered id and visitor.
+func (s *state) memoryEstimate() int64 {
+	return int64(s.core.Remembered()) * bytesPerRememberedKey
 }
 
 // The owner encodes a checkpoint this much at a time, between two groups of
@@ -221,7 +234,9 @@ func (r *checkpointRun) encodeAll() { r.stepBy(math.MaxInt, math.MaxInt) }
 func (r *checkpointRun) write(ctx context.Context, client storage.Client, log writeAheadLog) error {
 	ops := []*storage.Operation{storage.SetOperation(checkpointKey, r.envelope)}
 	var inFiles []string
-	r.written = 0
+	// The memory's segments: values, or references to their files.
+	ids, visitors := r.snapshot.IDs(), r.snapshot.Visitors()
+	r.written, r.chainBytes = 0, 0
 	switch {
 	case r.delta:
 		delta, err := encodeDelta(r.snapshot)
@@ -229,6 +244,7 @@ func (r *checkpointRun) write(ctx context.Context, client storage.Client, log wr
 			return fmt.Errorf("write sessionize checkpoint: %w", err)
 		}
 		ops = append(ops, storage.SetOperation(deltaKey(r.index), delta))
+		r.chainBytes = int64(len(delta))
 	case r.baseDir != "":
 		if r.streamErr != nil {
 			r.abandon()
@@ -240,22 +256,26 @@ func (r *checkpointRun) write(ctx context.Context, client storage.Client, log wr
 			removeFiles(r.baseDir, names)
 			return fmt.Errorf("write sessionize checkpoint: %w", err)
 		}
-		ops = append(ops, refs...)
-		r.written = size
+		ops = append(ops, storage.SetOperation(sessionsKey, refs[streamSessions].encode()))
+		r.written, r.chainBytes = size, refs[streamSessions].size
+		ids, visitors = r.ids.inFile(refs[streamIDs], ids), r.visitors.inFile(refs[streamVisitors], visitors)
 	default:
 		sessions, err := r.snapshot.Sessions()
 		if err != nil {
 			return fmt.Errorf("write sessionize checkpoint: %w", err)
 		}
-		ops = append(ops,
-			storage.SetOperation(sessionsKey, sessions),
-			storage.SetOperation(dedupKey, r.snapshot.IDs()),
-			storage.SetOperation(visitorsKey, r.snapshot.Visitors()))
+		ops = append(ops, storage.SetOperation(sessionsKey, sessions))
+		r.chainBytes = int64(len(sessions))
 	}
+	ops = append(ops, r.ids.ops(ids)...)
+	ops = append(ops, r.visitors.ops(visitors)...)
 	for _, op := range ops {
 		r.written += int64(len(op.Value))
 	}
-	r.chainBytes = r.written - int64(len(r.envelope))
+	if !r.delta {
+		// A base of checkpoint version 2 held the memory whole.
+		ops = append(ops, storage.DeleteOperation(dedupKey), storage.DeleteOperation(visitorsKey))
+	}
 	for i := range r.staleDeltas {
 		ops = append(ops, storage.DeleteOperation(deltaKey(i)))
 	}
@@ -268,7 +288,8 @@ func (r *checkpointRun) write(ctx context.Context, client storage.Client, log wr
 		return fmt.Errorf("write sessionize checkpoint: %w", err)
 	}
 	if inFiles != nil {
-		removeBaseFiles(r.baseDir, inFiles)
+		// The files of a whole memory stay while their segment is live.
+		removeBaseFiles(r.baseDir, append(inFiles, r.ids.after.file, r.visitors.after.file))
 	}
 	return nil
 }
@@ -280,10 +301,11 @@ func (s *state) afterCheckpoint(run *checkpointRun, log writeAheadLog, err error
 	if err != nil {
 		s.walDone = append(run.released, s.walDone...)
 		// The core is marked at this checkpoint, which is not stored.
-		s.chain.based = false
+		s.chain.based, s.ids.based, s.visitors.based = false, false, false
 		return err
 	}
 	s.epoch = run.epoch
+	s.ids, s.visitors = run.ids.after, run.visitors.after
 	if run.delta {
 		s.chain.deltas++
 		s.chain.deltaBytes += run.chainBytes

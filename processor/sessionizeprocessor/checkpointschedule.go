@@ -135,7 +135,7 @@ func (p *sessionizeProcessor) finishCheckpoint(run *checkpointRun, err error) er
 		p.telemetry.ProcessorSessionizeCheckpointBytes.Add(context.Background(), run.written, metric.WithAttributes(attribute.String("kind", run.kind())))
 		if p.disk != nil {
 			// The next checkpoint may be a base of the state as it is.
-			p.disk.CheckpointWritten(p.state.chain.stateBytes(p.state.baseEstimate()) + int64(len(run.envelope)))
+			p.disk.CheckpointWritten(p.state.chain.stateBytes(p.state.sessionsEstimate()) + p.state.memoryEstimate() + int64(len(run.envelope)))
 		}
 	}
 	p.telemetry.ProcessorSessionizeCheckpointDuration.Record(context.Background(), time.Since(run.began).Seconds(), metric.WithAttributes(attribute.String("outcome", outcome)))

@@ -39,11 +39,12 @@
 //	clock, a move that places something written ahead first (idle.go); a
 //	checkpoint is started when due
 //
-// Checkpoints store the core's snapshot (a base) or what changed since the
-// last checkpoint (a delta), the undelivered outbox and the write-ahead
-// position (checkpoint.go), begun when a tick finds one due
+// Checkpoints store the core's sessions (a base) or what changed since the
+// last checkpoint (a delta), the ids and visitors remembered since as
+// segments of their own (memorylog.go), the undelivered outbox and the
+// write-ahead position (checkpoint.go), begun when a tick finds one due
 // (checkpointschedule.go), encoded a chunk at a time between requests and
 // written by a goroutine of their own (checkpointrun.go) (with wal_directory, a base goes to
-// files while it is encoded: basestream.go); restore.go reads the base and
-// its deltas back and replays the write-ahead log.
+// files while it is encoded: basestream.go); restore.go reads the base, its
+// deltas and the live segments back and replays the write-ahead log.
 package sessionizeprocessor // import "github.com/footfall-analytics/footfall/processor/sessionizeprocessor"

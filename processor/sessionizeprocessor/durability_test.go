@@ -123,9 +123,9 @@ func TestMovesAsideAnUnreadableCheckpoint(t *testing.T) {
 			cfg := storageConfig()
 			cfg.FlushOnShutdown = true
 			next := start(t, cfg, ext, nil)
-			assert.Equal(t, []string{checkpointKey, dedupKey, sessionsKey, visitorsKey}, quarantined(ext))
+			assert.Equal(t, []string{checkpointKey, sessionsKey}, quarantined(ext))
 			metadatatest.AssertEqualProcessorSessionizeStateQuarantined(t, next.telemetry,
-				[]metricdata.DataPoint[int64]{{Value: 4, Attributes: attribute.NewSet(attribute.String("part", partCheckpoint))}},
+				[]metricdata.DataPoint[int64]{{Value: 2, Attributes: attribute.NewSet(attribute.String("part", partCheckpoint))}},
 				metricdatatest.IgnoreTimestamp())
 			next.mustConsume(logsOf(pv("b", "e3", 2*time.Minute, "/")))
 			next.shutdown()

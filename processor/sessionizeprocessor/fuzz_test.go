@@ -19,8 +19,8 @@ import (
 )
 
 // FuzzDecodeStoredState feeds arbitrary bytes to every decoder of stored
-// state: a write-ahead entry, the checkpoint envelope, its parts and its
-// deltas (applied over open sessions, so that a delta's ended and changed
+// state: a write-ahead entry, the checkpoint envelope, its parts, its
+// deltas and the memory's segments (applied over open sessions, so that a delta's ended and changed
 // sessions meet sessions of the same visitors). None may panic; each
 // either decodes or says why not, so that restore can move the bytes
 // aside.
@@ -41,6 +41,7 @@ func FuzzDecodeStoredState(f *testing.F) {
 	require.NoError(f, err)
 	f.Add(sessions)
 	f.Add(delta.IDs())
+	f.Add(delta.Visitors())
 	f.Add(baseFileRef{name: "checkpoint-3-sessions", size: 1 << 20, crc: 7}.encode())
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := newProcessor(storageConfig(), processortest.NewNopSettings(metadata.Type), nil, clockwork.NewFakeClockAt(t0))
@@ -53,7 +54,9 @@ func FuzzDecodeStoredState(f *testing.F) {
 			require.NoError(t, err)
 			require.Equal(t, moves, again, "moves read back as written")
 		}
-		_, _, _, _ = p.state.decodeEnvelope(data)
+		if stored, err := p.state.decodeEnvelope(data); err == nil && stored.ids.known {
+			require.LessOrEqual(t, stored.ids.next-stored.ids.first, maxMemorySegments, "an envelope names a bounded number of segments")
+		}
 		_, _ = decodeDelta(data)
 		if ref, isRef, err := decodeBaseFileRef(data); isRef && err == nil {
 			require.True(t, isBaseFileName(ref.name), "a reference names a file of the directory only")
@@ -69,6 +72,9 @@ func FuzzDecodeStoredState(f *testing.F) {
 		_ = c.ApplySessionsDelta(data)
 		_ = c.ApplyIDsDelta(data)
 		_ = c.ApplyVisitorsDelta(data)
+		_, _ = c.ApplyIDsSegment(data)
+		_, _ = c.ApplyVisitorsSegment(data)
+		c.ForgetIDsBefore(uint64(len(data)))
 	})
 }
 
@@ -89,14 +95,14 @@ func fuzzSeedDelta(f *testing.F) *core.Snapshot {
 	require.NoError(f, err)
 	c := p.state.core
 	fuzzSessions(c)
-	c.BeginSnapshot().Step(math.MaxInt, math.MaxInt)
+	c.BeginSnapshot(core.Memory{WholeIDs: true, WholeVisitors: true}).Step(math.MaxInt, math.MaxInt)
 	at := t0.Add(2 * time.Hour)
 	c.Apply([]session.Input{
 		{Key: session.Key{Site: "shop", Visitor: "b"}, EventID: "b2", Received: at, Event: session.Event{Time: at, PageView: true, Path: "/next"}},
 		{Key: session.Key{Site: "shop", Visitor: "c"}, EventID: "c", Received: at, Event: session.Event{Time: at, PageView: true, Path: "/"}},
 	}, at, t0)
 	c.PlacePending()
-	delta := c.BeginDelta(math.MaxInt)
+	delta := c.BeginDelta(math.MaxInt, core.Memory{})
 	require.NotNil(f, delta)
 	delta.Step(math.MaxInt, math.MaxInt)
 	return delta

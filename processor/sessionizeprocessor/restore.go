@@ -135,7 +135,7 @@ func (p *sessionizeProcessor) restoreCheckpoint(ctx context.Context, client stor
 	if data == nil {
 		return nil, nil
 	}
-	retained, outboxBytes, deltas, err := s.decodeEnvelope(data)
+	contents, err := s.decodeEnvelope(data)
 	if err != nil {
 		// The parts belong to the envelope: without it they cannot be placed.
 		s.nextSeq = 0
@@ -150,10 +150,10 @@ func (p *sessionizeProcessor) restoreCheckpoint(ctx context.Context, client stor
 		}
 		return nil, nil
 	}
-	if err := p.restoreState(ctx, client, deltas); err != nil {
+	if err := p.restoreState(ctx, client, contents); err != nil {
 		return nil, err
 	}
-	for i, item := range outboxBytes {
+	for i, item := range contents.outbox {
 		ld, err := (&plog.ProtoUnmarshaler{}).UnmarshalLogs(item)
 		if err != nil {
 			if qerr := p.quarantineValue(ctx, client, partUndelivered, fmt.Sprintf("undelivered/%d", i), item, err); qerr != nil {
@@ -163,7 +163,7 @@ func (p *sessionizeProcessor) restoreCheckpoint(ctx context.Context, client stor
 		}
 		out.outbox = append(out.outbox, ld)
 	}
-	return retained, nil
+	return contents.retained, nil
 }
 
 // statePart is one part of the core's stored state: its base key, how the
@@ -178,17 +178,22 @@ type statePart struct {
 }
 
 // restoreState reads the base of the core's state, then applies the deltas
-// after it. A part (sessions, dedup, visitors) whose base or a delta cannot
-// be read starts from what could be read before it and takes no later
-// delta; the next checkpoint is then a base.
-func (p *sessionizeProcessor) restoreState(ctx context.Context, client storage.Client, deltas int) error {
+// after it, then the memory's segments. A part (sessions, dedup, visitors)
+// whose base, a delta or a segment cannot be read starts from what could be
+// read before it (the sessions) or empty (the memory) and takes no later
+// delta; the next checkpoint then writes it whole.
+func (p *sessionizeProcessor) restoreState(ctx context.Context, client storage.Client, stored envelopeContents) error {
 	c := p.state.core
 	parts := []*statePart{
 		{part: partSessions, key: sessionsKey, restore: c.RestoreSessions, applyDelta: c.ApplySessionsDelta, ofDelta: func(d storedDelta) []byte { return d.sessions }},
-		{part: partDedup, key: dedupKey, restore: c.RestoreIDs, applyDelta: c.ApplyIDsDelta, ofDelta: func(d storedDelta) []byte { return d.ids }},
-		{part: partVisitors, key: visitorsKey, restore: c.RestoreVisitors, applyDelta: c.ApplyVisitorsDelta, ofDelta: func(d storedDelta) []byte { return d.visitors }},
 	}
-	chain := checkpointChain{deltas: deltas}
+	if !stored.ids.known {
+		// Checkpoint version 2: the base and the deltas hold the memory.
+		parts = append(parts,
+			&statePart{part: partDedup, key: dedupKey, restore: c.RestoreIDs, applyDelta: c.ApplyIDsDelta, ofDelta: func(d storedDelta) []byte { return d.ids }},
+			&statePart{part: partVisitors, key: visitorsKey, restore: c.RestoreVisitors, applyDelta: c.ApplyVisitorsDelta, ofDelta: func(d storedDelta) []byte { return d.visitors }})
+	}
+	chain := checkpointChain{deltas: stored.deltas}
 	for _, part := range parts {
 		stored, err := client.Get(ctx, part.key)
 		if err != nil {
@@ -212,20 +217,78 @@ func (p *sessionizeProcessor) restoreState(ctx context.Context, client storage.C
 			}
 		}
 	}
-	chain.baseState = p.state.baseEstimate()
-	for i := range deltas {
+	chain.baseState = p.state.sessionsEstimate()
+	for i := range stored.deltas {
 		n, err := p.applyDelta(ctx, client, i, parts)
 		if err != nil {
 			return err
 		}
 		chain.deltaBytes += n
 	}
-	chain.based = true
+	// After version 2 the next checkpoint is a base, with the memory whole.
+	chain.based = stored.ids.known
 	for _, part := range parts {
 		chain.based = chain.based && !part.unreadable
 	}
 	p.state.chain = chain
+	if !stored.ids.known {
+		return nil
+	}
+	if err := p.restoreMemory(ctx, client, &p.state.ids, stored.ids, c.ApplyIDsSegment, c.ResetIDs, c.ForgetIDsBefore); err != nil {
+		return err
+	}
+	return p.restoreMemory(ctx, client, &p.state.visitors, stored.visitors, c.ApplyVisitorsSegment, c.ResetVisitors, c.ForgetVisitorsBefore)
+}
+
+// restoreMemory applies a memory's live segments, oldest first, and forgets
+// what it had forgotten when the checkpoint began. A segment that is
+// missing or cannot be read leaves the memory empty (moved aside, logged
+// and counted): the next checkpoint writes it whole and deletes every
+// segment the envelope named.
+func (p *sessionizeProcessor) restoreMemory(ctx context.Context, client storage.Client, log *memoryLog, stored storedMemory,
+	apply func([]byte) (uint64, error), reset func(), forgetBefore func(uint64),
+) error {
+	log.first, log.ends, log.based = stored.first, make([]uint64, 0, stored.next-stored.first), true
+	for n := stored.first; n < stored.next; n++ {
+		key := log.key(n)
+		data, err := client.Get(ctx, key)
+		if err != nil {
+			return fmt.Errorf("read sessionize checkpoint: %w", err)
+		}
+		var end uint64
+		if data == nil {
+			err = errors.New("a segment the checkpoint names is missing")
+			reset()
+			p.settings.Logger.Error("Sessionize checkpoint names a segment of its memory that is missing; the processor starts without that memory", zap.String("key", key))
+			p.countQuarantined(log.part)
+		} else if end, err = p.applySegment(log, n, data, apply); err != nil {
+			reset()
+			if qerr := p.quarantineValue(ctx, client, log.part, key, data, err); qerr != nil {
+				return qerr
+			}
+		}
+		if err != nil {
+			log.based, log.ends = false, make([]uint64, stored.next-stored.first)
+			return nil
+		}
+		log.ends = append(log.ends, end)
+	}
+	forgetBefore(stored.front)
 	return nil
+}
+
+// applySegment applies segment n, stored as value: the segment itself, or
+// a reference to the base file that holds it (a memory written whole with
+// a base).
+func (p *sessionizeProcessor) applySegment(log *memoryLog, n int, value []byte, apply func([]byte) (uint64, error)) (uint64, error) {
+	data, err := readBasePart(p.cfg.WALDirectory, value)
+	if err != nil {
+		return 0, err
+	}
+	if ref, isRef, _ := decodeBaseFileRef(value); isRef {
+		log.file, log.fileSegment = ref.name, n
+	}
+	return apply(data)
 }
 
 // applyDelta applies delta number i to each readable part, and returns

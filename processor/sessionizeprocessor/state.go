@@ -39,8 +39,10 @@ type state struct {
 	// walDone lists write-ahead entries whose records are all placed: the
 	// next checkpoint deletes them.
 	walDone []uint64
-	// chain is what the stored checkpoint is made of (checkpointrun.go).
-	chain checkpointChain
+	// chain is what the stored checkpoint is made of (checkpointrun.go);
+	// ids and visitors are the memory's stored segments (memorylog.go).
+	chain         checkpointChain
+	ids, visitors memoryLog
 	// records expands held batches' records (held.go).
 	records recordDecoder
 
@@ -56,7 +58,11 @@ type reported struct {
 
 func newState(cfg *Config, telemetry *metadata.TelemetryBuilder) *state {
 	zones, _ := cfg.Zones() // Validate refused a zone that cannot load
-	return &state{cfg: cfg, core: core.New(cfg.coreConfig()), telemetry: telemetry, zones: zones, batches: map[uint64]*batch{}}
+	return &state{
+		cfg: cfg, core: core.New(cfg.coreConfig()), telemetry: telemetry, zones: zones, batches: map[uint64]*batch{},
+		ids:      newMemoryLog(idsSegmentPrefix, partDedup),
+		visitors: newMemoryLog(visitorsSegmentPrefix, partVisitors),
+	}
 }
 
 // filterDuplicates marks the inputs whose event id was already seen: applied

@@ -215,7 +215,7 @@ func (t *changelogTally) read(b *testing.B, broker string, col collector) {
 	}
 	for writer, n := range committedBytes(b, broker, col.r.cfg.changelogTopic()) {
 		t.byWriter[writer] += n
-		if writer != sessionizeBase && writer != sessionizeEnvelope {
+		if writer != sessionizeBase && writer != sessionizeEnvelope && writer != sessionizeMemory {
 			t.changelogBytes += n
 		}
 	}
@@ -299,21 +299,29 @@ func writerOf(key []byte) string {
 }
 
 // sessionizeBase names the sessionizer's bases among its bytes: every open
-// session and the whole dedup and visitor memory, where a delta holds what
-// changed. sessionizeEnvelope names its checkpoints' envelopes: the
-// bookkeeping, and the records placed but not yet delivered to the
-// aggregator when the checkpoint began.
+// session, where a delta holds what changed. sessionizeMemory names the
+// segments of its id and visitor memory: what each checkpoint remembered
+// since the one before. sessionizeEnvelope names its checkpoints'
+// envelopes: the bookkeeping, and the records placed but not yet delivered
+// to the aggregator when the checkpoint began.
 const (
 	sessionizeBase     = "sessionize-base"
+	sessionizeMemory   = "sessionize-memory"
 	sessionizeEnvelope = "sessionize-envelope"
 )
 
-// isSessionizeBase reports whether a changelog record is (a fragment of) a
-// part of the sessionizer's base.
+// isSessionizeBase reports whether a changelog record is (a fragment of)
+// the sessionizer's base.
 func isSessionizeBase(key []byte) bool {
 	k := string(key)
-	return strings.Contains(k, "/sessionize/") && (strings.Contains(k, "/checkpoint/sessions") ||
-		strings.Contains(k, "/checkpoint/dedup") || strings.Contains(k, "/checkpoint/visitors"))
+	return strings.Contains(k, "/sessionize/") && strings.Contains(k, "/checkpoint/sessions")
+}
+
+// isSessionizeMemory reports whether a changelog record is (a fragment of)
+// a segment of the sessionizer's memory.
+func isSessionizeMemory(key []byte) bool {
+	k := string(key)
+	return strings.Contains(k, "/sessionize/") && (strings.Contains(k, "/checkpoint/ids/") || strings.Contains(k, "/checkpoint/visitors/"))
 }
 
 // isSessionizeEnvelope reports whether a changelog record is (a fragment
@@ -324,8 +332,9 @@ func isSessionizeEnvelope(key []byte) bool {
 }
 
 // committedBytes sums the committed records of topic (committedRecords)
-// by writer, and apart those of the sessionizer's bases and envelopes
-// (sessionizeBase, sessionizeEnvelope, also in its writer's sum).
+// by writer, and apart those of the sessionizer's bases, memory and
+// envelopes (sessionizeBase, sessionizeMemory, sessionizeEnvelope, also in
+// its writer's sum).
 func committedBytes(b *testing.B, broker, topic string) map[string]int64 {
 	b.Helper()
 	total := map[string]int64{}
@@ -337,6 +346,9 @@ func committedBytes(b *testing.B, broker, topic string) map[string]int64 {
 		}
 		if isSessionizeEnvelope(r.Key) {
 			total[sessionizeEnvelope] += size
+		}
+		if isSessionizeMemory(r.Key) {
+			total[sessionizeMemory] += size
 		}
 	}
 	return total

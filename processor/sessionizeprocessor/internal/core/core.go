@@ -31,10 +31,15 @@
 //
 // The output is session.Output values that name the host's records by the
 // Ref the host gave each event: the host keeps the records and renders them.
-// Snapshots (BeginSnapshot) and the Restore methods carry the state across
-// restarts; deltas (BeginDelta) and the ApplyDelta methods carry what
-// changed since the last snapshot or delta, so that the host writes what
-// changed rather than the whole state. The host stores them.
+// Snapshots (BeginSnapshot) and RestoreSessions carry the sessions across
+// restarts; deltas (BeginDelta) and ApplySessionsDelta carry the sessions
+// that changed since the last snapshot or delta, so that the host writes
+// what changed rather than every session. Both carry the memory of ids and
+// visitors as segments: what it remembered since the last one (or all of
+// it, when the host asks), which the Apply...Segment methods add back
+// oldest first; an entry never changes, so the host stores each once and
+// deletes a segment once the memory has forgotten it. The host stores
+// them.
 package core // import "github.com/footfall-analytics/footfall/processor/sessionizeprocessor/internal/core"
 
 import (

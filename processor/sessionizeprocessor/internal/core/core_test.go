@@ -190,13 +190,14 @@ func TestSameInputSameOutput(t *testing.T) {
 }
 
 // A snapshot restored into a new core gives the same sessions, ids and
-// visitors; a part that cannot be read leaves that part empty.
+// visitors (its whole segments of the memory); a part that cannot be read
+// leaves that part empty.
 func TestSnapshotRestores(t *testing.T) {
 	c := New(testConfig())
 	c.Apply([]session.Input{pageView("shop", "v", "a", t0, 1)}, t0, t0)
 	advance(c, t0.Add(10*time.Second))
 	require.Equal(t, 1, c.Live())
-	sn := c.BeginSnapshot()
+	sn := c.BeginSnapshot(Memory{WholeIDs: true, WholeVisitors: true})
 	for !sn.Step(1, 1) {
 	}
 
@@ -204,8 +205,12 @@ func TestSnapshotRestores(t *testing.T) {
 	sessions, err := sn.Sessions()
 	require.NoError(t, err)
 	require.NoError(t, restored.RestoreSessions(sessions))
-	require.NoError(t, restored.RestoreIDs(sn.IDs()))
-	require.NoError(t, restored.RestoreVisitors(sn.Visitors()))
+	_, err = restored.ApplyIDsSegment(sn.IDs())
+	require.NoError(t, err)
+	_, err = restored.ApplyVisitorsSegment(sn.Visitors())
+	require.NoError(t, err)
+	restored.ForgetIDsBefore(sn.IDsSpan().Front)
+	restored.ForgetVisitorsBefore(sn.VisitorsSpan().Front)
 	restored.RestoreClocks(t0.Add(10 * time.Second))
 	assert.Equal(t, 1, restored.Live())
 	assert.True(t, restored.IsDuplicate("shop", "a"))
@@ -222,4 +227,7 @@ func TestSnapshotRestores(t *testing.T) {
 
 	assert.Error(t, restored.RestoreSessions([]byte{0xff}))
 	assert.Equal(t, 0, restored.Live(), "an unreadable part starts empty")
+	_, err = restored.ApplyIDsSegment([]byte{0xff})
+	assert.Error(t, err)
+	assert.False(t, restored.IsDuplicate("shop", "a"), "an unreadable segment leaves the memory empty")
 }

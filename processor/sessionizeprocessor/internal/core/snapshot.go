@@ -19,37 +19,55 @@ type Snapshot struct {
 	sessions *session.Snapshot
 	ids      *dedup.Snapshot
 	visitors *dedup.Snapshot
+	// memory is which memory's segment is whole.
+	memory Memory
 	// laid out by Take, a stream per part.
 	sessionsOut, idsOut, visitorsOut chunks.Stream
 }
 
 // Pieces are what Take laid out of each part, at offsets in the part's
-// encoding.
+// encoding: the memory's only when its segment is whole.
 type Pieces struct {
 	Sessions, IDs, Visitors []chunks.Piece
 }
 
-// Take lays out what is encoded and final of each part and lets go of it,
-// so that a host can write the parts to files while the rest is encoded
-// (after each Step, and once after the last): the encoding is never whole in
-// memory. Once Take is used, the snapshot is written by what it returns
-// alone. An error means the sessions' part would not read back: the
-// snapshot must not be stored.
+// Take lays out what is encoded and final of the sessions, and of each
+// memory whose segment is whole, and lets go of it, so that a host can
+// write them to files while the rest is encoded (after each Step, and
+// once after the last): they are never whole in memory. Once Take is
+// used, those parts are written by what it returns alone; a segment of
+// what the memory remembered since the last checkpoint is small, and
+// stays in IDs or Visitors. An error means the sessions' part would not
+// read back: the snapshot must not be stored.
 func (s *Snapshot) Take() (Pieces, error) {
 	if err := s.sessions.Take(&s.sessionsOut); err != nil {
 		return Pieces{}, err
 	}
-	s.ids.Take(&s.idsOut)
-	s.visitors.Take(&s.visitorsOut)
-	return Pieces{Sessions: s.sessionsOut.Take(), IDs: s.idsOut.Take(), Visitors: s.visitorsOut.Take()}, nil
+	pieces := Pieces{Sessions: s.sessionsOut.Take()}
+	if s.memory.WholeIDs {
+		s.ids.Take(&s.idsOut)
+		pieces.IDs = s.idsOut.Take()
+	}
+	if s.memory.WholeVisitors {
+		s.visitors.Take(&s.visitorsOut)
+		pieces.Visitors = s.visitorsOut.Take()
+	}
+	return pieces, nil
 }
 
-// BeginSnapshot starts a snapshot of the state as it is now.
-func (c *Core) BeginSnapshot() *Snapshot {
+// Memory says which memory's segment is whole: every id or visitor it
+// holds rather than those it remembered since the last snapshot or delta
+// (dedup.Cache.BeginSegment).
+type Memory struct{ WholeIDs, WholeVisitors bool }
+
+// BeginSnapshot starts a snapshot of the state as it is now: every open
+// session, and the memory's segments.
+func (c *Core) BeginSnapshot(m Memory) *Snapshot {
 	return &Snapshot{
 		sessions: c.sessions.BeginSnapshot(),
-		ids:      c.ids.BeginSnapshot(),
-		visitors: c.visitors.BeginSnapshot(),
+		ids:      c.ids.BeginSegment(m.WholeIDs),
+		visitors: c.visitors.BeginSegment(m.WholeVisitors),
+		memory:   m,
 	}
 }
 
@@ -61,14 +79,21 @@ func (s *Snapshot) Step(sessions, ids int) bool {
 	return s.visitors.Step(ids) && done
 }
 
-// Sessions, IDs and Visitors are the encoded parts, once Step reported done.
+// Sessions, IDs and Visitors are the encoded parts, once Step reported
+// done: the sessions (all, or what changed), and the memory's segments.
 func (s *Snapshot) Sessions() ([]byte, error) { return s.sessions.Bytes() }
 func (s *Snapshot) IDs() []byte               { return s.ids.Bytes() }
 func (s *Snapshot) Visitors() []byte          { return s.visitors.Bytes() }
 
-// RestoreSessions, RestoreIDs and RestoreVisitors load a part of a
-// snapshot; a part that cannot be read leaves that part empty and is
-// reported, so that the host can set it aside and start without it.
+// IDsSpan and VisitorsSpan are where the memory's segments are in its
+// numbering, and what it had forgotten when they began.
+func (s *Snapshot) IDsSpan() dedup.Span      { return s.ids.Span() }
+func (s *Snapshot) VisitorsSpan() dedup.Span { return s.visitors.Span() }
+
+// RestoreSessions loads the sessions of a snapshot, and RestoreIDs and
+// RestoreVisitors the memory as snapshots wrote it before segments; a part
+// that cannot be read leaves that part empty and is reported, so that the
+// host can set it aside and start without it.
 func (c *Core) RestoreSessions(data []byte) error {
 	return c.restorePart(data, c.sessions.Restore, c.ResetSessions)
 }
@@ -127,23 +152,48 @@ func (c *Core) Unchanged() bool {
 	return c.sessions.Unchanged() && c.ids.Unchanged() && c.visitors.Unchanged()
 }
 
-// BeginDelta starts a snapshot of what changed since the last snapshot,
-// restore or delta, in the same three parts, encoded a step at a time as
-// a snapshot is; applied in order over the snapshot before them, the
-// deltas restore the state at the last one's start. It declines (nil,
-// nothing marked) when there was no mark or more than maxSessions
-// sessions changed: a snapshot is then the better write.
-func (c *Core) BeginDelta(maxSessions int) *Snapshot {
+// BeginDelta starts a snapshot of the sessions that changed since the last
+// snapshot, restore or delta, and of the memory's segments, encoded a step
+// at a time as a snapshot is; applied in order over the snapshot before
+// them, the deltas restore the sessions at the last one's start. It
+// declines (nil, nothing marked) when there was no mark or more than
+// maxSessions sessions changed: a snapshot is then the better write.
+func (c *Core) BeginDelta(maxSessions int, m Memory) *Snapshot {
 	sessions := c.sessions.BeginDelta(maxSessions)
 	if sessions == nil {
 		return nil
 	}
-	return &Snapshot{sessions: sessions, ids: c.ids.BeginDelta(), visitors: c.visitors.BeginDelta()}
+	return &Snapshot{sessions: sessions, ids: c.ids.BeginSegment(m.WholeIDs), visitors: c.visitors.BeginSegment(m.WholeVisitors), memory: m}
 }
 
-// ApplySessionsDelta, ApplyIDsDelta and ApplyVisitorsDelta apply a part of
-// a delta over the restored state; a part that cannot be applied leaves
-// that part empty and is reported, as the Restore methods do.
+// ApplyIDsSegment and ApplyVisitorsSegment add a stored segment of the
+// memory after those applied before it, oldest first, and return the
+// number after its last entry; ForgetIDsBefore and ForgetVisitorsBefore
+// then drop what the memory had forgotten when the last one began. A
+// segment that cannot be applied leaves the memory empty and is reported.
+func (c *Core) ApplyIDsSegment(data []byte) (uint64, error) {
+	return c.applySegment(c.ids, data, c.ResetIDs)
+}
+
+func (c *Core) ApplyVisitorsSegment(data []byte) (uint64, error) {
+	return c.applySegment(c.visitors, data, c.ResetVisitors)
+}
+
+func (*Core) applySegment(memory *dedup.Cache, data []byte, reset func()) (uint64, error) {
+	end, err := memory.ApplySegment(data)
+	if err != nil {
+		reset()
+	}
+	return end, err
+}
+
+func (c *Core) ForgetIDsBefore(front uint64)      { c.ids.ForgetBefore(front) }
+func (c *Core) ForgetVisitorsBefore(front uint64) { c.visitors.ForgetBefore(front) }
+
+// ApplySessionsDelta applies the sessions of a delta over the restored
+// state, and ApplyIDsDelta and ApplyVisitorsDelta the memory as deltas
+// wrote it before segments; a part that cannot be applied leaves that
+// part empty and is reported, as the Restore methods do.
 func (c *Core) ApplySessionsDelta(data []byte) error {
 	return c.restorePart(data, c.sessions.ApplyDelta, c.ResetSessions)
 }
