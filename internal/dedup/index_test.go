@@ -89,19 +89,7 @@ func TestTheCacheRemembersWhatAModelRemembers(t *testing.T) {
 // at its position.
 func requireIndexed(t *testing.T, c *Cache) {
 	t.Helper()
-	occupied := 0
-	for _, table := range c.index.tables {
-		used := 0
-		for _, s := range table.slots {
-			if s != emptySlot {
-				used++
-			}
-		}
-		require.Equal(t, used, table.used, "a table counts the slots it uses")
-		require.LessOrEqual(t, 2*used, len(table.slots), "a table is at most half full")
-		occupied += used
-	}
-	require.Equal(t, c.Len(), occupied, "the index holds one slot per entry")
+	require.Equal(t, c.Len(), occupiedSlots(t, c), "the index holds one slot per entry")
 	for n := c.ring.first; n < c.ring.next; n++ {
 		found, ok := c.index.find(c.ring.at(n).key, &c.ring)
 		require.True(t, ok, "entry %d is found", n)
@@ -260,4 +248,23 @@ func BenchmarkSlowestSighting(b *testing.B) {
 		}
 		b.ReportMetric(float64(slowest.Microseconds()), "slowest-us")
 	}
+}
+
+// occupiedSlots counts the index's slots in use, checking that each table
+// counts its own and is at most half full.
+func occupiedSlots(t *testing.T, c *Cache) int {
+	t.Helper()
+	occupied := 0
+	for _, table := range c.index.tables {
+		used := 0
+		for _, s := range table.slots {
+			if s != emptySlot {
+				used++
+			}
+		}
+		require.Equal(t, used, table.used, "a table counts the slots it uses")
+		require.LessOrEqual(t, 2*used, len(table.slots), "a table is at most half full")
+		occupied += used
+	}
+	return occupied
 }

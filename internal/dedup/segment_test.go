@@ -183,18 +183,7 @@ func requireIndexedNewest(t *testing.T, c *Cache) {
 	for n := c.ring.first; n < c.ring.next; n++ {
 		newest[c.ring.at(n).key] = n
 	}
-	occupied := 0
-	for _, table := range c.index.tables {
-		used := 0
-		for _, s := range table.slots {
-			if s != emptySlot {
-				used++
-			}
-		}
-		require.Equal(t, used, table.used, "a table counts the slots it uses")
-		occupied += used
-	}
-	require.Equal(t, len(newest), occupied, "the index holds one slot per key")
+	require.Equal(t, len(newest), occupiedSlots(t, c), "the index holds one slot per key")
 	for k, n := range newest {
 		found, ok := c.index.find(k, &c.ring)
 		require.True(t, ok)
