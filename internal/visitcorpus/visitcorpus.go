@@ -71,11 +71,28 @@ type visitEvent struct {
 // partition's watermark past all visits so that they end and their bounces
 // count; its visitor counts too.
 func New(visitors int, topic string, partitions int32) Corpus {
+	return build(visitors, topic, partitions, func(v int) time.Time { return base.Add(time.Duration(v%20) * time.Minute) })
+}
+
+// NewArriving scripts the visits of New, the visitors' first visits spread
+// evenly over arrivals (at most 3½ hours, so that the last visits and
+// their inactivity timeout end before the last page view, 6 hours on)
+// rather than within 20 minutes: a stream whose open
+// sessions level off once the first visitors' last visits end, as a site's
+// do, rather than rising and falling once.
+func NewArriving(visitors int, arrivals time.Duration, topic string, partitions int32) Corpus {
+	arrivals = min(arrivals, 3*time.Hour+30*time.Minute)
+	return build(visitors, topic, partitions, func(v int) time.Time {
+		return base.Add(time.Duration(int64(arrivals) * int64(v) / int64(max(visitors, 1))))
+	})
+}
+
+func build(visitors int, topic string, partitions int32, startOf func(v int) time.Time) Corpus {
 	truth := map[string]float64{"footfall.visitors": float64(visitors) + float64(partitions)}
 	var events []visitEvent
 	for v := range visitors {
 		visitor := fmt.Sprintf("visitor-%03d", v)
-		start := base.Add(time.Duration(v%20) * time.Minute)
+		start := startOf(v)
 		for s := range 1 + v%3 {
 			at := start.Add(time.Duration(s) * 45 * time.Minute)
 			pages := 1 + (v+s)%4
