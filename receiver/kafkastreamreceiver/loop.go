@@ -354,7 +354,8 @@ func (r *kafkaStream) rollback(ctx context.Context, txns []transaction) {
 		if err := t.partition.stop(ctx); err != nil {
 			r.logger().Debug("Stopping a partition after an abort", zap.Error(err))
 		}
-		if _, err := r.startPartition(ctx, t.partition.id, t.partition.store.Reopen(), t.partition.recent); err != nil {
+		t.partition.store.Close()
+		if _, err := r.rebuildPartition(ctx, t.partition.id, t.partition.recent); err != nil {
 			r.logger().Error("Rebuilding a partition after an abort failed; it is restored from the changelog at the next turn", zap.Int32("partition", t.partition.id), zap.Error(err))
 		}
 	}

@@ -70,15 +70,23 @@ func (r *kafkaStream) revoked(ctx context.Context, _ *kgo.Client, revoked map[st
 
 // restorePartition reads a partition's changelog and starts its pipeline.
 func (r *kafkaStream) restorePartition(ctx context.Context, id int32) (*partition, error) {
+	return r.rebuildPartition(ctx, id, r.recent.records())
+}
+
+// rebuildPartition reads a partition's changelog and starts its pipeline;
+// the records its write-ahead entries name are read from recent when they
+// are there.
+func (r *kafkaStream) rebuildPartition(ctx context.Context, id int32, recent *recentRecords) (*partition, error) {
 	readCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.Timeout)
 	defer cancel()
 	store, err := readChangelog(readCtx, r.admin, r.clientOpts, r.cfg.changelogTopic(), id)
 	if err != nil {
+		recent.release()
 		r.markUnrestored(id)
 		return nil, err
 	}
 	r.telemetry.ReceiverKafkastreamRestores.Add(ctx, 1)
-	return r.startPartition(readCtx, id, store, r.recent.records())
+	return r.startPartition(readCtx, id, store, recent)
 }
 
 // startPartition starts a partition's pipeline on store and owns it. The
@@ -98,6 +106,9 @@ func (r *kafkaStream) startPartition(ctx context.Context, id int32, store *chang
 		return nil, fmt.Errorf("start partition %d: %w", id, err)
 	}
 	p.recent = recent
+	// Restored: nothing reads the store again, and its values would be a
+	// second, serialized copy of the state in memory.
+	store.Restored()
 	r.mu.Lock()
 	old, had := r.partitions[id]
 	r.partitions[id] = p

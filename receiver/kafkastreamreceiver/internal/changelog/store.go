@@ -25,22 +25,37 @@ import (
 // revoked, or its transaction aborted and the state rebuilt.
 var ErrClosed = errors.New("changelog: partition state was dropped")
 
+// errRestored is returned by a read after Restored: the store no longer
+// holds the values, only what it needs to write the changelog.
+var errRestored = errors.New("changelog: the state is read only while its partition restores")
+
 // write is one Set (value non-nil) or Delete (value nil) of a storage key.
 type write struct {
 	key   string
 	value []byte
 }
 
-// Store is one partition's storage: what was committed to the changelog and
-// the writes since. It is safe for concurrent use: the sessionizer's owner,
+// Store is one partition's storage: what the changelog holds and the
+// writes since. It is safe for concurrent use: the sessionizer's owner,
 // its checkpoint writer and the connector all write to it.
+//
+// The partition's components read it only while they restore. After that
+// (Restored) it keeps no value, only each key's size: the state lives in
+// the components, and the serialized copy, up to three times a base of
+// the sessions (a base and the deltas after it), would add as much again
+// to the processing tier's memory. An aborted transaction rebuilds the
+// partition by reading its changelog, as a new owner does.
 type Store struct {
 	mu     sync.Mutex
 	closed bool
-	// values is what Get sees: committed plus every write since.
+	// values is what Get sees until Restored: what the changelog held plus
+	// every write since. nil after.
 	values map[string][]byte
-	// committed is the state the changelog holds, the one Reopen returns to.
-	committed map[string][]byte
+	// sizes are the value sizes of the keys Get would find, for Size.
+	sizes map[string]int
+	// committed are the keys the changelog holds, whose delete it must be
+	// told.
+	committed map[string]bool
 	// pending are the writes not cut yet; inFlight those cut into the
 	// records of a transaction not ended yet.
 	pending, inFlight []write
@@ -53,12 +68,22 @@ type Store struct {
 // NewStore returns an empty partition state.
 func NewStore() *Store { return newStore(map[string][]byte{}) }
 
-func newStore(committed map[string][]byte) *Store {
-	s := &Store{values: maps.Clone(committed), committed: committed, fragments: map[string]int{}}
-	for key, value := range committed {
+func newStore(values map[string][]byte) *Store {
+	s := &Store{values: values, sizes: map[string]int{}, committed: map[string]bool{}, fragments: map[string]int{}}
+	for key, value := range values {
+		s.sizes[key] = len(value)
+		s.committed[key] = true
 		s.fragments[key] = fragmentCount(len(value))
 	}
 	return s
+}
+
+// Restored tells the store that the partition's components have read what
+// they restore from it: it drops the values, and later reads fail.
+func (s *Store) Restored() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.values = nil
 }
 
 // Client returns the store's view for one component: its keys live under
@@ -80,7 +105,7 @@ func (s *Store) Cut() []Record {
 	s.pending = nil
 	var records []Record
 	for _, key := range slices.Sorted(maps.Keys(latest)) {
-		if _, stored := s.committed[key]; !stored && latest[key] == nil {
+		if !s.committed[key] && latest[key] == nil {
 			// Set and deleted since the last commit (a write-ahead entry
 			// whose events were placed before it): the changelog never
 			// held it.
@@ -106,19 +131,10 @@ func (s *Store) Commit() {
 		if w.value == nil {
 			delete(s.committed, w.key)
 		} else {
-			s.committed[w.key] = w.value
+			s.committed[w.key] = true
 		}
 	}
 	s.inFlight = nil
-}
-
-// Reopen closes s and returns a store holding only what was committed: the
-// state to rebuild a partition from after its transaction aborted.
-func (s *Store) Reopen() *Store {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.closed = true
-	return newStore(maps.Clone(s.committed))
 }
 
 // Close drops the partition's state: later writes fail with ErrClosed.
@@ -128,14 +144,14 @@ func (s *Store) Close() {
 	s.closed = true
 }
 
-// Size is the bytes of state the partition holds (committed plus pending),
-// for the changelog size gauge.
+// Size is the bytes of the partition's state: what its changelog holds,
+// with the writes since the last commit, for the state size gauge.
 func (s *Store) Size() int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var n int64
-	for key, value := range s.values {
-		n += int64(len(key) + len(value))
+	for key, size := range s.sizes {
+		n += int64(len(key) + size)
 	}
 	return n
 }
@@ -143,8 +159,11 @@ func (s *Store) Size() int64 {
 func (s *Store) get(key string) ([]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
+	switch {
+	case s.closed:
 		return nil, ErrClosed
+	case s.values == nil:
+		return nil, errRestored
 	}
 	return slices.Clone(s.values[key]), nil
 }
@@ -159,8 +178,12 @@ func (s *Store) apply(writes []write) error {
 	for _, w := range writes {
 		if w.value == nil {
 			delete(s.values, w.key)
+			delete(s.sizes, w.key)
 		} else {
-			s.values[w.key] = w.value
+			if s.values != nil {
+				s.values[w.key] = w.value
+			}
+			s.sizes[w.key] = len(w.value)
 		}
 	}
 	s.pending = append(s.pending, writes...)

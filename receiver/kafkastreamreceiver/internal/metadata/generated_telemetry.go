@@ -166,7 +166,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ReceiverKafkastreamStateBytes, err = builder.meter.Int64ObservableGauge(
 		"otelcol_receiver_kafkastream_state_bytes",
-		metric.WithDescription("Bytes of state held for the owned partitions (their changelog contents and the writes not committed yet). [Development]"),
+		metric.WithDescription("Bytes of the owned partitions' state as their changelog partitions hold it, with the writes not committed yet (held in memory only while a partition restores; then only its live state is). [Development]"),
 		metric.WithUnit("By"),
 	)
 	errs = errors.Join(errs, err)

@@ -166,7 +166,7 @@ func AssertEqualReceiverKafkastreamRestores(t *testing.T, tt *componenttest.Tele
 func AssertEqualReceiverKafkastreamStateBytes(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_receiver_kafkastream_state_bytes",
-		Description: "Bytes of state held for the owned partitions (their changelog contents and the writes not committed yet). [Development]",
+		Description: "Bytes of the owned partitions' state as their changelog partitions hold it, with the writes not committed yet (held in memory only while a partition restores; then only its live state is). [Development]",
 		Unit:        "By",
 		Data: metricdata.Gauge[int64]{
 			DataPoints: dps,
