@@ -357,3 +357,27 @@ func withPrev(t *testing.T, data []byte, prev int64) []byte {
 	w.header(&st)
 	return append(w.Buf, data[len(data)-r.Len():]...)
 }
+
+// Deltas follow a base until they add up to maxDeltasPerBase times it; the
+// save after that is a base, so a restore reads at most about
+// maxDeltasPerBase+1 times the base.
+func TestABaseFollowsOnceTheDeltasAddUpToTheBound(t *testing.T) {
+	ctx := context.Background()
+	h := startWith(t, storageConfig(), storagetest.NewExtension())
+	h.consume(pageView("v0", 0, "/", 1))
+	require.NoError(t, h.c.SaveState(ctx, 1))
+	base := h.c.chain.baseBytes
+	for epoch := int64(2); ; epoch++ {
+		require.Less(t, epoch, int64(maxStateDeltas), "a base follows before the chain's count bound")
+		before := h.c.chain
+		h.consume(pageView(fmt.Sprintf("v%d", epoch), time.Duration(epoch)*time.Second, fmt.Sprintf("/%d", epoch), 1))
+		require.NoError(t, h.c.SaveState(ctx, epoch))
+		if len(h.c.chain.pending) == 1 {
+			assert.GreaterOrEqual(t, before.deltaBytes, maxDeltasPerBase*base, "epoch %d: a base only once the deltas reached the bound", epoch)
+			assert.Greater(t, epoch, int64(3), "several deltas came first")
+			break
+		}
+		require.Less(t, before.deltaBytes, maxDeltasPerBase*base, "epoch %d: a delta only below the bound", epoch)
+	}
+	require.NoError(t, h.c.Shutdown(ctx))
+}

@@ -326,6 +326,61 @@ func checkpointNow(ctx context.Context, s *state, client storage.Client, log wri
 	return s.afterCheckpoint(run, log, run.write(ctx, client, log))
 }
 
+// BenchmarkRestoreMillionSessions starts a processor on the checkpoint of a
+// million open sessions: a base alone, and the longest chain the bound
+// (maxChainStates) lets a restore read: deltas in which half the sessions
+// changed (with all of them, a base is the smaller write), until the next
+// checkpoint would be a base. It reports the bytes the sessions' chain
+// holds and the time Start takes to restore them.
+func BenchmarkRestoreMillionSessions(b *testing.B) {
+	const live = 1_000_000
+	ctx := context.Background()
+	for _, chain := range []string{"base", "longest"} {
+		b.Run("chain="+chain, func(b *testing.B) {
+			s := millionSessions(b, live)
+			ext := storagetest.NewExtension()
+			client, err := ext.GetClient(ctx, component.KindProcessor, processorID, "")
+			require.NoError(b, err)
+			log := &storageWAL{client: client}
+			require.NoError(b, checkpointNow(ctx, s, client, log, 1))
+			for epoch := int64(2); chain == "longest"; epoch++ {
+				placeEvents(b, s, nextEvents(live/2, time.Duration(epoch)*time.Minute))
+				if !s.chain.withinBound(s.sessionsEstimate()) {
+					break // the next checkpoint would be a base
+				}
+				require.NoError(b, checkpointNow(ctx, s, client, log, epoch))
+				require.Positive(b, s.chain.deltas)
+			}
+			chainBytes := s.chain.baseBytes + s.chain.deltaBytes
+			stored := ext.Snapshot(component.KindProcessor, processorID, "")
+			s, ext = nil, nil
+			cfg := testConfig()
+			cfg.Storage = &storageID
+			cfg.MaxPendingEvents = live
+			for b.Loop() {
+				b.StopTimer()
+				// A copy each time: Shutdown writes a checkpoint.
+				copied := storagetest.NewExtension()
+				client, err := copied.GetClient(ctx, component.KindProcessor, processorID, "")
+				require.NoError(b, err)
+				for key, value := range stored {
+					require.NoError(b, client.Set(ctx, key, value))
+				}
+				p, err := newProcessor(cfg, metadatatest.NewSettings(componenttest.NewTelemetry()), consumertest.NewNop(), clockwork.NewFakeClockAt(t0))
+				require.NoError(b, err)
+				runtime.GC()
+				b.StartTimer()
+				require.NoError(b, p.Start(ctx, storagetest.Host{Extensions: map[component.ID]component.Component{storageID: copied}}))
+				b.StopTimer()
+				require.Equal(b, live, p.state.core.Live())
+				require.NoError(b, p.Shutdown(ctx))
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(chainBytes)/(1<<20), "chain-MiB")
+		})
+	}
+}
+
 // BenchmarkMillionLiveSessionsRSS is the resident memory of a process
 // holding a million open sessions with their dedup and returning-visitor
 // memory: the RSS of this test process once the garbage is returned to

@@ -34,8 +34,8 @@ import (
 //     "checkpoint/delta/<n>" (internal/core BeginDelta). The envelope
 //     counts the deltas after the base; a base deletes them. A delta is
 //     written while the base and the deltas since add up to less than
-//     twice the sessions (and at most maxCheckpointDeltas), so a restore
-//     reads at most twice them, and a checkpoint of a million sessions
+//     maxChainStates times the sessions (and at most maxCheckpointDeltas),
+//     so a restore reads at most that, and a checkpoint of a million sessions
 //     where a thousand changed writes a thousand. The memory is segments:
 //     each checkpoint stores the ids and visitors remembered since the one
 //     before under keys of their own, and deletes those forgotten

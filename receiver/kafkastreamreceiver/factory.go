@@ -38,9 +38,9 @@ func createDefaultConfig() component.Config {
 	// which repeats each record's events, small. Not at every commit: each
 	// checkpoint after a base is a delta of the sessionizer's and the
 	// aggregator's state, but a base is rewritten once the deltas overwrite
-	// as much as it holds: the aggregator's (sketches of up to 64 KiB per
-	// site and window) whenever its deltas add up to it, the sessionizer's
-	// once base and deltas are twice its state.
+	// three times what it holds: the aggregator's (sketches of up to 64 KiB
+	// per site and window) once its deltas add up to three times it, the
+	// sessionizer's once base and deltas are four times its state.
 	sessionize.CheckpointInterval = 10 * time.Second
 	webanalytics := webanalyticsconnector.NewFactory().CreateDefaultConfig().(*webanalyticsconnector.Config)
 	return &Config{
