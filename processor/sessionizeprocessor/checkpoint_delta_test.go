@@ -93,6 +93,24 @@ func TestNoCheckpointWhenNothingChanged(t *testing.T) {
 	h.shutdown()
 }
 
+// Nor does one that never took an event: its checkpoint would store an
+// empty state, which restores as no checkpoint does. Its first follows its
+// first event.
+func TestNoCheckpointBeforeTheFirstEvent(t *testing.T) {
+	ext := storagetest.NewExtension()
+	h := start(t, storageConfig(), ext, nil)
+	h.tick(t0.Add(time.Hour))
+	h.tick(t0.Add(2 * time.Hour))
+	require.Never(t, func() bool { return checkpointsTaken(h) > 0 || len(storedKeys(ext)) > 0 }, 200*time.Millisecond, 10*time.Millisecond,
+		"nothing to store")
+	h.mustConsume(logsOf(pv("a", "e1", 3*time.Hour, "/")))
+	h.waitDelivered()
+	h.checkpointAt(t0.Add(3 * time.Hour))
+	assert.Equal(t, uint64(1), checkpointsTaken(h), "the one after the first event")
+	assert.Contains(t, storedKeys(ext), checkpointKey)
+	h.shutdown()
+}
+
 // Nor does a quiet processor whose idle watermark the wall clock moves at
 // every tick: a move that places nothing changes no output, and were it a
 // change, a checkpoint would be written every checkpoint_interval, and a

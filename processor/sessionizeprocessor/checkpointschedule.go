@@ -36,11 +36,29 @@ func (p *sessionizeProcessor) checkpointDue(now time.Time) bool {
 // unchangedSinceCheckpoint reports whether the next checkpoint would store
 // what the last one did: the core is unchanged, no write-ahead entry was
 // written or finished, and nothing more was delivered (the participants'
-// state is as it was).
+// state is as it was). Before the first, whether there is nothing to store.
 func (p *sessionizeProcessor) unchangedSinceCheckpoint() bool {
 	s := p.state
-	return s.chain.based && s.core.Unchanged() && len(s.walDone) == 0 &&
+	if !s.chain.based {
+		return p.neverHeldAnything()
+	}
+	return s.core.Unchanged() && len(s.walDone) == 0 &&
 		s.nextSeq == p.checkpointed.nextSeq && p.outbox.deliveredCount() == p.checkpointed.delivered
+}
+
+// neverHeldAnything reports whether nothing was stored and nothing is held:
+// no write-ahead entry ever taken (nor a group of them in flight), no
+// session, id or visitor, nothing waiting to be placed or delivered, and
+// nothing ever delivered. Its checkpoint would store an empty state, which
+// restores as no checkpoint does, so the first waits for the first event.
+// A kafkastream partition with no event yet would otherwise commit one
+// transaction of it, without offsets, which franz-go holds for 500 ms
+// (GroupTransactSession.End cannot tell that the broker has KIP-447 without
+// an offset commit).
+func (p *sessionizeProcessor) neverHeldAnything() bool {
+	c := p.state.core
+	return p.state.nextSeq == 0 && c.Live() == 0 && c.Pending() == 0 && c.Remembered() == 0 && len(p.state.walDone) == 0 &&
+		p.outbox.len() == 0 && p.outbox.deliveredCount() == 0
 }
 
 // checkpointTimeout bounds a checkpoint's storage calls: the participants'
