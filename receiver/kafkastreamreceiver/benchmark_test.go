@@ -7,7 +7,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -387,4 +389,58 @@ func committedRecords(tb testing.TB, broker, topic string) []*kgo.Record {
 			return records
 		}
 	}
+}
+
+// BenchmarkQuietTopicEventToMetrics is how long a page view takes from the
+// events topic to the published metrics when nothing else comes in: with
+// the shipped timings (commit_interval, allowed_lateness,
+// watermark_idle_timeout, flush_interval), the idle watermark places it in
+// a turn that polled nothing, and that turn's commit publishes it. Each
+// round is a page view of a new visitor on partition 0 of a quiet topic;
+// it reports the median and the slowest round.
+func BenchmarkQuietTopicEventToMetrics(b *testing.B) {
+	const rounds = 8
+	var latencies []time.Duration
+	for b.Loop() {
+		broker := startCluster(b)
+		col := startCollector(b, broker, "bench", func(r *kafkaStream) {
+			defaults := createDefaultConfig().(*Config)
+			r.cfg.CommitInterval = defaults.CommitInterval
+			r.cfg.Sessionize.AllowedLateness = defaults.Sessionize.AllowedLateness
+			r.cfg.Sessionize.WatermarkIdleTimeout = defaults.Sessionize.WatermarkIdleTimeout
+			r.cfg.WebAnalytics.FlushInterval = defaults.WebAnalytics.FlushInterval
+		})
+		for round := range rounds + 1 {
+			sent := time.Now()
+			produce(b, broker, []*kgo.Record{pageViewRecord(fmt.Sprintf("quiet-%d", round), sent)})
+			require.Eventually(b, func() bool { return col.out.pageViews() == float64(round+1) }, 30*time.Second, time.Millisecond)
+			if round > 0 { // the first waits for the group to form
+				latencies = append(latencies, time.Since(sent))
+			}
+			time.Sleep(time.Second) // quiet again
+		}
+	}
+	slices.Sort(latencies)
+	b.ReportMetric(float64(latencies[len(latencies)/2].Milliseconds()), "p50-ms")
+	b.ReportMetric(float64(latencies[len(latencies)-1].Milliseconds()), "max-ms")
+}
+
+// pageViewRecord is a gateway's record of one page view of visitor at, on
+// partition 0.
+func pageViewRecord(visitor string, at time.Time) *kgo.Record {
+	ld := plog.NewLogs()
+	rl := ld.ResourceLogs().AppendEmpty()
+	rl.Resource().Attributes().PutStr(schema.AttrSiteID, visitcorpus.Site)
+	rl.Resource().Attributes().PutStr(schema.AttrVisitorID, visitor)
+	lr := rl.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
+	lr.SetEventName(schema.EventPageView)
+	lr.SetTimestamp(pcommon.NewTimestampFromTime(at))
+	lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(at))
+	lr.Attributes().PutStr(schema.AttrEventID, visitor+"-1")
+	lr.Attributes().PutStr(schema.AttrURLPath, "/")
+	value, err := (&plog.ProtoMarshaler{}).MarshalLogs(ld)
+	if err != nil {
+		panic(err) // logs built here always marshal
+	}
+	return &kgo.Record{Topic: eventsTopic, Partition: 0, Key: []byte(visitor), Value: value}
 }

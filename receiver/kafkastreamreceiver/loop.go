@@ -257,7 +257,7 @@ func (r *kafkaStream) endTransaction(ctx context.Context, polled, commit bool) (
 	endCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.TransactionTimeout)
 	defer cancel()
 	endCtx = r.stalledOffsets(endCtx)
-	committed, err := r.produce(endCtx, txns, commit)
+	committed, err := r.produce(endCtx, txns, commit, polled || len(r.stalls) > 0)
 	if err != nil {
 		r.health.failed("Ending the transaction failed; the partitions return to their committed state", err)
 	}
@@ -288,8 +288,9 @@ func (r *kafkaStream) cut() []transaction {
 	return txns
 }
 
-// produce writes the changelog records and ends the transaction.
-func (r *kafkaStream) produce(ctx context.Context, txns []transaction, commit bool) (bool, error) {
+// produce writes the changelog records and ends the transaction, which
+// commits the consumer offsets when withOffsets.
+func (r *kafkaStream) produce(ctx context.Context, txns []transaction, commit, withOffsets bool) (bool, error) {
 	if err := r.session.Begin(); err != nil {
 		return false, err
 	}
@@ -322,8 +323,49 @@ func (r *kafkaStream) produce(ctx context.Context, txns []transaction, commit bo
 	default:
 	}
 	commit = commit && flushErr == nil && produceErr == nil
+	if !withOffsets {
+		return r.endWithoutOffsets(ctx, txns, commit, errors.Join(flushErr, produceErr))
+	}
 	committed, err := r.session.End(ctx, kgo.TransactionEndTry(commit))
 	return committed, errors.Join(err, flushErr, produceErr)
+}
+
+// endWithoutOffsets ends a transaction that commits no consumer offset: a
+// turn that polled nothing but wrote state (a checkpoint, or an idle
+// site's watermark moved by the clock, which ends sessions: the commit that
+// publishes them). GroupTransactSession.End would hold every such commit
+// for 500 ms: it learns that the broker has KIP-447 only from an offset
+// commit in the same transaction, and without one it waits as for a broker
+// older than 2.5. What End adds to ending the transaction is the offset
+// commit and the heartbeat that guards it, neither of which is needed
+// here, and a check that no partition was lost meanwhile (a revocation
+// waits for the turn's end), made here too: the callback that drops a lost
+// partition makes the transaction abort.
+func (r *kafkaStream) endWithoutOffsets(ctx context.Context, txns []transaction, commit bool, produceErr error) (bool, error) {
+	commit = commit && r.ownsAll(txns)
+	cl := r.session.Client()
+	if !commit {
+		if err := cl.AbortBufferedRecords(ctx); err != nil {
+			return false, errors.Join(err, produceErr)
+		}
+	}
+	if err := cl.EndTransaction(ctx, kgo.TransactionEndTry(commit)); err != nil {
+		return false, errors.Join(err, produceErr)
+	}
+	return commit, produceErr
+}
+
+// ownsAll reports whether every partition of txns is still owned, as it was
+// when its writes were cut.
+func (r *kafkaStream) ownsAll(txns []transaction) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, t := range txns {
+		if r.partitions[t.partition.id] != t.partition {
+			return false
+		}
+	}
+	return true
 }
 
 // publish sends the committed renderings on, outside the lock.

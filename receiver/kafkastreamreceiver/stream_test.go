@@ -543,3 +543,16 @@ func recordsReadAgain(t *testing.T, tel *componenttest.Telemetry) map[string]int
 	}
 	return out
 }
+
+// pageViews is the sum of the page views the collector publishes now.
+func (s *published) pageViews() float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var n float64
+	for key, v := range s.series {
+		if strings.HasPrefix(key, schema.MetricPageViews+"|") {
+			n += v
+		}
+	}
+	return n
+}
