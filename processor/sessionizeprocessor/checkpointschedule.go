@@ -50,11 +50,9 @@ func (p *sessionizeProcessor) unchangedSinceCheckpoint() bool {
 // no write-ahead entry ever taken (nor a group of them in flight), no
 // session, id or visitor, nothing waiting to be placed or delivered, and
 // nothing ever delivered. Its checkpoint would store an empty state, which
-// restores as no checkpoint does, so the first waits for the first event.
-// A kafkastream partition with no event yet would otherwise commit one
-// transaction of it, without offsets, which franz-go holds for 500 ms
-// (GroupTransactSession.End cannot tell that the broker has KIP-447 without
-// an offset commit).
+// restores as no checkpoint does, so the first waits for the first event:
+// each kafkastream partition with no event yet committed one such
+// checkpoint, in a transaction of its own at the collector's first turn.
 func (p *sessionizeProcessor) neverHeldAnything() bool {
 	c := p.state.core
 	return p.state.nextSeq == 0 && c.Live() == 0 && c.Pending() == 0 && c.Remembered() == 0 && len(p.state.walDone) == 0 &&
